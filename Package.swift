@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+// The workshop package. The preloaded tracker (Sources/Tracker) is C built by Scripts/build-tracker.sh,
+// not by SwiftPM: SwiftPM links libswiftCore and libstdc++ into every dynamic library it makes, and
+// the tracker must link neither (see docs/capture-format.md and Sources/Tracker/README.md).
+import PackageDescription
+
+let package = Package(
+  name: "workshop",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "workshop", targets: ["workshop"]),
+    .executable(name: "workshop-demo", targets: ["WorkshopDemo"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // The capture format: one C header shared by the tracker and the reader.
+    .target(name: "TrackerFormat"),
+    // Reads captures (finished or still growing) into events.
+    .target(name: "MemoryTrace", dependencies: ["TrackerFormat"]),
+    // Peak, timeline, leaks, temporary allocations, allocation tree.
+    .target(name: "MemoryAnalysis", dependencies: ["MemoryTrace"]),
+    // The rST-lite reader: source text to a document tree. No terminal code.
+    .target(name: "LessonText"),
+    // Renderers with no I/O: tables, charts, icicles, lesson text.
+    .target(name: "Rendering", dependencies: ["MemoryAnalysis", "LessonText"]),
+    // Course catalog, building and running programs under the tracker.
+    .target(name: "WorkshopKit", dependencies: ["MemoryTrace", "MemoryAnalysis", "Rendering", "LessonText"]),
+    .executableTarget(
+      name: "workshop",
+      dependencies: ["WorkshopKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+    ),
+    // The small program that the README's first command runs under the tracker.
+    .executableTarget(name: "WorkshopDemo"),
+
+    .testTarget(name: "TrackerTests", dependencies: ["MemoryTrace", "MemoryAnalysis", "WorkshopKit"]),
+    .testTarget(name: "MemoryTraceTests", dependencies: ["MemoryTrace"]),
+    .testTarget(name: "MemoryAnalysisTests", dependencies: ["MemoryAnalysis"]),
+    .testTarget(name: "LessonTextTests", dependencies: ["LessonText"]),
+    .testTarget(name: "RenderingTests", dependencies: ["Rendering"]),
+  ]
+)

@@ -1,0 +1,1 @@
+// LessonText: see Package.swift for what this module is for.

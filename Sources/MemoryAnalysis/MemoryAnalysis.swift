@@ -1,0 +1,1 @@
+// MemoryAnalysis: see Package.swift for what this module is for.

@@ -1,0 +1,1 @@
+// MemoryTrace: see Package.swift for what this module is for.

@@ -1,0 +1,1 @@
+// Rendering: see Package.swift for what this module is for.

@@ -1,0 +1,113 @@
+/*
+ * workshop_capture.h — the one contract between the preloaded tracker (C) and the reader (Swift).
+ *
+ * A capture file is a fixed header followed by a stream of records. Every record starts with one
+ * tag byte; its fields are unsigned LEB128 varints ("uv") or zig-zag signed varints ("sv"). The
+ * stream is append-only and written in whole records, so a reader may tail a growing file and
+ * stop at the last complete record. docs/capture-format.md is the prose version of this file;
+ * change both together and bump WORKSHOP_CAPTURE_VERSION when a record changes shape.
+ */
+#ifndef WORKSHOP_CAPTURE_H
+#define WORKSHOP_CAPTURE_H
+
+#include <stdint.h>
+
+#define WORKSHOP_CAPTURE_MAGIC "WSHPCAP1"
+#define WORKSHOP_CAPTURE_MAGIC_SIZE 8
+#define WORKSHOP_CAPTURE_VERSION 1
+
+/* Header flags. */
+enum {
+  /* libunwind was loaded: ALLOC records carry real stacks. Without it every stack is 0. */
+  WORKSHOP_FLAG_NATIVE_STACKS = 1u << 0,
+  /* This capture belongs to a child that the tracker followed across fork() or exec(). */
+  WORKSHOP_FLAG_FOLLOWED_CHILD = 1u << 1,
+};
+
+/* The fixed file header, little-endian, packed to 48 bytes. */
+typedef struct __attribute__((packed)) workshop_capture_header {
+  char magic[WORKSHOP_CAPTURE_MAGIC_SIZE]; /* WORKSHOP_CAPTURE_MAGIC, not NUL-terminated */
+  uint16_t version;                        /* WORKSHOP_CAPTURE_VERSION */
+  uint16_t header_size;                    /* sizeof(workshop_capture_header) */
+  uint32_t flags;                          /* WORKSHOP_FLAG_* */
+  uint32_t pid;                            /* the tracked process */
+  uint32_t parent_pid;                     /* its parent when the capture started */
+  uint64_t start_realtime_ns;              /* CLOCK_REALTIME at start, for display */
+  uint64_t start_monotonic_ns;             /* CLOCK_MONOTONIC at start: TICK times count from it */
+  uint32_t page_size;
+  uint32_t reserved;
+} workshop_capture_header;
+
+/*
+ * Record tags. The low nibble of ALLOC and FREE tags names the allocator call.
+ *
+ * ALLOC      0x10|kind  sv address delta, uv size, uv stack node
+ *            The address delta is from the previous ALLOC or FREE address in the stream (the
+ *            first one is from 0). size is what the program asked for. stack node 0 means
+ *            "no stack"; any other value names a FRAME record.
+ * FREE       0x20|kind  sv address delta (same running address as ALLOC)
+ * FRAME      0x02       uv parent node, sv ip delta from the parent's ip (the root's ip is 0)
+ *            Defines node N for the N-th FRAME record (the first is node 1). A stack is the
+ *            path from a node to the root; its first frame (the node itself) is the innermost.
+ *            Each ip is a return address as libunwind reports it (the frame's call site + 1,
+ *            except the innermost). Every node is written once, before any record that names it.
+ * THREAD     0x03       uv thread id (the kernel's tid). ALLOC, FREE and MARKER records that follow
+ *                       belong to this thread, until the next THREAD record. The first event of
+ *                       the stream is preceded by one.
+ * TICK       0x04       uv microseconds since start_monotonic_ns, uv resident bytes of the
+ *                       program (the tracker's own resident memory already taken out), uv the
+ *                       tracker's own resident bytes. Written every 10 ms: events between two
+ *                       ticks happened between those times.
+ * MODULES    0x05       uv count, then count times: string path, uv load bias (dlpi_addr),
+ *                       uv lowest address, uv highest address (end, exclusive) of its PT_LOAD
+ *                       segments. Replaces the whole previous table; written at start and after
+ *                       every dlopen()/dlclose(), before any FRAME that needs it.
+ * MARKER     0x06       string name. Written by workshop_tracker_marker() in the calling thread.
+ * COMMAND    0x07       string executable path, uv argc, argc times string argument. Once, first.
+ * END        0x08       uv microseconds since start. The program exited normally (exit() or a
+ *                       return from main); a capture without END was cut short (crash, kill).
+ * LOST       0x09       uv events dropped (the tracker could not write them); reported, never hidden.
+ *
+ * A "string" is a uv byte length followed by that many bytes of UTF-8 (not NUL-terminated).
+ */
+enum {
+  WORKSHOP_RECORD_FRAME = 0x02,
+  WORKSHOP_RECORD_THREAD = 0x03,
+  WORKSHOP_RECORD_TICK = 0x04,
+  WORKSHOP_RECORD_MODULES = 0x05,
+  WORKSHOP_RECORD_MARKER = 0x06,
+  WORKSHOP_RECORD_COMMAND = 0x07,
+  WORKSHOP_RECORD_END = 0x08,
+  WORKSHOP_RECORD_LOST = 0x09,
+  WORKSHOP_RECORD_ALLOC = 0x10, /* | workshop_alloc_kind */
+  WORKSHOP_RECORD_FREE = 0x20,  /* | workshop_free_kind */
+  WORKSHOP_RECORD_KIND_MASK = 0x0f,
+  WORKSHOP_RECORD_TYPE_MASK = 0xf0,
+};
+
+typedef enum workshop_alloc_kind {
+  WORKSHOP_ALLOC_MALLOC = 0,
+  WORKSHOP_ALLOC_CALLOC = 1,
+  WORKSHOP_ALLOC_REALLOC = 2,
+  WORKSHOP_ALLOC_REALLOCARRAY = 3,
+  WORKSHOP_ALLOC_POSIX_MEMALIGN = 4,
+  WORKSHOP_ALLOC_ALIGNED_ALLOC = 5,
+  WORKSHOP_ALLOC_MEMALIGN = 6,
+  WORKSHOP_ALLOC_VALLOC = 7,
+  WORKSHOP_ALLOC_PVALLOC = 8,
+} workshop_alloc_kind;
+
+typedef enum workshop_free_kind {
+  WORKSHOP_FREE_FREE = 0,
+  /* The old block of a realloc()/reallocarray() that moved or shrank to 0. */
+  WORKSHOP_FREE_REALLOC = 1,
+} workshop_free_kind;
+
+/* Environment variables read by the tracker when it loads. */
+#define WORKSHOP_ENV_CAPTURE "WORKSHOP_CAPTURE"         /* the capture path (else a default) */
+#define WORKSHOP_ENV_FOLLOW_FORK "WORKSHOP_FOLLOW_FORK" /* "1": track fork()ed and exec()ed children */
+
+/* A short name for a record tag ("alloc", "frame", ...), or NULL for an unknown tag. */
+const char *workshop_record_name(uint8_t tag);
+
+#endif /* WORKSHOP_CAPTURE_H */

@@ -1,0 +1,1 @@
+// WorkshopKit: see Package.swift for what this module is for.

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `workshop` command: a terminal workshop that teaches memory debugging.
+@main
+struct Workshop: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "workshop",
+    abstract: "A terminal workshop that teaches memory debugging in Swift.",
+    subcommands: []
+  )
+}
