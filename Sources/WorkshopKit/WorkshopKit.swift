@@ -1,1 +1,0 @@
-// WorkshopKit: see Package.swift for what this module is for.
