@@ -34,7 +34,9 @@ let package = Package(
     // The small program that the README's first command runs under the tracker.
     .executableTarget(name: "WorkshopDemo"),
 
-    .testTarget(name: "TrackerTests", dependencies: ["MemoryTrace", "MemoryAnalysis", "WorkshopKit"]),
+    // Preloads the real tracker into real C and Swift programs (Programs/, compiled at test time).
+    .testTarget(
+      name: "TrackerTests", dependencies: ["MemoryTrace", "MemoryAnalysis", "WorkshopKit"], exclude: ["Programs"]),
     .testTarget(name: "MemoryTraceTests", dependencies: ["MemoryTrace"]),
     .testTarget(name: "MemoryAnalysisTests", dependencies: ["MemoryAnalysis"]),
     .testTarget(name: "LessonTextTests", dependencies: ["LessonText"]),

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import WorkshopKit
+
+/// `workshop run`: runs a program under the tracker and prints what its memory did.
+struct Run: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run a program under the memory tracker.",
+    discussion: """
+      The program's standard input, output and error pass straight through, and workshop exits \
+      with the program's status (128 + the signal number when a signal ended it). A summary of \
+      its memory follows on standard error.
+      """
+  )
+
+  @Option(name: [.short, .long], help: "Where to write the capture (default: workshop-PROGRAM.PID.bin here).")
+  var output: String?
+
+  @Flag(help: "Track the program's children too (fork and exec), each into its own capture.")
+  var followFork = false
+
+  @Argument(parsing: .captureForPassthrough, help: "The program and its arguments, after --.")
+  var command: [String] = []
+
+  mutating func validate() throws {
+    if command.first == "--" { command.removeFirst() }
+    guard !command.isEmpty else {
+      throw ValidationError("name the program to run after --, for example: workshop run -- ./my-program")
+    }
+    if let output, FileManager.default.fileExists(atPath: output) {
+      throw ValidationError("\(output) already exists: choose another name with --output or remove the file first")
+    }
+  }
+
+  func run() throws {
+    let capturePath = output ?? CaptureNaming.defaultPath(for: command[0])
+    let program = TrackedProgram(
+      arguments: command, capturePath: capturePath, followFork: followFork,
+      trackerLibrary: try TrackerLibrary.locate())
+    let status = try program.run()
+    let report = RunReport(program: command[0], status: status, capturePath: capturePath)
+    FileHandle.standardError.write(Data(report.render().utf8))
+    throw ExitCode(status.shellCode)
+  }
+}
