@@ -28,7 +28,6 @@ size_t arena_span;
 static spinlock arena_lock;
 static size_t arena_top;       /* offset of the first byte never handed out */
 static size_t arena_committed; /* offset of the first byte still PROT_NONE */
-static atomic_size_t arena_released;
 
 bool arena_init(void) {
   if (arena_base)
@@ -89,13 +88,25 @@ void arena_release(void *block, size_t size) {
   size_t page = (size_t)sysconf(_SC_PAGESIZE);
   uintptr_t first = ((uintptr_t)block + page - 1) & ~(page - 1);
   uintptr_t last = ((uintptr_t)block + size) & ~(page - 1);
-  if (last > first && madvise((void *)first, last - first, MADV_DONTNEED) == 0)
-    atomic_fetch_add_explicit(&arena_released, last - first, memory_order_relaxed);
+  if (last > first)
+    madvise((void *)first, last - first, MADV_DONTNEED);
 }
 
-size_t arena_used_bytes(void) {
-  return __atomic_load_n(&arena_top, __ATOMIC_RELAXED) -
-         atomic_load_explicit(&arena_released, memory_order_relaxed);
+/* Resident, not merely handed out: most of a write buffer is untouched in a small program. */
+size_t arena_resident_bytes(void) {
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  size_t committed = __atomic_load_n(&arena_committed, __ATOMIC_RELAXED);
+  unsigned char residency[4096];
+  size_t resident_pages = 0;
+  for (size_t offset = 0; offset < committed; offset += sizeof residency * page) {
+    size_t length = committed - offset < sizeof residency * page ? committed - offset
+                                                                 : sizeof residency * page;
+    if (mincore((void *)(arena_base + offset), length, residency) != 0)
+      break;
+    for (size_t i = 0; i < length / page; i++)
+      resident_pages += residency[i] & 1;
+  }
+  return resident_pages * page;
 }
 
 void arena_fork_prepare(void) { spinlock_lock(&arena_lock); }

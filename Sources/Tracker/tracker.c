@@ -355,7 +355,7 @@ static uint64_t program_resident_bytes(void) {
 }
 
 static void write_tick(void) {
-  uint64_t tracker_bytes = arena_used_bytes();
+  uint64_t tracker_bytes = arena_resident_bytes();
   uint64_t resident = program_resident_bytes();
   uint8_t record[32];
   uint8_t *cursor = record;

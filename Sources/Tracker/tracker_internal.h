@@ -67,8 +67,8 @@ void *arena_alloc(size_t size, size_t alignment);
 void *arena_realloc(void *block, size_t size);
 /* Returns a large block's whole pages to the kernel; the addresses are never handed out again. */
 void arena_release(void *block, size_t size);
-/* Bytes of arena memory handed out and not released: the tracker's own resident memory. */
-size_t arena_used_bytes(void);
+/* Resident bytes of the arena (mincore): the tracker's own memory, buffers included. */
+size_t arena_resident_bytes(void);
 void arena_fork_prepare(void);
 void arena_fork_parent(void);
 void arena_fork_child(void);
