@@ -20,7 +20,7 @@ package struct LiveBlock: Sendable, Equatable {
 
 /// The live blocks of a capture: an open-addressing hash map from address to ``LiveBlock``.
 ///
-/// Linear probing over two flat buffers (keys, values) with Fibonacci hashing and backward-shift
+/// Linear probing over one flat buffer of 32-byte slots (address and block side by side) with Fibonacci hashing and backward-shift
 /// deletion, so there are no tombstones and lookups stay short after millions of frees. Address 0
 /// (the empty-slot marker) is kept aside. On a synthetic 10M-event capture this table makes the
 /// whole analysis about twice as fast as `Dictionary<UInt64, LiveBlock>` (see the benchmark test).
@@ -28,8 +28,15 @@ package struct LiveBlock: Sendable, Equatable {
 /// - Complexity: expected O(1) for ``insert(_:_:)``, ``remove(_:)`` and ``subscript(_:)``; O(*capacity*)
 ///   for ``forEach(_:)``.
 package final class LiveBlockTable {
-  private var keys: UnsafeMutableBufferPointer<UInt64>
-  private var values: UnsafeMutableBufferPointer<LiveBlock>
+  /// A key and its block side by side (32 bytes), so a probe touches one cache line.
+  private struct Slot {
+    var address: UInt64
+    var block: LiveBlock
+  }
+
+  private static let empty = Slot(address: 0, block: LiveBlock(size: 0, serial: 0, stack: 0, thread: 0))
+
+  private var slots: UnsafeMutableBufferPointer<Slot>
   private var shift: UInt64
   private var zeroBlock: LiveBlock?
   /// The number of live blocks.
@@ -37,32 +44,29 @@ package final class LiveBlockTable {
 
   /// Creates an empty table with room for about `capacity` blocks before it grows.
   package init(capacity: Int = 1 << 16) {
-    var slots = 16
-    while slots < capacity * 2 { slots *= 2 }
-    keys = .allocate(capacity: slots)
-    keys.initialize(repeating: 0)
-    values = .allocate(capacity: slots)
-    shift = UInt64(64 - slots.trailingZeroBitCount)
+    var size = 16
+    while size < capacity * 2 { size *= 2 }
+    slots = .allocate(capacity: size)
+    slots.initialize(repeating: Self.empty)
+    shift = UInt64(64 - size.trailingZeroBitCount)
   }
 
-  deinit {
-    keys.deallocate()
-    values.deallocate()
-  }
+  deinit { slots.deallocate() }
 
   @inline(__always)
-  private func slot(for address: UInt64) -> Int {
+  private static func home(of address: UInt64, shift: UInt64) -> Int {
     Int(truncatingIfNeeded: (address &* 0x9E37_79B9_7F4A_7C15) >> shift)
   }
 
   /// The block at `address`, if it is live.
   package subscript(_ address: UInt64) -> LiveBlock? {
     if address == 0 { return zeroBlock }
-    let mask = keys.count - 1
-    var index = slot(for: address)
+    let slots = self.slots
+    let mask = slots.count - 1
+    var index = Self.home(of: address, shift: shift)
     while true {
-      let key = keys[index]
-      if key == address { return values[index] }
+      let key = slots[index].address
+      if key == address { return slots[index].block }
       if key == 0 { return nil }
       index = (index + 1) & mask
     }
@@ -77,19 +81,19 @@ package final class LiveBlockTable {
       if old == nil { count += 1 }
       return old
     }
-    if (count + 1) * 10 > keys.count * 7 { grow() }
-    let mask = keys.count - 1
-    var index = slot(for: address)
+    if (count + 1) * 10 > slots.count * 7 { grow() }
+    let slots = self.slots
+    let mask = slots.count - 1
+    var index = Self.home(of: address, shift: shift)
     while true {
-      let key = keys[index]
+      let key = slots[index].address
       if key == address {
-        let old = values[index]
-        values[index] = block
+        let old = slots[index].block
+        slots[index].block = block
         return old
       }
       if key == 0 {
-        keys[index] = address
-        (values.baseAddress! + index).initialize(to: block)
+        slots[index] = Slot(address: address, block: block)
         count += 1
         return nil
       }
@@ -106,57 +110,53 @@ package final class LiveBlockTable {
       zeroBlock = nil
       return old
     }
-    let mask = keys.count - 1
-    var index = slot(for: address)
+    let slots = self.slots
+    let shift = self.shift
+    let mask = slots.count - 1
+    var index = Self.home(of: address, shift: shift)
     while true {
-      let key = keys[index]
+      let key = slots[index].address
       if key == 0 { return nil }
       if key == address { break }
       index = (index + 1) & mask
     }
-    let removed = values[index]
+    let removed = slots[index].block
     count -= 1
     // Backward-shift deletion: pull later entries of the probe run into the hole.
     var hole = index
     var next = (hole + 1) & mask
     while true {
-      let key = keys[next]
+      let key = slots[next].address
       if key == 0 { break }
-      let home = slot(for: key)
-      if (next &- home) & mask >= (next &- hole) & mask {
-        keys[hole] = key
-        values[hole] = values[next]
+      if (next &- Self.home(of: key, shift: shift)) & mask >= (next &- hole) & mask {
+        slots[hole] = slots[next]
         hole = next
       }
       next = (next + 1) & mask
     }
-    keys[hole] = 0
+    slots[hole].address = 0
     return removed
   }
 
   /// Calls `body` with every live block, in no particular order.
   package func forEach(_ body: (UInt64, LiveBlock) -> Void) {
     if let zeroBlock { body(0, zeroBlock) }
-    for index in 0..<keys.count where keys[index] != 0 { body(keys[index], values[index]) }
+    for slot in slots where slot.address != 0 { body(slot.address, slot.block) }
   }
 
   private func grow() {
-    let oldKeys = keys
-    let oldValues = values
-    let slots = oldKeys.count * 2
-    keys = .allocate(capacity: slots)
-    keys.initialize(repeating: 0)
-    values = .allocate(capacity: slots)
-    shift = UInt64(64 - slots.trailingZeroBitCount)
-    let mask = slots - 1
-    for old in 0..<oldKeys.count where oldKeys[old] != 0 {
-      var index = slot(for: oldKeys[old])
-      while keys[index] != 0 { index = (index + 1) & mask }
-      keys[index] = oldKeys[old]
-      (values.baseAddress! + index).initialize(to: oldValues[old])
+    let old = slots
+    let size = old.count * 2
+    slots = .allocate(capacity: size)
+    slots.initialize(repeating: Self.empty)
+    shift = UInt64(64 - size.trailingZeroBitCount)
+    let mask = size - 1
+    for slot in old where slot.address != 0 {
+      var index = Self.home(of: slot.address, shift: shift)
+      while slots[index].address != 0 { index = (index + 1) & mask }
+      slots[index] = slot
     }
-    oldKeys.deallocate()
-    oldValues.deallocate()
+    old.deallocate()
   }
 }
 
