@@ -22,8 +22,9 @@ package struct LiveBlock: Sendable, Equatable {
 ///
 /// Linear probing over one flat buffer of 32-byte slots (address and block side by side) with Fibonacci hashing and backward-shift
 /// deletion, so there are no tombstones and lookups stay short after millions of frees. Address 0
-/// (the empty-slot marker) is kept aside. On a synthetic 10M-event capture this table makes the
-/// whole analysis about twice as fast as `Dictionary<UInt64, LiveBlock>` (see the benchmark test).
+/// (the empty-slot marker) is kept aside. Replaying the 10M alloc/free operations of the synthetic
+/// benchmark capture, it runs at about 28 M operations/s against about 19 M/s for
+/// `Dictionary<UInt64, LiveBlock>` (release build, see `BenchmarkTests`).
 ///
 /// - Complexity: expected O(1) for ``insert(_:_:)``, ``remove(_:)`` and ``subscript(_:)``; O(*capacity*)
 ///   for ``forEach(_:)``.
