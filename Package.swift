@@ -19,8 +19,10 @@ let package = Package(
     .target(name: "TrackerFormat"),
     // Reads captures (finished or still growing) into events.
     .target(name: "MemoryTrace", dependencies: ["TrackerFormat"]),
+    // Names frames: llvm-symbolizer for files, lines and inlined frames, the Swift runtime to demangle.
+    .target(name: "Symbols"),
     // Peak, timeline, leaks, temporary allocations, allocation tree.
-    .target(name: "MemoryAnalysis", dependencies: ["MemoryTrace"]),
+    .target(name: "MemoryAnalysis", dependencies: ["MemoryTrace", "Symbols"]),
     // The rST-lite reader: source text to a document tree. No terminal code.
     .target(name: "LessonText"),
     // Renderers with no I/O: tables, charts, icicles, lesson text.
@@ -41,5 +43,6 @@ let package = Package(
     .testTarget(name: "MemoryAnalysisTests", dependencies: ["MemoryAnalysis"]),
     .testTarget(name: "LessonTextTests", dependencies: ["LessonText"]),
     .testTarget(name: "RenderingTests", dependencies: ["Rendering"]),
+    .testTarget(name: "SymbolsTests", dependencies: ["Symbols"], exclude: ["Programs"]),
   ]
 )
