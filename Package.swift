@@ -40,9 +40,9 @@ let package = Package(
     .testTarget(
       name: "TrackerTests", dependencies: ["MemoryTrace", "MemoryAnalysis", "WorkshopKit"], exclude: ["Programs"]),
     .testTarget(name: "MemoryTraceTests", dependencies: ["MemoryTrace"]),
-    .testTarget(name: "MemoryAnalysisTests", dependencies: ["MemoryAnalysis"]),
+    .testTarget(name: "MemoryAnalysisTests", dependencies: ["MemoryAnalysis", "Symbols"]),
     .testTarget(name: "LessonTextTests", dependencies: ["LessonText"]),
-    .testTarget(name: "RenderingTests", dependencies: ["Rendering"]),
+    .testTarget(name: "RenderingTests", dependencies: ["Rendering", "MemoryAnalysis", "Symbols"]),
     .testTarget(name: "SymbolsTests", dependencies: ["Symbols"], exclude: ["Programs"]),
   ]
 )
