@@ -1,1 +1,0 @@
-// MemoryAnalysis: see Package.swift for what this module is for.

@@ -1,0 +1,220 @@
+import MemoryTrace
+
+/// The single streaming pass of the analysis: a ``CaptureVisitor`` that keeps the live blocks, the
+/// heap, its peak (with what was alive then), the timeline, temporaries, sizes and regions.
+///
+/// Feed it a capture with ``CaptureReader/read(into:fileMayGrow:)`` (once for a finished file,
+/// repeatedly for a growing one), then ask for ``profile(frames:readProblem:)``. It can also be fed
+/// events directly, which is how the tests describe designed sequences.
+///
+/// Event indices count ALLOC and FREE records only, from 0.
+///
+/// - Complexity: O(1) expected per event (a hash-map update and array updates, plus O(*r*) for
+///   *r* active regions); memory O(*b* + *s* + *t*) for *b* live blocks, *s* stacks, *t* ticks.
+///   ``profile(frames:readProblem:)`` is O(*s* log *s* + *b*).
+public struct MemoryProfiler: CaptureVisitor {
+  private var blocks = LiveBlockTable()
+  private var mark = HighWaterMark()
+  private var allocatedByStack: [(bytes: UInt64, count: UInt64)] = []
+  private var histogram = SizeHistogram()
+  private var temporaries = TemporaryAllocationTracker()
+  private var regions: [RegionTracker]
+  private var threadSlots: [UInt64: UInt32] = [:]
+  private var threadIDs: [UInt64] = []
+  private var cachedThread: (tid: UInt64, slot: UInt32)?
+
+  private var allocationKinds = [UInt64](repeating: 0, count: AllocationKind.allCases.count)
+  private var deallocationKinds = [UInt64](repeating: 0, count: DeallocationKind.allCases.count)
+  private var allocations: UInt64 = 0
+  private var frees: UInt64 = 0
+  private var unknownFrees: UInt64 = 0
+  private var bytesAllocated: UInt64 = 0
+  private var lost: UInt64 = 0
+  private var inPlaceReallocations: UInt64 = 0
+  private var overwrittenBlocks: UInt64 = 0
+  private var maxSinceTick: UInt64 = 0
+  private var lastTick: UInt64 = 0
+  private var endTime: UInt64?
+
+  /// The ticks seen so far: heap, max heap since the previous tick, resident size.
+  public private(set) var timeline: [TimelinePoint] = []
+  /// The markers seen so far, in order.
+  public private(set) var markers: [MarkerOccurrence] = []
+  /// The heap bytes (sum of live blocks) now.
+  public private(set) var heapBytes: UInt64 = 0
+  /// The number of ALLOC and FREE events seen.
+  public private(set) var eventCount: UInt64 = 0
+  /// The capture header, once seen.
+  public private(set) var header: CaptureHeader?
+  /// The command line, once seen.
+  public private(set) var command: CaptureCommand?
+
+  /// Creates a profiler that will also measure the peak of each region in `regions`.
+  public init(regions: [RegionRequest] = []) {
+    self.regions = regions.map(RegionTracker.init)
+  }
+
+  /// The largest heap reached so far, in bytes.
+  public var peakBytes: UInt64 { UInt64(bitPattern: mark.peak) }
+
+  /// The time of the last TICK or END seen, in microseconds.
+  public var durationMicroseconds: UInt64 { endTime ?? lastTick }
+
+  // MARK: - Visiting
+
+  /// Keeps the header.
+  public mutating func visit(_ header: CaptureHeader) { self.header = header }
+
+  /// Keeps the command.
+  public mutating func visit(_ command: CaptureCommand) { self.command = command }
+
+  /// Registers the thread.
+  public mutating func visitThread(_ thread: UInt64) { _ = slot(of: thread) }
+
+  /// Counts an allocation and updates every figure it affects.
+  public mutating func visit(_ allocation: AllocationEvent) {
+    let thread = slot(of: allocation.thread)
+    let serial = eventCount
+    eventCount &+= 1
+    let size = allocation.size
+    allocations &+= 1
+    bytesAllocated &+= size
+    allocationKinds[Int(allocation.kind.rawValue)] &+= 1
+    histogram.add(size)
+    let stack = Int(allocation.stack)
+    if stack >= allocatedByStack.count {
+      allocatedByStack.append(
+        contentsOf: repeatElement((bytes: UInt64(0), count: UInt64(0)), count: stack + 1 - allocatedByStack.count))
+    }
+    allocatedByStack[stack].bytes &+= size
+    allocatedByStack[stack].count &+= 1
+
+    let block = LiveBlock(size: size, serial: serial, stack: allocation.stack, thread: thread)
+    if !isKnownUniquelyReferenced(&blocks) { blocks = blocks.copy() }
+    if let replaced = blocks.insert(allocation.address, block) {
+      // The address is still live: a realloc() that grew or shrank in place (no FREE record is
+      // written for it), or a FREE the tracker lost. Either way the old block is gone.
+      if allocation.kind == .realloc || allocation.kind == .reallocarray {
+        inPlaceReallocations &+= 1
+      } else {
+        overwrittenBlocks &+= 1
+      }
+      release(replaced)
+    }
+    heapBytes &+= size
+    mark.add(stack: allocation.stack, bytes: size)
+    mark.reached(Int64(bitPattern: heapBytes), event: serial, time: lastTick)
+    if heapBytes > maxSinceTick { maxSinceTick = heapBytes }
+    temporaries.allocated(allocation.address, thread: Int(thread))
+    for index in regions.indices where regions[index].state == .active {
+      regions[index].allocated(block, heap: heapBytes, time: lastTick)
+    }
+  }
+
+  /// Counts a deallocation; frees of addresses never seen allocated are counted apart and ignored.
+  public mutating func visit(_ deallocation: DeallocationEvent) {
+    let thread = slot(of: deallocation.thread)
+    eventCount &+= 1
+    deallocationKinds[Int(deallocation.kind.rawValue)] &+= 1
+    if !isKnownUniquelyReferenced(&blocks) { blocks = blocks.copy() }
+    guard let block = blocks.remove(deallocation.address) else {
+      unknownFrees &+= 1
+      return
+    }
+    frees &+= 1
+    temporaries.freed(deallocation.address, thread: Int(thread), block: block)
+    release(block)
+  }
+
+  /// Adds a point to the timeline.
+  public mutating func visit(_ tick: TickEvent) {
+    lastTick = tick.microseconds
+    timeline.append(
+      TimelinePoint(
+        microseconds: tick.microseconds, heapBytes: heapBytes, maxHeapBytes: max(maxSinceTick, heapBytes),
+        residentBytes: tick.residentBytes, trackerBytes: tick.trackerBytes))
+    maxSinceTick = heapBytes
+  }
+
+  /// Records the marker and starts or ends the regions it names.
+  public mutating func visit(_ marker: MarkerEvent) {
+    markers.append(
+      MarkerOccurrence(
+        name: marker.name, thread: marker.thread, microseconds: lastTick, eventIndex: eventCount, heapBytes: heapBytes))
+    _ = slot(of: marker.thread)
+    for index in regions.indices {
+      regions[index].marker(marker.name, heap: heapBytes, event: eventCount, time: lastTick)
+    }
+  }
+
+  /// Notes the end of the run.
+  public mutating func visitEnd(microseconds: UInt64) { endTime = microseconds }
+
+  /// Counts lost events.
+  public mutating func visitLost(count: UInt64) { lost &+= count }
+
+  // MARK: - Helpers
+
+  @inline(__always)
+  private mutating func release(_ block: LiveBlock) {
+    heapBytes &-= block.size
+    mark.leaving()
+    mark.remove(stack: block.stack, bytes: block.size)
+    for index in regions.indices where regions[index].state == .active {
+      regions[index].freed(block)
+    }
+  }
+
+  @inline(__always)
+  private mutating func slot(of tid: UInt64) -> UInt32 {
+    if let cachedThread, cachedThread.tid == tid { return cachedThread.slot }
+    let slot: UInt32
+    if let known = threadSlots[tid] {
+      slot = known
+    } else {
+      slot = UInt32(threadIDs.count)
+      threadIDs.append(tid)
+      threadSlots[tid] = slot
+    }
+    cachedThread = (tid, slot)
+    return slot
+  }
+
+  // MARK: - Results
+
+  /// The figures so far, with stacks resolved through `frames`.
+  ///
+  /// - Parameters:
+  ///   - frames: the reader's frame table (``CaptureReader/frames``), kept for ``MemoryProfile/stack(_:)``.
+  ///   - readProblem: a truncation warning or damage the reader reported, carried along for display.
+  /// - Complexity: O(*s* log *s* + *b*) for *s* stacks and *b* live blocks.
+  public func profile(frames: FrameTable = FrameTable(), readProblem: CaptureError? = nil) -> MemoryProfile {
+    var byKind: [AllocationKind: UInt64] = [:]
+    for kind in AllocationKind.allCases where allocationKinds[Int(kind.rawValue)] > 0 {
+      byKind[kind] = allocationKinds[Int(kind.rawValue)]
+    }
+    var freesByKind: [DeallocationKind: UInt64] = [:]
+    for kind in DeallocationKind.allCases where deallocationKinds[Int(kind.rawValue)] > 0 {
+      freesByKind[kind] = deallocationKinds[Int(kind.rawValue)]
+    }
+    let totals = ProfileTotals(
+      allocations: allocations, frees: frees, unknownFrees: unknownFrees, bytesAllocated: bytesAllocated,
+      allocationsByKind: byKind, deallocationsByKind: freesByKind, threads: threadIDs.count,
+      durationMicroseconds: durationMicroseconds, lostEvents: lost, inPlaceReallocations: inPlaceReallocations,
+      overwrittenBlocks: overwrittenBlocks)
+    let peak = HeapPeak(
+      bytes: peakBytes, microseconds: mark.peakTime, eventIndex: mark.hasPeak ? mark.peakEvent : nil,
+      aliveByStack: mark.aliveAtPeak())
+    let leaks = mark.aliveNow()
+    let end = durationMicroseconds
+    return MemoryProfile(
+      header: header, command: command, totals: totals, peak: peak, leaks: leaks, heapBytesAtEnd: heapBytes,
+      timeline: timeline, histogram: histogram, temporaries: temporaries.result,
+      allocatedByStack: .ranked(count: allocatedByStack.count) { allocatedByStack[$0] }, markers: markers,
+      regions: regions.map { $0.result(endTime: end) }, threadIDs: threadIDs, frames: frames,
+      sawEnd: endTime != nil, readProblem: readProblem)
+  }
+
+  /// Every live block now (address and block), for callers that need them one by one.
+  package func forEachLiveBlock(_ body: (UInt64, LiveBlock) -> Void) { blocks.forEach(body) }
+}

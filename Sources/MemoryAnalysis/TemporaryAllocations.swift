@@ -1,0 +1,53 @@
+/// Temporary allocations as memray defines them: a block freed, by the thread that allocated it,
+/// before that thread made any other allocation.
+///
+/// Every kind of deallocation counts, including the old block of a `realloc()` that moved, in
+/// stream order: it follows memray's default (`--temporary-allocation-threshold=1`).
+public struct TemporaryAllocations: Sendable, Equatable {
+  /// The number of temporary allocations.
+  public var count: UInt64
+  /// Their total bytes.
+  public var bytes: UInt64
+  /// Grouped by allocating stack, largest bytes first.
+  public var byStack: [StackTotal]
+}
+
+/// Tracks, per thread, the last allocation, and per stack the temporaries found.
+///
+/// - Complexity: O(1) per event.
+struct TemporaryAllocationTracker {
+  private var lastAddress: [UInt64] = []
+  private var pending: [Bool] = []
+  private var perStack: [(bytes: UInt64, count: UInt64)] = []
+  private(set) var count: UInt64 = 0
+  private(set) var bytes: UInt64 = 0
+
+  @inline(__always)
+  mutating func allocated(_ address: UInt64, thread: Int) {
+    if thread >= lastAddress.count {
+      lastAddress.append(contentsOf: repeatElement(0, count: thread + 1 - lastAddress.count))
+      pending.append(contentsOf: repeatElement(false, count: thread + 1 - pending.count))
+    }
+    lastAddress[thread] = address
+    pending[thread] = true
+  }
+
+  @inline(__always)
+  mutating func freed(_ address: UInt64, thread: Int, block: LiveBlock) {
+    guard thread < pending.count, pending[thread], lastAddress[thread] == address else { return }
+    pending[thread] = false
+    let stack = Int(block.stack)
+    if stack >= perStack.count {
+      perStack.append(
+        contentsOf: repeatElement((bytes: UInt64(0), count: UInt64(0)), count: stack + 1 - perStack.count))
+    }
+    perStack[stack].bytes &+= block.size
+    perStack[stack].count &+= 1
+    count &+= 1
+    bytes &+= block.size
+  }
+
+  var result: TemporaryAllocations {
+    TemporaryAllocations(count: count, bytes: bytes, byStack: .ranked(count: perStack.count) { perStack[$0] })
+  }
+}

@@ -1,0 +1,28 @@
+import TrackerFormat
+
+/// Constants of the capture format, taken from `workshop_capture.h`, plus the reader's sanity limits.
+public enum CaptureFormat {
+  /// The 8 bytes every capture starts with.
+  public static let magic: [UInt8] = Array("WSHPCAP1".utf8)
+  /// The format version this reader understands.
+  public static let version = UInt16(WORKSHOP_CAPTURE_VERSION)
+  /// The size of the fixed header of this version.
+  public static let headerSize = MemoryLayout<workshop_capture_header>.size
+  /// Longest string (path, argument, marker name) accepted before the record is called damaged.
+  public static let maximumStringLength: UInt64 = 1 << 20
+  /// Most entries in a MODULES or COMMAND record accepted before the record is called damaged.
+  public static let maximumCount: UInt64 = 1 << 20
+
+  static let frameTag = UInt8(WORKSHOP_RECORD_FRAME)
+  static let threadTag = UInt8(WORKSHOP_RECORD_THREAD)
+  static let tickTag = UInt8(WORKSHOP_RECORD_TICK)
+  static let modulesTag = UInt8(WORKSHOP_RECORD_MODULES)
+  static let markerTag = UInt8(WORKSHOP_RECORD_MARKER)
+  static let commandTag = UInt8(WORKSHOP_RECORD_COMMAND)
+  static let endTag = UInt8(WORKSHOP_RECORD_END)
+  static let lostTag = UInt8(WORKSHOP_RECORD_LOST)
+  static let allocTag = UInt8(WORKSHOP_RECORD_ALLOC)
+  static let freeTag = UInt8(WORKSHOP_RECORD_FREE)
+  static let kindMask = UInt8(WORKSHOP_RECORD_KIND_MASK)
+  static let typeMask = UInt8(WORKSHOP_RECORD_TYPE_MASK)
+}

@@ -1,0 +1,262 @@
+// The one file that touches raw bytes: the chunk buffer, varint decoding and record decoding.
+// Every unsafe pointer is used inside a scoped closure or owned by `ChunkBuffer`, which
+// `CaptureReader` deallocates exactly once.
+
+/// A growable byte buffer holding the unconsumed bytes of the file starting at `fileOffset`.
+struct ChunkBuffer {
+  private(set) var storage: UnsafeMutableRawBufferPointer
+  /// Bytes of `storage` holding file data.
+  var filled = 0
+  /// The file offset of `storage[0]`.
+  var fileOffset = 0
+
+  init(capacity: Int) {
+    storage = .allocate(byteCount: capacity, alignment: 16)
+  }
+
+  var capacity: Int { storage.count }
+
+  func deallocate() { storage.deallocate() }
+
+  /// Calls `body` with the unfilled tail of the buffer.
+  func withFreeSpace<R>(_ body: (UnsafeMutableRawBufferPointer) -> R) -> R {
+    body(UnsafeMutableRawBufferPointer(rebasing: storage[filled...]))
+  }
+
+  /// Drops the first `count` bytes (consumed records), moving the rest to the front.
+  mutating func consume(_ count: Int) {
+    guard count > 0 else { return }
+    let rest = filled - count
+    if rest > 0, let base = storage.baseAddress {
+      base.copyMemory(from: base + count, byteCount: rest)
+    }
+    filled = rest
+    fileOffset += count
+  }
+
+  /// Enlarges the buffer, keeping its contents.
+  mutating func grow(to capacity: Int) {
+    let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
+    if filled > 0, let base = bigger.baseAddress, let old = storage.baseAddress {
+      base.copyMemory(from: old, byteCount: filled)
+    }
+    storage.deallocate()
+    storage = bigger
+  }
+}
+
+/// Why decoding stopped before the end of the bytes at hand.
+enum DecodeStop: Error {
+  /// The record continues past the bytes at hand.
+  case needMore
+  /// The record at `position` (buffer-relative) is damaged.
+  case damaged(position: Int, CaptureDamage)
+}
+
+/// A damaged record, located in the file.
+struct DecodeFailure: Error {
+  var offset: Int
+  var damage: CaptureDamage
+}
+
+/// A read position over borrowed bytes; every read checks the bound and throws `.needMore`.
+struct ByteCursor {
+  let base: UnsafeRawPointer
+  let end: Int
+  var position: Int
+  /// The start of the record being decoded, for damage reports.
+  var recordStart: Int
+
+  @inline(__always)
+  mutating func byte() throws(DecodeStop) -> UInt8 {
+    guard position < end else { throw .needMore }
+    let value = base.load(fromByteOffset: position, as: UInt8.self)
+    position &+= 1
+    return value
+  }
+
+  /// An unsigned LEB128 varint of at most 64 bits (10 bytes, the last one 0 or 1).
+  @inline(__always)
+  mutating func unsigned() throws(DecodeStop) -> UInt64 {
+    var byte = try self.byte()
+    if byte < 0x80 { return UInt64(byte) }
+    var result = UInt64(byte & 0x7f)
+    var shift: UInt64 = 7
+    while true {
+      byte = try self.byte()
+      if shift == 63 && byte > 1 { throw .damaged(position: recordStart, .oversizedNumber) }
+      result |= UInt64(byte & 0x7f) << shift
+      if byte < 0x80 { return result }
+      shift &+= 7
+    }
+  }
+
+  /// A zig-zag signed varint.
+  @inline(__always)
+  mutating func signed() throws(DecodeStop) -> Int64 {
+    let raw = try unsigned()
+    return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
+  }
+
+  /// A count, bounded by ``CaptureFormat/maximumCount``.
+  mutating func count(of record: String) throws(DecodeStop) -> Int {
+    let value = try unsigned()
+    guard value <= CaptureFormat.maximumCount else {
+      throw .damaged(position: recordStart, .oversizedCount(record: record, count: value))
+    }
+    return Int(value)
+  }
+
+  /// A uv length followed by that many bytes of UTF-8 (invalid sequences are repaired).
+  mutating func string() throws(DecodeStop) -> String {
+    let length = try unsigned()
+    guard length <= CaptureFormat.maximumStringLength else {
+      throw .damaged(position: recordStart, .oversizedString(length: length))
+    }
+    let count = Int(length)
+    guard end - position >= count else { throw .needMore }
+    let bytes = UnsafeRawBufferPointer(start: base + position, count: count)
+    position += count
+    return String(decoding: bytes, as: UTF8.self)
+  }
+}
+
+/// The state that spans records: running address, current thread, frames, modules.
+struct RecordDecoder {
+  var address: UInt64 = 0
+  var thread: UInt64 = 0
+  var frames = FrameTable()
+  var modules = ModuleTable()
+  var command: CaptureCommand?
+  var lastTimestamp: UInt64 = 0
+  var sawEnd = false
+
+  /// Decodes every complete record in `buffer`, consumes them, and returns how many there were.
+  ///
+  /// A record's effects (state and visitor call) happen only once all its bytes have been decoded,
+  /// so a record cut at the end of the buffer is decoded again, whole, by the next call.
+  ///
+  /// - Complexity: O(*n*) for *n* bytes.
+  mutating func decode<Visitor: CaptureVisitor>(
+    _ buffer: inout ChunkBuffer, into visitor: inout Visitor
+  ) throws(DecodeFailure) -> Int {
+    guard buffer.filled > 0, let base = buffer.storage.baseAddress else { return 0 }
+    var cursor = ByteCursor(base: UnsafeRawPointer(base), end: buffer.filled, position: 0, recordStart: 0)
+    var records = 0
+    var failure: DecodeFailure?
+    while cursor.position < cursor.end {
+      cursor.recordStart = cursor.position
+      do {
+        try decodeRecord(&cursor, into: &visitor)
+        records += 1
+      } catch {
+        switch error {
+        case .needMore:
+          cursor.position = cursor.recordStart
+        case .damaged(let position, let damage):
+          failure = DecodeFailure(offset: buffer.fileOffset + position, damage: damage)
+          cursor.position = position
+        }
+        break
+      }
+    }
+    buffer.consume(cursor.position)
+    if let failure { throw failure }
+    return records
+  }
+
+  @inline(__always)
+  private mutating func decodeRecord<Visitor: CaptureVisitor>(
+    _ cursor: inout ByteCursor, into visitor: inout Visitor
+  ) throws(DecodeStop) {
+    let tag = try cursor.byte()
+    let kind = tag & CaptureFormat.kindMask
+    switch tag & CaptureFormat.typeMask {
+    case CaptureFormat.allocTag:
+      guard let kind = AllocationKind(rawValue: kind) else { break }
+      let delta = try cursor.signed()
+      let size = try cursor.unsigned()
+      let stack = try cursor.unsigned()
+      guard stack < UInt64(frames.count) else {
+        throw .damaged(position: cursor.recordStart, .unknownStackNode(stack))
+      }
+      address = address &+ UInt64(bitPattern: delta)
+      visitor.visit(
+        AllocationEvent(kind: kind, address: address, size: size, stack: UInt32(stack), thread: thread))
+      return
+    case CaptureFormat.freeTag:
+      guard let kind = DeallocationKind(rawValue: kind) else { break }
+      let delta = try cursor.signed()
+      address = address &+ UInt64(bitPattern: delta)
+      visitor.visit(DeallocationEvent(kind: kind, address: address, thread: thread))
+      return
+    default:
+      try decodeRareRecord(tag, &cursor, into: &visitor)
+      return
+    }
+    throw .damaged(position: cursor.recordStart, .unknownRecord(tag: tag))
+  }
+
+  private mutating func decodeRareRecord<Visitor: CaptureVisitor>(
+    _ tag: UInt8, _ cursor: inout ByteCursor, into visitor: inout Visitor
+  ) throws(DecodeStop) {
+    switch tag {
+    case CaptureFormat.threadTag:
+      thread = try cursor.unsigned()
+      visitor.visitThread(thread)
+    case CaptureFormat.frameTag:
+      let parent = try cursor.unsigned()
+      let delta = try cursor.signed()
+      let node = UInt64(frames.count)
+      guard parent < node else {
+        throw .damaged(position: cursor.recordStart, .unknownParentNode(node: node, parent: parent))
+      }
+      guard node < UInt64(UInt32.max) else {
+        throw .damaged(position: cursor.recordStart, .oversizedCount(record: "frame", count: node))
+      }
+      let ip = frames.ip(of: UInt32(parent)) &+ UInt64(bitPattern: delta)
+      _ = frames.append(parent: UInt32(parent), ip: ip, in: modules)
+      visitor.visit(FrameEvent(node: UInt32(node), parent: UInt32(parent), ip: ip))
+    case CaptureFormat.tickTag:
+      let microseconds = try cursor.unsigned()
+      let resident = try cursor.unsigned()
+      let tracker = try cursor.unsigned()
+      lastTimestamp = microseconds
+      visitor.visit(TickEvent(microseconds: microseconds, residentBytes: resident, trackerBytes: tracker))
+    case CaptureFormat.modulesTag:
+      let count = try cursor.count(of: "modules")
+      var list: [Module] = []
+      list.reserveCapacity(min(count, 1024))
+      for _ in 0..<count {
+        let path = try cursor.string()
+        let bias = try cursor.unsigned()
+        let low = try cursor.unsigned()
+        let high = try cursor.unsigned()
+        list.append(Module(path: path, loadBias: bias, lowAddress: low, highAddress: high))
+      }
+      modules = ModuleTable(list)
+      visitor.visit(modules)
+    case CaptureFormat.markerTag:
+      let name = try cursor.string()
+      visitor.visit(MarkerEvent(name: name, thread: thread))
+    case CaptureFormat.commandTag:
+      let executable = try cursor.string()
+      let count = try cursor.count(of: "command")
+      var arguments: [String] = []
+      arguments.reserveCapacity(min(count, 1024))
+      for _ in 0..<count { arguments.append(try cursor.string()) }
+      let command = CaptureCommand(executable: executable, arguments: arguments)
+      self.command = command
+      visitor.visit(command)
+    case CaptureFormat.endTag:
+      let microseconds = try cursor.unsigned()
+      lastTimestamp = max(lastTimestamp, microseconds)
+      sawEnd = true
+      visitor.visitEnd(microseconds: microseconds)
+    case CaptureFormat.lostTag:
+      visitor.visitLost(count: try cursor.unsigned())
+    default:
+      throw .damaged(position: cursor.recordStart, .unknownRecord(tag: tag))
+    }
+  }
+}

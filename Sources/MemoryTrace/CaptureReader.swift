@@ -1,0 +1,209 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// How far a call to ``CaptureReader/read(into:fileMayGrow:)`` got.
+public struct ReadProgress: Sendable, Equatable {
+  /// Bytes of the file consumed, through the end of the last complete record.
+  public var byteCount: Int
+  /// Records decoded since the reader was created (the header not counted).
+  public var recordCount: Int
+  /// Whether the END record was read: the program exited normally and the capture is whole.
+  public var sawEnd: Bool
+  /// ``CaptureError/truncated(file:byteCount:microseconds:)`` when a finished file was cut short.
+  public var warning: CaptureError?
+
+  /// Creates a progress report.
+  public init(byteCount: Int, recordCount: Int, sawEnd: Bool, warning: CaptureError? = nil) {
+    self.byteCount = byteCount
+    self.recordCount = recordCount
+    self.sawEnd = sawEnd
+    self.warning = warning
+  }
+}
+
+/// Reads a capture file incrementally, delivering its records to a ``CaptureVisitor``.
+///
+/// Each call to ``read(into:fileMayGrow:)`` continues after the last complete record of the
+/// previous call, so the same reader serves a finished file (one call) and a file the tracker is
+/// still writing (a call every time the caller wants to catch up). The file is read in large
+/// chunks (``chunkSize``) and decoded in place; nothing is allocated per record except for the
+/// rare records that carry strings.
+///
+/// ```swift
+/// let reader = try CaptureReader(path: "capture.bin")
+/// var collector = CaptureEventCollector()
+/// let progress = try reader.read(into: &collector)
+/// if let warning = progress.warning { print("warning: \(warning)") }
+/// ```
+public final class CaptureReader {
+  /// The path as given, used to name the file in errors.
+  public let path: String
+  /// Bytes read from the file at a time.
+  public let chunkSize: Int
+  /// The header, once it has been read.
+  public private(set) var header: CaptureHeader?
+
+  private let descriptor: Int32
+  var buffer: ChunkBuffer
+  var decoder = RecordDecoder()
+  private var headerSize = 0
+  private var recordCount = 0
+
+  /// Opens `path` for reading. Nothing is read until ``read(into:fileMayGrow:)``.
+  ///
+  /// - Throws: ``CaptureError/unreadable(file:reason:)`` if the file cannot be opened.
+  public init(path: String, chunkSize: Int = 8 << 20) throws(CaptureError) {
+    self.path = path
+    self.chunkSize = max(chunkSize, 64)
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else {
+      throw .unreadable(file: path, reason: String(cString: strerror(errno)))
+    }
+    self.descriptor = descriptor
+    self.buffer = ChunkBuffer(capacity: self.chunkSize)
+  }
+
+  deinit {
+    close(descriptor)
+    buffer.deallocate()
+  }
+
+  /// The command line, once its record has been read.
+  public var command: CaptureCommand? { decoder.command }
+  /// The modules table currently in force.
+  public var modules: ModuleTable { decoder.modules }
+  /// Every stack node read so far.
+  public var frames: FrameTable { decoder.frames }
+  /// The time of the last TICK or END record read, in microseconds since start.
+  public var lastTimestamp: UInt64 { decoder.lastTimestamp }
+  /// Whether the END record has been read.
+  public var sawEnd: Bool { decoder.sawEnd }
+
+  /// The stack named by `node`, innermost frame first (empty for 0 or an unknown node).
+  ///
+  /// - Complexity: O(*d*) for a stack *d* frames deep.
+  public func stack(_ node: UInt32) -> [StackFrame] { decoder.frames.stack(node) }
+
+  /// Reads every complete record not yet read and hands each to `visitor`, in file order.
+  ///
+  /// - Parameters:
+  ///   - visitor: receives the header (on the first call that reads it) and the records.
+  ///   - fileMayGrow: `true` while the tracker may still be writing: a partial record (or header)
+  ///     at the end is left for the next call. `false` for a finished file: a partial record or a
+  ///     missing END record yields a ``ReadProgress/warning``.
+  /// - Returns: how far the reading got.
+  /// - Throws: a ``CaptureError`` for a file that is not a readable capture, or that is damaged.
+  ///   In the damaged case every record before the damage has already been delivered.
+  /// - Complexity: O(*n*) for *n* new bytes.
+  @discardableResult
+  public func read<Visitor: CaptureVisitor>(
+    into visitor: inout Visitor, fileMayGrow: Bool = false
+  ) throws(CaptureError) -> ReadProgress {
+    if header == nil {
+      guard let header = try readHeader(fileMayGrow: fileMayGrow) else {
+        return ReadProgress(byteCount: 0, recordCount: 0, sawEnd: false, warning: nil)
+      }
+      self.header = header
+      headerSize = Int(header.headerSize)
+      buffer.fileOffset = headerSize
+      visitor.visit(header)
+    }
+    while true {
+      let count = try fill()
+      do {
+        recordCount += try decoder.decode(&buffer, into: &visitor)
+      } catch {
+        throw .damaged(file: path, offset: error.offset, damage: error.damage)
+      }
+      if count == 0 { break }
+    }
+    var progress = ReadProgress(
+      byteCount: buffer.fileOffset, recordCount: recordCount, sawEnd: decoder.sawEnd, warning: nil)
+    if !fileMayGrow && (!decoder.sawEnd || buffer.filled > 0) {
+      progress.warning = .truncated(file: path, byteCount: buffer.fileOffset, microseconds: decoder.lastTimestamp)
+    }
+    return progress
+  }
+
+  /// Reads the whole (finished) file and returns its records as values.
+  ///
+  /// Meant for tests and small captures: a real capture should be read with a visitor.
+  public func readEvents() throws(CaptureError) -> (events: [CaptureEvent], progress: ReadProgress) {
+    var collector = CaptureEventCollector()
+    let progress = try read(into: &collector)
+    return (collector.events, progress)
+  }
+
+  /// Reads more of the file into the buffer; returns the number of bytes read (0 at end of file).
+  private func fill() throws(CaptureError) -> Int {
+    if buffer.filled == buffer.capacity {
+      // One record larger than the buffer: make room for it.
+      buffer.grow(to: buffer.capacity * 2)
+    }
+    while true {
+      let count = buffer.withFreeSpace { space in
+        pread(descriptor, space.baseAddress, space.count, off_t(buffer.fileOffset + buffer.filled))
+      }
+      if count >= 0 {
+        buffer.filled += count
+        return count
+      }
+      if errno != EINTR { throw .unreadable(file: path, reason: String(cString: strerror(errno))) }
+    }
+  }
+
+  /// Reads and checks the fixed header; `nil` when a growing file does not hold all of it yet.
+  private func readHeader(fileMayGrow: Bool) throws(CaptureError) -> CaptureHeader? {
+    var bytes = [UInt8](repeating: 0, count: CaptureFormat.headerSize)
+    var count = 0
+    while count < bytes.count {
+      let read = bytes.withUnsafeMutableBytes { raw in
+        pread(descriptor, raw.baseAddress! + count, raw.count - count, off_t(count))
+      }
+      if read == 0 { break }
+      if read < 0 {
+        if errno == EINTR { continue }
+        throw .unreadable(file: path, reason: String(cString: strerror(errno)))
+      }
+      count += read
+    }
+    let magic = CaptureFormat.magic
+    let prefix = Array(bytes[0..<min(count, magic.count)])
+    guard prefix.elementsEqual(magic.prefix(prefix.count)) else {
+      throw .notACapture(file: path, prefix: prefix)
+    }
+    guard count == bytes.count else {
+      if fileMayGrow { return nil }
+      throw count == 0 ? .empty(file: path) : .truncatedHeader(file: path, byteCount: count)
+    }
+    let header = CaptureHeader(decoding: bytes)
+    guard header.version == CaptureFormat.version else {
+      throw .unsupportedVersion(file: path, version: header.version)
+    }
+    guard Int(header.headerSize) >= CaptureFormat.headerSize else {
+      throw .malformedHeader(file: path, headerSize: header.headerSize)
+    }
+    return header
+  }
+}
+
+extension CaptureHeader {
+  /// Decodes the little-endian packed header from exactly ``CaptureFormat/headerSize`` bytes.
+  init(decoding bytes: [UInt8]) {
+    func field<T: FixedWidthInteger>(_ offset: Int, _: T.Type) -> T {
+      var value: T = 0
+      for index in 0..<MemoryLayout<T>.size {
+        value |= T(truncatingIfNeeded: bytes[offset + index]) << (8 * index)
+      }
+      return value
+    }
+    self.init(
+      version: field(8, UInt16.self), headerSize: field(10, UInt16.self),
+      flags: CaptureFlags(rawValue: field(12, UInt32.self)), pid: field(16, UInt32.self),
+      parentPID: field(20, UInt32.self), startRealtimeNanoseconds: field(24, UInt64.self),
+      startMonotonicNanoseconds: field(32, UInt64.self), pageSize: field(40, UInt32.self))
+  }
+}

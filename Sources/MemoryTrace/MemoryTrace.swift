@@ -1,1 +1,0 @@
-// MemoryTrace: see Package.swift for what this module is for.
