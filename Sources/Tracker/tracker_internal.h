@@ -1,0 +1,182 @@
+/*
+ * tracker_internal.h — what the tracker's C files share. Nothing here is exported from the .so
+ * (the build uses -fvisibility=hidden); only the allocator hooks and workshop_tracker_marker are.
+ *
+ * Lock order, outermost first: the file lock (stream.c), the stream lock, the arena lock.
+ */
+#ifndef WORKSHOP_TRACKER_INTERNAL_H
+#define WORKSHOP_TRACKER_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "workshop_capture.h"
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* The deepest stack recorded; deeper stacks keep their innermost frames. */
+#define TRACKER_MAX_DEPTH 256
+
+/* ---- Re-entrancy guard ------------------------------------------------------------------ */
+
+/*
+ * Nonzero while the tracker itself runs on this thread (and always on the sampler thread).
+ * Any allocation made then comes from dlsym, dlopen, libunwind or glibc on our behalf: it is
+ * served from the arena and never recorded. initial-exec TLS: reading it is one %fs load and
+ * never calls __tls_get_addr (which could allocate).
+ */
+extern __thread int tracker_busy;
+
+/* 1 while this process records events. Cleared in an unfollowed fork child and after END. */
+extern atomic_int tracker_active;
+
+/* ---- Spin lock ---------------------------------------------------------------------------- */
+
+/*
+ * Critical sections are a few dozen instructions, so spinning beats a futex; a holder that was
+ * preempted is waited for with sched_yield() rather than burning the waiter's time slice.
+ */
+typedef struct spinlock {
+  atomic_int held;
+} spinlock;
+
+void spinlock_wait(spinlock *lock);
+
+static inline void spinlock_lock(spinlock *lock) {
+  if (UNLIKELY(atomic_exchange_explicit(&lock->held, 1, memory_order_acquire)))
+    spinlock_wait(lock);
+}
+
+static inline void spinlock_unlock(spinlock *lock) {
+  atomic_store_explicit(&lock->held, 0, memory_order_release);
+}
+
+/* ---- arena.c: the tracker's private memory ------------------------------------------------ */
+
+extern uintptr_t arena_base;
+extern size_t arena_span;
+
+bool arena_init(void);
+/* Zeroed memory (the arena never reuses an address). NULL when the reservation is exhausted. */
+void *arena_alloc(size_t size, size_t alignment);
+/* realloc() for an arena block: always a fresh block with the old contents copied. */
+void *arena_realloc(void *block, size_t size);
+/* Returns a large block's whole pages to the kernel; the addresses are never handed out again. */
+void arena_release(void *block, size_t size);
+/* Resident bytes of the arena (mincore): the tracker's own memory, buffers included. */
+size_t arena_resident_bytes(void);
+void arena_fork_prepare(void);
+void arena_fork_parent(void);
+void arena_fork_child(void);
+
+/* "Is this pointer ours?" — one subtraction and one compare. */
+static inline bool arena_owns(const void *pointer) {
+  return (uintptr_t)pointer - arena_base < arena_span;
+}
+
+/* ---- unwind.c: the only libunwind user ----------------------------------------------------- */
+
+/* dlopen()s libunwind. False (and every stack empty) when it cannot be loaded. */
+bool unwind_init(void);
+/*
+ * Fills `scratch` (TRACKER_MAX_DEPTH + UNWIND_SCRATCH_EXTRA entries) with the calling thread's
+ * return addresses and returns the innermost one that is not the tracker's or libunwind's own
+ * frame, i.e. the caller of malloc. *depth receives the number of frames from there outwards.
+ */
+#define UNWIND_SCRATCH_EXTRA 16
+const uintptr_t *unwind_capture(uintptr_t *scratch, int *depth);
+
+/* ---- stacks.c: interning stacks as a prefix tree ------------------------------------------ */
+
+/* Largest FRAME record: tag, uv parent, sv ip delta. */
+#define FRAME_RECORD_MAX 16
+
+bool stacks_init(void);
+uint64_t stacks_hash(const uintptr_t *ips, int depth);
+/* The leaf node of this exact stack from the calling thread's cache, or 0. No lock taken. */
+uint32_t stacks_lookup_cached(const uintptr_t *ips, int depth, uint64_t hash);
+/*
+ * With the stream lock held: the leaf node of the stack, writing a FRAME record at *cursor for
+ * every node that is new. The caller reserved FRAME_RECORD_MAX * depth bytes.
+ */
+uint32_t stacks_intern_locked(uint8_t **cursor, const uintptr_t *ips, int depth, uint64_t hash);
+/* The number of nodes defined so far, i.e. FRAME records written to the stream. */
+uint32_t stacks_node_count_locked(void);
+/* Forgets every node numbered above `keep` (their FRAME records never reached the file). */
+void stacks_truncate_locked(uint32_t keep);
+/* Bumped by every truncation: cached leaf nodes from an older generation are not trusted. */
+extern atomic_uint stacks_generation;
+
+/* ---- stream.c: the record buffer and the capture file --------------------------------------- */
+
+/* Worst-case bytes of one event record plus the THREAD record that may precede it. */
+#define EVENT_RECORD_MAX 48
+
+void stream_init(int fd, uint64_t file_offset);
+/* Takes the stream lock with at least `need` bytes of buffer free; returns the write cursor. */
+uint8_t *stream_reserve(size_t need);
+/* Commits the bytes up to `cursor`, counts `events` (for LOST) and releases the stream lock. */
+void stream_commit(uint8_t *cursor, uint32_t events);
+/* With the lock held: a THREAD record if the calling thread is not the last one that wrote. */
+uint8_t *stream_put_thread(uint8_t *cursor);
+/* With the lock held: `tag` and the address as a delta from the previous ALLOC/FREE address. */
+uint8_t *stream_put_address(uint8_t *cursor, uint8_t tag, uintptr_t address);
+/* Writes everything buffered so far to the file. */
+void stream_flush(void);
+/* Bytes of buffer the stream can hold in one record. */
+size_t stream_record_limit(void);
+/* The modules generation (dlpi_adds + dlpi_subs) last written, 0 after a loss. */
+extern uint64_t stream_modules_generation;
+void stream_fork_prepare(void);
+void stream_fork_parent(void);
+/* In a fork child: close the parent's capture, forget its buffered bytes and stream state,
+   and write to `fd` (-1: nowhere) from now on. */
+void stream_fork_child(int fd, uint64_t file_offset);
+
+/* ---- varints ------------------------------------------------------------------------------- */
+
+static inline uint8_t *put_uv(uint8_t *cursor, uint64_t value) {
+  while (value >= 0x80) {
+    *cursor++ = (uint8_t)(value | 0x80);
+    value >>= 7;
+  }
+  *cursor++ = (uint8_t)value;
+  return cursor;
+}
+
+static inline uint8_t *put_sv(uint8_t *cursor, int64_t value) {
+  return put_uv(cursor, ((uint64_t)value << 1) ^ (uint64_t)(value >> 63));
+}
+
+static inline uint8_t *put_string(uint8_t *cursor, const char *text, size_t length) {
+  cursor = put_uv(cursor, length);
+  __builtin_memcpy(cursor, text, length);
+  return cursor + length;
+}
+
+/* ---- events.c: the hot path ---------------------------------------------------------------- */
+
+void record_alloc(workshop_alloc_kind kind, void *block, size_t size);
+void record_free(workshop_free_kind kind, void *block);
+/* Calls the real realloc (or reallocarray) inside the stream lock, see events.c. */
+void *record_realloc(workshop_alloc_kind kind, void *old_block, size_t count, size_t element_size);
+
+/* ---- tracker.c ------------------------------------------------------------------------------ */
+
+/* The calling thread's kernel tid, cached in TLS. */
+pid_t tracker_thread_id(void);
+/* Writes a MODULES record if the set of loaded objects changed since the last one written. */
+void tracker_refresh_modules(void);
+
+/* ---- hooks.c -------------------------------------------------------------------------------- */
+
+/* Resolves the real allocator functions. Safe to call more than once and from any hook. */
+void hooks_bootstrap(void);
+extern void *(*real_realloc)(void *, size_t);
+extern void *(*real_reallocarray)(void *, size_t, size_t);
+
+#endif /* WORKSHOP_TRACKER_INTERNAL_H */
