@@ -26,9 +26,9 @@ let package = Package(
     // The rST-lite reader: source text to a document tree. No terminal code.
     .target(name: "LessonText"),
     // Renderers with no I/O: tables, charts, icicles, lesson text.
-    .target(name: "Rendering", dependencies: ["MemoryAnalysis", "LessonText"]),
+    .target(name: "Rendering", dependencies: ["MemoryAnalysis", "LessonText", "Symbols"]),
     // Course catalog, building and running programs under the tracker.
-    .target(name: "WorkshopKit", dependencies: ["MemoryTrace", "MemoryAnalysis", "Rendering", "LessonText"]),
+    .target(name: "WorkshopKit", dependencies: ["MemoryTrace", "MemoryAnalysis", "Rendering", "LessonText", "Symbols"]),
     .executableTarget(
       name: "workshop",
       dependencies: ["WorkshopKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -6,9 +6,19 @@ public protocol StackNodes {
   /// The parent of `node`: the frame that called it, 0 when `node` is the outermost frame.
   func parent(of node: Int) -> Int
   /// Where `node`'s instruction is, with ``CodeLocation/isReturnAddress`` true: the builder clears
-  /// it for the innermost frame of each sample. An instruction outside every module should come
-  /// back with the module `[unknown]` and the raw address as its offset.
+  /// it for the innermost frame of each sample unless ``innermostFrameIsReturnAddress``. An
+  /// instruction outside every module should come back with the module `[unknown]` and the raw
+  /// address as its offset.
   func location(of node: Int) -> CodeLocation
+  /// Whether a sample's innermost frame is a return address too. It is for the workshop tracker,
+  /// which drops its own frames (where unwinding began): the innermost frame it records is the
+  /// caller of `malloc`, a return address like the others. True unless a stack source says otherwise.
+  var innermostFrameIsReturnAddress: Bool { get }
+}
+
+extension StackNodes {
+  /// True: see the requirement.
+  public var innermostFrameIsReturnAddress: Bool { true }
 }
 
 /// Bytes and allocations attributed to one stack (its innermost node).
@@ -45,7 +55,7 @@ extension AllocationTree {
     var locations: [CodeLocation] = []
     for sample in samples where sample.stack != 0 {
       var leaf = stacks.location(of: sample.stack)
-      leaf.isReturnAddress = false
+      leaf.isReturnAddress = stacks.innermostFrameIsReturnAddress
       locations.append(leaf)
       var node = sample.stack
       while seen.insert(node).inserted {
@@ -94,7 +104,7 @@ extension AllocationTree {
       }
       let above = callerPosition(stacks.parent(of: sample.stack))
       var leaf = stacks.location(of: sample.stack)
-      leaf.isReturnAddress = false
+      leaf.isReturnAddress = stacks.innermostFrameIsReturnAddress
       let position = descend(from: above, through: leaf)
       builder.add(bytes: sample.bytes, count: sample.count, to: position.tree)
     }

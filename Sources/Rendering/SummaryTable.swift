@@ -25,7 +25,7 @@ public enum SummaryTable {
     }
     let numbersWidth = columnWidths.reduce(0) { $0 + $1 + 2 }
     var locationWidth = max(rows.map { DisplayWidth.of($0.frame.label) }.max() ?? 0, "Location".count)
-    if let width { locationWidth = max(min(locationWidth, width - numbersWidth), 12) }
+    locationWidth = max(min(locationWidth, (width ?? 160) - numbersWidth), 12)
     let ellipsis = unicode ? "…" : ".."
     func line(_ location: String, _ cells: [String]) -> String {
       let cut = DisplayWidth.truncate(location, to: locationWidth, ellipsis: ellipsis)

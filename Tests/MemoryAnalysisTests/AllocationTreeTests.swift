@@ -63,6 +63,7 @@ func frame(_ function: String, _ file: String? = "main.swift", _ line: Int? = 1,
 /// A capture's stacks spelled out: node → (parent, location).
 struct FakeStacks: StackNodes {
   var nodes: [Int: (parent: Int, location: CodeLocation)]
+  var innermostFrameIsReturnAddress = false
   func parent(of node: Int) -> Int { nodes[node]!.parent }
   func location(of node: Int) -> CodeLocation { nodes[node]!.location }
 }
