@@ -75,7 +75,9 @@ public enum Icicle {
     _ tree: AllocationTree, layout: IcicleLayout, height: Int? = nil, options: IcicleOptions = IcicleOptions()
   ) -> CellGrid {
     let glyphs = Glyphs(unicode: options.capabilities.unicode)
-    let legend = legendLines(tree, layout: layout, options: options, glyphs: glyphs)
+    let legend = legendLines(tree, layout: layout, options: options, glyphs: glyphs).flatMap {
+      wrap($0, width: layout.width)
+    }
     let rows = height ?? (layout.rows + legend.count)
     var grid = CellGrid(width: layout.width, height: rows)
     var siblingParity: [Int: Int] = [:]  // row → alternates the shade of neighbours
@@ -126,8 +128,7 @@ public enum Icicle {
     case 1:
       grid.write(merged ? glyphs.narrowEllipsis : "|", row: box.row, column: box.column, style: style)
     case 2:
-      grid.write(
-        merged ? glyphs.narrowEllipsis + glyphs.narrowEllipsis : "[]", row: box.row, column: box.column, style: style)
+      grid.write(merged ? "|" + glyphs.narrowEllipsis : "[]", row: box.row, column: box.column, style: style)
     default:
       let inner = box.width - 2
       var text =
@@ -183,6 +184,53 @@ public enum Icicle {
 
   struct LegendLine {
     var spans: [(String, CellStyle)]
+  }
+
+  /// Breaks a legend line into lines of at most `width` columns: plain text between words, coloured
+  /// chips (module names, share levels) whole.
+  static func wrap(_ line: LegendLine, width: Int) -> [LegendLine] {
+    var tokens: [(String, CellStyle)] = []
+    for (text, style) in line.spans {
+      if style != .plain {
+        tokens.append((text, style))
+        continue
+      }
+      var word = ""
+      for character in text {
+        if character == " " {
+          if !word.isEmpty { tokens.append((word, style)) }
+          tokens.append((" ", style))
+          word = ""
+        } else {
+          word.append(character)
+        }
+      }
+      if !word.isEmpty { tokens.append((word, style)) }
+    }
+    var lines: [LegendLine] = []
+    var current: [(String, CellStyle)] = []
+    var used = 0
+    for token in tokens {
+      let columns = DisplayWidth.of(token.0)
+      if token.0 == " " && token.1 == .plain {
+        if used > 0 && used < width {
+          current.append(token)
+          used += 1
+        }
+        continue
+      }
+      if used + columns > width && used > 0 {
+        while let last = current.last, last.0 == " " && last.1 == .plain { current.removeLast() }
+        lines.append(LegendLine(spans: current))
+        current = []
+        used = 0
+      }
+      current.append(token)
+      used += columns
+    }
+    while let last = current.last, last.0 == " " && last.1 == .plain { current.removeLast() }
+    if !current.isEmpty { lines.append(LegendLine(spans: current)) }
+    return lines
   }
 
   private static func legendLines(_ tree: AllocationTree, layout: IcicleLayout, options: IcicleOptions, glyphs: Glyphs)
