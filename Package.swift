@@ -44,5 +44,7 @@ let package = Package(
     .testTarget(name: "LessonTextTests", dependencies: ["LessonText"]),
     .testTarget(name: "RenderingTests", dependencies: ["Rendering", "MemoryAnalysis", "Symbols"]),
     .testTarget(name: "SymbolsTests", dependencies: ["Symbols"], exclude: ["Programs"]),
+    // End to end: programs run under the real tracker, then workshop flamegraph (Programs/ compiled at test time).
+    .testTarget(name: "ReportTests", dependencies: ["WorkshopKit"], exclude: ["Programs"]),
   ]
 )
