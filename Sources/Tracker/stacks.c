@@ -87,11 +87,14 @@ static thread_cache *cache_for_this_thread(void) {
   return cache;
 }
 
+/* A rotate-xor per frame (no multiply chain: this runs on every allocation), mixed once at the
+   end. Collisions only cost a cache miss: hits are confirmed with memcmp. */
 uint64_t stacks_hash(const uintptr_t *ips, int depth) {
-  uint64_t hash = 0x9e3779b97f4a7c15ull ^ (uint64_t)depth;
+  uint64_t hash = (uint64_t)depth;
   for (int i = 0; i < depth; i++)
-    hash = (hash ^ ips[i]) * 0xff51afd7ed558ccdull;
-  return hash ^ (hash >> 29);
+    hash = ((hash << 7) | (hash >> 57)) ^ ips[i];
+  hash *= 0x9e3779b97f4a7c15ull;
+  return hash ^ (hash >> 31);
 }
 
 uint32_t stacks_lookup_cached(const uintptr_t *ips, int depth, uint64_t hash) {
