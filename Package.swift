@@ -19,14 +19,16 @@ let package = Package(
     .target(name: "TrackerFormat"),
     // Reads captures (finished or still growing) into events.
     .target(name: "MemoryTrace", dependencies: ["TrackerFormat"]),
+    // Names frames: llvm-symbolizer for files, lines and inlined frames, the Swift runtime to demangle.
+    .target(name: "Symbols"),
     // Peak, timeline, leaks, temporary allocations, allocation tree.
-    .target(name: "MemoryAnalysis", dependencies: ["MemoryTrace"]),
+    .target(name: "MemoryAnalysis", dependencies: ["MemoryTrace", "Symbols"]),
     // The rST-lite reader: source text to a document tree. No terminal code.
     .target(name: "LessonText"),
     // Renderers with no I/O: tables, charts, icicles, lesson text.
-    .target(name: "Rendering", dependencies: ["MemoryAnalysis", "LessonText"]),
+    .target(name: "Rendering", dependencies: ["MemoryAnalysis", "LessonText", "Symbols"]),
     // Course catalog, building and running programs under the tracker.
-    .target(name: "WorkshopKit", dependencies: ["MemoryTrace", "MemoryAnalysis", "Rendering", "LessonText"]),
+    .target(name: "WorkshopKit", dependencies: ["MemoryTrace", "MemoryAnalysis", "Rendering", "LessonText", "Symbols"]),
     .executableTarget(
       name: "workshop",
       dependencies: ["WorkshopKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -38,8 +40,11 @@ let package = Package(
     .testTarget(
       name: "TrackerTests", dependencies: ["MemoryTrace", "MemoryAnalysis", "WorkshopKit"], exclude: ["Programs"]),
     .testTarget(name: "MemoryTraceTests", dependencies: ["MemoryTrace"]),
-    .testTarget(name: "MemoryAnalysisTests", dependencies: ["MemoryAnalysis"]),
+    .testTarget(name: "MemoryAnalysisTests", dependencies: ["MemoryAnalysis", "Symbols"]),
     .testTarget(name: "LessonTextTests", dependencies: ["LessonText"]),
-    .testTarget(name: "RenderingTests", dependencies: ["Rendering"]),
+    .testTarget(name: "RenderingTests", dependencies: ["Rendering", "MemoryAnalysis", "Symbols"]),
+    .testTarget(name: "SymbolsTests", dependencies: ["Symbols"], exclude: ["Programs"]),
+    // End to end: programs run under the real tracker, then workshop flamegraph (Programs/ compiled at test time).
+    .testTarget(name: "ReportTests", dependencies: ["WorkshopKit"], exclude: ["Programs"]),
   ]
 )

@@ -1,0 +1,187 @@
+import Symbols
+
+/// Where the bytes of one moment went, as a call tree: the root is the program, each node a frame
+/// and its children the frames it called. A node's ``Node/bytes`` include its children's.
+///
+/// The same type holds what was alive at the peak, what leaked at exit and the temporary
+/// allocations; which one it is depends only on the samples it was built from. Build one with
+/// ``Builder`` (explicit stacks) or ``build(stacks:samples:symbolizer:filter:rootLabel:)``
+/// (a capture's stack nodes).
+public struct AllocationTree: Sendable {
+  /// One frame of the tree.
+  public struct Node: Sendable, Equatable {
+    /// The frame, or nil for the root.
+    public var frame: SymbolizedFrame?
+    /// The parent's index, or nil for the root.
+    public var parent: Int?
+    /// The children's indices, largest first (ties by label, so the order is stable).
+    public var children: [Int]
+    /// Bytes allocated here and in every callee.
+    public var bytes: UInt64
+    /// Allocations made here and in every callee.
+    public var count: UInt64
+    /// Bytes attributed to this frame itself (the allocation's innermost visible frame).
+    public var ownBytes: UInt64
+    /// Allocations attributed to this frame itself.
+    public var ownCount: UInt64
+    /// 0 for the root, 1 for its children...
+    public var depth: Int
+  }
+
+  /// The root's index in ``nodes``.
+  public static let rootIndex = 0
+
+  /// Every node; the root first, each parent before its children.
+  public private(set) var nodes: [Node]
+
+  /// What the root stands for (the program's name).
+  public var rootLabel: String
+
+  /// The root: the whole program.
+  public var root: Node { nodes[Self.rootIndex] }
+
+  /// The total bytes: the peak, the leaks or the temporary allocations, whichever was built.
+  public var totalBytes: UInt64 { root.bytes }
+
+  /// The total number of allocations.
+  public var totalCount: UInt64 { root.count }
+
+  /// The node at `index`.
+  public subscript(index: Int) -> Node { nodes[index] }
+
+  /// A node's label: the root's label for the root, else its frame's.
+  public func label(of index: Int) -> String {
+    nodes[index].frame?.label ?? rootLabel
+  }
+
+  /// The indices from the root down to `index`, both included.
+  ///
+  /// - Complexity: O(depth).
+  public func path(to index: Int) -> [Int] {
+    var path = [index]
+    var current = nodes[index].parent
+    while let node = current {
+      path.append(node)
+      current = nodes[node].parent
+    }
+    return path.reversed()
+  }
+
+  /// The deepest node's depth.
+  ///
+  /// - Complexity: O(n).
+  public var height: Int { nodes.map(\.depth).max() ?? 0 }
+
+  init(nodes: [Node], rootLabel: String) {
+    self.nodes = nodes
+    self.rootLabel = rootLabel
+  }
+}
+
+extension AllocationTree {
+  /// Builds a tree from explicit stacks, outermost frame first. Frames that are the same place
+  /// (``SymbolizedFrame/identity``) under the same parent share a node.
+  public struct Builder {
+    private var frames: [SymbolizedFrame?] = [nil]
+    private var parents: [Int?] = [nil]
+    private var ownBytes: [UInt64] = [0]
+    private var ownCounts: [UInt64] = [0]
+    private var childIndex: [ChildKey: Int] = [:]
+    /// What the root stands for.
+    public var rootLabel: String
+
+    private struct ChildKey: Hashable {
+      var parent: Int
+      var identity: SymbolizedFrame.Identity
+    }
+
+    /// An empty tree whose root is `rootLabel`.
+    public init(rootLabel: String) {
+      self.rootLabel = rootLabel
+    }
+
+    /// The child of `parent` for `frame`, made if needed. Index 0 is the root.
+    ///
+    /// - Complexity: O(1) amortised.
+    public mutating func child(of parent: Int, frame: SymbolizedFrame) -> Int {
+      let key = ChildKey(parent: parent, identity: frame.identity)
+      if let known = childIndex[key] { return known }
+      let index = frames.count
+      frames.append(frame)
+      parents.append(parent)
+      ownBytes.append(0)
+      ownCounts.append(0)
+      childIndex[key] = index
+      return index
+    }
+
+    /// Adds `bytes` in `count` allocations to `node`'s own share.
+    public mutating func add(bytes: UInt64, count: UInt64, to node: Int) {
+      ownBytes[node] += bytes
+      ownCounts[node] += count
+    }
+
+    /// Adds one stack, outermost frame first; an empty stack adds to the root.
+    ///
+    /// - Complexity: O(frames).
+    public mutating func add(stack: [SymbolizedFrame], bytes: UInt64, count: UInt64) {
+      var node = AllocationTree.rootIndex
+      for frame in stack { node = child(of: node, frame: frame) }
+      add(bytes: bytes, count: count, to: node)
+    }
+
+    /// The finished tree: totals summed up, children sorted largest first, empty branches left out.
+    ///
+    /// - Complexity: O(n log n) for n nodes (the sort of each node's children).
+    public func build() -> AllocationTree {
+      let count = frames.count
+      var bytes = ownBytes
+      var counts = ownCounts
+      // Children always come after their parent, so one backward pass sums every subtree.
+      for index in stride(from: count - 1, through: 1, by: -1) {
+        let parent = parents[index]!
+        bytes[parent] += bytes[index]
+        counts[parent] += counts[index]
+      }
+      var children = [[Int]](repeating: [], count: count)
+      for index in 1..<max(count, 1) where bytes[index] > 0 || counts[index] > 0 {
+        children[parents[index]!].append(index)
+      }
+      // Renumber depth-first from the root so that parents precede children and siblings are sorted.
+      var nodes: [Node] = []
+      nodes.reserveCapacity(count)
+      var stack: [(old: Int, parent: Int?, depth: Int)] = [(0, nil, 0)]
+      while let (old, parent, depth) = stack.popLast() {
+        let index = nodes.count
+        nodes.append(
+          Node(
+            frame: frames[old], parent: parent, children: [], bytes: bytes[old], count: counts[old],
+            ownBytes: ownBytes[old], ownCount: ownCounts[old], depth: depth))
+        if let parent { nodes[parent].children.append(index) }
+        let sorted = children[old].sorted { a, b in
+          bytes[a] != bytes[b] ? bytes[a] > bytes[b] : (frames[a]?.label ?? "") < (frames[b]?.label ?? "")
+        }
+        for child in sorted.reversed() { stack.append((child, index, depth + 1)) }
+      }
+      return AllocationTree(nodes: nodes, rootLabel: rootLabel)
+    }
+  }
+
+  /// The same bytes with every stack turned upside down: the root's children are the frames that
+  /// allocated, and their children the callers (memray's `--inverted`).
+  ///
+  /// - Complexity: O(sum of the depths of the nodes with own bytes).
+  public func inverted() -> AllocationTree {
+    var builder = Builder(rootLabel: rootLabel)
+    for index in nodes.indices where nodes[index].ownBytes > 0 || nodes[index].ownCount > 0 {
+      var target = AllocationTree.rootIndex
+      var current: Int? = index
+      while let node = current, let frame = nodes[node].frame {
+        target = builder.child(of: target, frame: frame)
+        current = nodes[node].parent
+      }
+      builder.add(bytes: nodes[index].ownBytes, count: nodes[index].ownCount, to: target)
+    }
+    return builder.build()
+  }
+}

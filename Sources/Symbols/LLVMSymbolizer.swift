@@ -1,0 +1,179 @@
+// Resolves code locations with one llvm-symbolizer process per batch.
+import Foundation
+
+/// Something that turns code locations into frames: `llvm-symbolizer` in reports, a table in tests.
+public protocol SymbolResolving {
+  /// The frames of each location, in the same order as `locations`: for each, the innermost inlined
+  /// function first and the function that owns the stack frame last. Never an empty array: a
+  /// location nothing is known about becomes ``SymbolizedFrame/unresolved(_:)``.
+  func resolve(_ locations: [CodeLocation]) throws -> [[SymbolizedFrame]]
+}
+
+/// Resolves frames with `llvm-symbolizer --inlines --output-style=JSON`.
+///
+/// Why this resolver rather than elfutils' libdw or `addr2line`:
+/// - Swift objects carry no `.debug_aranges`. llvm-symbolizer builds its own address map from the
+///   compile units' ranges, so every Swift frame gets its file and line; a libdw lookup through
+///   `dwarf_addrdie` relies on aranges, and the Debian libdw may lag behind the DWARF 5 forms the
+///   toolchain's clang and swiftc emit. The toolchain's own llvm-symbolizer is the reader built
+///   with the compiler that wrote the debug information.
+/// - `--inlines` expands inlined frames (as memray's native mode does) without walking
+///   `DW_TAG_inlined_subroutine` by hand, and it reads the symbol table when there is no debug
+///   information, so a frame is never dropped.
+/// - It needs no C shim and no Debian package: the Swift toolchain ships it.
+///
+/// Its cost is a process and a JSON stream, so it is fed in one batch per report, addresses grouped
+/// per module (the symbolizer keeps each module's tables open while its addresses follow), with
+/// file-relative addresses (ip minus load bias). Names are asked in linkage form
+/// (`--functions=linkage --no-demangle`) and demangled here by ``SwiftDemangler``: the symbolizer
+/// leaves Swift names mangled, and one demangler for Swift and C++ keeps the names consistent.
+public struct LLVMSymbolizer: SymbolResolving {
+  /// The `llvm-symbolizer` executable.
+  public var executable: String
+
+  /// Uses the given executable, or the one ``locate(environment:)`` finds.
+  public init(executable: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    self.executable = try executable ?? Self.locate(environment: environment)
+  }
+
+  /// Finds llvm-symbolizer: `WORKSHOP_LLVM_SYMBOLIZER`, then next to the `swift` on `PATH` (the
+  /// toolchain's, which understands what its compilers wrote), then /opt/swift/usr/bin, then `PATH`.
+  public static func locate(
+    environment: [String: String] = ProcessInfo.processInfo.environment,
+    fileExists: (String) -> Bool = { FileManager.default.isExecutableFile(atPath: $0) }
+  ) throws -> String {
+    var candidates: [String] = []
+    if let explicit = environment["WORKSHOP_LLVM_SYMBOLIZER"], !explicit.isEmpty {
+      candidates.append(explicit)
+    }
+    let path = (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init)
+    for folder in path where fileExists("\(folder)/swift") {
+      let swift = URL(fileURLWithPath: "\(folder)/swift").resolvingSymlinksInPath()
+      candidates.append(swift.deletingLastPathComponent().appendingPathComponent("llvm-symbolizer").path)
+    }
+    candidates.append("/opt/swift/usr/bin/llvm-symbolizer")
+    candidates += path.map { "\($0)/llvm-symbolizer" }
+    guard let found = candidates.first(where: fileExists) else {
+      throw SymbolError.symbolizerMissing(searched: candidates)
+    }
+    return found
+  }
+
+  /// Resolves all locations with one symbolizer process.
+  ///
+  /// - Complexity: one process; O(n) lines written and read. The symbolizer's own cost is reading
+  ///   each module's tables once plus a lookup per address.
+  public func resolve(_ locations: [CodeLocation]) throws -> [[SymbolizedFrame]] {
+    guard !locations.isEmpty else { return [] }
+    // Grouped per module: the order the symbolizer is fastest with.
+    let order = locations.indices.sorted { locations[$0] < locations[$1] }
+    var input = ""
+    input.reserveCapacity(order.count * 64)
+    for index in order {
+      let location = locations[index]
+      input += "CODE \(Self.quoted(location.module)) 0x\(String(location.lookupOffset, radix: 16))\n"
+    }
+    let output = try run(input: Data(input.utf8))
+    let answers = try decode(output, expected: order.count)
+    var result = [[SymbolizedFrame]](repeating: [], count: locations.count)
+    var names: [String: String] = [:]  // linkage name → demangled, many addresses share a function
+    for (answer, index) in zip(answers, order) {
+      result[index] = frames(answer, location: locations[index], names: &names)
+    }
+    return result
+  }
+
+  private static func quoted(_ path: String) -> String {
+    path.contains(" ") || path.contains("\"") ? "\"\(path.replacingOccurrences(of: "\"", with: "\\\""))\"" : path
+  }
+
+  private func frames(_ answer: Answer, location: CodeLocation, names: inout [String: String]) -> [SymbolizedFrame] {
+    guard let symbols = answer.Symbol, !symbols.isEmpty else { return [.unresolved(location)] }
+    var frames: [SymbolizedFrame] = []
+    frames.reserveCapacity(symbols.count)
+    for (position, symbol) in symbols.enumerated() {
+      var function: String?
+      if let linkage = symbol.FunctionName, !linkage.isEmpty, linkage != "??" {
+        if let known = names[linkage] {
+          function = known
+        } else {
+          let demangled = SwiftDemangler.demangle(linkage)
+          names[linkage] = demangled
+          function = demangled
+        }
+      }
+      let file = symbol.FileName.flatMap { $0.isEmpty || $0 == "??" ? nil : $0 }
+      let line = symbol.Line.flatMap { $0 > 0 ? $0 : nil }
+      if function == nil && file == nil { continue }
+      frames.append(
+        SymbolizedFrame(
+          function: function, file: file, line: file == nil ? nil : line, location: location,
+          isInlined: position < symbols.count - 1))
+    }
+    return frames.isEmpty ? [.unresolved(location)] : frames
+  }
+
+  // The symbolizer's JSON, one object a line (field names as llvm-symbolizer spells them).
+  private struct Answer: Decodable {
+    struct Symbol: Decodable {
+      var FunctionName: String?
+      var FileName: String?
+      var Line: Int?
+    }
+    var Symbol: [Symbol]?
+  }
+
+  private func decode(_ output: Data, expected: Int) throws -> [Answer] {
+    // One JSON document out of the lines: a single decode is much faster than one per line.
+    var document = Data("[".utf8)
+    document.reserveCapacity(output.count + 2)
+    var lines = 0
+    for line in output.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+      if lines > 0 { document.append(UInt8(ascii: ",")) }
+      document.append(contentsOf: line)
+      lines += 1
+    }
+    document.append(UInt8(ascii: "]"))
+    guard lines == expected else {
+      throw SymbolError.symbolizerFailed(path: executable, reason: "it answered \(lines) of \(expected) addresses")
+    }
+    do {
+      return try JSONDecoder().decode([Answer].self, from: document)
+    } catch {
+      throw SymbolError.symbolizerFailed(path: executable, reason: "its output is not the JSON expected (\(error))")
+    }
+  }
+
+  private func run(input: Data) throws -> Data {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = ["--inlines", "--output-style=JSON", "--functions=linkage", "--no-demangle"]
+    var environment = ProcessInfo.processInfo.environment
+    environment["DEBUGINFOD_URLS"] = ""  // never wait on the network for a library's debug information
+    process.environment = environment
+    let standardInput = Pipe()
+    let standardOutput = Pipe()
+    process.standardInput = standardInput
+    process.standardOutput = standardOutput
+    process.standardError = FileHandle.nullDevice
+    do {
+      try process.run()
+    } catch {
+      throw SymbolError.symbolizerNotStarted(path: executable, reason: "\(error)")
+    }
+    // Written from another thread: the symbolizer answers while it reads, and a full output pipe
+    // would otherwise block it while this thread blocks on a full input pipe.
+    let writer = standardInput.fileHandleForWriting
+    let writing = Thread {
+      writer.write(input)
+      try? writer.close()
+    }
+    writing.start()
+    let output = standardOutput.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationReason == .exit && process.terminationStatus == 0 else {
+      throw SymbolError.symbolizerFailed(path: executable, reason: "it exited with status \(process.terminationStatus)")
+    }
+    return output
+  }
+}

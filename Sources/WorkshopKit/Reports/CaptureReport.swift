@@ -1,0 +1,120 @@
+// Turns a capture into the trees and tables of `workshop flamegraph` and `workshop summary`.
+import MemoryAnalysis
+import MemoryTrace
+import Rendering
+import Symbols
+
+/// Which allocations a report is about.
+public enum ReportSelection: String, Sendable, CaseIterable {
+  /// What was alive at the peak.
+  case peak
+  /// What was still alive at exit.
+  case leaks
+  /// Allocations freed before their thread allocated again.
+  case temporary
+
+  /// The legend's name for it.
+  public var title: String {
+    switch self {
+    case .peak: return "peak memory"
+    case .leaks: return "leaked at exit"
+    case .temporary: return "temporary allocations"
+    }
+  }
+}
+
+/// A capture read and analysed, ready to be drawn as trees, with its frames named on demand.
+///
+/// Symbols are resolved here, when the report is made, on the machine where the program ran:
+/// every frame a report needs goes to the symbolizer in one batch, and the cache keeps them for
+/// the next tree of the same report.
+public final class CaptureReport {
+  /// The analysis of the whole capture.
+  public let profile: MemoryProfile
+  /// Names frames; shared by every tree made from this report.
+  public let symbolizer: Symbolizer
+  /// Problems worth a line on standard error: no symbolizer, a capture cut short.
+  public private(set) var warnings: [String] = []
+
+  /// Reads and analyses the capture at `path`.
+  public init(path: String, symbolizer: Symbolizer? = nil) throws {
+    profile = try MemoryProfile(contentsOf: path)
+    if let symbolizer {
+      self.symbolizer = symbolizer
+    } else {
+      let (standard, problem) = Symbolizer.standard()
+      self.symbolizer = standard
+      if let problem { warnings.append("\(problem); frames are named by module and offset only") }
+    }
+    if let problem = profile.readProblem { warnings.append("\(problem)") }
+  }
+
+  /// The program's name, for the root of every tree.
+  public var programName: String {
+    let executable = profile.command?.executable ?? "program"
+    return executable.split(separator: "/").last.map(String.init) ?? executable
+  }
+
+  /// The samples of `selection`: bytes and allocations per stack.
+  public func samples(_ selection: ReportSelection) -> [StackSample] {
+    let totals: [StackTotal]
+    switch selection {
+    case .peak: totals = profile.peak.aliveByStack
+    case .leaks: totals = profile.leaks
+    case .temporary: totals = profile.temporaries.byStack
+    }
+    return totals.map { StackSample(stack: Int($0.stack), bytes: $0.bytes, count: $0.count) }
+  }
+
+  /// The allocation tree of `selection`, with every frame (`native`) or only the user's, upside down
+  /// when `inverted`.
+  ///
+  /// - Complexity: see ``AllocationTree/build(stacks:samples:symbolizer:filter:rootLabel:)``.
+  public func tree(_ selection: ReportSelection, native: Bool = false, inverted: Bool = false) throws -> AllocationTree
+  {
+    let tree = try AllocationTree.build(
+      stacks: CaptureStacks(frames: profile.frames), samples: samples(selection), symbolizer: symbolizer,
+      filter: native ? nil : FrameFilter(), rootLabel: programName)
+    return inverted ? tree.inverted() : tree
+  }
+
+  /// The frames of one stack of this capture as one-line labels, innermost first, inlined frames
+  /// expanded; without `native`, only the frames the user wrote or called. For `workshop stats`'s
+  /// top stacks.
+  public func frameLabels(ofStack stack: UInt32, native: Bool = false) -> [String] {
+    Self.frameLabels(ofStack: stack, in: profile.frames, symbolizer: symbolizer, native: native)
+  }
+
+  /// The frames of `stack` in `frames` as one-line labels, innermost first (see the instance method).
+  public static func frameLabels(
+    ofStack stack: UInt32, in frames: FrameTable, symbolizer: Symbolizer, native: Bool = false
+  ) -> [String] {
+    let stacks = CaptureStacks(frames: frames)
+    var locations: [CodeLocation] = []
+    var node = Int(stack)
+    while node != 0 {
+      var location = stacks.location(of: node)
+      location.isReturnAddress = node != Int(stack) || stacks.innermostFrameIsReturnAddress
+      locations.append(location)
+      node = stacks.parent(of: node)
+    }
+    var named = symbolizer.frames(ofStack: locations)  // innermost first
+    if !native { named = FrameFilter().visibleFrames(named.reversed()).reversed() }
+    return named.map(\.label)
+  }
+}
+
+/// A capture's frame table seen as the stack nodes the tree builder walks.
+struct CaptureStacks: StackNodes {
+  var frames: FrameTable
+
+  func parent(of node: Int) -> Int { Int(frames.parent(of: UInt32(node))) }
+
+  func location(of node: Int) -> CodeLocation {
+    guard let frame = frames.frame(UInt32(node)) else { return CodeLocation(module: "[unknown]", offset: 0) }
+    guard let module = frame.module, !module.path.isEmpty else {
+      return CodeLocation(module: "[unknown]", offset: frame.ip)
+    }
+    return CodeLocation(module: module.path, offset: frame.offset)
+  }
+}

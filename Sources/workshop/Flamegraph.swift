@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Rendering
+import WorkshopKit
+
+/// `workshop flamegraph`: the allocation tree of a capture as an icicle graph or folded stacks.
+struct Flamegraph: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Show where the memory went, as an icicle graph or folded stacks.",
+    discussion: """
+      By default the tree is what was alive at the peak. Frames that only explain how memory was \
+      allocated (the allocator, the Swift runtime, library internals) are hidden and their bytes \
+      given to the nearest frame you wrote or called; --native shows every frame. Folded stacks \
+      (frame;frame;frame bytes) feed flamegraph.pl, inferno and speedscope.
+      """
+  )
+
+  enum Format: String, ExpressibleByArgument, CaseIterable {
+    case icicle, folded
+  }
+
+  @Argument(help: "The capture file.")
+  var file: String
+
+  @Flag(help: "Show what was still alive at exit.")
+  var leaks = false
+
+  @Flag(help: "Show the temporary allocations (freed before their thread allocated again).")
+  var temporaryAllocations = false
+
+  @Flag(help: "Show every frame: the allocator, the runtime, library internals.")
+  var native = false
+
+  @Flag(help: "Turn the stacks upside down: the allocating frames on top, their callers below.")
+  var inverted = false
+
+  @Option(help: "Columns (default: the terminal's, else 100).")
+  var width: Int?
+
+  @Option(help: "Levels of frames shown below the program (default: all).")
+  var depth: Int?
+
+  @Option(help: "icicle or folded.")
+  var format: Format = .icicle
+
+  @Option(help: "Colour the icicle by module or by share of the total.")
+  var colour: IcicleColouring = .module
+
+  func validate() throws {
+    if leaks && temporaryAllocations {
+      throw ValidationError("choose one of --leaks and --temporary-allocations, not both")
+    }
+    if let width, width < 20 { throw ValidationError("--width \(width) is too narrow: give at least 20 columns") }
+    if let depth, depth < 1 { throw ValidationError("--depth \(depth) shows nothing: give at least 1") }
+  }
+
+  func run() throws {
+    let report = try CaptureReport(path: file)
+    for warning in report.warnings { FileHandle.standardError.write(Data("workshop: \(warning)\n".utf8)) }
+    let selection: ReportSelection = leaks ? .leaks : temporaryAllocations ? .temporary : .peak
+    let tree = try report.tree(selection, native: native, inverted: inverted)
+    switch format {
+    case .folded:
+      print(FoldedStacks.render(tree), terminator: "")
+    case .icicle:
+      let terminal = TerminalProbe.standardOutput()
+      let options = IcicleOptions(
+        title: selection.title, totalAllocatedBytes: report.profile.totals.bytesAllocated, maxDepth: depth,
+        colouring: colour, capabilities: terminal)
+      let grid = Icicle.render(tree, width: width ?? terminal.width ?? 100, options: options)
+      print(terminal.colour ? grid.ansiText() : grid.plainText(), terminator: "")
+    }
+  }
+}
+
+extension IcicleColouring: ExpressibleByArgument {}
