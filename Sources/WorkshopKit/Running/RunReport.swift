@@ -1,4 +1,6 @@
 import Foundation
+import MemoryAnalysis
+import Rendering
 
 /// What `workshop run` says on standard error once the program has ended.
 public struct RunReport {
@@ -8,24 +10,52 @@ public struct RunReport {
   public var status: ExitStatus
   /// The capture the tracker wrote.
   public var capturePath: String
+  /// The captures of followed children.
+  public var childCaptures: [String]
+  /// The capture's analysis, or why there is none.
+  public var profile: Result<MemoryProfile, Error>
 
-  /// Describes a finished run.
+  /// Reads the capture of a finished run (and lists its children's captures).
   public init(program: String, status: ExitStatus, capturePath: String) {
     self.program = program
     self.status = status
     self.capturePath = capturePath
+    childCaptures = CaptureNaming.childCaptures(of: capturePath)
+    if FileManager.default.fileExists(atPath: capturePath) {
+      profile = Result { try MemoryProfile(contentsOf: capturePath) }
+    } else {
+      profile = .failure(WorkshopError.captureMissing(path: capturePath))
+    }
   }
 
   /// The summary as text, one fact a line.
   public func render() -> String {
     var lines = ["workshop: \(program) \(status)"]
-    if FileManager.default.fileExists(atPath: capturePath) {
-      lines.append("  capture      \(capturePath)")
-      lines.append("look further:")
-      lines.append("  workshop stats \(capturePath)")
-    } else {
-      lines.append("  \(WorkshopError.captureMissing(path: capturePath))")
+    switch profile {
+    case .failure(let error):
+      lines.append("  \(error)")
+      return lines.joined(separator: "\n") + "\n"
+    case .success(let profile):
+      if let problem = profile.readProblem { lines.append("  \(problem)") }
+      lines.append("  peak heap    \(ByteCountText.describe(profile.peak.bytes)) at \(milliseconds(profile.peak.milliseconds))")
+      lines.append(
+        "  leaked       \(ByteCountText.describe(profile.leakedBytes)) in "
+          + "\(ByteCountText.grouped(profile.leakedAllocations)) allocation\(profile.leakedAllocations == 1 ? "" : "s")")
+      lines.append(
+        "  allocations  \(ByteCountText.grouped(profile.totals.allocations)) "
+          + "(\(ByteCountText.describe(profile.totals.bytesAllocated)) in all) in "
+          + "\(milliseconds(profile.totals.durationMilliseconds))")
     }
+    lines.append("  capture      \(capturePath)")
+    for child in childCaptures { lines.append("  child        \(child)") }
+    lines.append("look further:")
+    lines.append("  workshop stats \(capturePath)")
+    lines.append("  workshop flamegraph \(capturePath)")
+    lines.append("  workshop summary \(capturePath)")
     return lines.joined(separator: "\n") + "\n"
+  }
+
+  private func milliseconds(_ value: Double) -> String {
+    value < 10_000 ? "\(Int(value.rounded())) ms" : "\((value / 100).rounded() / 10) s"
   }
 }

@@ -1,0 +1,107 @@
+// `workshop stats` as text: the headline figures, the size histogram and the top stacks at the peak.
+import MemoryAnalysis
+
+/// Renders the statistics of a profile as plain text (no I/O).
+public enum StatsText {
+  /// One stack shown under "top stacks": its bytes and allocations at the peak, and its frames.
+  public struct StackEntry: Sendable, Equatable {
+    /// Bytes alive at the peak from this stack.
+    public var bytes: UInt64
+    /// Allocations alive at the peak from this stack.
+    public var count: UInt64
+    /// Frame labels, innermost first.
+    public var frames: [String]
+
+    /// An entry as given.
+    public init(bytes: UInt64, count: UInt64, frames: [String]) {
+      self.bytes = bytes
+      self.count = count
+      self.frames = frames
+    }
+  }
+
+  /// The report: `profile`'s figures, then `topStacks` (already named, largest first).
+  ///
+  /// - Parameters:
+  ///   - capturePath: shown on the first line.
+  ///   - unicode: draw histogram bars with block characters rather than `#`.
+  public static func render(
+    _ profile: MemoryProfile, capturePath: String, topStacks: [StackEntry], unicode: Bool
+  ) -> String {
+    var lines: [String] = []
+    let program = profile.command?.executable ?? "an unknown program"
+    let pid = profile.header.map { ", pid \($0.pid)" } ?? ""
+    lines.append("capture      \(capturePath) (\(program)\(pid))")
+    lines.append(
+      "duration     \(milliseconds(profile.totals.durationMilliseconds)), "
+        + "\(profile.totals.threads) thread\(profile.totals.threads == 1 ? "" : "s")")
+    lines.append("peak heap    \(bytes(profile.peak.bytes)) at \(milliseconds(profile.peak.milliseconds))")
+    lines.append(
+      "leaked       \(bytes(profile.leakedBytes)) in \(plural(profile.leakedAllocations, "allocation"))")
+    lines.append(
+      "allocations  \(ByteCountText.grouped(profile.totals.allocations)) "
+        + "(\(bytes(profile.totals.bytesAllocated)) in all), "
+        + "\(ByteCountText.grouped(profile.totals.frees)) freed")
+    lines.append(
+      "temporary    \(plural(profile.temporaries.count, "allocation")) (\(bytes(profile.temporaries.bytes))) "
+        + "freed before their thread allocated again")
+    if profile.totals.unknownFrees > 0 {
+      lines.append(
+        "unmatched    \(plural(profile.totals.unknownFrees, "free")) of blocks allocated before tracking began")
+    }
+    if profile.totals.lostEvents > 0 {
+      lines.append("lost         \(plural(profile.totals.lostEvents, "event")) the tracker could not write")
+    }
+    lines.append("")
+    lines.append(contentsOf: histogram(profile.histogram, unicode: unicode))
+    lines.append("")
+    lines.append("top stacks at the peak")
+    if topStacks.isEmpty { lines.append("  (nothing was alive at the peak)") }
+    for (rank, entry) in topStacks.enumerated() {
+      lines.append(
+        "  \(rank + 1). \(bytes(entry.bytes)) in \(plural(entry.count, "allocation"))"
+          + " (\(ByteCountText.percent(entry.bytes, of: profile.peak.bytes)) of the peak)")
+      if entry.frames.isEmpty { lines.append("       (no stack was recorded)") }
+      for (depth, frame) in entry.frames.enumerated() {
+        lines.append("       #\(depth) \(frame)")
+      }
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// The histogram of allocation sizes, one power-of-two bucket a line, bars scaled to the largest.
+  static func histogram(_ histogram: SizeHistogram, unicode: Bool) -> [String] {
+    let buckets = histogram.buckets.filter { $0.count > 0 }
+    guard let largest = buckets.map(\.count).max() else { return ["allocation sizes: none"] }
+    let barWidth = 30
+    var lines = ["allocation sizes"]
+    let labels = buckets.map { "\(ByteCountText.describe($0.lowerBound)) – \(ByteCountText.describe($0.upperBound))" }
+    let labelWidth = labels.map(\.count).max() ?? 0
+    let countWidth = buckets.map { ByteCountText.grouped($0.count).count }.max() ?? 0
+    for (bucket, label) in zip(buckets, labels) {
+      let length = max(1, Int((Double(bucket.count) / Double(largest) * Double(barWidth)).rounded()))
+      let bar = String(repeating: unicode ? "█" : "#", count: length)
+      let count = ByteCountText.grouped(bucket.count)
+      let shownLabel = unicode ? label : label.replacingOccurrences(of: "–", with: "-")
+      lines.append(
+        "  \(pad(shownLabel, labelWidth))  \(String(repeating: " ", count: countWidth - count.count))\(count)  \(bar)")
+    }
+    return lines
+  }
+
+  private static func pad(_ text: String, _ width: Int) -> String {
+    text + String(repeating: " ", count: max(0, width - text.count))
+  }
+
+  private static func bytes(_ value: UInt64) -> String {
+    value < 1024 ? "\(value) B" : "\(ByteCountText.describe(value)) (\(ByteCountText.grouped(value)) B)"
+  }
+
+  private static func milliseconds(_ value: Double) -> String {
+    value < 10_000 ? "\(Int(value.rounded())) ms" : "\((value / 100).rounded() / 10) s"
+  }
+
+  private static func plural(_ count: UInt64, _ noun: String) -> String {
+    "\(ByteCountText.grouped(count)) \(noun)\(count == 1 ? "" : "s")"
+  }
+}

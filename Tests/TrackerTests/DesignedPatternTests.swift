@@ -1,0 +1,163 @@
+import Foundation
+import MemoryAnalysis
+import MemoryTrace
+import Testing
+
+/// Programs whose allocations are designed, run under the real tracker: the capture must give
+/// exactly the figures each program's header comment states.
+@Suite("Designed allocation patterns")
+struct DesignedPatternTests {
+  @Test("every hooked allocator function is counted as valgrind counts it")
+  func everyAllocatorFunction() throws {
+    let program = try TestProgram.compile("pattern_basic.c", extraFlags: ["-fno-builtin"])
+    let run = try TrackedRun.run(program.executable)
+    #expect(run.result.status == 0)
+    let profile = run.profile
+    #expect(profile.totals.allocations == 11)
+    #expect(profile.totals.frees == 8)
+    #expect(profile.totals.deallocationsByKind[.realloc] == 3)
+    #expect(profile.peak.bytes == 7140)
+    #expect(profile.leakedBytes == 1240)
+    #expect(profile.leakedAllocations == 3)
+    #expect(profile.totals.allocationsByKind[.pvalloc] == 1)
+    #expect(profile.totals.allocationsByKind[.posixMemalign] == 1)
+    #expect(profile.sawEnd)
+  }
+
+  @Test("an allocation at call depth d has d more frames than one at depth d-1")
+  func callDepths() throws {
+    let program = try TestProgram.compile("pattern_deep.c", extraFlags: ["-O2", "-fno-builtin"])
+    let run = try TrackedRun.run(program.executable)
+    let profile = run.profile
+    #expect(profile.totals.allocations == 7)
+    #expect(profile.peak.bytes == 4900)
+    #expect(profile.leakedBytes == 4900)
+    #expect(profile.leakedAllocations == 7)
+    // Leaks are grouped by stack: one block each, sized d * 100 at depth d.
+    let depthBySize = Dictionary(uniqueKeysWithValues: profile.leaks.map { ($0.bytes, profile.stack($0.stack).count) })
+    let sizes = (4...10).map { UInt64($0 * 100) }
+    #expect(Set(depthBySize.keys) == Set(sizes))
+    for (smaller, larger) in zip(sizes, sizes.dropFirst()) {
+      #expect(depthBySize[larger]! == depthBySize[smaller]! + 1)
+    }
+    // The innermost frame is the program's own caller of malloc, never the tracker.
+    for leak in profile.leaks {
+      #expect(profile.stack(leak.stack).first?.modulePath == resolved(program.executable))
+    }
+  }
+
+  @Test("8 threads allocating at once give exact figures, each event attributed to its thread")
+  func eightThreads() throws {
+    let program = try TestProgram.compile("pattern_threads.c", extraFlags: ["-fno-builtin"])
+    let run = try TrackedRun.run(program.executable)
+    let profile = run.profile
+    let own = run.totals(profile.allocatedByStack, allocatedDirectlyFrom: program.executable)
+    #expect(own.count == 800)
+    #expect(own.bytes == 100 * 64 * 36)
+    let leaked = run.totals(profile.leaks, allocatedDirectlyFrom: program.executable)
+    #expect(leaked.bytes == 2304)
+    #expect(leaked.count == 8)
+    let atPeak = run.totals(profile.peak.aliveByStack, allocatedDirectlyFrom: program.executable)
+    #expect(atPeak.bytes == 230_400, "all 800 blocks are alive at the barrier")
+    #expect(profile.totals.threads >= 9, "eight workers and the main thread")
+  }
+
+  @Test("a forked child stays out of the parent's capture, and gets its own with --follow-fork")
+  func fork() throws {
+    let program = try TestProgram.compile("pattern_fork.c", extraFlags: ["-fno-builtin"])
+    for follow in [false, true] {
+      let run = try TrackedRun.run(program.executable, followFork: follow, name: "fork\(follow)")
+      #expect(run.result.status == 0)
+      #expect(run.profile.totals.allocations == 2)
+      #expect(run.profile.totals.frees == 1)
+      #expect(run.profile.peak.bytes == 1111)
+      #expect(run.profile.leakedBytes == 111)
+      let folder = URL(fileURLWithPath: run.capturePath).deletingLastPathComponent()
+      let children = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        .filter { $0.hasPrefix("capture.") && $0 != "capture.bin" }
+      if follow {
+        try #require(children.count == 1)
+        let child = try MemoryProfile(contentsOf: folder.appendingPathComponent(children[0]).path)
+        #expect(child.header?.flags.contains(.followedChild) == true)
+        #expect(child.totals.allocations == 2)
+        #expect(child.totals.unknownFrees == 1, "the inherited block was allocated before the child's capture")
+        #expect(child.peak.bytes == 5000)
+        #expect(child.leakedBytes == 2000)
+        #expect(child.sawEnd)
+        #expect(run.result.standardError.contains(children[0]), "the summary names the child's capture")
+      } else {
+        #expect(children.isEmpty)
+      }
+    }
+  }
+
+  @Test("a crashing program leaves a readable capture and its signal is reported", arguments: ["segv", "abort"])
+  func crash(mode: String) throws {
+    let program = try TestProgram.compile("pattern_crash.c", extraFlags: ["-fno-builtin"])
+    let run = try TrackedRun.run(program.executable, arguments: [mode], name: "crash\(mode)")
+    let signal = mode == "segv" ? SIGSEGV : SIGABRT
+    #expect(run.result.status == 128 + signal)
+    #expect(run.result.standardError.contains(mode == "segv" ? "SIGSEGV" : "SIGABRT"))
+    #expect(run.profile.totals.allocations == 10)
+    #expect(run.profile.peak.bytes == 1_000_000)
+    #expect(run.profile.leakedBytes == 1_000_000)
+    #expect(!run.profile.sawEnd)
+    #expect(run.profile.readProblem != nil, "a capture without END is reported as cut short")
+  }
+
+  @Test("SIGKILL 100 ms after the last allocation loses nothing")
+  func killed() throws {
+    let program = try TestProgram.compile("pattern_crash.c", extraFlags: ["-fno-builtin"])
+    let folder = try TestEnvironment.scratchFolder()
+    let capture = folder.appendingPathComponent("killed.bin").path
+    // pattern_crash sleeps 200 ms after allocating; kill it 100 ms into that sleep... from a shell,
+    // so that the kill lands while the program is still alive.
+    let script = """
+      \(TestEnvironment.workshopExecutable) run -o \(capture) -- \(program.executable) segv & sleep 0.1; \
+      pkill -KILL -f '^\(program.executable)'; wait
+      """
+    _ = try Command.run(["sh", "-c", script])
+    let profile = try MemoryProfile(contentsOf: capture)
+    #expect(profile.totals.allocations == 10)
+    #expect(profile.leakedBytes == 1_000_000)
+  }
+
+  @Test("markers scope a region, and the marker API is harmless without the tracker")
+  func markers() throws {
+    let program = try TestProgram.compile("pattern_marker.c", extraFlags: ["-fno-builtin"])
+    let run = try TrackedRun.run(
+      program.executable, regions: [RegionRequest(from: "start", to: "allocated"), RegionRequest(from: "start", to: "end")])
+    #expect(run.profile.markers.map(\.name) == ["start", "allocated", "end"])
+    #expect(run.profile.markers.map(\.heapBytes) == [0, 6000, 3000])
+    #expect(run.profile.region(RegionRequest(from: "start", to: "end"))?.peakGrowthBytes == 6000)
+    #expect(run.profile.peak.bytes == 6000)
+    #expect(run.profile.leakedBytes == 3000)
+    let untracked = try Command.run([program.executable])
+    #expect(untracked.status == 0)
+  }
+
+  @Test("a Swift program's designed allocations between markers are exact")
+  func swiftProgram() throws {
+    let program = try TestProgram.compile("pattern_swift.swift")
+    let region = RegionRequest(from: "start", to: "end")
+    let run = try TrackedRun.run(program.executable, regions: [region])
+    #expect(run.result.status == 0)
+    let peak = try #require(run.profile.region(region))
+    let alive = peak.aliveAtPeak.reduce(0) { $0 + $1.bytes }
+    #expect(alive == 300_000, "both buffers, allocated inside the region, are alive at its peak")
+    // Growth is net of what the region freed of older blocks (the runtime's), so never more.
+    #expect(peak.peakGrowthBytes <= 300_000 && peak.peakGrowthBytes > 299_000)
+    let ownLeaks = run.profile.leaks.filter {
+      run.profile.stack($0.stack).contains { $0.modulePath == resolved(program.executable) }
+        && [100_000, 24].contains($0.bytes / $0.count)
+    }
+    #expect(ownLeaks.reduce(0) { $0 + $1.bytes } == 100_048)
+    #expect(ownLeaks.reduce(0) { $0 + $1.count } == 3)
+    let untracked = try Command.run([program.executable])
+    #expect(untracked.status == 0, "the program runs unchanged without the tracker")
+  }
+
+  private func resolved(_ path: String) -> String {
+    URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+  }
+}
