@@ -17,8 +17,10 @@ let package = Package(
   targets: [
     // The capture format: one C header shared by the tracker and the reader.
     .target(name: "TrackerFormat"),
-    // Reads captures (finished or still growing) into events.
-    .target(name: "MemoryTrace", dependencies: ["TrackerFormat"]),
+    // zstd, for captures compressed once their program has ended.
+    .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
+    // Reads captures (finished or still growing, plain or compressed) into events.
+    .target(name: "MemoryTrace", dependencies: ["TrackerFormat", "CZstd"]),
     // Names frames: llvm-symbolizer for files, lines and inlined frames, the Swift runtime to demangle.
     .target(name: "Symbols"),
     // Peak, timeline, leaks, temporary allocations, allocation tree.
@@ -28,7 +30,8 @@ let package = Package(
     // Renderers with no I/O: tables, charts, icicles, lesson text.
     .target(name: "Rendering", dependencies: ["MemoryAnalysis", "LessonText", "Symbols"]),
     // Course catalog, building and running programs under the tracker.
-    .target(name: "WorkshopKit", dependencies: ["MemoryTrace", "MemoryAnalysis", "Rendering", "LessonText", "Symbols"]),
+    .target(
+      name: "WorkshopKit", dependencies: ["MemoryTrace", "MemoryAnalysis", "Rendering", "LessonText", "Symbols"]),
     .executableTarget(
       name: "workshop",
       dependencies: ["WorkshopKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -19,8 +19,10 @@ struct ChunkBuffer {
   func deallocate() { storage.deallocate() }
 
   /// Calls `body` with the unfilled tail of the buffer.
-  func withFreeSpace<R>(_ body: (UnsafeMutableRawBufferPointer) -> R) -> R {
-    body(UnsafeMutableRawBufferPointer(rebasing: storage[filled...]))
+  func withFreeSpace<R, Failure: Error>(
+    _ body: (UnsafeMutableRawBufferPointer) throws(Failure) -> R
+  ) throws(Failure) -> R {
+    try body(UnsafeMutableRawBufferPointer(rebasing: storage[filled...]))
   }
 
   /// Drops the first `count` bytes (consumed records), moving the rest to the front.

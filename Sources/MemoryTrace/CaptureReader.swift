@@ -47,6 +47,10 @@ public final class CaptureReader {
   public private(set) var header: CaptureHeader?
 
   private let descriptor: Int32
+  private let source: CaptureSource
+  /// Whether the file is compressed (zstd), as `workshop run` leaves a capture once its program
+  /// has ended. A compressed capture is always a finished one.
+  public let isCompressed: Bool
   var buffer: ChunkBuffer
   var decoder = RecordDecoder()
   private var headerSize = 0
@@ -64,6 +68,13 @@ public final class CaptureReader {
     }
     self.descriptor = descriptor
     self.buffer = ChunkBuffer(capacity: self.chunkSize)
+    var magic = [UInt8](repeating: 0, count: zstdMagic.count)
+    let count = magic.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
+    isCompressed = count == magic.count && magic == zstdMagic
+    source =
+      isCompressed
+      ? CompressedCaptureSource(descriptor: descriptor, path: path)
+      : PlainCaptureSource(descriptor: descriptor, path: path)
   }
 
   deinit {
@@ -143,33 +154,25 @@ public final class CaptureReader {
       // One record larger than the buffer: make room for it.
       buffer.grow(to: buffer.capacity * 2)
     }
-    while true {
-      let count = buffer.withFreeSpace { space in
-        pread(descriptor, space.baseAddress, space.count, off_t(buffer.fileOffset + buffer.filled))
-      }
-      if count >= 0 {
-        buffer.filled += count
-        return count
-      }
-      if errno != EINTR { throw .unreadable(file: path, reason: String(cString: strerror(errno))) }
+    let offset = buffer.fileOffset + buffer.filled
+    let count = try buffer.withFreeSpace { (space) throws(CaptureError) -> Int in
+      try source.read(into: space, at: offset)
     }
+    buffer.filled += count
+    return count
   }
 
   /// Reads and checks the fixed header; `nil` when a growing file does not hold all of it yet.
   private func readHeader(fileMayGrow: Bool) throws(CaptureError) -> CaptureHeader? {
-    var bytes = [UInt8](repeating: 0, count: CaptureFormat.headerSize)
+    let space = UnsafeMutableRawBufferPointer.allocate(byteCount: CaptureFormat.headerSize, alignment: 8)
+    defer { space.deallocate() }
     var count = 0
-    while count < bytes.count {
-      let read = bytes.withUnsafeMutableBytes { raw in
-        pread(descriptor, raw.baseAddress! + count, raw.count - count, off_t(count))
-      }
+    while count < space.count {
+      let read = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: space[count...]), at: count)
       if read == 0 { break }
-      if read < 0 {
-        if errno == EINTR { continue }
-        throw .unreadable(file: path, reason: String(cString: strerror(errno)))
-      }
       count += read
     }
+    let bytes = Array(space)
     let magic = CaptureFormat.magic
     let prefix = Array(bytes[0..<min(count, magic.count)])
     guard prefix.elementsEqual(magic.prefix(prefix.count)) else {

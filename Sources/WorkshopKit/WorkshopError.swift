@@ -13,7 +13,8 @@ public enum WorkshopError: Error, CustomStringConvertible, Equatable {
   public var description: String {
     switch self {
     case .trackerLibraryMissing(let searched):
-      return "the tracker library libworkshop_tracker.so was not found (looked in \(searched.joined(separator: ", "))): "
+      return
+        "the tracker library libworkshop_tracker.so was not found (looked in \(searched.joined(separator: ", "))): "
         + "build it with Scripts/bootstrap.sh or point WORKSHOP_TRACKER_LIBRARY at it"
     case .programNotStarted(let program, let reason):
       return "could not start \(program): \(reason)"

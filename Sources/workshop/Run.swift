@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MemoryTrace
 import WorkshopKit
 
 /// `workshop run`: runs a program under the tracker and prints what its memory did.
@@ -18,6 +19,9 @@ struct Run: ParsableCommand {
 
   @Flag(help: "Track the program's children too (fork and exec), each into its own capture.")
   var followFork = false
+
+  @Flag(help: "Leave the capture uncompressed (it is compressed with zstd once the program ends).")
+  var noCompress = false
 
   @Argument(parsing: .captureForPassthrough, help: "The program and its arguments, after --.")
   var command: [String] = []
@@ -38,7 +42,19 @@ struct Run: ParsableCommand {
       arguments: command, capturePath: capturePath, followFork: followFork,
       trackerLibrary: try TrackerLibrary.locate())
     let status = try program.run()
-    let report = RunReport(program: command[0], status: status, capturePath: capturePath)
+    var problems: [String] = []
+    if !noCompress {
+      for capture in [capturePath] + CaptureNaming.childCaptures(of: capturePath)
+      where FileManager.default.fileExists(atPath: capture) {
+        do {
+          try CaptureCompression.compress(path: capture)
+        } catch {
+          problems.append("\(error); the capture stays uncompressed")
+        }
+      }
+    }
+    var report = RunReport(program: command[0], status: status, capturePath: capturePath)
+    report.problems = problems
     FileHandle.standardError.write(Data(report.render().utf8))
     throw ExitCode(status.shellCode)
   }

@@ -126,7 +126,8 @@ struct DesignedPatternTests {
   func markers() throws {
     let program = try TestProgram.compile("pattern_marker.c", extraFlags: ["-fno-builtin"])
     let run = try TrackedRun.run(
-      program.executable, regions: [RegionRequest(from: "start", to: "allocated"), RegionRequest(from: "start", to: "end")])
+      program.executable,
+      regions: [RegionRequest(from: "start", to: "allocated"), RegionRequest(from: "start", to: "end")])
     #expect(run.profile.markers.map(\.name) == ["start", "allocated", "end"])
     #expect(run.profile.markers.map(\.heapBytes) == [0, 6000, 3000])
     #expect(run.profile.region(RegionRequest(from: "start", to: "end"))?.peakGrowthBytes == 6000)

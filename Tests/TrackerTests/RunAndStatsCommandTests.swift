@@ -19,6 +19,26 @@ struct RunAndStatsCommandTests {
     #expect(result.standardError.contains("workshop stats \(capture)"))
   }
 
+  @Test("run compresses the finished capture unless told not to, and both read the same")
+  func compression() throws {
+    let program = try TestProgram.compile("pattern_basic.c", extraFlags: ["-fno-builtin"])
+    let folder = try TestEnvironment.scratchFolder()
+    var summaries: [[String: Int]] = []
+    for (name, flags) in [("packed.bin", [String]()), ("plain.bin", ["--no-compress"])] {
+      let capture = folder.appendingPathComponent(name).path
+      let run = try Command.run(
+        [TestEnvironment.workshopExecutable, "run", "-o", capture] + flags + ["--", program.executable])
+      #expect(run.status == 0)
+      let magic = Array(try Data(contentsOf: URL(fileURLWithPath: capture)).prefix(4))
+      #expect((magic == [0x28, 0xB5, 0x2F, 0xFD]) == flags.isEmpty)
+      let json = try Command.run([TestEnvironment.workshopExecutable, "stats", "--json", capture]).standardOutput
+      let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+      summaries.append(object.compactMapValues { $0 as? Int }.filter { !$0.key.hasSuffix("_ms") })
+    }
+    #expect(summaries[0] == summaries[1], "the same figures (times aside: they are two runs)")
+    #expect(summaries[0]["peak_bytes"] == 7140)
+  }
+
   @Test("run never overwrites an existing capture")
   func existingCapture() throws {
     let folder = try TestEnvironment.scratchFolder()
@@ -100,7 +120,7 @@ struct RunAndStatsCommandTests {
   @Test("stats reads a capture cut short and says so")
   func truncatedCapture() throws {
     let program = try TestProgram.compile("pattern_basic.c", extraFlags: ["-fno-builtin"])
-    let run = try TrackedRun.run(program.executable)
+    let run = try TrackedRun.run(program.executable, compress: false)
     var bytes = try Data(contentsOf: URL(fileURLWithPath: run.capturePath))
     bytes.removeLast(bytes.count / 3)
     let cut = run.capturePath + ".cut"
@@ -109,5 +129,16 @@ struct RunAndStatsCommandTests {
     #expect(result.status == 0)
     #expect(result.standardError.contains("truncated"))
     #expect(result.standardOutput.contains("peak heap"))
+  }
+
+  @Test("stats meets a compressed capture cut short before its first block with one sentence")
+  func truncatedCompressedCapture() throws {
+    let run = try TrackedRun.run("/bin/true")
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: run.capturePath)).prefix(12)
+    let cut = run.capturePath + ".cut"
+    try bytes.write(to: URL(fileURLWithPath: cut))
+    let result = try Command.run([TestEnvironment.workshopExecutable, "stats", cut])
+    #expect(result.status != 0)
+    #expect(result.standardError.contains("compressed capture cut short after 12 bytes"))
   }
 }

@@ -14,6 +14,8 @@ public struct RunReport {
   public var childCaptures: [String]
   /// The capture's analysis, or why there is none.
   public var profile: Result<MemoryProfile, Error>
+  /// Problems met after the run (a capture that could not be compressed), one sentence each.
+  public var problems: [String] = []
 
   /// Reads the capture of a finished run (and lists its children's captures).
   public init(program: String, status: ExitStatus, capturePath: String) {
@@ -31,22 +33,26 @@ public struct RunReport {
   /// The summary as text, one fact a line.
   public func render() -> String {
     var lines = ["workshop: \(program) \(status)"]
+    lines += problems.map { "  \($0)" }
     switch profile {
     case .failure(let error):
       lines.append("  \(error)")
       return lines.joined(separator: "\n") + "\n"
     case .success(let profile):
       if let problem = profile.readProblem { lines.append("  \(problem)") }
-      lines.append("  peak heap    \(ByteCountText.describe(profile.peak.bytes)) at \(milliseconds(profile.peak.milliseconds))")
+      lines.append(
+        "  peak heap    \(ByteCountText.describe(profile.peak.bytes)) at \(milliseconds(profile.peak.milliseconds))")
       lines.append(
         "  leaked       \(ByteCountText.describe(profile.leakedBytes)) in "
-          + "\(ByteCountText.grouped(profile.leakedAllocations)) allocation\(profile.leakedAllocations == 1 ? "" : "s")")
+          + "\(ByteCountText.grouped(profile.leakedAllocations)) allocation\(profile.leakedAllocations == 1 ? "" : "s")"
+      )
       lines.append(
         "  allocations  \(ByteCountText.grouped(profile.totals.allocations)) "
           + "(\(ByteCountText.describe(profile.totals.bytesAllocated)) in all) in "
           + "\(milliseconds(profile.totals.durationMilliseconds))")
     }
-    lines.append("  capture      \(capturePath)")
+    let size = (try? FileManager.default.attributesOfItem(atPath: capturePath)[.size] as? UInt64) ?? nil
+    lines.append("  capture      \(capturePath)" + (size.map { " (\(ByteCountText.describe($0)))" } ?? ""))
     for child in childCaptures { lines.append("  child        \(child)") }
     lines.append("look further:")
     lines.append("  workshop stats \(capturePath)")

@@ -14,7 +14,8 @@ struct TestProgram {
     let compiler: [String]
     switch source.pathExtension {
     case "c":
-      compiler = ["cc", "-std=gnu11", "-O1", "-g", "-fno-omit-frame-pointer", "-pthread"]
+      compiler =
+        ["cc", "-std=gnu11", "-O1", "-g", "-fno-omit-frame-pointer", "-pthread"]
         + ["-I", TestEnvironment.trackerHeaders.path, source.path, "-o", output.path, "-ldl"] + extraFlags
     case "swift":
       compiler = ["swiftc", "-g", source.path, "-o", output.path] + extraFlags
@@ -74,9 +75,9 @@ enum Command {
     let outputURL = scratch.appendingPathComponent("stdout")
     let errorURL = scratch.appendingPathComponent("stderr")
     let inputURL = scratch.appendingPathComponent("stdin")
-    FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errorURL.path, contents: nil)
-    FileManager.default.createFile(atPath: inputURL.path, contents: Data((standardInput ?? "").utf8))
+    _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: inputURL.path, contents: Data((standardInput ?? "").utf8))
     process.standardOutput = try FileHandle(forWritingTo: outputURL)
     process.standardError = try FileHandle(forWritingTo: errorURL)
     process.standardInput = try FileHandle(forReadingFrom: inputURL)

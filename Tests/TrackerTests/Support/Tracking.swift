@@ -14,13 +14,14 @@ struct TrackedRun {
 
   /// Runs `executable` under `workshop run -o CAPTURE` in a fresh scratch folder.
   static func run(
-    _ executable: String, arguments: [String] = [], followFork: Bool = false, regions: [RegionRequest] = [],
-    standardInput: String? = nil, name: String = #function
+    _ executable: String, arguments: [String] = [], followFork: Bool = false, compress: Bool = true,
+    regions: [RegionRequest] = [], standardInput: String? = nil, name: String = #function
   ) throws -> TrackedRun {
     let folder = try TestEnvironment.scratchFolder(name)
     let capture = folder.appendingPathComponent("capture.bin").path
     var command = [TestEnvironment.workshopExecutable, "run", "-o", capture]
     if followFork { command.append("--follow-fork") }
+    if !compress { command.append("--no-compress") }
     command += ["--", executable] + arguments
     let result = try Command.run(command, currentDirectory: folder, standardInput: standardInput)
     let profile = try MemoryProfile(contentsOf: capture, regions: regions)
