@@ -46,6 +46,11 @@ typedef struct __attribute__((packed)) workshop_capture_header {
  *            first one is from 0). size is what the program asked for. stack node 0 means
  *            "no stack"; any other value names a FRAME record.
  * FREE       0x20|kind  sv address delta (same running address as ALLOC)
+ *            A realloc()/reallocarray() that succeeds is always FREE (kind realloc) of the old
+ *            block immediately followed by ALLOC (kind realloc or reallocarray) of the new one,
+ *            even when the address did not change, so sizes stay exact; realloc(p, 0) is the FREE
+ *            alone and realloc(NULL, n) the ALLOC alone. Failed calls and free(NULL) are not
+ *            written.
  * FRAME      0x02       uv parent node, sv ip delta from the parent's ip (the root's ip is 0)
  *            Defines node N for the N-th FRAME record (the first is node 1). A stack is the
  *            path from a node to the root; its first frame (the node itself) is the innermost.
@@ -67,6 +72,9 @@ typedef struct __attribute__((packed)) workshop_capture_header {
  * END        0x08       uv microseconds since start. The program exited normally (exit() or a
  *                       return from main); a capture without END was cut short (crash, kill).
  * LOST       0x09       uv events dropped (the tracker could not write them); reported, never hidden.
+ *                       When a flush fails, the tracker rewinds its stream state (running address,
+ *                       node numbering, module table, thread) to what the file holds before it
+ *                       writes LOST, so node ids never shift: a FRAME is never silently missing.
  *
  * A "string" is a uv byte length followed by that many bytes of UTF-8 (not NUL-terminated).
  */
