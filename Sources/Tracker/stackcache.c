@@ -15,7 +15,7 @@
  * Policy: a key met for the first time takes the ordinary unw_backtrace; the second time it is
  * learned with the slow step-by-step unwind (checked against unw_backtrace); afterwards it hits
  * until a word differs. An entry that is learned and then misses without ever hitting (a call
- * site whose stack keeps changing: recursion) backs off exponentially, up to 255 ordinary
+ * site whose stack keeps changing: recursion) backs off exponentially, up to 4095 ordinary
  * unwinds between two attempts, so such programs pay at most a few compares per allocation.
  */
 #define _GNU_SOURCE
@@ -39,10 +39,10 @@ struct site_entry {
   site_data *data;                            /* allocated when first learned, then reused */
   uint32_t node, generation;
   uint16_t depth, word_count;
-  uint8_t learned; /* data, node and generation describe the key's last stack */
-  uint8_t hit;     /* it hit at least once since it was learned */
-  uint8_t skip;    /* ordinary unwinds still to take before learning again */
-  uint8_t backoff; /* the last skip given */
+  uint8_t learned;  /* data, node and generation describe the key's last stack */
+  uint8_t hit;      /* it hit at least once since it was learned */
+  uint16_t skip;    /* ordinary unwinds still to take before learning again */
+  uint16_t backoff; /* the last skip given; kept when another key takes the entry */
 };
 
 typedef struct site_cache {
@@ -127,8 +127,10 @@ static inline size_t site_index(uintptr_t slot, uintptr_t return_address) {
   return (size_t)(key >> 56) & (SITE_ENTRIES - 1);
 }
 
+#define MAX_BACKOFF 4095
+
 static inline void back_off(site_entry *entry) {
-  entry->backoff = entry->backoff >= 127 ? 255 : (uint8_t)(2 * entry->backoff + 1);
+  entry->backoff = entry->backoff >= MAX_BACKOFF / 2 ? MAX_BACKOFF : (uint16_t)(2 * entry->backoff + 1);
   entry->skip = entry->backoff;
 }
 
@@ -142,10 +144,15 @@ site_action stackcache_lookup(const uintptr_t *hook_frame, site_entry **result) 
   *result = entry;
   if (UNLIKELY(entry->slot != slot || entry->return_address != return_address ||
                entry->caller_rbp != caller_rbp)) {
-    /* A key not seen (or evicted): take the ordinary unwind; learn it if it comes back. */
+    /* A key not seen (or evicted): take the ordinary unwind; learn it if it comes back. The
+       entry's back-off stays: keys that keep evicting each other do not pay for learning. */
     cache->misses++;
-    site_data *data = entry->data;
-    *entry = (site_entry){.slot = slot, .return_address = return_address, .caller_rbp = caller_rbp, .data = data};
+    entry->slot = slot;
+    entry->return_address = return_address;
+    entry->caller_rbp = caller_rbp;
+    entry->learned = 0;
+    entry->hit = 0;
+    entry->skip = entry->backoff;
     return SITE_PLAIN;
   }
   if (LIKELY(entry->learned) &&
