@@ -2,11 +2,12 @@
  * stackcache.c — the per-thread "unchanged stack" cache: no unwind at all when a call site's
  * stack is provably the one seen before.
  *
- * Key: the exported hook's frame as the caller left it — the address of the slot holding the
- * return address into malloc's caller, that return address, and the caller's rbp.
+ * Key: the address of the slot holding the return address into malloc's caller (the stack
+ * pointer at the hook's entry) and that return address.
  * Entry: the interned leaf node, plus every stack word the unwind depended on beyond the key:
- * for each frame the slot its return address was read from and the slot its rbp was restored
- * from (addresses from libunwind's unw_get_save_loc), with the values they held.
+ * for each frame the slot its return address was read from, and for each frame whose CFA is
+ * its rbp + 16 (frame-pointer frames, the only ones whose size can vary at run time) the slot its
+ * rbp was restored from (addresses from libunwind's unw_get_save_loc), with their values.
  * Hit: every word still holds its value. Return addresses are then the same, read from the same
  * places, and sp and rbp of every frame are the same, so every CFA (rsp+k or rbp+k at a call
  * site) is the same: the unwind would retrace the same path. unwind_capture_located refuses
@@ -35,7 +36,7 @@ typedef struct site_data {
 } site_data;
 
 struct site_entry {
-  uintptr_t slot, return_address, caller_rbp; /* the key */
+  uintptr_t slot, return_address; /* the key */
   site_data *data;                            /* allocated when first learned, then reused */
   uint32_t node, generation;
   uint16_t depth, word_count;
@@ -48,7 +49,7 @@ struct site_entry {
 typedef struct site_cache {
   struct site_cache *next_free, *next_all;
   uintptr_t stack_low, stack_high; /* this thread's stack; 0, 0 when unknown */
-  uint64_t hits, misses, learned, refused;
+  uint64_t hits, misses, learned, refused, new_keys, changed;
   site_entry entries[SITE_ENTRIES];
 } site_cache;
 
@@ -139,20 +140,20 @@ site_action stackcache_lookup(const uintptr_t *hook_frame, site_entry **result) 
   if (UNLIKELY(cache == NULL) && (cache = sites_for_this_thread()) == NULL)
     return SITE_PLAIN;
   uintptr_t slot = (uintptr_t)(hook_frame + 1);
-  uintptr_t return_address = hook_frame[1], caller_rbp = hook_frame[0];
+  uintptr_t return_address = hook_frame[1];
   site_entry *entry = &cache->entries[site_index(slot, return_address)];
   *result = entry;
-  if (UNLIKELY(entry->slot != slot || entry->return_address != return_address ||
-               entry->caller_rbp != caller_rbp)) {
+  if (UNLIKELY(entry->slot != slot || entry->return_address != return_address)) {
     /* A key not seen (or evicted): take the ordinary unwind; learn it if it comes back. The
-       entry's back-off stays: keys that keep evicting each other do not pay for learning. */
+       entry's back-off level stays, so that a new key whose stack keeps changing too backs off
+       from there at once. */
     cache->misses++;
+    cache->new_keys++;
     entry->slot = slot;
     entry->return_address = return_address;
-    entry->caller_rbp = caller_rbp;
     entry->learned = 0;
     entry->hit = 0;
-    entry->skip = entry->backoff;
+    entry->skip = 0;
     return SITE_PLAIN;
   }
   if (LIKELY(entry->learned) &&
@@ -171,6 +172,7 @@ site_action stackcache_lookup(const uintptr_t *hook_frame, site_entry **result) 
   }
   cache->misses++;
   if (entry->learned) {
+    cache->changed++;
     entry->learned = 0;
     if (entry->hit) /* it paid off before: learn the new stack right away */
       return SITE_LEARN;
@@ -250,23 +252,26 @@ void stackcache_mismatch(const uintptr_t *cached, int cached_depth, const uintpt
 void stackcache_report(void) {
   if (!stackcache_stats)
     return;
-  uint64_t hits = 0, misses = 0, learned = 0, refused = 0;
+  uint64_t hits = 0, misses = 0, learned = 0, refused = 0, new_keys = 0, changed = 0;
   spinlock_lock(&sites_lock);
   for (site_cache *cache = all_sites; cache; cache = cache->next_all) {
     hits += cache->hits;
     misses += cache->misses;
     learned += cache->learned;
     refused += cache->refused;
+    new_keys += cache->new_keys;
+    changed += cache->changed;
   }
   spinlock_unlock(&sites_lock);
-  char line[240];
+  char line[320];
   uint64_t lookups = hits + misses;
   snprintf(line, sizeof line,
-           "workshop tracker: stack cache %s: %llu lookups, %llu hits (%.2f%%), %llu misses, "
-           "%llu learned, %llu refused%s\n",
+           "workshop tracker: stack cache %s: %llu lookups, %llu hits (%.2f%%), %llu misses (%llu new "
+           "keys, %llu changed stacks), %llu learned, %llu refused%s\n",
            stackcache_enabled ? "on" : "off", (unsigned long long)lookups,
            (unsigned long long)hits, lookups ? 100.0 * (double)hits / (double)lookups : 0.0,
-           (unsigned long long)misses, (unsigned long long)learned, (unsigned long long)refused,
+           (unsigned long long)misses, (unsigned long long)new_keys, (unsigned long long)changed,
+           (unsigned long long)learned, (unsigned long long)refused,
            stackcache_verify ? "; every hit verified against a full unwind: all identical" : "");
   say(line);
 }

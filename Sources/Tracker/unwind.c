@@ -150,7 +150,7 @@ int unwind_capture_located(uintptr_t *ips, int max_depth, stack_word *words, int
       return -1;
   }
   int depth = 0, count = 0;
-  uintptr_t previous_rbp = 0, last_rbp_location = 0;
+  uintptr_t previous_rbp = 0, previous_rbp_location = 0, last_word_rbp_location = 0;
   for (;;) {
     if (depth == max_depth)
       return -1; /* too deep to cache: the caller uses the ordinary unwind */
@@ -168,7 +168,7 @@ int unwind_capture_located(uintptr_t *ips, int max_depth, stack_word *words, int
         rbp_at.u.addr < hook_frame || rbp_at.u.addr >= stack_high || rbp_at.u.addr < stack_low)
       return -1;
     if (depth == 0) {
-      /* The caller of malloc: its return address and rbp must be the ones the key was made of. */
+      /* The caller of malloc: its return address and rbp are where the hook's frame keeps them. */
       if (ip_at.u.addr != hook_frame + sizeof(uintptr_t) || rbp_at.u.addr != hook_frame)
         return -1;
     } else {
@@ -182,13 +182,20 @@ int unwind_capture_located(uintptr_t *ips, int max_depth, stack_word *words, int
        */
       if (rbp_at.u.addr == previous_rbp && sp != previous_rbp + 2 * sizeof(uintptr_t))
         return -1;
-      if (count + 2 > max_words)
+      if (count == max_words)
         return -1;
       words[count++] = (stack_word){ip_at.u.addr, ip};
-      if (rbp_at.u.addr != last_rbp_location)
-        words[count++] = (stack_word){rbp_at.u.addr, rbp};
     }
-    last_rbp_location = rbp_at.u.addr;
+    /* The previous frame's CFA was its rbp + 16: that frame may be sized at run time (alloca,
+       VLA), so its rbp is a word the stack depends on. (Frame 0's return address is the key.) */
+    if (depth > 0 && sp == previous_rbp + 2 * sizeof(uintptr_t) &&
+        previous_rbp_location != last_word_rbp_location) {
+      if (count == max_words)
+        return -1;
+      words[count++] = (stack_word){previous_rbp_location, previous_rbp};
+      last_word_rbp_location = previous_rbp_location;
+    }
+    previous_rbp_location = rbp_at.u.addr;
     previous_rbp = rbp;
     ips[depth++] = ip;
     if (unw_is_signal_frame_fn(&cursor) > 0)
@@ -196,8 +203,16 @@ int unwind_capture_located(uintptr_t *ips, int max_depth, stack_word *words, int
     int stepped = unw_step_fn(&cursor);
     if (stepped < 0)
       return -1;
-    if (stepped == 0)
+    if (stepped == 0) {
+      /* Where the unwind stops may depend on the outermost frame's rbp (libunwind's frame-chain
+         fallback stops at rbp 0): verify it too. */
+      if (rbp_at.u.addr != last_word_rbp_location) {
+        if (count == max_words)
+          return -1;
+        words[count++] = (stack_word){rbp_at.u.addr, rbp};
+      }
       break;
+    }
   }
   *word_count = count;
   return depth;
