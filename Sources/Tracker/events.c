@@ -76,7 +76,10 @@ static inline void capture_stack(captured_stack *stack, const uintptr_t *hook_fr
       capture_and_learn(stack, entry, hook_frame);
       return;
     case SITE_PLAIN:
-      break;
+      capture_unwound(stack);
+      if (entry)
+        stackcache_observe(entry, stack->hash);
+      return;
     }
   }
   capture_unwound(stack);

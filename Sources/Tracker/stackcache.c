@@ -13,15 +13,16 @@
  * site) is the same: the unwind would retrace the same path. unwind_capture_located refuses
  * frames where that argument does not hold (see tracker_internal.h and the README).
  *
- * Policy: a key met for the first time takes the ordinary unw_backtrace; the second time it is
- * learned with the slow step-by-step unwind (checked against unw_backtrace); afterwards it hits
- * until a word differs. An entry that is learned and then misses without ever hitting (a call
+ * Policy: a key takes the ordinary unw_backtrace until that gave the same stack (same hash)
+ * eight times in a row; then it is learned with the slow step-by-step unwind (checked against
+ * unw_backtrace; it costs some 40 ordinary unwinds); afterwards it hits until a word differs. An entry that is learned and then misses without ever hitting (a call
  * site whose stack keeps changing: recursion) backs off exponentially, up to 4095 ordinary
  * unwinds between two attempts, so such programs pay at most a few compares per allocation.
  */
 #define _GNU_SOURCE
 #include "tracker_internal.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,8 @@ struct site_entry {
   site_data *data;                            /* allocated when first learned, then reused */
   uint32_t node, generation;
   uint16_t depth, word_count;
+  uint64_t last_hash; /* hash of the stack the last ordinary unwind gave for this key */
+  uint8_t repeats;    /* how many ordinary unwinds in a row gave that same stack */
   uint8_t learned;  /* data, node and generation describe the key's last stack */
   uint8_t hit;      /* it hit at least once since it was learned */
   uint16_t skip;    /* ordinary unwinds still to take before learning again */
@@ -56,6 +59,9 @@ typedef struct site_cache {
 bool stackcache_enabled;
 bool stackcache_verify;
 static bool stackcache_stats;
+
+/* stderr as it was at start, for the report: some programs (GNU ls) close fd 2 before exit. */
+static int report_fd = STDERR_FILENO;
 
 static __thread site_cache *current_sites;
 static spinlock sites_lock; /* guards free_sites and all_sites */
@@ -77,6 +83,11 @@ void stackcache_init(void) {
   const char *stats = getenv("WORKSHOP_TRACKER_STACK_CACHE_STATS");
   stackcache_verify = verify && strcmp(verify, "1") == 0;
   stackcache_stats = stackcache_verify || (stats && strcmp(stats, "1") == 0);
+  if (stackcache_stats) {
+    int copy = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 100);
+    if (copy >= 0)
+      report_fd = copy;
+  }
   if (enabled && strcmp(enabled, "0") == 0)
     return;
   if (!unwind_can_locate() || pthread_key_create(&sites_key, recycle_sites) != 0)
@@ -129,6 +140,7 @@ static inline size_t site_index(uintptr_t slot, uintptr_t return_address) {
 }
 
 #define MAX_BACKOFF 4095
+#define LEARN_AFTER_REPEATS 7 /* the same stack eight times in a row */
 
 static inline void back_off(site_entry *entry) {
   entry->backoff = entry->backoff >= MAX_BACKOFF / 2 ? MAX_BACKOFF : (uint16_t)(2 * entry->backoff + 1);
@@ -137,8 +149,10 @@ static inline void back_off(site_entry *entry) {
 
 site_action stackcache_lookup(const uintptr_t *hook_frame, site_entry **result) {
   site_cache *cache = current_sites;
-  if (UNLIKELY(cache == NULL) && (cache = sites_for_this_thread()) == NULL)
+  if (UNLIKELY(cache == NULL) && (cache = sites_for_this_thread()) == NULL) {
+    *result = NULL;
     return SITE_PLAIN;
+  }
   uintptr_t slot = (uintptr_t)(hook_frame + 1);
   uintptr_t return_address = hook_frame[1];
   site_entry *entry = &cache->entries[site_index(slot, return_address)];
@@ -154,6 +168,8 @@ site_action stackcache_lookup(const uintptr_t *hook_frame, site_entry **result) 
     entry->learned = 0;
     entry->hit = 0;
     entry->skip = 0;
+    entry->repeats = 0;
+    entry->last_hash = 0;
     return SITE_PLAIN;
   }
   if (LIKELY(entry->learned) &&
@@ -183,7 +199,18 @@ site_action stackcache_lookup(const uintptr_t *hook_frame, site_entry **result) 
     entry->skip--;
     return SITE_PLAIN;
   }
-  return SITE_LEARN;
+  /* Learning costs some 40 ordinary unwinds: only when the key's stack has been repeating. */
+  return entry->repeats >= LEARN_AFTER_REPEATS ? SITE_LEARN : SITE_PLAIN;
+}
+
+void stackcache_observe(site_entry *entry, uint64_t hash) {
+  if (entry->last_hash == hash) {
+    if (entry->repeats < 255)
+      entry->repeats++;
+  } else {
+    entry->last_hash = hash;
+    entry->repeats = 0;
+  }
 }
 
 const uintptr_t *stackcache_hit_stack(const site_entry *entry, int *depth, uint32_t *node,
@@ -228,7 +255,7 @@ void stackcache_store(site_entry *entry, const uintptr_t *ips, int depth, uint32
 }
 
 static void say(const char *text) {
-  ssize_t ignored = write(STDERR_FILENO, text, strlen(text));
+  ssize_t ignored = write(report_fd, text, strlen(text));
   (void)ignored;
 }
 

@@ -149,9 +149,11 @@ extern bool stackcache_enabled;
 extern bool stackcache_verify;
 
 void stackcache_init(void);
-/* `hook_frame` is the exported hook's __builtin_frame_address(0). Sets *entry unless PLAIN
-   is returned for want of a cache. With tracker_busy set. */
+/* `hook_frame` is the exported hook's __builtin_frame_address(0). Sets *entry (NULL when the
+   thread has no cache). With tracker_busy set. */
 site_action stackcache_lookup(const uintptr_t *hook_frame, site_entry **entry);
+/* After an ordinary unwind for a PLAIN answer: the stack's hash, to see the key's stack repeat. */
+void stackcache_observe(site_entry *entry, uint64_t hash);
 const uintptr_t *stackcache_hit_stack(const site_entry *entry, int *depth, uint32_t *node,
                                       unsigned *generation);
 /* The slow unwind into ips[SITE_MAX_DEPTH]: the depth, or -1 (then unwind as usual). */
