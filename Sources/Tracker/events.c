@@ -10,19 +10,25 @@
  */
 #include "tracker_internal.h"
 
-/* The stack of the current call, unwound and hashed outside any lock. */
+/* The stack of the current call, unwound (or found in the stack cache) outside any lock. */
 typedef struct captured_stack {
   uintptr_t scratch[TRACKER_MAX_DEPTH + UNWIND_SCRATCH_EXTRA];
   const uintptr_t *ips;
   int depth;
+  bool hashed; /* hash is valid (a stack cache hit skips hashing) */
   uint64_t hash;
   unsigned generation;
   uint32_t cached_node;
+  site_entry *learning; /* the stack cache entry to fill once the leaf is known, or NULL */
+  uint32_t node;        /* set under the lock: the leaf node recorded ... */
+  unsigned node_generation; /* ... and the generation it belongs to */
 } captured_stack;
 
-static inline void capture_stack(captured_stack *stack) {
+/* The ordinary path: unw_backtrace, hash, the per-thread cache of interned stacks. */
+static inline void capture_unwound(captured_stack *stack) {
   stack->ips = unwind_capture(stack->scratch, &stack->depth);
   stack->hash = stacks_hash(stack->ips, stack->depth);
+  stack->hashed = true;
   stack->generation = atomic_load_explicit(&stacks_generation, memory_order_relaxed);
   stack->cached_node = stacks_lookup_cached(stack->ips, stack->depth, stack->hash);
   /* A stack this thread has not seen may run through a library loaded since the last MODULES. */
@@ -30,22 +36,85 @@ static inline void capture_stack(captured_stack *stack) {
     tracker_refresh_modules();
 }
 
+/* A key met again: the slow unwind that finds the stack words, checked against the ordinary one
+   (which is what gets recorded either way). */
+static __attribute__((noinline)) void capture_and_learn(captured_stack *stack, site_entry *entry,
+                                                       const uintptr_t *hook_frame) {
+  uintptr_t located[SITE_MAX_DEPTH];
+  int depth = stackcache_capture(entry, hook_frame, located);
+  capture_unwound(stack);
+  if (depth < 0)
+    return;
+  if (depth != stack->depth || __builtin_memcmp(located, stack->ips, (size_t)depth * sizeof *located) != 0) {
+    stackcache_refuse(entry);
+    return;
+  }
+  stack->learning = entry;
+}
+
+/* Verify mode: the cached stack must be exactly what a full unwind gives. */
+static __attribute__((noinline)) void verify_hit(const captured_stack *stack) {
+  uintptr_t scratch[TRACKER_MAX_DEPTH + UNWIND_SCRATCH_EXTRA];
+  int depth;
+  const uintptr_t *ips = unwind_capture(scratch, &depth);
+  if (depth != stack->depth || __builtin_memcmp(ips, stack->ips, (size_t)depth * sizeof *ips) != 0)
+    stackcache_mismatch(stack->ips, stack->depth, ips, depth);
+}
+
+static inline void capture_stack(captured_stack *stack, const uintptr_t *hook_frame) {
+  stack->learning = NULL;
+  if (LIKELY(stackcache_enabled)) {
+    site_entry *entry;
+    switch (stackcache_lookup(hook_frame, &entry)) {
+    case SITE_HIT:
+      stack->ips = stackcache_hit_stack(entry, &stack->depth, &stack->cached_node, &stack->generation);
+      stack->hashed = false;
+      if (UNLIKELY(stackcache_verify))
+        verify_hit(stack);
+      return;
+    case SITE_LEARN:
+      capture_and_learn(stack, entry, hook_frame);
+      return;
+    case SITE_PLAIN:
+      capture_unwound(stack);
+      if (entry)
+        stackcache_observe(entry, stack->hash);
+      return;
+    }
+  }
+  capture_unwound(stack);
+}
+
 static inline size_t stack_reserve(const captured_stack *stack) {
   return (size_t)stack->depth * FRAME_RECORD_MAX;
 }
 
-/* With the stream lock held: the leaf node, interning the stack if the cache did not know it. */
-static inline uint32_t stack_node_locked(uint8_t **cursor, const captured_stack *stack) {
-  if (LIKELY(stack->cached_node != 0 &&
-             stack->generation == atomic_load_explicit(&stacks_generation, memory_order_relaxed)))
-    return stack->cached_node;
-  if (stack->depth == 0)
-    return 0;
-  return stacks_intern_locked(cursor, stack->ips, stack->depth, stack->hash);
+/* With the stream lock held: the leaf node, interning the stack if no cache knew it. */
+static inline uint32_t stack_node_locked(uint8_t **cursor, captured_stack *stack) {
+  unsigned generation = atomic_load_explicit(&stacks_generation, memory_order_relaxed);
+  uint32_t node = 0;
+  if (LIKELY(stack->cached_node != 0 && stack->generation == generation)) {
+    node = stack->cached_node;
+  } else if (stack->depth > 0) {
+    if (!stack->hashed) {
+      stack->hash = stacks_hash(stack->ips, stack->depth);
+      stack->hashed = true;
+    }
+    node = stacks_intern_locked(cursor, stack->ips, stack->depth, stack->hash);
+  }
+  stack->node = node;
+  stack->node_generation = generation;
+  return node;
+}
+
+/* After the record: a stack learned by the stack cache gets its leaf node. */
+static inline void finish_learning(const captured_stack *stack) {
+  if (UNLIKELY(stack->learning != NULL) && stack->node != 0)
+    stackcache_store(stack->learning, stack->ips, stack->depth, stack->node, stack->node_generation);
 }
 
 static inline uint8_t *put_alloc(uint8_t *cursor, workshop_alloc_kind kind, void *block,
-                                 size_t size, const captured_stack *stack) {
+                                 size_t size, captured_stack *stack) {
   uint32_t node = stack_node_locked(&cursor, stack);
   cursor = stream_put_thread(cursor);
   cursor = stream_put_address(cursor, (uint8_t)(WORKSHOP_RECORD_ALLOC | kind), (uintptr_t)block);
@@ -58,10 +127,11 @@ static inline uint8_t *put_free(uint8_t *cursor, workshop_free_kind kind, void *
   return stream_put_address(cursor, (uint8_t)(WORKSHOP_RECORD_FREE | kind), (uintptr_t)block);
 }
 
-void record_alloc(workshop_alloc_kind kind, void *block, size_t size) {
+void record_alloc(workshop_alloc_kind kind, void *block, size_t size, const uintptr_t *hook_frame) {
   tracker_busy = 1;
   captured_stack stack;
-  capture_stack(&stack);
+  stack.node = 0;
+  capture_stack(&stack, hook_frame);
   uint8_t *cursor = stream_reserve(EVENT_RECORD_MAX + stack_reserve(&stack));
   uint32_t events = 0;
   if (LIKELY(atomic_load_explicit(&tracker_active, memory_order_relaxed))) {
@@ -69,6 +139,7 @@ void record_alloc(workshop_alloc_kind kind, void *block, size_t size) {
     events = 1;
   }
   stream_commit(cursor, events);
+  finish_learning(&stack);
   tracker_busy = 0;
 }
 
@@ -84,15 +155,18 @@ void record_free(workshop_free_kind kind, void *block) {
   tracker_busy = 0;
 }
 
-void *record_realloc(workshop_alloc_kind kind, void *old_block, size_t count, size_t element_size) {
+void *record_realloc(workshop_alloc_kind kind, void *old_block, size_t count, size_t element_size,
+                     const uintptr_t *hook_frame) {
   tracker_busy = 1;
   size_t size = count * element_size; /* reallocarray's overflow is checked by the caller */
   captured_stack stack;
+  stack.node = 0;
   if (size > 0) {
-    capture_stack(&stack);
+    capture_stack(&stack, hook_frame);
   } else {
     stack.depth = 0; /* realloc(p, 0) frees: no stack needed */
     stack.cached_node = 0;
+    stack.learning = NULL;
   }
   uint8_t *cursor = stream_reserve(2 * EVENT_RECORD_MAX + stack_reserve(&stack));
   void *block = kind == WORKSHOP_ALLOC_REALLOCARRAY ? real_reallocarray(old_block, count, element_size)
@@ -110,6 +184,7 @@ void *record_realloc(workshop_alloc_kind kind, void *old_block, size_t count, si
     }
   }
   stream_commit(cursor, events);
+  finish_learning(&stack);
   tracker_busy = 0;
   return block;
 }

@@ -54,6 +54,10 @@ static inline bool tracking(void) {
   return atomic_load_explicit(&tracker_active, memory_order_relaxed) != 0;
 }
 
+/* The exported hook's own frame: [0] the caller's rbp, [1] the return address into the caller.
+   The build keeps frame pointers, and __builtin_frame_address forces one in this function. */
+#define HOOK_FRAME ((const uintptr_t *)__builtin_frame_address(0))
+
 #define BOOTSTRAP()                                                                              \
   do {                                                                                           \
     if (UNLIKELY(real_free_fn == NULL))                                                          \
@@ -66,7 +70,7 @@ EXPORT void *malloc(size_t size) {
   BOOTSTRAP();
   void *block = real_malloc(size);
   if (LIKELY(block != NULL) && tracking())
-    record_alloc(WORKSHOP_ALLOC_MALLOC, block, size);
+    record_alloc(WORKSHOP_ALLOC_MALLOC, block, size, HOOK_FRAME);
   return block;
 }
 
@@ -86,12 +90,15 @@ EXPORT void *calloc(size_t count, size_t element_size) {
   BOOTSTRAP();
   void *block = real_calloc(count, element_size);
   if (LIKELY(block != NULL) && tracking())
-    record_alloc(WORKSHOP_ALLOC_CALLOC, block, count * element_size);
+    record_alloc(WORKSHOP_ALLOC_CALLOC, block, count * element_size, HOOK_FRAME);
   return block;
 }
 
-/* realloc/reallocarray share everything but the real function and the size arithmetic. */
-static void *reallocate(workshop_alloc_kind kind, void *old_block, size_t count, size_t element_size) {
+/* realloc/reallocarray share everything but the real function and the size arithmetic.
+   Always inlined, so that HOOK_FRAME is the exported function's frame. */
+static inline __attribute__((always_inline)) void *reallocate(workshop_alloc_kind kind,
+                                                               void *old_block, size_t count,
+                                                               size_t element_size) {
   size_t size;
   if (__builtin_mul_overflow(count, element_size, &size)) {
     errno = ENOMEM;
@@ -108,10 +115,10 @@ static void *reallocate(workshop_alloc_kind kind, void *old_block, size_t count,
   if (old_block == NULL) {
     void *block = real_malloc(size);
     if (block != NULL)
-      record_alloc(kind, block, size);
+      record_alloc(kind, block, size, HOOK_FRAME);
     return block;
   }
-  return record_realloc(kind, old_block, count, element_size);
+  return record_realloc(kind, old_block, count, element_size, HOOK_FRAME);
 }
 
 EXPORT void *realloc(void *old_block, size_t size) {
@@ -130,7 +137,7 @@ EXPORT int posix_memalign(void **result, size_t alignment, size_t size) {
   BOOTSTRAP();
   int error = real_posix_memalign(result, alignment, size);
   if (error == 0 && tracking())
-    record_alloc(WORKSHOP_ALLOC_POSIX_MEMALIGN, *result, size);
+    record_alloc(WORKSHOP_ALLOC_POSIX_MEMALIGN, *result, size, HOOK_FRAME);
   return error;
 }
 
@@ -142,7 +149,7 @@ EXPORT int posix_memalign(void **result, size_t alignment, size_t size) {
     BOOTSTRAP();                                                                                 \
     void *block = real_##name arguments;                                                         \
     if (block != NULL && tracking())                                                             \
-      record_alloc(kind, block, size_arg);                                                       \
+      record_alloc(kind, block, size_arg, HOOK_FRAME);                                          \
     return block;                                                                                \
   }
 

@@ -426,8 +426,10 @@ __attribute__((constructor)) static void tracker_start(void) {
   ssize_t length = readlink("/proc/self/exe", executable_path, sizeof executable_path - 1);
   executable_path[length > 0 ? length : 0] = '\0';
 
-  if (unwind_init())
+  if (unwind_init()) {
     header_flags |= WORKSHOP_FLAG_NATIVE_STACKS;
+    stackcache_init();
+  }
   int fd = open_capture();
   prepare_child_environment();
   if (fd >= 0 && stacks_init()) {
@@ -463,6 +465,7 @@ __attribute__((destructor)) static void tracker_stop(void) {
   }
   stream_commit(cursor, 0);
   stream_flush();
+  stackcache_report();
   tracker_busy = 0;
 }
 

@@ -90,6 +90,25 @@ bool unwind_init(void);
 #define UNWIND_SCRATCH_EXTRA 16
 const uintptr_t *unwind_capture(uintptr_t *scratch, int *depth);
 
+/* A word of stack memory a stack depends on: where libunwind read it and what it held. */
+typedef struct stack_word {
+  uintptr_t address, value;
+} stack_word;
+/* True when libunwind's step-by-step API was found (unwind_capture_located can work). */
+bool unwind_can_locate(void);
+/*
+ * The slow unwind (unw_init_local + unw_step), for the stack cache. Fills ips[] like
+ * unwind_capture, from the caller of malloc outwards, and words[] with, for every frame beyond
+ * that caller, the address and contents of the slot its return address was read from and of the
+ * slot its rbp was restored from. `hook_frame` is the exported hook's __builtin_frame_address(0).
+ * Returns the depth, or -1 when the stack must not be cached: deeper than max_depth, more than
+ * max_words words, a signal frame, a word outside [stack_low, stack_high) or not in memory, a
+ * return address not at CFA - 8, or a frame-pointer frame whose CFA is not rbp + 16.
+ */
+int unwind_capture_located(uintptr_t *ips, int max_depth, stack_word *words, int max_words,
+                           int *word_count, uintptr_t hook_frame, uintptr_t stack_low,
+                           uintptr_t stack_high);
+
 /* ---- stacks.c: interning stacks as a prefix tree ------------------------------------------ */
 
 /* Largest FRAME record: tag, uv parent, sv ip delta. */
@@ -110,6 +129,45 @@ uint32_t stacks_node_count_locked(void);
 void stacks_truncate_locked(uint32_t keep);
 /* Bumped by every truncation: cached leaf nodes from an older generation are not trusted. */
 extern atomic_uint stacks_generation;
+
+/* ---- stackcache.c: the per-thread "unchanged stack" cache ---------------------------------- */
+
+/* The deepest stack, and the most stack words, an entry can hold; deeper stacks are unwound. */
+#define SITE_MAX_DEPTH 64
+#define SITE_MAX_WORDS 128
+
+typedef struct site_entry site_entry;
+typedef enum site_action {
+  SITE_PLAIN, /* unwind as usual (unwind_capture) */
+  SITE_HIT,   /* the entry's stack is the current one: stackcache_hit_stack */
+  SITE_LEARN, /* unwind with stackcache_capture, then stackcache_store the interned leaf */
+} site_action;
+
+/* Off with WORKSHOP_TRACKER_STACK_CACHE=0 or without libunwind's step API. */
+extern bool stackcache_enabled;
+/* WORKSHOP_TRACKER_VERIFY_STACK_CACHE=1: every hit is checked against a full unwind. */
+extern bool stackcache_verify;
+
+void stackcache_init(void);
+/* `hook_frame` is the exported hook's __builtin_frame_address(0). Sets *entry (NULL when the
+   thread has no cache). With tracker_busy set. */
+site_action stackcache_lookup(const uintptr_t *hook_frame, site_entry **entry);
+/* After an ordinary unwind for a PLAIN answer: the stack's hash, to see the key's stack repeat. */
+void stackcache_observe(site_entry *entry, uint64_t hash);
+const uintptr_t *stackcache_hit_stack(const site_entry *entry, int *depth, uint32_t *node,
+                                      unsigned *generation);
+/* The slow unwind into ips[SITE_MAX_DEPTH]: the depth, or -1 (then unwind as usual). */
+int stackcache_capture(site_entry *entry, const uintptr_t *hook_frame, uintptr_t *ips);
+/* The slow unwind disagreed with unw_backtrace: do not learn this stack. */
+void stackcache_refuse(site_entry *entry);
+/* After the record: the leaf node the learned stack was interned as, in that generation. */
+void stackcache_store(site_entry *entry, const uintptr_t *ips, int depth, uint32_t node,
+                      unsigned generation);
+/* Verify mode: prints both stacks and aborts. */
+void stackcache_mismatch(const uintptr_t *cached, int cached_depth, const uintptr_t *unwound,
+                         int unwound_depth) __attribute__((noreturn));
+/* With WORKSHOP_TRACKER_STACK_CACHE_STATS=1 (or verify mode): hit rate on stderr at END. */
+void stackcache_report(void);
 
 /* ---- stream.c: the record buffer and the capture file --------------------------------------- */
 
@@ -160,10 +218,12 @@ static inline uint8_t *put_string(uint8_t *cursor, const char *text, size_t leng
 
 /* ---- events.c: the hot path ---------------------------------------------------------------- */
 
-void record_alloc(workshop_alloc_kind kind, void *block, size_t size);
+/* `hook_frame`: the exported hook's __builtin_frame_address(0), the stack cache's key. */
+void record_alloc(workshop_alloc_kind kind, void *block, size_t size, const uintptr_t *hook_frame);
 void record_free(workshop_free_kind kind, void *block);
 /* Calls the real realloc (or reallocarray) inside the stream lock, see events.c. */
-void *record_realloc(workshop_alloc_kind kind, void *old_block, size_t count, size_t element_size);
+void *record_realloc(workshop_alloc_kind kind, void *old_block, size_t count, size_t element_size,
+                     const uintptr_t *hook_frame);
 
 /* ---- tracker.c ------------------------------------------------------------------------------ */
 

@@ -1,0 +1,304 @@
+/*
+ * stackcache.c — the per-thread "unchanged stack" cache: no unwind at all when a call site's
+ * stack is provably the one seen before.
+ *
+ * Key: the address of the slot holding the return address into malloc's caller (the stack
+ * pointer at the hook's entry) and that return address.
+ * Entry: the interned leaf node, plus every stack word the unwind depended on beyond the key:
+ * for each frame the slot its return address was read from, and for each frame whose CFA is
+ * its rbp + 16 (frame-pointer frames, the only ones whose size can vary at run time) the slot its
+ * rbp was restored from (addresses from libunwind's unw_get_save_loc), with their values.
+ * Hit: every word still holds its value. Return addresses are then the same, read from the same
+ * places, and sp and rbp of every frame are the same, so every CFA (rsp+k or rbp+k at a call
+ * site) is the same: the unwind would retrace the same path. unwind_capture_located refuses
+ * frames where that argument does not hold (see tracker_internal.h and the README).
+ *
+ * Policy: a key takes the ordinary unw_backtrace until that gave the same stack (same hash)
+ * eight times in a row; then it is learned with the slow step-by-step unwind (checked against
+ * unw_backtrace; it costs some 40 ordinary unwinds); afterwards it hits until a word differs. An entry that is learned and then misses without ever hitting (a call
+ * site whose stack keeps changing: recursion) backs off exponentially, up to 4095 ordinary
+ * unwinds between two attempts, so such programs pay at most a few compares per allocation.
+ */
+#define _GNU_SOURCE
+#include "tracker_internal.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SITE_ENTRIES 256 /* per thread, direct-mapped; a power of two */
+
+typedef struct site_data {
+  uintptr_t ips[SITE_MAX_DEPTH];
+  stack_word words[SITE_MAX_WORDS];
+} site_data;
+
+struct site_entry {
+  uintptr_t slot, return_address; /* the key */
+  site_data *data;                            /* allocated when first learned, then reused */
+  uint32_t node, generation;
+  uint16_t depth, word_count;
+  uint64_t last_hash; /* hash of the stack the last ordinary unwind gave for this key */
+  uint8_t repeats;    /* how many ordinary unwinds in a row gave that same stack */
+  uint8_t learned;  /* data, node and generation describe the key's last stack */
+  uint8_t hit;      /* it hit at least once since it was learned */
+  uint16_t skip;    /* ordinary unwinds still to take before learning again */
+  uint16_t backoff; /* the last skip given; kept when another key takes the entry */
+};
+
+typedef struct site_cache {
+  struct site_cache *next_free, *next_all;
+  uintptr_t stack_low, stack_high; /* this thread's stack; 0, 0 when unknown */
+  uint64_t hits, misses, learned, refused, new_keys, changed;
+  site_entry entries[SITE_ENTRIES];
+} site_cache;
+
+bool stackcache_enabled;
+bool stackcache_verify;
+static bool stackcache_stats;
+
+/* stderr as it was at start, for the report: some programs (GNU ls) close fd 2 before exit. */
+static int report_fd = STDERR_FILENO;
+
+static __thread site_cache *current_sites;
+static spinlock sites_lock; /* guards free_sites and all_sites */
+static site_cache *free_sites, *all_sites;
+static pthread_key_t sites_key;
+
+static void recycle_sites(void *pointer) {
+  site_cache *cache = pointer;
+  spinlock_lock(&sites_lock);
+  cache->next_free = free_sites;
+  free_sites = cache;
+  spinlock_unlock(&sites_lock);
+  current_sites = NULL;
+}
+
+void stackcache_init(void) {
+  const char *enabled = getenv("WORKSHOP_TRACKER_STACK_CACHE");
+  const char *verify = getenv("WORKSHOP_TRACKER_VERIFY_STACK_CACHE");
+  const char *stats = getenv("WORKSHOP_TRACKER_STACK_CACHE_STATS");
+  stackcache_verify = verify && strcmp(verify, "1") == 0;
+  stackcache_stats = stackcache_verify || (stats && strcmp(stats, "1") == 0);
+  if (stackcache_stats) {
+    int copy = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 100);
+    if (copy >= 0)
+      report_fd = copy;
+  }
+  if (enabled && strcmp(enabled, "0") == 0)
+    return;
+  if (!unwind_can_locate() || pthread_key_create(&sites_key, recycle_sites) != 0)
+    return;
+  stackcache_enabled = true;
+}
+
+/* With tracker_busy set: pthread_getattr_np reads /proc/self/maps for the main thread. */
+static site_cache *sites_for_this_thread(void) {
+  spinlock_lock(&sites_lock);
+  site_cache *cache = free_sites;
+  if (cache)
+    free_sites = cache->next_free;
+  spinlock_unlock(&sites_lock);
+  if (cache) {
+    /* Another thread's keys and words: its stack may be gone. */
+    for (int i = 0; i < SITE_ENTRIES; i++) {
+      site_data *data = cache->entries[i].data;
+      cache->entries[i] = (site_entry){.data = data};
+    }
+  } else {
+    cache = arena_alloc(sizeof *cache, 64);
+    if (!cache)
+      return NULL;
+    spinlock_lock(&sites_lock);
+    cache->next_all = all_sites;
+    all_sites = cache;
+    spinlock_unlock(&sites_lock);
+  }
+  cache->stack_low = cache->stack_high = 0;
+  pthread_attr_t attributes;
+  if (pthread_getattr_np(pthread_self(), &attributes) == 0) {
+    void *low;
+    size_t size;
+    if (pthread_attr_getstack(&attributes, &low, &size) == 0) {
+      cache->stack_low = (uintptr_t)low;
+      cache->stack_high = (uintptr_t)low + size;
+    }
+    pthread_attr_destroy(&attributes);
+  }
+  pthread_setspecific(sites_key, cache);
+  current_sites = cache;
+  return cache;
+}
+
+static inline size_t site_index(uintptr_t slot, uintptr_t return_address) {
+  uint64_t key = (uint64_t)slot * 0x9e3779b97f4a7c15ull ^ (uint64_t)return_address;
+  key *= 0xc2b2ae3d27d4eb4full;
+  return (size_t)(key >> 56) & (SITE_ENTRIES - 1);
+}
+
+#define MAX_BACKOFF 4095
+#define LEARN_AFTER_REPEATS 7 /* the same stack eight times in a row */
+
+static inline void back_off(site_entry *entry) {
+  entry->backoff = entry->backoff >= MAX_BACKOFF / 2 ? MAX_BACKOFF : (uint16_t)(2 * entry->backoff + 1);
+  entry->skip = entry->backoff;
+}
+
+site_action stackcache_lookup(const uintptr_t *hook_frame, site_entry **result) {
+  site_cache *cache = current_sites;
+  if (UNLIKELY(cache == NULL) && (cache = sites_for_this_thread()) == NULL) {
+    *result = NULL;
+    return SITE_PLAIN;
+  }
+  uintptr_t slot = (uintptr_t)(hook_frame + 1);
+  uintptr_t return_address = hook_frame[1];
+  site_entry *entry = &cache->entries[site_index(slot, return_address)];
+  *result = entry;
+  if (UNLIKELY(entry->slot != slot || entry->return_address != return_address)) {
+    /* A key not seen (or evicted): take the ordinary unwind; learn it if it comes back. The
+       entry's back-off level stays, so that a new key whose stack keeps changing too backs off
+       from there at once. */
+    cache->misses++;
+    cache->new_keys++;
+    entry->slot = slot;
+    entry->return_address = return_address;
+    entry->learned = 0;
+    entry->hit = 0;
+    entry->skip = 0;
+    entry->repeats = 0;
+    entry->last_hash = 0;
+    return SITE_PLAIN;
+  }
+  if (LIKELY(entry->learned) &&
+      entry->generation == atomic_load_explicit(&stacks_generation, memory_order_relaxed)) {
+    const stack_word *word = entry->data->words;
+    const stack_word *end = word + entry->word_count;
+    for (; word < end; word++)
+      if (*(const volatile uintptr_t *)word->address != word->value)
+        break;
+    if (LIKELY(word == end)) {
+      cache->hits++;
+      entry->hit = 1;
+      entry->backoff = 0;
+      return SITE_HIT;
+    }
+  }
+  cache->misses++;
+  if (entry->learned) {
+    cache->changed++;
+    entry->learned = 0;
+    if (entry->hit) /* it paid off before: learn the new stack right away */
+      return SITE_LEARN;
+    back_off(entry);
+    return SITE_PLAIN;
+  }
+  if (entry->skip > 0) {
+    entry->skip--;
+    return SITE_PLAIN;
+  }
+  /* Learning costs some 40 ordinary unwinds: only when the key's stack has been repeating. */
+  return entry->repeats >= LEARN_AFTER_REPEATS ? SITE_LEARN : SITE_PLAIN;
+}
+
+void stackcache_observe(site_entry *entry, uint64_t hash) {
+  if (entry->last_hash == hash) {
+    if (entry->repeats < 255)
+      entry->repeats++;
+  } else {
+    entry->last_hash = hash;
+    entry->repeats = 0;
+  }
+}
+
+const uintptr_t *stackcache_hit_stack(const site_entry *entry, int *depth, uint32_t *node,
+                                      unsigned *generation) {
+  *depth = entry->depth;
+  *node = entry->node;
+  *generation = entry->generation;
+  return entry->data->ips;
+}
+
+int stackcache_capture(site_entry *entry, const uintptr_t *hook_frame, uintptr_t *ips) {
+  site_cache *cache = current_sites;
+  if (!entry->data && !(entry->data = arena_alloc(sizeof *entry->data, 64)))
+    return -1;
+  int words = 0;
+  int depth = unwind_capture_located(ips, SITE_MAX_DEPTH, entry->data->words, SITE_MAX_WORDS,
+                                     &words, (uintptr_t)hook_frame, cache->stack_low,
+                                     cache->stack_high);
+  if (depth <= 0) {
+    cache->refused++;
+    back_off(entry);
+    return -1;
+  }
+  entry->word_count = (uint16_t)words;
+  return depth;
+}
+
+void stackcache_refuse(site_entry *entry) {
+  current_sites->refused++;
+  back_off(entry);
+}
+
+void stackcache_store(site_entry *entry, const uintptr_t *ips, int depth, uint32_t node,
+                      unsigned generation) {
+  memcpy(entry->data->ips, ips, (size_t)depth * sizeof *ips);
+  entry->depth = (uint16_t)depth;
+  entry->node = node;
+  entry->generation = generation;
+  entry->learned = 1;
+  entry->hit = 0;
+  current_sites->learned++;
+}
+
+static void say(const char *text) {
+  ssize_t ignored = write(report_fd, text, strlen(text));
+  (void)ignored;
+}
+
+void stackcache_mismatch(const uintptr_t *cached, int cached_depth, const uintptr_t *unwound,
+                         int unwound_depth) {
+  char line[160];
+  say("workshop tracker: STACK CACHE VERIFY FAILED: the cached stack differs from the unwind\n");
+  int most = cached_depth > unwound_depth ? cached_depth : unwound_depth;
+  snprintf(line, sizeof line, "  depth cached %d, unwound %d\n", cached_depth, unwound_depth);
+  say(line);
+  for (int i = 0; i < most; i++) {
+    snprintf(line, sizeof line, "  #%-3d cached %#18lx  unwound %#18lx%s\n", i,
+             i < cached_depth ? (unsigned long)cached[i] : 0ul,
+             i < unwound_depth ? (unsigned long)unwound[i] : 0ul,
+             i < cached_depth && i < unwound_depth && cached[i] == unwound[i] ? "" : "  <--");
+    say(line);
+  }
+  abort();
+}
+
+void stackcache_report(void) {
+  if (!stackcache_stats)
+    return;
+  uint64_t hits = 0, misses = 0, learned = 0, refused = 0, new_keys = 0, changed = 0;
+  spinlock_lock(&sites_lock);
+  for (site_cache *cache = all_sites; cache; cache = cache->next_all) {
+    hits += cache->hits;
+    misses += cache->misses;
+    learned += cache->learned;
+    refused += cache->refused;
+    new_keys += cache->new_keys;
+    changed += cache->changed;
+  }
+  spinlock_unlock(&sites_lock);
+  char line[320];
+  uint64_t lookups = hits + misses;
+  snprintf(line, sizeof line,
+           "workshop tracker: stack cache %s: %llu lookups, %llu hits (%.2f%%), %llu misses (%llu new "
+           "keys, %llu changed stacks), %llu learned, %llu refused%s\n",
+           stackcache_enabled ? "on" : "off", (unsigned long long)lookups,
+           (unsigned long long)hits, lookups ? 100.0 * (double)hits / (double)lookups : 0.0,
+           (unsigned long long)misses, (unsigned long long)new_keys, (unsigned long long)changed,
+           (unsigned long long)learned, (unsigned long long)refused,
+           stackcache_verify ? "; every hit verified against a full unwind: all identical" : "");
+  say(line);
+}
