@@ -50,7 +50,8 @@ extension TestEnvironment {
     .appendingPathComponent("Sources/Tracker/include")
 }
 
-/// Runs a command to completion and collects what it printed.
+/// Runs a command to completion and collects what it printed. It starts through `/usr/bin/env`,
+/// so variables meant for the program itself (LD_PRELOAD) go in as `NAME=value` arguments.
 enum Command {
   struct Result {
     var status: Int32
@@ -60,13 +61,12 @@ enum Command {
   }
 
   static func run(
-    _ arguments: [String], environment: [String: String]? = nil, currentDirectory: URL? = nil,
+    _ arguments: [String], currentDirectory: URL? = nil,
     standardInput: String? = nil
   ) throws -> Result {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
-    if let environment { process.environment = environment }
     if let currentDirectory { process.currentDirectoryURL = currentDirectory }
     // Files rather than pipes: a chatty child can never block on a full pipe.
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("workshop-command-\(UUID().uuidString)")

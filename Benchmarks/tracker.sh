@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The tracker benchmark: Benchmarks/alloc_churn.c run untracked, under the workshop tracker, under
+# heaptrack and under valgrind's massif, side by side in one run; then the capture sizes and the
+# time of `workshop stats` against `heaptrack_print`. Prints a Markdown section for RESULTS.md.
+# Usage: Benchmarks/tracker.sh [RUNS]   (release build; installs heaptrack and valgrind if missing)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+runs=${1:-5}
+missing=()
+for package in heaptrack valgrind; do
+  command -v "$package" >/dev/null || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+fi
+bin=$(WORKSHOP_CONFIGURATION=release Scripts/bootstrap.sh)
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cc -O2 -g -fno-omit-frame-pointer -fno-builtin Benchmarks/alloc_churn.c -o "$scratch/alloc_churn"
+python3 Benchmarks/tracker_benchmark.py --bin "$bin" --program "$scratch/alloc_churn" --scratch "$scratch" --runs "$runs"
