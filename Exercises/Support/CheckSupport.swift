@@ -14,9 +14,9 @@ public func checkCase<Value: Equatable>(_ name: String, _ actual: Value, equals 
 /// Runs the memory workload between the tracker's two markers, so that the memory limit applies
 /// to it and not to the program's start-up (as pytest-memray's `limit_memory` scopes a test).
 public func measureWorkload(_ body: () -> Void) {
-  CheckReport.shared.marker?("workshop-workload-start")
+  CheckReport.shared.mark("workshop-workload-start")
   body()
-  CheckReport.shared.marker?("workshop-workload-end")
+  CheckReport.shared.mark("workshop-workload-end")
 }
 
 /// Keeps a value alive and opaque to the optimizer, so that a workload is not optimized away.
@@ -34,6 +34,11 @@ final class CheckReport: @unchecked Sendable {
     unsafeBitCast($0, to: MarkerFunction.self)
   }
   private let file: UnsafeMutablePointer<FILE>?
+
+  /// Marks with a static C string: converting a `String` would allocate, inside the workload.
+  func mark(_ name: StaticString) {
+    marker?(UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self))
+  }
 
   private init() {
     file = getenv("WORKSHOP_CHECK_REPORT").flatMap { fopen($0, "a") }

@@ -122,7 +122,11 @@ public struct MemoryProfiler: CaptureVisitor {
       return
     }
     frees &+= 1
-    temporaries.freed(deallocation.address, thread: Int(thread), block: block)
+    if temporaries.freed(deallocation.address, thread: Int(thread), block: block) {
+      for index in regions.indices where regions[index].state == .active && regions[index].owns(block) {
+        regions[index].temporaries &+= 1
+      }
+    }
     release(block)
   }
 
@@ -211,8 +215,24 @@ public struct MemoryProfiler: CaptureVisitor {
       header: header, command: command, totals: totals, peak: peak, leaks: leaks, heapBytesAtEnd: heapBytes,
       timeline: timeline, histogram: histogram, temporaries: temporaries.result,
       allocatedByStack: .ranked(count: allocatedByStack.count) { allocatedByStack[$0] }, markers: markers,
-      regions: regions.map { $0.result(endTime: end) }, threadIDs: threadIDs, frames: frames,
+      regions: regions.map { $0.result(endTime: end, leaks: regionLeaks(of: $0)) }, threadIDs: threadIDs,
+      frames: frames,
       sawEnd: endTime != nil, readProblem: readProblem)
+  }
+
+  /// The blocks `region` allocated that are still alive, by stack.
+  ///
+  /// - Complexity: O(*b*) for *b* live blocks.
+  private func regionLeaks(of region: RegionTracker) -> [StackTotal] {
+    guard region.state != .waiting else { return [] }
+    var byStack: [UInt32: (bytes: UInt64, count: UInt64)] = [:]
+    blocks.forEach { _, block in
+      guard region.owns(block) else { return }
+      let total = byStack[block.stack, default: (0, 0)]
+      byStack[block.stack] = (total.bytes &+ block.size, total.count &+ 1)
+    }
+    return byStack.map { StackTotal(stack: $0.key, bytes: $0.value.bytes, count: $0.value.count) }
+      .sorted { ($0.bytes, $1.stack) > ($1.bytes, $0.stack) }
   }
 
   /// Every live block now (address and block), for callers that need them one by one.

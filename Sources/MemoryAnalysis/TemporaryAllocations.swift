@@ -32,9 +32,10 @@ struct TemporaryAllocationTracker {
     pending[thread] = true
   }
 
-  @inline(__always)
-  mutating func freed(_ address: UInt64, thread: Int, block: LiveBlock) {
-    guard thread < pending.count, pending[thread], lastAddress[thread] == address else { return }
+  /// Returns whether the block was temporary.
+  @inline(__always) @discardableResult
+  mutating func freed(_ address: UInt64, thread: Int, block: LiveBlock) -> Bool {
+    guard thread < pending.count, pending[thread], lastAddress[thread] == address else { return false }
     pending[thread] = false
     let stack = Int(block.stack)
     if stack >= perStack.count {
@@ -45,6 +46,7 @@ struct TemporaryAllocationTracker {
     perStack[stack].count &+= 1
     count &+= 1
     bytes &+= block.size
+    return true
   }
 
   var result: TemporaryAllocations {

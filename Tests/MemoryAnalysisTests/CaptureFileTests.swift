@@ -51,7 +51,7 @@ struct CaptureFileTests {
     #expect(profile.totals.threads == 2)
     #expect(profile.totals.allocationsByKind == [.malloc: 2, .calloc: 1])
     #expect(profile.timeline.map(\.residentBytes) == [1 << 20, 2 << 20, 3 << 20])
-    #expect(profile.region(request)?.peakGrowthBytes == 1 << 20)
+    #expect(profile.region(request)?.peakBytes == 1 << 20)
     #expect(profile.region(request)?.aliveAtPeak == [StackTotal(stack: 3, bytes: 1 << 20, count: 1)])
     #expect(profile.allocatedByStack.first == StackTotal(stack: 3, bytes: (1 << 20) + 100, count: 2))
   }

@@ -118,14 +118,20 @@ struct FigureTests {
     return run.profile
   }
 
-  @Test("the region peak is the largest growth over the heap at its start marker")
+  @Test("the region peak counts only what the region allocated; growth is net of older frees")
   func regionBetweenMarkers() throws {
     let request = RegionRequest(from: "start", to: "end")
     let profile = Self.workload([request])
     let region = try #require(profile.region(request))
     #expect(region.started && region.endedAtMarker)
     #expect(region.startHeapBytes == 1010)
+    #expect(region.peakBytes == 1800)
     #expect(region.peakGrowthBytes == 800)
+    #expect(region.allocations == 3)
+    #expect(region.bytesAllocated == 1800)
+    #expect(region.temporaryAllocations == 0)
+    #expect(region.leaks == [StackTotal(stack: 4, bytes: 1000, count: 1), StackTotal(stack: 3, bytes: 300, count: 1)])
+    #expect(region.leakedBytes == 1300)
     #expect(region.peakMicroseconds == 20_000)
     #expect(region.peakEventIndex == 5)
     #expect(
@@ -144,20 +150,21 @@ struct FigureTests {
   @Test(
     "regions open at their marker and close at theirs, the end of the run, or never start",
     arguments: [
-      (RegionRequest(from: "start"), true, false, UInt64(5300)),
-      (RegionRequest(from: "end"), true, false, 5000),
-      (RegionRequest(from: "start", to: "missing"), true, false, 5300),
-      (RegionRequest(from: "missing", to: "end"), false, false, 0),
-      (RegionRequest(from: "end", to: "start"), true, false, 5000),
-    ] as [(RegionRequest, Bool, Bool, UInt64)])
-  func regionTable(request: RegionRequest, started: Bool, endedAtMarker: Bool, growth: UInt64) throws {
+      (RegionRequest(from: "start"), true, false, UInt64(6300), UInt64(5300)),
+      (RegionRequest(from: "end"), true, false, 5000, 5000),
+      (RegionRequest(from: "start", to: "missing"), true, false, 6300, 5300),
+      (RegionRequest(from: "missing", to: "end"), false, false, 0, 0),
+      (RegionRequest(from: "end", to: "start"), true, false, 5000, 5000),
+    ] as [(RegionRequest, Bool, Bool, UInt64, UInt64)])
+  func regionTable(request: RegionRequest, started: Bool, endedAtMarker: Bool, peak: UInt64, growth: UInt64) throws {
     let region = try #require(Self.workload([request]).region(request))
     #expect(region.started == started)
     #expect(region.endedAtMarker == endedAtMarker)
+    #expect(region.peakBytes == peak)
     #expect(region.peakGrowthBytes == growth)
   }
 
-  @Test("a region whose heap only shrinks peaks at its start with nothing alive")
+  @Test("a region that frees an older block is not credited with it")
   func shrinkingRegion() throws {
     var run = Run(regions: [RegionRequest(from: "go")])
     run.alloc(1, 100, stack: 1)
@@ -165,8 +172,31 @@ struct FigureTests {
     run.free(1)
     run.alloc(2, 50, stack: 2)
     let region = try #require(run.profile.regions.first)
-    #expect(region.peakGrowthBytes == 0)
-    #expect(region.aliveAtPeak.isEmpty)
+    #expect(region.peakGrowthBytes == 0, "the heap never grew over its size at the marker")
+    #expect(region.peakBytes == 50)
+    #expect(region.aliveAtPeak == [StackTotal(stack: 2, bytes: 50, count: 1)])
+    #expect(region.leakedBytes == 50)
+  }
+
+  @Test("a region counts its allocations and its temporary ones")
+  func regionCounts() throws {
+    var run = Run(regions: [RegionRequest(from: "go", to: "stop")])
+    run.alloc(1, 10, stack: 1)
+    run.marker("go")
+    run.free(1)  // temporary, but allocated before the region
+    for address in UInt64(10)..<20 {
+      run.alloc(address, 8, stack: 2)
+      run.free(address)  // temporary
+    }
+    run.alloc(30, 64, stack: 3)
+    run.alloc(31, 64, stack: 3)
+    run.marker("stop")
+    run.free(30)
+    let region = try #require(run.profile.regions.first)
+    #expect(region.allocations == 12)
+    #expect(region.bytesAllocated == 80 + 128)
+    #expect(region.temporaryAllocations == 10)
+    #expect(region.leaks == [StackTotal(stack: 3, bytes: 64, count: 1)])
   }
 
   @Test("region peaks match a slow replay on random sequences", arguments: 0..<6)
@@ -204,8 +234,10 @@ struct FigureTests {
       }
     }
     let region = try #require(run.profile.region(request))
-    let (growth, through) = model.peak(from: eventsBeforeStart, to: eventsBeforeEnd)
+    let (growth, _) = model.peak(from: eventsBeforeStart, to: eventsBeforeEnd)
     #expect(region.peakGrowthBytes == UInt64(max(growth, 0)))
+    let (peak, through) = model.regionPeak(from: eventsBeforeStart, to: eventsBeforeEnd)
+    #expect(region.peakBytes == peak)
     let alive = model.alive(after: through).values.filter { $0.index >= eventsBeforeStart }
     #expect(Set(region.aliveAtPeak) == NaiveModel.grouped(alive))
   }

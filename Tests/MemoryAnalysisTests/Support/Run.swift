@@ -95,6 +95,33 @@ struct NaiveModel {
     return (best, through)
   }
 
+  /// The most bytes allocated within events [start, end) alive at once, and the number of events
+  /// up to and including the last time that level was reached (pytest-memray's measure).
+  func regionPeak(from start: Int, to end: Int) -> (bytes: UInt64, through: Int) {
+    var owned: [UInt64: UInt64] = [:]
+    var level: UInt64 = 0
+    var best: UInt64 = 0
+    var through = start
+    for (position, event) in events.enumerated() {
+      if position >= end { break }
+      switch event {
+      case .alloc(let address, let size, _, _):
+        if let old = owned.removeValue(forKey: address) { level -= old }
+        guard position >= start else { continue }
+        owned[address] = size
+        level += size
+        if level >= best {
+          best = level
+          through = position + 1
+        }
+      case .free(let address, _):
+        if let old = owned.removeValue(forKey: address) { level -= old }
+      case .marker: break
+      }
+    }
+    return (best, through)
+  }
+
   /// Temporaries: a block freed by its allocating thread before that thread allocated again.
   func temporaries() -> Set<StackTotal> {
     var last: [UInt64: UInt64] = [:]
