@@ -1,13 +1,28 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// A test program from Tests/TrackerTests/Programs, compiled once per test run.
-struct TestProgram {
+struct TestProgram: Sendable {
   /// The compiled executable.
   let executable: String
 
-  /// Compiles `Programs/NAME` (a `.c` file with cc -O1 -g, a `.swift` file with swiftc -g).
+  /// Compiles `Programs/NAME` (a `.c` file with cc -O1 -g, a `.swift` file with swiftc -g), once
+  /// per test run however many tests ask for it at the same time.
   static func compile(_ name: String, extraFlags: [String] = []) throws -> TestProgram {
+    let key = ([name] + extraFlags).joined(separator: " ")
+    return try compiled.withLock { cache in
+      if let program = cache[key] { return program }
+      let program = try build(name, extraFlags: extraFlags)
+      cache[key] = program
+      return program
+    }
+  }
+
+  /// Programs compiled so far in this test run, by name and flags.
+  private static let compiled = Mutex<[String: TestProgram]>([:])
+
+  private static func build(_ name: String, extraFlags: [String]) throws -> TestProgram {
     let source = TestEnvironment.programsFolder.appendingPathComponent(name)
     let output = try buildFolder().appendingPathComponent(
       source.deletingPathExtension().lastPathComponent + extraFlags.joined().filter(\.isLetter))
