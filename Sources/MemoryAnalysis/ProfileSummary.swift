@@ -21,6 +21,8 @@ public struct ProfileSummary: Sendable, Equatable, Codable {
   public var durationMilliseconds: Double
   /// Distinct threads seen.
   public var threads: Int
+  /// The measures of a region between markers, when one was asked for.
+  public var region: RegionSummary?
 
   enum CodingKeys: String, CodingKey {
     case peakBytes = "peak_bytes"
@@ -32,6 +34,54 @@ public struct ProfileSummary: Sendable, Equatable, Codable {
     case leakedAllocations = "leaked_allocations"
     case durationMilliseconds = "duration_ms"
     case threads
+    case region
+  }
+}
+
+/// The measures of a region between two markers, as `workshop stats --from-marker --json` prints them.
+public struct RegionSummary: Sendable, Equatable, Codable {
+  /// The markers.
+  public var fromMarker: String
+  /// The end marker, if the region ends at one.
+  public var toMarker: String?
+  /// Whether the end marker was found.
+  public var endedAtMarker: Bool
+  /// The most bytes allocated within the region alive at once.
+  public var peakBytes: UInt64
+  /// Allocations made within the region.
+  public var allocations: UInt64
+  /// Bytes allocated within the region, in all.
+  public var bytesAllocated: UInt64
+  /// Temporary allocations made within the region.
+  public var temporaryAllocations: UInt64
+  /// Bytes allocated within the region and still alive at the end.
+  public var leakedBytes: UInt64
+  /// Blocks allocated within the region and still alive at the end.
+  public var leakedAllocations: UInt64
+
+  /// The summary of `region`.
+  public init(_ region: RegionPeak) {
+    fromMarker = region.request.startMarker
+    toMarker = region.request.endMarker
+    endedAtMarker = region.endedAtMarker
+    peakBytes = region.peakBytes
+    allocations = region.allocations
+    bytesAllocated = region.bytesAllocated
+    temporaryAllocations = region.temporaryAllocations
+    leakedBytes = region.leakedBytes
+    leakedAllocations = region.leakedAllocations
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case fromMarker = "from_marker"
+    case toMarker = "to_marker"
+    case endedAtMarker = "ended_at_marker"
+    case peakBytes = "peak_bytes"
+    case allocations
+    case bytesAllocated = "bytes_allocated"
+    case temporaryAllocations = "temporary_allocations"
+    case leakedBytes = "leaked_bytes"
+    case leakedAllocations = "leaked_allocations"
   }
 }
 
@@ -41,6 +91,7 @@ extension MemoryProfile {
     ProfileSummary(
       peakBytes: peak.bytes, peakTimeMilliseconds: peak.milliseconds, totalAllocations: totals.allocations,
       totalFrees: totals.frees, totalBytesAllocated: totals.bytesAllocated, leakedBytes: leakedBytes,
-      leakedAllocations: leakedAllocations, durationMilliseconds: totals.durationMilliseconds, threads: totals.threads)
+      leakedAllocations: leakedAllocations, durationMilliseconds: totals.durationMilliseconds, threads: totals.threads,
+      region: nil)
   }
 }

@@ -69,6 +69,18 @@ public enum StatsText {
     return lines.joined(separator: "\n") + "\n"
   }
 
+  /// The measures of a region between markers, as a short section.
+  public static func renderRegion(_ region: RegionSummary) -> String {
+    let end = region.toMarker.map { region.endedAtMarker ? "\"\($0)\"" : "the end (no \"\($0)\" marker followed)" }
+    var lines = ["", "between the markers \"\(region.fromMarker)\" and \(end ?? "the end of the run")"]
+    lines.append("  peak         \(bytes(region.peakBytes)) allocated there and alive at once")
+    lines.append(
+      "  allocations  \(ByteCountText.grouped(region.allocations)) (\(bytes(region.bytesAllocated)) in all), "
+        + "\(ByteCountText.grouped(region.temporaryAllocations)) temporary")
+    lines.append("  leaked       \(bytes(region.leakedBytes)) in \(plural(region.leakedAllocations, "allocation"))")
+    return lines.joined(separator: "\n") + "\n"
+  }
+
   /// The histogram of allocation sizes, one power-of-two bucket a line, bars scaled to the largest.
   static func histogram(_ histogram: SizeHistogram, unicode: Bool) -> [String] {
     let buckets = histogram.buckets.filter { $0.count > 0 }

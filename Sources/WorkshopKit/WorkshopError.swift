@@ -8,6 +8,8 @@ public enum WorkshopError: Error, CustomStringConvertible, Equatable {
   case captureExists(path: String)
   /// The program ran, but it left no capture behind.
   case captureMissing(path: String)
+  /// A capture has no marker of that name.
+  case markerMissing(file: String, marker: String, known: [String])
 
   /// One lower-case sentence that says what happened and what to do.
   public var description: String {
@@ -22,6 +24,9 @@ public enum WorkshopError: Error, CustomStringConvertible, Equatable {
       return "\(path) already exists: choose another name with --output or remove the file first"
     case .captureMissing(let path):
       return "the program wrote no capture at \(path): it may have closed the tracker's file or run untracked"
+    case .markerMissing(let file, let marker, let known):
+      return "\(file) has no marker \"\(marker)\": "
+        + (known.isEmpty ? "the program wrote no markers" : "its markers are \(known.joined(separator: ", "))")
     }
   }
 }

@@ -22,21 +22,32 @@ struct Stats: ParsableCommand {
   @Flag(help: "Show every frame of the top stacks: the allocator, the runtime, library internals.")
   var native = false
 
+  @Option(help: "Also measure the region that starts at this marker (see Sources/Tracker/include/workshop_tracker.h).")
+  var fromMarker: String?
+
+  @Option(help: "Where that region ends (default: the end of the run).")
+  var toMarker: String?
+
   func validate() throws {
     if topStacks < 0 { throw ValidationError("--top-stacks \(topStacks) is negative: give 0 or more") }
+    if toMarker != nil && fromMarker == nil {
+      throw ValidationError("--to-marker needs --from-marker: name the marker where the region starts")
+    }
   }
 
   func run() throws {
     if json {
       // The headline figures only: no symbols needed, so no symbolizer is started.
-      let profile = try MemoryProfile(contentsOf: file)
+      let profile = try MemoryProfile(contentsOf: file, regions: regionRequest.map { [$0] } ?? [])
       if let problem = profile.readProblem { FileHandle.standardError.write(Data("workshop: \(problem)\n".utf8)) }
+      var summary = profile.summary
+      if let request = regionRequest { summary.region = try regionSummary(profile, request) }
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]
-      print(String(decoding: try encoder.encode(profile.summary), as: UTF8.self))
+      print(String(decoding: try encoder.encode(summary), as: UTF8.self))
       return
     }
-    let report = try CaptureReport(path: file)
+    let report = try CaptureReport(path: file, regions: regionRequest.map { [$0] } ?? [])
     for warning in report.warnings { FileHandle.standardError.write(Data("workshop: \(warning)\n".utf8)) }
     let stacks = report.profile.peak.aliveByStack.prefix(topStacks).map { total in
       StatsText.StackEntry(
@@ -46,5 +57,20 @@ struct Stats: ParsableCommand {
     print(
       StatsText.render(report.profile, capturePath: file, topStacks: stacks, unicode: terminal.unicode),
       terminator: "")
+    if let request = regionRequest {
+      print(StatsText.renderRegion(try regionSummary(report.profile, request)), terminator: "")
+    }
+  }
+
+  private var regionRequest: RegionRequest? {
+    fromMarker.map { RegionRequest(from: $0, to: toMarker) }
+  }
+
+  private func regionSummary(_ profile: MemoryProfile, _ request: RegionRequest) throws -> RegionSummary {
+    guard let region = profile.region(request), region.started else {
+      throw WorkshopError.markerMissing(
+        file: file, marker: request.startMarker, known: Set(profile.markers.map(\.name)).sorted())
+    }
+    return RegionSummary(region)
   }
 }

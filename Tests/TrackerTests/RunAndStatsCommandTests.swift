@@ -88,6 +88,31 @@ struct RunAndStatsCommandTests {
     for key in ["peak_time_ms", "duration_ms"] { #expect(object[key] is Double || object[key] is Int) }
   }
 
+  @Test("stats measures a region between two markers, and names the markers when one is missing")
+  func statsRegion() throws {
+    let program = try TestProgram.compile("pattern_swift.swift")
+    let run = try TrackedRun.run(program.executable)
+    let json = try Command.run([
+      TestEnvironment.workshopExecutable, "stats", "--json", run.capturePath, "--from-marker", "start", "--to-marker",
+      "end",
+    ])
+    #expect(json.status == 0)
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+    let region = try #require(object["region"] as? [String: Any])
+    #expect(region["peak_bytes"] as? Int == 300_000)
+    #expect(region["allocations"] as? Int == 1_004)
+    #expect(region["leaked_bytes"] as? Int == 100_048)
+    let text = try Command.run([
+      TestEnvironment.workshopExecutable, "stats", run.capturePath, "--from-marker", "start", "--to-marker", "end",
+    ])
+    #expect(text.standardOutput.contains("between the markers \"start\" and \"end\""))
+    #expect(text.standardOutput.contains("peak         293.0 KiB (300,000 B) allocated there and alive at once"))
+    let missing = try Command.run([TestEnvironment.workshopExecutable, "stats", run.capturePath, "--from-marker", "go"])
+    #expect(missing.status != 0)
+    #expect(missing.standardError.contains("has no marker \"go\": its markers are end, start"))
+    #expect(!missing.standardError.contains("Usage"))
+  }
+
   @Test("stats text names the peak, the leaks, the sizes and the top stacks by function")
   func statsText() throws {
     let program = try TestProgram.compile("pattern_deep.c", extraFlags: ["-O2", "-fno-builtin"])

@@ -36,9 +36,9 @@ public final class CaptureReport {
   /// Problems worth a line on standard error: no symbolizer, a capture cut short.
   public private(set) var warnings: [String] = []
 
-  /// Reads and analyses the capture at `path`.
-  public init(path: String, symbolizer: Symbolizer? = nil) throws {
-    profile = try MemoryProfile(contentsOf: path)
+  /// Reads and analyses the capture at `path`, measuring `regions` too.
+  public init(path: String, regions: [RegionRequest] = [], symbolizer: Symbolizer? = nil) throws {
+    profile = try MemoryProfile(contentsOf: path, regions: regions)
     if let symbolizer {
       self.symbolizer = symbolizer
     } else {
