@@ -79,6 +79,13 @@ extension BlockParser {
 
   private func checkExplicitEnd(_ reader: LineReader, blankFinish: Bool) {
     if !blankFinish, !reader.isAtEnd {
+      let next = reader.current.text
+      // Explicit markup blocks may follow one another without blank lines.
+      if (next.hasPrefix("..") && (next.count == 2 || next.dropFirst(2).first == " ")) || next == "__"
+        || next.hasPrefix("__ ")
+      {
+        return
+      }
       report(.warning, "Explicit markup ends without a blank line; unexpected unindent.", line: reader.current.number)
     }
   }
