@@ -27,9 +27,15 @@ let package = Package(
     .target(name: "Rendering", dependencies: ["MemoryAnalysis", "LessonText"]),
     // Course catalog, building and running programs under the tracker.
     .target(name: "WorkshopKit", dependencies: ["MemoryTrace", "MemoryAnalysis", "Rendering", "LessonText"]),
+    // ncursesw for the terminal UI: a modulemap and static inline wrappers of its macros.
+    .systemLibrary(name: "CNcursesw"),
+    // The only target that does terminal I/O: the lesson pager.
+    .target(name: "TerminalUI", dependencies: ["CNcursesw", "Rendering"]),
     .executableTarget(
       name: "workshop",
-      dependencies: ["WorkshopKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+      dependencies: [
+        "WorkshopKit", "TerminalUI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
     ),
     // The small program that the README's first command runs under the tracker.
     .executableTarget(name: "WorkshopDemo"),
@@ -39,5 +45,9 @@ let package = Package(
     .testTarget(name: "MemoryAnalysisTests", dependencies: ["MemoryAnalysis"]),
     .testTarget(name: "LessonTextTests", dependencies: ["LessonText"]),
     .testTarget(name: "RenderingTests", dependencies: ["Rendering"]),
+    // `workshop lesson`: the course catalog, and the real binary driven in tmux.
+    .testTarget(name: "LessonCommandTests", dependencies: ["WorkshopKit"]),
+    // Times rendering a long lesson (Benchmarks/lesson-render.sh).
+    .executableTarget(name: "LessonBenchmark", dependencies: ["LessonText", "Rendering"], path: "Benchmarks/LessonBenchmark"),
   ]
 )
