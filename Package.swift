@@ -32,9 +32,15 @@ let package = Package(
     // Course catalog, building and running programs under the tracker.
     .target(
       name: "WorkshopKit", dependencies: ["MemoryTrace", "MemoryAnalysis", "Rendering", "LessonText", "Symbols"]),
+    // ncursesw for the terminal UI: a modulemap and static inline wrappers of its macros.
+    .systemLibrary(name: "CNcursesw"),
+    // The only target that does terminal I/O: the lesson pager.
+    .target(name: "TerminalUI", dependencies: ["CNcursesw", "Rendering"]),
     .executableTarget(
       name: "workshop",
-      dependencies: ["WorkshopKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+      dependencies: [
+        "WorkshopKit", "TerminalUI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
     ),
     // The small program that the README's first command runs under the tracker.
     .executableTarget(name: "WorkshopDemo"),
@@ -49,5 +55,9 @@ let package = Package(
     .testTarget(name: "SymbolsTests", dependencies: ["Symbols"], exclude: ["Programs"]),
     // End to end: programs run under the real tracker, then workshop flamegraph (Programs/ compiled at test time).
     .testTarget(name: "ReportTests", dependencies: ["WorkshopKit"], exclude: ["Programs"]),
+    // `workshop lesson`: the course catalog, and the real binary driven in tmux.
+    .testTarget(name: "LessonCommandTests", dependencies: ["WorkshopKit"]),
+    // Times rendering a long lesson (Benchmarks/lesson-render.sh).
+    .executableTarget(name: "LessonBenchmark", dependencies: ["LessonText", "Rendering"], path: "Benchmarks/LessonBenchmark"),
   ]
 )

@@ -1,3 +1,5 @@
+import LessonText
+
 /// A colour a terminal can show: one of the 256 of `xterm-256color`.
 public struct TerminalColor: Hashable, Sendable {
   /// The palette index: 0–15 the basic colours, 16–231 the colour cube, 232–255 greys.
@@ -5,9 +7,27 @@ public struct TerminalColor: Hashable, Sendable {
 
   /// The palette colour `index`.
   public init(_ index: UInt8) { self.index = index }
+
+  /// The eight basic colours, which every colour terminal has.
+  public static let black = TerminalColor(0)
+  /// Red.
+  public static let red = TerminalColor(1)
+  /// Green.
+  public static let green = TerminalColor(2)
+  /// Yellow.
+  public static let yellow = TerminalColor(3)
+  /// Blue.
+  public static let blue = TerminalColor(4)
+  /// Magenta.
+  public static let magenta = TerminalColor(5)
+  /// Cyan.
+  public static let cyan = TerminalColor(6)
+  /// White.
+  public static let white = TerminalColor(7)
 }
 
-/// How a cell looks besides its character.
+/// How a cell (or a run of text) looks besides its characters. Shared by every renderer: the
+/// icicle, the charts and tables, the lesson text; the terminal UI draws exactly these.
 public struct CellStyle: Hashable, Sendable {
   /// The character's colour, nil for the terminal's own.
   public var foreground: TerminalColor?
@@ -15,21 +35,55 @@ public struct CellStyle: Hashable, Sendable {
   public var background: TerminalColor?
   /// Bold text.
   public var bold: Bool
-  /// Swapped foreground and background (the selection).
+  /// Italic text.
+  public var italic: Bool
+  /// Underlined text.
+  public var underline: Bool
+  /// Dim text.
+  public var dim: Bool
+  /// Swapped foreground and background (a selection, a search match).
   public var inverse: Bool
+  /// A hyperlink target (OSC 8, where the terminal supports it).
+  public var link: String?
 
   /// A style; every part defaults to the terminal's plain text.
   public init(
-    foreground: TerminalColor? = nil, background: TerminalColor? = nil, bold: Bool = false, inverse: Bool = false
+    foreground: TerminalColor? = nil, background: TerminalColor? = nil, bold: Bool = false, italic: Bool = false,
+    underline: Bool = false, dim: Bool = false, inverse: Bool = false, link: String? = nil
   ) {
     self.foreground = foreground
     self.background = background
     self.bold = bold
+    self.italic = italic
+    self.underline = underline
+    self.dim = dim
     self.inverse = inverse
+    self.link = link
   }
 
   /// The terminal's plain text.
   public static let plain = CellStyle()
+
+  /// Whether nothing is set.
+  public var isPlain: Bool { self == .plain }
+
+  /// The ANSI SGR parameters of this style (without the leading reset): `1` bold, `2` dim, `3`
+  /// italic, `4` underline, `7` inverse, `30`–`37`/`38;5;N` foreground, `40`–`47`/`48;5;N` background.
+  public var sgrParameters: [String] {
+    var codes: [String] = []
+    if bold { codes.append("1") }
+    if dim { codes.append("2") }
+    if italic { codes.append("3") }
+    if underline { codes.append("4") }
+    if inverse { codes.append("7") }
+    if let foreground {
+      codes.append(foreground.index < 8 ? "\(30 + Int(foreground.index))" : "38;5;\(foreground.index)")
+    }
+    if let background {
+      codes.append(background.index < 8 ? "\(40 + Int(background.index))" : "48;5;\(background.index)")
+    }
+    return codes
+  }
 }
 
 /// One column of a grid.
@@ -140,37 +194,19 @@ public struct CellGrid: Sendable, Equatable {
   }
 
   static func escape(for style: CellStyle) -> String {
-    var codes = ["0"]
-    if style.bold { codes.append("1") }
-    if style.inverse { codes.append("7") }
-    if let foreground = style.foreground { codes.append("38;5;\(foreground.index)") }
-    if let background = style.background { codes.append("48;5;\(background.index)") }
-    return "\u{1B}[" + codes.joined(separator: ";") + "m"
+    "\u{1B}[" + (["0"] + style.sgrParameters).joined(separator: ";") + "m"
   }
 }
 
-/// How many terminal columns text takes: 2 for East Asian wide and most emoji, 0 for controls.
+/// How many terminal columns text takes: 2 for East Asian wide and most emoji, 0 for controls and
+/// combining marks. One implementation for the whole package: LessonText's, which the reader
+/// needs for grid tables and which every renderer uses through here.
 public enum DisplayWidth {
   /// The columns one character takes.
-  public static func of(_ character: Character) -> Int {
-    guard let scalar = character.unicodeScalars.first else { return 0 }
-    let value = scalar.value
-    if value < 0x20 || (0x7F..<0xA0).contains(value) { return 0 }
-    if character.unicodeScalars.contains(where: { $0.value == 0xFE0F }) { return 2 }
-    switch value {
-    case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
-      0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x1F300...0x1F64F,
-      0x1F900...0x1F9FF, 0x20000...0x3FFFD:
-      return 2
-    default:
-      return 1
-    }
-  }
+  public static func of(_ character: Character) -> Int { character.displayWidth }
 
   /// The columns a string takes.
-  public static func of(_ text: some StringProtocol) -> Int {
-    text.reduce(0) { $0 + of($1) }
-  }
+  public static func of(_ text: some StringProtocol) -> Int { text.displayWidth }
 
   /// `text` cut to at most `columns` columns, ending with `ellipsis` when it was cut.
   public static func truncate(_ text: String, to columns: Int, ellipsis: String) -> String {

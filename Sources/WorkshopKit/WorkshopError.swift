@@ -10,6 +10,14 @@ public enum WorkshopError: Error, CustomStringConvertible, Equatable {
   case captureMissing(path: String)
   /// A capture has no marker of that name.
   case markerMissing(file: String, marker: String, known: [String])
+  /// No course (a folder with `Lessons/`) was found.
+  case courseNotFound(searched: [String])
+  /// The argument is a number but there is no such lesson.
+  case noSuchLessonNumber(Int, count: Int)
+  /// The argument names neither a lesson nor a file.
+  case noSuchLesson(String)
+  /// The lesson file exists but cannot be read as UTF-8 text.
+  case unreadableLesson(path: String)
 
   /// One lower-case sentence that says what happened and what to do.
   public var description: String {
@@ -27,6 +35,18 @@ public enum WorkshopError: Error, CustomStringConvertible, Equatable {
     case .markerMissing(let file, let marker, let known):
       return "\(file) has no marker \"\(marker)\": "
         + (known.isEmpty ? "the program wrote no markers" : "its markers are \(known.joined(separator: ", "))")
+    case .courseNotFound(let searched):
+      return "no Lessons folder was found (looked in \(searched.map { "\"\($0)\"" }.joined(separator: ", "))): "
+        + "run workshop from the course repository or set WORKSHOP_COURSE_DIR"
+    case .noSuchLessonNumber(let number, let count):
+      return count == 0
+        ? "there is no lesson \(number): the course has no lessons yet"
+        : "there is no lesson \(number): the course has lessons 1 to \(count); run `workshop lesson` to list them"
+    case .noSuchLesson(let name):
+      return "\"\(name)\" is neither a lesson name nor a readable file: run `workshop lesson` to list the lessons, "
+        + "or give the path of an .rst file"
+    case .unreadableLesson(let path):
+      return "cannot read \"\(path)\" as UTF-8 text: check that it is a reStructuredText file"
     }
   }
 }

@@ -1,1 +1,0 @@
-// LessonText: see Package.swift for what this module is for.

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Fuzzes the lesson reader with libFuzzer: Tests/Fuzz/run.sh [SECONDS] (default 300).
+# Builds .build/fuzz/fuzz-lessontext from Sources/LessonText and Tests/Fuzz, seeds a corpus from the tree
+# dump test sources and the seed pages (when ../shared/seeds exists), and runs with a 10 s per-input
+# timeout so that hangs are reported as well as crashes. Crashing inputs land in .build/fuzz/.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+seconds=${1:-300}
+out=.build/fuzz
+mkdir -p "$out/corpus"
+swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name LessonTextFuzz \
+  Sources/LessonText/*.swift Tests/Fuzz/FuzzLessonText.swift -o "$out/fuzz-lessontext"
+if [[ -d ../shared/seeds ]]; then cp ../shared/seeds/* "$out/corpus/" 2>/dev/null || true; fi
+python3 - "$out/corpus" <<'PY'
+import re, sys, pathlib
+text = pathlib.Path("Tests/LessonTextTests/TreeDumpTests.swift").read_text()
+for i, m in enumerate(re.finditer(r'source: #"""\n(.*?)\n        """#', text, re.S)):
+    body = "\n".join(l[8:] for l in m.group(1).split("\n")) + "\n"
+    pathlib.Path(sys.argv[1], f"case{i}.rst").write_text(body)
+PY
+"$out/fuzz-lessontext" "$out/corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
+  -artifact_prefix="$out/" -print_final_stats=1
+echo "corpus: $(ls "$out/corpus" | wc -l) files"

@@ -1,0 +1,98 @@
+import Foundation
+import LessonText
+import Testing
+
+@Suite("Broken input")
+struct RobustnessTests {
+  static let broken: [String] = [
+    "", "\n\n\n", "=", "==\n==", "====\n", "====\nTitle", "====\nTitle\n----", "Title\n=\n", "..", ".. ::",
+    ".. code::", ".. code::\n", ".. raw:: html\n\n   </details>", ".. raw:: html\n\n   <details><summary>",
+    "``", "`", "*", "**", "***", ":", "::", ":::", ":a:", ":a:`", "`a <`_", "`<>`_", "`a`__", "__", "|", "|a|",
+    "[1]_", "a_", "_`", "\\", "\\\\", "- ", "-", "1.", "1.\n2.", "#.", "(i", "+-+", "+-+\n| |\n+-+", "+--+--+\n|a|\n",
+    "=== ===\na b", "=== ===\n", "\t\tx", "\r\n\r\n", "a\r\n====", ".. |x| replace::", ".. _a:", ".. __:",
+    ".. [1]", ".. list-table::\n\n   * a", ".. image::", ".. figure::", ".. admonition::", "  \u{301}", "a\n\u{301}==",
+    String(repeating: " ", count: 200) + "x\n" + String(repeating: " ", count: 100) + "y",
+    (0..<300).map { String(repeating: " ", count: $0) + "- x" }.joined(separator: "\n"),
+    (0..<300).map { _ in ".. note::" }.enumerated().map { String(repeating: " ", count: $0.offset * 3) + $0.element }
+      .joined(separator: "\n"),
+    String(repeating: "*a ", count: 2000), String(repeating: "`", count: 3000),
+    String(repeating: "<details>", count: 100),
+  ]
+
+  @Test("Hand-made broken inputs read without crashing", arguments: broken)
+  func brokenInput(_ source: String) {
+    let document = LessonDocument(parsing: source, file: "broken.rst")
+    _ = document.json()
+    _ = document.root.debugDescription
+  }
+
+  @Test("Random mutations of a lesson read without crashing and in bounded time")
+  func randomMutations() {
+    let base = """
+      Title
+      =====
+
+      Para with *emph*, **strong**, ``lit``, :doc:`x <y>`, `link <http://a>`_ and ref_.
+
+      - item
+
+        1. nested
+        #. auto
+
+      .. note:: body
+
+         more
+
+      .. raw:: html
+
+         <details><summary>S</summary><pre>code</pre>
+
+      text
+
+      .. raw:: html
+
+         </details>
+
+      +---+---+
+      | a | b |
+      +===+===+
+      | c | d |
+      +---+---+
+
+      ===  ===
+      a    b
+      ===  ===
+
+      .. _ref: http://r
+      """
+    var generator = SplitMix(seed: 42)
+    let alphabet = Array(" \n\t`*_:|<>-=+#.()[]\\abc1ià漢")
+    let start = Date()
+    for _ in 0..<1500 {
+      var chars = Array(base)
+      for _ in 0..<Int(generator.next() % 8 + 1) {
+        let position = Int(generator.next() % UInt64(chars.count))
+        switch generator.next() % 3 {
+        case 0: chars.remove(at: position)
+        case 1: chars.insert(alphabet[Int(generator.next() % UInt64(alphabet.count))], at: position)
+        default: chars[position] = alphabet[Int(generator.next() % UInt64(alphabet.count))]
+        }
+      }
+      _ = LessonDocument(parsing: String(chars)).json()
+    }
+    #expect(Date().timeIntervalSince(start) < 60)
+  }
+}
+
+/// A small deterministic generator for the mutation test.
+struct SplitMix {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}

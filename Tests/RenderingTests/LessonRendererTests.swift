@@ -1,0 +1,97 @@
+import Foundation
+import LessonText
+import Rendering
+import Testing
+
+func render(_ source: String, width: Int = 60, mode: LessonOutputMode = .plain, reveal: Bool = false) -> LessonRendering
+{
+  LessonRenderer(options: .init(width: width, mode: mode, reveal: reveal, hintCommand: "workshop hint 3"))
+    .render(LessonDocument(parsing: source))
+}
+
+@Suite("Lesson renderer")
+struct LessonRendererTests {
+  @Test("Paragraphs wrap to the width; wide characters take two columns")
+  func wrapping() {
+    let text = render("Word " + String(repeating: "漢字 ", count: 30), width: 20)
+    for line in text.lines { #expect(line.width <= 20) }
+    #expect(text.lines.count > 3)
+    #expect(text.lines[1].cells.count == text.lines[1].width)
+  }
+
+  @Test("Lists hang their text under the marker")
+  func hangingIndent() {
+    let text = render("- " + String(repeating: "word ", count: 20), width: 30).plainText
+    let lines = text.split(separator: "\n")
+    #expect(lines[0].hasPrefix("- word"))
+    #expect(lines[1].hasPrefix("  word"))
+  }
+
+  @Test("Code blocks stay verbatim and are coloured for Swift and shell")
+  func code() {
+    let source = ".. code-block:: swift\n\n   let x = \"s\"  // c\n\n.. code:: shell\n\n   echo $HOME | wc -l\n"
+    let plain = render(source, width: 10).plainText
+    #expect(plain.contains("    let x = \"s\"  // c"))
+    let rich = render(source, mode: .rich)
+    #expect(rich.lines[0].spans.contains { $0.text == "let" && $0.style.bold })
+    #expect(rich.lines[0].spans.contains { $0.text == "\"s\"" && $0.style.foreground == .green })
+    #expect(rich.lines[2].spans.contains { $0.text == "$HOME" && $0.style.foreground == .cyan })
+    #expect(rich.lines[0].plainText == "    let x = \"s\"  // c")
+  }
+
+  @Test("Hints collapse to one line until revealed")
+  func hints() {
+    let source = ".. course-hint::\n\n   Secret.\n\n.. course-hint::\n\n   Other.\n"
+    let collapsed = render(source, mode: .rich).plainText
+    #expect(collapsed.contains("▸ Hint 2 — reveal with `workshop hint 3 2`"))
+    #expect(!collapsed.contains("Secret"))
+    #expect(render(source, reveal: true).plainText.contains("Secret."))
+  }
+
+  @Test("Admonitions are framed; links show their URL and carry an OSC 8 hyperlink")
+  func framesAndLinks() {
+    let text = render(".. warning:: Careful, `Swift <https://swift.org>`_.", width: 40, mode: .rich)
+    #expect(text.lines.first?.plainText.hasPrefix("┌─ Warning ─") == true)
+    #expect(text.lines.allSatisfy { $0.width == 40 })
+    #expect(text.plainText.contains("Swift <https://swift.org>"))
+    #expect(text.ansi(hyperlinks: true).contains("\u{1B}]8;;https://swift.org\u{1B}\\"))
+    #expect(!text.ansi(hyperlinks: false).contains("\u{1B}]8;;"))
+  }
+
+  @Test("Headings are styled by level and recorded for the pager")
+  func headings() {
+    let text = render("One\n===\n\nText.\n\nTwo\n---\n\nMore.\n", width: 20)
+    #expect(text.plainText.hasPrefix("One\n" + String(repeating: "=", count: 20) + "\n"))
+    #expect(text.headingLines == [0, 5])
+  }
+
+  @Test("Tables are drawn with borders")
+  func tables() {
+    let text = render("=====  =====\nA      B\n=====  =====\n1      one\n=====  =====\n").plainText
+    #expect(text.contains("| A | B   |"))
+    #expect(text.contains("| 1 | one |"))
+  }
+
+  @Test(
+    "Output mode: plain for pipes, NO_COLOR and TERM=dumb",
+    arguments: [
+      ([String: String](), false, LessonOutputMode.plain), (["NO_COLOR": "1"], true, .plain),
+      (["TERM": "dumb"], true, .plain), (["TERM": "xterm", "LANG": "en_US.UTF-8"], true, .rich),
+    ])
+  func outputMode(environment: [String: String], terminal: Bool, expected: LessonOutputMode) {
+    #expect(LessonOutputMode.detect(environment: environment, isTerminal: terminal) == expected)
+  }
+
+  @Test("The seed pages render with their code verbatim", .enabled(if: FileManager.default.fileExists(atPath: seeds)))
+  func seedPages() throws {
+    for name in try FileManager.default.contentsOfDirectory(atPath: seeds).sorted() {
+      let source = try String(contentsOfFile: seeds + "/" + name, encoding: .utf8)
+      let text = render(source, width: 100, reveal: true).plainText
+      #expect(text.contains("    def fibonacci(length):") || text.contains("    class Algorithms:"))
+      #expect(!render(source, width: 100).plainText.contains("def fibonacci(length):"))
+    }
+  }
+}
+
+let seeds = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/seeds").path
