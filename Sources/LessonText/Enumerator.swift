@@ -95,19 +95,6 @@ struct Enumerator {
   }
 
   /// Lower-case Roman numeral for 1…3999.
-  static func roman(_ number: Int) -> String {
-    let table: [(Int, String)] = [
-      (1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"),
-      (9, "ix"), (5, "v"), (4, "iv"), (1, "i"),
-    ]
-    var n = number
-    var out = ""
-    for (value, numeral) in table {
-      while n >= value {
-        out += numeral
-        n -= value
-      }
-    }
-    return out
-  }
+  static func roman(_ number: Int) -> String { RomanNumeral.lowercase(number) }
+
 }

@@ -212,8 +212,8 @@ private struct Context {
     case .lowerAlpha, .upperAlpha:
       let letter = Character(Unicode.Scalar(UInt8(96 + ((ordinal - 1) % 26 + 1))))
       text = enumeration == .upperAlpha ? String(letter).uppercased() : String(letter)
-    case .lowerRoman: text = romanNumeral(ordinal)
-    case .upperRoman: text = romanNumeral(ordinal).uppercased()
+    case .lowerRoman: text = RomanNumeral.lowercase(ordinal)
+    case .upperRoman: text = RomanNumeral.lowercase(ordinal).uppercased()
     }
     switch format {
     case .period: text += "."
@@ -221,22 +221,6 @@ private struct Context {
     case .parentheses: text = "(" + text + ")"
     }
     return text
-  }
-
-  func romanNumeral(_ number: Int) -> String {
-    let table: [(Int, String)] = [
-      (1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"),
-      (9, "ix"), (5, "v"), (4, "iv"), (1, "i"),
-    ]
-    var n = Swift.max(1, Swift.min(number, 3999))
-    var out = ""
-    for (value, numeral) in table {
-      while n >= value {
-        out += numeral
-        n -= value
-      }
-    }
-    return out
   }
 
   mutating func list(_ items: [Node], markers: [String], width: Int) -> [Laid] {

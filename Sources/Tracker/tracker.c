@@ -126,23 +126,29 @@ static const char *module_path(const struct dl_phdr_info *info, bool first) {
   return "[unnamed]";
 }
 
-static int encode_module(struct dl_phdr_info *info, size_t size, void *data) {
-  modules_encoder *encoder = data;
-  bool first = encoder->count == 0 && encoder->generation == UINT64_MAX;
-  if (first)
-    encoder->generation = info->dlpi_adds + info->dlpi_subs;
-  uintptr_t low = UINTPTR_MAX, high = 0;
+bool object_load_range(const struct dl_phdr_info *info, uintptr_t *low, uintptr_t *high) {
+  *low = UINTPTR_MAX;
+  *high = 0;
   for (int i = 0; i < info->dlpi_phnum; i++) {
     const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
     if (segment->p_type != PT_LOAD)
       continue;
     uintptr_t start = info->dlpi_addr + segment->p_vaddr;
-    if (start < low)
-      low = start;
-    if (start + segment->p_memsz > high)
-      high = start + segment->p_memsz;
+    if (start < *low)
+      *low = start;
+    if (start + segment->p_memsz > *high)
+      *high = start + segment->p_memsz;
   }
-  if (high == 0)
+  return *high != 0;
+}
+
+static int encode_module(struct dl_phdr_info *info, size_t size, void *data) {
+  modules_encoder *encoder = data;
+  bool first = encoder->count == 0 && encoder->generation == UINT64_MAX;
+  if (first)
+    encoder->generation = info->dlpi_adds + info->dlpi_subs;
+  uintptr_t low, high;
+  if (!object_load_range(info, &low, &high))
     return 0;
   const char *path = module_path(info, first);
   size_t length = strlen(path);

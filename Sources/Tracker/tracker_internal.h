@@ -239,4 +239,11 @@ void hooks_bootstrap(void);
 extern void *(*real_realloc)(void *, size_t);
 extern void *(*real_reallocarray)(void *, size_t, size_t);
 
+/*
+ * The address range [*low, *high) that a loaded object's PT_LOAD segments cover; false for an
+ * object with no PT_LOAD segment. Used for the MODULES table and to know our own frames.
+ */
+struct dl_phdr_info;
+bool object_load_range(const struct dl_phdr_info *info, uintptr_t *low, uintptr_t *high);
+
 #endif /* WORKSHOP_TRACKER_INTERNAL_H */

@@ -43,18 +43,8 @@ typedef struct range_query {
 
 static int find_range(struct dl_phdr_info *info, size_t size, void *data) {
   range_query *query = data;
-  uintptr_t low = UINTPTR_MAX, high = 0;
-  for (int i = 0; i < info->dlpi_phnum; i++) {
-    const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
-    if (segment->p_type != PT_LOAD)
-      continue;
-    uintptr_t start = info->dlpi_addr + segment->p_vaddr;
-    if (start < low)
-      low = start;
-    if (start + segment->p_memsz > high)
-      high = start + segment->p_memsz;
-  }
-  if (query->inside < low || query->inside >= high)
+  uintptr_t low, high;
+  if (!object_load_range(info, &low, &high) || query->inside < low || query->inside >= high)
     return 0;
   query->result->low = low;
   query->result->high = high;
