@@ -18,6 +18,26 @@ public enum WorkshopError: Error, CustomStringConvertible, Equatable {
   case noSuchLesson(String)
   /// The lesson file exists but cannot be read as UTF-8 text.
   case unreadableLesson(path: String)
+  /// No folder holding `Exercises/` was found.
+  case exercisesNotFound(searched: [String])
+  /// The argument names no exercise of the course.
+  case unknownExercise(String, known: [String])
+  /// A file the course needs is not there.
+  case exerciseFileMissing(path: String)
+  /// `exercise.json` cannot be used; `key` is the manifest key at fault, if one is.
+  case manifestInvalid(file: String, key: String?, reason: String)
+  /// The Swift compiler could not be run.
+  case compilerNotStarted(reason: String)
+  /// The exercise has no lesson, or its lesson lacks what was asked for.
+  case lessonMissing(exercise: String, what: String)
+  /// A hint number outside the lesson's hints.
+  case hintOutOfRange(exercise: String, asked: Int, count: Int)
+  /// A question needs an answer and there is no terminal to ask on.
+  case confirmationNeeded(action: String, flag: String)
+  /// The pristine copy of a learner file cannot be found.
+  case originalMissing(path: String)
+  /// Writing a file failed.
+  case writeFailed(path: String, reason: String)
 
   /// One lower-case sentence that says what happened and what to do.
   public var description: String {
@@ -47,6 +67,37 @@ public enum WorkshopError: Error, CustomStringConvertible, Equatable {
         + "or give the path of an .rst file"
     case .unreadableLesson(let path):
       return "cannot read \"\(path)\" as UTF-8 text: check that it is a reStructuredText file"
+    case .exercisesNotFound(let searched):
+      return "no course folder (one holding Exercises/) was found in \(searched.joined(separator: ", ")): "
+        + "run workshop from the course or set WORKSHOP_COURSE_DIR"
+    case .unknownExercise(let name, let known):
+      return known.isEmpty
+        ? "there is no exercise \"\(name)\": the course has no exercises yet"
+        : "there is no exercise \"\(name)\": the course has \(Self.list(known))"
+    case .exerciseFileMissing(let path):
+      return "\(path) is missing: the course is incomplete, restore it from the repository"
+    case .manifestInvalid(let file, let key, let reason):
+      return key.map { "\(file): the key \"\($0)\" is wrong: \(reason)" } ?? "\(file) cannot be read: \(reason)"
+    case .compilerNotStarted(let reason):
+      return "could not run swiftc: \(reason); install a Swift toolchain and put swiftc in PATH"
+    case .lessonMissing(let exercise, let what):
+      return "\(exercise) has no \(what): its lesson in Lessons/ should provide it"
+    case .hintOutOfRange(let exercise, let asked, let count):
+      return count == 1
+        ? "there is no hint \(asked) for \(exercise): it has 1 hint"
+        : "there is no hint \(asked) for \(exercise): it has hints 1 to \(count)"
+    case .confirmationNeeded(let action, let flag):
+      return "\(action) needs a yes and there is no terminal to ask on: add \(flag) to go ahead"
+    case .originalMissing(let path):
+      return "no pristine copy of \(path) was found (neither in .workshop/originals nor in git): "
+        + "fetch the file from the course repository"
+    case .writeFailed(let path, let reason):
+      return "could not write \(path): \(reason)"
     }
+  }
+
+  /// `a, b and c`.
+  static func list(_ names: [String]) -> String {
+    names.count <= 1 ? names.joined() : names.dropLast().joined(separator: ", ") + " and " + names.last!
   }
 }

@@ -1,0 +1,281 @@
+// `workshop check` as text: the verdict first, in pytest-memray's words, then what explains it.
+
+/// Renders the report of one exercise check (no I/O).
+public enum CheckReportText {
+  /// What an exercise limits (the manifest's `limit.measure`).
+  public enum Measure: String, Sendable, CaseIterable {
+    /// Bytes allocated in the workload and alive at once.
+    case peak
+    /// Bytes allocated in the workload and still alive at the end.
+    case leaks
+    /// Allocations the workload made.
+    case allocations
+    /// Temporary allocations the workload made.
+    case temporary
+
+    /// The measure's name in a table: `peak`, `leaked`, `allocations`, `temporary`.
+    public var name: String {
+      switch self {
+      case .peak: return "peak"
+      case .leaks: return "leaked"
+      case .allocations: return "allocations"
+      case .temporary: return "temporary allocations"
+      }
+    }
+  }
+
+  /// How the check ended.
+  public enum Verdict: Sendable, Equatable {
+    /// Within the limit, cases passing.
+    case passed
+    /// Over the limit, cases passing.
+    case overLimit
+    /// Some correctness cases failed.
+    case casesFailed
+    /// The compiler refused the program; its diagnostics.
+    case compileFailed(diagnostics: String)
+    /// A signal ended the program.
+    case crashed(signalName: String, signal: Int32)
+    /// The program exited with this status.
+    case exited(status: Int32)
+    /// Stopped at the time bound: when, and the bound.
+    case stoppedAtTimeBound(seconds: Double, bound: Double)
+    /// Stopped at the memory bound: its resident size, and the bound.
+    case stoppedAtMemoryBound(residentBytes: UInt64, bound: UInt64)
+    /// It never ran its workload to the end marker.
+    case workloadMissing
+  }
+
+  /// A failed correctness case.
+  public struct FailedCase: Sendable, Equatable {
+    /// Its name.
+    public var name: String
+    /// What was expected, as text.
+    public var expected: String
+    /// What came out, as text.
+    public var actual: String
+
+    /// A case as given.
+    public init(name: String, expected: String, actual: String) {
+      self.name = name
+      self.expected = expected
+      self.actual = actual
+    }
+  }
+
+  /// Everything the report shows; the pictures come drawn already (plain or with colour).
+  public struct Report: Sendable, Equatable {
+    /// `exercise_1`.
+    public var exercise: String
+    /// The manifest's title.
+    public var title: String
+    /// How it ended.
+    public var verdict: Verdict
+    /// What is limited.
+    public var measure: Measure
+    /// The limit.
+    public var limit: UInt64
+    /// The learner's measure, when the workload ran to its end.
+    public var measured: UInt64?
+    /// The reference solution's measure, when known.
+    public var solutionMeasured: UInt64?
+    /// How many correctness cases ran.
+    public var casesRun: Int
+    /// The ones that failed.
+    public var failedCases: [FailedCase]
+    /// The top stacks of the workload at its peak (or of its leaks), named, largest first.
+    public var topStacks: [StatsText.StackEntry]
+    /// What the top stacks are of: `at the workload's peak`, `leaked by the workload`.
+    public var stacksTitle: String
+    /// The memory-over-time chart, drawn.
+    public var chart: String?
+    /// The icicle of the peak or the leaks, drawn.
+    public var icicle: String?
+    /// The end of what the program printed, worth showing when it crashed or was stopped.
+    public var output: String?
+    /// The capture, relative to the course folder.
+    public var capturePath: String?
+    /// Commands to look further, one a line.
+    public var nextCommands: [String]
+
+    /// A report; only the verdict and the limit are required.
+    public init(
+      exercise: String, title: String, verdict: Verdict, measure: Measure, limit: UInt64, measured: UInt64? = nil,
+      solutionMeasured: UInt64? = nil, casesRun: Int = 0, failedCases: [FailedCase] = [],
+      topStacks: [StatsText.StackEntry] = [], stacksTitle: String = "at the workload's peak", chart: String? = nil,
+      icicle: String? = nil, output: String? = nil, capturePath: String? = nil, nextCommands: [String] = []
+    ) {
+      self.exercise = exercise
+      self.title = title
+      self.verdict = verdict
+      self.measure = measure
+      self.limit = limit
+      self.measured = measured
+      self.solutionMeasured = solutionMeasured
+      self.casesRun = casesRun
+      self.failedCases = failedCases
+      self.topStacks = topStacks
+      self.stacksTitle = stacksTitle
+      self.chart = chart
+      self.icicle = icicle
+      self.output = output
+      self.capturePath = capturePath
+      self.nextCommands = nextCommands
+    }
+  }
+
+  /// A measure's value as text: bytes for `peak` and `leaks`, a grouped count otherwise.
+  public static func value(_ value: UInt64, of measure: Measure) -> String {
+    switch measure {
+    case .peak, .leaks: return ByteCountText.describe(value)
+    case .allocations: return "\(ByteCountText.grouped(value)) allocation\(value == 1 ? "" : "s")"
+    case .temporary: return "\(ByteCountText.grouped(value)) temporary allocation\(value == 1 ? "" : "s")"
+    }
+  }
+
+  /// pytest-memray's sentence: "limited to 100.0 KiB but allocated 812.4 KiB", and its analogues.
+  public static func overLimitSentence(_ measure: Measure, limit: UInt64, measured: UInt64) -> String {
+    switch measure {
+    case .peak:
+      return "limited to \(ByteCountText.describe(limit)) but allocated \(ByteCountText.describe(measured))"
+    case .leaks:
+      return
+        "limited to \(ByteCountText.describe(limit)) of leaked memory but leaked \(ByteCountText.describe(measured))"
+    case .allocations:
+      return "limited to \(value(limit, of: .allocations)) but made \(ByteCountText.grouped(measured))"
+    case .temporary:
+      return "limited to \(value(limit, of: .temporary)) but made \(ByteCountText.grouped(measured))"
+    }
+  }
+
+  /// The report as text, one fact a line.
+  public static func render(_ report: Report) -> String {
+    var lines: [String] = []
+    let name = report.exercise
+    switch report.verdict {
+    case .passed:
+      let measured = report.measured.map { value($0, of: report.measure) } ?? "?"
+      lines.append(
+        "PASSED \(name): \(report.title): \(report.measure.name) \(measured), within the limit of "
+          + "\(value(report.limit, of: report.measure))")
+    case .overLimit:
+      lines.append("FAILED \(name): \(report.title)")
+      lines.append(
+        "the workload was "
+          + overLimitSentence(report.measure, limit: report.limit, measured: report.measured ?? 0))
+    case .casesFailed:
+      lines.append("FAILED \(name): \(report.title)")
+      let failed = report.failedCases.count
+      lines.append(
+        "\(failed) of \(report.casesRun) correctness case\(report.casesRun == 1 ? "" : "s") failed: "
+          + "make it right before making it small")
+    case .compileFailed(let diagnostics):
+      lines.append("FAILED \(name): \(report.title)")
+      lines.append("it does not compile; the compiler said:")
+      lines.append("")
+      lines.append(contentsOf: trimmed(diagnostics).map { "  " + $0 })
+    case .crashed(let signalName, let signal):
+      lines.append("FAILED \(name): \(report.title)")
+      lines.append("it crashed: the program was killed by \(signalName) (signal \(signal))")
+    case .exited(let status):
+      lines.append("FAILED \(name): \(report.title)")
+      lines.append("the program exited with status \(status) before the check was done")
+    case .stoppedAtTimeBound(let seconds, let bound):
+      lines.append("FAILED \(name): \(report.title)")
+      lines.append(
+        "it was stopped after \(tenths(seconds)) s, past the time bound of \(tenths(bound)) s: "
+          + "does a loop never end?")
+    case .stoppedAtMemoryBound(let resident, let bound):
+      lines.append("FAILED \(name): \(report.title)")
+      lines.append(
+        "it was stopped at \(ByteCountText.describe(resident)) resident, over the memory bound of "
+          + "\(ByteCountText.describe(bound)): does something grow without end?")
+    case .workloadMissing:
+      lines.append("FAILED \(name): \(report.title)")
+      lines.append("the program ended without running its workload to the end (no workshop-workload-end marker)")
+    }
+
+    if !report.failedCases.isEmpty {
+      lines.append("")
+      for failed in report.failedCases {
+        lines.append("  case \"\(failed.name)\"")
+        lines.append("    expected \(failed.expected)")
+        lines.append("    actual   \(failed.actual)")
+      }
+    } else if report.casesRun > 0 && report.verdict != .passed {
+      lines.append("correctness: all \(report.casesRun) case\(report.casesRun == 1 ? "" : "s") passed")
+    }
+
+    if report.measured != nil || report.solutionMeasured != nil {
+      lines.append("")
+      let rows: [(String, String)] =
+        [("limit", value(report.limit, of: report.measure))]
+        + (report.measured.map { [("yours", value($0, of: report.measure))] } ?? [])
+        + (report.solutionMeasured.map { [("reference solution", value($0, of: report.measure))] } ?? [])
+      let labelWidth = rows.map(\.0.count).max() ?? 0
+      let valueWidth = rows.map { DisplayWidth.of($0.1) }.max() ?? 0
+      lines.append("\(report.measure.name) of the workload:")
+      for (label, text) in rows {
+        lines.append(
+          "  " + label + String(repeating: " ", count: labelWidth - label.count + 2)
+            + String(repeating: " ", count: valueWidth - DisplayWidth.of(text)) + text)
+      }
+    }
+
+    if let output = report.output, !output.isEmpty {
+      lines.append("")
+      lines.append("the program's last words:")
+      lines.append(contentsOf: trimmed(output).suffix(12).map { "  " + $0 })
+    }
+
+    if !report.topStacks.isEmpty {
+      lines.append("")
+      lines.append("top stacks \(report.stacksTitle)")
+      let total = report.topStacks.reduce(0) { $0 + $1.bytes }
+      for (rank, entry) in report.topStacks.enumerated() {
+        lines.append(
+          "  \(rank + 1). \(ByteCountText.describe(entry.bytes)) in \(ByteCountText.grouped(entry.count)) "
+            + "allocation\(entry.count == 1 ? "" : "s") (\(ByteCountText.percent(entry.bytes, of: total)))")
+        if entry.frames.isEmpty { lines.append("       (no stack was recorded)") }
+        for (depth, frame) in entry.frames.enumerated() { lines.append("       #\(depth) \(frame)") }
+      }
+    }
+
+    if let chart = report.chart {
+      lines.append("")
+      lines.append("memory over time")
+      lines.append(contentsOf: trimmed(chart))
+    }
+    if let icicle = report.icicle {
+      lines.append("")
+      lines.append(contentsOf: trimmed(icicle))
+    }
+    if !report.nextCommands.isEmpty {
+      lines.append("")
+      lines.append(report.verdict == .passed ? "next:" : "look further:")
+      lines.append(contentsOf: report.nextCommands.map { "  " + $0 })
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  private static func trimmed(_ text: String) -> [String] {
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    while lines.last?.trimmingWhitespace().isEmpty == true { lines.removeLast() }
+    while lines.first?.trimmingWhitespace().isEmpty == true { lines.removeFirst() }
+    return lines
+  }
+
+  private static func tenths(_ seconds: Double) -> String {
+    let tenths = Int((seconds * 10).rounded())
+    return "\(tenths / 10).\(tenths % 10)"
+  }
+}
+
+extension String {
+  fileprivate func trimmingWhitespace() -> Substring {
+    var slice = self[...]
+    while slice.first?.isWhitespace == true { slice.removeFirst() }
+    while slice.last?.isWhitespace == true { slice.removeLast() }
+    return slice
+  }
+}

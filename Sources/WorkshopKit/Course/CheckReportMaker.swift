@@ -1,0 +1,154 @@
+import Foundation
+import MemoryAnalysis
+import Rendering
+
+/// How a check report is drawn: the width, and what the terminal can show.
+public struct CheckPresentation: Sendable {
+  /// Columns for the chart and the icicle.
+  public var width: Int
+  /// Colour, Unicode.
+  public var capabilities: TerminalCapabilities
+  /// How many stacks are listed.
+  public var topStacks: Int
+  /// How many frames of each stack are listed.
+  public var framesPerStack: Int
+
+  /// A presentation; by default 100 plain ASCII columns, 3 stacks of at most 8 frames.
+  public init(
+    width: Int = 100, capabilities: TerminalCapabilities = .plain, topStacks: Int = 3, framesPerStack: Int = 8
+  ) {
+    self.width = width
+    self.capabilities = capabilities
+    self.topStacks = topStacks
+    self.framesPerStack = framesPerStack
+  }
+}
+
+extension CheckResult {
+  /// The report of this check, its stacks named and its pictures drawn; and the problems met while
+  /// naming frames (no symbolizer), one sentence each.
+  ///
+  /// - Parameter capture: the capture's path as the learner should type it (relative to the course).
+  public func report(capture: String?, presentation: CheckPresentation) -> (
+    report: CheckReportText.Report, warnings: [String]
+  ) {
+    let manifest = exercise.manifest
+    let measure = CheckReportText.Measure(rawValue: manifest.limit.measure.rawValue) ?? .peak
+    var report = CheckReportText.Report(
+      exercise: exercise.name, title: manifest.title, verdict: .passed, measure: measure, limit: manifest.limit.value,
+      measured: measured, solutionMeasured: solutionMeasured, casesRun: run?.cases.count ?? 0,
+      failedCases: failedCases.map {
+        CheckReportText.FailedCase(name: $0.name, expected: $0.expected, actual: $0.actual)
+      },
+      capturePath: capture)
+    var warnings: [String] = []
+    var showMemory = false
+    switch verdict {
+    case .passed:
+      report.verdict = .passed
+    case .overLimit:
+      report.verdict = .overLimit
+      showMemory = true
+    case .casesFailed:
+      report.verdict = .casesFailed
+    case .compileFailed:
+      report.verdict = .compileFailed(diagnostics: diagnostics ?? "")
+    case .crashed(let signal):
+      report.verdict = .crashed(signalName: ExitStatus.signalName(signal), signal: signal)
+      report.output = run?.output
+    case .exited(let status):
+      report.verdict = .exited(status: status)
+      report.output = run?.output
+    case .stoppedAtTimeBound(let seconds):
+      report.verdict = .stoppedAtTimeBound(seconds: seconds, bound: manifest.timeLimitSeconds)
+      report.output = run?.output
+      showMemory = true
+    case .stoppedAtMemoryBound(let bytes):
+      report.verdict = .stoppedAtMemoryBound(residentBytes: bytes, bound: manifest.memoryBoundBytes)
+      report.output = run?.output
+      showMemory = true
+    case .workloadMissing:
+      report.verdict = .workloadMissing
+      report.output = run?.output
+    }
+    if let problem = run?.captureProblem, verdict != .passed { warnings.append(problem) }
+    if showMemory, let run, let capture = run.profile != nil ? run.capturePath : nil {
+      warnings += addMemory(to: &report, run: run, capturePath: capture, presentation: presentation)
+    }
+    if let capture, run?.profile != nil, !verdict.passed {
+      report.nextCommands = [
+        "workshop flamegraph \(capture) --native", "workshop summary \(capture)", "workshop hint \(exercise.number)",
+      ]
+    }
+    return (report, warnings)
+  }
+
+  /// Names the top stacks and draws the chart and the icicle of the workload (or, when the workload
+  /// never started, of the whole run).
+  private func addMemory(
+    to report: inout CheckReportText.Report, run: ExerciseRun, capturePath: String, presentation: CheckPresentation
+  ) -> [String] {
+    let captureReport: CaptureReport
+    do {
+      captureReport = try CaptureReport(path: capturePath, regions: [ExerciseRunner.workloadRegion])
+    } catch {
+      return ["\(error)"]
+    }
+    let profile = captureReport.profile
+    let region = profile.region(ExerciseRunner.workloadRegion).flatMap { $0.started ? $0 : nil }
+    let leaks = exercise.manifest.limit.measure == .leaks && verdict == .overLimit
+    let totals: [StackTotal]
+    let title: String
+    if let region {
+      totals = leaks ? region.leaks : region.aliveAtPeak
+      title = leaks ? "leaked by the workload" : "at the workload's peak"
+    } else {
+      totals = profile.peak.aliveByStack
+      title = "at the peak (the workload never started)"
+    }
+    report.stacksTitle = title
+    report.topStacks = totals.sorted { $0.bytes > $1.bytes }.prefix(presentation.topStacks).map { total in
+      StatsText.StackEntry(
+        bytes: total.bytes, count: total.count,
+        frames: Array(captureReport.frameLabels(ofStack: total.stack).prefix(presentation.framesPerStack)))
+    }
+    report.chart = chart(profile: profile, region: region, presentation: presentation)
+    do {
+      let tree = try AllocationTree.build(
+        stacks: CaptureStacks(frames: profile.frames),
+        samples: totals.map { StackSample(stack: Int($0.stack), bytes: $0.bytes, count: $0.count) },
+        symbolizer: captureReport.symbolizer, filter: FrameFilter(), rootLabel: exercise.name)
+      let options = IcicleOptions(
+        title: leaks ? "leaked by the workload" : region == nil ? "peak memory" : "peak of the workload",
+        capabilities: presentation.capabilities)
+      let grid = Icicle.render(tree, width: presentation.width, options: options)
+      report.icicle = presentation.capabilities.colour ? grid.ansiText() : grid.plainText()
+    } catch {
+      return captureReport.warnings + ["\(error)"]
+    }
+    return captureReport.warnings
+  }
+
+  /// The heap the workload added over time (or the whole heap and the resident size, when the
+  /// program was stopped at the memory bound or the workload never started).
+  private func chart(profile: MemoryProfile, region: RegionPeak?, presentation: CheckPresentation) -> String? {
+    let start = region?.startMicroseconds ?? 0
+    let end = region?.endMicroseconds ?? profile.totals.durationMicroseconds
+    let base = region?.startHeapBytes ?? 0
+    let resident: Bool
+    if case .stoppedAtMemoryBound = verdict { resident = true } else { resident = region == nil }
+    let points = profile.timeline.filter { $0.microseconds >= start && $0.microseconds <= end }.map { point in
+      MemoryChart.Point(
+        milliseconds: Double(point.microseconds - start) / 1000,
+        heapBytes: point.maxHeapBytes > base ? point.maxHeapBytes - base : 0,
+        residentBytes: resident ? point.residentBytes : nil)
+    }
+    guard points.count >= 2 else { return nil }
+    let limit =
+      exercise.manifest.limit.measure == .peak && region != nil ? exercise.manifest.limit.value : nil
+    let options = MemoryChart.Options(
+      limit: limit, durationMilliseconds: Double(end - start) / 1000, capabilities: presentation.capabilities)
+    let grid = MemoryChart.render(points, width: min(presentation.width, 72), height: 8, options: options)
+    return presentation.capabilities.colour ? grid.ansiText() : grid.plainText()
+  }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import MemoryAnalysis
+
+/// How a check of an exercise ended, the most telling reason first.
+public enum CheckVerdict: Sendable, Equatable {
+  /// The cases passed and the workload kept within the limit.
+  case passed
+  /// The cases passed but the workload went over the limit.
+  case overLimit
+  /// At least one correctness case failed.
+  case casesFailed
+  /// The program did not compile.
+  case compileFailed
+  /// A signal ended the program.
+  case crashed(signal: Int32)
+  /// The program exited with a status other than 0.
+  case exited(status: Int32)
+  /// It ran past the manifest's time bound and was stopped.
+  case stoppedAtTimeBound(seconds: Double)
+  /// Its resident size went over the manifest's memory bound and it was stopped.
+  case stoppedAtMemoryBound(residentBytes: UInt64)
+  /// It ended normally without running its workload between the markers.
+  case workloadMissing
+
+  /// Whether the check passed.
+  public var passed: Bool { self == .passed }
+}
+
+/// Everything one check found out about one build of an exercise.
+public struct CheckResult: Sendable {
+  /// The exercise.
+  public var exercise: Exercise
+  /// Which files were checked.
+  public var variant: ExerciseVariant
+  /// The verdict.
+  public var verdict: CheckVerdict
+  /// The compiler's diagnostics when it failed.
+  public var diagnostics: String?
+  /// Whether the program came from the build cache.
+  public var buildCached: Bool
+  /// The run, when the program was built.
+  public var run: ExerciseRun?
+  /// The workload's measure of the limited kind, when it ran to its end.
+  public var measured: UInt64?
+  /// The reference solution's measure of the same kind, when it was measured.
+  public var solutionMeasured: UInt64?
+
+  /// The failed correctness cases.
+  public var failedCases: [CaseResult] { run?.cases.filter { !$0.passed } ?? [] }
+
+  /// Decides the verdict of a run of `exercise`.
+  public static func verdict(of run: ExerciseRun, exercise: Exercise) -> CheckVerdict {
+    switch run.outcome.boundReached {
+    case .time(let seconds): return .stoppedAtTimeBound(seconds: seconds)
+    case .memory(let bytes): return .stoppedAtMemoryBound(residentBytes: bytes)
+    case nil: break
+    }
+    if case .signaled(let signal) = run.outcome.status { return .crashed(signal: signal) }
+    if run.cases.contains(where: { !$0.passed }) { return .casesFailed }
+    if case .exited(let status) = run.outcome.status, status != 0 { return .exited(status: status) }
+    guard run.workloadFinished, let measured = run.measured(exercise.manifest.limit.measure) else {
+      return .workloadMissing
+    }
+    return measured > exercise.manifest.limit.value ? .overLimit : .passed
+  }
+}
+
+/// Checks exercises: builds (cached), runs under the tracker within bounds, and judges.
+public struct ExerciseChecker: Sendable {
+  /// Builds the programs.
+  public var builder: ExerciseBuilder
+  /// Runs them.
+  public var runner: ExerciseRunner
+
+  /// A checker from its parts.
+  public init(builder: ExerciseBuilder, runner: ExerciseRunner) {
+    self.builder = builder
+    self.runner = runner
+  }
+
+  /// Checks `variant` of `exercise`, leaving the capture at `capturePath`.
+  ///
+  /// - Parameter compiling: called before the compiler starts (not when the build is cached).
+  public func check(
+    _ exercise: Exercise, variant: ExerciseVariant = .learner, capturePath: String, compiling: () -> Void = {}
+  ) throws -> CheckResult {
+    switch try builder.build(exercise, variant: variant, compiling: compiling) {
+    case .failed(let diagnostics):
+      return CheckResult(
+        exercise: exercise, variant: variant, verdict: .compileFailed, diagnostics: diagnostics, buildCached: false)
+    case .built(let executable, _, let cached):
+      let run = try runner.run(executable, exercise: exercise, capturePath: capturePath)
+      let verdict = CheckResult.verdict(of: run, exercise: exercise)
+      let measured = run.workloadFinished ? run.measured(exercise.manifest.limit.measure) : nil
+      return CheckResult(
+        exercise: exercise, variant: variant, verdict: verdict, buildCached: cached, run: run, measured: measured)
+    }
+  }
+
+  /// The reference solution's measure of the limited kind: built and run once per solution build
+  /// (the figure is kept beside the cached program), nil when the solution does not run to its end.
+  public func solutionMeasure(of exercise: Exercise, compiling: () -> Void = {}) throws -> UInt64? {
+    guard case .built(let executable, _, _) = try builder.build(exercise, variant: .solution, compiling: compiling)
+    else { return nil }
+    let folder = URL(fileURLWithPath: executable).deletingLastPathComponent()
+    let stored = folder.appendingPathComponent("measures.json")
+    let measure = exercise.manifest.limit.measure
+    if let data = FileManager.default.contents(atPath: stored.path),
+      let measures = try? JSONDecoder().decode([String: UInt64].self, from: data)
+    {
+      return measures[measure.rawValue]
+    }
+    let capture = folder.appendingPathComponent("capture-\(getpid()).bin").path
+    defer { try? FileManager.default.removeItem(atPath: capture) }
+    let run = try runner.run(executable, exercise: exercise, capturePath: capture)
+    let verdict = CheckResult.verdict(of: run, exercise: exercise)
+    guard verdict == .passed || verdict == .overLimit else { return nil }
+    var measures: [String: UInt64] = [:]
+    for kind in LimitMeasure.allCases { measures[kind.rawValue] = run.measured(kind) }
+    if let data = try? JSONEncoder().encode(measures) {
+      let temporary = stored.path + ".\(getpid())"
+      if FileManager.default.createFile(atPath: temporary, contents: data) { rename(temporary, stored.path) }
+    }
+    return measures[measure.rawValue]
+  }
+}

@@ -1,0 +1,74 @@
+/// Where a learner stands with one exercise.
+public enum ExerciseState: String, Codable, Sendable {
+  /// Never checked.
+  case new
+  /// The last check failed.
+  case failed
+  /// The last check passed.
+  case passed
+}
+
+/// One exercise's entry in `.workshop/progress.json`.
+public struct ExerciseProgress: Codable, Sendable, Equatable {
+  /// The last check's outcome.
+  public var state: ExerciseState = .new
+  /// Whether any check of it has ever passed (then its solution is shown without asking).
+  public var passedOnce = false
+  /// The last measure of the limited kind, when the last run measured one.
+  public var lastMeasured: UInt64?
+  /// The limit it was measured against.
+  public var limit: UInt64?
+  /// How many hints were revealed, in order.
+  public var hintsRevealed = 0
+  /// Whether its solution was shown.
+  public var solutionRevealed = false
+  /// The last capture, relative to the course folder.
+  public var lastCapture: String?
+
+  /// A fresh entry.
+  public init() {}
+
+  enum CodingKeys: String, CodingKey {
+    case state, passedOnce, lastMeasured, limit, hintsRevealed, solutionRevealed, lastCapture
+  }
+
+  /// Reads an entry; every key is optional, so that an older file still reads.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    state = try container.decodeIfPresent(ExerciseState.self, forKey: .state) ?? .new
+    passedOnce = try container.decodeIfPresent(Bool.self, forKey: .passedOnce) ?? (state == .passed)
+    lastMeasured = try container.decodeIfPresent(UInt64.self, forKey: .lastMeasured)
+    limit = try container.decodeIfPresent(UInt64.self, forKey: .limit)
+    hintsRevealed = max(try container.decodeIfPresent(Int.self, forKey: .hintsRevealed) ?? 0, 0)
+    solutionRevealed = try container.decodeIfPresent(Bool.self, forKey: .solutionRevealed) ?? false
+    lastCapture = try container.decodeIfPresent(String.self, forKey: .lastCapture)
+  }
+}
+
+/// `.workshop/progress.json`: every exercise's entry, by exercise name.
+public struct Progress: Codable, Sendable, Equatable {
+  /// The file format's version.
+  public var version = 1
+  /// The entries, by exercise name (`exercise_1`).
+  public var exercises: [String: ExerciseProgress] = [:]
+
+  /// No progress yet.
+  public init() {}
+
+  /// The entry of `exercise`, fresh if there is none.
+  public subscript(exercise: String) -> ExerciseProgress {
+    get { exercises[exercise] ?? ExerciseProgress() }
+    set { exercises[exercise] = newValue }
+  }
+
+  /// Records a check of the learner's files.
+  public mutating func record(_ result: CheckResult, capture: String?) {
+    var entry = self[result.exercise.name]
+    entry.state = result.verdict.passed ? .passed : .failed
+    if result.verdict.passed { entry.passedOnce = true }
+    if let measured = result.measured { entry.lastMeasured = measured }
+    entry.limit = result.exercise.manifest.limit.value
+    if let capture { entry.lastCapture = capture }
+    self[result.exercise.name] = entry
+  }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import Rendering
+import WorkshopKit
+
+/// `workshop check`: builds an exercise, runs its cases and its workload under the tracker, and
+/// compares the workload's memory with the exercise's limit.
+struct Check: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Check an exercise: its correctness cases, then its workload's memory against the limit.",
+    discussion: """
+      The exercise is built with swiftc -g (cached: an unchanged exercise is not compiled again) and run \
+      under the tracker, within the time and memory bounds of its exercise.json. Exits with 0 when it \
+      passes and 1 when it fails. Without an exercise, checks the first one not passed yet.
+      """
+  )
+
+  @Argument(help: "The exercise: exercise_N or N (default: the first not passed yet).")
+  var exercise: String?
+
+  @Option(help: "Columns for the chart and the icicle (default: the terminal's, else 100).")
+  var width: Int?
+
+  func validate() throws {
+    if let width, width < 40 { throw ValidationError("--width \(width) is too narrow: give at least 40 columns") }
+  }
+
+  func run() throws {
+    let course = try Course.locate()
+    let store = ProgressStore(courseFolder: course.folder)
+    let chosen = try exercise.map { try course.exercise(named: $0) } ?? nextExercise(course, store: store)
+    LearnerFiles(course: course).snapshotOriginals(of: chosen)
+    let checker = ExerciseChecker(
+      builder: ExerciseBuilder(course: course), runner: ExerciseRunner(trackerLibrary: try TrackerLibrary.locate()))
+    let capture = "\(Course.stateFolderName)/captures/\(chosen.name).bin"
+    var result = try checker.check(
+      chosen, capturePath: course.folder.appendingPathComponent(capture).path,
+      compiling: { say("compiling \(chosen.name)…") })
+    if result.verdict == .overLimit || result.verdict == .passed {
+      result.solutionMeasured = try? checker.solutionMeasure(
+        of: chosen, compiling: { say("compiling the reference solution of \(chosen.name)…") })
+    }
+    do {
+      let warning = try store.update { $0.record(result, capture: result.run == nil ? nil : capture) }
+      if let warning { say(warning) }
+    } catch {
+      say("\(error); this check is not remembered")
+    }
+
+    let terminal = TerminalProbe.standardOutput()
+    let presentation = CheckPresentation(width: width ?? terminal.width ?? 100, capabilities: terminal)
+    var (report, warnings) = result.report(capture: result.run == nil ? nil : capture, presentation: presentation)
+    if result.verdict.passed {
+      report.nextCommands = nextCommands(after: chosen, in: course, store: store)
+    }
+    for warning in warnings { say(warning) }
+    print(CheckReportText.render(report), terminator: "")
+    if !result.verdict.passed { throw ExitCode(1) }
+  }
+
+  /// The first exercise whose last check did not pass.
+  private func nextExercise(_ course: Course, store: ProgressStore) throws -> WorkshopKit.Exercise {
+    let progress = store.load().progress
+    guard let first = course.exercises.first else { throw WorkshopError.unknownExercise("", known: []) }
+    return course.exercises.first { progress[$0.name].state != .passed } ?? first
+  }
+
+  private func nextCommands(after exercise: WorkshopKit.Exercise, in course: Course, store: ProgressStore)
+    -> [String]
+  {
+    let progress = store.load().progress
+    if let next = course.exercises.first(where: { $0.number > exercise.number && progress[$0.name].state != .passed }) {
+      return ["workshop check \(next.number)    (\(next.manifest.title))"]
+    }
+    return ["workshop list    (every exercise has passed)"]
+  }
+}
+
+/// One line on standard error, prefixed with `workshop:`.
+func say(_ message: String) {
+  FileHandle.standardError.write(Data("workshop: \(message)\n".utf8))
+}
