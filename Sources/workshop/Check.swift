@@ -75,8 +75,3 @@ struct Check: ParsableCommand {
     return ["workshop list    (every exercise has passed)"]
   }
 }
-
-/// One line on standard error, prefixed with `workshop:`.
-func say(_ message: String) {
-  FileHandle.standardError.write(Data("workshop: \(message)\n".utf8))
-}

@@ -6,6 +6,9 @@ struct Workshop: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "workshop",
     abstract: "A terminal workshop that teaches memory debugging in Swift.",
-    subcommands: [Run.self, Stats.self, Flamegraph.self, Summary.self, Lesson.self, Check.self]
+    subcommands: [
+      Run.self, Stats.self, Flamegraph.self, Summary.self, Lesson.self, Check.self, Hint.self, Solution.self, List.self,
+      Reset.self,
+    ]
   )
 }

@@ -46,7 +46,7 @@ public struct ExerciseProgress: Codable, Sendable, Equatable {
 }
 
 /// `.workshop/progress.json`: every exercise's entry, by exercise name.
-public struct Progress: Codable, Sendable, Equatable {
+public struct CourseProgress: Codable, Sendable, Equatable {
   /// The file format's version.
   public var version = 1
   /// The entries, by exercise name (`exercise_1`).

@@ -22,9 +22,9 @@ public struct ProgressStore: Sendable {
   }
 
   /// The progress, and one sentence when the file was damaged and put aside.
-  public func load() -> (progress: Progress, warning: String?) {
-    guard let data = FileManager.default.contents(atPath: path.path) else { return (Progress(), nil) }
-    if let progress = try? JSONDecoder().decode(Progress.self, from: data), progress.version == 1 {
+  public func load() -> (progress: CourseProgress, warning: String?) {
+    guard let data = FileManager.default.contents(atPath: path.path) else { return (CourseProgress(), nil) }
+    if let progress = try? JSONDecoder().decode(CourseProgress.self, from: data), progress.version == 1 {
       return (progress, nil)
     }
     let reason =
@@ -34,7 +34,7 @@ public struct ProgressStore: Sendable {
     _ = unlink(aside)
     let kept = rename(path.path, aside) == 0
     return (
-      Progress(),
+      CourseProgress(),
       "\(relative(path.path)) was damaged (\(reason)): "
         + (kept ? "it is kept as \(relative(aside)) and progress starts afresh" : "progress starts afresh")
     )
@@ -44,7 +44,7 @@ public struct ProgressStore: Sendable {
   ///
   /// - Returns: the warning of ``load()``, if any.
   @discardableResult
-  public func update(_ change: (inout Progress) throws -> Void) throws -> String? {
+  public func update(_ change: (inout CourseProgress) throws -> Void) throws -> String? {
     try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
     let lock = open(path.path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
     if lock >= 0 { flock(lock, LOCK_EX) }
@@ -61,9 +61,9 @@ public struct ProgressStore: Sendable {
   }
 
   /// Writes `progress` atomically.
-  public func save(_ progress: Progress) throws {
+  public func save(_ progress: CourseProgress) throws {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     try AtomicFile.write(try encoder.encode(progress), to: path)
   }
 

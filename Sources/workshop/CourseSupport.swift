@@ -1,0 +1,49 @@
+import Foundation
+import LessonText
+import Rendering
+import TerminalUI
+import WorkshopKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// One line on standard error, prefixed with `workshop:`.
+func say(_ message: String) {
+  FileHandle.standardError.write(Data("workshop: \(message)\n".utf8))
+}
+
+/// Asks a yes-or-no question on the terminal; without one (input or output not a terminal), throws
+/// ``WorkshopError/confirmationNeeded(action:flag:)`` so that a script never hangs on a question.
+///
+/// - Returns: whether the answer was yes.
+func confirm(_ question: String, action: String, flag: String = "--yes") throws -> Bool {
+  guard Terminal.standardInputIsTerminal && Terminal.standardOutputIsTerminal else {
+    throw WorkshopError.confirmationNeeded(action: action, flag: flag)
+  }
+  print("\(question) [y/N] ", terminator: "")
+  fflush(nil)
+  let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+  return answer == "y" || answer == "yes"
+}
+
+/// Renders part of a lesson (hints, solutions) expanded, for standard output.
+func renderLessonPart(_ lesson: ExerciseLesson, nodes: [LessonText.Node], width: Int?) -> String {
+  let environment = ProcessInfo.processInfo.environment
+  let terminal = Terminal.standardOutputIsTerminal
+  let mode = LessonOutputMode.detect(environment: environment, isTerminal: terminal)
+  let columns = width ?? (terminal ? Terminal.columns : nil) ?? Int(environment["COLUMNS"] ?? "") ?? 80
+  let options = LessonRenderer.Options(width: columns, mode: mode, reveal: true)
+  let rendering = LessonRenderer(options: options).render(lesson.document(showing: nodes))
+  return mode.color ? rendering.ansi(hyperlinks: mode.hyperlinks) : rendering.plainText
+}
+
+/// Writes a changed progress, saying in one sentence when the old file was damaged or the new one
+/// could not be written (neither stops the command).
+func updateProgress(_ store: ProgressStore, _ change: (inout CourseProgress) -> Void) {
+  do {
+    if let warning = try store.update(change) { say(warning) }
+  } catch {
+    say("\(error); this is not remembered")
+  }
+}

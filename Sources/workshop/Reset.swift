@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import WorkshopKit
+
+/// `workshop reset N`: restores an exercise's files as shipped, keeping the learner's as a backup.
+struct Reset: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Restore an exercise's files as shipped; your version is kept in .workshop/backups/.",
+    discussion: """
+      Asks first on a terminal; elsewhere it needs --yes. The original is the file as committed \
+      (or as it was when workshop first saw the course), see docs/course-format.md.
+      """
+  )
+
+  @Argument(help: "The exercise: exercise_N or N.")
+  var exercise: String
+
+  @Flag(name: [.short, .long], help: "Reset without asking.")
+  var yes = false
+
+  func run() throws {
+    let course = try Course.locate()
+    let chosen = try course.exercise(named: exercise)
+    let files = LearnerFiles(course: course)
+    files.snapshotOriginals(of: chosen)
+    let changed = try files.changedFiles(of: chosen)
+    guard !changed.isEmpty else {
+      print("\(chosen.name) is already as shipped: nothing to reset.")
+      return
+    }
+    if !yes {
+      let question = "Restore \(changed.joined(separator: ", ")) as shipped? Your version is kept as a backup."
+      guard try confirm(question, action: "resetting \(chosen.name)") else {
+        print("Nothing was changed.")
+        return
+      }
+    }
+    guard let (restored, backup) = try files.reset(chosen) else { return }
+    for file in restored { print("restored \(file)") }
+    print("your version is kept in \(backup)/")
+    updateProgress(ProgressStore(courseFolder: course.folder)) { progress in
+      progress[chosen.name].state = .new
+      progress[chosen.name].lastMeasured = nil
+    }
+  }
+}

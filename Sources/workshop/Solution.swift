@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import WorkshopKit
+
+/// `workshop solution N`: the explanation and the code of an exercise's reference solution.
+struct Solution: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Show an exercise's solution: the lesson's explanation, then the code.",
+    discussion: """
+      Before an exercise has passed, workshop asks first on a terminal; elsewhere it needs --yes. \
+      --diff shows the code as a unified diff from your file to the solution.
+      """
+  )
+
+  @Argument(help: "The exercise: exercise_N or N.")
+  var exercise: String
+
+  @Flag(help: "Show the code as a unified diff against your file.")
+  var diff = false
+
+  @Flag(name: [.short, .long], help: "Reveal without asking, even before the exercise has passed.")
+  var yes = false
+
+  @Option(help: "Lay the text out for this many columns (default: the terminal's width, or 80).")
+  var width: Int?
+
+  func run() throws {
+    let course = try Course.locate()
+    let chosen = try course.exercise(named: exercise)
+    let store = ProgressStore(courseFolder: course.folder)
+    let entry = store.load().progress[chosen.name]
+    if !yes && !entry.passedOnce && !entry.solutionRevealed {
+      let action = "showing the solution of \(chosen.name) before it has passed"
+      guard try confirm("\(chosen.name) has not passed yet. Show its solution anyway?", action: action) else {
+        print("Not shown. `workshop hint \(chosen.number)` gives a gentler push.")
+        return
+      }
+    }
+    if let lesson = ExerciseLesson.find(for: chosen, in: course), !lesson.solutions.isEmpty {
+      print(renderLessonPart(lesson, nodes: lesson.solutions, width: width), terminator: "")
+      print()
+    } else {
+      say("\(WorkshopError.lessonMissing(exercise: chosen.name, what: "solution block"))")
+    }
+    for (learner, solution) in zip(chosen.learnerFiles, chosen.solutionFiles) {
+      guard let code = FileManager.default.contents(atPath: chosen.path(solution)) else {
+        throw WorkshopError.exerciseFileMissing(path: solution)
+      }
+      if diff {
+        print(try unifiedDiff(from: learner, to: solution, in: course), terminator: "")
+      } else {
+        print("\(solution):\n")
+        print(String(decoding: code, as: UTF8.self), terminator: "")
+      }
+    }
+    updateProgress(store) { $0[chosen.name].solutionRevealed = true }
+  }
+
+  /// `diff -u` from the learner's file to the solution's, paths relative to the course; a note when
+  /// they are the same.
+  private func unifiedDiff(from learner: String, to solution: String, in course: Course) throws -> String {
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("workshop-diff-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: output) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["diff", "-u", "--label", learner, "--label", solution, learner, solution]
+    process.currentDirectoryURL = course.folder
+    FileManager.default.createFile(atPath: output.path, contents: nil)
+    let handle = try FileHandle(forWritingTo: output)
+    defer { try? handle.close() }
+    process.standardOutput = handle
+    process.standardError = handle
+    try process.run()
+    process.waitUntilExit()
+    let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+    switch process.terminationStatus {
+    case 0: return "\(learner) is the same as \(solution).\n"
+    case 1: return text
+    default: throw WorkshopError.programNotStarted(program: "diff", reason: text.isEmpty ? "it failed" : text)
+    }
+  }
+}
