@@ -57,6 +57,9 @@ let package = Package(
     .testTarget(name: "ReportTests", dependencies: ["WorkshopKit"], exclude: ["Programs"]),
     // `workshop lesson`: the course catalog, and the real binary driven in tmux.
     .testTarget(name: "LessonCommandTests", dependencies: ["WorkshopKit"]),
+    // The course engine end to end (the built workshop on Fixtures/course copies) and the course
+    // verification of every exercise in Exercises/.
+    .testTarget(name: "CourseTests", dependencies: ["WorkshopKit", "Rendering"], exclude: ["Fixtures"]),
     // Times rendering a long lesson (Benchmarks/lesson-render.sh).
     .executableTarget(name: "LessonBenchmark", dependencies: ["LessonText", "Rendering"], path: "Benchmarks/LessonBenchmark"),
   ]

@@ -13,11 +13,11 @@ public enum CheckReportText {
     /// Temporary allocations the workload made.
     case temporary
 
-    /// The measure's name in a table: `peak`, `leaked`, `allocations`, `temporary`.
+    /// The measure's name: `peak`, `leaks`, `allocations`, `temporary allocations`.
     public var name: String {
       switch self {
       case .peak: return "peak"
-      case .leaks: return "leaked"
+      case .leaks: return "leaks"
       case .allocations: return "allocations"
       case .temporary: return "temporary allocations"
       }
@@ -89,6 +89,8 @@ public enum CheckReportText {
     public var stacksTitle: String
     /// The memory-over-time chart, drawn.
     public var chart: String?
+    /// What the chart shows.
+    public var chartTitle = "memory over time"
     /// The icicle of the peak or the leaks, drawn.
     public var icicle: String?
     /// The end of what the program printed, worth showing when it crashed or was stopped.
@@ -148,16 +150,25 @@ public enum CheckReportText {
     }
   }
 
+  /// "peak 40 B, within the limit of 64.0 KiB", and its analogues.
+  public static func withinLimitSentence(_ measure: Measure, limit: UInt64, measured: UInt64) -> String {
+    let within = "within the limit of \(value(limit, of: measure))"
+    switch measure {
+    case .peak: return "peak \(ByteCountText.describe(measured)), \(within)"
+    case .leaks: return "leaked \(ByteCountText.describe(measured)), \(within)"
+    case .allocations, .temporary: return "\(value(measured, of: measure)), \(within)"
+    }
+  }
+
   /// The report as text, one fact a line.
   public static func render(_ report: Report) -> String {
     var lines: [String] = []
     let name = report.exercise
     switch report.verdict {
     case .passed:
-      let measured = report.measured.map { value($0, of: report.measure) } ?? "?"
       lines.append(
-        "PASSED \(name): \(report.title): \(report.measure.name) \(measured), within the limit of "
-          + "\(value(report.limit, of: report.measure))")
+        "PASSED \(name): \(report.title): "
+          + withinLimitSentence(report.measure, limit: report.limit, measured: report.measured ?? 0))
     case .overLimit:
       lines.append("FAILED \(name): \(report.title)")
       lines.append(
@@ -214,7 +225,7 @@ public enum CheckReportText {
         + (report.solutionMeasured.map { [("reference solution", value($0, of: report.measure))] } ?? [])
       let labelWidth = rows.map(\.0.count).max() ?? 0
       let valueWidth = rows.map { DisplayWidth.of($0.1) }.max() ?? 0
-      lines.append("\(report.measure.name) of the workload:")
+      lines.append("the workload's \(report.measure.name):")
       for (label, text) in rows {
         lines.append(
           "  " + label + String(repeating: " ", count: labelWidth - label.count + 2)
@@ -225,7 +236,7 @@ public enum CheckReportText {
     if let output = report.output, !output.isEmpty {
       lines.append("")
       lines.append("the program's last words:")
-      lines.append(contentsOf: trimmed(output).suffix(12).map { "  " + $0 })
+      lines.append(contentsOf: lastWords(output).map { "  " + $0 })
     }
 
     if !report.topStacks.isEmpty {
@@ -243,7 +254,7 @@ public enum CheckReportText {
 
     if let chart = report.chart {
       lines.append("")
-      lines.append("memory over time")
+      lines.append(report.chartTitle)
       lines.append(contentsOf: trimmed(chart))
     }
     if let icicle = report.icicle {
@@ -256,6 +267,19 @@ public enum CheckReportText {
       lines.append(contentsOf: report.nextCommands.map { "  " + $0 })
     }
     return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// At most 24 lines of what a program printed: from its first `Fatal error` (the Swift runtime's
+  /// message and the crashed thread's backtrace) when there is one, else its last lines; blank lines
+  /// and the backtracer's platform line left out.
+  static func lastWords(_ output: String) -> [String] {
+    let lines = trimmed(output).filter {
+      !$0.trimmingWhitespace().isEmpty && !$0.hasPrefix("Platform: ") && !$0.hasPrefix("Backtrace took")
+    }
+    if let fatal = lines.firstIndex(where: { $0.contains("Fatal error") || $0.contains("fatal error") }) {
+      return Array(lines[fatal...].prefix(24))
+    }
+    return Array(lines.suffix(24))
   }
 
   private static func trimmed(_ text: String) -> [String] {

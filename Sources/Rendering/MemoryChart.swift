@@ -1,5 +1,5 @@
 /// A small chart of memory over time for the terminal: the heap as a filled area, the resident size
-/// as a line of dots, the limit as a horizontal rule. A pure function from samples and a size to cells;
+/// as a line of dots, the limit as a horizontal rule (heavier where the heap reaches it). A pure function from samples and a size to cells;
 /// `workshop check` prints it, the terminal UI can redraw it as samples arrive.
 ///
 /// ```
@@ -124,9 +124,10 @@ public enum MemoryChart {
           character = unicode ? "·" : "."
           style = residentStyle
         }
-        if character == " " && limitRow == row {
-          character = unicode ? "─" : "-"
-          style = limitStyle
+        if limitRow == row {
+          // The limit stays visible across the heap: a heavier rule where the heap fills the cell.
+          character = fill > 0 ? (unicode ? "━" : "=") : (unicode ? "─" : "-")
+          style = fill > 0 && over ? overStyle : limitStyle
         }
         grid[row, x0 + column] = Cell(character, style: style)
       }

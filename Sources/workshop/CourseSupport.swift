@@ -47,3 +47,14 @@ func updateProgress(_ store: ProgressStore, _ change: (inout CourseProgress) -> 
     say("\(error); this is not remembered")
   }
 }
+
+/// The progress, saying in one sentence when the file was damaged (it is then kept aside and
+/// rebuilt, see ``ProgressStore/load()``).
+func loadProgress(_ store: ProgressStore) -> CourseProgress {
+  let (progress, warning) = store.load()
+  if let warning {
+    say(warning)
+    try? store.save(progress)
+  }
+  return progress
+}

@@ -33,7 +33,7 @@ struct Hint: ParsableCommand {
   func run() throws {
     let (chosen, lesson) = try resolve()
     let store = ProgressStore(courseFolder: try Course.locate().folder)
-    let revealed = store.load().progress[chosen.name].hintsRevealed
+    let revealed = loadProgress(store)[chosen.name].hintsRevealed
     let count = lesson.hints.count
     let shown = number ?? min(revealed + 1, count)
     print("Hint \(shown) of \(count) for \(chosen.name) (\(chosen.manifest.title)):\n")

@@ -12,11 +12,7 @@ struct List: ParsableCommand {
   func run() throws {
     let course = try Course.locate()
     let store = ProgressStore(courseFolder: course.folder)
-    let (progress, warning) = store.load()
-    if let warning {
-      say(warning)
-      try? store.save(progress)
-    }
+    let progress = loadProgress(store)
     guard !course.exercises.isEmpty else {
       print("The course in \(course.folder.path) has no exercises yet.")
       return
@@ -28,11 +24,13 @@ struct List: ParsableCommand {
       let entry = progress[exercise.name]
       let measure = CheckReportText.Measure(rawValue: exercise.manifest.limit.measure.rawValue) ?? .peak
       let limit = exercise.manifest.limit.value
-      let last = entry.lastMeasured.map { CheckReportText.value($0, of: measure) } ?? "-"
+      let bytes = exercise.manifest.limit.measure.isBytes
+      let text = { (value: UInt64) in bytes ? ByteCountText.describe(value) : ByteCountText.grouped(value) }
+      let last = entry.lastMeasured.map(text) ?? "-"
       let hintCount = ExerciseLesson.find(for: exercise, in: course)?.hints.count ?? 0
       rows.append([
         "\(exercise.number)", exercise.name, entry.state.rawValue,
-        "\(measure.name) \(last) / \(CheckReportText.value(limit, of: measure))",
+        "\(measure.name) \(last) / \(text(limit))",
         "\(entry.hintsRevealed)/\(hintCount)" + (entry.solutionRevealed ? " +solution" : ""), exercise.manifest.title,
       ])
     }

@@ -113,6 +113,15 @@ extension CheckResult {
         frames: Array(captureReport.frameLabels(ofStack: total.stack).prefix(presentation.framesPerStack)))
     }
     report.chart = chart(profile: profile, region: region, presentation: presentation)
+    if report.chart != nil {
+      if case .stoppedAtMemoryBound = verdict {
+        report.chartTitle = "memory over time: the heap (filled) and the resident size (dots)"
+      } else if region != nil {
+        report.chartTitle = "memory over time: the heap the workload allocated"
+      } else {
+        report.chartTitle = "memory over time: the heap (filled) and the resident size (dots)"
+      }
+    }
     do {
       let tree = try AllocationTree.build(
         stacks: CaptureStacks(frames: profile.frames),
@@ -143,6 +152,7 @@ extension CheckResult {
         heapBytes: point.maxHeapBytes > base ? point.maxHeapBytes - base : 0,
         residentBytes: resident ? point.residentBytes : nil)
     }
+    // The tracker samples the heap every 10 ms: a shorter workload has too few samples for a chart.
     guard points.count >= 2 else { return nil }
     let limit =
       exercise.manifest.limit.measure == .peak && region != nil ? exercise.manifest.limit.value : nil

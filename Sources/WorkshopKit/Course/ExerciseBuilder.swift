@@ -38,9 +38,15 @@ public struct ExerciseBuilder: Sendable {
     self.cacheFolder = cacheFolder
   }
 
-  /// A builder that caches in the course's `.workshop/build/`.
-  public init(course: Course) {
-    self.init(cacheFolder: course.stateFolder.appendingPathComponent("build"))
+  /// A builder that caches in the course's `.workshop/build/`, or in `WORKSHOP_BUILD_CACHE` when set
+  /// (the tests share one cache between their copies of a course: keys do not depend on where the
+  /// course is).
+  public init(course: Course, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    if let shared = environment["WORKSHOP_BUILD_CACHE"], !shared.isEmpty {
+      self.init(cacheFolder: URL(fileURLWithPath: shared))
+    } else {
+      self.init(cacheFolder: course.stateFolder.appendingPathComponent("build"))
+    }
   }
 
   /// The sources of `variant`, relative to the course folder, in compile order.
@@ -75,6 +81,20 @@ public struct ExerciseBuilder: Sendable {
     if FileManager.default.isExecutableFile(atPath: executable) {
       return .built(executable: executable, key: key, cached: true)
     }
+    // One compiler per key at a time: whoever waited finds the program built.
+    try create(cacheFolder)
+    let lock = open(cacheFolder.appendingPathComponent("\(key).lock").path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    if lock >= 0 { flock(lock, LOCK_EX) }
+    defer {
+      if lock >= 0 {
+        unlink(cacheFolder.appendingPathComponent("\(key).lock").path)
+        flock(lock, LOCK_UN)
+        close(lock)
+      }
+    }
+    if FileManager.default.isExecutableFile(atPath: executable) {
+      return .built(executable: executable, key: key, cached: true)
+    }
     compiling()
     try create(folder)
     let temporary = folder.appendingPathComponent("program.\(getpid()).\(UInt32.random(in: 0...UInt32.max))").path
@@ -106,12 +126,18 @@ public struct ExerciseBuilder: Sendable {
     }
   }
 
-  /// Keeps one build per exercise and variant, so the cache does not grow with every edit.
+  /// Keeps the three newest builds per exercise and variant, so the cache does not grow with every
+  /// edit; a build made in the last minute is never removed (another check may be about to run it).
   private func removeStaleBuilds(of exercise: Exercise, variant: ExerciseVariant, keeping kept: String) {
     let prefix = "\(exercise.name)-\(variant.rawValue)-"
     let names = (try? FileManager.default.contentsOfDirectory(atPath: cacheFolder.path)) ?? []
-    for name in names where name.hasPrefix(prefix) && name != kept {
-      try? FileManager.default.removeItem(at: cacheFolder.appendingPathComponent(name))
+    let builds = names.filter { $0.hasPrefix(prefix) && $0 != kept && !$0.hasSuffix(".lock") }.map { name in
+      let url = cacheFolder.appendingPathComponent(name)
+      let modified = (try? FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? nil
+      return (url, modified ?? .distantPast)
+    }.sorted { $0.1 > $1.1 }
+    for (url, modified) in builds.dropFirst(2) where modified < Date(timeIntervalSinceNow: -60) {
+      try? FileManager.default.removeItem(at: url)
     }
   }
 }

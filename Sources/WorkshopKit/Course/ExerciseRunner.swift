@@ -94,6 +94,11 @@ public struct ExerciseRunner: Sendable {
     let freshCapture = scratch.appendingPathComponent("capture.bin").path
     var program = TrackedProgram(arguments: [executable], capturePath: freshCapture, trackerLibrary: trackerLibrary)
     program.extraEnvironment = ["WORKSHOP_CHECK_REPORT": reportPath]
+    if ProcessInfo.processInfo.environment["SWIFT_BACKTRACE"] == nil {
+      // A crash's backtrace: the crashed thread only, without registers and images, so it stays short.
+      program.extraEnvironment["SWIFT_BACKTRACE"] =
+        "enable=yes,interactive=no,color=no,threads=crashed,registers=none,images=none"
+    }
     program.standardOutputPath = outputPath
     program.standardErrorPath = outputPath
     program.bounds = RunBounds(

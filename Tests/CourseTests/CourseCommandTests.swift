@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+
+/// `workshop hint`, `solution`, `list` and `reset` on copies of the fixture course.
+@Suite("workshop hint, solution, list and reset")
+struct CourseCommandTests {
+  @Test("hint reveals the next hint, hint N shows hint N, and the count is remembered")
+  func hints() throws {
+    let course = try CourseCopy()
+    let first = try course.workshop("hint", "1")
+    #expect(first.status == 0, "\(first.all)")
+    #expect(first.standardOutput.hasPrefix("Hint 1 of 2 for exercise_1 (Squares without the array):"))
+    #expect(first.standardOutput.contains("Does the caller need every square at once?"))
+    #expect(first.standardOutput.contains("workshop hint 1"), "how to get the next")
+    let second = try course.workshop("hint", "exercise_1")
+    #expect(second.standardOutput.hasPrefix("Hint 2 of 2"))
+    #expect(second.standardOutput.contains("The shape of the fix"))
+    let again = try course.workshop("hint", "1")
+    #expect(again.standardOutput.contains("That was the last hint"))
+    let chosen = try course.workshop("hint", "1", "1")
+    #expect(chosen.standardOutput.hasPrefix("Hint 1 of 2"))
+    #expect(try course.progress(of: "exercise_1")["hintsRevealed"] as? Int == 2)
+  }
+
+  @Test("a hint out of range is one sentence naming the count")
+  func hintOutOfRange() throws {
+    let course = try CourseCopy()
+    let result = try course.workshop("hint", "1", "9")
+    #expect(result.status != 0)
+    #expect(result.standardError.contains("there is no hint 9 for exercise_1: it has hints 1 to 2"))
+    let zero = try course.workshop("hint", "1", "0")
+    #expect(zero.status != 0)
+    #expect(zero.standardError.contains("hints are numbered from 1"))
+  }
+
+  @Test("solution refuses before the exercise passed without a terminal, and says how to go ahead")
+  func solutionRefused() throws {
+    let course = try CourseCopy()
+    let result = try course.workshop("solution", "1")
+    #expect(result.status == 1)
+    #expect(
+      result.standardError.contains(
+        "showing the solution of exercise_1 before it has passed needs a yes and there is no terminal to ask on: "
+          + "add --yes to go ahead"))
+    #expect(!result.standardOutput.contains("lazy"))
+  }
+
+  @Test("solution --yes shows the explanation and the code; --diff shows a unified diff")
+  func solutionShown() throws {
+    let course = try CourseCopy()
+    let plain = try course.workshop("solution", "1", "--yes")
+    #expect(plain.status == 0, "\(plain.all)")
+    #expect(plain.standardOutput.contains("A lazy sequence makes each square when the loop asks for it"))
+    #expect(plain.standardOutput.contains("Solutions/exercise_1/Squares.swift:"))
+    #expect(plain.standardOutput.contains("(0..<count).lazy.map { $0 * $0 }"))
+    #expect(try course.progress(of: "exercise_1")["solutionRevealed"] as? Bool == true)
+    let diff = try course.workshop("solution", "1", "--diff")
+    #expect(diff.status == 0, "revealed once, no need to ask again: \(diff.all)")
+    #expect(diff.standardOutput.contains("--- Exercises/exercise_1/Squares.swift"))
+    #expect(diff.standardOutput.contains("+++ Solutions/exercise_1/Squares.swift"))
+    #expect(diff.standardOutput.contains("-  var result: [Int] = []"))
+    #expect(diff.standardOutput.contains("+  (0..<count).lazy.map { $0 * $0 }"))
+  }
+
+  @Test("list shows each exercise's state, last measure against its limit, and hints revealed")
+  func list() throws {
+    let course = try CourseCopy()
+    _ = try course.workshop("check", "3")
+    _ = try course.workshop("hint", "3")
+    let result = try course.workshop("list")
+    #expect(result.status == 0, "\(result.all)")
+    let lines = result.standardOutput.split(separator: "\n").map(String.init)
+    let row1 = try #require(lines.first { $0.contains("exercise_1") })
+    let row3 = try #require(lines.first { $0.contains("exercise_3") })
+    #expect(row1.contains("new") && row1.contains("peak - / 64.0 KiB") && row1.contains("0/2"))
+    #expect(row3.contains("failed") && row3.contains("allocations 10,000 / 100") && row3.contains("1/2"))
+    #expect(row3.contains("Boxes for nothing"))
+    #expect(result.standardOutput.contains("0 of 3 exercises passed. Next: workshop check 1"))
+  }
+
+  @Test("reset asks (or needs --yes), restores the original atomically and keeps a backup")
+  func reset() throws {
+    let course = try CourseCopy()
+    let original = try course.read("Exercises/exercise_1/Squares.swift")
+    _ = try course.workshop("list")  // the first command snapshots the originals
+    let edited = "// my attempt\nfunc squares(count: Int) -> [Int] { [] }\n"
+    try course.write("Exercises/exercise_1/Squares.swift", edited)
+    let refused = try course.workshop("reset", "1")
+    #expect(refused.status == 1)
+    #expect(refused.standardError.contains("resetting exercise_1 needs a yes"))
+    #expect(try course.read("Exercises/exercise_1/Squares.swift") == edited, "nothing changed without a yes")
+    let result = try course.workshop("reset", "exercise_1", "--yes")
+    #expect(result.status == 0, "\(result.all)")
+    #expect(result.standardOutput.contains("restored Exercises/exercise_1/Squares.swift"))
+    #expect(try course.read("Exercises/exercise_1/Squares.swift") == original)
+    let backups = course.url(".workshop/backups/exercise_1")
+    let stamps = try FileManager.default.contentsOfDirectory(atPath: backups.path)
+    #expect(stamps.count == 1)
+    let backup = backups.appendingPathComponent(stamps[0]).appendingPathComponent("Squares.swift")
+    #expect(try String(contentsOf: backup, encoding: .utf8) == edited, "the learner's code is never lost")
+    #expect(result.standardOutput.contains("your version is kept in .workshop/backups/exercise_1/\(stamps[0])/"))
+    let again = try course.workshop("reset", "1", "--yes")
+    #expect(again.standardOutput.contains("already as shipped"))
+  }
+
+  @Test("reset finds the original even when the learner edited before any workshop command (git HEAD)")
+  func resetFromGit() throws {
+    let course = try CourseCopy()
+    let original = try course.read("Exercises/exercise_1/Squares.swift")
+    for command in [
+      ["git", "init", "-q"], ["git", "add", "-A"],
+      ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "course"],
+    ] {
+      let git = try CommandResult.run(["/usr/bin/env"] + command, currentDirectory: course.folder)
+      try #require(git.status == 0, "\(git.all)")
+    }
+    try course.write("Exercises/exercise_1/Squares.swift", "// edited before anything\n")
+    let result = try course.workshop("reset", "1", "--yes")
+    #expect(result.status == 0, "\(result.all)")
+    #expect(try course.read("Exercises/exercise_1/Squares.swift") == original)
+  }
+}

@@ -1,0 +1,165 @@
+import Rendering
+import Testing
+
+/// The memory-over-time chart: exact text for known samples.
+@Suite("MemoryChart")
+struct MemoryChartTests {
+  /// A heap that climbs a staircase to 4 KiB over 100 ms, with a 2 KiB limit.
+  let staircase = (0...10).map { step in
+    MemoryChart.Point(milliseconds: Double(step) * 10, heapBytes: UInt64(min(step, 8)) * 512)
+  }
+
+  @Test("plain ASCII: the heap filled with #, the limit a rule of - (= across the heap), axes labelled")
+  func ascii() {
+    let grid = MemoryChart.render(
+      staircase, width: 40, height: 6, options: MemoryChart.Options(limit: 2048, capabilities: .plain))
+    #expect(
+      grid.plainText() == """
+        4.0 KiB +                 ########
+                |            #############
+        2.0 KiB +-------================== limit
+                |  #######################
+              0 +-------------------------
+                 0 ms               100 ms
+
+        """)
+  }
+
+  @Test("Unicode: eighth blocks, box-drawing axes and rules")
+  func unicode() {
+    let grid = MemoryChart.render(
+      staircase, width: 40, height: 6,
+      options: MemoryChart.Options(limit: 2048, capabilities: TerminalCapabilities(colour: false, unicode: true)))
+    #expect(
+      grid.plainText() == """
+        4.0 KiB ┤                 ▄▄▄█████
+                │            ▄▄▄██████████
+        2.0 KiB ┼───────━━━━━━━━━━━━━━━━━━ limit
+                │  ▄▄▄████████████████████
+              0 └─────────────────────────
+                 0 ms               100 ms
+
+        """)
+  }
+
+  @Test("the resident size as dots (hidden where the heap fills), no limit, the scale set by the largest")
+  func resident() {
+    let points = (0...4).map {
+      MemoryChart.Point(milliseconds: Double($0) * 250, heapBytes: 1 << 20, residentBytes: UInt64($0 + 1) << 20)
+    }
+    let grid = MemoryChart.render(points, width: 30, height: 5, options: MemoryChart.Options())
+    #expect(
+      grid.plainText() == """
+        5.0 MiB +                    .
+                |          ..........
+                |#####################
+              0 +---------------------
+                 0 ms          1000 ms
+
+        """)
+  }
+
+  @Test("colour only when the terminal has it; nothing and one sample still draw")
+  func edges() {
+    let coloured = MemoryChart.render(
+      staircase, width: 40, height: 6,
+      options: MemoryChart.Options(limit: 2048, capabilities: TerminalCapabilities(colour: true, unicode: true)))
+    #expect(coloured.ansiText().contains("\u{1B}[0;38;5;203m"), "the heap over the limit in red")
+    let empty = MemoryChart.render([], width: 20, height: 4)
+    #expect(empty.lines().first?.hasPrefix("1 B +") == true)
+    let single = MemoryChart.render([MemoryChart.Point(milliseconds: 0, heapBytes: 100)], width: 20, height: 4)
+    #expect(single.height == 4)
+  }
+}
+
+/// The check report's text.
+@Suite("CheckReportText")
+struct CheckReportTextTests {
+  @Test("pytest-memray's sentences, for each measure")
+  func sentences() {
+    #expect(
+      CheckReportText.overLimitSentence(.peak, limit: 102_400, measured: 831_898)
+        == "limited to 100.0 KiB but allocated 812.4 KiB")
+    #expect(
+      CheckReportText.overLimitSentence(.leaks, limit: 1024, measured: 4096)
+        == "limited to 1.0 KiB of leaked memory but leaked 4.0 KiB")
+    #expect(
+      CheckReportText.overLimitSentence(.allocations, limit: 100, measured: 10_000)
+        == "limited to 100 allocations but made 10,000")
+    #expect(
+      CheckReportText.overLimitSentence(.temporary, limit: 1, measured: 2)
+        == "limited to 1 temporary allocation but made 2")
+    #expect(
+      CheckReportText.withinLimitSentence(.allocations, limit: 100, measured: 0)
+        == "0 allocations, within the limit of 100 allocations")
+  }
+
+  @Test("a failure over the limit: verdict, cases, the measures side by side, stacks, pictures, next commands")
+  func overLimit() {
+    let report = CheckReportText.Report(
+      exercise: "exercise_1", title: "Fibonacci without the arrays", verdict: .overLimit, measure: .peak,
+      limit: 102_400, measured: 831_898, solutionMeasured: 0, casesRun: 3,
+      topStacks: [StatsText.StackEntry(bytes: 831_898, count: 2, frames: ["fibonacci(count:) (Fibonacci.swift:19)"])],
+      chart: "CHART\n", icicle: "ICICLE\n", capturePath: ".workshop/captures/exercise_1.bin",
+      nextCommands: ["workshop hint 1"])
+    #expect(
+      CheckReportText.render(report) == """
+        FAILED exercise_1: Fibonacci without the arrays
+        the workload was limited to 100.0 KiB but allocated 812.4 KiB
+        correctness: all 3 cases passed
+
+        the workload's peak:
+          limit               100.0 KiB
+          yours               812.4 KiB
+          reference solution        0 B
+
+        top stacks at the workload's peak
+          1. 812.4 KiB in 2 allocations (100.0%)
+               #0 fibonacci(count:) (Fibonacci.swift:19)
+
+        memory over time
+        CHART
+
+        ICICLE
+
+        look further:
+          workshop hint 1
+
+        """)
+  }
+
+  @Test("failed cases, a crash's last words from its fatal error, the bounds")
+  func otherVerdicts() {
+    var report = CheckReportText.Report(
+      exercise: "exercise_2", title: "T", verdict: .casesFailed, measure: .leaks, limit: 0, casesRun: 2,
+      failedCases: [CheckReportText.FailedCase(name: "two", expected: "2", actual: "3")])
+    #expect(
+      CheckReportText.render(report) == """
+        FAILED exercise_2: T
+        1 of 2 correctness cases failed: make it right before making it small
+
+          case "two"
+            expected 2
+            actual   3
+
+        """)
+    report = CheckReportText.Report(
+      exercise: "exercise_2", title: "T", verdict: .crashed(signalName: "SIGILL", signal: 4), measure: .peak,
+      limit: 1, output: "ok\n\nSwift/Array.swift:1: Fatal error: Index out of range\n\nPlatform: x\n  0 f(_:)\n")
+    #expect(
+      CheckReportText.render(report) == """
+        FAILED exercise_2: T
+        it crashed: the program was killed by SIGILL (signal 4)
+
+        the program's last words:
+          Swift/Array.swift:1: Fatal error: Index out of range
+            0 f(_:)
+
+        """)
+    report.verdict = .stoppedAtTimeBound(seconds: 20.04, bound: 20)
+    report.output = nil
+    #expect(CheckReportText.render(report).contains("stopped after 20.0 s, past the time bound of 20.0 s"))
+    report.verdict = .stoppedAtMemoryBound(residentBytes: 1_100_000_000, bound: 1 << 30)
+    #expect(CheckReportText.render(report).contains("stopped at 1.0 GiB resident, over the memory bound of 1.0 GiB"))
+  }
+}
