@@ -86,7 +86,7 @@ struct LessonCommandTests {
     let course = try makeCourse(["01-leaks.rst": fixtureLesson])
     let output = try workshop(arguments, environment: ["WORKSHOP_COURSE_DIR": course.path])
     #expect(output.status == 1)
-    #expect(output.standardError.hasPrefix("error: " + message))
+    #expect(output.standardError.hasPrefix("Error: " + message))
     #expect(output.standardError.split(separator: "\n").count == 1)
   }
 
