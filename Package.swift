@@ -45,18 +45,22 @@ let package = Package(
     // The small program that the README's first command runs under the tracker.
     .executableTarget(name: "WorkshopDemo"),
 
+    // What every test that runs real programs shares: finding the products, compiling programs once,
+    // running commands, running a program under the real tracker.
+    .target(name: "WorkshopTestSupport", dependencies: ["MemoryAnalysis"], path: "Tests/TestSupport"),
     // Preloads the real tracker into real C and Swift programs (Programs/, compiled at test time).
     .testTarget(
-      name: "TrackerTests", dependencies: ["MemoryTrace", "MemoryAnalysis", "WorkshopKit"], exclude: ["Programs"]),
+      name: "TrackerTests", dependencies: ["MemoryTrace", "MemoryAnalysis", "WorkshopKit", "WorkshopTestSupport"],
+      exclude: ["Programs"]),
     .testTarget(name: "MemoryTraceTests", dependencies: ["MemoryTrace"]),
     .testTarget(name: "MemoryAnalysisTests", dependencies: ["MemoryAnalysis", "Symbols"]),
     .testTarget(name: "LessonTextTests", dependencies: ["LessonText"]),
     .testTarget(name: "RenderingTests", dependencies: ["Rendering", "MemoryAnalysis", "Symbols"]),
-    .testTarget(name: "SymbolsTests", dependencies: ["Symbols"], exclude: ["Programs"]),
+    .testTarget(name: "SymbolsTests", dependencies: ["Symbols", "WorkshopTestSupport"], exclude: ["Programs"]),
     // End to end: programs run under the real tracker, then workshop flamegraph (Programs/ compiled at test time).
-    .testTarget(name: "ReportTests", dependencies: ["WorkshopKit"], exclude: ["Programs"]),
+    .testTarget(name: "ReportTests", dependencies: ["WorkshopKit", "WorkshopTestSupport"], exclude: ["Programs"]),
     // `workshop lesson`: the course catalog, and the real binary driven in tmux.
-    .testTarget(name: "LessonCommandTests", dependencies: ["WorkshopKit"]),
+    .testTarget(name: "LessonCommandTests", dependencies: ["WorkshopKit", "WorkshopTestSupport"]),
     // The course engine end to end (the built workshop on Fixtures/course copies) and the course
     // verification of every exercise in Exercises/.
     .testTarget(name: "CourseTests", dependencies: ["WorkshopKit", "Rendering"], exclude: ["Fixtures"]),

@@ -5,8 +5,11 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+packages=(libunwind-dev libncurses-dev libzstd-dev)
+# The tests also drive the real terminal UI in tmux.
+[[ ${1:-} == --tests ]] && packages+=(tmux)
 missing=()
-for package in libunwind-dev libncurses-dev libzstd-dev; do
+for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 if ((${#missing[@]})); then

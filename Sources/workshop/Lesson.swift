@@ -37,12 +37,7 @@ struct Lesson: ParsableCommand {
   var width: Int?
 
   func run() throws {
-    do {
-      try read()
-    } catch {
-      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-      throw ExitCode(1)
-    }
+    try read()
   }
 
   private func read() throws(WorkshopError) {

@@ -1,24 +1,11 @@
 import Foundation
 import Testing
+import WorkshopTestSupport
 
 /// End to end: real programs run under the real tracker, then `workshop flamegraph` on the capture.
-/// Needs the products Scripts/bootstrap.sh builds (workshop, libworkshop_tracker.so); see
-/// Tests/TrackerTests/Support for how they are found.
-@Suite(.serialized) struct ReportTests {
-  static let products: URL = {
-    if let path = ProcessInfo.processInfo.environment["WORKSHOP_BIN_PATH"], !path.isEmpty {
-      return URL(fileURLWithPath: path)
-    }
-    var url = Bundle.main.bundleURL
-    while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("workshop").path) {
-      url.deleteLastPathComponent()
-    }
-    return url
-  }()
+/// Needs the products Scripts/bootstrap.sh builds (workshop, libworkshop_tracker.so).
+@Suite struct ReportTests {
   static let programs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Programs")
-  static var ready: Bool {
-    FileManager.default.fileExists(atPath: products.appendingPathComponent("libworkshop_tracker.so").path)
-  }
 
   /// Compiles a program, runs it under the tracker and returns `workshop flamegraph CAPTURE ARGS`.
   func flamegraph(_ program: String, _ arguments: [String]) throws -> String {
@@ -27,41 +14,16 @@ import Testing
 
   /// Like ``flamegraph(_:_:)``, several reports of one capture.
   func flamegraphs(_ program: String, _ reports: [[String]]) throws -> [String] {
-    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("workshop-report-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: scratch) }
     let source = Self.programs.appendingPathComponent(program)
-    let executable = scratch.appendingPathComponent("program").path
-    let compile =
-      source.pathExtension == "c"
-      ? ["cc", "-O2", "-g", "-fno-omit-frame-pointer", source.path, "-o", executable]
-      : ["swiftc", "-g", source.path, "-o", executable]
-    #expect(try run(compile).status == 0)
-    let capture = scratch.appendingPathComponent("capture.bin").path
-    let workshop = Self.products.appendingPathComponent("workshop").path
-    #expect(try run([workshop, "run", "--output", capture, "--", executable]).status == 0)
+    let flags = source.pathExtension == "c" ? ["-O2"] : []
+    let executable = try TestProgram.compile(source, extraFlags: flags).executable
+    let run = try TrackedRun.run(executable, name: "report\(program)")
+    #expect(run.result.status == 0)
     return try reports.map { arguments in
-      let result = try run([workshop, "flamegraph", capture] + arguments)
-      #expect(result.status == 0, "\(result.output)")
-      return result.output
+      let result = try Command.run([TestEnvironment.workshopExecutable, "flamegraph", run.capturePath] + arguments)
+      #expect(result.status == 0, "\(result.standardError)")
+      return result.standardOutput
     }
-  }
-
-  func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    let output = FileManager.default.temporaryDirectory.appendingPathComponent("report-out-\(UUID().uuidString)")
-    _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: output) }
-    process.standardOutput = try FileHandle(forWritingTo: output)
-    process.standardError = FileHandle.nullDevice
-    var environment = ProcessInfo.processInfo.environment
-    environment["WORKSHOP_TRACKER_LIBRARY"] = Self.products.appendingPathComponent("libworkshop_tracker.so").path
-    process.environment = environment
-    try process.run()
-    process.waitUntilExit()
-    return (process.terminationStatus, try String(contentsOf: output, encoding: .utf8))
   }
 
   /// The labels of the widest path: the first box of each row (children are largest first).
@@ -72,7 +34,7 @@ import Testing
     }
   }
 
-  @Test(.enabled(if: ReportTests.ready)) func swiftPeakNamesTheFunctionsWithFileAndLine() throws {
+  @Test func swiftPeakNamesTheFunctionsWithFileAndLine() throws {
     let icicle = try flamegraph("Growth.swift", ["--width", "300"])
     let path = widestPath(icicle).map {
       $0.replacingOccurrences(of: #" [0-9.]+ [KM]iB$"#, with: "", options: .regularExpression)
@@ -93,7 +55,7 @@ import Testing
     #expect(fill < runtime)
   }
 
-  @Test(.enabled(if: ReportTests.ready)) func cPeakExpandsInlinedFunctions() throws {
+  @Test func cPeakExpandsInlinedFunctions() throws {
     let icicle = try flamegraph("inlined_peak.c", ["--width", "200"])
     let path = widestPath(icicle).map {
       $0.replacingOccurrences(of: #" [0-9.]+ [KM]iB$"#, with: "", options: .regularExpression)
@@ -105,7 +67,7 @@ import Testing
     #expect(icicle.contains("peak memory: 2.0 MiB in 1 allocation"))
   }
 
-  @Test(.enabled(if: ReportTests.ready)) func foldedCountsAddUpToThePeakAndTheLeaks() throws {
+  @Test func foldedCountsAddUpToThePeakAndTheLeaks() throws {
     let reports = try flamegraphs(
       "Growth.swift",
       [

@@ -2,6 +2,7 @@ import Foundation
 import MemoryAnalysis
 import MemoryTrace
 import Testing
+import WorkshopTestSupport
 
 /// Programs whose allocations are designed, run under the real tracker: the capture must give
 /// exactly the figures each program's header comment states.
@@ -9,7 +10,7 @@ import Testing
 struct DesignedPatternTests {
   @Test("every hooked allocator function is counted as valgrind counts it")
   func everyAllocatorFunction() throws {
-    let program = try TestProgram.compile("pattern_basic.c", extraFlags: ["-fno-builtin"])
+    let program = try Programs.compile("pattern_basic.c", extraFlags: ["-fno-builtin"])
     let run = try TrackedRun.run(program.executable)
     #expect(run.result.status == 0)
     let profile = run.profile
@@ -26,7 +27,7 @@ struct DesignedPatternTests {
 
   @Test("an allocation at call depth d has d more frames than one at depth d-1")
   func callDepths() throws {
-    let program = try TestProgram.compile("pattern_deep.c", extraFlags: ["-O2", "-fno-builtin"])
+    let program = try Programs.compile("pattern_deep.c", extraFlags: ["-O2", "-fno-builtin"])
     let run = try TrackedRun.run(program.executable)
     let profile = run.profile
     #expect(profile.totals.allocations == 7)
@@ -48,7 +49,7 @@ struct DesignedPatternTests {
 
   @Test("8 threads allocating at once give exact figures, each event attributed to its thread")
   func eightThreads() throws {
-    let program = try TestProgram.compile("pattern_threads.c", extraFlags: ["-fno-builtin"])
+    let program = try Programs.compile("pattern_threads.c", extraFlags: ["-fno-builtin"])
     let run = try TrackedRun.run(program.executable)
     let profile = run.profile
     let own = run.totals(profile.allocatedByStack, allocatedDirectlyFrom: program.executable)
@@ -64,7 +65,7 @@ struct DesignedPatternTests {
 
   @Test("a forked child stays out of the parent's capture, and gets its own with --follow-fork")
   func fork() throws {
-    let program = try TestProgram.compile("pattern_fork.c", extraFlags: ["-fno-builtin"])
+    let program = try Programs.compile("pattern_fork.c", extraFlags: ["-fno-builtin"])
     for follow in [false, true] {
       let run = try TrackedRun.run(program.executable, followFork: follow, name: "fork\(follow)")
       #expect(run.result.status == 0)
@@ -93,7 +94,7 @@ struct DesignedPatternTests {
 
   @Test("a crashing program leaves a readable capture and its signal is reported", arguments: ["segv", "abort"])
   func crash(mode: String) throws {
-    let program = try TestProgram.compile("pattern_crash.c", extraFlags: ["-fno-builtin"])
+    let program = try Programs.compile("pattern_crash.c", extraFlags: ["-fno-builtin"])
     let run = try TrackedRun.run(program.executable, arguments: [mode], name: "crash\(mode)")
     let signal = mode == "segv" ? SIGSEGV : SIGABRT
     #expect(run.result.status == 128 + signal)
@@ -107,7 +108,7 @@ struct DesignedPatternTests {
 
   @Test("SIGKILL 100 ms after the last allocation loses nothing")
   func killed() throws {
-    let program = try TestProgram.compile("pattern_crash.c", extraFlags: ["-fno-builtin"])
+    let program = try Programs.compile("pattern_crash.c", extraFlags: ["-fno-builtin"])
     let folder = try TestEnvironment.scratchFolder()
     let capture = folder.appendingPathComponent("killed.bin").path
     // pattern_crash sleeps 200 ms after allocating: kill it 100 ms into that sleep. `pkill -P`
@@ -124,7 +125,7 @@ struct DesignedPatternTests {
 
   @Test("markers scope a region, and the marker API is harmless without the tracker")
   func markers() throws {
-    let program = try TestProgram.compile("pattern_marker.c", extraFlags: ["-fno-builtin"])
+    let program = try Programs.compile("pattern_marker.c", extraFlags: ["-fno-builtin"])
     let run = try TrackedRun.run(
       program.executable,
       regions: [RegionRequest(from: "start", to: "allocated"), RegionRequest(from: "start", to: "end")])
@@ -139,7 +140,7 @@ struct DesignedPatternTests {
 
   @Test("a Swift program's designed allocations between markers are exact")
   func swiftProgram() throws {
-    let program = try TestProgram.compile("pattern_swift.swift")
+    let program = try Programs.compile("pattern_swift.swift")
     let region = RegionRequest(from: "start", to: "end")
     let run = try TrackedRun.run(program.executable, regions: [region])
     #expect(run.result.status == 0)

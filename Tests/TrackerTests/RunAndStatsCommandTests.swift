@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WorkshopTestSupport
 
 /// `workshop run` and `workshop stats` as a user meets them.
 @Suite("workshop run and workshop stats")
@@ -21,7 +22,7 @@ struct RunAndStatsCommandTests {
 
   @Test("run compresses the finished capture unless told not to, and both read the same")
   func compression() throws {
-    let program = try TestProgram.compile("pattern_basic.c", extraFlags: ["-fno-builtin"])
+    let program = try Programs.compile("pattern_basic.c", extraFlags: ["-fno-builtin"])
     let folder = try TestEnvironment.scratchFolder()
     var summaries: [[String: Int]] = []
     for (name, flags) in [("packed.bin", [String]()), ("plain.bin", ["--no-compress"])] {
@@ -72,7 +73,7 @@ struct RunAndStatsCommandTests {
 
   @Test("stats --json gives the headline figures of a designed program")
   func statsJSON() throws {
-    let program = try TestProgram.compile("pattern_basic.c", extraFlags: ["-fno-builtin"])
+    let program = try Programs.compile("pattern_basic.c", extraFlags: ["-fno-builtin"])
     let run = try TrackedRun.run(program.executable)
     let result = try Command.run([TestEnvironment.workshopExecutable, "stats", "--json", run.capturePath])
     #expect(result.status == 0)
@@ -90,7 +91,7 @@ struct RunAndStatsCommandTests {
 
   @Test("stats measures a region between two markers, and names the markers when one is missing")
   func statsRegion() throws {
-    let program = try TestProgram.compile("pattern_swift.swift")
+    let program = try Programs.compile("pattern_swift.swift")
     let run = try TrackedRun.run(program.executable)
     let json = try Command.run([
       TestEnvironment.workshopExecutable, "stats", "--json", run.capturePath, "--from-marker", "start", "--to-marker",
@@ -115,7 +116,7 @@ struct RunAndStatsCommandTests {
 
   @Test("stats text names the peak, the leaks, the sizes and the top stacks by function")
   func statsText() throws {
-    let program = try TestProgram.compile("pattern_deep.c", extraFlags: ["-O2", "-fno-builtin"])
+    let program = try Programs.compile("pattern_deep.c", extraFlags: ["-O2", "-fno-builtin"])
     let run = try TrackedRun.run(program.executable)
     let result = try Command.run([TestEnvironment.workshopExecutable, "stats", run.capturePath])
     #expect(result.status == 0)
@@ -144,7 +145,7 @@ struct RunAndStatsCommandTests {
 
   @Test("stats reads a capture cut short and says so")
   func truncatedCapture() throws {
-    let program = try TestProgram.compile("pattern_basic.c", extraFlags: ["-fno-builtin"])
+    let program = try Programs.compile("pattern_basic.c", extraFlags: ["-fno-builtin"])
     let run = try TrackedRun.run(program.executable, compress: false)
     var bytes = try Data(contentsOf: URL(fileURLWithPath: run.capturePath))
     bytes.removeLast(bytes.count / 3)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WorkshopTestSupport
 
 /// The tracker's stack cache (Sources/Tracker/stackcache.c) skips unwinding when a stack is the
 /// same as before. In verify mode every hit is compared with a full unwind and any difference
@@ -19,9 +20,9 @@ struct StackCacheTests {
     let (source, flags) = Self.programs[index]
     let executable: String
     if source == "alloc_churn" {
-      executable = try TestProgram.compileBenchmark("alloc_churn.c")
+      executable = try Programs.compileBenchmark("alloc_churn.c").executable
     } else {
-      executable = try TestProgram.compile(source, extraFlags: flags).executable
+      executable = try Programs.compile(source, extraFlags: flags).executable
     }
     let folder = try TestEnvironment.scratchFolder("cache\(index)")
     // Given to `env` as arguments: the tracker must load into the program, not into `env`.
@@ -34,19 +35,5 @@ struct StackCacheTests {
     #expect(result.standardError.contains("all identical"))
     let hits = result.standardError.firstMatch(of: /(\d+) hits/).flatMap { Int($0.1) } ?? 0
     #expect(hits > 0, "the run exercised the cache: \(result.standardError)")
-  }
-}
-
-extension TestProgram {
-  /// Compiles a program from Benchmarks/ as its header says (-O2 -g, frame pointers kept).
-  static func compileBenchmark(_ name: String) throws -> String {
-    let source = TestEnvironment.programsFolder.deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent().appendingPathComponent("Benchmarks").appendingPathComponent(name)
-    let output = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "workshop-bench-\(ProcessInfo.processInfo.processIdentifier)-\(source.deletingPathExtension().lastPathComponent)")
-    let result = try Command.run(
-      ["cc", "-O2", "-g", "-fno-omit-frame-pointer", "-fno-builtin", source.path, "-o", output.path])
-    guard result.status == 0 else { throw TestProgramError("\(name) did not compile:\n\(result.standardError)") }
-    return output.path
   }
 }

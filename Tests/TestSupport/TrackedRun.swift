@@ -1,22 +1,22 @@
 import Foundation
 import MemoryAnalysis
 import MemoryTrace
-import Testing
 
 /// A program run under the real tracker through the real `workshop run`, and what it left.
-struct TrackedRun {
+public struct TrackedRun {
   /// What `workshop run` printed and how it exited.
-  let result: Command.Result
+  public let result: Command.Result
   /// The capture's path.
-  let capturePath: String
+  public let capturePath: String
   /// The capture, analysed.
-  let profile: MemoryProfile
+  public let profile: MemoryProfile
 
   /// Runs `executable` under `workshop run -o CAPTURE` in a fresh scratch folder.
-  static func run(
+  public static func run(
     _ executable: String, arguments: [String] = [], followFork: Bool = false, compress: Bool = true,
     regions: [RegionRequest] = [], standardInput: String? = nil, name: String = #function
   ) throws -> TrackedRun {
+    try TestEnvironment.requireProducts()
     let folder = try TestEnvironment.scratchFolder(name)
     let capture = folder.appendingPathComponent("capture.bin").path
     var command = [TestEnvironment.workshopExecutable, "run", "-o", capture]
@@ -29,18 +29,18 @@ struct TrackedRun {
   }
 
   /// Whether any frame of `stack` lies in the module at `path` (symlinks resolved).
-  func stack(_ stack: UInt32, passesThrough path: String) -> Bool {
+  public func stack(_ stack: UInt32, passesThrough path: String) -> Bool {
     let module = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
     return profile.stack(stack).contains { $0.modulePath == module }
   }
 
   /// Whether the innermost frame of `stack` (the allocator's caller) lies in the module at `path`.
-  func stack(_ stack: UInt32, allocatesDirectlyFrom path: String) -> Bool {
+  public func stack(_ stack: UInt32, allocatesDirectlyFrom path: String) -> Bool {
     profile.stack(stack).first?.modulePath == URL(fileURLWithPath: path).resolvingSymlinksInPath().path
   }
 
   /// The totals among `totals` allocated directly by code in the module at `path`.
-  func totals(_ totals: [StackTotal], allocatedDirectlyFrom path: String) -> (bytes: UInt64, count: UInt64) {
+  public func totals(_ totals: [StackTotal], allocatedDirectlyFrom path: String) -> (bytes: UInt64, count: UInt64) {
     totals.filter { stack($0.stack, allocatesDirectlyFrom: path) }.reduce((0, 0)) {
       ($0.0 + $1.bytes, $0.1 + $1.count)
     }
