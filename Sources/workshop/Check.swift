@@ -26,6 +26,9 @@ struct Check: ParsableCommand {
   }
 
   func run() throws {
+    let started = Date()
+    var programSeconds = 0.0
+    defer { reportTiming(since: started, programSeconds: programSeconds) }
     let course = try Course.locate()
     let store = ProgressStore(courseFolder: course.folder)
     let chosen = try exercise.map { try course.exercise(named: $0) } ?? nextExercise(course, store: store)
@@ -36,6 +39,7 @@ struct Check: ParsableCommand {
     var result = try checker.check(
       chosen, capturePath: course.folder.appendingPathComponent(capture).path,
       compiling: { say("compiling \(chosen.name)…") })
+    programSeconds = result.run?.outcome.wallSeconds ?? 0
     if result.verdict == .overLimit || result.verdict == .passed {
       result.solutionMeasured = try? checker.solutionMeasure(
         of: chosen, compiling: { say("compiling the reference solution of \(chosen.name)…") })
@@ -56,6 +60,15 @@ struct Check: ParsableCommand {
     for warning in warnings { say(warning) }
     print(CheckReportText.render(report), terminator: "")
     if !result.verdict.passed { throw ExitCode(1) }
+  }
+
+  /// With `WORKSHOP_CHECK_TIMING=1`, one line on standard error: the check's wall time, the time the
+  /// learner's program ran under the tracker, and the difference (Benchmarks/check.sh reads it).
+  private func reportTiming(since started: Date, programSeconds: Double) {
+    guard ProcessInfo.processInfo.environment["WORKSHOP_CHECK_TIMING"] == "1" else { return }
+    let total = Date().timeIntervalSince(started)
+    let own = total - programSeconds
+    say(String(format: "timing: check %.3f s, program %.3f s, own %.3f s", total, programSeconds, own))
   }
 
   /// The first exercise whose last check did not pass.

@@ -84,7 +84,6 @@ public struct ExerciseManifest: Sendable, Equatable {
       let measures = LimitMeasure.allCases.map(\.rawValue).joined(separator: ", ")
       throw invalid("limit.measure", "\"\(raw.limit.measure)\" is not one of \(measures)")
     }
-    guard raw.limit.value > 0 else { throw invalid("limit.value", "it must be more than 0") }
     if let seconds = raw.timeLimitSeconds, !(seconds > 0 && seconds.isFinite) {
       throw invalid("timeLimitSeconds", "\(seconds) is not a positive number of seconds")
     }
