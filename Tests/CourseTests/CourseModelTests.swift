@@ -14,7 +14,8 @@ struct CourseModelTests {
 
   private func message(_ json: String) throws -> String {
     guard case .failure(let error) = try manifest(json) else { return "(no error)" }
-    return error.description.replacingOccurrences(of: #"^.*exercise\.json"#, with: "exercise.json", options: .regularExpression)
+    return error.description.replacingOccurrences(
+      of: #"^.*exercise\.json"#, with: "exercise.json", options: .regularExpression)
   }
 
   @Test("a manifest's defaults, and errors that name the file and the key")
@@ -30,9 +31,7 @@ struct CourseModelTests {
         == #"exercise.json: the key "limit.value" is wrong: it is missing"#)
     #expect(
       try message(#"{"title": "T", "files": "A.swift", "limit": {"measure": "peak", "value": 1}}"#)
-        == #"exercise.json: the key "files" is wrong: it must be Array<String>"#
-        || (try message(#"{"title": "T", "files": "A.swift", "limit": {"measure": "peak", "value": 1}}"#))
-          .contains(#"the key "files" is wrong"#))
+        == #"exercise.json: the key "files" is wrong: it must be a list"#)
     #expect(
       try message(#"{"title": "T", "files": ["../A.swift"], "limit": {"measure": "peak", "value": 1}}"#)
         == #"exercise.json: the key "files" is wrong: "../A.swift" is not a path inside the exercise folder"#)

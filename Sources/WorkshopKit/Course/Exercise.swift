@@ -118,11 +118,14 @@ public struct ExerciseManifest: Sendable, Equatable {
     case .keyNotFound(let key, let context):
       return .manifestInvalid(file: file, key: keyPath(context.codingPath + [key]), reason: "it is missing")
     case .typeMismatch(let type, let context):
+      let name = "\(type)"
       let expected =
         type == String.self
-        ? "a string" : type == UInt64.self || type == Double.self ? "a positive number" : "\(type)"
-      return .manifestInvalid(
-        file: file, key: keyPath(context.codingPath), reason: "it must be \(expected)")
+        ? "a string"
+        : type == UInt64.self || type == Double.self
+          ? "a positive number"
+          : name.hasPrefix("Array") ? "a list" : name.hasPrefix("Dictionary") ? "an object" : name
+      return .manifestInvalid(file: file, key: keyPath(context.codingPath), reason: "it must be \(expected)")
     case .valueNotFound(_, let context):
       return .manifestInvalid(file: file, key: keyPath(context.codingPath), reason: "it is null")
     case .dataCorrupted(let context):
