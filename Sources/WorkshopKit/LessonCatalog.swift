@@ -21,35 +21,14 @@ public struct LessonCatalog: Sendable {
   /// The lessons, in order.
   public var lessons: [Lesson]
 
-  /// Finds `Lessons/`: `WORKSHOP_COURSE_DIR` (the course folder itself or a folder holding `Lessons/`), then
-  /// the current directory and its parents.
+  /// Finds `Lessons/` in the course (see ``CourseLocation/folder(holding:environment:currentDirectory:)``).
   public static func locate(
     environment: [String: String] = ProcessInfo.processInfo.environment,
     currentDirectory: String = FileManager.default.currentDirectoryPath
   ) throws(WorkshopError) -> LessonCatalog {
-    var searched: [String] = []
-    var isDirectory: ObjCBool = false
-    if let override = environment["WORKSHOP_COURSE_DIR"], !override.isEmpty {
-      for candidate in [override + "/Lessons", override] {
-        searched.append(candidate)
-        if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), isDirectory.boolValue {
-          return LessonCatalog(folder: candidate)
-        }
-      }
-      throw .courseNotFound(searched: searched)
-    }
-    var directory = URL(fileURLWithPath: currentDirectory).standardizedFileURL
-    while true {
-      let candidate = directory.appendingPathComponent("Lessons").path
-      searched.append(candidate)
-      if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), isDirectory.boolValue {
-        return LessonCatalog(folder: candidate)
-      }
-      let parent = directory.deletingLastPathComponent()
-      if parent.path == directory.path { break }
-      directory = parent
-    }
-    throw .courseNotFound(searched: [searched.first ?? currentDirectory, "its parent folders"])
+    let course = try CourseLocation.folder(
+      holding: "Lessons", environment: environment, currentDirectory: currentDirectory)
+    return LessonCatalog(folder: course.appendingPathComponent("Lessons").path)
   }
 
   /// Reads the lessons in `folder`.

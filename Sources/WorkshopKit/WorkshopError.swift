@@ -10,16 +10,14 @@ public enum WorkshopError: Error, CustomStringConvertible, Equatable {
   case captureMissing(path: String)
   /// A capture has no marker of that name.
   case markerMissing(file: String, marker: String, known: [String])
-  /// No course (a folder with `Lessons/`) was found.
-  case courseNotFound(searched: [String])
+  /// No course folder holding `part` (`Exercises` or `Lessons`) was found.
+  case courseNotFound(part: String, searched: [String])
   /// The argument is a number but there is no such lesson.
   case noSuchLessonNumber(Int, count: Int)
   /// The argument names neither a lesson nor a file.
   case noSuchLesson(String)
   /// The lesson file exists but cannot be read as UTF-8 text.
   case unreadableLesson(path: String)
-  /// No folder holding `Exercises/` was found.
-  case exercisesNotFound(searched: [String])
   /// The argument names no exercise of the course.
   case unknownExercise(String, known: [String])
   /// A file the course needs is not there.
@@ -55,9 +53,9 @@ public enum WorkshopError: Error, CustomStringConvertible, Equatable {
     case .markerMissing(let file, let marker, let known):
       return "\(file) has no marker \"\(marker)\": "
         + (known.isEmpty ? "the program wrote no markers" : "its markers are \(known.joined(separator: ", "))")
-    case .courseNotFound(let searched):
-      return "no Lessons folder was found (looked in \(searched.map { "\"\($0)\"" }.joined(separator: ", "))): "
-        + "run workshop from the course repository or set WORKSHOP_COURSE_DIR"
+    case .courseNotFound(let part, let searched):
+      return "no course folder (one holding \(part)/) was found in \(searched.joined(separator: ", ")): "
+        + "run workshop from the course or set WORKSHOP_COURSE_DIR"
     case .noSuchLessonNumber(let number, let count):
       return count == 0
         ? "there is no lesson \(number): the course has no lessons yet"
@@ -67,9 +65,6 @@ public enum WorkshopError: Error, CustomStringConvertible, Equatable {
         + "or give the path of an .rst file"
     case .unreadableLesson(let path):
       return "cannot read \"\(path)\" as UTF-8 text: check that it is a reStructuredText file"
-    case .exercisesNotFound(let searched):
-      return "no course folder (one holding Exercises/) was found in \(searched.joined(separator: ", ")): "
-        + "run workshop from the course or set WORKSHOP_COURSE_DIR"
     case .unknownExercise(let name, let known):
       return known.isEmpty
         ? "there is no exercise \"\(name)\": the course has no exercises yet"

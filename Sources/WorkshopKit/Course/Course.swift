@@ -28,37 +28,13 @@ public struct Course: Sendable {
     exercises = found.sorted { $0.number < $1.number }
   }
 
-  /// Finds the course: `WORKSHOP_COURSE_DIR`, else the first folder holding `Exercises/` from the
-  /// current directory up, else the repository this executable was built from.
+  /// Finds the course (see ``CourseLocation/folder(holding:environment:currentDirectory:)``).
   public static func locate(
     environment: [String: String] = ProcessInfo.processInfo.environment,
     currentDirectory: String = FileManager.default.currentDirectoryPath
   ) throws(WorkshopError) -> Course {
-    if let override = environment["WORKSHOP_COURSE_DIR"], !override.isEmpty {
-      let url = URL(fileURLWithPath: override, relativeTo: URL(fileURLWithPath: currentDirectory))
-      guard isCourse(url) else { throw .exercisesNotFound(searched: ["WORKSHOP_COURSE_DIR=\(override)"]) }
-      return try Course(folder: url)
-    }
-    var directory = URL(fileURLWithPath: currentDirectory).standardizedFileURL
-    while true {
-      if isCourse(directory) { return try Course(folder: directory) }
-      let parent = directory.deletingLastPathComponent()
-      if parent.path == directory.path { break }
-      directory = parent
-    }
-    if isCourse(builtFrom) { return try Course(folder: builtFrom) }
-    throw .exercisesNotFound(searched: ["\(currentDirectory) and its parents", builtFrom.path])
-  }
-
-  /// The repository this file was compiled in (Sources/WorkshopKit/Course/Course.swift, four up).
-  static let builtFrom = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
-
-  /// Whether `folder` holds `Exercises/`.
-  static func isCourse(_ folder: URL) -> Bool {
-    var isDirectory: ObjCBool = false
-    return FileManager.default.fileExists(
-      atPath: folder.appendingPathComponent("Exercises").path, isDirectory: &isDirectory) && isDirectory.boolValue
+    try Course(
+      folder: CourseLocation.folder(holding: "Exercises", environment: environment, currentDirectory: currentDirectory))
   }
 
   /// N for a folder named `exercise_N`.
