@@ -359,6 +359,9 @@ private struct Context {
     case .hint(let number):
       let command = options.hintCommand ?? "workshop hint \(exercise.map(exerciseNumber) ?? "EXERCISE")"
       tail = "reveal with `\(command) \(number)`"
+    case .solution where options.hintCommand == nil && exercise != nil:
+      // A lesson tied to an exercise: its solutions are what `workshop solution N` shows.
+      tail = "reveal with `workshop solution \(exercise.map(exerciseNumber) ?? "")`"
     case .solution, .details:
       tail = options.revealCommand.map { "reveal with `\($0)`" } ?? "hidden"
     }

@@ -59,10 +59,9 @@ struct Lesson: ParsableCommand {
     let terminal = Terminal.standardOutputIsTerminal
     let mode = LessonOutputMode.detect(environment: environment, isTerminal: terminal)
     let revealCommand = "workshop lesson \(number.map(String.init) ?? argument) --reveal"
-    let hintCommand = number.map { "workshop hint \($0)" }
     func render(width: Int, reveal: Bool) -> LessonRendering {
       let options = LessonRenderer.Options(
-        width: width, mode: mode, reveal: reveal, hintCommand: hintCommand, revealCommand: revealCommand)
+        width: width, mode: mode, reveal: reveal, revealCommand: revealCommand)
       return LessonRenderer(options: options).render(document)
     }
     if terminal && Terminal.standardInputIsTerminal && !noPager && environment["TERM"] != "dumb" {

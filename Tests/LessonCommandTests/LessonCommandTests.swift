@@ -54,7 +54,8 @@ struct LessonCommandTests {
     #expect(!output.standardOutput.contains("\u{1B}"))
     #expect(output.standardOutput.contains("Reading leaks\n====="))
     #expect(output.standardOutput.contains("    let cache = [Int: [UInt8]]()   // keeps growing"))
-    #expect(output.standardOutput.contains("> Hint 1 -- reveal with `workshop hint 1 1`"))
+    // Lesson 1 teaches exercise_2: `workshop hint` takes the exercise's number.
+    #expect(output.standardOutput.contains("> Hint 1 -- reveal with `workshop hint 2 1`"))
     #expect(output.standardOutput.contains("<https://swift.org>"))
     #expect(output.standardOutput.allSatisfy { $0.isASCII })
   }
