@@ -36,9 +36,13 @@ public enum SwiftDemangler {
       || name.hasPrefix("_T0") || name.hasPrefix("_Z") || name.hasPrefix("__Z")
   }
 
-  /// `static Fibonacci.fibonacci(_:)` reads as `Fibonacci.fibonacci(_:)` in a one-line frame label.
+  /// `static Fibonacci.fibonacci(_:)` reads as `Fibonacci.fibonacci(_:)` in a one-line frame label,
+  /// and a closure in top-level code, whose context (the module) the simplified form leaves out,
+  /// as `closure #1 in top-level code` rather than `closure #1 in `.
   static func tidy(_ name: String) -> String {
-    name.hasPrefix("static ") ? String(name.dropFirst("static ".count)) : name
+    var name = name.hasPrefix("static ") ? String(name.dropFirst("static ".count)) : name
+    if name.hasSuffix(" in ") { name += "top-level code" }
+    return name
   }
 
   private typealias BacktraceDemangle =
