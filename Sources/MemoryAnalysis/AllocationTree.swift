@@ -167,6 +167,27 @@ extension AllocationTree {
     }
   }
 
+  /// The same tree weighed by how often rather than how much: each node's `bytes` and `ownBytes`
+  /// become its allocation counts, so an icicle drawn from it is as wide as the allocations made
+  /// (as heaptrack's flame graph of allocations is). Draw it with ``IcicleWeight/allocations``.
+  ///
+  /// - Complexity: O(*n*) for *n* nodes.
+  public func weightedByCount() -> AllocationTree {
+    var copy = self
+    for index in copy.nodes.indices {
+      copy.nodes[index].bytes = copy.nodes[index].count
+      copy.nodes[index].ownBytes = copy.nodes[index].ownCount
+    }
+    // Children stay largest first, now by count (ties keep their order by bytes).
+    let counts = copy.nodes.map(\.count)
+    for index in copy.nodes.indices {
+      copy.nodes[index].children = copy.nodes[index].children.enumerated().sorted {
+        (counts[$0.element], $1.offset) > (counts[$1.element], $0.offset)
+      }.map(\.element)
+    }
+    return copy
+  }
+
   /// The same bytes with every stack turned upside down: the root's children are the frames that
   /// allocated, and their children the callers (memray's `--inverted`).
   ///

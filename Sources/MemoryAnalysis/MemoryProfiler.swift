@@ -124,7 +124,7 @@ public struct MemoryProfiler: CaptureVisitor {
     frees &+= 1
     if temporaries.freed(deallocation.address, thread: Int(thread), block: block) {
       for index in regions.indices where regions[index].state == .active && regions[index].owns(block) {
-        regions[index].temporaries &+= 1
+        regions[index].temporary(block)
       }
     }
     release(block)

@@ -43,6 +43,10 @@ public struct RegionPeak: Sendable, Equatable {
   /// Allocations made within the region that were temporary (freed before their thread's next
   /// allocation, memray's definition).
   public var temporaryAllocations: UInt64
+  /// Every allocation made within the region, by stack (bytes and count), largest bytes first.
+  public var allocatedByStack: [StackTotal]
+  /// The temporary ones among them, by stack, largest bytes first.
+  public var temporaryByStack: [StackTotal]
   /// Blocks allocated within the region and still alive when the run ended, by stack (`limit_leaks`).
   public var leaks: [StackTotal]
   /// The start marker's time, in microseconds (the latest tick before it).
@@ -75,6 +79,8 @@ struct RegionTracker {
   var allocations: UInt64 = 0
   var bytesAllocated: UInt64 = 0
   var temporaries: UInt64 = 0
+  var allocatedPerStack = PerStackTotals()
+  var temporaryPerStack = PerStackTotals()
   var startTime: UInt64 = 0
   var endTime: UInt64 = 0
   var endedAtMarker = false
@@ -99,6 +105,12 @@ struct RegionTracker {
     }
   }
 
+  /// A block the region allocated was temporary.
+  mutating func temporary(_ block: LiveBlock) {
+    temporaries &+= 1
+    temporaryPerStack.add(block)
+  }
+
   /// Whether the block was allocated within the region.
   @inline(__always)
   func owns(_ block: LiveBlock) -> Bool { block.serial >= firstEvent && block.serial < endEvent }
@@ -107,6 +119,7 @@ struct RegionTracker {
   mutating func allocated(_ block: LiveBlock, heap: UInt64, time: UInt64) {
     allocations &+= 1
     bytesAllocated &+= block.size
+    allocatedPerStack.add(block)
     liveBytes &+= block.size
     mark.add(stack: block.stack, bytes: block.size)
     mark.reached(Int64(bitPattern: liveBytes), event: block.serial, time: time)
@@ -130,7 +143,26 @@ struct RegionTracker {
       peakBytes: started ? UInt64(max(mark.peak, 0)) : 0, peakGrowthBytes: growthPeak,
       peakMicroseconds: mark.peakTime, peakEventIndex: mark.peakEvent,
       aliveAtPeak: started ? mark.aliveAtPeak() : [], allocations: allocations, bytesAllocated: bytesAllocated,
-      temporaryAllocations: temporaries, leaks: started ? leaks : [], startMicroseconds: startTime,
+      temporaryAllocations: temporaries, allocatedByStack: allocatedPerStack.ranked,
+      temporaryByStack: temporaryPerStack.ranked, leaks: started ? leaks : [], startMicroseconds: startTime,
       endMicroseconds: state == .closed ? endTime : runEnd)
   }
+}
+
+/// Bytes and blocks per stack, in a dense array indexed by stack node.
+struct PerStackTotals {
+  private var totals: [(bytes: UInt64, count: UInt64)] = []
+
+  @inline(__always)
+  mutating func add(_ block: LiveBlock) {
+    let stack = Int(block.stack)
+    if stack >= totals.count {
+      totals.append(contentsOf: repeatElement((bytes: UInt64(0), count: UInt64(0)), count: stack + 1 - totals.count))
+    }
+    totals[stack].bytes &+= block.size
+    totals[stack].count &+= 1
+  }
+
+  /// The stacks with any total, largest bytes first.
+  var ranked: [StackTotal] { .ranked(count: totals.count) { totals[$0] } }
 }

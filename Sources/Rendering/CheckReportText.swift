@@ -242,11 +242,19 @@ public enum CheckReportText {
     if !report.topStacks.isEmpty {
       lines.append("")
       lines.append("top stacks \(report.stacksTitle)")
-      let total = report.topStacks.reduce(0) { $0 + $1.bytes }
+      // A count limit ranks stacks by how many allocations they made; the others by bytes. Shares
+      // are of the whole measure, not of the stacks shown.
+      let byCount = report.measure == .allocations || report.measure == .temporary
+      let whole =
+        report.measured ?? report.topStacks.reduce(0) { $0 + (byCount ? $1.count : $1.bytes) }
       for (rank, entry) in report.topStacks.enumerated() {
+        let allocations = "\(ByteCountText.grouped(entry.count)) allocation\(entry.count == 1 ? "" : "s")"
         lines.append(
-          "  \(rank + 1). \(ByteCountText.describe(entry.bytes)) in \(ByteCountText.grouped(entry.count)) "
-            + "allocation\(entry.count == 1 ? "" : "s") (\(ByteCountText.percent(entry.bytes, of: total)))")
+          byCount
+            ? "  \(rank + 1). \(allocations) (\(ByteCountText.percent(entry.count, of: whole))), "
+              + "\(ByteCountText.describe(entry.bytes)) in all"
+            : "  \(rank + 1). \(ByteCountText.describe(entry.bytes)) in \(allocations) "
+              + "(\(ByteCountText.percent(entry.bytes, of: whole)))")
         if entry.frames.isEmpty { lines.append("       (no stack was recorded)") }
         for (depth, frame) in entry.frames.enumerated() { lines.append("       #\(depth) \(frame)") }
       }

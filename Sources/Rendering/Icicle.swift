@@ -9,10 +9,29 @@ public enum IcicleColouring: String, Sendable, CaseIterable {
   case share
 }
 
+/// What an icicle's widths measure.
+public enum IcicleWeight: Sendable {
+  /// Bytes (alive at the peak, leaked, ...).
+  case bytes
+  /// Allocations made (the tree's sizes are counts).
+  case allocations
+
+  /// `1.5 KiB`, or `1,204 allocations`.
+  public func describe(_ value: UInt64) -> String {
+    switch self {
+    case .bytes: return ByteCountText.describe(value)
+    case .allocations: return "\(ByteCountText.grouped(value)) allocation\(value == 1 ? "" : "s")"
+    }
+  }
+}
+
 /// What to draw besides the tree.
 public struct IcicleOptions: Sendable {
   /// What the bytes are, for the legend: `peak memory`, `leaked at exit`...
   public var title: String
+  /// What the widths measure: bytes, or (for a tree from `AllocationTree.weightedByCount()`)
+  /// allocations.
+  public var weight: IcicleWeight = .bytes
   /// All bytes the program allocated over its run, for the legend, when known.
   public var totalAllocatedBytes: UInt64?
   /// The node to zoom into; its ancestors span the width above it.
@@ -107,7 +126,7 @@ public enum Icicle {
     let label: String
     switch box.content {
     case .node(let node):
-      label = boxLabel(tree, node: node, bytes: box.bytes)
+      label = boxLabel(tree, node: node, bytes: box.bytes, weight: options.weight)
       if colour { style = colourStyle(tree, node: node, colouring: options.colouring, parity: parity) }
       if node == options.selected { style.inverse = true; style.bold = true }
     case .merged(let nodes):
@@ -140,8 +159,8 @@ public enum Icicle {
   }
 
   /// The frame's label, with its size when there is room (the caller truncates).
-  static func boxLabel(_ tree: AllocationTree, node: Int, bytes: UInt64) -> String {
-    "\(tree.label(of: node)) \(ByteCountText.describe(bytes))"
+  static func boxLabel(_ tree: AllocationTree, node: Int, bytes: UInt64, weight: IcicleWeight = .bytes) -> String {
+    "\(tree.label(of: node)) \(weight.describe(bytes))"
   }
 
   private static func colourStyle(_ tree: AllocationTree, node: Int, colouring: IcicleColouring, parity: Int)
@@ -237,13 +256,19 @@ public enum Icicle {
     -> [LegendLine]
   {
     var lines: [LegendLine] = []
-    var first =
-      "\(options.title): \(ByteCountText.describe(tree.totalBytes)) in "
-      + "\(ByteCountText.grouped(tree.totalCount)) allocation\(tree.totalCount == 1 ? "" : "s")"
+    var first: String
+    switch options.weight {
+    case .bytes:
+      first =
+        "\(options.title): \(ByteCountText.describe(tree.totalBytes)) in "
+        + "\(ByteCountText.grouped(tree.totalCount)) allocation\(tree.totalCount == 1 ? "" : "s")"
+    case .allocations:
+      first = "\(options.title): \(IcicleWeight.allocations.describe(tree.totalBytes))"
+    }
     if let total = options.totalAllocatedBytes { first += "; total allocated: \(ByteCountText.describe(total))" }
     let focusBytes = tree[options.focus].bytes
     let perColumn = focusBytes / UInt64(max(layout.width, 1))
-    first += "; 1 column \(glyphs.approximately) \(ByteCountText.describe(perColumn))"
+    first += "; 1 column \(glyphs.approximately) \(options.weight.describe(perColumn))"
     lines.append(LegendLine(spans: [(first, .plain)]))
     var notes: [String] = []
     if options.focus != AllocationTree.rootIndex {

@@ -39,7 +39,10 @@ public struct SymbolizedFrame: Hashable, Sendable {
 
   /// `Fib.swift:12`, or nil without debug information.
   public var sourceLocation: String? {
-    guard let file, let line else { return nil }
+    guard let file else { return nil }
+    // Line 0 is code the compiler made for no one line (a for-in loop's iterator, say): the file
+    // still says where it is.
+    guard let line else { return CodeLocation.baseName(file) }
     return "\(CodeLocation.baseName(file)):\(line)"
   }
 

@@ -57,6 +57,8 @@ struct CheckCommandTests {
     let counts = try course.workshop("check", "exercise_3")
     #expect(counts.status == 1, "\(counts.all)")
     #expect(counts.standardOutput.contains("limited to 100 allocations but made 10,000"))
+    #expect(counts.standardOutput.contains("top stacks that made the workload's allocations"))
+    #expect(counts.standardOutput.contains("allocations of the workload: 10,000 allocations"), "the icicle counts")
   }
 
   @Test("a compile error shows the compiler's diagnostics with paths relative to the course")

@@ -197,6 +197,11 @@ struct FigureTests {
     #expect(region.bytesAllocated == 80 + 128)
     #expect(region.temporaryAllocations == 10)
     #expect(region.leaks == [StackTotal(stack: 3, bytes: 64, count: 1)])
+    #expect(
+      region.allocatedByStack == [
+        StackTotal(stack: 3, bytes: 128, count: 2), StackTotal(stack: 2, bytes: 80, count: 10),
+      ])
+    #expect(region.temporaryByStack == [StackTotal(stack: 2, bytes: 80, count: 10)])
   }
 
   @Test("region peaks match a slow replay on random sequences", arguments: 0..<6)

@@ -47,6 +47,24 @@ enum StressTrees {
     ).plainText()
   }
 
+  @Test("an icicle weighed by count is as wide as the allocations made, and says so")
+  func weighedByCount() {
+    var builder = AllocationTree.Builder(rootLabel: "app")
+    builder.add(stack: [StressTrees.frame("main"), StressTrees.frame("churn")], bytes: 1_000, count: 900)
+    builder.add(stack: [StressTrees.frame("main"), StressTrees.frame("big")], bytes: 99_000, count: 100)
+    var options = IcicleOptions(title: "allocations", capabilities: .plain)
+    options.weight = .allocations
+    let text = Icicle.render(builder.build().weightedByCount(), width: 60, options: options).plainText()
+    #expect(
+      text == """
+        [app 1,000 allocations                                     ]
+        [main (main.swift:1) 1,000 allocations                     ]
+        [churn (main.swift:1) 900 allocations                ][bi..]
+        allocations: 1,000 allocations; 1 column ~ 16 allocations
+
+        """)
+  }
+
   @Test func oneDominantPath() {
     #expect(
       render(StressTrees.dominantPath, width: 60) == """

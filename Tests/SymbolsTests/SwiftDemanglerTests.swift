@@ -18,4 +18,26 @@ import Testing
   func demangles(linkage: String, readable: String) {
     #expect(SwiftDemangler.demangle(linkage) == readable)
   }
+
+  @Test(
+    "a frame reads function (File.swift:12); line 0 (code the compiler made) keeps the file; no debug information keeps the module",
+    arguments: [
+      (
+        SymbolizedFrame(
+          function: "f()", file: "/src/A.swift", line: 12, location: CodeLocation(module: "/bin/p", offset: 16)),
+        "f() (A.swift:12)"
+      ),
+      (
+        SymbolizedFrame(
+          function: "f()", file: "/src/A.swift", line: nil, location: CodeLocation(module: "/bin/p", offset: 16)),
+        "f() (A.swift)"
+      ),
+      (
+        SymbolizedFrame(function: "f()", file: nil, line: nil, location: CodeLocation(module: "/bin/p", offset: 16)),
+        "f() (p+0x10)"
+      ),
+    ])
+  func labels(frame: SymbolizedFrame, label: String) {
+    #expect(frame.label == label)
+  }
 }

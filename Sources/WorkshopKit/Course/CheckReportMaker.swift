@@ -96,18 +96,37 @@ extension CheckResult {
     }
     let profile = captureReport.profile
     let region = profile.region(ExerciseRunner.workloadRegion).flatMap { $0.started ? $0 : nil }
-    let leaks = exercise.manifest.limit.measure == .leaks && verdict == .overLimit
+    let measure = exercise.manifest.limit.measure
+    let leaks = measure == .leaks && verdict == .overLimit
+    // Count limits are about how often the workload allocated: rank and draw by count.
+    let byCount = region != nil && (measure == .allocations || measure == .temporary)
     let totals: [StackTotal]
     let title: String
+    let icicleTitle: String
     if let region {
-      totals = leaks ? region.leaks : region.aliveAtPeak
-      title = leaks ? "leaked by the workload" : "at the workload's peak"
+      switch measure {
+      case .allocations:
+        (totals, title, icicleTitle) = (
+          region.allocatedByStack, "that made the workload's allocations", "allocations of the workload"
+        )
+      case .temporary:
+        (totals, title, icicleTitle) = (
+          region.temporaryByStack, "that made the workload's temporary allocations",
+          "temporary allocations of the workload"
+        )
+      case .leaks where leaks:
+        (totals, title, icicleTitle) = (region.leaks, "leaked by the workload", "leaked by the workload")
+      default:
+        (totals, title, icicleTitle) = (region.aliveAtPeak, "at the workload's peak", "peak of the workload")
+      }
     } else {
-      totals = profile.peak.aliveByStack
-      title = "at the peak (the workload never started)"
+      (totals, title, icicleTitle) = (
+        profile.peak.aliveByStack, "at the peak (the workload never started)", "peak memory"
+      )
     }
     report.stacksTitle = title
-    report.topStacks = totals.sorted { $0.bytes > $1.bytes }.prefix(presentation.topStacks).map { total in
+    let ranked = byCount ? totals.sorted { $0.count > $1.count } : totals.sorted { $0.bytes > $1.bytes }
+    report.topStacks = ranked.prefix(presentation.topStacks).map { total in
       StatsText.StackEntry(
         bytes: total.bytes, count: total.count,
         frames: Array(captureReport.frameLabels(ofStack: total.stack).prefix(presentation.framesPerStack)))
@@ -127,10 +146,9 @@ extension CheckResult {
         stacks: CaptureStacks(frames: profile.frames),
         samples: totals.map { StackSample(stack: Int($0.stack), bytes: $0.bytes, count: $0.count) },
         symbolizer: captureReport.symbolizer, filter: FrameFilter(), rootLabel: exercise.name)
-      let options = IcicleOptions(
-        title: leaks ? "leaked by the workload" : region == nil ? "peak memory" : "peak of the workload",
-        capabilities: presentation.capabilities)
-      let grid = Icicle.render(tree, width: presentation.width, options: options)
+      var options = IcicleOptions(title: icicleTitle, capabilities: presentation.capabilities)
+      options.weight = byCount ? .allocations : .bytes
+      let grid = Icicle.render(byCount ? tree.weightedByCount() : tree, width: presentation.width, options: options)
       report.icicle = presentation.capabilities.colour ? grid.ansiText() : grid.plainText()
     } catch {
       return captureReport.warnings + ["\(error)"]

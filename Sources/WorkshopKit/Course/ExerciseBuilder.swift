@@ -79,6 +79,7 @@ public struct ExerciseBuilder: Sendable {
     let folder = cacheFolder.appendingPathComponent("\(exercise.name)-\(variant.rawValue)-\(key)")
     let executable = folder.appendingPathComponent("program").path
     if FileManager.default.isExecutableFile(atPath: executable) {
+      markUsed(folder)
       return .built(executable: executable, key: key, cached: true)
     }
     // One compiler per key at a time: whoever waited finds the program built.
@@ -93,6 +94,7 @@ public struct ExerciseBuilder: Sendable {
       }
     }
     if FileManager.default.isExecutableFile(atPath: executable) {
+      markUsed(folder)
       return .built(executable: executable, key: key, cached: true)
     }
     compiling()
@@ -126,8 +128,14 @@ public struct ExerciseBuilder: Sendable {
     }
   }
 
-  /// Keeps the three newest builds per exercise and variant, so the cache does not grow with every
-  /// edit; a build made in the last minute is never removed (another check may be about to run it).
+  /// Marks a build as just used, so that pruning keeps it: a check that found it cached is about to
+  /// run it and then symbolize its frames from it.
+  private func markUsed(_ folder: URL) {
+    utimes(folder.path, nil)
+  }
+
+  /// Keeps the three most recently used builds per exercise and variant, so the cache does not grow
+  /// with every edit; a build used in the last minute is never removed (a check may be running it).
   private func removeStaleBuilds(of exercise: Exercise, variant: ExerciseVariant, keeping kept: String) {
     let prefix = "\(exercise.name)-\(variant.rawValue)-"
     let names = (try? FileManager.default.contentsOfDirectory(atPath: cacheFolder.path)) ?? []
