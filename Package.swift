@@ -63,8 +63,10 @@ let package = Package(
     .testTarget(name: "LessonCommandTests", dependencies: ["WorkshopKit", "WorkshopTestSupport"]),
     // The course engine end to end (the built workshop on Fixtures/course copies) and the course
     // verification of every exercise in Exercises/.
-    .testTarget(name: "CourseTests", dependencies: ["WorkshopKit", "Rendering"], exclude: ["Fixtures"]),
+    .testTarget(
+      name: "CourseTests", dependencies: ["WorkshopKit", "Rendering", "WorkshopTestSupport"], exclude: ["Fixtures"]),
     // Times rendering a long lesson (Benchmarks/lesson-render.sh).
-    .executableTarget(name: "LessonBenchmark", dependencies: ["LessonText", "Rendering"], path: "Benchmarks/LessonBenchmark"),
+    .executableTarget(
+      name: "LessonBenchmark", dependencies: ["LessonText", "Rendering"], path: "Benchmarks/LessonBenchmark"),
   ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WorkshopTestSupport
 
 /// `workshop hint`, `solution`, `list` and `reset` on copies of the fixture course.
 @Suite("workshop hint, solution, list and reset")
@@ -111,7 +112,7 @@ struct CourseCommandTests {
       ["git", "init", "-q"], ["git", "add", "-A"],
       ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "course"],
     ] {
-      let git = try CommandResult.run(["/usr/bin/env"] + command, currentDirectory: course.folder)
+      let git = try Command.run(command, currentDirectory: course.folder)
       try #require(git.status == 0, "\(git.all)")
     }
     try course.write("Exercises/exercise_1/Squares.swift", "// edited before anything\n")

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import WorkshopTestSupport
 import WorkshopKit
 
 /// The course's files read in-process: manifests, the catalog, the progress store.
 @Suite("course model")
 struct CourseModelTests {
   private func manifest(_ json: String) throws -> Result<ExerciseManifest, WorkshopError> {
-    let folder = try CourseTestEnvironment.scratchFolder("manifest")
+    let folder = try TestEnvironment.scratchFolder("manifest")
     let path = folder.appendingPathComponent("exercise.json").path
     try json.write(toFile: path, atomically: true, encoding: .utf8)
     return Result { () throws(WorkshopError) in try ExerciseManifest(contentsOf: path) }
@@ -54,7 +55,7 @@ struct CourseModelTests {
 
   @Test("progress is written atomically and read back; a damaged file is put aside")
   func progressStore() throws {
-    let folder = try CourseTestEnvironment.scratchFolder("progress")
+    let folder = try TestEnvironment.scratchFolder("progress")
     let store = ProgressStore(courseFolder: folder)
     #expect(store.load().progress == CourseProgress())
     try store.update { $0["exercise_1"].hintsRevealed = 2 }

@@ -1,6 +1,7 @@
 import Foundation
 import Rendering
 import Testing
+import WorkshopTestSupport
 import WorkshopKit
 
 /// The course verification: every exercise fails as shipped for its memory reason with its
@@ -11,7 +12,7 @@ import WorkshopKit
 struct CourseVerificationTests {
   @Test("every exercise in the repository's Exercises/")
   func repositoryCourse() throws {
-    let course = try Course(folder: CourseTestEnvironment.repository)
+    let course = try Course(folder: TestEnvironment.repositoryRoot)
     try #require(!course.exercises.isEmpty, "the repository's course has no exercises")
     try verify(course, name: "the course")
   }
@@ -33,8 +34,8 @@ struct CourseVerificationTests {
   private func verify(_ course: Course, name: String) throws {
     let checker = ExerciseChecker(
       builder: ExerciseBuilder(cacheFolder: CourseTestEnvironment.sharedBuildCache),
-      runner: ExerciseRunner(trackerLibrary: CourseTestEnvironment.trackerLibrary))
-    let scratch = try CourseTestEnvironment.scratchFolder("verification")
+      runner: ExerciseRunner(trackerLibrary: TestEnvironment.trackerLibrary))
+    let scratch = try TestEnvironment.scratchFolder("verification")
     var rows: [Row] = []
     for exercise in course.exercises {
       let limit = exercise.manifest.limit

@@ -12,6 +12,11 @@ public enum Command {
     public var standardOutput: String
     /// Standard error.
     public var standardError: String
+    /// Seconds from start to end.
+    public var seconds: Double
+
+    /// Both streams, for failure messages.
+    public var all: String { "--- stdout\n\(standardOutput)--- stderr\n\(standardError)" }
   }
 
   /// Runs `arguments` (the program is looked up in PATH) and waits for it.
@@ -42,13 +47,15 @@ public enum Command {
     process.standardOutput = try FileHandle(forWritingTo: outputURL)
     process.standardError = try FileHandle(forWritingTo: errorURL)
     process.standardInput = try FileHandle(forReadingFrom: inputURL)
+    let start = Date()
     try process.run()
     process.waitUntilExit()
+    let seconds = Date().timeIntervalSince(start)
     let signaled = process.terminationReason == .uncaughtSignal
     return Result(
       status: signaled ? 128 + process.terminationStatus : process.terminationStatus,
       signal: signaled ? process.terminationStatus : nil,
       standardOutput: String(decoding: try Data(contentsOf: outputURL), as: UTF8.self),
-      standardError: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self))
+      standardError: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self), seconds: seconds)
   }
 }
