@@ -9,7 +9,8 @@ bin=$(WORKSHOP_CONFIGURATION=release Scripts/bootstrap.sh)
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 cc -O2 -g -fno-omit-frame-pointer -fno-builtin Benchmarks/alloc_churn.c -o "$scratch/alloc_churn"
-WORKSHOP_CAPTURE="$scratch/churn.bin" LD_PRELOAD="$bin/libworkshop_tracker.so" "$scratch/alloc_churn"
+# The capture as `workshop run` leaves it: compressed with zstd once the program has ended.
+"$bin/workshop" run -o "$scratch/churn.bin" -- "$scratch/alloc_churn" 2>/dev/null
 heaptrack -o "$scratch/heaptrack.churn" "$scratch/alloc_churn" >/dev/null 2>&1
 heaptrack_capture=$(ls "$scratch"/heaptrack.churn.*)
 echo "captures: workshop $(stat -c %s "$scratch/churn.bin") bytes, heaptrack $(stat -c %s "$heaptrack_capture") bytes"
