@@ -17,4 +17,6 @@ bin=$(WORKSHOP_CONFIGURATION=release Scripts/bootstrap.sh)
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 cc -O2 -g -fno-omit-frame-pointer -fno-builtin Benchmarks/alloc_churn.c -o "$scratch/alloc_churn"
-python3 Benchmarks/tracker_benchmark.py --bin "$bin" --program "$scratch/alloc_churn" --scratch "$scratch" --runs "$runs"
+cc -O2 -g -fno-omit-frame-pointer -fno-builtin -pthread Benchmarks/alloc_churn_threads.c -o "$scratch/alloc_churn_threads"
+python3 Benchmarks/tracker_benchmark.py --bin "$bin" --program "$scratch/alloc_churn" \
+  --threaded-program "$scratch/alloc_churn_threads" --scratch "$scratch" --runs "$runs"

@@ -36,6 +36,7 @@ def main():
     parser.add_argument("--program", required=True)
     parser.add_argument("--scratch", required=True)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--threaded-program")
     args = parser.parse_args()
     workshop = os.path.join(args.bin, "workshop")
     tracker = os.path.join(args.bin, "libworkshop_tracker.so")
@@ -111,6 +112,22 @@ def main():
     print(f"| `workshop stats` (text, symbolized top stacks) | {median(stats_times):.3f} s |")
     print(f"| `workshop stats --json` | {median(stats_json_times):.3f} s |")
     print(f"| `heaptrack_print` | {median(print_times):.3f} s |")
+    if args.threaded_program:
+        print()
+        print("Threads contending for the tracker's one ordered stream (`Benchmarks/alloc_churn_threads.c`,")
+        print(f"1,000,000 malloc/free pairs per thread; medians of {args.runs}):")
+        print()
+        print("| threads | untracked | tracked | × untracked |")
+        print("|---|---|---|---|")
+        for threads in [1, 2, 4, 8]:
+            plain = median([timed([args.threaded_program, str(threads)]) for _ in range(args.runs)])
+            tracked = []
+            for run in range(args.runs):
+                env = dict(os.environ, LD_PRELOAD=tracker, WORKSHOP_CAPTURE=f"{scratch}/threads{threads}-{run}.bin")
+                tracked.append(timed([args.threaded_program, str(threads)], env=env))
+                os.remove(f"{scratch}/threads{threads}-{run}.bin")
+            value = median(tracked)
+            print(f"| {threads} | {plain:.3f} s | {value:.3f} s | {value / plain:.1f}× |")
 
 
 if __name__ == "__main__":
