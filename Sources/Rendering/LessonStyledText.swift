@@ -129,20 +129,14 @@ public struct LessonOutputMode: Sendable, Equatable {
   /// Unicode, colour and hyperlinks.
   public static let rich = LessonOutputMode(color: true, unicode: true, hyperlinks: true)
 
-  /// Decides from the environment and whether standard output is a terminal (no I/O here: the caller
-  /// passes both). Plain ASCII without colour for a pipe, `NO_COLOR` (any value) or `TERM=dumb`;
-  /// `WORKSHOP_COLOR=always` forces rich output, `WORKSHOP_COLOR=never` plain.
+  /// The mode for output with `capabilities`.
+  public init(_ capabilities: TerminalCapabilities) {
+    self.init(color: capabilities.colour, unicode: capabilities.unicode, hyperlinks: capabilities.hyperlinks)
+  }
+
+  /// Decides by ``TerminalCapabilities/detect(environment:isTerminal:width:)``, the rules every
+  /// renderer follows (no I/O here: the caller passes the environment and whether it is a terminal).
   public static func detect(environment: [String: String], isTerminal: Bool) -> LessonOutputMode {
-    switch environment["WORKSHOP_COLOR"] {
-    case "always": return .rich
-    case "never": return .plain
-    default: break
-    }
-    if !isTerminal || environment["NO_COLOR"] != nil || environment["TERM"] == "dumb" { return .plain }
-    let utf8 = [environment["LC_ALL"], environment["LC_CTYPE"], environment["LANG"]].contains {
-      ($0 ?? "").uppercased().contains("UTF-8") || ($0 ?? "").uppercased().contains("UTF8")
-    }
-    let linkable = environment["TERM_PROGRAM"] != "Apple_Terminal" && environment["WORKSHOP_HYPERLINKS"] != "0"
-    return LessonOutputMode(color: true, unicode: utf8 || environment["LANG"] == nil, hyperlinks: linkable)
+    LessonOutputMode(TerminalCapabilities.detect(environment: environment, isTerminal: isTerminal))
   }
 }

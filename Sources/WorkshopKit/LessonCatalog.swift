@@ -1,7 +1,6 @@
 import Foundation
 import LessonText
 
-/// What went wrong finding or reading a lesson. Messages are sentences naming the value and what to do.
 /// One lesson of the course.
 public struct Lesson: Sendable, Equatable {
   /// Its number, 1-based, in file-name order.

@@ -41,10 +41,14 @@ struct Run: ParsableCommand {
     let program = TrackedProgram(
       arguments: command, capturePath: capturePath, followFork: followFork,
       trackerLibrary: try TrackerLibrary.locate())
+    // Children's captures are the ones written during this run (a second of slack for the file
+    // system's coarse clock), never an earlier run's with the same name.
+    let started = Date().addingTimeInterval(-1)
     let status = try program.run()
+    let children = CaptureNaming.childCaptures(of: capturePath, since: started)
     var problems: [String] = []
     if !noCompress {
-      for capture in [capturePath] + CaptureNaming.childCaptures(of: capturePath)
+      for capture in [capturePath] + children
       where FileManager.default.fileExists(atPath: capture) {
         do {
           try CaptureCompression.compress(path: capture)
@@ -53,7 +57,7 @@ struct Run: ParsableCommand {
         }
       }
     }
-    var report = RunReport(program: command[0], status: status, capturePath: capturePath)
+    var report = RunReport(program: command[0], status: status, capturePath: capturePath, childCaptures: children)
     report.problems = problems
     FileHandle.standardError.write(Data(report.render().utf8))
     throw ExitCode(status.shellCode)

@@ -217,12 +217,23 @@ enum StressTrees {
 
 @Suite struct TerminalCapabilitiesTests {
   @Test(arguments: [
-    (["TERM": "xterm-256color", "LANG": "en_US.UTF-8"], true, TerminalCapabilities(colour: true, unicode: true)),
+    (
+      ["TERM": "xterm-256color", "LANG": "en_US.UTF-8"], true,
+      TerminalCapabilities(colour: true, unicode: true, hyperlinks: true)
+    ),
     (["TERM": "xterm-256color", "LANG": "en_US.UTF-8"], false, TerminalCapabilities.plain),
     (["TERM": "dumb", "LANG": "en_US.UTF-8"], true, TerminalCapabilities.plain),
     (["TERM": "xterm", "NO_COLOR": "1"], true, TerminalCapabilities.plain),
-    (["TERM": "xterm", "LANG": "C"], true, TerminalCapabilities(colour: true, unicode: false)),
-    (["TERM": "xterm"], true, TerminalCapabilities(colour: true, unicode: true)),
+    (["TERM": "xterm", "LANG": "C"], true, TerminalCapabilities(colour: true, unicode: false, hyperlinks: true)),
+    (["TERM": "xterm"], true, TerminalCapabilities(colour: true, unicode: true, hyperlinks: true)),
+    (["TERM": "xterm", "NO_COLOR": ""], true, TerminalCapabilities(colour: true, unicode: true, hyperlinks: true)),
+    (
+      ["TERM": "xterm", "LC_ALL": "C", "LANG": "en_US.UTF-8"], true,
+      TerminalCapabilities(colour: true, unicode: false, hyperlinks: true)
+    ),
+    (["TERM": "xterm", "TERM_PROGRAM": "Apple_Terminal"], true, TerminalCapabilities(colour: true, unicode: true)),
+    (["WORKSHOP_COLOR": "always"], false, TerminalCapabilities(colour: true, unicode: true, hyperlinks: true)),
+    (["TERM": "xterm", "WORKSHOP_COLOR": "never"], true, TerminalCapabilities.plain),
   ])
   func detects(environment: [String: String], isTerminal: Bool, expected: TerminalCapabilities) {
     #expect(TerminalCapabilities.detect(environment: environment, isTerminal: isTerminal) == expected)

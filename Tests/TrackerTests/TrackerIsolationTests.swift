@@ -39,22 +39,45 @@ struct TrackerIsolationTests {
   @Test("a program's children see no trace of the tracker unless asked")
   func environmentIsCleaned() throws {
     let run = try TrackedRun.run("sh", arguments: ["-c", "env"])
-    #expect(!run.result.standardOutput.contains("LD_PRELOAD="))
-    #expect(!run.result.standardOutput.contains("WORKSHOP_CAPTURE="))
+    for variable in ["LD_PRELOAD", "WORKSHOP_CAPTURE", "WORKSHOP_FOLLOW_FORK", "WORKSHOP_CAPTURE_STEM"] {
+      #expect(!run.result.standardOutput.contains("\n\(variable)="), "\(variable) reached the child")
+      #expect(!run.result.standardOutput.hasPrefix("\(variable)="), "\(variable) reached the child")
+    }
   }
 
-  @Test("--follow-fork tracks exec()ed children into their own captures")
+  @Test("--follow-fork tracks fork()ed and exec()ed children, each into its own capture, listed and compressed")
   func followExec() throws {
-    let run = try TrackedRun.run("sh", arguments: ["-c", "ls / > /dev/null"], followFork: true)
-    #expect(run.result.status == 0)
-    let folder = URL(fileURLWithPath: run.capturePath).deletingLastPathComponent()
-    let children = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter {
-      $0.hasPrefix("capture.") && $0 != "capture.bin"
+    let folder = try TestEnvironment.scratchFolder()
+    let capture = folder.appendingPathComponent("capture.bin").path
+    // A child capture left by an earlier run under the same name must not be taken for this run's.
+    let stale = folder.appendingPathComponent("capture.1.bin")
+    try Data("stale".utf8).write(to: stale)
+    try FileManager.default.setAttributes(
+      [.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: stale.path)
+    // bash forks, then each child execs ls: the forked child takes capture.PID.bin, the exec()ed
+    // ls finds that name taken and writes capture.PID-1.bin.
+    let result = try Command.run(
+      [
+        TestEnvironment.workshopExecutable, "run", "-o", capture, "--follow-fork", "--", "bash", "-c",
+        "ls / > /dev/null; ls /tmp > /dev/null",
+      ])
+    #expect(result.status == 0, "\(result.standardError)")
+    let listed = result.standardError.split(separator: "\n").filter { $0.contains("child ") }.map {
+      String($0.split(separator: " ").last ?? "")
     }
-    try #require(children.count == 1)
-    let child = try MemoryProfile(contentsOf: folder.appendingPathComponent(children[0]).path)
-    #expect(child.command?.executable.hasSuffix("/ls") == true)
-    #expect(child.totals.allocations > 0)
+    #expect(!listed.contains(stale.path))
+    var lsCaptures = 0
+    for path in listed {
+      let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+      #expect(Array(bytes.prefix(4)) == [0x28, 0xB5, 0x2F, 0xFD], "\(path) is compressed like the parent's")
+      let child = try MemoryProfile(contentsOf: path)
+      #expect(child.header?.flags.contains(.followedChild) == true)
+      if child.command?.executable.hasSuffix("/ls") == true {
+        lsCaptures += 1
+        #expect(child.totals.allocations > 0)
+      }
+    }
+    #expect(lsCaptures == 2, "both ls runs are listed: \(listed)")
   }
 
   @Test("a C++ program that throws and catches behaves as it does untracked (libunwind stays private)")

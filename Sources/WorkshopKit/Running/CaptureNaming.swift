@@ -19,8 +19,12 @@ public enum CaptureNaming {
     return candidate
   }
 
-  /// The captures that followed children wrote beside `capturePath`: `STEM.PID.bin`, sorted.
-  public static func childCaptures(of capturePath: String) -> [String] {
+  /// The captures that followed children wrote beside `capturePath`, sorted: `STEM.PID.bin`, or
+  /// `STEM.PID-N.bin` when that name was taken (an exec()ed program after its fork()ed self).
+  ///
+  /// - Parameter since: only files modified since then (this run's), so that children of an earlier
+  ///   run with the same name are left out.
+  public static func childCaptures(of capturePath: String, since: Date? = nil) -> [String] {
     let url = URL(fileURLWithPath: capturePath)
     let stem = url.deletingPathExtension().lastPathComponent
     let directory = url.deletingLastPathComponent()
@@ -28,7 +32,14 @@ public enum CaptureNaming {
     return names.filter { name in
       guard name.hasPrefix(stem + "."), name.hasSuffix(".bin") else { return false }
       let middle = name.dropFirst(stem.count + 1).dropLast(4)
-      return !middle.isEmpty && middle.allSatisfy(\.isNumber)
+      let parts = middle.split(separator: "-", omittingEmptySubsequences: false)
+      guard (1...2).contains(parts.count),
+        parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) })
+      else { return false }
+      guard let since else { return true }
+      let path = directory.appendingPathComponent(name).path
+      let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? nil
+      return (modified ?? .distantPast) >= since
     }.sorted().map { directory.appendingPathComponent($0).path }
   }
 }

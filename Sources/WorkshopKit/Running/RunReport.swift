@@ -17,12 +17,12 @@ public struct RunReport {
   /// Problems met after the run (a capture that could not be compressed), one sentence each.
   public var problems: [String] = []
 
-  /// Reads the capture of a finished run (and lists its children's captures).
-  public init(program: String, status: ExitStatus, capturePath: String) {
+  /// Reads the capture of a finished run; `childCaptures` are those its followed children wrote.
+  public init(program: String, status: ExitStatus, capturePath: String, childCaptures: [String] = []) {
     self.program = program
     self.status = status
     self.capturePath = capturePath
-    childCaptures = CaptureNaming.childCaptures(of: capturePath)
+    self.childCaptures = childCaptures
     if FileManager.default.fileExists(atPath: capturePath) {
       profile = Result { try MemoryProfile(contentsOf: capturePath) }
     } else {
