@@ -477,21 +477,26 @@ __attribute__((destructor)) static void tracker_stop(void) {
 
 /* ---- fork() ------------------------------------------------------------------------------- */
 
-/* Hold every tracker lock across fork() so that the child never inherits one mid-update. */
+/* Hold every tracker lock across fork() so that the child never inherits one mid-update, in the
+   order listed in tracker_internal.h. The child releases stream_lock last (stream_fork_child),
+   after resetting the stream; no other thread exists in it to take one meanwhile. */
 static void fork_prepare(void) {
   spinlock_lock(&modules_lock);
   stream_fork_prepare();
+  stackcache_fork_prepare();
   arena_fork_prepare();
 }
 
 static void fork_parent(void) {
   arena_fork_parent();
+  stackcache_fork_parent();
   stream_fork_parent();
   spinlock_unlock(&modules_lock);
 }
 
 static void fork_child(void) {
   arena_fork_child();
+  stackcache_fork_child();
   spinlock_unlock(&modules_lock);
   cached_thread_id = 0;
   int was_busy = tracker_busy;
