@@ -65,8 +65,10 @@ pid_t tracker_thread_id(void) {
   return cached_thread_id;
 }
 
-/* Reads a whole (small) file such as /proc/self/cmdline into the arena. */
+/* Reads a whole (small) file such as /proc/self/cmdline into the arena. NULL with *length 0 when
+   it cannot be opened or the arena runs out (even partway through). */
 static char *read_whole_file(const char *path, size_t *length) {
+  *length = 0;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return NULL;
@@ -83,7 +85,7 @@ static char *read_whole_file(const char *path, size_t *length) {
       data = arena_realloc(data, capacity *= 2);
   }
   close(fd);
-  *length = used;
+  *length = data ? used : 0;
   return data;
 }
 
@@ -198,7 +200,10 @@ void tracker_refresh_modules(void) {
 
 static void write_command(void) {
   size_t length = 0;
+  /* Unreadable: a COMMAND with the executable and no arguments (length is then 0). */
   char *arguments = read_whole_file("/proc/self/cmdline", &length);
+  if (!arguments)
+    length = 0;
   size_t limit = stream_record_limit() - PATH_MAX - 32; /* an enormous argv is cut short */
   if (length > limit)
     length = limit;
