@@ -485,7 +485,13 @@ __attribute__((destructor)) static void tracker_stop(void) {
 /* Hold every tracker lock across fork() so that the child never inherits one mid-update, in the
    order listed in tracker_internal.h. The child releases stream_lock last (stream_fork_child),
    after resetting the stream; no other thread exists in it to take one meanwhile. */
+static __thread int busy_across_fork;
+
+/* Busy from prepare until parent/child: a signal handler's malloc while the locks are held goes
+   to the arena instead of spinning on them. */
 static void fork_prepare(void) {
+  busy_across_fork = tracker_busy;
+  tracker_busy = 1;
   spinlock_lock(&modules_lock);
   stream_fork_prepare();
   stackcache_fork_prepare();
@@ -497,6 +503,7 @@ static void fork_parent(void) {
   stackcache_fork_parent();
   stream_fork_parent();
   spinlock_unlock(&modules_lock);
+  tracker_busy = busy_across_fork;
 }
 
 static void fork_child(void) {
@@ -504,8 +511,7 @@ static void fork_child(void) {
   stackcache_fork_child();
   spinlock_unlock(&modules_lock);
   cached_thread_id = 0;
-  int was_busy = tracker_busy;
-  tracker_busy = 1;
+  int was_busy = busy_across_fork; /* tracker_busy is still 1, from fork_prepare */
   int fd = -1;
   char path[PATH_MAX];
   if (follow_children && atomic_load(&tracker_active)) {
