@@ -64,7 +64,9 @@ static bool stackcache_stats;
 static int report_fd = STDERR_FILENO;
 
 static __thread site_cache *current_sites;
-static spinlock sites_lock; /* guards free_sites and all_sites */
+/* Guards free_sites and all_sites. Held for a few pointer moves with no other lock held (and
+   no other lock is taken under it); fork() holds it too, see stackcache_fork_prepare. */
+static spinlock sites_lock;
 static site_cache *free_sites, *all_sites;
 static pthread_key_t sites_key;
 
@@ -132,6 +134,15 @@ static site_cache *sites_for_this_thread(void) {
   current_sites = cache;
   return cache;
 }
+
+/* fork(): a child inheriting the lock held would spin forever at its first new thread's first
+   allocation (sites_for_this_thread) or exit (recycle_sites). Called from tracker.c's atfork
+   handlers after the stream lock and before the arena lock. */
+void stackcache_fork_prepare(void) { spinlock_lock(&sites_lock); }
+void stackcache_fork_parent(void) { spinlock_unlock(&sites_lock); }
+/* The other threads' caches stay on all_sites (their counts are the parent's); the threads are
+   gone from the child, so their caches are never recycled: a bounded leak of arena memory. */
+void stackcache_fork_child(void) { spinlock_unlock(&sites_lock); }
 
 static inline size_t site_index(uintptr_t slot, uintptr_t return_address) {
   uint64_t key = (uint64_t)slot * 0x9e3779b97f4a7c15ull ^ (uint64_t)return_address;

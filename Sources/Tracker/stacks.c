@@ -64,12 +64,17 @@ static thread_cache *free_caches;
 static pthread_key_t cache_key;
 
 static void recycle_cache(void *cache_pointer) {
+  /* Busy while the stream lock is held: a signal handler's malloc goes to the arena instead of
+     recording (and spinning on the lock this thread holds). */
+  int was_busy = tracker_busy;
+  tracker_busy = 1;
   uint8_t *cursor = stream_reserve(0);
   thread_cache *cache = cache_pointer;
   cache->next_free = free_caches;
   free_caches = cache;
   stream_commit(cursor, 0);
   current_cache = NULL;
+  tracker_busy = was_busy;
 }
 
 /* With the stream lock held. */

@@ -65,8 +65,10 @@ pid_t tracker_thread_id(void) {
   return cached_thread_id;
 }
 
-/* Reads a whole (small) file such as /proc/self/cmdline into the arena. */
+/* Reads a whole (small) file such as /proc/self/cmdline into the arena. NULL with *length 0 when
+   it cannot be opened or the arena runs out (even partway through). */
 static char *read_whole_file(const char *path, size_t *length) {
+  *length = 0;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return NULL;
@@ -83,7 +85,7 @@ static char *read_whole_file(const char *path, size_t *length) {
       data = arena_realloc(data, capacity *= 2);
   }
   close(fd);
-  *length = used;
+  *length = data ? used : 0;
   return data;
 }
 
@@ -198,7 +200,10 @@ void tracker_refresh_modules(void) {
 
 static void write_command(void) {
   size_t length = 0;
+  /* Unreadable: a COMMAND with the executable and no arguments (length is then 0). */
   char *arguments = read_whole_file("/proc/self/cmdline", &length);
+  if (!arguments)
+    length = 0;
   size_t limit = stream_record_limit() - PATH_MAX - 32; /* an enormous argv is cut short */
   if (length > limit)
     length = limit;
@@ -477,25 +482,36 @@ __attribute__((destructor)) static void tracker_stop(void) {
 
 /* ---- fork() ------------------------------------------------------------------------------- */
 
-/* Hold every tracker lock across fork() so that the child never inherits one mid-update. */
+/* Hold every tracker lock across fork() so that the child never inherits one mid-update, in the
+   order listed in tracker_internal.h. The child releases stream_lock last (stream_fork_child),
+   after resetting the stream; no other thread exists in it to take one meanwhile. */
+static __thread int busy_across_fork;
+
+/* Busy from prepare until parent/child: a signal handler's malloc while the locks are held goes
+   to the arena instead of spinning on them. */
 static void fork_prepare(void) {
+  busy_across_fork = tracker_busy;
+  tracker_busy = 1;
   spinlock_lock(&modules_lock);
   stream_fork_prepare();
+  stackcache_fork_prepare();
   arena_fork_prepare();
 }
 
 static void fork_parent(void) {
   arena_fork_parent();
+  stackcache_fork_parent();
   stream_fork_parent();
   spinlock_unlock(&modules_lock);
+  tracker_busy = busy_across_fork;
 }
 
 static void fork_child(void) {
   arena_fork_child();
+  stackcache_fork_child();
   spinlock_unlock(&modules_lock);
   cached_thread_id = 0;
-  int was_busy = tracker_busy;
-  tracker_busy = 1;
+  int was_busy = busy_across_fork; /* tracker_busy is still 1, from fork_prepare */
   int fd = -1;
   char path[PATH_MAX];
   if (follow_children && atomic_load(&tracker_active)) {

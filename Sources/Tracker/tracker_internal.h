@@ -2,7 +2,13 @@
  * tracker_internal.h — what the tracker's C files share. Nothing here is exported from the .so
  * (the build uses -fvisibility=hidden); only the allocator hooks and workshop_tracker_marker are.
  *
- * Lock order, outermost first: the file lock (stream.c), the stream lock, the arena lock.
+ * Locks, in the order they are taken (outermost first); fork_prepare (tracker.c) takes all five
+ * in this order and the atfork parent/child handlers release them in reverse:
+ *   1. modules_lock (tracker.c): held while a MODULES record is built and written (2, 3, 5 inside);
+ *   2. file_lock (stream.c, a mutex): a flush, with 3 taken inside it;
+ *   3. stream_lock (stream.c): every record; node growth under it takes 5;
+ *   4. sites_lock (stackcache.c): a leaf, never held with another lock outside fork_prepare;
+ *   5. arena_lock (arena.c): the innermost, taken by every arena allocation.
  */
 #ifndef WORKSHOP_TRACKER_INTERNAL_H
 #define WORKSHOP_TRACKER_INTERNAL_H
@@ -168,6 +174,10 @@ void stackcache_mismatch(const uintptr_t *cached, int cached_depth, const uintpt
                          int unwound_depth) __attribute__((noreturn));
 /* With WORKSHOP_TRACKER_STACK_CACHE_STATS=1 (or verify mode): hit rate on stderr at END. */
 void stackcache_report(void);
+/* Hold / release sites_lock across fork(); see the lock order at the top. */
+void stackcache_fork_prepare(void);
+void stackcache_fork_parent(void);
+void stackcache_fork_child(void);
 
 /* ---- stream.c: the record buffer and the capture file --------------------------------------- */
 
