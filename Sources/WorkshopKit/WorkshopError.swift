@@ -84,7 +84,7 @@ public enum WorkshopError: Error, CustomStringConvertible, Equatable {
     case .confirmationNeeded(let action, let flag):
       return "\(action) needs a yes and there is no terminal to ask on: add \(flag) to go ahead"
     case .originalMissing(let path):
-      return "no pristine copy of \(path) was found (neither in .workshop/originals nor in git): "
+      return "no pristine copy of \(path) was found (neither in \(Course.stateFolderName)/originals nor in git): "
         + "fetch the file from the course repository"
     case .writeFailed(let path, let reason):
       return "could not write \(path): \(reason)"

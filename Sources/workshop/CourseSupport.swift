@@ -8,11 +8,6 @@ import WorkshopKit
   import Glibc
 #endif
 
-/// One line on standard error, prefixed with `workshop:`.
-func say(_ message: String) {
-  FileHandle.standardError.write(Data("workshop: \(message)\n".utf8))
-}
-
 /// Asks a yes-or-no question on the terminal; without one (input or output not a terminal), throws
 /// ``WorkshopError/confirmationNeeded(action:flag:)`` so that a script never hangs on a question.
 ///

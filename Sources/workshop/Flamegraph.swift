@@ -56,7 +56,7 @@ struct Flamegraph: ParsableCommand {
 
   func run() throws {
     let report = try CaptureReport(path: file)
-    for warning in report.warnings { FileHandle.standardError.write(Data("workshop: \(warning)\n".utf8)) }
+    for warning in report.warnings { say(warning) }
     let selection: ReportSelection = leaks ? .leaks : temporaryAllocations ? .temporary : .peak
     let tree = try report.tree(selection, native: native, inverted: inverted)
     switch format {

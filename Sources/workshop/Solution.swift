@@ -61,22 +61,21 @@ struct Solution: ParsableCommand {
   private func unifiedDiff(from learner: String, to solution: String, in course: Course) throws -> String {
     let output = FileManager.default.temporaryDirectory.appendingPathComponent("workshop-diff-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: output) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["diff", "-u", "--label", learner, "--label", solution, learner, solution]
-    process.currentDirectoryURL = course.folder
-    FileManager.default.createFile(atPath: output.path, contents: nil)
-    let handle = try FileHandle(forWritingTo: output)
-    defer { try? handle.close() }
-    process.standardOutput = handle
-    process.standardError = handle
-    try process.run()
-    process.waitUntilExit()
+    let status: ExitStatus
+    do {
+      status = try ChildProcess.run(
+        ["diff", "-u", "--label", learner, "--label", solution, learner, solution], in: course.folder.path,
+        outputPath: output.path)
+    } catch {
+      throw WorkshopError.programNotStarted(program: "diff", reason: error.reason)
+    }
     let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-    switch process.terminationStatus {
-    case 0: return "\(learner) is the same as \(solution).\n"
-    case 1: return text
-    default: throw WorkshopError.programNotStarted(program: "diff", reason: text.isEmpty ? "it failed" : text)
+    switch status {
+    case .exited(0): return "\(learner) is the same as \(solution).\n"
+    case .exited(1): return text
+    default:
+      let reason = text.trimmingCharacters(in: .whitespacesAndNewlines)
+      throw WorkshopError.programNotStarted(program: "diff", reason: reason.isEmpty ? "it \(status)" : reason)
     }
   }
 }

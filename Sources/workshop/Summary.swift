@@ -35,7 +35,7 @@ struct Summary: ParsableCommand {
 
   func run() throws {
     let report = try CaptureReport(path: file)
-    for warning in report.warnings { FileHandle.standardError.write(Data("workshop: \(warning)\n".utf8)) }
+    for warning in report.warnings { say(warning) }
     let tree = try report.tree(leaks ? .leaks : .peak, native: native)
     let terminal = TerminalProbe.standardOutput()
     print(

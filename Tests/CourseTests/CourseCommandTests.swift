@@ -79,7 +79,7 @@ struct CourseCommandTests {
     #expect(result.standardOutput.contains("0 of 3 exercises passed. Next: workshop check 1"))
   }
 
-  @Test("reset asks (or needs --yes), restores the original atomically and keeps a backup")
+  @Test("reset asks (or needs --yes), restores the original, keeps one backup and says where it is")
   func reset() throws {
     let course = try CourseCopy()
     let original = try course.read("Exercises/exercise_1/Squares.swift")

@@ -7,8 +7,11 @@ public struct Course: Sendable {
   /// The exercises, by number.
   public var exercises: [Exercise]
 
+  /// The name of the course's state folder.
+  public static let stateFolderName = ".workshop"
+
   /// The course's own folder for state: progress, builds, captures, backups.
-  public var stateFolder: URL { folder.appendingPathComponent(".workshop") }
+  public var stateFolder: URL { folder.appendingPathComponent(Self.stateFolderName) }
 
   /// Reads the course in `folder`: every `Exercises/exercise_N/` with its manifest.
   ///

@@ -95,8 +95,3 @@ public struct LearnerFiles: Sendable {
     ChildProcess.output(["git", "show", "HEAD:./\(file)"], in: course.folder.path)
   }
 }
-
-extension Course {
-  /// The name of the course's state folder.
-  public static let stateFolderName = ".workshop"
-}

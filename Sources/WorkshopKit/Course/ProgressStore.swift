@@ -13,7 +13,7 @@ public struct ProgressStore: Sendable {
 
   /// The store of the course in `courseFolder`.
   public init(courseFolder: URL) {
-    path = courseFolder.appendingPathComponent(".workshop").appendingPathComponent("progress.json")
+    path = courseFolder.appendingPathComponent(Course.stateFolderName).appendingPathComponent("progress.json")
   }
 
   /// The store at `path`.
