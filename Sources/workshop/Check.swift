@@ -22,7 +22,7 @@ struct Check: ParsableCommand {
   var width: Int?
 
   func validate() throws {
-    if let width, width < 40 { throw ValidationError("--width \(width) is too narrow: give at least 40 columns") }
+    try LayoutWidth.validate(width, minimum: 40)
   }
 
   func run() throws {
@@ -52,7 +52,8 @@ struct Check: ParsableCommand {
     }
 
     let terminal = TerminalProbe.standardOutput()
-    let presentation = CheckPresentation(width: width ?? terminal.width ?? 100, capabilities: terminal)
+    let presentation = CheckPresentation(
+      width: LayoutWidth.choose(width, terminal: terminal.width, fallback: 100), capabilities: terminal)
     var (report, warnings) = result.report(capture: result.run == nil ? nil : capture, presentation: presentation)
     if result.verdict.passed {
       report.nextCommands = nextCommands(after: chosen, in: course, store: store)

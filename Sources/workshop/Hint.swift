@@ -22,6 +22,7 @@ struct Hint: ParsableCommand {
   var width: Int?
 
   func validate() throws {
+    try LayoutWidth.validate(width, minimum: 20)
     if let number, number < 1 { throw ValidationError("hints are numbered from 1: \(number) is not a hint") }
     let (chosen, lesson) = try resolve()
     if let number, number > lesson.hints.count {

@@ -24,6 +24,10 @@ struct Solution: ParsableCommand {
   @Option(help: "Lay the text out for this many columns (default: the terminal's width, or 80).")
   var width: Int?
 
+  func validate() throws {
+    try LayoutWidth.validate(width, minimum: 20)
+  }
+
   func run() throws {
     let course = try Course.locate()
     let chosen = try course.exercise(named: exercise)

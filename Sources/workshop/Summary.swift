@@ -40,7 +40,8 @@ struct Summary: ParsableCommand {
     let terminal = TerminalProbe.standardOutput()
     print(
       SummaryTable.render(
-        LocationSummary(tree: tree), order: sort, maxRows: maxRows, width: terminal.width, unicode: terminal.unicode),
+        LocationSummary(tree: tree), order: sort, maxRows: maxRows,
+        width: terminal.width.map { min($0, LayoutWidth.maximum) }, unicode: terminal.unicode),
       terminator: "")
   }
 }

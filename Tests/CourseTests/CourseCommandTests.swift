@@ -23,6 +23,30 @@ struct CourseCommandTests {
     #expect(try course.progress(of: "exercise_1")["hintsRevealed"] as? Int == 2)
   }
 
+  @Test("--width out of range is one sentence quoting it, for every command that lays text out")
+  func widthOutOfRange() throws {
+    let course = try CourseCopy()
+    let cases: [(arguments: [String], width: String, minimum: Int)] = [
+      (["lesson", "1"], "9223372036854775807", 20), (["lesson", "1"], "4294967296", 20), (["lesson", "1"], "0", 20),
+      (["hint", "1"], "-3", 20), (["solution", "1", "--yes"], "0", 20),
+      (["check", "1"], "9223372036854775807", 40), (["check", "1"], "39", 40),
+      (["flamegraph", "missing.bin"], "9223372036854775807", 20), (["flamegraph", "missing.bin"], "1001", 20),
+    ]
+    for (arguments, width, minimum) in cases {
+      let result = try Command.run(
+        [TestEnvironment.workshopExecutable] + arguments + ["--width=\(width)"],
+        environment: ["WORKSHOP_COURSE_DIR": course.folder.path], currentDirectory: course.folder)
+      #expect(result.status == 64, "\(arguments) \(width): \(result.all)")
+      #expect(
+        result.standardError.contains("Error: --width \(width) is out of range: give \(minimum) to 1000 columns\n"),
+        "\(arguments) \(width): \(result.all)")
+    }
+    let widest = try course.workshop("lesson", "1", "--width=1000")
+    #expect(widest.status == 0, "\(widest.all)")
+    let huge = try course.workshop("hint", "1", environment: ["COLUMNS": "9223372036854775807"])
+    #expect(huge.status == 0, "a huge COLUMNS is clamped: \(huge.all)")
+  }
+
   @Test("a hint out of range is one sentence naming the count")
   func hintOutOfRange() throws {
     let course = try CourseCopy()
