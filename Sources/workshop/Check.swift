@@ -74,7 +74,7 @@ struct Check: ParsableCommand {
 
   /// The first exercise whose last check did not pass.
   private func nextExercise(_ course: Course, store: ProgressStore) throws -> WorkshopKit.Exercise {
-    let progress = loadProgress(store)
+    let progress = try loadProgress(store)
     guard let first = course.exercises.first else { throw WorkshopError.unknownExercise("", known: []) }
     return course.exercises.first { progress[$0.name].state != .passed } ?? first
   }
@@ -82,7 +82,7 @@ struct Check: ParsableCommand {
   private func nextCommands(after exercise: WorkshopKit.Exercise, in course: Course, store: ProgressStore)
     -> [String]
   {
-    let progress = loadProgress(store)
+    let progress = (try? loadProgress(store)) ?? CourseProgress()
     if let next = course.exercises.first(where: { $0.number > exercise.number && progress[$0.name].state != .passed }) {
       return ["workshop check \(next.number)    (\(next.manifest.title))"]
     }

@@ -42,12 +42,13 @@ func updateProgress(_ store: ProgressStore, _ change: (inout CourseProgress) -> 
 }
 
 /// The progress, saying in one sentence when the file was damaged (it is then kept aside and
-/// rebuilt, see ``ProgressStore/load()``).
-func loadProgress(_ store: ProgressStore) -> CourseProgress {
-  let (progress, warning) = store.load()
-  if let warning {
-    say(warning)
-    try? store.save(progress)
+/// rebuilt under the store's lock, see ``ProgressStore/update(_:)``).
+///
+/// - Throws: ``WorkshopError/progressTooNew(path:version:known:)``: a newer workshop's file is left alone.
+func loadProgress(_ store: ProgressStore) throws -> CourseProgress {
+  var (progress, damage) = try store.load()
+  if damage != nil {
+    updateProgress(store) { progress = $0 }
   }
   return progress
 }

@@ -32,7 +32,7 @@ struct Solution: ParsableCommand {
     let course = try Course.locate()
     let chosen = try course.exercise(named: exercise)
     let store = ProgressStore(courseFolder: course.folder)
-    let entry = loadProgress(store)[chosen.name]
+    let entry = try loadProgress(store)[chosen.name]
     if !yes && !entry.passedOnce && !entry.solutionRevealed {
       let action = "showing the solution of \(chosen.name) before it has passed"
       guard try confirm("\(chosen.name) has not passed yet. Show its solution anyway?", action: action) else {
