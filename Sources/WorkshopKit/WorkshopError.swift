@@ -36,6 +36,12 @@ public enum WorkshopError: Error, CustomStringConvertible, Equatable {
   case originalMissing(path: String)
   /// Writing a file failed.
   case writeFailed(path: String, reason: String)
+  /// The progress file was written by a newer workshop, in a format this one does not read.
+  case progressTooNew(path: String, version: Int, known: Int)
+  /// Two exercise folders have the same number.
+  case duplicateExercise(number: Int, first: String, second: String)
+  /// `reset` restored some files and failed on `path`; the learner's version is in `backup`.
+  case resetIncomplete(path: String, reason: String, restored: [String], backup: String)
 
   /// One lower-case sentence that says what happened and what to do.
   public var description: String {
@@ -84,10 +90,19 @@ public enum WorkshopError: Error, CustomStringConvertible, Equatable {
     case .confirmationNeeded(let action, let flag):
       return "\(action) needs a yes and there is no terminal to ask on: add \(flag) to go ahead"
     case .originalMissing(let path):
-      return "no pristine copy of \(path) was found (neither in .workshop/originals nor in git): "
+      return "no pristine copy of \(path) was found (neither in \(Course.stateFolderName)/originals nor in git): "
         + "fetch the file from the course repository"
     case .writeFailed(let path, let reason):
       return "could not write \(path): \(reason)"
+    case .progressTooNew(let path, let version, let known):
+      return "\(path) was written by a newer workshop (format version \(version); this one reads \(known)): "
+        + "update workshop, or move the file aside to start afresh"
+    case .duplicateExercise(let number, let first, let second):
+      return "Exercises/\(first) and Exercises/\(second) are both exercise \(number): rename one of them"
+    case .resetIncomplete(let path, let reason, let restored, let backup):
+      return "could not restore \(path) (\(reason))"
+        + (restored.isEmpty ? "" : "; \(Self.list(restored)) \(restored.count == 1 ? "was" : "were") restored")
+        + ": your version is kept in \(backup)/"
     }
   }
 

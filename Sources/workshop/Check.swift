@@ -22,7 +22,7 @@ struct Check: ParsableCommand {
   var width: Int?
 
   func validate() throws {
-    if let width, width < 40 { throw ValidationError("--width \(width) is too narrow: give at least 40 columns") }
+    try LayoutWidth.validate(width, minimum: 40)
   }
 
   func run() throws {
@@ -52,7 +52,8 @@ struct Check: ParsableCommand {
     }
 
     let terminal = TerminalProbe.standardOutput()
-    let presentation = CheckPresentation(width: width ?? terminal.width ?? 100, capabilities: terminal)
+    let presentation = CheckPresentation(
+      width: LayoutWidth.choose(width, terminal: terminal.width, fallback: 100), capabilities: terminal)
     var (report, warnings) = result.report(capture: result.run == nil ? nil : capture, presentation: presentation)
     if result.verdict.passed {
       report.nextCommands = nextCommands(after: chosen, in: course, store: store)
@@ -73,7 +74,7 @@ struct Check: ParsableCommand {
 
   /// The first exercise whose last check did not pass.
   private func nextExercise(_ course: Course, store: ProgressStore) throws -> WorkshopKit.Exercise {
-    let progress = loadProgress(store)
+    let progress = try loadProgress(store)
     guard let first = course.exercises.first else { throw WorkshopError.unknownExercise("", known: []) }
     return course.exercises.first { progress[$0.name].state != .passed } ?? first
   }
@@ -81,7 +82,7 @@ struct Check: ParsableCommand {
   private func nextCommands(after exercise: WorkshopKit.Exercise, in course: Course, store: ProgressStore)
     -> [String]
   {
-    let progress = loadProgress(store)
+    let progress = (try? loadProgress(store)) ?? CourseProgress()
     if let next = course.exercises.first(where: { $0.number > exercise.number && progress[$0.name].state != .passed }) {
       return ["workshop check \(next.number)    (\(next.manifest.title))"]
     }

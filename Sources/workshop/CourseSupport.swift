@@ -8,11 +8,6 @@ import WorkshopKit
   import Glibc
 #endif
 
-/// One line on standard error, prefixed with `workshop:`.
-func say(_ message: String) {
-  FileHandle.standardError.write(Data("workshop: \(message)\n".utf8))
-}
-
 /// Asks a yes-or-no question on the terminal; without one (input or output not a terminal), throws
 /// ``WorkshopError/confirmationNeeded(action:flag:)`` so that a script never hangs on a question.
 ///
@@ -30,10 +25,8 @@ func confirm(_ question: String, action: String, flag: String = "--yes") throws 
 /// Renders part of a lesson (hints, solutions) expanded, for standard output.
 func renderLessonPart(_ lesson: ExerciseLesson, nodes: [LessonText.Node], width: Int?) -> String {
   let environment = ProcessInfo.processInfo.environment
-  let terminal = Terminal.standardOutputIsTerminal
-  let mode = LessonOutputMode.detect(environment: environment, isTerminal: terminal)
-  let columns = width ?? (terminal ? Terminal.columns : nil) ?? Int(environment["COLUMNS"] ?? "") ?? 80
-  let options = LessonRenderer.Options(width: columns, mode: mode, reveal: true)
+  let mode = LessonOutputMode.detect(environment: environment, isTerminal: Terminal.standardOutputIsTerminal)
+  let options = LessonRenderer.Options(width: LayoutWidth.choose(width, fallback: 80), mode: mode, reveal: true)
   let rendering = LessonRenderer(options: options).render(lesson.document(showing: nodes))
   return mode.color ? rendering.ansi(hyperlinks: mode.hyperlinks) : rendering.plainText
 }
@@ -49,12 +42,13 @@ func updateProgress(_ store: ProgressStore, _ change: (inout CourseProgress) -> 
 }
 
 /// The progress, saying in one sentence when the file was damaged (it is then kept aside and
-/// rebuilt, see ``ProgressStore/load()``).
-func loadProgress(_ store: ProgressStore) -> CourseProgress {
-  let (progress, warning) = store.load()
-  if let warning {
-    say(warning)
-    try? store.save(progress)
+/// rebuilt under the store's lock, see ``ProgressStore/update(_:)``).
+///
+/// - Throws: ``WorkshopError/progressTooNew(path:version:known:)``: a newer workshop's file is left alone.
+func loadProgress(_ store: ProgressStore) throws -> CourseProgress {
+  var (progress, damage) = try store.load()
+  if damage != nil {
+    updateProgress(store) { progress = $0 }
   }
   return progress
 }

@@ -50,13 +50,13 @@ struct Flamegraph: ParsableCommand {
     if leaks && temporaryAllocations {
       throw ValidationError("choose one of --leaks and --temporary-allocations, not both")
     }
-    if let width, width < 20 { throw ValidationError("--width \(width) is too narrow: give at least 20 columns") }
+    try LayoutWidth.validate(width, minimum: 20)
     if let depth, depth < 1 { throw ValidationError("--depth \(depth) shows nothing: give at least 1") }
   }
 
   func run() throws {
     let report = try CaptureReport(path: file)
-    for warning in report.warnings { FileHandle.standardError.write(Data("workshop: \(warning)\n".utf8)) }
+    for warning in report.warnings { say(warning) }
     let selection: ReportSelection = leaks ? .leaks : temporaryAllocations ? .temporary : .peak
     let tree = try report.tree(selection, native: native, inverted: inverted)
     switch format {
@@ -67,7 +67,8 @@ struct Flamegraph: ParsableCommand {
       let options = IcicleOptions(
         title: selection.title, totalAllocatedBytes: report.profile.totals.bytesAllocated, maxDepth: depth,
         colouring: colour, capabilities: terminal)
-      let grid = Icicle.render(tree, width: width ?? terminal.width ?? 100, options: options)
+      let grid = Icicle.render(
+        tree, width: LayoutWidth.choose(width, terminal: terminal.width, fallback: 100), options: options)
       print(terminal.colour ? grid.ansiText() : grid.plainText(), terminator: "")
     }
   }

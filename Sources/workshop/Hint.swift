@@ -22,6 +22,7 @@ struct Hint: ParsableCommand {
   var width: Int?
 
   func validate() throws {
+    try LayoutWidth.validate(width, minimum: 20)
     if let number, number < 1 { throw ValidationError("hints are numbered from 1: \(number) is not a hint") }
     let (chosen, lesson) = try resolve()
     if let number, number > lesson.hints.count {
@@ -33,12 +34,12 @@ struct Hint: ParsableCommand {
   func run() throws {
     let (chosen, lesson) = try resolve()
     let store = ProgressStore(courseFolder: try Course.locate().folder)
-    let revealed = loadProgress(store)[chosen.name].hintsRevealed
+    let revealed = try loadProgress(store)[chosen.name].hintsRevealed
     let count = lesson.hints.count
-    let shown = number ?? min(revealed + 1, count)
+    let shown = number ?? (revealed >= count ? count : revealed + 1)
     print("Hint \(shown) of \(count) for \(chosen.name) (\(chosen.manifest.title)):\n")
     print(renderLessonPart(lesson, nodes: [lesson.hints[shown - 1]], width: width), terminator: "")
-    if number == nil && revealed >= count {
+    if shown == count {
       print("\nThat was the last hint; `workshop solution \(chosen.number)` shows a solution.")
     } else if shown < count {
       print("\nThe next hint: `workshop hint \(chosen.number)`.")

@@ -36,6 +36,10 @@ struct Lesson: ParsableCommand {
   @Option(help: "Lay the text out for this many columns (default: the terminal's width, or 80).")
   var width: Int?
 
+  func validate() throws {
+    try LayoutWidth.validate(width, minimum: 20)
+  }
+
   func run() throws {
     try read()
   }
@@ -70,8 +74,7 @@ struct Lesson: ParsableCommand {
       }
       if pager.run() { return }
     }
-    let columns = width ?? (terminal ? Terminal.columns : nil) ?? Int(environment["COLUMNS"] ?? "") ?? 80
-    let rendering = render(width: columns, reveal: reveal)
+    let rendering = render(width: LayoutWidth.choose(width, fallback: 80), reveal: reveal)
     print(mode.color ? rendering.ansi(hyperlinks: mode.hyperlinks) : rendering.plainText, terminator: "")
   }
 

@@ -12,7 +12,7 @@ struct List: ParsableCommand {
   func run() throws {
     let course = try Course.locate()
     let store = ProgressStore(courseFolder: course.folder)
-    let progress = loadProgress(store)
+    let progress = try loadProgress(store)
     guard !course.exercises.isEmpty else {
       print("The course in \(course.folder.path) has no exercises yet.")
       return
@@ -31,7 +31,8 @@ struct List: ParsableCommand {
       rows.append([
         "\(exercise.number)", exercise.name, entry.state.rawValue,
         "\(measure.name) \(last) / \(text(limit))",
-        "\(entry.hintsRevealed)/\(hintCount)" + (entry.solutionRevealed ? " +solution" : ""), exercise.manifest.title,
+        "\(min(entry.hintsRevealed, hintCount))/\(hintCount)" + (entry.solutionRevealed ? " +solution" : ""),
+        exercise.manifest.title,
       ])
     }
     let widths = (0..<rows[0].count).map { column in rows.map { DisplayWidth.of($0[column]) }.max() ?? 0 }

@@ -24,11 +24,15 @@ struct Solution: ParsableCommand {
   @Option(help: "Lay the text out for this many columns (default: the terminal's width, or 80).")
   var width: Int?
 
+  func validate() throws {
+    try LayoutWidth.validate(width, minimum: 20)
+  }
+
   func run() throws {
     let course = try Course.locate()
     let chosen = try course.exercise(named: exercise)
     let store = ProgressStore(courseFolder: course.folder)
-    let entry = loadProgress(store)[chosen.name]
+    let entry = try loadProgress(store)[chosen.name]
     if !yes && !entry.passedOnce && !entry.solutionRevealed {
       let action = "showing the solution of \(chosen.name) before it has passed"
       guard try confirm("\(chosen.name) has not passed yet. Show its solution anyway?", action: action) else {
@@ -61,22 +65,21 @@ struct Solution: ParsableCommand {
   private func unifiedDiff(from learner: String, to solution: String, in course: Course) throws -> String {
     let output = FileManager.default.temporaryDirectory.appendingPathComponent("workshop-diff-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: output) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["diff", "-u", "--label", learner, "--label", solution, learner, solution]
-    process.currentDirectoryURL = course.folder
-    FileManager.default.createFile(atPath: output.path, contents: nil)
-    let handle = try FileHandle(forWritingTo: output)
-    defer { try? handle.close() }
-    process.standardOutput = handle
-    process.standardError = handle
-    try process.run()
-    process.waitUntilExit()
+    let status: ExitStatus
+    do {
+      status = try ChildProcess.run(
+        ["diff", "-u", "--label", learner, "--label", solution, learner, solution], in: course.folder.path,
+        outputPath: output.path)
+    } catch {
+      throw WorkshopError.programNotStarted(program: "diff", reason: error.reason)
+    }
     let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-    switch process.terminationStatus {
-    case 0: return "\(learner) is the same as \(solution).\n"
-    case 1: return text
-    default: throw WorkshopError.programNotStarted(program: "diff", reason: text.isEmpty ? "it failed" : text)
+    switch status {
+    case .exited(0): return "\(learner) is the same as \(solution).\n"
+    case .exited(1): return text
+    default:
+      let reason = text.trimmingCharacters(in: .whitespacesAndNewlines)
+      throw WorkshopError.programNotStarted(program: "diff", reason: reason.isEmpty ? "it \(status)" : reason)
     }
   }
 }

@@ -39,7 +39,7 @@ struct Stats: ParsableCommand {
     if json {
       // The headline figures only: no symbols needed, so no symbolizer is started.
       let profile = try MemoryProfile(contentsOf: file, regions: regionRequest.map { [$0] } ?? [])
-      if let problem = profile.readProblem { FileHandle.standardError.write(Data("workshop: \(problem)\n".utf8)) }
+      if let problem = profile.readProblem { say("\(problem)") }
       var summary = profile.summary
       if let request = regionRequest { summary.region = try regionSummary(profile, request) }
       let encoder = JSONEncoder()
@@ -48,7 +48,7 @@ struct Stats: ParsableCommand {
       return
     }
     let report = try CaptureReport(path: file, regions: regionRequest.map { [$0] } ?? [])
-    for warning in report.warnings { FileHandle.standardError.write(Data("workshop: \(warning)\n".utf8)) }
+    for warning in report.warnings { say(warning) }
     let stacks = report.profile.peak.aliveByStack.prefix(topStacks).map { total in
       StatsText.StackEntry(
         bytes: total.bytes, count: total.count, frames: report.frameLabels(ofStack: total.stack, native: native))

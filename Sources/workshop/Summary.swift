@@ -35,12 +35,13 @@ struct Summary: ParsableCommand {
 
   func run() throws {
     let report = try CaptureReport(path: file)
-    for warning in report.warnings { FileHandle.standardError.write(Data("workshop: \(warning)\n".utf8)) }
+    for warning in report.warnings { say(warning) }
     let tree = try report.tree(leaks ? .leaks : .peak, native: native)
     let terminal = TerminalProbe.standardOutput()
     print(
       SummaryTable.render(
-        LocationSummary(tree: tree), order: sort, maxRows: maxRows, width: terminal.width, unicode: terminal.unicode),
+        LocationSummary(tree: tree), order: sort, maxRows: maxRows,
+        width: terminal.width.map { min($0, LayoutWidth.maximum) }, unicode: terminal.unicode),
       terminator: "")
   }
 }

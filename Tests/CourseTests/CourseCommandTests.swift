@@ -16,11 +16,90 @@ struct CourseCommandTests {
     let second = try course.workshop("hint", "exercise_1")
     #expect(second.standardOutput.hasPrefix("Hint 2 of 2"))
     #expect(second.standardOutput.contains("The shape of the fix"))
+    #expect(
+      second.standardOutput.contains("That was the last hint; `workshop solution 1` shows a solution."),
+      "the last hint, shown for the first time, points at the solution")
+    #expect(!second.standardOutput.contains("The next hint"))
     let again = try course.workshop("hint", "1")
     #expect(again.standardOutput.contains("That was the last hint"))
     let chosen = try course.workshop("hint", "1", "1")
     #expect(chosen.standardOutput.hasPrefix("Hint 1 of 2"))
     #expect(try course.progress(of: "exercise_1")["hintsRevealed"] as? Int == 2)
+  }
+
+  @Test("a huge hint count in the progress file neither crashes hint nor shows in list")
+  func hugeHintCount() throws {
+    let course = try CourseCopy()
+    try course.write(
+      ".workshop/progress.json",
+      #"{"version": 1, "exercises": {"exercise_1": {"hintsRevealed": 9223372036854775807}}}"#)
+    let hint = try course.workshop("hint", "1")
+    #expect(hint.status == 0, "\(hint.all)")
+    #expect(hint.standardOutput.hasPrefix("Hint 2 of 2"))
+    let list = try course.workshop("list")
+    #expect(list.status == 0, "\(list.all)")
+    let row1 = try #require(list.standardOutput.split(separator: "\n").first { $0.contains("exercise_1") })
+    #expect(row1.contains(" 2/2 "), "\(row1)")
+    #expect(!list.standardOutput.contains("9223372036854775807"))
+  }
+
+  @Test("a progress file of a newer workshop is refused in one sentence and left as it is")
+  func progressFromNewerWorkshop() throws {
+    let course = try CourseCopy()
+    let newer = #"{"version": 2, "exercises": {"exercise_1": {"hintsRevealed": 1}}}"#
+    try course.write(".workshop/progress.json", newer)
+    for arguments in [["list"], ["hint", "1"]] {
+      let result = try Command.run(
+        [TestEnvironment.workshopExecutable] + arguments,
+        environment: ["WORKSHOP_COURSE_DIR": course.folder.path], currentDirectory: course.folder)
+      #expect(result.status == 1, "\(result.all)")
+      #expect(
+        result.standardError.contains(
+          ".workshop/progress.json was written by a newer workshop (format version 2; this one reads 1): "
+            + "update workshop, or move the file aside to start afresh"), "\(result.all)")
+      #expect(result.standardError.split(separator: "\n").count == 1, "\(result.all)")
+    }
+    #expect(try course.read(".workshop/progress.json") == newer, "not wiped")
+    #expect(!FileManager.default.fileExists(atPath: course.url(".workshop/progress.json.damaged").path))
+  }
+
+  @Test("--width out of range is one sentence quoting it, for every command that lays text out")
+  func widthOutOfRange() throws {
+    let course = try CourseCopy()
+    let cases: [(arguments: [String], width: String, minimum: Int)] = [
+      (["lesson", "1"], "9223372036854775807", 20), (["lesson", "1"], "4294967296", 20), (["lesson", "1"], "0", 20),
+      (["hint", "1"], "-3", 20), (["solution", "1", "--yes"], "0", 20),
+      (["check", "1"], "9223372036854775807", 40), (["check", "1"], "39", 40),
+      (["flamegraph", "missing.bin"], "9223372036854775807", 20), (["flamegraph", "missing.bin"], "1001", 20),
+    ]
+    for (arguments, width, minimum) in cases {
+      let result = try Command.run(
+        [TestEnvironment.workshopExecutable] + arguments + ["--width=\(width)"],
+        environment: ["WORKSHOP_COURSE_DIR": course.folder.path], currentDirectory: course.folder)
+      #expect(result.status == 64, "\(arguments) \(width): \(result.all)")
+      #expect(
+        result.standardError.contains("Error: --width \(width) is out of range: give \(minimum) to 1000 columns\n"),
+        "\(arguments) \(width): \(result.all)")
+    }
+    let widest = try course.workshop("lesson", "1", "--width=1000")
+    #expect(widest.status == 0, "\(widest.all)")
+    let huge = try course.workshop("hint", "1", environment: ["COLUMNS": "9223372036854775807"])
+    #expect(huge.status == 0, "a huge COLUMNS is clamped: \(huge.all)")
+  }
+
+  @Test("a course with two folders of one number, or a signed number, is told in one sentence")
+  func duplicateExerciseNumbers() throws {
+    let course = try CourseCopy()
+    try FileManager.default.copyItem(at: course.url("Exercises/exercise_3"), to: course.url("Exercises/exercise_+4"))
+    let signed = try course.workshop("list")
+    #expect(signed.status == 0, "\(signed.all)")
+    #expect(!signed.standardOutput.contains("exercise_+4"), "a signed number is no exercise")
+    try FileManager.default.copyItem(at: course.url("Exercises/exercise_1"), to: course.url("Exercises/exercise_01"))
+    let result = try course.workshop("list")
+    #expect(result.status == 1)
+    #expect(
+      result.standardError.contains(
+        "Exercises/exercise_01 and Exercises/exercise_1 are both exercise 1: rename one of them"), "\(result.all)")
   }
 
   @Test("a hint out of range is one sentence naming the count")
@@ -79,7 +158,7 @@ struct CourseCommandTests {
     #expect(result.standardOutput.contains("0 of 3 exercises passed. Next: workshop check 1"))
   }
 
-  @Test("reset asks (or needs --yes), restores the original atomically and keeps a backup")
+  @Test("reset asks (or needs --yes), restores the original, keeps one backup and says where it is")
   func reset() throws {
     let course = try CourseCopy()
     let original = try course.read("Exercises/exercise_1/Squares.swift")
@@ -102,6 +181,31 @@ struct CourseCommandTests {
     #expect(result.standardOutput.contains("your version is kept in .workshop/backups/exercise_1/\(stamps[0])/"))
     let again = try course.workshop("reset", "1", "--yes")
     #expect(again.standardOutput.contains("already as shipped"))
+  }
+
+  @Test("reset that fails on a later file says what was restored and where the backup is")
+  func resetFailsHalfway() throws {
+    let course = try CourseCopy()
+    try course.setManifest("exercise_1", ["files": ["Squares.swift", "Extra.swift"]])
+    try course.write("Exercises/exercise_1/Extra.swift", "// extra\n")
+    _ = try course.workshop("list")  // snapshots both originals
+    let edited = "// my attempt\n"
+    try course.write("Exercises/exercise_1/Squares.swift", edited)
+    // A folder where Extra.swift was: it cannot be replaced by a file.
+    try FileManager.default.removeItem(at: course.url("Exercises/exercise_1/Extra.swift"))
+    try course.write("Exercises/exercise_1/Extra.swift/inside", "x")
+    let result = try course.workshop("reset", "1", "--yes")
+    #expect(result.status == 1, "\(result.all)")
+    let stamps = try FileManager.default.contentsOfDirectory(atPath: course.url(".workshop/backups/exercise_1").path)
+    try #require(stamps.count == 1)
+    #expect(
+      result.standardError.contains(
+        "could not restore Exercises/exercise_1/Extra.swift (")
+        && result.standardError.contains(
+          "; Exercises/exercise_1/Squares.swift was restored: your version is kept in "
+            + ".workshop/backups/exercise_1/\(stamps[0])/"),
+      "\(result.all)")
+    #expect(try course.read(".workshop/backups/exercise_1/\(stamps[0])/Squares.swift") == edited)
   }
 
   @Test("reset finds the original even when the learner edited before any workshop command (git HEAD)")

@@ -211,15 +211,17 @@ struct Compiler {
   }
 }
 
-/// Runs a helper program (the compiler, git) to completion, its output to a file, nothing preloaded.
-enum ChildProcess {
-  struct Failure: Error {
-    var reason: String
+/// Runs a helper program (the compiler, git, diff) to completion, its output to a file, nothing preloaded.
+public enum ChildProcess {
+  /// Why the program could not be started.
+  public struct Failure: Error {
+    /// What went wrong, for a sentence.
+    public var reason: String
   }
 
   /// Runs `arguments` (the program looked up in `PATH`) in `folder`, standard output and error to
   /// `outputPath`, standard input from /dev/null.
-  static func run(_ arguments: [String], in folder: String, outputPath: String) throws(Failure) -> ExitStatus {
+  public static func run(_ arguments: [String], in folder: String, outputPath: String) throws(Failure) -> ExitStatus {
     guard let executable = find(arguments[0]) else { throw Failure(reason: "no \(arguments[0]) in PATH") }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)

@@ -55,6 +55,8 @@ public struct LearnerFiles: Sendable {
   ///
   /// - Returns: the files restored and the backup folder (relative to the course folder), or nil
   ///   when nothing differed.
+  /// - Throws: ``WorkshopError/resetIncomplete(path:reason:restored:backup:)`` when a file cannot be
+  ///   restored once the backup is written, saying which were restored and where the backup is.
   public func reset(_ exercise: Exercise, at date: Date = Date()) throws(WorkshopError) -> (
     restored: [String], backup: String
   )? {
@@ -75,10 +77,21 @@ public struct LearnerFiles: Sendable {
         try AtomicFile.write(current, to: course.folder.appendingPathComponent(backup).appendingPathComponent(name))
       }
     }
+    var restored: [String] = []
     for file in changed {
-      try AtomicFile.write(try original(of: file), to: URL(fileURLWithPath: exercise.path(file)))
+      do {
+        try AtomicFile.write(try original(of: file), to: URL(fileURLWithPath: exercise.path(file)))
+      } catch {
+        let reason: String
+        switch error {
+        case .writeFailed(_, let why): reason = why
+        default: reason = error.description
+        }
+        throw .resetIncomplete(path: file, reason: reason, restored: restored, backup: backup)
+      }
+      restored.append(file)
     }
-    return (changed, backup)
+    return (restored, backup)
   }
 
   /// `20250101-120000`, in UTC.
@@ -94,9 +107,4 @@ public struct LearnerFiles: Sendable {
   func committedVersion(of file: String) -> Data? {
     ChildProcess.output(["git", "show", "HEAD:./\(file)"], in: course.folder.path)
   }
-}
-
-extension Course {
-  /// The name of the course's state folder.
-  public static let stateFolderName = ".workshop"
 }

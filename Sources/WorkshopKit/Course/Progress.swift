@@ -20,6 +20,10 @@ public struct ExerciseProgress: Codable, Sendable, Equatable {
   public var limit: UInt64?
   /// How many hints were revealed, in order.
   public var hintsRevealed = 0
+
+  /// The most hints a file may claim as revealed: a file's larger (or negative) count is clamped to
+  /// `0...maximumHintsRevealed` so that no arithmetic on it can overflow.
+  public static let maximumHintsRevealed = 10_000
   /// Whether its solution was shown.
   public var solutionRevealed = false
   /// The last capture, relative to the course folder.
@@ -39,7 +43,8 @@ public struct ExerciseProgress: Codable, Sendable, Equatable {
     passedOnce = try container.decodeIfPresent(Bool.self, forKey: .passedOnce) ?? (state == .passed)
     lastMeasured = try container.decodeIfPresent(UInt64.self, forKey: .lastMeasured)
     limit = try container.decodeIfPresent(UInt64.self, forKey: .limit)
-    hintsRevealed = max(try container.decodeIfPresent(Int.self, forKey: .hintsRevealed) ?? 0, 0)
+    let hints = try container.decodeIfPresent(Int.self, forKey: .hintsRevealed) ?? 0
+    hintsRevealed = min(max(hints, 0), Self.maximumHintsRevealed)
     solutionRevealed = try container.decodeIfPresent(Bool.self, forKey: .solutionRevealed) ?? false
     lastCapture = try container.decodeIfPresent(String.self, forKey: .lastCapture)
   }
@@ -47,8 +52,11 @@ public struct ExerciseProgress: Codable, Sendable, Equatable {
 
 /// `.workshop/progress.json`: every exercise's entry, by exercise name.
 public struct CourseProgress: Codable, Sendable, Equatable {
+  /// The newest file format this workshop reads and writes.
+  public static let currentVersion = 1
+
   /// The file format's version.
-  public var version = 1
+  public var version = Self.currentVersion
   /// The entries, by exercise name (`exercise_1`).
   public var exercises: [String: ExerciseProgress] = [:]
 

@@ -6,14 +6,16 @@ import Foundation
 
 /// Reads and writes `.workshop/progress.json`: atomically (a temporary file renamed over it), under a
 /// lock so that two `workshop` commands at once do not lose each other's change. A damaged file
-/// never stops a command: it is kept aside as `progress.json.damaged` and progress starts afresh.
+/// never stops a command: ``update(_:)`` keeps it aside, under the lock, as `progress.json.damaged`
+/// (then `.damaged-2`, `.damaged-3`, never replacing an earlier one) and progress starts afresh. A
+/// file written by a newer workshop is not damaged: it is refused, and left as it is.
 public struct ProgressStore: Sendable {
   /// The progress file.
   public var path: URL
 
   /// The store of the course in `courseFolder`.
   public init(courseFolder: URL) {
-    path = courseFolder.appendingPathComponent(".workshop").appendingPathComponent("progress.json")
+    path = courseFolder.appendingPathComponent(Course.stateFolderName).appendingPathComponent("progress.json")
   }
 
   /// The store at `path`.
@@ -21,28 +23,34 @@ public struct ProgressStore: Sendable {
     self.path = path
   }
 
-  /// The progress, and one sentence when the file was damaged and put aside.
-  public func load() -> (progress: CourseProgress, warning: String?) {
+  /// The progress as the file holds it, changing no file. A damaged file gives fresh progress and
+  /// why it is damaged (``update(_:)`` puts it aside).
+  ///
+  /// - Throws: ``WorkshopError/progressTooNew(path:version:known:)`` when a newer workshop wrote it.
+  public func load() throws(WorkshopError) -> (progress: CourseProgress, damage: String?) {
     guard let data = FileManager.default.contents(atPath: path.path) else { return (CourseProgress(), nil) }
-    if let progress = try? JSONDecoder().decode(CourseProgress.self, from: data), progress.version == 1 {
+    struct Versioned: Decodable { var version: Int? }
+    let version = (try? JSONDecoder().decode(Versioned.self, from: data))?.version
+    if let version, version > CourseProgress.currentVersion {
+      throw .progressTooNew(path: relative(path.path), version: version, known: CourseProgress.currentVersion)
+    }
+    if let progress = try? JSONDecoder().decode(CourseProgress.self, from: data),
+      progress.version == CourseProgress.currentVersion
+    {
       return (progress, nil)
     }
     let reason =
       (try? JSONSerialization.jsonObject(with: data)) == nil
       ? "it is not valid JSON" : "it does not have the expected keys and values"
-    let aside = path.path + ".damaged"
-    _ = unlink(aside)
-    let kept = rename(path.path, aside) == 0
-    return (
-      CourseProgress(),
-      "\(relative(path.path)) was damaged (\(reason)): "
-        + (kept ? "it is kept as \(relative(aside)) and progress starts afresh" : "progress starts afresh")
-    )
+    return (CourseProgress(), reason)
   }
 
-  /// Reads the progress, lets `change` change it, and writes it back, holding the lock throughout.
+  /// Reads the progress, lets `change` change it, and writes it back, holding the lock throughout. A
+  /// damaged file is kept aside first, under the same lock.
   ///
-  /// - Returns: the warning of ``load()``, if any.
+  /// - Returns: one sentence when the file was damaged and put aside.
+  /// - Throws: ``WorkshopError/progressTooNew(path:version:known:)`` (the file is left as it is), or
+  ///   what `change` or writing throws.
   @discardableResult
   public func update(_ change: (inout CourseProgress) throws -> Void) throws -> String? {
     try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -54,10 +62,25 @@ public struct ProgressStore: Sendable {
         close(lock)
       }
     }
-    var (progress, warning) = load()
+    var (progress, damage) = try load()
+    let warning = damage.map(setAside)
     try change(&progress)
     try save(progress)
     return warning
+  }
+
+  /// Renames the damaged file to the first free `progress.json.damaged`, `.damaged-2`, … (the lock
+  /// is held), and says so.
+  private func setAside(reason: String) -> String {
+    var aside = path.path + ".damaged"
+    var attempt = 2
+    while FileManager.default.fileExists(atPath: aside) {
+      aside = path.path + ".damaged-\(attempt)"
+      attempt += 1
+    }
+    let kept = rename(path.path, aside) == 0
+    return "\(relative(path.path)) was damaged (\(reason)): "
+      + (kept ? "it is kept as \(relative(aside)) and progress starts afresh" : "progress starts afresh")
   }
 
   /// Writes `progress` atomically.

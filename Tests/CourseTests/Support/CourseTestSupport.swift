@@ -51,15 +51,19 @@ struct CourseCopy {
     try write(path, String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self))
   }
 
-  /// Runs `workshop ARGUMENTS` with `WORKSHOP_COURSE_DIR` at the copy, from inside it.
-  func workshop(_ arguments: String..., standardInput: String = "") throws -> Command.Result {
+  /// Runs `workshop ARGUMENTS` with `WORKSHOP_COURSE_DIR` at the copy, from inside it (`COLUMNS=100`
+  /// unless `environment` says otherwise).
+  func workshop(
+    _ arguments: String..., standardInput: String = "", environment: [String: String] = [:]
+  ) throws -> Command.Result {
     try TestEnvironment.requireProducts()
+    let base = [
+      "WORKSHOP_COURSE_DIR": folder.path, "WORKSHOP_BUILD_CACHE": CourseTestEnvironment.sharedBuildCache.path,
+      "COLUMNS": "100",
+    ]
     return try Command.run(
-      [TestEnvironment.workshopExecutable] + arguments,
-      environment: [
-        "WORKSHOP_COURSE_DIR": folder.path, "WORKSHOP_BUILD_CACHE": CourseTestEnvironment.sharedBuildCache.path,
-        "COLUMNS": "100",
-      ], unsetting: ["NO_COLOR"], currentDirectory: folder, standardInput: standardInput)
+      [TestEnvironment.workshopExecutable] + arguments, environment: base.merging(environment) { $1 },
+      unsetting: ["NO_COLOR"], currentDirectory: folder, standardInput: standardInput)
   }
 
   /// The progress file, decoded.

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import WorkshopKit
+
+/// One line on standard error, prefixed with `workshop:` (every command's warnings).
+func say(_ message: String) {
+  FileHandle.standardError.write(Data("workshop: \(message)\n".utf8))
+}
+
+/// The columns a command lays its text out for: `--width` checked against one range, else the
+/// terminal's width (``TerminalProbe/columns()``: `COLUMNS` first, then the kernel's window size).
+enum LayoutWidth {
+  /// The widest layout any command makes.
+  static let maximum = 1000
+
+  /// Throws a ValidationError quoting `width` when it is outside `minimum...maximum`.
+  static func validate(_ width: Int?, minimum: Int) throws {
+    guard let width, !(minimum...maximum).contains(width) else { return }
+    throw ValidationError("--width \(width) is out of range: give \(minimum) to \(maximum) columns")
+  }
+
+  /// `width` when given (already validated), else the terminal's width at most ``maximum``, else
+  /// `fallback`.
+  static func choose(_ width: Int?, terminal: Int? = TerminalProbe.columns(), fallback: Int) -> Int {
+    width ?? terminal.map { min($0, maximum) } ?? fallback
+  }
+}
