@@ -18,7 +18,7 @@ struct List: ParsableCommand {
       return
     }
     let files = LearnerFiles(course: course)
-    var rows: [[String]] = [["", "exercise", "state", "last measure / limit", "hints", "title"]]
+    var rows: [[String]] = [["#", "exercise", "state", "last measure / limit", "hints", "title"]]
     for exercise in course.exercises {
       files.snapshotOriginals(of: exercise)
       let entry = progress[exercise.name]
@@ -40,7 +40,9 @@ struct List: ParsableCommand {
       let cells = row.enumerated().map { column, text in
         column == row.count - 1 ? text : text + String(repeating: " ", count: widths[column] - DisplayWidth.of(text))
       }
-      print(cells.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+      var line = cells.joined(separator: "  ")
+      while line.last == " " { line.removeLast() }
+      print(line)
     }
     let passed = course.exercises.filter { progress[$0.name].state == .passed }.count
     print("\n\(passed) of \(course.exercises.count) exercises passed.", terminator: "")

@@ -155,6 +155,12 @@ struct CourseCommandTests {
     #expect(row1.contains("new") && row1.contains("peak - / 64.0 KiB") && row1.contains("0/2"))
     #expect(row3.contains("failed") && row3.contains("allocations 10,000 / 100") && row3.contains("1/2"))
     #expect(row3.contains("Boxes for nothing"))
+    // The header's columns line up with the rows': each title starts where the header says.
+    let header = try #require(lines.first)
+    #expect(header.hasPrefix("#  exercise"))
+    #expect(
+      header.range(of: "title")?.lowerBound.utf16Offset(in: header)
+        == row1.range(of: "Squares")?.lowerBound.utf16Offset(in: row1))
     #expect(result.standardOutput.contains("0 of 3 exercises passed. Next: workshop check 1"))
   }
 
