@@ -463,7 +463,7 @@ private struct Context {
   }
 
   func span(_ cell: Node) -> Int {
-    if case .tableCell(let span) = cell.kind { return Swift.max(1, span) }
+    if case .tableCell(let span, _) = cell.kind { return Swift.max(1, span) }
     return 1
   }
 
