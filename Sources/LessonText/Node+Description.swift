@@ -68,7 +68,8 @@ extension Node: CustomDebugStringConvertible {
         + [("entries", .list(entries.map { .list([$0.title.map { .string($0) } ?? .null, .string($0.target)]) }))]
     case .table(let title): title.isEmpty ? [] : [("title", .string(title.collapsedText))]
     case .tableRow(let header): [("header", .bool(header))]
-    case .tableCell(let span): span == 1 ? [] : [("span", .int(span))]
+    case .tableCell(let columns, let rows):
+      (columns == 1 ? [] : [("span", .int(columns))]) + (rows == 1 ? [] : [("rowspan", .int(rows))])
     case .exercise(let name): [("name", .string(name))]
     case .directive(let name, let arguments, let options, let content):
       [

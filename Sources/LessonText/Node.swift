@@ -130,8 +130,10 @@ public struct Node: Sendable, Equatable {
     case table(title: [Inline])
     /// A table row; children are `tableCell`s.
     case tableRow(header: Bool)
-    /// A table cell spanning `columnSpan` columns; children are its body.
-    case tableCell(columnSpan: Int)
+    /// A table cell spanning `columnSpan` columns and `rowSpan` rows (docutils' `morecols` + 1 and
+    /// `morerows` + 1); children are its body. A cell spanning rows sits in the first row it covers; the
+    /// rows below have no cell for those columns.
+    case tableCell(columnSpan: Int, rowSpan: Int = 1)
     /// Ties the lesson to its exercise (`.. exercise:: exercise_1`).
     case exercise(name: String)
     /// A directive the reader does not know, kept whole; children are empty.

@@ -19,56 +19,56 @@ extension BlockParser {
       lines.append(reader.current)
       reader.advance()
     }
-    let rows = lines.map { Array($0.text) }
+    var rows = lines.map { Array($0.text) }
     let width = rows[0].count
-    let boundaries = rows[0].indices.filter { rows[0][$0] == "+" }
+    let separators = rows.indices.filter { isHeadBodySeparator(rows[$0]) }
     let wellFormed =
       rows.count >= 3 && rows.allSatisfy { $0.count == width && ($0.last == "+" || $0.last == "|") }
-      && rows.last!.first == "+" && boundaries.count >= 2
-    guard wellFormed else {
+      && rows.last!.first == "+" && separators.count <= 1 && separators.first != rows.count - 1
+    if let separator = separators.first, wellFormed {
+      rows[separator] = rows[separator].map { $0 == "=" ? "-" : $0 }
+    }
+    guard wellFormed, let grid = GridTableScanner(rows).cells() else {
       report(.error, "Malformed table.", line: start.number)
       return Node(.literalBlock(text: verbatim(lines), language: nil), line: start.number, column: start.column)
     }
+    let headerRows = separators.first.flatMap { grid.rowIndex[$0] } ?? 0
     var tableRows: [Node] = []
-    var pending: [Int] = []
-    var headerDone = !rows.contains { $0.first == "+" && $0.contains("=") }
-    for (index, row) in rows.enumerated().dropFirst() {
-      if row.first == "+" {
-        if !pending.isEmpty {
-          tableRows.append(
-            gridRow(
-              pending.map { lines[$0] }, rows: pending.map { rows[$0] }, boundaries: boundaries, header: !headerDone))
-          pending = []
-        }
-        if row.contains("=") { headerDone = true }
-      } else {
-        pending.append(index)
+    let byRow = Dictionary(grouping: grid.cells, by: \.top)
+    for (number, top) in grid.rowBoundaries.dropLast().enumerated() {
+      let cells = (byRow[top] ?? []).sorted { $0.left < $1.left }.map { cell in
+        gridCell(cell, lines: lines, rows: rows, grid: grid)
       }
+      let first = lines[top + 1]
+      tableRows.append(
+        Node(.tableRow(header: number < headerRows), line: first.number, column: first.column, children: cells))
     }
     return Node(.table(title: []), line: start.number, column: start.column, children: tableRows)
   }
 
-  private func gridRow(_ lines: [SourceLine], rows: [[Character]], boundaries: [Int], header: Bool) -> Node {
-    var cells: [Node] = []
-    var cellStart = 0
-    for (index, boundary) in boundaries.enumerated().dropFirst() {
-      let isEdge = index == boundaries.count - 1
-      let isBorder = rows.allSatisfy { $0[boundary] == "|" || $0[boundary] == "+" }
-      guard isEdge || isBorder else { continue }
-      let from = boundaries[cellStart] + 1
-      let cellLines = zip(lines, rows).map { line, row in
-        SourceLine(
-          text: Substring(String(row[from..<boundary])).trimmingTrailingSpaces, number: line.number,
-          offset: line.offset + from)
-      }
-      let body = parseBody(dedent(cellLines), sections: false)
-      cells.append(
-        Node(
-          .tableCell(columnSpan: index - cellStart), line: lines[0].number, column: lines[0].offset + from + 1,
-          children: body))
-      cellStart = index
+  /// `+===+===+`: the line between the header rows and the body.
+  private func isHeadBodySeparator(_ row: [Character]) -> Bool {
+    row.count >= 3 && row.first == "+" && row.last == "+" && row[1] == "="
+      && row.allSatisfy { $0 == "+" || $0 == "=" }
+  }
+
+  private func gridCell(
+    _ cell: GridTableScanner.Cell, lines: [SourceLine], rows: [[Character]], grid: GridTableScanner.Grid
+  )
+    -> Node
+  {
+    let from = cell.left + 1
+    let cellLines = (cell.top + 1..<cell.bottom).map { index in
+      SourceLine(
+        text: Substring(String(rows[index][from..<cell.right])).trimmingTrailingSpaces, number: lines[index].number,
+        offset: lines[index].offset + from)
     }
-    return Node(.tableRow(header: header), line: lines[0].number, column: lines[0].column, children: cells)
+    let first = lines[cell.top + 1]
+    return Node(
+      .tableCell(
+        columnSpan: grid.columnIndex[cell.right]! - grid.columnIndex[cell.left]!,
+        rowSpan: grid.rowIndex[cell.bottom]! - grid.rowIndex[cell.top]!),
+      line: first.number, column: first.offset + from + 1, children: parseBody(dedent(cellLines), sections: false))
   }
 
   func dedent(_ lines: [SourceLine]) -> [SourceLine] {
@@ -177,5 +177,151 @@ extension BlockParser {
       rows.append(Node(.tableRow(header: index < headerRows), line: item.line, column: item.column, children: cells))
     }
     return Node(.table(title: title), line: line.number, column: line.column, children: rows)
+  }
+}
+
+/// Finds the cells of a grid table as docutils' `GridTableParser` does: from each corner still to do, the
+/// smallest rectangle bounded by `+` corners, `-` rules and `|` sides; a cell with no rule where its
+/// neighbours have one spans those rows (or columns). Work is bounded: each corner scan looks at each
+/// character of the table at most once, with the rule checks answered from precomputed runs.
+struct GridTableScanner {
+  /// One cell: the lines and character columns of its corners.
+  struct Cell {
+    var top: Int
+    var left: Int
+    var bottom: Int
+    var right: Int
+  }
+
+  /// The cells and the row and column boundaries they make.
+  struct Grid {
+    var cells: [Cell]
+    /// Lines that separate rows, in order (the first and last lines included).
+    var rowBoundaries: [Int]
+    /// Line → row boundary number.
+    var rowIndex: [Int: Int]
+    /// Character column → column boundary number.
+    var columnIndex: [Int: Int]
+  }
+
+  let rows: [[Character]]
+  let bottom: Int
+  let right: Int
+  /// How many characters end at (line, column) running left that are all `-` or `+`.
+  private var horizontalRun: [[Int]]
+  /// How many characters end at (line, column) running up that are all `|` or `+`.
+  private var verticalRun: [[Int]]
+
+  init(_ rows: [[Character]]) {
+    self.rows = rows
+    bottom = rows.count - 1
+    right = (rows.first?.count ?? 1) - 1
+    horizontalRun = rows.map { row in
+      var run = 0
+      return row.map { ch in
+        run = ch == "-" || ch == "+" ? run + 1 : 0
+        return run
+      }
+    }
+    verticalRun = rows.map { Array(repeating: 0, count: $0.count) }
+    for line in rows.indices {
+      for column in rows[line].indices {
+        let ch = rows[line][column]
+        let above = line > 0 && column < verticalRun[line - 1].count ? verticalRun[line - 1][column] : 0
+        verticalRun[line][column] = ch == "|" || ch == "+" ? above + 1 : 0
+      }
+    }
+  }
+
+  /// The cells, or nil when the grid is malformed (corners that do not line up, cells that do not cover
+  /// the table exactly).
+  func cells() -> Grid? {
+    guard bottom >= 2, right >= 2, rows.allSatisfy({ $0.count == right + 1 }), rows[0][0] == "+" else { return nil }
+    var done = Array(repeating: -1, count: right)
+    // Corners still to do, kept sorted (top to bottom, then left to right) from `next` on; a new corner
+    // always sorts after the one being done.
+    var corners = [(0, 0)]
+    var next = 0
+    func add(_ corner: (Int, Int)) {
+      var low = next
+      var high = corners.count
+      while low < high {
+        let middle = (low + high) / 2
+        if corners[middle] < corner { low = middle + 1 } else { high = middle }
+      }
+      if low < corners.count, corners[low] == corner { return }
+      corners.insert(corner, at: low)
+    }
+    var cells: [Cell] = []
+    var rowSeparators: Set<Int> = [0]
+    var columnSeparators: Set<Int> = [0]
+    while next < corners.count {
+      let (top, left) = corners[next]
+      next += 1
+      if top == bottom || left == right || top <= done[left] { continue }
+      guard let cell = scan(top: top, left: left) else { continue }
+      for column in cell.left..<cell.right {
+        guard done[column] == top - 1 else { return nil }
+        done[column] = cell.bottom - 1
+      }
+      for column in cell.left...cell.right where rows[cell.top][column] == "+" || rows[cell.bottom][column] == "+" {
+        columnSeparators.insert(column)
+      }
+      for line in cell.top...cell.bottom where rows[line][cell.left] == "+" || rows[line][cell.right] == "+" {
+        rowSeparators.insert(line)
+      }
+      cells.append(cell)
+      add((top, cell.right))
+      add((cell.bottom, left))
+    }
+    guard done.allSatisfy({ $0 == bottom - 1 }) else { return nil }
+    let rowBoundaries = rowSeparators.sorted()
+    let columnBoundaries = columnSeparators.sorted()
+    let rowIndex = Dictionary(uniqueKeysWithValues: rowBoundaries.enumerated().map { ($1, $0) })
+    let columnIndex = Dictionary(uniqueKeysWithValues: columnBoundaries.enumerated().map { ($1, $0) })
+    // Every slot of the row × column grid belongs to exactly one cell.
+    var covered = 0
+    for cell in cells {
+      guard let top = rowIndex[cell.top], let bottom = rowIndex[cell.bottom], let left = columnIndex[cell.left],
+        let right = columnIndex[cell.right]
+      else { return nil }
+      covered += (bottom - top) * (right - left)
+    }
+    guard covered == (rowBoundaries.count - 1) * (columnBoundaries.count - 1) else { return nil }
+    return Grid(cells: cells, rowBoundaries: rowBoundaries, rowIndex: rowIndex, columnIndex: columnIndex)
+  }
+
+  /// The cell whose top-left corner is at (top, left): along the top rule to a `+`, down that side to a
+  /// `+` from which a rule runs back to a `+` under the left corner, with an unbroken left side.
+  private func scan(top: Int, left: Int) -> Cell? {
+    guard rows[top][left] == "+" else { return nil }
+    for column in (left + 1)...right {
+      let ch = rows[top][column]
+      if ch == "+" {
+        if let cellBottom = scanDown(top: top, left: left, right: column) {
+          return Cell(top: top, left: left, bottom: cellBottom, right: column)
+        }
+      } else if ch != "-" {
+        return nil
+      }
+    }
+    return nil
+  }
+
+  private func scanDown(top: Int, left: Int, right column: Int) -> Int? {
+    guard top + 1 <= bottom else { return nil }
+    for line in (top + 1)...bottom {
+      let ch = rows[line][column]
+      if ch == "+" {
+        // The bottom rule from column - 1 back to left + 1 is all `-`/`+`, with `+` at left; the left side
+        // from line - 1 up to top + 1 is all `|`/`+`.
+        let ruleOK = column - 1 <= left || horizontalRun[line][column - 1] >= column - 1 - left
+        let sideOK = line - 1 <= top || verticalRun[line - 1][left] >= line - 1 - top
+        if rows[line][left] == "+", ruleOK, sideOK { return line }
+      } else if ch != "|" {
+        return nil
+      }
+    }
+    return nil
   }
 }

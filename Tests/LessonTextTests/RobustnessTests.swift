@@ -82,6 +82,70 @@ struct RobustnessTests {
     }
     #expect(Date().timeIntervalSince(start) < 60)
   }
+
+  @Test("Mutated and big grid tables give a full rectangular grid of cells or \"Malformed table.\", in bounded time")
+  func gridTables() {
+    let base = """
+      +------+------+-----+
+      | H 1  | H 2  | H 3 |
+      +======+======+=====+
+      | a    | b          |
+      +------+------+-----+
+      | c    | spans| - x |
+      +------+ rows | - y |
+      | d    |      | - z |
+      +------+------+-----+
+      """
+    var generator = SplitMix(seed: 7)
+    let alphabet = Array("+-|= \n")
+    let start = Date()
+    var tables = 0
+    var malformed = 0
+    for _ in 0..<3000 {
+      var chars = Array(base)
+      for _ in 0..<Int(generator.next() % 3 + 1) {
+        chars[Int(generator.next() % UInt64(chars.count))] = alphabet[Int(generator.next() % UInt64(alphabet.count))]
+      }
+      let document = LessonDocument(parsing: String(chars))
+      malformed += document.diagnostics.filter { $0.message == "Malformed table." }.count
+      for table in document.root.children where { if case .table = table.kind { true } else { false } }() {
+        tables += 1
+        #expect(isFullGrid(table), "\(String(chars))")
+      }
+    }
+    #expect(tables > 100 && malformed > 100)
+    // A dense 120 × 120 grid, and one whose inner rules are all broken (every cell spans every row).
+    let dense = (0...240).map {
+      $0 % 2 == 0 ? "+" + String(repeating: "-+", count: 120) : "|" + String(repeating: " |", count: 120)
+    }
+    let broken = dense.enumerated().map {
+      $0.offset % 2 == 0 && $0.offset % 240 != 0 ? "+" + String(repeating: " +", count: 120) : $0.element
+    }
+    for lines in [dense, broken] {
+      let document = LessonDocument(parsing: lines.joined(separator: "\n"))
+      #expect(document.diagnostics.isEmpty)
+      #expect(document.root.children.first.map(isFullGrid) == true)
+    }
+    #expect(Date().timeIntervalSince(start) < 60)
+  }
+
+  /// Whether a table's cells, placed by their spans, cover the same number of columns in every row
+  /// with no overlap and no span running past the last row.
+  func isFullGrid(_ table: Node) -> Bool {
+    var taken: [Set<Int>] = Array(repeating: [], count: table.children.count)
+    for (row, node) in table.children.enumerated() {
+      var column = 0
+      for cell in node.children {
+        guard case .tableCell(let columns, let rows) = cell.kind, row + rows <= taken.count else { return false }
+        while taken[row].contains(column) { column += 1 }
+        for r in row..<(row + rows) {
+          for c in column..<(column + columns) where !taken[r].insert(c).inserted { return false }
+        }
+        column += columns
+      }
+    }
+    return Set(taken.map { $0.count }).count == 1 && taken.allSatisfy { $0.count == ($0.max() ?? -1) + 1 }
+  }
 }
 
 /// A small deterministic generator for the mutation test.

@@ -372,6 +372,185 @@ struct TreeDumpTests {
                     └─ Text "spans both"
         """#),
     DumpCase(
+      name: "gridTableRowSpan",
+      source: #"""
+        +------------+------------+-----------+
+        | Header 1   | Header 2   | Header 3  |
+        +============+============+===========+
+        | body row 1 | column 2   | column 3  |
+        +------------+------------+-----------+
+        | body row 2 | Cells may span columns.|
+        +------------+------------+-----------+
+        | body row 3 | Cells may  | - Cells   |
+        +------------+ span rows. | - contain |
+        | body row 4 |            | - blocks. |
+        +------------+------------+-----------+
+        """#,
+      expected: #"""
+        document @1:1
+        └─ table @1:1
+           ├─ row @2:1 header=true
+           │  ├─ cell @2:2
+           │  │  └─ paragraph @2:3
+           │  │     └─ Text "Header 1"
+           │  ├─ cell @2:15
+           │  │  └─ paragraph @2:16
+           │  │     └─ Text "Header 2"
+           │  └─ cell @2:28
+           │     └─ paragraph @2:29
+           │        └─ Text "Header 3"
+           ├─ row @4:1 header=false
+           │  ├─ cell @4:2
+           │  │  └─ paragraph @4:3
+           │  │     └─ Text "body row 1"
+           │  ├─ cell @4:15
+           │  │  └─ paragraph @4:16
+           │  │     └─ Text "column 2"
+           │  └─ cell @4:28
+           │     └─ paragraph @4:29
+           │        └─ Text "column 3"
+           ├─ row @6:1 header=false
+           │  ├─ cell @6:2
+           │  │  └─ paragraph @6:3
+           │  │     └─ Text "body row 2"
+           │  └─ cell @6:15 span=2
+           │     └─ paragraph @6:16
+           │        └─ Text "Cells may span columns."
+           ├─ row @8:1 header=false
+           │  ├─ cell @8:2
+           │  │  └─ paragraph @8:3
+           │  │     └─ Text "body row 3"
+           │  ├─ cell @8:15 rowspan=2
+           │  │  └─ paragraph @8:16
+           │  │     └─ Text "Cells may\nspan rows."
+           │  └─ cell @8:28 rowspan=2
+           │     └─ bullet_list @8:29 bullet="-"
+           │        ├─ list_item @8:29
+           │        │  └─ paragraph @8:31
+           │        │     └─ Text "Cells"
+           │        ├─ list_item @9:29
+           │        │  └─ paragraph @9:31
+           │        │     └─ Text "contain"
+           │        └─ list_item @10:29
+           │           └─ paragraph @10:31
+           │              └─ Text "blocks."
+           └─ row @10:1 header=false
+              └─ cell @10:2
+                 └─ paragraph @10:3
+                    └─ Text "body row 4"
+        """#),
+    DumpCase(
+      name: "gridTableDocutilsSpans",
+      source: #"""
+        +------------------------+------------+----------+----------+
+        | Header row, column 1   | Header 2   | Header 3 | Header 4 |
+        | (header rows optional) |            |          |          |
+        +========================+============+==========+==========+
+        | body row 1, column 1   | column 2   | column 3 | column 4 |
+        +------------------------+------------+----------+----------+
+        | body row 2             | Cells may span columns.          |
+        +------------------------+------------+---------------------+
+        | body row 3             | Cells may  | - Table cells       |
+        +------------------------+ span rows. | - contain           |
+        | body row 4             |            | - body elements.    |
+        +------------------------+------------+---------------------+
+        """#,
+      expected: #"""
+        document @1:1
+        └─ table @1:1
+           ├─ row @2:1 header=true
+           │  ├─ cell @2:2
+           │  │  └─ paragraph @2:3
+           │  │     └─ Text "Header row, column 1\n(header rows optional)"
+           │  ├─ cell @2:27
+           │  │  └─ paragraph @2:28
+           │  │     └─ Text "Header 2"
+           │  ├─ cell @2:40
+           │  │  └─ paragraph @2:41
+           │  │     └─ Text "Header 3"
+           │  └─ cell @2:51
+           │     └─ paragraph @2:52
+           │        └─ Text "Header 4"
+           ├─ row @5:1 header=false
+           │  ├─ cell @5:2
+           │  │  └─ paragraph @5:3
+           │  │     └─ Text "body row 1, column 1"
+           │  ├─ cell @5:27
+           │  │  └─ paragraph @5:28
+           │  │     └─ Text "column 2"
+           │  ├─ cell @5:40
+           │  │  └─ paragraph @5:41
+           │  │     └─ Text "column 3"
+           │  └─ cell @5:51
+           │     └─ paragraph @5:52
+           │        └─ Text "column 4"
+           ├─ row @7:1 header=false
+           │  ├─ cell @7:2
+           │  │  └─ paragraph @7:3
+           │  │     └─ Text "body row 2"
+           │  └─ cell @7:27 span=3
+           │     └─ paragraph @7:28
+           │        └─ Text "Cells may span columns."
+           ├─ row @9:1 header=false
+           │  ├─ cell @9:2
+           │  │  └─ paragraph @9:3
+           │  │     └─ Text "body row 3"
+           │  ├─ cell @9:27 rowspan=2
+           │  │  └─ paragraph @9:28
+           │  │     └─ Text "Cells may\nspan rows."
+           │  └─ cell @9:40 span=2 rowspan=2
+           │     └─ bullet_list @9:41 bullet="-"
+           │        ├─ list_item @9:41
+           │        │  └─ paragraph @9:43
+           │        │     └─ Text "Table cells"
+           │        ├─ list_item @10:41
+           │        │  └─ paragraph @10:43
+           │        │     └─ Text "contain"
+           │        └─ list_item @11:41
+           │           └─ paragraph @11:43
+           │              └─ Text "body elements."
+           └─ row @11:1 header=false
+              └─ cell @11:2
+                 └─ paragraph @11:3
+                    └─ Text "body row 4"
+        """#),
+    DumpCase(
+      name: "gridTableRowAndColumnSpan",
+      source: #"""
+        +-------+-------+-------+
+        | a     | Spans both    |
+        +-------+ rows and both |
+        | b     | columns.      |
+        +-------+-------+-------+
+        | c     | d     | e     |
+        +-------+-------+-------+
+        """#,
+      expected: #"""
+        document @1:1
+        └─ table @1:1
+           ├─ row @2:1 header=false
+           │  ├─ cell @2:2
+           │  │  └─ paragraph @2:3
+           │  │     └─ Text "a"
+           │  └─ cell @2:10 span=2 rowspan=2
+           │     └─ paragraph @2:11
+           │        └─ Text "Spans both\nrows and both\ncolumns."
+           ├─ row @4:1 header=false
+           │  └─ cell @4:2
+           │     └─ paragraph @4:3
+           │        └─ Text "b"
+           └─ row @6:1 header=false
+              ├─ cell @6:2
+              │  └─ paragraph @6:3
+              │     └─ Text "c"
+              ├─ cell @6:10
+              │  └─ paragraph @6:11
+              │     └─ Text "d"
+              └─ cell @6:18
+                 └─ paragraph @6:19
+                    └─ Text "e"
+        """#),
+    DumpCase(
       name: "codeDirectives",
       source: #"""
         .. code:: swift
@@ -868,6 +1047,44 @@ struct TreeDumpTests {
       expected: #"""
         document @1:1
         └─ literal_block @1:1 text="+-----+-----+\n| a   | b\n+-----+-----+" language=null
+        test.rst:1: (ERROR/3) Malformed table.
+        """#),
+    DumpCase(
+      name: "warningMalformedGridBrokenCorner",
+      source: #"""
+        Text.
+
+        +-----+-----+
+        | a   | b   |
+        +-----+-----+
+        | c   | d   |
+        +--x--+-----+
+
+        After.
+        """#,
+      expected: #"""
+        document @1:1
+        ├─ paragraph @1:1
+        │  └─ Text "Text."
+        ├─ literal_block @3:1 text="+-----+-----+\n| a   | b   |\n+-----+-----+\n| c   | d   |\n+--x--+-----+" language=null
+        └─ paragraph @9:1
+           └─ Text "After."
+        test.rst:3: (ERROR/3) Malformed table.
+        """#),
+    DumpCase(
+      name: "warningMalformedGridTwoHeaderRules",
+      source: #"""
+        +-----+-----+
+        | a   | b   |
+        +=====+=====+
+        | c   | d   |
+        +=====+=====+
+        | e   | f   |
+        +-----+-----+
+        """#,
+      expected: #"""
+        document @1:1
+        └─ literal_block @1:1 text="+-----+-----+\n| a   | b   |\n+=====+=====+\n| c   | d   |\n+=====+=====+\n| e   | f   |\n+-----+-----+" language=null
         test.rst:1: (ERROR/3) Malformed table.
         """#),
     DumpCase(

@@ -72,6 +72,103 @@ struct LessonRendererTests {
     #expect(text.contains("| 1 | one |"))
   }
 
+  static let rowSpanTable = """
+    +------------+------------+-----------+
+    | Header 1   | Header 2   | Header 3  |
+    +============+============+===========+
+    | body row 1 | column 2   | column 3  |
+    +------------+------------+-----------+
+    | body row 2 | Cells may span columns.|
+    +------------+------------+-----------+
+    | body row 3 | Cells may  | - Cells   |
+    +------------+ span rows. | - contain |
+    | body row 4 |            | - blocks. |
+    +------------+------------+-----------+
+
+    """
+
+  @Test("A cell spanning rows is drawn once, across its rows, with no rule inside it")
+  func rowSpanningCells() {
+    let text = render(Self.rowSpanTable).plainText
+    #expect(
+      text == """
+        +------------+----------------------+-----------+
+        | Header 1   | Header 2             | Header 3  |
+        +============+======================+===========+
+        | body row 1 | column 2             | column 3  |
+        +------------+----------------------+-----------+
+        | body row 2 | Cells may span columns.          |
+        +------------+----------------------+-----------+
+        | body row 3 | Cells may span rows. | - Cells   |
+        +------------+                      | - contain |
+        | body row 4 |                      | - blocks. |
+        +------------+----------------------+-----------+
+
+        """)
+  }
+
+  @Test("A cell spanning rows and columns gets Unicode corners that match, and flows down when narrow")
+  func rowAndColumnSpanningCell() {
+    let source = """
+      +-------+-------+-------+
+      | a     | Spans both    |
+      +-------+ rows and both |
+      | b     | columns.      |
+      +-------+-------+-------+
+      | c     | d     | e     |
+      +-------+-------+-------+
+
+      """
+    let rich = render(source, mode: .rich).lines.map(\.plainText)
+    #expect(
+      rich == [
+        "┌───┬───────────────────────────────────┐", "│ a │ Spans both rows and both columns. │",
+        "├───┤                                   │", "│ b │                                   │",
+        "├───┼─────────────────┬─────────────────┤", "│ c │ d               │ e               │",
+        "└───┴─────────────────┴─────────────────┘",
+      ])
+    let narrow = render(source, width: 24).plainText
+    #expect(
+      narrow == """
+        +---+-----------------+
+        | a | Spans both rows |
+        +---+ and both        |
+        | b | columns.        |
+        +---+--------+--------+
+        | c | d      | e      |
+        +---+--------+--------+
+
+        """)
+  }
+
+  @Test("Spans that run past the table or into another cell are cut short, not drawn over")
+  func inconsistentSpans() {
+    var document = LessonDocument(parsing: "+---+\n| x |\n+---+\n")
+    func cell(_ text: String, columns: Int, rows: Int) -> Node {
+      Node(
+        .tableCell(columnSpan: columns, rowSpan: rows), line: 1, children: [Node(.paragraph([.text(text)]), line: 1)])
+    }
+    document.root.children = [
+      Node(
+        .table(title: []), line: 1,
+        children: [
+          Node(
+            .tableRow(header: false), line: 1,
+            children: [cell("a", columns: 1, rows: 9), cell("b", columns: 1, rows: 1)]),
+          Node(.tableRow(header: false), line: 2, children: [cell("c", columns: 3, rows: 1)]),
+          Node(.tableRow(header: false), line: 3, children: []),
+          Node(.tableRow(header: true), line: 4, children: [cell("d", columns: .max, rows: .max)]),
+        ])
+    ]
+    let lines = LessonRenderer(options: .init(width: 40, mode: .plain, reveal: false, hintCommand: "h")).render(
+      document
+    )
+    .lines
+    #expect(Set(lines.map(\.width)).count == 1)
+    #expect(lines.filter { $0.plainText.contains(" a ") }.count == 1)
+    #expect(lines.filter { $0.plainText.contains(" c ") }.count == 1)
+  }
+
   @Test(
     "Output mode: plain for pipes, NO_COLOR and TERM=dumb",
     arguments: [
