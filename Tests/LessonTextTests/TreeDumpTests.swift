@@ -372,6 +372,21 @@ struct TreeDumpTests {
                     └─ Text "spans both"
         """#),
     DumpCase(
+      name: "gridTableTrailingSpaces",
+      // Blanks after a grid line are not part of the grid, as docutils reads it.
+      source: ["+-------+-------+   ", "| a     | b     |  ", "+-------+-------+ "].joined(separator: "\n"),
+      expected: #"""
+        document @1:1
+        └─ table @1:1
+           └─ row @2:1 header=false
+              ├─ cell @2:2
+              │  └─ paragraph @2:3
+              │     └─ Text "a"
+              └─ cell @2:10
+                 └─ paragraph @2:11
+                    └─ Text "b"
+        """#),
+    DumpCase(
       name: "gridTableRowSpan",
       source: #"""
         +------------+------------+-----------+
