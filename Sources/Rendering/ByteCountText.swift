@@ -31,4 +31,14 @@ public enum ByteCountText {
     let tenths = Int((Double(part) / Double(whole) * 1000).rounded())
     return "\(tenths / 10).\(tenths % 10)%"
   }
+
+  /// `1 allocation`, `1,204 allocations`: a grouped count and its noun, plural but for one.
+  public static func counted(_ count: UInt64, _ noun: String) -> String {
+    "\(grouped(count)) \(noun)\(count == 1 ? "" : "s")"
+  }
+
+  /// `812 ms` below ten seconds, `12.4 s` from there.
+  public static func duration(milliseconds value: Double) -> String {
+    value < 10_000 ? "\(Int(value.rounded())) ms" : "\((value / 100).rounded() / 10) s"
+  }
 }

@@ -130,8 +130,8 @@ public enum CheckReportText {
   public static func value(_ value: UInt64, of measure: Measure) -> String {
     switch measure {
     case .peak, .leaks: return ByteCountText.describe(value)
-    case .allocations: return "\(ByteCountText.grouped(value)) allocation\(value == 1 ? "" : "s")"
-    case .temporary: return "\(ByteCountText.grouped(value)) temporary allocation\(value == 1 ? "" : "s")"
+    case .allocations: return ByteCountText.counted(value, "allocation")
+    case .temporary: return ByteCountText.counted(value, "temporary allocation")
     }
   }
 
@@ -248,7 +248,7 @@ public enum CheckReportText {
       let whole =
         report.measured ?? report.topStacks.reduce(0) { $0 + (byCount ? $1.count : $1.bytes) }
       for (rank, entry) in report.topStacks.enumerated() {
-        let allocations = "\(ByteCountText.grouped(entry.count)) allocation\(entry.count == 1 ? "" : "s")"
+        let allocations = ByteCountText.counted(entry.count, "allocation")
         lines.append(
           byCount
             ? "  \(rank + 1). \(allocations) (\(ByteCountText.percent(entry.count, of: whole))), "

@@ -20,7 +20,7 @@ public enum IcicleWeight: Sendable {
   public func describe(_ value: UInt64) -> String {
     switch self {
     case .bytes: return ByteCountText.describe(value)
-    case .allocations: return "\(ByteCountText.grouped(value)) allocation\(value == 1 ? "" : "s")"
+    case .allocations: return ByteCountText.counted(value, "allocation")
     }
   }
 }
@@ -261,7 +261,7 @@ public enum Icicle {
     case .bytes:
       first =
         "\(options.title): \(ByteCountText.describe(tree.totalBytes)) in "
-        + "\(ByteCountText.grouped(tree.totalCount)) allocation\(tree.totalCount == 1 ? "" : "s")"
+        + ByteCountText.counted(tree.totalCount, "allocation")
     case .allocations:
       first = "\(options.title): \(IcicleWeight.allocations.describe(tree.totalBytes))"
     }

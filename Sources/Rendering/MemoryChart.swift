@@ -149,14 +149,10 @@ public enum MemoryChart {
     grid.write("0", row: axisRow, column: axisWidth - 2)
     grid[axisRow, axisWidth] = Cell(unicode ? "└" : "+")
     for column in 0..<plotColumns { grid[axisRow, x0 + column] = Cell(unicode ? "─" : "-") }
-    let end = milliseconds(duration)
+    let end = ByteCountText.duration(milliseconds: duration)
     grid.write("0 ms", row: axisRow + 1, column: x0)
     grid.write(end, row: axisRow + 1, column: max(x0 + plotColumns - DisplayWidth.of(end), x0 + 5))
     return grid
   }
 
-  /// `812 ms`, `12.4 s`.
-  static func milliseconds(_ value: Double) -> String {
-    value < 10_000 ? "\(Int(value.rounded())) ms" : "\((value / 100).rounded() / 10) s"
-  }
 }

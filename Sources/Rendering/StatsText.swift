@@ -33,24 +33,27 @@ public enum StatsText {
     let pid = profile.header.map { ", pid \($0.pid)" } ?? ""
     lines.append("capture      \(capturePath) (\(program)\(pid))")
     lines.append(
-      "duration     \(milliseconds(profile.totals.durationMilliseconds)), "
-        + "\(profile.totals.threads) thread\(profile.totals.threads == 1 ? "" : "s")")
-    lines.append("peak heap    \(bytes(profile.peak.bytes)) at \(milliseconds(profile.peak.milliseconds))")
+      "duration     \(ByteCountText.duration(milliseconds: profile.totals.durationMilliseconds)), "
+        + ByteCountText.counted(UInt64(profile.totals.threads), "thread"))
     lines.append(
-      "leaked       \(bytes(profile.leakedBytes)) in \(plural(profile.leakedAllocations, "allocation"))")
+      "peak heap    \(bytes(profile.peak.bytes)) at \(ByteCountText.duration(milliseconds: profile.peak.milliseconds))")
+    lines.append(
+      "leaked       \(bytes(profile.leakedBytes)) in \(ByteCountText.counted(profile.leakedAllocations, "allocation"))")
     lines.append(
       "allocations  \(ByteCountText.grouped(profile.totals.allocations)) "
         + "(\(bytes(profile.totals.bytesAllocated)) in all), "
         + "\(ByteCountText.grouped(profile.totals.frees)) freed")
     lines.append(
-      "temporary    \(plural(profile.temporaries.count, "allocation")) (\(bytes(profile.temporaries.bytes))) "
+      "temporary    \(ByteCountText.counted(profile.temporaries.count, "allocation")) (\(bytes(profile.temporaries.bytes))) "
         + "freed before their thread allocated again")
     if profile.totals.unknownFrees > 0 {
       lines.append(
-        "unmatched    \(plural(profile.totals.unknownFrees, "free")) of blocks allocated before tracking began")
+        "unmatched    \(ByteCountText.counted(profile.totals.unknownFrees, "free")) of blocks allocated before tracking began"
+      )
     }
     if profile.totals.lostEvents > 0 {
-      lines.append("lost         \(plural(profile.totals.lostEvents, "event")) the tracker could not write")
+      lines.append(
+        "lost         \(ByteCountText.counted(profile.totals.lostEvents, "event")) the tracker could not write")
     }
     lines.append("")
     lines.append(contentsOf: histogram(profile.histogram, unicode: unicode))
@@ -59,7 +62,7 @@ public enum StatsText {
     if topStacks.isEmpty { lines.append("  (nothing was alive at the peak)") }
     for (rank, entry) in topStacks.enumerated() {
       lines.append(
-        "  \(rank + 1). \(bytes(entry.bytes)) in \(plural(entry.count, "allocation"))"
+        "  \(rank + 1). \(bytes(entry.bytes)) in \(ByteCountText.counted(entry.count, "allocation"))"
           + " (\(ByteCountText.percent(entry.bytes, of: profile.peak.bytes)) of the peak)")
       if entry.frames.isEmpty { lines.append("       (no stack was recorded)") }
       for (depth, frame) in entry.frames.enumerated() {
@@ -77,7 +80,8 @@ public enum StatsText {
     lines.append(
       "  allocations  \(ByteCountText.grouped(region.allocations)) (\(bytes(region.bytesAllocated)) in all), "
         + "\(ByteCountText.grouped(region.temporaryAllocations)) temporary")
-    lines.append("  leaked       \(bytes(region.leakedBytes)) in \(plural(region.leakedAllocations, "allocation"))")
+    lines.append(
+      "  leaked       \(bytes(region.leakedBytes)) in \(ByteCountText.counted(region.leakedAllocations, "allocation"))")
     return lines.joined(separator: "\n") + "\n"
   }
 
@@ -109,11 +113,4 @@ public enum StatsText {
     value < 1024 ? "\(value) B" : "\(ByteCountText.describe(value)) (\(ByteCountText.grouped(value)) B)"
   }
 
-  private static func milliseconds(_ value: Double) -> String {
-    value < 10_000 ? "\(Int(value.rounded())) ms" : "\((value / 100).rounded() / 10) s"
-  }
-
-  private static func plural(_ count: UInt64, _ noun: String) -> String {
-    "\(ByteCountText.grouped(count)) \(noun)\(count == 1 ? "" : "s")"
-  }
 }

@@ -41,15 +41,16 @@ public struct RunReport {
     case .success(let profile):
       if let problem = profile.readProblem { lines.append("  \(problem)") }
       lines.append(
-        "  peak heap    \(ByteCountText.describe(profile.peak.bytes)) at \(milliseconds(profile.peak.milliseconds))")
+        "  peak heap    \(ByteCountText.describe(profile.peak.bytes)) at \(ByteCountText.duration(milliseconds: profile.peak.milliseconds))"
+      )
       lines.append(
         "  leaked       \(ByteCountText.describe(profile.leakedBytes)) in "
-          + "\(ByteCountText.grouped(profile.leakedAllocations)) allocation\(profile.leakedAllocations == 1 ? "" : "s")"
+          + ByteCountText.counted(profile.leakedAllocations, "allocation")
       )
       lines.append(
         "  allocations  \(ByteCountText.grouped(profile.totals.allocations)) "
           + "(\(ByteCountText.describe(profile.totals.bytesAllocated)) in all) in "
-          + "\(milliseconds(profile.totals.durationMilliseconds))")
+          + "\(ByteCountText.duration(milliseconds: profile.totals.durationMilliseconds))")
     }
     let size = (try? FileManager.default.attributesOfItem(atPath: capturePath)[.size] as? UInt64) ?? nil
     lines.append("  capture      \(capturePath)" + (size.map { " (\(ByteCountText.describe($0)))" } ?? ""))
@@ -61,7 +62,4 @@ public struct RunReport {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  private func milliseconds(_ value: Double) -> String {
-    value < 10_000 ? "\(Int(value.rounded())) ms" : "\((value / 100).rounded() / 10) s"
-  }
 }
