@@ -255,8 +255,7 @@ public enum CheckReportText {
               + "\(ByteCountText.describe(entry.bytes)) in all"
             : "  \(rank + 1). \(ByteCountText.describe(entry.bytes)) in \(allocations) "
               + "(\(ByteCountText.percent(entry.bytes, of: whole)))")
-        if entry.frames.isEmpty { lines.append("       (no stack was recorded)") }
-        for (depth, frame) in entry.frames.enumerated() { lines.append("       #\(depth) \(frame)") }
+        lines.append(contentsOf: entry.frameLines)
       }
     }
 

@@ -12,6 +12,12 @@ public enum StatsText {
     /// Frame labels, innermost first.
     public var frames: [String]
 
+    /// The frames as report lines, `#0 …` innermost first, indented under the entry's heading.
+    public var frameLines: [String] {
+      guard !frames.isEmpty else { return ["       (no stack was recorded)"] }
+      return frames.enumerated().map { "       #\($0.offset) \($0.element)" }
+    }
+
     /// An entry as given.
     public init(bytes: UInt64, count: UInt64, frames: [String]) {
       self.bytes = bytes
@@ -64,10 +70,7 @@ public enum StatsText {
       lines.append(
         "  \(rank + 1). \(bytes(entry.bytes)) in \(ByteCountText.counted(entry.count, "allocation"))"
           + " (\(ByteCountText.percent(entry.bytes, of: profile.peak.bytes)) of the peak)")
-      if entry.frames.isEmpty { lines.append("       (no stack was recorded)") }
-      for (depth, frame) in entry.frames.enumerated() {
-        lines.append("       #\(depth) \(frame)")
-      }
+      lines.append(contentsOf: entry.frameLines)
     }
     return lines.joined(separator: "\n") + "\n"
   }
