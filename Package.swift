@@ -23,6 +23,9 @@ let package = Package(
     .target(name: "MemoryTrace", dependencies: ["TrackerFormat", "CZstd"]),
     // Names frames: llvm-symbolizer for files, lines and inlined frames, the Swift runtime to demangle.
     .target(name: "Symbols"),
+    // posix_spawn with every descriptor past 2 closed, and waitpid: children that cannot hold us up.
+    .target(name: "CProcessLaunch"),
+    .target(name: "ProcessLaunch", dependencies: ["CProcessLaunch"]),
     // Peak, timeline, leaks, temporary allocations, allocation tree.
     .target(name: "MemoryAnalysis", dependencies: ["MemoryTrace", "Symbols"]),
     // The rST-lite reader: source text to a document tree. No terminal code.
@@ -31,7 +34,8 @@ let package = Package(
     .target(name: "Rendering", dependencies: ["MemoryAnalysis", "LessonText", "Symbols"]),
     // Course catalog, building and running programs under the tracker.
     .target(
-      name: "WorkshopKit", dependencies: ["MemoryTrace", "MemoryAnalysis", "Rendering", "LessonText", "Symbols"]),
+      name: "WorkshopKit",
+      dependencies: ["MemoryTrace", "MemoryAnalysis", "Rendering", "LessonText", "Symbols", "ProcessLaunch"]),
     // ncursesw for the terminal UI: a modulemap and static inline wrappers of its macros.
     .systemLibrary(name: "CNcursesw"),
     // The only target that does terminal I/O: the lesson pager.
@@ -47,12 +51,13 @@ let package = Package(
 
     // What every test that runs real programs shares: finding the products, compiling programs once,
     // running commands, running a program under the real tracker.
-    .target(name: "WorkshopTestSupport", dependencies: ["MemoryAnalysis"], path: "Tests/TestSupport"),
+    .target(name: "WorkshopTestSupport", dependencies: ["MemoryAnalysis", "ProcessLaunch"], path: "Tests/TestSupport"),
     // Preloads the real tracker into real C and Swift programs (Programs/, compiled at test time).
     .testTarget(
       name: "TrackerTests", dependencies: ["MemoryTrace", "MemoryAnalysis", "WorkshopKit", "WorkshopTestSupport"],
       exclude: ["Programs"]),
     .testTarget(name: "MemoryTraceTests", dependencies: ["MemoryTrace"]),
+    .testTarget(name: "ProcessLaunchTests", dependencies: ["ProcessLaunch"]),
     .testTarget(name: "MemoryAnalysisTests", dependencies: ["MemoryAnalysis", "Symbols"]),
     .testTarget(name: "LessonTextTests", dependencies: ["LessonText"]),
     .testTarget(name: "RenderingTests", dependencies: ["Rendering", "MemoryAnalysis", "Symbols"]),

@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bin=$(Scripts/bootstrap.sh --tests)
 export WORKSHOP_BIN_PATH=$bin
-swift test "$@"
+# A test that hangs fails the run within a bound instead of holding CI until its own limit.
+timeout --kill-after=30s "${WORKSHOP_TEST_TIMEOUT:-40m}" swift test "$@"

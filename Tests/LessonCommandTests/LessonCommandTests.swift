@@ -113,7 +113,7 @@ struct LessonCommandTests {
   }
 
   @Test(
-    "The pager scrolls, jumps to headings, searches and quits, driven in tmux")
+    "The pager scrolls, jumps to headings, searches and quits, driven in tmux", .timeLimit(.minutes(2)))
   func pagerInTmux() throws {
     let long = fixtureLesson.replacingOccurrences(
       of: "The end.", with: (1...60).map { "Filler paragraph \($0)." }.joined(separator: "\n\n"))

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessLaunch
 
 /// Runs a command to completion and collects what it printed.
 public enum Command {
@@ -24,37 +25,30 @@ public enum Command {
   /// The command starts through `/usr/bin/env`, so `environment` goes in as `NAME=value`
   /// arguments and `unsetting` as `-u NAME`: variables meant for the program itself, such as
   /// LD_PRELOAD, reach the program and not `env`. Output goes to files rather than pipes, so a
-  /// chatty child never blocks, and a daemon it leaves behind (tmux) cannot hold the test up.
+  /// chatty child never blocks, and the child gets no descriptor of ours past 2 and is reaped with
+  /// `waitpid` (see ``ProcessLaunch``), so a daemon it leaves behind (tmux) cannot hold the test up.
   public static func run(
     _ arguments: [String], environment: [String: String] = [:], unsetting: [String] = [],
     currentDirectory: URL? = nil, standardInput: String? = nil
   ) throws -> Result {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments =
-      unsetting.flatMap { ["-u", $0] } + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-      + arguments
-    if let currentDirectory { process.currentDirectoryURL = currentDirectory }
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("workshop-command-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
     let outputURL = scratch.appendingPathComponent("stdout")
     let errorURL = scratch.appendingPathComponent("stderr")
     let inputURL = scratch.appendingPathComponent("stdin")
-    _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
     _ = FileManager.default.createFile(atPath: inputURL.path, contents: Data((standardInput ?? "").utf8))
-    process.standardOutput = try FileHandle(forWritingTo: outputURL)
-    process.standardError = try FileHandle(forWritingTo: errorURL)
-    process.standardInput = try FileHandle(forReadingFrom: inputURL)
+    let launch = ProcessLaunch(
+      arguments: ["/usr/bin/env"] + unsetting.flatMap { ["-u", $0] }
+        + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } + arguments,
+      environment: ProcessInfo.processInfo.environment, directory: currentDirectory?.path,
+      standardInputPath: inputURL.path, standardOutputPath: outputURL.path, standardErrorPath: errorURL.path)
     let start = Date()
-    try process.run()
-    process.waitUntilExit()
+    let waitStatus = ProcessLaunch.waitStatus(of: try launch.spawn())
     let seconds = Date().timeIntervalSince(start)
-    let signaled = process.terminationReason == .uncaughtSignal
+    let signal = waitStatus & 0x7f
     return Result(
-      status: signaled ? 128 + process.terminationStatus : process.terminationStatus,
-      signal: signaled ? process.terminationStatus : nil,
+      status: signal != 0 ? 128 + signal : (waitStatus >> 8) & 0xff, signal: signal != 0 ? signal : nil,
       standardOutput: String(decoding: try Data(contentsOf: outputURL), as: UTF8.self),
       standardError: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self), seconds: seconds)
   }

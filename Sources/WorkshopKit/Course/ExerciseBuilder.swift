@@ -1,4 +1,5 @@
 import Foundation
+import ProcessLaunch
 
 #if canImport(Glibc)
   import Glibc
@@ -223,30 +224,16 @@ public enum ChildProcess {
   /// `outputPath`, standard input from /dev/null.
   public static func run(_ arguments: [String], in folder: String, outputPath: String) throws(Failure) -> ExitStatus {
     guard let executable = find(arguments[0]) else { throw Failure(reason: "no \(arguments[0]) in PATH") }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = Array(arguments.dropFirst())
-    process.currentDirectoryURL = URL(fileURLWithPath: folder)
     var environment = ProcessInfo.processInfo.environment
     environment.removeValue(forKey: "LD_PRELOAD")
-    process.environment = environment
+    let launch = ProcessLaunch(
+      arguments: [executable] + arguments.dropFirst(), environment: environment, directory: folder,
+      standardInputPath: "/dev/null", standardOutputPath: outputPath, standardErrorPath: outputPath)
     do {
-      guard FileManager.default.createFile(atPath: outputPath, contents: nil),
-        let output = FileHandle(forWritingAtPath: outputPath)
-      else { throw Failure(reason: "cannot write \(outputPath)") }
-      defer { try? output.close() }
-      process.standardOutput = output
-      process.standardError = output
-      process.standardInput = FileHandle.nullDevice
-      try process.run()
-      process.waitUntilExit()
-    } catch let failure as Failure {
-      throw failure
+      return ExitStatus(waitStatus: ProcessLaunch.waitStatus(of: try launch.spawn()))
     } catch {
-      throw Failure(reason: "\(error.localizedDescription)")
+      throw Failure(reason: error.reason)
     }
-    return process.terminationReason == .uncaughtSignal
-      ? .signaled(process.terminationStatus) : .exited(process.terminationStatus)
   }
 
   /// The path of `program`: itself when it names a path, else the first match in `PATH`.

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessLaunch
 
 #if canImport(Glibc)
   import Glibc
@@ -131,33 +132,14 @@ public struct TrackedProgram: Sendable {
   }
 
   private func spawn(program: String) throws -> pid_t {
-    let argv = arguments.map { strdup($0) } + [nil]
-    let envp = environment().map { strdup("\($0.key)=\($0.value)") } + [nil]
-    defer {
-      argv.forEach { free($0) }
-      envp.forEach { free($0) }
+    let launch = ProcessLaunch(
+      arguments: arguments, environment: environment(), standardOutputPath: standardOutputPath,
+      standardErrorPath: standardErrorPath)
+    do {
+      return try launch.spawn()
+    } catch {
+      throw WorkshopError.programNotStarted(program: program, reason: error.reason)
     }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    let flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC
-    if let standardOutputPath {
-      posix_spawn_file_actions_addopen(&actions, 1, standardOutputPath, flags, 0o644)
-    }
-    if let standardErrorPath {
-      if standardErrorPath == standardOutputPath {
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-      } else {
-        posix_spawn_file_actions_addopen(&actions, 2, standardErrorPath, flags, 0o644)
-      }
-    }
-    var pid: pid_t = 0
-    let result = posix_spawnp(&pid, program, &actions, nil, argv, envp)
-    guard result == 0 else {
-      let reason = result == ENOENT ? "no such program in PATH" : String(cString: strerror(result))
-      throw WorkshopError.programNotStarted(program: program, reason: reason)
-    }
-    return pid
   }
 }
 
