@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
 import CNcursesw
 import Rendering
 
@@ -23,6 +26,19 @@ public final class Pager {
     self.render = render
   }
 
+  /// What `getch` returns (ncurses' ERR) when reading keys fails.
+  private let terminalGone: Int32 = -1
+
+  /// The next key; a read interrupted by a signal is tried again, any other failure is
+  /// ``terminalGone``.
+  private func readKey() -> Int32 {
+    while true {
+      errno = 0
+      let key = cn_getch()
+      if key != terminalGone || errno != EINTR { return key }
+    }
+  }
+
   private var pageHeight: Int { max(1, Int(cn_lines()) - 1) }
   private var maxTop: Int { max(0, rendering.lines.count - pageHeight) }
 
@@ -35,8 +51,11 @@ public final class Pager {
     relayout()
     while true {
       draw()
-      let key = cn_getch()
+      let key = readKey()
       if key == Int32(UInt8(ascii: "q")) || key == Int32(UInt8(ascii: "Q")) { break }
+      // A blocking read fails only when the terminal is gone (hung up, closed): leave, or this
+      // loop would spin at full speed with nobody to read it.
+      if key == terminalGone { break }
       handle(key)
     }
     return true
@@ -113,8 +132,9 @@ public final class Pager {
       cn_clrtoeol()
       _ = cn_addstr(label + String(decoding: bytes, as: UTF8.self))
       cn_refresh()
-      let key = cn_getch()
+      let key = readKey()
       switch key {
+      case terminalGone: return nil
       case 10, 13, cn_key_enter(): return String(decoding: bytes, as: UTF8.self)
       case 27, 7: return nil
       case cn_key_backspace(), 127, 8:

@@ -112,6 +112,36 @@ struct LessonCommandTests {
     #expect(warnings.first?["message"] as? String == "Unknown directive type \"mystery\".")
   }
 
+  @Test("The pager leaves when its terminal goes away, even with SIGHUP ignored", .timeLimit(.minutes(2)))
+  func pagerLeavesAHungUpTerminal() throws {
+    let course = try makeCourse(["01-leaks.rst": fixtureLesson])
+    let session = "workshop-pager-hangup-\(getpid())"
+    let pidFile = course.appendingPathComponent("pager.pid")
+    // exec keeps the shell's pid, and an ignored SIGHUP stays ignored across exec: only the failing
+    // reads can tell the pager that the terminal is gone.
+    let command =
+      "echo $$ > \(pidFile.path); trap '' HUP; exec env TERM=xterm-256color LANG=C.UTF-8 "
+      + "WORKSHOP_COURSE_DIR=\(course.path) \(binary) lesson 1"
+    try tmux(["new-session", "-d", "-s", session, "-x", "100", "-y", "30", command])
+    defer { _ = try? tmux(["kill-session", "-t", session]) }
+    var shown = ""
+    for _ in 0..<50 where !shown.contains("q quit") {
+      usleep(100_000)
+      shown = (try? tmux(["capture-pane", "-p", "-t", session]).standardOutput) ?? ""
+    }
+    #expect(shown.contains("q quit"))
+    let pid = try #require(
+      pid_t(String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+    try tmux(["kill-session", "-t", session])
+    var alive = true
+    for _ in 0..<50 where alive {
+      usleep(100_000)
+      alive = kill(pid, 0) == 0 && !isZombie(pid)
+    }
+    if alive { kill(pid, SIGKILL) }
+    #expect(!alive, "the pager (pid \(pid)) was still running 5 s after its terminal went away")
+  }
+
   @Test(
     "The pager scrolls, jumps to headings, searches and quits, driven in tmux", .timeLimit(.minutes(2)))
   func pagerInTmux() throws {
@@ -152,4 +182,10 @@ struct LessonCommandTests {
     text = try waitFor { !$0.contains("q quit") }
     #expect(!text.contains("q quit"))
   }
+}
+
+/// True when `pid` has ended but not been reaped (its parent may be gone).
+private func isZombie(_ pid: pid_t) -> Bool {
+  let status = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+  return status.split(separator: ")").last?.split(separator: " ").first == "Z"
 }
