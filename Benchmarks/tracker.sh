@@ -3,6 +3,8 @@
 # heaptrack and under valgrind's massif, side by side in one run; then the capture sizes and the
 # time of `workshop stats` against `heaptrack_print`. Prints a Markdown section for RESULTS.md.
 # Usage: Benchmarks/tracker.sh [RUNS]   (release build; installs heaptrack and valgrind if missing)
+# Before/after: WORKSHOP_BASELINE_BIN=<another checkout's release bin folder> times its `workshop run`
+# in the same interleaved runs (WORKSHOP_BASELINE_LABEL names it in the table).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs=${1:-5}
@@ -19,4 +21,6 @@ trap 'rm -rf "$scratch"' EXIT
 cc -O2 -g -fno-omit-frame-pointer -fno-builtin Benchmarks/alloc_churn.c -o "$scratch/alloc_churn"
 cc -O2 -g -fno-omit-frame-pointer -fno-builtin -pthread Benchmarks/alloc_churn_threads.c -o "$scratch/alloc_churn_threads"
 python3 Benchmarks/tracker_benchmark.py --bin "$bin" --program "$scratch/alloc_churn" \
-  --threaded-program "$scratch/alloc_churn_threads" --scratch "$scratch" --runs "$runs"
+  --threaded-program "$scratch/alloc_churn_threads" --scratch "$scratch" --runs "$runs" \
+  ${WORKSHOP_BASELINE_BIN:+--baseline-bin "$WORKSHOP_BASELINE_BIN"} \
+  ${WORKSHOP_BASELINE_LABEL:+--baseline-label "$WORKSHOP_BASELINE_LABEL"}

@@ -37,11 +37,13 @@ def main():
     parser.add_argument("--scratch", required=True)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--threaded-program")
+    parser.add_argument("--baseline-bin", help="another build's bin folder: its `workshop run` is timed alongside")
+    parser.add_argument("--baseline-label", default="baseline")
     args = parser.parse_args()
     workshop = os.path.join(args.bin, "workshop")
     tracker = os.path.join(args.bin, "libworkshop_tracker.so")
     scratch = args.scratch
-    times = {name: [] for name in ["untracked", "preload", "workshop run", "heaptrack"]}
+    times = {name: [] for name in ["untracked", "preload", "workshop run", "baseline run", "heaptrack"]}
 
     for run in range(args.runs):
         times["untracked"].append(timed([args.program]))
@@ -49,6 +51,11 @@ def main():
         env = dict(os.environ, LD_PRELOAD=tracker, WORKSHOP_CAPTURE=raw)
         times["preload"].append(timed([args.program], env=env))
         times["workshop run"].append(timed([workshop, "run", "-o", f"{scratch}/run{run}.bin", "--", args.program]))
+        if args.baseline_bin:
+            baseline = os.path.join(args.baseline_bin, "workshop")
+            output = f"{scratch}/baseline{run}.bin"
+            times["baseline run"].append(timed([baseline, "run", "-o", output, "--", args.program]))
+            os.remove(output)
         times["heaptrack"].append(timed(["heaptrack", "-o", f"{scratch}/heaptrack{run}", args.program]))
         for leftover in [raw]:
             if run > 0:
@@ -87,10 +94,13 @@ def main():
         "untracked": "untracked",
         "preload": "tracked: `LD_PRELOAD` + `WORKSHOP_CAPTURE` (the program's own run)",
         "workshop run": "tracked: `workshop run` (also compresses and prints the summary)",
+        "baseline run": f"tracked: `workshop run` of the {args.baseline_label} build",
         "heaptrack": "`heaptrack` 1.4",
         "massif": "`valgrind --tool=massif`",
     }
     for name, label in labels.items():
+        if not times[name]:
+            continue
         value = median(times[name])
         print(f"| {label} | {value:.3f} s | {value / base:.1f}× |")
     print()

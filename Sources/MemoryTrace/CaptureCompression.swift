@@ -1,4 +1,4 @@
-// Compresses a finished capture in place, as memray compresses its own on exit.
+// Compresses a capture in place (as it grows, or once finished), as memray compresses its own on exit.
 import CZstd
 
 #if canImport(Glibc)
@@ -8,8 +8,9 @@ import CZstd
 #endif
 
 /// Compresses finished captures with zstd. The tracker writes plain records (so a live reader can
-/// tail them and a crash loses nothing); once the program has ended, `workshop run` compresses
-/// the file, which the reader then decompresses as it reads.
+/// tail them and a crash loses nothing); `workshop run` compresses the file, as it grows
+/// (``CaptureCompressor``) or once the program has ended (``compress(path:level:)``), and the
+/// reader decompresses as it reads.
 public enum CaptureCompression {
   /// Replaces the plain capture at `path` by its zstd compression, atomically: the compressed
   /// bytes go to a temporary file beside it, which is renamed over the original only when whole.
@@ -27,70 +28,122 @@ public enum CaptureCompression {
     defer { close(input) }
     var magic = [UInt8](repeating: 0, count: zstdMagic.count)
     let magicCount = magic.withUnsafeMutableBytes { pread(input, $0.baseAddress, $0.count, 0) }
-    if magicCount == magic.count && magic == zstdMagic { return fileSize(input) }
-
-    let temporaryPath = path + ".compressing"
-    let output = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard output >= 0 else { throw .unreadable(file: temporaryPath, reason: String(cString: strerror(errno))) }
-    var finished = false
-    defer {
-      close(output)
-      if !finished { unlink(temporaryPath) }
+    if magicCount == magic.count && magic == zstdMagic {
+      var status = stat()
+      return fstat(input, &status) == 0 ? Int(status.st_size) : 0
     }
-    let context = ZSTD_createCCtx()
-    defer { ZSTD_freeCCtx(context) }
+    return try CaptureCompressor(path: path, level: level).finish()
+  }
+}
+
+/// Compresses a plain capture while its tracker is still appending to it, so that once the program
+/// ends only the tail is left to do.
+///
+/// The compressed stream goes to `PATH.compressing`; ``finish()`` compresses the rest and renames
+/// it over `PATH`. Dropping the compressor before then removes the temporary file and leaves the
+/// capture as it was. The tracker only ever appends (it cuts a partly written buffer only when the
+/// disk refuses it, and then records the loss), so bytes compressed early stay valid.
+public final class CaptureCompressor {
+  /// The capture being compressed.
+  public let path: String
+  /// The temporary file receiving the compressed stream.
+  public var temporaryPath: String { path + ".compressing" }
+  /// Plain bytes compressed so far.
+  public private(set) var plainByteCount = 0
+  /// Compressed bytes written so far.
+  public private(set) var compressedByteCount = 0
+
+  private let input: Int32
+  private let output: Int32
+  private let context: OpaquePointer
+  private let plain: UnsafeMutableRawBufferPointer
+  private let packed: UnsafeMutableRawBufferPointer
+  private var finished = false
+
+  /// Opens the capture and creates the temporary file; nothing is compressed yet.
+  ///
+  /// - Throws: ``CaptureError/unreadable(file:reason:)`` naming the file that cannot be opened.
+  public init(path: String, level: Int32 = 3, chunkSize: Int = 4 << 20) throws(CaptureError) {
+    self.path = path
+    input = open(path, O_RDONLY | O_CLOEXEC)
+    guard input >= 0 else { throw .unreadable(file: path, reason: String(cString: strerror(errno))) }
+    output = open(path + ".compressing", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard output >= 0 else {
+      let reason = String(cString: strerror(errno))
+      close(input)
+      throw .unreadable(file: path + ".compressing", reason: reason)
+    }
+    context = ZSTD_createCCtx()
     ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level)
+    plain = UnsafeMutableRawBufferPointer.allocate(byteCount: max(chunkSize, 4096), alignment: 16)
+    packed = UnsafeMutableRawBufferPointer.allocate(byteCount: ZSTD_CStreamOutSize(), alignment: 16)
+  }
 
-    let chunk = 4 << 20
-    let plain = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
-    let packed = UnsafeMutableRawBufferPointer.allocate(byteCount: ZSTD_CStreamOutSize(), alignment: 16)
-    defer {
-      plain.deallocate()
-      packed.deallocate()
-    }
-    var written = 0
+  deinit {
+    close(input)
+    close(output)
+    if !finished { unlink(temporaryPath) }
+    ZSTD_freeCCtx(context)
+    plain.deallocate()
+    packed.deallocate()
+  }
+
+  /// Compresses what the tracker has appended since the last call.
+  ///
+  /// - Returns: the number of plain bytes taken in.
+  @discardableResult
+  public func compressAppended() throws(CaptureError) -> Int {
+    var taken = 0
     while true {
-      let count = read(input, plain.baseAddress, plain.count)
+      let count = pread(input, plain.baseAddress, plain.count, off_t(plainByteCount))
       if count < 0 {
         if errno == EINTR { continue }
         throw .unreadable(file: path, reason: String(cString: strerror(errno)))
       }
-      let mode = count == 0 ? ZSTD_e_end : ZSTD_e_continue
-      var source = ZSTD_inBuffer(src: plain.baseAddress, size: count, pos: 0)
-      var remaining = 0
-      repeat {
-        var target = ZSTD_outBuffer(dst: packed.baseAddress, size: packed.count, pos: 0)
-        remaining = ZSTD_compressStream2(context, &target, &source, mode)
-        if ZSTD_isError(remaining) != 0 {
-          throw .unreadable(file: path, reason: "zstd failed: \(String(cString: ZSTD_getErrorName(remaining)))")
-        }
-        try writeAll(output, UnsafeRawBufferPointer(rebasing: packed[0..<target.pos]), path: temporaryPath)
-        written += target.pos
-      } while (mode == ZSTD_e_end && remaining != 0) || source.pos < source.size
-      if count == 0 { break }
+      if count == 0 { return taken }
+      try feed(UnsafeRawBufferPointer(rebasing: plain[0..<count]), mode: ZSTD_e_continue)
+      plainByteCount += count
+      taken += count
     }
+  }
+
+  /// Compresses the rest, closes the stream, and renames the compressed file over the capture.
+  ///
+  /// - Returns: the compressed size in bytes.
+  @discardableResult
+  public func finish() throws(CaptureError) -> Int {
+    try compressAppended()
+    try feed(UnsafeRawBufferPointer(start: nil, count: 0), mode: ZSTD_e_end)
     guard fsync(output) == 0, rename(temporaryPath, path) == 0 else {
       throw .unreadable(file: temporaryPath, reason: String(cString: strerror(errno)))
     }
     finished = true
-    return written
+    return compressedByteCount
   }
 
-  private static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(CaptureError)
-  {
+  private func feed(_ bytes: UnsafeRawBufferPointer, mode: ZSTD_EndDirective) throws(CaptureError) {
+    var source = ZSTD_inBuffer(src: bytes.baseAddress, size: bytes.count, pos: 0)
+    var remaining = 0
+    repeat {
+      var target = ZSTD_outBuffer(dst: packed.baseAddress, size: packed.count, pos: 0)
+      remaining = ZSTD_compressStream2(context, &target, &source, mode)
+      if ZSTD_isError(remaining) != 0 {
+        throw .unreadable(file: path, reason: "zstd failed: \(String(cString: ZSTD_getErrorName(remaining)))")
+      }
+      try writeAll(UnsafeRawBufferPointer(rebasing: packed[0..<target.pos]))
+      compressedByteCount += target.pos
+    } while (mode == ZSTD_e_end && remaining != 0) || source.pos < source.size
+  }
+
+  private func writeAll(_ bytes: UnsafeRawBufferPointer) throws(CaptureError) {
     var offset = 0
     while offset < bytes.count {
-      let count = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+      let count = write(output, bytes.baseAddress! + offset, bytes.count - offset)
       if count < 0 {
         if errno == EINTR { continue }
-        throw .unreadable(file: path, reason: String(cString: strerror(errno)))
+        throw .unreadable(file: temporaryPath, reason: String(cString: strerror(errno)))
       }
       offset += count
     }
-  }
-
-  private static func fileSize(_ descriptor: Int32) -> Int {
-    var status = stat()
-    return fstat(descriptor, &status) == 0 ? Int(status.st_size) : 0
   }
 }

@@ -20,7 +20,7 @@ struct Run: ParsableCommand {
   @Flag(help: "Track the program's children too (fork and exec), each into its own capture.")
   var followFork = false
 
-  @Flag(help: "Leave the capture uncompressed (it is compressed with zstd once the program ends).")
+  @Flag(help: "Leave the capture uncompressed (by default it is compressed with zstd as it is written).")
   var noCompress = false
 
   @Argument(parsing: .captureForPassthrough, help: "The program and its arguments, after --.")
@@ -44,12 +44,15 @@ struct Run: ParsableCommand {
     // Children's captures are the ones written during this run (a second of slack for the file
     // system's coarse clock), never an earlier run's with the same name.
     let started = Date().addingTimeInterval(-1)
+    // The capture is analysed and compressed as it grows, on the core the program leaves free.
+    let follower = CaptureFollower(path: capturePath, compress: !noCompress)
+    follower.start()
     let status = try program.run()
+    let outcome = follower.finish()
     let children = CaptureNaming.childCaptures(of: capturePath, since: started)
-    var problems: [String] = []
+    var problems = [outcome.compressionProblem].compactMap { $0 }
     if !noCompress {
-      for capture in [capturePath] + children
-      where FileManager.default.fileExists(atPath: capture) {
+      for capture in children where FileManager.default.fileExists(atPath: capture) {
         do {
           try CaptureCompression.compress(path: capture)
         } catch {
@@ -57,7 +60,9 @@ struct Run: ParsableCommand {
         }
       }
     }
-    var report = RunReport(program: command[0], status: status, capturePath: capturePath, childCaptures: children)
+    var report = RunReport(
+      program: command[0], status: status, capturePath: capturePath, childCaptures: children,
+      profile: outcome.profile)
     report.problems = problems
     FileHandle.standardError.write(Data(report.render().utf8))
     throw ExitCode(status.shellCode)

@@ -66,4 +66,44 @@ struct CompressionTests {
       "\(error)".contains("damaged.bin") && "\(error)".contains("compressed data is damaged")
     }
   }
+
+  @Test("a capture compressed while it grows, cut at odd places, reads back whole")
+  func compressedWhileGrowing() throws {
+    let scratch = ScratchDirectory()
+    let (bytes, expected) = RoundTripTests.everyRecord()
+    let path = scratch.write([], to: "growing.bin")
+    let compressor = try CaptureCompressor(path: path, chunkSize: 16)
+    let appender = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    var offset = 0
+    for cut in [1, 7, 40, 41, bytes.count] where cut > offset {
+      try appender.write(contentsOf: Data(bytes[offset..<min(cut, bytes.count)]))
+      offset = min(cut, bytes.count)
+      #expect(try compressor.compressAppended() >= 0)
+      #expect(compressor.plainByteCount == offset)
+      #expect(FileManager.default.fileExists(atPath: compressor.temporaryPath))
+    }
+    try appender.close()
+    let size = try compressor.finish()
+    #expect(!FileManager.default.fileExists(atPath: compressor.temporaryPath))
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path)).count == size)
+    let reader = try CaptureReader(path: path)
+    #expect(reader.isCompressed)
+    #expect(try reader.readEvents().events == expected)
+  }
+
+  @Test("a compressor dropped before it finishes leaves the plain capture and no temporary file")
+  func abandonedCompressor() throws {
+    let scratch = ScratchDirectory()
+    let (bytes, expected) = RoundTripTests.everyRecord()
+    let path = scratch.write(bytes, to: "abandoned.bin")
+    var temporaryPath = ""
+    do {
+      let compressor = try CaptureCompressor(path: path)
+      try compressor.compressAppended()
+      temporaryPath = compressor.temporaryPath
+    }
+    #expect(!FileManager.default.fileExists(atPath: temporaryPath))
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(bytes))
+    #expect(try CaptureReader(path: path).readEvents().events == expected)
+  }
 }

@@ -40,6 +40,26 @@ struct RunAndStatsCommandTests {
     #expect(summaries[0]["peak_bytes"] == 7140)
   }
 
+  @Test("run reads and compresses the capture as it grows: its summary is the capture's figures, no temporary is left")
+  func followedWhileRunning() throws {
+    let program = try Programs.compile("pattern_slow.c", extraFlags: ["-fno-builtin"])
+    let folder = try TestEnvironment.scratchFolder()
+    let capture = folder.appendingPathComponent("slow.bin").path
+    let run = try Command.run([TestEnvironment.workshopExecutable, "run", "-o", capture, "--", program.executable])
+    #expect(run.status == 0)
+    #expect(run.standardError.contains("peak heap    97.7 KiB"), "\(run.all)")
+    #expect(run.standardError.contains("leaked       48.8 KiB in 50 allocations"), "\(run.all)")
+    #expect(run.standardError.contains("allocations  100 "), "\(run.all)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["slow.bin"])
+    #expect(Array(try Data(contentsOf: URL(fileURLWithPath: capture)).prefix(4)) == [0x28, 0xB5, 0x2F, 0xFD])
+    let json = try Command.run([TestEnvironment.workshopExecutable, "stats", "--json", capture]).standardOutput
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    #expect(object["peak_bytes"] as? Int == 100_000)
+    #expect(object["leaked_bytes"] as? Int == 50_000)
+    #expect(object["leaked_allocations"] as? Int == 50)
+    #expect(object["total_allocations"] as? Int == 100)
+  }
+
   @Test("run never overwrites an existing capture")
   func existingCapture() throws {
     let folder = try TestEnvironment.scratchFolder()

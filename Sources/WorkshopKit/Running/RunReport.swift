@@ -17,16 +17,24 @@ public struct RunReport {
   /// Problems met after the run (a capture that could not be compressed), one sentence each.
   public var problems: [String] = []
 
-  /// Reads the capture of a finished run; `childCaptures` are those its followed children wrote.
-  public init(program: String, status: ExitStatus, capturePath: String, childCaptures: [String] = []) {
+  /// The report of a finished run; `childCaptures` are those its followed children wrote.
+  ///
+  /// - Parameter profile: the capture's analysis when it was made as the program ran
+  ///   (``CaptureFollower``); nil reads the capture now.
+  public init(
+    program: String, status: ExitStatus, capturePath: String, childCaptures: [String] = [],
+    profile: Result<MemoryProfile, Error>? = nil
+  ) {
     self.program = program
     self.status = status
     self.capturePath = capturePath
     self.childCaptures = childCaptures
-    if FileManager.default.fileExists(atPath: capturePath) {
-      profile = Result { try MemoryProfile(contentsOf: capturePath) }
+    if let profile {
+      self.profile = profile
+    } else if FileManager.default.fileExists(atPath: capturePath) {
+      self.profile = Result { try MemoryProfile(contentsOf: capturePath) }
     } else {
-      profile = .failure(WorkshopError.captureMissing(path: capturePath))
+      self.profile = .failure(WorkshopError.captureMissing(path: capturePath))
     }
   }
 

@@ -1,0 +1,127 @@
+import Foundation
+import MemoryAnalysis
+import MemoryTrace
+import Synchronization
+
+/// Follows a capture while its program runs: on a thread of its own, it analyses what the tracker
+/// appends and compresses it as it comes, so that when the program ends only the tail is left.
+/// This is what keeps `workshop run`'s cost near the tracker's own on a machine with a core to spare.
+///
+/// Start it before the program (the capture need not exist yet), call ``finish()`` once the
+/// program has ended. Nothing else may touch the follower in between.
+public final class CaptureFollower: @unchecked Sendable {
+  /// What following the run gave.
+  public struct Outcome {
+    /// The analysis of the whole capture, or why there is none.
+    public var profile: Result<MemoryProfile, Error>
+    /// Why the capture stays uncompressed, when it does.
+    public var compressionProblem: String?
+  }
+
+  /// The capture followed.
+  public let path: String
+  private let compress: Bool
+  private let interval: Double
+  private let stopRequested = Atomic<Bool>(false)
+  private let stopped = DispatchSemaphore(value: 0)
+  private var live: LiveCapture?
+  private var compressor: CaptureCompressor?
+  private var compressionProblem: String?
+  private var bytesRead = 0
+
+  /// Describes the follower; nothing runs until ``start()``.
+  ///
+  /// - Parameters:
+  ///   - compress: compress the capture (with zstd, in place once the program has ended).
+  ///   - interval: seconds to wait when the tracker has written nothing new.
+  public init(path: String, compress: Bool, interval: Double = 0.02) {
+    self.path = path
+    self.compress = compress
+    self.interval = interval
+  }
+
+  /// Starts following on a thread of its own.
+  public func start() {
+    let thread = Thread { [self] in
+      while !stopRequested.load(ordering: .acquiring) {
+        if catchUp() == 0 { Thread.sleep(forTimeInterval: interval) }
+      }
+      stopped.signal()
+    }
+    thread.name = "workshop capture follower"
+    thread.start()
+  }
+
+  /// Stops following, reads and compresses the rest of the (now finished) capture, and returns the
+  /// analysis. Call once, after the program has ended.
+  public func finish() -> Outcome {
+    stopRequested.store(true, ordering: .releasing)
+    stopped.wait()
+    catchUp()
+    guard let live else {
+      guard FileManager.default.fileExists(atPath: path) else {
+        return Outcome(profile: .failure(WorkshopError.captureMissing(path: path)))
+      }
+      return Outcome(profile: Result { try MemoryProfile(contentsOf: path) })
+    }
+    let profile: Result<MemoryProfile, Error> = Result {
+      try live.update(fileMayGrow: false)
+      return live.profile()
+    }
+    finishCompression(lostEvents: (try? profile.get())?.totals.lostEvents ?? 0)
+    return Outcome(profile: profile, compressionProblem: compressionProblem)
+  }
+
+  /// Reads and compresses what was appended since the last call; returns the plain bytes taken.
+  @discardableResult
+  private func catchUp() -> Int {
+    if live == nil {
+      guard FileManager.default.fileExists(atPath: path), let opened = try? LiveCapture(path: path) else { return 0 }
+      live = opened
+      if compress { startCompression() }
+    }
+    var taken = 0
+    if let progress = try? live?.update(fileMayGrow: true) {
+      taken = progress.byteCount - bytesRead
+      bytesRead = progress.byteCount
+    }
+    if let compressor {
+      do {
+        try compressor.compressAppended()
+      } catch {
+        stopCompression(because: "\(error)")
+      }
+    }
+    return taken
+  }
+
+  private func startCompression() {
+    do {
+      compressor = try CaptureCompressor(path: path)
+    } catch {
+      stopCompression(because: "\(error)")
+    }
+  }
+
+  private func stopCompression(because reason: String) {
+    compressor = nil
+    compressionProblem = "\(reason); the capture stays uncompressed"
+  }
+
+  /// Closes the compressed stream and puts it in place. A capture that lost events may have had
+  /// a partly written buffer cut off after it was compressed, so it is compressed afresh instead.
+  private func finishCompression(lostEvents: UInt64) {
+    guard compressor != nil else { return }
+    do {
+      if lostEvents > 0 {
+        compressor = nil  // removes its temporary file before the fresh one is made
+        try CaptureCompression.compress(path: path)
+      } else {
+        try compressor?.finish()
+        compressor = nil
+      }
+    } catch {
+      stopCompression(because: "\(error)")
+    }
+  }
+}
