@@ -25,6 +25,9 @@ public struct ProcessLaunch: Sendable {
   /// The file that receives standard error; the same path as ``standardOutputPath`` interleaves
   /// both in one file. Nil passes ours through.
   public var standardErrorPath: String?
+  /// Starts the child in a process group of its own (its id is the child's pid), so that
+  /// ``killGroup(of:)`` reaches everything it starts that stays in the group.
+  public var ownProcessGroup = false
 
   /// Describes a launch; nothing starts until ``spawn()``.
   public init(
@@ -67,8 +70,15 @@ public struct ProcessLaunch: Sendable {
     }
     if let directory { workshop_spawn_change_directory(&actions, directory) }
     workshop_spawn_close_from(&actions, 3)
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    if ownProcessGroup {
+      posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+      posix_spawnattr_setpgroup(&attributes, 0)
+    }
     var pid: pid_t = 0
-    let result = posix_spawnp(&pid, program, &actions, nil, argv, envp)
+    let result = posix_spawnp(&pid, program, &actions, &attributes, argv, envp)
     guard result == 0 else {
       throw .notStarted(program: program, reason: reason(for: result, program: program))
     }
@@ -91,6 +101,28 @@ public struct ProcessLaunch: Sendable {
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     return status
+  }
+
+  /// Waits at most `seconds` for child `pid` to end; nil when it is still running then.
+  public static func waitStatus(of pid: pid_t, seconds: Double) -> Int32? {
+    var status: Int32 = 0
+    var delay: UInt32 = 1_000
+    var waited = 0.0
+    while true {
+      let result = waitpid(pid, &status, WNOHANG)
+      if result == pid { return status }
+      if result < 0 && errno != EINTR { return nil }
+      if waited >= seconds { return nil }
+      usleep(delay)
+      waited += Double(delay) / 1_000_000
+      delay = min(delay * 2, 50_000)
+    }
+  }
+
+  /// Kills (SIGKILL) the process group of a child started with ``ownProcessGroup``, and reaps the child.
+  public static func killGroup(of pid: pid_t) {
+    kill(-pid, SIGKILL)
+    _ = waitStatus(of: pid)
   }
 }
 

@@ -51,6 +51,26 @@ struct ProcessLaunchTests {
     #expect(try output() == "/usr\noops\n")
   }
 
+  @Test("A bounded wait gives up on a runaway, and killing its group takes its children too")
+  func boundedWaitAndGroupKill() throws {
+    var runaway = launch("sleep 60 & echo $! > child.pid; wait", directory: scratch.path)
+    runaway.ownProcessGroup = true
+    let pid = try runaway.spawn()
+    #expect(ProcessLaunch.waitStatus(of: pid, seconds: 0.3) == nil)
+    let childFile = scratch.appendingPathComponent("child.pid")
+    let child = try #require(pid_t(String(contentsOf: childFile, encoding: .utf8).trimmingCharacters(in: .newlines)))
+    #expect(getpgid(child) == pid, "the shell's child is in the shell's own group")
+    ProcessLaunch.killGroup(of: pid)
+    var gone = false
+    for _ in 0..<100 where !gone {
+      gone = kill(child, 0) != 0 || isZombie(child)
+      usleep(20_000)
+    }
+    #expect(gone, "the grandchild (pid \(child)) outlived its group's kill")
+    let quick = try launch("exit 4").spawn()
+    #expect(ProcessLaunch.waitStatus(of: quick, seconds: 10).map { $0 >> 8 } == 4)
+  }
+
   @Test("A program or folder that is not there gets one sentence naming it")
   func notStartedSentences() throws {
     let missing = ProcessLaunch(arguments: ["no-such-program-here"], environment: [:])
@@ -62,4 +82,10 @@ struct ProcessLaunchTests {
     }
     #expect(ProcessLaunchError.noProgram.description == "No program was given to start.")
   }
+}
+
+/// True when `pid` has ended but not been reaped.
+private func isZombie(_ pid: pid_t) -> Bool {
+  let status = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+  return status.split(separator: ")").last?.split(separator: " ").first == "Z"
 }

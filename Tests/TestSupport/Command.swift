@@ -20,7 +20,25 @@ public enum Command {
     public var all: String { "--- stdout\n\(standardOutput)--- stderr\n\(standardError)" }
   }
 
-  /// Runs `arguments` (the program is looked up in PATH) and waits for it.
+  /// A command still running at its time limit; it and its process group were killed.
+  public struct TimedOut: Error, CustomStringConvertible {
+    /// The command.
+    public var arguments: [String]
+    /// The limit it reached.
+    public var seconds: Double
+    /// What it had printed by then.
+    public var output: String
+
+    /// One sentence naming the command, then its output.
+    public var description: String {
+      "\(arguments.joined(separator: " ")) was still running after \(Int(seconds)) s and was killed with its "
+        + "process group; it had printed:\n\(output)"
+    }
+  }
+
+  /// Runs `arguments` (the program is looked up in PATH) and waits for it, at most `timeLimit`
+  /// seconds: past that it is killed with its process group and ``TimedOut`` is thrown, so a hang
+  /// fails its test instead of holding the whole run.
   ///
   /// The command starts through `/usr/bin/env`, so `environment` goes in as `NAME=value`
   /// arguments and `unsetting` as `-u NAME`: variables meant for the program itself, such as
@@ -29,7 +47,7 @@ public enum Command {
   /// `waitpid` (see ``ProcessLaunch``), so a daemon it leaves behind (tmux) cannot hold the test up.
   public static func run(
     _ arguments: [String], environment: [String: String] = [:], unsetting: [String] = [],
-    currentDirectory: URL? = nil, standardInput: String? = nil
+    currentDirectory: URL? = nil, standardInput: String? = nil, timeLimit seconds: Double = 180
   ) throws -> Result {
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("workshop-command-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -38,13 +56,20 @@ public enum Command {
     let errorURL = scratch.appendingPathComponent("stderr")
     let inputURL = scratch.appendingPathComponent("stdin")
     _ = FileManager.default.createFile(atPath: inputURL.path, contents: Data((standardInput ?? "").utf8))
-    let launch = ProcessLaunch(
+    var launch = ProcessLaunch(
       arguments: ["/usr/bin/env"] + unsetting.flatMap { ["-u", $0] }
         + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } + arguments,
       environment: ProcessInfo.processInfo.environment, directory: currentDirectory?.path,
       standardInputPath: inputURL.path, standardOutputPath: outputURL.path, standardErrorPath: errorURL.path)
+    launch.ownProcessGroup = true
     let start = Date()
-    let waitStatus = ProcessLaunch.waitStatus(of: try launch.spawn())
+    let pid = try launch.spawn()
+    guard let waitStatus = ProcessLaunch.waitStatus(of: pid, seconds: seconds) else {
+      ProcessLaunch.killGroup(of: pid)
+      let output = String(decoding: (try? Data(contentsOf: outputURL)) ?? Data(), as: UTF8.self)
+      let errors = String(decoding: (try? Data(contentsOf: errorURL)) ?? Data(), as: UTF8.self)
+      throw TimedOut(arguments: arguments, seconds: seconds, output: output + errors)
+    }
     let seconds = Date().timeIntervalSince(start)
     let signal = waitStatus & 0x7f
     return Result(

@@ -92,6 +92,32 @@ struct DesignedPatternTests {
     }
   }
 
+  @Test(
+    "fork while 4 threads allocate: no child hangs, the parent's figures stay exact, each followed child has its own")
+  func forkWhileThreadsAllocate() throws {
+    let program = try Programs.compile("pattern_fork_threads.c", extraFlags: ["-fno-builtin", "-pthread"])
+    for follow in [false, true] {
+      let run = try TrackedRun.run(
+        program.executable, followFork: follow, compress: false, name: "forkThreads\(follow)")
+      #expect(run.result.status == 0, "a child hung (SIGALRM) or failed: \(run.result.all)")
+      let own = run.totals(run.profile.allocatedByStack, allocatedDirectlyFrom: program.executable)
+      #expect(own.count == 800_000)
+      #expect(run.totals(run.profile.leaks, allocatedDirectlyFrom: program.executable).count == 0)
+      let folder = URL(fileURLWithPath: run.capturePath).deletingLastPathComponent()
+      let children = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        .filter { $0.hasPrefix("capture.") && $0 != "capture.bin" }
+      #expect(children.count == (follow ? 40 : 0))
+      for child in children {
+        let profile = try MemoryProfile(contentsOf: folder.appendingPathComponent(child).path)
+        #expect(profile.totals.allocations == 2, "\(child)")
+        #expect(profile.totals.frees == 1, "\(child)")
+        #expect(profile.peak.bytes == 300, "\(child)")
+        #expect(profile.leakedBytes == 200, "\(child)")
+        #expect(profile.sawEnd, "\(child)")
+      }
+    }
+  }
+
   @Test("a crashing program leaves a readable capture and its signal is reported", arguments: ["segv", "abort"])
   func crash(mode: String) throws {
     let program = try Programs.compile("pattern_crash.c", extraFlags: ["-fno-builtin"])
