@@ -118,6 +118,20 @@ struct DesignedPatternTests {
     }
   }
 
+  @Test("allocations from a dlopen()ed library keep its module after dlclose(), its constructor's too")
+  func dlopenedLibrary() throws {
+    let program = try Programs.compile("pattern_dlopen.c", extraFlags: ["-fno-builtin"])
+    let library = try Programs.compile("plugin_library.c", extraFlags: ["-fno-builtin", "-shared", "-fPIC"])
+    let run = try TrackedRun.run(program.executable, arguments: [library.executable])
+    #expect(run.result.status == 0, "\(run.result.all)")
+    let fromLibrary = run.totals(run.profile.leaks, allocatedDirectlyFrom: library.executable)
+    #expect(fromLibrary.bytes == 1111 + 4242)
+    #expect(fromLibrary.count == 2)
+    let fromProgram = run.totals(run.profile.leaks, allocatedDirectlyFrom: program.executable)
+    #expect(fromProgram.bytes == 5555)
+    #expect(fromProgram.count == 1)
+  }
+
   @Test("a crashing program leaves a readable capture and its signal is reported", arguments: ["segv", "abort"])
   func crash(mode: String) throws {
     let program = try Programs.compile("pattern_crash.c", extraFlags: ["-fno-builtin"])
