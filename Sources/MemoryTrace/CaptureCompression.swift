@@ -110,9 +110,15 @@ public final class CaptureCompressor {
   /// Compresses the rest, closes the stream, and renames the compressed file over the capture.
   ///
   /// - Returns: the compressed size in bytes.
+  /// - Throws: ``CaptureError/unreadable(file:reason:)`` when a file cannot be read or written,
+  ///   or when the capture is now shorter than what was compressed (its writer cut it back).
   @discardableResult
   public func finish() throws(CaptureError) -> Int {
     try compressAppended()
+    var status = stat()
+    guard fstat(input, &status) == 0, Int(status.st_size) == plainByteCount else {
+      throw .unreadable(file: path, reason: "it was cut back after \(plainByteCount) bytes had been compressed")
+    }
     try feed(UnsafeRawBufferPointer(start: nil, count: 0), mode: ZSTD_e_end)
     guard fsync(output) == 0, rename(temporaryPath, path) == 0 else {
       throw .unreadable(file: temporaryPath, reason: String(cString: strerror(errno)))

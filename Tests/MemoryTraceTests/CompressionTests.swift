@@ -106,4 +106,20 @@ struct CompressionTests {
     #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(bytes))
     #expect(try CaptureReader(path: path).readEvents().events == expected)
   }
+
+  @Test("a capture cut back after part of it was compressed is refused, and stays as it is")
+  func cutBack() throws {
+    let scratch = ScratchDirectory()
+    let (bytes, _) = RoundTripTests.everyRecord()
+    let path = scratch.write(bytes, to: "cut.bin")
+    let compressor = try CaptureCompressor(path: path)
+    try compressor.compressAppended()
+    #expect(truncate(path, off_t(bytes.count / 2)) == 0)
+    #expect {
+      try compressor.finish()
+    } throws: { error in
+      "\(error)".contains("cut.bin") && "\(error)".contains("cut back after \(bytes.count) bytes")
+    }
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(bytes.prefix(bytes.count / 2)))
+  }
 }

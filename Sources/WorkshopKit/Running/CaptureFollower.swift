@@ -109,17 +109,15 @@ public final class CaptureFollower: @unchecked Sendable {
   }
 
   /// Closes the compressed stream and puts it in place. A capture that lost events may have had
-  /// a partly written buffer cut off after it was compressed, so it is compressed afresh instead.
+  /// a partly written buffer cut off after it was compressed, so it is compressed afresh instead,
+  /// and so is one whose streamed compression failed at the end (the capture was cut back).
   private func finishCompression(lostEvents: UInt64) {
     guard compressor != nil else { return }
     do {
-      if lostEvents > 0 {
-        compressor = nil  // removes its temporary file before the fresh one is made
-        try CaptureCompression.compress(path: path)
-      } else {
-        try compressor?.finish()
-        compressor = nil
-      }
+      var streamed = false
+      if lostEvents == 0, let compressor { streamed = (try? compressor.finish()) != nil }
+      compressor = nil  // unless finished, removes its temporary file before a fresh one is made
+      if !streamed { try CaptureCompression.compress(path: path) }
     } catch {
       stopCompression(because: "\(error)")
     }
