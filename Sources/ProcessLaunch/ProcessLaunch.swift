@@ -1,4 +1,5 @@
 import CProcessLaunch
+import Foundation
 
 #if canImport(Glibc)
   import Glibc
@@ -43,8 +44,17 @@ public struct ProcessLaunch: Sendable {
   }
 
   /// Starts the child and returns its process id; the caller must wait for it (``waitStatus(of:)``).
+  ///
+  /// The child starts with no signal blocked and every signal at its default action, whatever the
+  /// calling thread had (Dispatch's threads block nearly all), as Foundation's `Process` does. A
+  /// standard stream that is neither redirected nor open here is opened on /dev/null, so that the
+  /// child's first file cannot land on descriptor 0, 1 or 2.
   public func spawn() throws(ProcessLaunchError) -> pid_t {
-    guard let program = arguments.first, !program.isEmpty else { throw .noProgram }
+    guard var program = arguments.first, !program.isEmpty else { throw .noProgram }
+    // A relative path names a file from our folder, not from the child's.
+    if program.contains("/") && !program.hasPrefix("/") {
+      program = FileManager.default.currentDirectoryPath + "/" + program
+    }
     let argv = arguments.map { strdup($0) } + [nil]
     let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer {
@@ -54,33 +64,46 @@ public struct ProcessLaunch: Sendable {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    if let standardInputPath {
-      posix_spawn_file_actions_addopen(&actions, 0, standardInputPath, O_RDONLY, 0)
-    }
+    var failed: Int32 = 0
+    func check(_ result: Int32) { if failed == 0 && result != 0 { failed = result } }
     let writeFlags = O_WRONLY | O_CREAT | O_TRUNC
-    if let standardOutputPath {
-      posix_spawn_file_actions_addopen(&actions, 1, standardOutputPath, writeFlags, 0o644)
-    }
-    if let standardErrorPath {
-      if standardErrorPath == standardOutputPath {
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-      } else {
-        posix_spawn_file_actions_addopen(&actions, 2, standardErrorPath, writeFlags, 0o644)
+    for (descriptor, path) in [(Int32(0), standardInputPath), (1, standardOutputPath), (2, standardErrorPath)] {
+      if descriptor == 2, let path, path == standardOutputPath {
+        check(posix_spawn_file_actions_adddup2(&actions, 1, 2))
+      } else if let path {
+        check(
+          posix_spawn_file_actions_addopen(&actions, descriptor, path, descriptor == 0 ? O_RDONLY : writeFlags, 0o644))
+      } else if fcntl(descriptor, F_GETFD) < 0 {
+        check(posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", O_RDWR, 0))
       }
     }
-    if let directory { workshop_spawn_change_directory(&actions, directory) }
-    workshop_spawn_close_from(&actions, 3)
+    if let directory { check(workshop_spawn_change_directory(&actions, directory)) }
+    check(workshop_spawn_close_from(&actions, 3))
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
+    var noSignals = sigset_t()
+    sigemptyset(&noSignals)
+    var everySignal = sigset_t()
+    sigfillset(&everySignal)
+    sigdelset(&everySignal, SIGKILL)
+    sigdelset(&everySignal, SIGSTOP)
+    check(posix_spawnattr_setsigmask(&attributes, &noSignals))
+    check(posix_spawnattr_setsigdefault(&attributes, &everySignal))
+    var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
     if ownProcessGroup {
-      posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
-      posix_spawnattr_setpgroup(&attributes, 0)
+      flags |= Int32(POSIX_SPAWN_SETPGROUP)
+      check(posix_spawnattr_setpgroup(&attributes, 0))
+    }
+    check(posix_spawnattr_setflags(&attributes, Int16(flags)))
+    guard failed == 0 else {
+      throw .notStarted(
+        program: program, reason: "its start could not be prepared (\(String(cString: strerror(failed))))")
     }
     var pid: pid_t = 0
     let result = posix_spawnp(&pid, program, &actions, &attributes, argv, envp)
     guard result == 0 else {
-      throw .notStarted(program: program, reason: reason(for: result, program: program))
+      throw .notStarted(program: arguments[0], reason: reason(for: result, program: program))
     }
     return pid
   }
@@ -97,32 +120,47 @@ public struct ProcessLaunch: Sendable {
   }
 
   /// Waits for child `pid` to end and returns its `waitpid` status word.
-  public static func waitStatus(of pid: pid_t) -> Int32 {
+  ///
+  /// - Throws: ``ProcessLaunchError/waitFailed(pid:reason:)`` when `waitpid` fails (the child was
+  ///   reaped elsewhere, or SIGCHLD is ignored): never a made-up status.
+  public static func waitStatus(of pid: pid_t) throws(ProcessLaunchError) -> Int32 {
     var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    while waitpid(pid, &status, 0) < 0 {
+      if errno != EINTR { throw .waitFailed(pid: pid, reason: String(cString: strerror(errno))) }
+    }
     return status
   }
 
-  /// Waits at most `seconds` for child `pid` to end; nil when it is still running then.
-  public static func waitStatus(of pid: pid_t, seconds: Double) -> Int32? {
+  /// Waits at most `seconds` (on the monotonic clock) for child `pid` to end; nil when it is still
+  /// running then.
+  ///
+  /// - Throws: ``ProcessLaunchError/waitFailed(pid:reason:)`` when `waitpid` fails.
+  public static func waitStatus(of pid: pid_t, seconds: Double) throws(ProcessLaunchError) -> Int32? {
+    let deadline = monotonicSeconds() + seconds
     var status: Int32 = 0
     var delay: UInt32 = 1_000
-    var waited = 0.0
     while true {
       let result = waitpid(pid, &status, WNOHANG)
       if result == pid { return status }
-      if result < 0 && errno != EINTR { return nil }
-      if waited >= seconds { return nil }
+      if result < 0 && errno != EINTR { throw .waitFailed(pid: pid, reason: String(cString: strerror(errno))) }
+      if monotonicSeconds() >= deadline { return nil }
       usleep(delay)
-      waited += Double(delay) / 1_000_000
       delay = min(delay * 2, 50_000)
     }
   }
 
-  /// Kills (SIGKILL) the process group of a child started with ``ownProcessGroup``, and reaps the child.
+  /// Kills (SIGKILL) a child that is still running (not yet reaped), and its process group when it
+  /// was started with ``ownProcessGroup``, then reaps it.
   public static func killGroup(of pid: pid_t) {
     kill(-pid, SIGKILL)
-    _ = waitStatus(of: pid)
+    kill(pid, SIGKILL)  // in case it left its group
+    _ = try? waitStatus(of: pid)
+  }
+
+  private static func monotonicSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
   }
 }
 
@@ -132,12 +170,15 @@ public enum ProcessLaunchError: Error, Equatable, CustomStringConvertible {
   case noProgram
   /// `posix_spawn` refused: the program, and why.
   case notStarted(program: String, reason: String)
+  /// `waitpid` failed for a child: its pid, and why.
+  case waitFailed(pid: pid_t, reason: String)
 
   /// One sentence that names the program.
   public var description: String {
     switch self {
     case .noProgram: return "No program was given to start."
     case .notStarted(let program, let reason): return "Could not start '\(program)': \(reason)."
+    case .waitFailed(let pid, let reason): return "Could not wait for process \(pid): \(reason)."
     }
   }
 
@@ -146,6 +187,7 @@ public enum ProcessLaunchError: Error, Equatable, CustomStringConvertible {
     switch self {
     case .noProgram: return "no program was given"
     case .notStarted(_, let reason): return reason
+    case .waitFailed(_, let reason): return "waiting for it failed: \(reason)"
     }
   }
 }

@@ -47,7 +47,13 @@ struct Run: ParsableCommand {
     // The capture is analysed and compressed as it grows, on the core the program leaves free.
     let follower = CaptureFollower(path: capturePath, compress: !noCompress)
     follower.start()
-    let status = try program.run()
+    let status: ExitStatus
+    do {
+      status = try program.run()
+    } catch {
+      follower.cancel()
+      throw error
+    }
     let outcome = follower.finish()
     let children = CaptureNaming.childCaptures(of: capturePath, since: started)
     var problems = [outcome.compressionProblem].compactMap { $0 }

@@ -64,7 +64,7 @@ public enum Command {
     launch.ownProcessGroup = true
     let start = Date()
     let pid = try launch.spawn()
-    guard let waitStatus = ProcessLaunch.waitStatus(of: pid, seconds: seconds) else {
+    guard let waitStatus = try ProcessLaunch.waitStatus(of: pid, seconds: seconds) else {
       ProcessLaunch.killGroup(of: pid)
       let output = String(decoding: (try? Data(contentsOf: outputURL)) ?? Data(), as: UTF8.self)
       let errors = String(decoding: (try? Data(contentsOf: errorURL)) ?? Data(), as: UTF8.self)

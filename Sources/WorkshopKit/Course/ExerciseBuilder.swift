@@ -230,7 +230,7 @@ public enum ChildProcess {
       arguments: [executable] + arguments.dropFirst(), environment: environment, directory: folder,
       standardInputPath: "/dev/null", standardOutputPath: outputPath, standardErrorPath: outputPath)
     do {
-      return ExitStatus(waitStatus: ProcessLaunch.waitStatus(of: try launch.spawn()))
+      return ExitStatus(waitStatus: try ProcessLaunch.waitStatus(of: try launch.spawn()))
     } catch {
       throw Failure(reason: error.reason)
     }

@@ -28,6 +28,8 @@ public final class CaptureFollower: @unchecked Sendable {
   private var compressor: CaptureCompressor?
   private var compressionProblem: String?
   private var bytesRead = 0
+  private var started = false
+  private var stopping = false
 
   /// Describes the follower; nothing runs until ``start()``.
   ///
@@ -40,8 +42,10 @@ public final class CaptureFollower: @unchecked Sendable {
     self.interval = interval
   }
 
-  /// Starts following on a thread of its own.
+  /// Starts following on a thread of its own. Call once.
   public func start() {
+    guard !started else { return }
+    started = true
     let thread = Thread { [self] in
       while !stopRequested.load(ordering: .acquiring) {
         if catchUp() == 0 { Thread.sleep(forTimeInterval: interval) }
@@ -54,22 +58,49 @@ public final class CaptureFollower: @unchecked Sendable {
 
   /// Stops following, reads and compresses the rest of the (now finished) capture, and returns the
   /// analysis. Call once, after the program has ended.
+  ///
+  /// When following met damage or lost events (a buffer the tracker cut back and wrote again can
+  /// leave the live reader behind bytes that changed), the finished file is read again from the
+  /// start for the figures and compressed afresh, so the summary is always the file's own.
   public func finish() -> Outcome {
+    stop()
+    catchUp()
+    let followed: Result<MemoryProfile, Error>? = live.map { live in
+      Result {
+        try live.update(fileMayGrow: false)
+        return live.profile()
+      }
+    }
+    var profile: Result<MemoryProfile, Error>
+    var trusted = false
+    if let followed, case .success(let value) = followed, value.totals.lostEvents == 0,
+      !(value.readProblem.map { if case .damaged = $0 { true } else { false } } ?? false)
+    {
+      profile = followed
+      trusted = true
+    } else if FileManager.default.fileExists(atPath: path) {
+      profile = Result { try MemoryProfile(contentsOf: path) }
+    } else {
+      profile = .failure(WorkshopError.captureMissing(path: path))
+    }
+    if compress && compressionProblem == nil && FileManager.default.fileExists(atPath: path) {
+      finishCompression(streamed: trusted)
+    }
+    return Outcome(profile: profile, compressionProblem: compressionProblem)
+  }
+
+  /// Stops following without a result (the program could not be started): the thread ends and the
+  /// partly compressed copy is removed.
+  public func cancel() {
+    stop()
+    compressor = nil
+  }
+
+  private func stop() {
+    guard started, !stopping else { return }
+    stopping = true
     stopRequested.store(true, ordering: .releasing)
     stopped.wait()
-    catchUp()
-    guard let live else {
-      guard FileManager.default.fileExists(atPath: path) else {
-        return Outcome(profile: .failure(WorkshopError.captureMissing(path: path)))
-      }
-      return Outcome(profile: Result { try MemoryProfile(contentsOf: path) })
-    }
-    let profile: Result<MemoryProfile, Error> = Result {
-      try live.update(fileMayGrow: false)
-      return live.profile()
-    }
-    finishCompression(lostEvents: (try? profile.get())?.totals.lostEvents ?? 0)
-    return Outcome(profile: profile, compressionProblem: compressionProblem)
   }
 
   /// Reads and compresses what was appended since the last call; returns the plain bytes taken.
@@ -108,14 +139,12 @@ public final class CaptureFollower: @unchecked Sendable {
     compressionProblem = "\(reason); the capture stays uncompressed"
   }
 
-  /// Closes the compressed stream and puts it in place. A capture that lost events may have had
-  /// a partly written buffer cut off after it was compressed, so it is compressed afresh instead,
-  /// and so is one whose streamed compression failed at the end (the capture was cut back).
-  private func finishCompression(lostEvents: UInt64) {
-    guard compressor != nil else { return }
+  /// Closes the compressed stream and puts it in place when what it streamed can be trusted (no
+  /// damage, no loss, the file not cut back); otherwise compresses the finished file afresh.
+  private func finishCompression(streamed trusted: Bool) {
     do {
       var streamed = false
-      if lostEvents == 0, let compressor { streamed = (try? compressor.finish()) != nil }
+      if trusted, let compressor { streamed = (try? compressor.finish()) != nil }
       compressor = nil  // unless finished, removes its temporary file before a fresh one is made
       if !streamed { try CaptureCompression.compress(path: path) }
     } catch {
