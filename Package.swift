@@ -43,7 +43,8 @@ let package = Package(
     .executableTarget(
       name: "workshop",
       dependencies: [
-        "WorkshopKit", "TerminalUI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "WorkshopKit", "TerminalUI", "ProcessLaunch",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     // The small program that the README's first command runs under the tracker.
@@ -57,7 +58,7 @@ let package = Package(
       name: "TrackerTests", dependencies: ["MemoryTrace", "MemoryAnalysis", "WorkshopKit", "WorkshopTestSupport"],
       exclude: ["Programs"]),
     .testTarget(name: "MemoryTraceTests", dependencies: ["MemoryTrace"]),
-    .testTarget(name: "ProcessLaunchTests", dependencies: ["ProcessLaunch"]),
+    .testTarget(name: "ProcessLaunchTests", dependencies: ["ProcessLaunch", "WorkshopTestSupport"]),
     .testTarget(name: "MemoryAnalysisTests", dependencies: ["MemoryAnalysis", "Symbols"]),
     .testTarget(name: "LessonTextTests", dependencies: ["LessonText"]),
     .testTarget(name: "RenderingTests", dependencies: ["Rendering", "MemoryAnalysis", "Symbols"]),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MemoryTrace
+import ProcessLaunch
 import WorkshopKit
 
 /// `workshop run`: runs a program under the tracker and prints what its memory did.

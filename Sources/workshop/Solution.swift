@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ProcessLaunch
 import WorkshopKit
 
 /// `workshop solution N`: the explanation and the code of an exercise's reference solution.

@@ -136,7 +136,7 @@ struct LessonCommandTests {
     var alive = true
     for _ in 0..<50 where alive {
       usleep(100_000)
-      alive = kill(pid, 0) == 0 && !isZombie(pid)
+      alive = ProcessState.isRunning(pid)
     }
     if alive { kill(pid, SIGKILL) }
     #expect(!alive, "the pager (pid \(pid)) was still running 5 s after its terminal went away")
@@ -182,10 +182,4 @@ struct LessonCommandTests {
     text = try waitFor { !$0.contains("q quit") }
     #expect(!text.contains("q quit"))
   }
-}
-
-/// True when `pid` has ended but not been reaped (its parent may be gone).
-private func isZombie(_ pid: pid_t) -> Bool {
-  let status = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-  return status.split(separator: ")").last?.split(separator: " ").first == "Z"
 }

@@ -1,6 +1,7 @@
 import Foundation
 import ProcessLaunch
 import Testing
+import WorkshopTestSupport
 
 #if canImport(Glibc)
   import Glibc
@@ -95,7 +96,7 @@ struct ProcessLaunchTests {
     ProcessLaunch.killGroup(of: pid)
     var gone = false
     for _ in 0..<100 where !gone {
-      gone = kill(child, 0) != 0 || isZombie(child)
+      gone = !ProcessState.isRunning(child)
       usleep(20_000)
     }
     #expect(gone, "the grandchild (pid \(child)) outlived its group's kill")
@@ -115,10 +116,4 @@ struct ProcessLaunchTests {
     }
     #expect(ProcessLaunchError.noProgram.description == "No program was given to start.")
   }
-}
-
-/// True when `pid` has ended but not been reaped.
-private func isZombie(_ pid: pid_t) -> Bool {
-  let status = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-  return status.split(separator: ")").last?.split(separator: " ").first == "Z"
 }

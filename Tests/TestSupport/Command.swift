@@ -71,9 +71,11 @@ public enum Command {
       throw TimedOut(arguments: arguments, seconds: seconds, output: output + errors)
     }
     let seconds = Date().timeIntervalSince(start)
-    let signal = waitStatus & 0x7f
+    let status = ExitStatus(waitStatus: waitStatus)
+    var signal: Int32? = nil
+    if case .signaled(let number) = status { signal = number }
     return Result(
-      status: signal != 0 ? 128 + signal : (waitStatus >> 8) & 0xff, signal: signal != 0 ? signal : nil,
+      status: status.shellCode, signal: signal,
       standardOutput: String(decoding: try Data(contentsOf: outputURL), as: UTF8.self),
       standardError: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self), seconds: seconds)
   }

@@ -1,5 +1,6 @@
 import Foundation
 import MemoryAnalysis
+import ProcessLaunch
 import Rendering
 
 /// How a check report is drawn: the width, and what the terminal can show.

@@ -71,13 +71,12 @@ public final class CaptureFollower: @unchecked Sendable {
         return live.profile()
       }
     }
-    var profile: Result<MemoryProfile, Error>
-    var trusted = false
-    if let followed, case .success(let value) = followed, value.totals.lostEvents == 0,
-      !(value.readProblem.map { if case .damaged = $0 { true } else { false } } ?? false)
-    {
+    // A truncation warning is the file's own state; damage or a loss may be the live reader's.
+    let trusted =
+      (try? followed?.get()).map { $0.totals.lostEvents == 0 && ($0.readProblem?.isWarning ?? true) } ?? false
+    let profile: Result<MemoryProfile, Error>
+    if trusted, let followed {
       profile = followed
-      trusted = true
     } else if FileManager.default.fileExists(atPath: path) {
       profile = Result { try MemoryProfile(contentsOf: path) }
     } else {

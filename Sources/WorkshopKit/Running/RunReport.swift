@@ -1,5 +1,6 @@
 import Foundation
 import MemoryAnalysis
+import ProcessLaunch
 import Rendering
 
 /// What `workshop run` says on standard error once the program has ended.
@@ -17,25 +18,17 @@ public struct RunReport {
   /// Problems met after the run (a capture that could not be compressed), one sentence each.
   public var problems: [String] = []
 
-  /// The report of a finished run; `childCaptures` are those its followed children wrote.
-  ///
-  /// - Parameter profile: the capture's analysis when it was made as the program ran
-  ///   (``CaptureFollower``); nil reads the capture now.
+  /// The report of a finished run; `childCaptures` are those its followed children wrote, and
+  /// `profile` is the capture's analysis (``CaptureFollower/finish()`` makes it).
   public init(
     program: String, status: ExitStatus, capturePath: String, childCaptures: [String] = [],
-    profile: Result<MemoryProfile, Error>? = nil
+    profile: Result<MemoryProfile, Error>
   ) {
     self.program = program
     self.status = status
     self.capturePath = capturePath
     self.childCaptures = childCaptures
-    if let profile {
-      self.profile = profile
-    } else if FileManager.default.fileExists(atPath: capturePath) {
-      self.profile = Result { try MemoryProfile(contentsOf: capturePath) }
-    } else {
-      self.profile = .failure(WorkshopError.captureMissing(path: capturePath))
-    }
+    self.profile = profile
   }
 
   /// The summary as text, one fact a line.
