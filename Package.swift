@@ -58,6 +58,10 @@ let package = Package(
       name: "TrackerTests", dependencies: ["MemoryTrace", "MemoryAnalysis", "WorkshopKit", "WorkshopTestSupport"],
       exclude: ["Programs"]),
     .testTarget(name: "MemoryTraceTests", dependencies: ["MemoryTrace"]),
+    // LiveRun and the running of programs under the real tracker (Programs/ compiled at test time).
+    .testTarget(
+      name: "WorkshopKitTests", dependencies: ["WorkshopKit", "MemoryAnalysis", "WorkshopTestSupport"],
+      exclude: ["Programs"]),
     .testTarget(name: "ProcessLaunchTests", dependencies: ["ProcessLaunch", "WorkshopTestSupport"]),
     .testTarget(name: "MemoryAnalysisTests", dependencies: ["MemoryAnalysis", "Symbols"]),
     .testTarget(name: "LessonTextTests", dependencies: ["LessonText"]),

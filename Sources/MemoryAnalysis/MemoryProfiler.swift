@@ -57,6 +57,12 @@ public struct MemoryProfiler: CaptureVisitor {
   /// The largest heap reached so far, in bytes.
   public var peakBytes: UInt64 { UInt64(bitPattern: mark.peak) }
 
+  /// When the peak so far was reached: the last tick before it, in microseconds.
+  public var peakMicroseconds: UInt64 { mark.peakTime }
+
+  /// The allocations seen so far.
+  public var allocationCount: UInt64 { allocations }
+
   /// The time of the last TICK or END seen, in microseconds.
   public var durationMicroseconds: UInt64 { endTime ?? lastTick }
 

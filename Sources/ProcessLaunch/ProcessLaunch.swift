@@ -101,7 +101,15 @@ public struct ProcessLaunch: Sendable {
         program: program, reason: "its start could not be prepared (\(String(cString: strerror(failed))))")
     }
     var pid: pid_t = 0
-    let result = posix_spawnp(&pid, program, &actions, &attributes, argv, envp)
+    var result = posix_spawnp(&pid, program, &actions, &attributes, argv, envp)
+    // A program file just written is "busy" while a child that another thread is starting still
+    // holds its descriptor, for the moment before that child closes it: try again briefly.
+    var retries = 0
+    while result == ETXTBSY && retries < 20 {
+      usleep(5_000)
+      retries += 1
+      result = posix_spawnp(&pid, program, &actions, &attributes, argv, envp)
+    }
     guard result == 0 else {
       throw .notStarted(program: arguments[0], reason: reason(for: result, program: program))
     }

@@ -44,6 +44,8 @@ public enum CheckReportText {
     case stoppedAtMemoryBound(residentBytes: UInt64, bound: UInt64)
     /// It never ran its workload to the end marker.
     case workloadMissing
+    /// The check was cancelled while the program ran.
+    case cancelled
   }
 
   /// A failed correctness case.
@@ -97,15 +99,13 @@ public enum CheckReportText {
     public var output: String?
     /// The capture, relative to the course folder.
     public var capturePath: String?
-    /// Commands to look further, one a line.
-    public var nextCommands: [String]
 
     /// A report; only the verdict and the limit are required.
     public init(
       exercise: String, title: String, verdict: Verdict, measure: Measure, limit: UInt64, measured: UInt64? = nil,
       solutionMeasured: UInt64? = nil, casesRun: Int = 0, failedCases: [FailedCase] = [],
       topStacks: [StatsText.StackEntry] = [], stacksTitle: String = "at the workload's peak", chart: String? = nil,
-      icicle: String? = nil, output: String? = nil, capturePath: String? = nil, nextCommands: [String] = []
+      icicle: String? = nil, output: String? = nil, capturePath: String? = nil
     ) {
       self.exercise = exercise
       self.title = title
@@ -122,7 +122,6 @@ public enum CheckReportText {
       self.icicle = icicle
       self.output = output
       self.capturePath = capturePath
-      self.nextCommands = nextCommands
     }
   }
 
@@ -204,6 +203,9 @@ public enum CheckReportText {
     case .workloadMissing:
       lines.append("FAILED \(name): \(report.title)")
       lines.append("the program ended without running its workload to the end (no workshop-workload-end marker)")
+    case .cancelled:
+      lines.append("STOPPED \(name): \(report.title)")
+      lines.append("the check was cancelled while the program ran; nothing was recorded")
     }
 
     if !report.failedCases.isEmpty {
@@ -267,11 +269,6 @@ public enum CheckReportText {
     if let icicle = report.icicle {
       lines.append("")
       lines.append(contentsOf: trimmed(icicle))
-    }
-    if !report.nextCommands.isEmpty {
-      lines.append("")
-      lines.append(report.verdict == .passed ? "next:" : "look further:")
-      lines.append(contentsOf: report.nextCommands.map { "  " + $0 })
     }
     return lines.joined(separator: "\n") + "\n"
   }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Rendering
+import Synchronization
 import WorkshopKit
 
 /// `workshop check`: builds an exercise, runs its cases and its workload under the tracker, and
@@ -29,38 +30,38 @@ struct Check: ParsableCommand {
     let started = Date()
     var programSeconds = 0.0
     defer { reportTiming(since: started, programSeconds: programSeconds) }
-    let course = try Course.locate()
-    let store = ProgressStore(courseFolder: course.folder)
-    let chosen = try exercise.map { try course.exercise(named: $0) } ?? nextExercise(course, store: store)
-    LearnerFiles(course: course).snapshotOriginals(of: chosen)
-    let checker = ExerciseChecker(
-      builder: ExerciseBuilder(course: course), runner: ExerciseRunner(trackerLibrary: try TrackerLibrary.locate()))
-    let capture = "\(Course.stateFolderName)/captures/\(chosen.name).bin"
-    var result = try checker.check(
-      chosen, capturePath: course.folder.appendingPathComponent(capture).path,
-      compiling: { say("compiling \(chosen.name)…") })
-    programSeconds = result.run?.outcome.wallSeconds ?? 0
-    if result.verdict == .overLimit || result.verdict == .passed {
-      result.solutionMeasured = try? checker.solutionMeasure(
-        of: chosen, compiling: { say("compiling the reference solution of \(chosen.name)…") })
+    let session = try CourseSession.locate()
+    let (progress, warnings) = try session.progress()
+    warnings.forEach(say)
+    let chosen = try exercise.map { try session.exercise(named: $0) } ?? session.currentExercise(in: progress)
+
+    // Ctrl-C (or SIGTERM, SIGHUP) stops the program, whose process group is its own, and the check.
+    let running = RunningCheck()
+    let interrupts = Interrupts([SIGINT, SIGTERM, SIGHUP]) { running.interrupt($0) }
+    let outcome = try session.check(chosen) { event in
+      switch event {
+      case .compiling(.learner): say("compiling \(chosen.name)…")
+      case .compiling(.solution): say("compiling the reference solution of \(chosen.name)…")
+      case .running(_, let live): running.started(live)
+      case .finished: break
+      }
     }
-    do {
-      let warning = try store.update { $0.record(result, capture: result.run == nil ? nil : capture) }
-      if let warning { say(warning) }
-    } catch {
-      say("\(error); this check is not remembered")
-    }
+    interrupts.restore()
+    outcome.warnings.forEach(say)
+    programSeconds = outcome.result.run?.outcome.wallSeconds ?? 0
 
     let terminal = TerminalProbe.standardOutput()
     let presentation = CheckPresentation(
       width: LayoutWidth.choose(width, terminal: terminal.width, fallback: 100), capabilities: terminal)
-    var (report, warnings) = result.report(capture: result.run == nil ? nil : capture, presentation: presentation)
-    if result.verdict.passed {
-      report.nextCommands = nextCommands(after: chosen, in: course, store: store)
-    }
-    for warning in warnings { say(warning) }
+    let (report, reportWarnings) = outcome.result.report(capture: outcome.capture, presentation: presentation)
+    reportWarnings.forEach(say)
     print(CheckReportText.render(report), terminator: "")
-    if !result.verdict.passed { throw ExitCode(1) }
+    if !outcome.nextSteps.isEmpty {
+      print("\n" + (outcome.result.verdict.passed ? "next:" : "look further:"))
+      for step in outcome.nextSteps { print("  " + step.command(annotated: true)) }
+    }
+    if let signal = running.signal { throw ExitCode(128 + signal) }
+    if !outcome.result.verdict.passed { throw ExitCode(1) }
   }
 
   /// With `WORKSHOP_CHECK_TIMING=1`, one line on standard error: the check's wall time, the time the
@@ -71,21 +72,28 @@ struct Check: ParsableCommand {
     let own = total - programSeconds
     say(String(format: "timing: check %.3f s, program %.3f s, own %.3f s", total, programSeconds, own))
   }
+}
 
-  /// The first exercise whose last check did not pass.
-  private func nextExercise(_ course: Course, store: ProgressStore) throws -> WorkshopKit.Exercise {
-    let progress = try loadProgress(store)
-    guard let first = course.exercises.first else { throw WorkshopError.unknownExercise("", known: []) }
-    return course.exercises.first { progress[$0.name].state != .passed } ?? first
+/// The program a check runs now, so that a signal can stop it.
+private final class RunningCheck: Sendable {
+  private let state = Mutex<(run: LiveRun?, signal: Int32?)>((nil, nil))
+
+  /// The signal that interrupted the check, if one did.
+  var signal: Int32? { state.withLock { $0.signal } }
+
+  func started(_ run: LiveRun) {
+    let interrupted = state.withLock { state in
+      state.run = run
+      return state.signal != nil
+    }
+    if interrupted { run.cancel() }
   }
 
-  private func nextCommands(after exercise: WorkshopKit.Exercise, in course: Course, store: ProgressStore)
-    -> [String]
-  {
-    let progress = (try? loadProgress(store)) ?? CourseProgress()
-    if let next = course.exercises.first(where: { $0.number > exercise.number && progress[$0.name].state != .passed }) {
-      return ["workshop check \(next.number)    (\(next.manifest.title))"]
+  func interrupt(_ signal: Int32) {
+    let run = state.withLock { state in
+      state.signal = state.signal ?? signal
+      return state.run
     }
-    return ["workshop list    (every exercise has passed)"]
+    run?.cancel()
   }
 }

@@ -30,25 +30,3 @@ func renderLessonPart(_ lesson: ExerciseLesson, nodes: [LessonText.Node], width:
   let rendering = LessonRenderer(options: options).render(lesson.document(showing: nodes))
   return mode.color ? rendering.ansi(hyperlinks: mode.hyperlinks) : rendering.plainText
 }
-
-/// Writes a changed progress, saying in one sentence when the old file was damaged or the new one
-/// could not be written (neither stops the command).
-func updateProgress(_ store: ProgressStore, _ change: (inout CourseProgress) -> Void) {
-  do {
-    if let warning = try store.update(change) { say(warning) }
-  } catch {
-    say("\(error); this is not remembered")
-  }
-}
-
-/// The progress, saying in one sentence when the file was damaged (it is then kept aside and
-/// rebuilt under the store's lock, see ``ProgressStore/update(_:)``).
-///
-/// - Throws: ``WorkshopError/progressTooNew(path:version:known:)``: a newer workshop's file is left alone.
-func loadProgress(_ store: ProgressStore) throws -> CourseProgress {
-  var (progress, damage) = try store.load()
-  if damage != nil {
-    updateProgress(store) { progress = $0 }
-  }
-  return progress
-}

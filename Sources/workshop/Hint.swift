@@ -24,39 +24,25 @@ struct Hint: ParsableCommand {
   func validate() throws {
     try LayoutWidth.validate(width, minimum: 20)
     if let number, number < 1 { throw ValidationError("hints are numbered from 1: \(number) is not a hint") }
-    let (chosen, lesson) = try resolve()
-    if let number, number > lesson.hints.count {
+    let session = try CourseSession.locate()
+    let chosen = try session.exercise(named: exercise)
+    let count = try session.lessonWithHints(of: chosen).hints.count
+    if let number, number > count {
       throw ValidationError(
-        WorkshopError.hintOutOfRange(exercise: chosen.name, asked: number, count: lesson.hints.count).description)
+        WorkshopError.hintOutOfRange(exercise: chosen.name, asked: number, count: count).description)
     }
   }
 
   func run() throws {
-    let (chosen, lesson) = try resolve()
-    let store = ProgressStore(courseFolder: try Course.locate().folder)
-    let revealed = try loadProgress(store)[chosen.name].hintsRevealed
-    let count = lesson.hints.count
-    let shown = number ?? (revealed >= count ? count : revealed + 1)
-    print("Hint \(shown) of \(count) for \(chosen.name) (\(chosen.manifest.title)):\n")
-    print(renderLessonPart(lesson, nodes: [lesson.hints[shown - 1]], width: width), terminator: "")
-    if shown == count {
-      print("\nThat was the last hint; `workshop solution \(chosen.number)` shows a solution.")
-    } else if shown < count {
-      print("\nThe next hint: `workshop hint \(chosen.number)`.")
+    let session = try CourseSession.locate()
+    let reveal = try session.revealHint(of: try session.exercise(named: exercise), number: number)
+    let chosen = reveal.exercise
+    print("Hint \(reveal.number) of \(reveal.count) for \(chosen.name) (\(chosen.manifest.title)):\n")
+    print(renderLessonPart(reveal.lesson, nodes: [reveal.hint], width: width), terminator: "")
+    switch reveal.next {
+    case .solution: print("\nThat was the last hint; `\(reveal.next.command())` shows a solution.")
+    default: print("\nThe next hint: `\(reveal.next.command())`.")
     }
-    updateProgress(store) { progress in
-      progress[chosen.name].hintsRevealed = max(progress[chosen.name].hintsRevealed, shown)
-    }
-  }
-
-  /// The exercise and its lesson, which must have at least one hint.
-  private func resolve() throws -> (WorkshopKit.Exercise, ExerciseLesson) {
-    let course = try Course.locate()
-    let chosen = try course.exercise(named: exercise)
-    guard let lesson = ExerciseLesson.find(for: chosen, in: course) else {
-      throw WorkshopError.lessonMissing(exercise: chosen.name, what: "lesson (no .. exercise:: \(chosen.name))")
-    }
-    guard !lesson.hints.isEmpty else { throw WorkshopError.lessonMissing(exercise: chosen.name, what: "hints") }
-    return (chosen, lesson)
+    reveal.warnings.forEach(say)
   }
 }

@@ -10,28 +10,25 @@ struct List: ParsableCommand {
   )
 
   func run() throws {
-    let course = try Course.locate()
-    let store = ProgressStore(courseFolder: course.folder)
-    let progress = try loadProgress(store)
-    guard !course.exercises.isEmpty else {
-      print("The course in \(course.folder.path) has no exercises yet.")
+    let session = try CourseSession.locate()
+    let listing = try session.listing()
+    listing.warnings.forEach(say)
+    guard !listing.rows.isEmpty else {
+      print("The course in \(session.course.folder.path) has no exercises yet.")
       return
     }
-    let files = LearnerFiles(course: course)
     var rows: [[String]] = [["#", "exercise", "state", "last measure / limit", "hints", "title"]]
-    for exercise in course.exercises {
-      files.snapshotOriginals(of: exercise)
-      let entry = progress[exercise.name]
-      let measure = CheckReportText.Measure(rawValue: exercise.manifest.limit.measure.rawValue) ?? .peak
-      let limit = exercise.manifest.limit.value
-      let bytes = exercise.manifest.limit.measure.isBytes
-      let text = { (value: UInt64) in bytes ? ByteCountText.describe(value) : ByteCountText.grouped(value) }
-      let last = entry.lastMeasured.map(text) ?? "-"
-      let hintCount = ExerciseLesson.find(for: exercise, in: course)?.hints.count ?? 0
+    for row in listing.rows {
+      let exercise = row.exercise
+      let limit = exercise.manifest.limit
+      let measure = CheckReportText.Measure(rawValue: limit.measure.rawValue) ?? .peak
+      let text = { (value: UInt64) in
+        limit.measure.isBytes ? ByteCountText.describe(value) : ByteCountText.grouped(value)
+      }
       rows.append([
-        "\(exercise.number)", exercise.name, entry.state.rawValue,
-        "\(measure.name) \(last) / \(text(limit))",
-        "\(min(entry.hintsRevealed, hintCount))/\(hintCount)" + (entry.solutionRevealed ? " +solution" : ""),
+        "\(exercise.number)", exercise.name, row.progress.state.rawValue,
+        "\(measure.name) \(row.progress.lastMeasured.map(text) ?? "-") / \(text(limit.value))",
+        "\(row.hintsRevealed)/\(row.hintCount)" + (row.progress.solutionRevealed ? " +solution" : ""),
         exercise.manifest.title,
       ])
     }
@@ -44,12 +41,7 @@ struct List: ParsableCommand {
       while line.last == " " { line.removeLast() }
       print(line)
     }
-    let passed = course.exercises.filter { progress[$0.name].state == .passed }.count
-    print("\n\(passed) of \(course.exercises.count) exercises passed.", terminator: "")
-    if let next = course.exercises.first(where: { progress[$0.name].state != .passed }) {
-      print(" Next: workshop check \(next.number)")
-    } else {
-      print()
-    }
+    print("\n\(listing.passedCount) of \(listing.rows.count) exercises passed.", terminator: "")
+    print(listing.next.map { " Next: \($0.command())" } ?? "")
   }
 }

@@ -19,11 +19,9 @@ struct Reset: ParsableCommand {
   var yes = false
 
   func run() throws {
-    let course = try Course.locate()
-    let chosen = try course.exercise(named: exercise)
-    let files = LearnerFiles(course: course)
-    files.snapshotOriginals(of: chosen)
-    let changed = try files.changedFiles(of: chosen)
+    let session = try CourseSession.locate()
+    let chosen = try session.exercise(named: exercise)
+    let changed = try session.changedFiles(of: chosen)
     guard !changed.isEmpty else {
       print("\(chosen.name) is already as shipped: nothing to reset.")
       return
@@ -35,12 +33,9 @@ struct Reset: ParsableCommand {
         return
       }
     }
-    guard let (restored, backup) = try files.reset(chosen) else { return }
-    for file in restored { print("restored \(file)") }
-    print("your version is kept in \(backup)/")
-    updateProgress(ProgressStore(courseFolder: course.folder)) { progress in
-      progress[chosen.name].state = .new
-      progress[chosen.name].lastMeasured = nil
-    }
+    guard let result = try session.reset(chosen) else { return }
+    for file in result.restored { print("restored \(file)") }
+    print("your version is kept in \(result.backup)/")
+    result.warnings.forEach(say)
   }
 }

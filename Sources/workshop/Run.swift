@@ -45,19 +45,15 @@ struct Run: ParsableCommand {
     // Children's captures are the ones written during this run (a second of slack for the file
     // system's coarse clock), never an earlier run's with the same name.
     let started = Date().addingTimeInterval(-1)
-    // The capture is analysed and compressed as it grows, on the core the program leaves free.
-    let follower = CaptureFollower(path: capturePath, compress: !noCompress)
-    follower.start()
-    let status: ExitStatus
-    do {
-      status = try program.run()
-    } catch {
-      follower.cancel()
-      throw error
-    }
-    let outcome = follower.finish()
+    // The program shares our terminal and process group: Ctrl-C and Ctrl-\ reach it, and we stay
+    // to report how it ended (as `time` and shells do).
+    let interrupts = Interrupts([SIGINT, SIGQUIT])
+    defer { interrupts.restore() }
+    let live = LiveRun(program: program, compress: !noCompress)
+    try live.start()
+    let result = live.wait()
     let children = CaptureNaming.childCaptures(of: capturePath, since: started)
-    var problems = [outcome.compressionProblem].compactMap { $0 }
+    var problems = [result.compressionProblem].compactMap { $0 }
     if !noCompress {
       for capture in children where FileManager.default.fileExists(atPath: capture) {
         do {
@@ -68,10 +64,10 @@ struct Run: ParsableCommand {
       }
     }
     var report = RunReport(
-      program: command[0], status: status, capturePath: capturePath, childCaptures: children,
-      profile: outcome.profile)
+      program: command[0], status: result.outcome.status, capturePath: capturePath, childCaptures: children,
+      profile: result.profile)
     report.problems = problems
     FileHandle.standardError.write(Data(report.render().utf8))
-    throw ExitCode(status.shellCode)
+    throw ExitCode(result.outcome.status.shellCode)
   }
 }

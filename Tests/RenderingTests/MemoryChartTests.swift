@@ -94,14 +94,13 @@ struct CheckReportTextTests {
         == "0 allocations, within the limit of 100 allocations")
   }
 
-  @Test("a failure over the limit: verdict, cases, the measures side by side, stacks, pictures, next commands")
+  @Test("a failure over the limit: verdict, cases, the measures side by side, stacks, pictures")
   func overLimit() {
     let report = CheckReportText.Report(
       exercise: "exercise_1", title: "Fibonacci without the arrays", verdict: .overLimit, measure: .peak,
       limit: 102_400, measured: 831_898, solutionMeasured: 0, casesRun: 3,
       topStacks: [StatsText.StackEntry(bytes: 831_898, count: 2, frames: ["fibonacci(count:) (Fibonacci.swift:19)"])],
-      chart: "CHART\n", icicle: "ICICLE\n", capturePath: ".workshop/captures/exercise_1.bin",
-      nextCommands: ["workshop hint 1"])
+      chart: "CHART\n", icicle: "ICICLE\n", capturePath: ".workshop/captures/exercise_1.bin")
     #expect(
       CheckReportText.render(report) == """
         FAILED exercise_1: Fibonacci without the arrays
@@ -121,9 +120,6 @@ struct CheckReportTextTests {
         CHART
 
         ICICLE
-
-        look further:
-          workshop hint 1
 
         """)
   }

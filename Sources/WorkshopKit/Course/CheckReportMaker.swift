@@ -71,15 +71,12 @@ extension CheckResult {
     case .workloadMissing:
       report.verdict = .workloadMissing
       report.output = run?.output
+    case .cancelled:
+      report.verdict = .cancelled
     }
     if let problem = run?.captureProblem, verdict != .passed { warnings.append(problem) }
     if showMemory, let run, let capture = run.profile != nil ? run.capturePath : nil {
       warnings += addMemory(to: &report, run: run, capturePath: capture, presentation: presentation)
-    }
-    if let capture, run?.profile != nil, !verdict.passed {
-      report.nextCommands = [
-        "workshop flamegraph \(capture) --native", "workshop summary \(capture)", "workshop hint \(exercise.number)",
-      ]
     }
     return (report, warnings)
   }

@@ -21,6 +21,8 @@ public enum CheckVerdict: Sendable, Equatable {
   case stoppedAtMemoryBound(residentBytes: UInt64)
   /// It ended normally without running its workload between the markers.
   case workloadMissing
+  /// The check was cancelled while the program ran (``LiveRun/cancel()``).
+  case cancelled
 
   /// Whether the check passed.
   public var passed: Bool { self == .passed }
@@ -53,6 +55,7 @@ public struct CheckResult: Sendable {
     switch run.outcome.boundReached {
     case .time(let seconds): return .stoppedAtTimeBound(seconds: seconds)
     case .memory(let bytes): return .stoppedAtMemoryBound(residentBytes: bytes)
+    case .cancelled: return .cancelled
     case nil: break
     }
     if case .signaled(let signal) = run.outcome.status { return .crashed(signal: signal) }
@@ -80,16 +83,20 @@ public struct ExerciseChecker: Sendable {
 
   /// Checks `variant` of `exercise`, leaving the capture at `capturePath`.
   ///
-  /// - Parameter compiling: called before the compiler starts (not when the build is cached).
+  /// - Parameter progress: told, in order, ``CheckEvent/compiling(_:)`` (not when the build is
+  ///   cached) and ``CheckEvent/running(_:_:)`` with the live run; the caller reports the result.
   public func check(
-    _ exercise: Exercise, variant: ExerciseVariant = .learner, capturePath: String, compiling: () -> Void = {}
+    _ exercise: Exercise, variant: ExerciseVariant = .learner, capturePath: String,
+    progress: (CheckEvent) -> Void = { _ in }
   ) throws -> CheckResult {
-    switch try builder.build(exercise, variant: variant, compiling: compiling) {
+    switch try builder.build(exercise, variant: variant, compiling: { progress(.compiling(variant)) }) {
     case .failed(let diagnostics):
       return CheckResult(
         exercise: exercise, variant: variant, verdict: .compileFailed, diagnostics: diagnostics, buildCached: false)
     case .built(let executable, _, let cached):
-      let run = try runner.run(executable, exercise: exercise, capturePath: capturePath)
+      let run = try runner.run(executable, exercise: exercise, capturePath: capturePath) { live in
+        progress(.running(variant, live))
+      }
       let verdict = CheckResult.verdict(of: run, exercise: exercise)
       let measured = run.workloadFinished ? run.measured(exercise.manifest.limit.measure) : nil
       return CheckResult(
@@ -99,8 +106,13 @@ public struct ExerciseChecker: Sendable {
 
   /// The reference solution's measure of the limited kind: built and run once per solution build
   /// (the figure is kept beside the cached program), nil when the solution does not run to its end.
-  public func solutionMeasure(of exercise: Exercise, compiling: () -> Void = {}) throws -> UInt64? {
-    guard case .built(let executable, _, _) = try builder.build(exercise, variant: .solution, compiling: compiling)
+  ///
+  /// - Parameter progress: told ``CheckEvent/compiling(_:)`` and ``CheckEvent/running(_:_:)`` with
+  ///   ``ExerciseVariant/solution`` when the solution is built or run (not when its measure is cached).
+  public func solutionMeasure(of exercise: Exercise, progress: (CheckEvent) -> Void = { _ in }) throws -> UInt64? {
+    guard
+      case .built(let executable, _, _) = try builder.build(
+        exercise, variant: .solution, compiling: { progress(.compiling(.solution)) })
     else { return nil }
     let folder = URL(fileURLWithPath: executable).deletingLastPathComponent()
     let stored = folder.appendingPathComponent("measures.json")
@@ -112,7 +124,9 @@ public struct ExerciseChecker: Sendable {
     }
     let capture = folder.appendingPathComponent("capture-\(getpid()).bin").path
     defer { try? FileManager.default.removeItem(atPath: capture) }
-    let run = try runner.run(executable, exercise: exercise, capturePath: capture)
+    let run = try runner.run(executable, exercise: exercise, capturePath: capture) { live in
+      progress(.running(.solution, live))
+    }
     let verdict = CheckResult.verdict(of: run, exercise: exercise)
     guard verdict == .passed || verdict == .overLimit else { return nil }
     var measures: [String: UInt64] = [:]

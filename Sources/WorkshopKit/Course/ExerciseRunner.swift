@@ -79,19 +79,31 @@ public struct ExerciseRunner: Sendable {
     self.trackerLibrary = trackerLibrary
   }
 
-  /// Runs `executable` (a build of `exercise`), leaving its capture at `capturePath` (an older capture
-  /// there is replaced), and reads its cases and its capture.
-  public func run(_ executable: String, exercise: Exercise, capturePath: String) throws -> ExerciseRun {
+  /// Runs `executable` (a build of `exercise`) under the tracker, leaving its capture at
+  /// `capturePath` (an older capture there is replaced), and reads its cases and its capture.
+  ///
+  /// The program runs in a process group of its own, with no terminal input, within the manifest's
+  /// bounds; whatever it started is ended with it. The new capture is written beside `capturePath`
+  /// and renamed over it, so the two are always on one file system.
+  ///
+  /// - Parameter started: called once the program runs, with the live run (snapshots, cancel).
+  public func run(
+    _ executable: String, exercise: Exercise, capturePath: String, started: (LiveRun) -> Void = { _ in }
+  ) throws -> ExerciseRun {
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
       "workshop-check-\(getpid())-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
     let reportPath = scratch.appendingPathComponent("cases.jsonl").path
     let outputPath = scratch.appendingPathComponent("output.txt").path
+    let destination = URL(fileURLWithPath: capturePath)
     try FileManager.default.createDirectory(
-      at: URL(fileURLWithPath: capturePath).deletingLastPathComponent(), withIntermediateDirectories: true)
+      at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
     // The tracker never overwrites: the new capture goes beside, then over the old one.
-    let freshCapture = scratch.appendingPathComponent("capture.bin").path
+    let freshCapture = destination.deletingLastPathComponent().appendingPathComponent(
+      ".\(destination.lastPathComponent).\(getpid()).\(UUID().uuidString.prefix(8))"
+    ).path
+    defer { unlink(freshCapture) }
     var program = TrackedProgram(arguments: [executable], capturePath: freshCapture, trackerLibrary: trackerLibrary)
     program.extraEnvironment = ["WORKSHOP_CHECK_REPORT": reportPath]
     if ProcessInfo.processInfo.environment["SWIFT_BACKTRACE"] == nil {
@@ -99,25 +111,29 @@ public struct ExerciseRunner: Sendable {
       program.extraEnvironment["SWIFT_BACKTRACE"] =
         "enable=yes,interactive=no,color=no,threads=crashed,registers=none,images=none"
     }
+    program.standardInputPath = "/dev/null"
     program.standardOutputPath = outputPath
     program.standardErrorPath = outputPath
+    program.ownProcessGroup = true
     program.bounds = RunBounds(
       seconds: exercise.manifest.timeLimitSeconds, residentBytes: exercise.manifest.memoryBoundBytes)
-    let outcome = try program.runWatched()
+    let live = LiveRun(program: program, regions: [Self.workloadRegion])
+    try live.start()
+    started(live)
+    let result = live.wait()
     let cases = Self.readCases(reportPath)
     let output = Self.readTail(outputPath, limit: 64 * 1024)
 
     var profile: MemoryProfile?
     var problem: String?
     if FileManager.default.fileExists(atPath: freshCapture) {
-      do {
-        let read = try MemoryProfile(contentsOf: freshCapture, regions: [Self.workloadRegion])
+      switch result.profile {
+      case .success(let read):
         profile = read
         if let readProblem = read.readProblem { problem = "\(readProblem)" }
-      } catch {
+      case .failure(let error):
         problem = "\(error)"
       }
-      _ = try? CaptureCompression.compress(path: freshCapture)
       if rename(freshCapture, capturePath) != 0 {
         throw WorkshopError.writeFailed(path: capturePath, reason: String(cString: strerror(errno)))
       }
@@ -125,7 +141,7 @@ public struct ExerciseRunner: Sendable {
       problem = "\(WorkshopError.captureMissing(path: capturePath))"
     }
     return ExerciseRun(
-      outcome: outcome, cases: cases, output: output, capturePath: capturePath, profile: profile,
+      outcome: result.outcome, cases: cases, output: output, capturePath: capturePath, profile: profile,
       captureProblem: problem)
   }
 

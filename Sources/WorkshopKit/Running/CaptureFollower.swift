@@ -21,7 +21,9 @@ public final class CaptureFollower: @unchecked Sendable {
   /// The capture followed.
   public let path: String
   private let compress: Bool
+  private let regions: [RegionRequest]
   private let interval: Double
+  private let observe: ((LiveCapture) -> Void)?
   private let stopRequested = Atomic<Bool>(false)
   private let stopped = DispatchSemaphore(value: 0)
   private var live: LiveCapture?
@@ -35,11 +37,19 @@ public final class CaptureFollower: @unchecked Sendable {
   ///
   /// - Parameters:
   ///   - compress: compress the capture (with zstd, in place once the program has ended).
+  ///   - regions: regions to measure besides the whole run (``MemoryProfile/region(_:)``).
   ///   - interval: seconds to wait when the tracker has written nothing new.
-  public init(path: String, compress: Bool, interval: Double = 0.02) {
+  ///   - observe: called on the follower's thread after each read that found new records, with
+  ///     the analysis so far (read it there; do not keep it).
+  public init(
+    path: String, compress: Bool, regions: [RegionRequest] = [], interval: Double = 0.02,
+    observe: ((LiveCapture) -> Void)? = nil
+  ) {
     self.path = path
     self.compress = compress
+    self.regions = regions
     self.interval = interval
+    self.observe = observe
   }
 
   /// Starts following on a thread of its own. Call once.
@@ -78,7 +88,7 @@ public final class CaptureFollower: @unchecked Sendable {
     if trusted, let followed {
       profile = followed
     } else if FileManager.default.fileExists(atPath: path) {
-      profile = Result { try MemoryProfile(contentsOf: path) }
+      profile = Result { try MemoryProfile(contentsOf: path, regions: regions) }
     } else {
       profile = .failure(WorkshopError.captureMissing(path: path))
     }
@@ -106,7 +116,8 @@ public final class CaptureFollower: @unchecked Sendable {
   @discardableResult
   private func catchUp() -> Int {
     if live == nil {
-      guard FileManager.default.fileExists(atPath: path), let opened = try? LiveCapture(path: path) else { return 0 }
+      guard FileManager.default.fileExists(atPath: path), let opened = try? LiveCapture(path: path, regions: regions)
+      else { return 0 }
       live = opened
       if compress { startCompression() }
     }
@@ -115,6 +126,7 @@ public final class CaptureFollower: @unchecked Sendable {
       taken = progress.byteCount - bytesRead
       bytesRead = progress.byteCount
     }
+    if taken > 0, let live, let observe { observe(live) }
     if let compressor {
       do {
         try compressor.compressAppended()

@@ -1,0 +1,129 @@
+import Foundation
+
+/// The course's actions, for every front end: check an exercise, reveal hints and solutions,
+/// reset, list. Each action returns values and changes the progress file as the course's rules say;
+/// none prints or asks. Questions (reveal a solution before passing? reset?) are the front end's:
+/// it asks ``solutionNeedsConfirmation(_:)`` or ``changedFiles(of:)`` first.
+public struct CourseSession: Sendable {
+  /// The course.
+  public var course: Course
+  /// Its progress file.
+  public var store: ProgressStore
+  /// Builds the learner's files and the reference solutions, with their cache.
+  public var builder: ExerciseBuilder
+  private var trackerLibraryOverride: String?
+
+  /// A session on `course`; the tracker library is found when a check first needs it, unless given.
+  ///
+  /// - Parameter buildCache: where built programs are kept (``ExerciseBuilder/init(course:environment:)``
+  ///   decides by default).
+  public init(course: Course, trackerLibrary: String? = nil, buildCache: URL? = nil) {
+    self.course = course
+    store = ProgressStore(courseFolder: course.folder)
+    builder = buildCache.map(ExerciseBuilder.init(cacheFolder:)) ?? ExerciseBuilder(course: course)
+    trackerLibraryOverride = trackerLibrary
+  }
+
+  /// A session on the course found from the current folder (``Course/locate(environment:currentDirectory:)``).
+  public static func locate() throws(WorkshopError) -> CourseSession {
+    CourseSession(course: try Course.locate())
+  }
+
+  /// The exercise an argument names (``Course/exercise(named:)``).
+  public func exercise(named argument: String) throws(WorkshopError) -> Exercise {
+    try course.exercise(named: argument)
+  }
+
+  // MARK: - Progress
+
+  /// The progress, and one sentence when the file was damaged (it is then kept aside and rebuilt
+  /// under the store's lock, see ``ProgressStore/update(_:)``).
+  ///
+  /// - Throws: ``WorkshopError/progressTooNew(path:version:known:)``: a newer workshop's file is left alone.
+  public func progress() throws(WorkshopError) -> (progress: CourseProgress, warnings: [String]) {
+    var (progress, damage) = try store.load()
+    guard damage != nil else { return (progress, []) }
+    return (progress, updateProgress { progress = $0 })
+  }
+
+  /// Changes the progress file; returns one sentence when the old file was damaged or the new one
+  /// could not be written (neither stops the action).
+  @discardableResult
+  func updateProgress(_ change: (inout CourseProgress) -> Void) -> [String] {
+    do {
+      return try store.update(change).map { [$0] } ?? []
+    } catch {
+      return ["\(error); this is not remembered"]
+    }
+  }
+
+  /// The first exercise whose last check did not pass, or nil when every one has passed.
+  public func nextExercise(in progress: CourseProgress) -> Exercise? {
+    course.exercises.first { progress[$0.name].state != .passed }
+  }
+
+  /// The exercise to work on: the first not passed yet, else the first.
+  ///
+  /// - Throws: ``WorkshopError/unknownExercise(_:known:)`` when the course has no exercises.
+  public func currentExercise(in progress: CourseProgress) throws(WorkshopError) -> Exercise {
+    guard let first = course.exercises.first else { throw .unknownExercise("", known: []) }
+    return nextExercise(in: progress) ?? first
+  }
+
+  // MARK: - Checking
+
+  /// The capture a check of `exercise` leaves, relative to the course folder.
+  public func capturePath(of exercise: Exercise) -> String {
+    "\(Course.stateFolderName)/captures/\(exercise.name).bin"
+  }
+
+  /// Checks the learner's files of `exercise`: builds them, runs the cases and the workload under
+  /// the tracker, measures the reference solution when the verdict is about memory, records the
+  /// check in the progress file (not when it was cancelled), and says what to do next.
+  ///
+  /// - Parameter events: told, in order, what the check is doing (``CheckEvent``): compiling,
+  ///   running (with the live run), possibly the same for the reference solution, then finished.
+  public func check(_ exercise: Exercise, events: (CheckEvent) -> Void = { _ in }) throws -> CheckOutcome {
+    LearnerFiles(course: course).snapshotOriginals(of: exercise)
+    let checker = ExerciseChecker(builder: builder, runner: ExerciseRunner(trackerLibrary: try trackerLibrary()))
+    let capture = capturePath(of: exercise)
+    var result = try checker.check(
+      exercise, capturePath: course.folder.appendingPathComponent(capture).path, progress: events)
+    if result.verdict == .overLimit || result.verdict == .passed {
+      result.solutionMeasured = try? checker.solutionMeasure(of: exercise, progress: events)
+    }
+    let recordedCapture = result.run == nil ? nil : capture
+    var warnings: [String] = []
+    if result.verdict != .cancelled {
+      warnings = updateProgress { $0.record(result, capture: recordedCapture) }
+    }
+    var outcome = CheckOutcome(result: result, capture: recordedCapture, nextSteps: [], warnings: warnings)
+    outcome.nextSteps = nextSteps(after: result, capture: recordedCapture)
+    events(.finished(outcome))
+    return outcome
+  }
+
+  /// After a pass, the next exercise not passed (or the list, when all have); after a failure with
+  /// a capture to read, where to look further and the next hint.
+  func nextSteps(after result: CheckResult, capture: String?) -> [NextStep] {
+    let exercise = result.exercise
+    if result.verdict.passed {
+      let progress = (try? store.load().progress) ?? CourseProgress()
+      let next = course.exercises.first { $0.number > exercise.number && progress[$0.name].state != .passed }
+      return [next.map { .check(exercise: $0.number, title: $0.manifest.title) } ?? .list]
+    }
+    guard let capture, result.run?.profile != nil, result.verdict != .cancelled else { return [] }
+    var steps: [NextStep] = [
+      .explore(capture: capture, view: .icicle(.peak, native: true)), .explore(capture: capture, view: .summary),
+    ]
+    if let hints = ExerciseLesson.find(for: exercise, in: course)?.hints.count, hints > 0 {
+      let revealed = (try? store.load().progress[exercise.name].hintsRevealed) ?? 0
+      steps.append(.hint(exercise: exercise.number, hint: min(revealed + 1, hints)))
+    }
+    return steps
+  }
+
+  private func trackerLibrary() throws -> String {
+    try trackerLibraryOverride ?? TrackerLibrary.locate()
+  }
+}
