@@ -42,6 +42,6 @@ struct List: ParsableCommand {
       print(line)
     }
     print("\n\(listing.passedCount) of \(listing.rows.count) exercises passed.", terminator: "")
-    print(listing.next.map { " Next: \($0.command())" } ?? "")
+    print(listing.next.isEmpty ? "" : " Next: " + listing.next.map { $0.command() }.joined(separator: ", then "))
   }
 }

@@ -19,8 +19,9 @@ extension NextStep {
         native ? "--native" : nil,
       ].compactMap { $0 }
       return (["workshop flamegraph", capture] + flags).joined(separator: " ")
-    case .explore(let capture, .summary):
-      return "workshop summary \(capture)"
+    case .explore(let capture, .summary(let leaks, let order)):
+      let flags = [leaks ? "--leaks" : nil, order == .total ? nil : "--sort \(order.rawValue)"].compactMap { $0 }
+      return (["workshop summary", capture] + flags).joined(separator: " ")
     case .list:
       return "workshop list" + (annotated ? "    (every exercise has passed)" : "")
     }

@@ -39,6 +39,8 @@ struct CheckCommandTests {
     #expect(first.status == 0, "\(first.all)")
     #expect(first.standardOutput.hasPrefix("PASSED exercise_1: Squares without the array: peak "))
     #expect(first.standardOutput.contains("within the limit of 64.0 KiB"))
+    #expect(
+      first.standardOutput.contains("workshop lesson 2    (Lesson 2: Cycles)"), "the next exercise's lesson first")
     #expect(first.standardOutput.contains("workshop check 2"), "what to do next")
     let second = try course.workshop("check", "1")
     #expect(second.status == 0)
@@ -54,11 +56,18 @@ struct CheckCommandTests {
     #expect(leaks.standardOutput.contains("limited to 1.0 KiB of leaked memory but leaked "))
     #expect(leaks.standardOutput.contains("top stacks leaked by the workload"))
     #expect(leaks.standardOutput.contains("leaked by the workload: "), "the icicle is of the leaks")
+    #expect(leaks.standardOutput.contains("workshop flamegraph .workshop/captures/exercise_2.bin --leaks --native"))
+    #expect(leaks.standardOutput.contains("workshop summary .workshop/captures/exercise_2.bin --leaks"))
+    #expect(!leaks.standardOutput.contains("exercise_2.bin --native"), "no peak view for a leaks limit")
     let counts = try course.workshop("check", "exercise_3")
     #expect(counts.status == 1, "\(counts.all)")
     #expect(counts.standardOutput.contains("limited to 100 allocations but made 10,000"))
     #expect(counts.standardOutput.contains("top stacks that made the workload's allocations"))
     #expect(counts.standardOutput.contains("allocations of the workload: 10,000 allocations"), "the icicle counts")
+    #expect(
+      counts.standardOutput.contains(
+        "workshop flamegraph .workshop/captures/exercise_3.bin --temporary-allocations --native"))
+    #expect(counts.standardOutput.contains("workshop summary .workshop/captures/exercise_3.bin --sort count"))
   }
 
   @Test("a compile error shows the compiler's diagnostics with paths relative to the course")

@@ -161,7 +161,9 @@ struct CourseCommandTests {
     #expect(
       header.range(of: "title")?.lowerBound.utf16Offset(in: header)
         == row1.range(of: "Squares")?.lowerBound.utf16Offset(in: row1))
-    #expect(result.standardOutput.contains("0 of 3 exercises passed. Next: workshop check 1"))
+    #expect(
+      result.standardOutput.contains("0 of 3 exercises passed. Next: workshop lesson 1, then workshop check 1"),
+      "a new exercise starts with its lesson")
   }
 
   @Test("reset asks (or needs --yes), restores the original, keeps one backup and says where it is")
@@ -229,5 +231,25 @@ struct CourseCommandTests {
     let result = try course.workshop("reset", "1", "--yes")
     #expect(result.status == 0, "\(result.all)")
     #expect(try course.read("Exercises/exercise_1/Squares.swift") == original)
+  }
+
+  @Test("workshop typed by name (found in PATH, through a symlink in another folder) finds its tracker")
+  func foundThroughPath() throws {
+    let course = try CourseCopy()
+    try TestEnvironment.requireProducts()
+    let links = try TestEnvironment.scratchFolder().appendingPathComponent("bin")
+    try FileManager.default.createDirectory(at: links, withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(
+      atPath: links.appendingPathComponent("workshop").path, withDestinationPath: TestEnvironment.workshopExecutable)
+    let path = links.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+    let result = try Command.run(
+      ["sh", "-c", "workshop check 1"],
+      environment: [
+        "PATH": path, "WORKSHOP_BUILD_CACHE": CourseTestEnvironment.sharedBuildCache.path, "COLUMNS": "100",
+      ],
+      unsetting: ["WORKSHOP_BIN_PATH", "WORKSHOP_TRACKER_LIBRARY", "WORKSHOP_COURSE_DIR"],
+      currentDirectory: course.folder)
+    #expect(!result.standardError.contains("was not found"), "\(result.all)")
+    #expect(result.standardOutput.hasPrefix("FAILED exercise_1: "), "\(result.all)")
   }
 }

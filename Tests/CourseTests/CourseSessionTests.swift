@@ -49,7 +49,8 @@ struct CourseSessionTests {
     #expect(
       outcome.nextSteps == [
         .explore(capture: ".workshop/captures/exercise_1.bin", view: .icicle(.peak, native: true)),
-        .explore(capture: ".workshop/captures/exercise_1.bin", view: .summary), .hint(exercise: 1, hint: 1),
+        .explore(capture: ".workshop/captures/exercise_1.bin", view: .summary(leaks: false, order: .total)),
+        .hint(exercise: 1, hint: 1),
       ])
     let progress = try session.progress().progress["exercise_1"]
     #expect(progress.state == .failed && progress.lastMeasured == outcome.result.measured)
@@ -62,7 +63,15 @@ struct CourseSessionTests {
     try copy.write("Exercises/exercise_1/Squares.swift", try copy.read("Solutions/exercise_1/Squares.swift"))
     let first = try session.check(try session.exercise(named: "1"))
     #expect(first.result.verdict == .passed)
-    #expect(first.nextSteps == [.check(exercise: 2, title: "Cycles that never end")])
+    #expect(
+      first.nextSteps == [
+        .lesson(number: 2, title: "Lesson 2: Cycles"), .check(exercise: 2, title: "Cycles that never end"),
+      ], "a new exercise starts with its lesson")
+    try session.store.update { $0["exercise_2"].state = .failed }
+    #expect(
+      try session.check(try session.exercise(named: "1")).nextSteps == [
+        .check(exercise: 2, title: "Cycles that never end")
+      ], "one already tried: check it")
     try session.store.update { progress in
       progress["exercise_2"].state = .passed
       progress["exercise_3"].state = .passed
@@ -132,7 +141,10 @@ struct CourseSessionTests {
     #expect(fresh.rows.map(\.exercise.name) == ["exercise_1", "exercise_2", "exercise_3"])
     #expect(fresh.rows.map(\.hintCount) == [2, 2, 2])
     #expect(fresh.passedCount == 0)
-    #expect(fresh.next == .check(exercise: 1, title: "Squares without the array"))
+    #expect(
+      fresh.next == [
+        .lesson(number: 1, title: "Lesson 1: Squares"), .check(exercise: 1, title: "Squares without the array"),
+      ])
     try session.store.update { progress in
       progress["exercise_1"].state = .passed
       progress["exercise_1"].hintsRevealed = 50
@@ -140,7 +152,11 @@ struct CourseSessionTests {
     let later = try session.listing()
     #expect(later.passedCount == 1)
     #expect(later.rows[0].hintsRevealed == later.rows[0].hintCount, "never more hints than there are")
-    #expect(later.next == .check(exercise: 2, title: "Cycles that never end"))
+    #expect(
+      later.next == [
+        .lesson(number: 2, title: "Lesson 2: Cycles"), .check(exercise: 2, title: "Cycles that never end"),
+      ]
+    )
     let progress = try session.progress().progress
     #expect(session.nextExercise(in: progress)?.name == "exercise_2")
     #expect(try session.currentExercise(in: progress).name == "exercise_2")

@@ -15,8 +15,9 @@ public struct CourseListing: Sendable {
 
   /// The rows, by exercise number.
   public var rows: [Row]
-  /// What to do next: the first exercise not passed yet, or nil when every one has passed.
-  public var next: NextStep?
+  /// What to do next: start the first exercise not passed yet (its lesson first while it is new);
+  /// empty when every one has passed.
+  public var next: [NextStep]
   /// Problems with the progress file, one sentence each.
   public var warnings: [String]
 
@@ -36,7 +37,7 @@ extension CourseSession {
         exercise: exercise, progress: progress[exercise.name],
         hintCount: ExerciseLesson.find(for: exercise, in: course)?.hints.count ?? 0)
     }
-    let next = nextExercise(in: progress).map { NextStep.check(exercise: $0.number, title: $0.manifest.title) }
+    let next = nextExercise(in: progress).map { steps(toWorkOn: $0, progress: progress) } ?? []
     return CourseListing(rows: rows, next: next, warnings: warnings)
   }
 }

@@ -103,24 +103,57 @@ public struct CourseSession: Sendable {
     return outcome
   }
 
-  /// After a pass, the next exercise not passed (or the list, when all have); after a failure with
-  /// a capture to read, where to look further and the next hint.
+  /// After a pass, how to start the next exercise not passed (or, once every one has, the
+  /// course's closing lesson and the list); after a failure with a capture to read, the reports that
+  /// explain the exercise's measure, and the next hint.
   func nextSteps(after result: CheckResult, capture: String?) -> [NextStep] {
     let exercise = result.exercise
     if result.verdict.passed {
       let progress = (try? store.load().progress) ?? CourseProgress()
-      let next = course.exercises.first { $0.number > exercise.number && progress[$0.name].state != .passed }
-      return [next.map { .check(exercise: $0.number, title: $0.manifest.title) } ?? .list]
+      if let next = course.exercises.first(where: { $0.number > exercise.number && progress[$0.name].state != .passed })
+      {
+        return steps(toWorkOn: next, progress: progress)
+      }
+      return (closingLesson().map { [NextStep.lesson(number: $0.number, title: $0.title)] } ?? []) + [.list]
     }
     guard let capture, result.run?.profile != nil, result.verdict != .cancelled else { return [] }
-    var steps: [NextStep] = [
-      .explore(capture: capture, view: .icicle(.peak, native: true)), .explore(capture: capture, view: .summary),
-    ]
+    var steps = Self.views(explaining: exercise.manifest.limit.measure).map {
+      NextStep.explore(capture: capture, view: $0)
+    }
     if let hints = ExerciseLesson.find(for: exercise, in: course)?.hints.count, hints > 0 {
       let revealed = (try? store.load().progress[exercise.name].hintsRevealed) ?? 0
       steps.append(.hint(exercise: exercise.number, hint: min(revealed + 1, hints)))
     }
     return steps
+  }
+
+  /// The reports that explain a measure: the peak's icicle for a peak, the leaks' for leaks, the
+  /// temporary allocations' for counts (with every native frame: the runtime is where Swift allocates).
+  static func views(explaining measure: LimitMeasure) -> [CaptureView] {
+    switch measure {
+    case .peak: return [.icicle(.peak, native: true), .summary(leaks: false, order: .total)]
+    case .leaks: return [.icicle(.leaks, native: true), .summary(leaks: true, order: .total)]
+    case .allocations: return [.icicle(.temporary, native: true), .summary(leaks: false, order: .count)]
+    case .temporary: return [.icicle(.temporary, native: true)]
+    }
+  }
+
+  /// How to start on `exercise`: read its lesson first while it was never checked, then check it.
+  func steps(toWorkOn exercise: Exercise, progress: CourseProgress) -> [NextStep] {
+    let check = NextStep.check(exercise: exercise.number, title: exercise.manifest.title)
+    guard progress[exercise.name].state == .new, let lesson = ExerciseLesson.find(for: exercise, in: course)?.lesson
+    else { return [check] }
+    return [.lesson(number: lesson.number, title: lesson.title), check]
+  }
+
+  /// The lesson that closes the course: the last one, when it teaches no exercise and comes after
+  /// every lesson that does ("what next").
+  func closingLesson() -> Lesson? {
+    let catalog = LessonCatalog(folder: course.folder.appendingPathComponent("Lessons").path)
+    let teaching = Set(course.exercises.compactMap { ExerciseLesson.find(for: $0, in: course)?.lesson.number })
+    guard let last = catalog.lessons.last, !teaching.contains(last.number), last.number > (teaching.max() ?? 0)
+    else { return nil }
+    return last
   }
 
   private func trackerLibrary() throws -> String {

@@ -1,3 +1,5 @@
+import MemoryAnalysis
+
 /// Something the learner can do next, as data: the command line turns it into a command to type,
 /// the terminal UI into a key. Nothing here knows how either front end spells it.
 public enum NextStep: Sendable, Equatable {
@@ -20,6 +22,6 @@ public enum CaptureView: Sendable, Equatable {
   /// The icicle of one selection (peak, leaks, temporary allocations), every native frame shown
   /// or not.
   case icicle(ReportSelection, native: Bool)
-  /// The table of functions and lines.
-  case summary
+  /// The table of functions and lines, of the peak or of the leaks, in an order.
+  case summary(leaks: Bool, order: LocationSummary.Order)
 }

@@ -9,14 +9,14 @@ public enum TrackerLibrary {
   public static let fileName = "libworkshop_tracker.so"
 
   /// The path of the tracker library: `WORKSHOP_TRACKER_LIBRARY` when set, else the file beside
-  /// the running executable, else beside `WORKSHOP_BIN_PATH`'s folder.
+  /// the running executable (as the kernel knows it: found through `PATH` or a symlink, it is still
+  /// the real file), else beside `WORKSHOP_BIN_PATH`'s folder.
   public static func locate(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
     var candidates: [String] = []
     if let explicit = environment["WORKSHOP_TRACKER_LIBRARY"], !explicit.isEmpty {
       candidates.append(explicit)
     }
-    let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-    candidates.append(executable.deletingLastPathComponent().appendingPathComponent(fileName).path)
+    candidates.append(runningExecutable().deletingLastPathComponent().appendingPathComponent(fileName).path)
     if let binPath = environment["WORKSHOP_BIN_PATH"], !binPath.isEmpty {
       candidates.append(URL(fileURLWithPath: binPath).appendingPathComponent(fileName).path)
     }
@@ -24,5 +24,14 @@ public enum TrackerLibrary {
       return found
     }
     throw WorkshopError.trackerLibraryMissing(searched: candidates)
+  }
+
+  /// The running executable's real path: `/proc/self/exe`, which names the file whatever `argv[0]`
+  /// says (`workshop` alone when it was found through `PATH`); `argv[0]` where there is no `/proc`.
+  static func runningExecutable() -> URL {
+    if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+      return URL(fileURLWithPath: path)
+    }
+    return URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
   }
 }
