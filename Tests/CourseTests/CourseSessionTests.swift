@@ -39,8 +39,11 @@ struct CourseSessionTests {
       case .finished: seen.append(.finished)
       }
     }
+    // The solution compiles beside the learner's files, quietly unless the measure has to wait for it.
     #expect(
-      seen == [.compiling(.learner), .running(.learner), .compiling(.solution), .running(.solution), .finished])
+      seen.filter { $0 != .compiling(.solution) } == [
+        .compiling(.learner), .running(.learner), .running(.solution), .finished,
+      ])
     #expect(snapshotPhases.allSatisfy { $0 != .finished }, "the live run is handed over while it runs")
     #expect(outcome.result.verdict == .overLimit)
     #expect((outcome.result.measured ?? 0) > 65_536)

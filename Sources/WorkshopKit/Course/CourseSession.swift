@@ -87,6 +87,16 @@ public struct CourseSession: Sendable {
     LearnerFiles(course: course).snapshotOriginals(of: exercise)
     let checker = ExerciseChecker(builder: builder, runner: ExerciseRunner(trackerLibrary: try trackerLibrary()))
     let capture = capturePath(of: exercise)
+    // The reference solution compiles on the other core while the learner's files do: its measure
+    // is wanted whenever the verdict is about memory. Its build is cached and locked by key, so
+    // the measure below finds it built (or waits for it).
+    let solutionBuilt = DispatchSemaphore(value: 0)
+    let solutionBuilder = builder
+    Thread.detachNewThread {
+      _ = try? solutionBuilder.build(exercise, variant: .solution)
+      solutionBuilt.signal()
+    }
+    defer { solutionBuilt.wait() }
     var result = try checker.check(
       exercise, capturePath: course.folder.appendingPathComponent(capture).path, progress: events)
     if result.verdict == .overLimit || result.verdict == .passed {
