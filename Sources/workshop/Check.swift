@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Rendering
+import TerminalUI
 import WorkshopKit
 
 /// `workshop check`: builds an exercise, runs its cases and its workload under the tracker, and
@@ -51,7 +52,7 @@ struct Check: ParsableCommand {
       say("\(error); this check is not remembered")
     }
 
-    let terminal = TerminalProbe.standardOutput()
+    let terminal = Terminal.standardOutput()
     let presentation = CheckPresentation(
       width: LayoutWidth.choose(width, terminal: terminal.width, fallback: 100), capabilities: terminal)
     var (report, warnings) = result.report(capture: result.run == nil ? nil : capture, presentation: presentation)
