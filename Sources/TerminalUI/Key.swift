@@ -148,17 +148,7 @@ public struct KeyDecoder: Sendable {
 
   private static func csiKey(final: UInt8, parameter: Int) -> Key? {
     switch final {
-    case UInt8(ascii: "A"): return .up
-    case UInt8(ascii: "B"): return .down
-    case UInt8(ascii: "C"): return .right
-    case UInt8(ascii: "D"): return .left
-    case UInt8(ascii: "H"): return .home
-    case UInt8(ascii: "F"): return .end
     case UInt8(ascii: "Z"): return .backTab
-    case UInt8(ascii: "P"): return .function(1)
-    case UInt8(ascii: "Q"): return .function(2)
-    case UInt8(ascii: "R"): return .function(3)
-    case UInt8(ascii: "S"): return .function(4)
     case UInt8(ascii: "~"):
       switch parameter {
       case 1, 7: return .home
@@ -172,11 +162,16 @@ public struct KeyDecoder: Sendable {
       case 23, 24: return .function(parameter - 12)
       default: return nil
       }
-    default: return nil
+    default: return letterKey(final)
     }
   }
 
   private static func ss3Key(_ final: UInt8) -> Key? {
+    final == UInt8(ascii: "M") ? .enter : letterKey(final)
+  }
+
+  /// The keys whose sequences end in a letter, the same after CSI and SS3.
+  private static func letterKey(_ final: UInt8) -> Key? {
     switch final {
     case UInt8(ascii: "A"): return .up
     case UInt8(ascii: "B"): return .down
@@ -184,7 +179,6 @@ public struct KeyDecoder: Sendable {
     case UInt8(ascii: "D"): return .left
     case UInt8(ascii: "H"): return .home
     case UInt8(ascii: "F"): return .end
-    case UInt8(ascii: "M"): return .enter
     case UInt8(ascii: "P"): return .function(1)
     case UInt8(ascii: "Q"): return .function(2)
     case UInt8(ascii: "R"): return .function(3)

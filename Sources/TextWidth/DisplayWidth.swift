@@ -34,6 +34,9 @@ extension Character {
   public var displayWidth: Int {
     guard let first = unicodeScalars.first else { return 0 }
     if isASCII { return first.value < 0x20 || first.value == 0x7F ? 0 : 1 }
+    // Box drawing, block elements and general punctuation (dashes, bullets, `…`) fill lessons'
+    // tables and frames: one column, known without looking up the scalar's properties.
+    if unicodeScalars.count == 1 && (0x2500...0x259F ~= first.value || 0x2010...0x2027 ~= first.value) { return 1 }
     if unicodeScalars.contains(where: { $0.value == 0xFE0F }) && first.properties.isEmoji { return 2 }
     return first.displayWidth
   }

@@ -26,7 +26,7 @@ func confirm(_ question: String, action: String, flag: String = "--yes") throws 
 func renderLessonPart(_ lesson: ExerciseLesson, nodes: [LessonText.Node], width: Int?) -> String {
   let terminal = Terminal.standardOutput()
   let options = LessonRenderer.Options(
-    width: LayoutWidth.choose(width, terminal: terminal.width, fallback: 80), capabilities: terminal, reveal: true)
+    width: LayoutWidth.choose(width, fallback: 80), capabilities: terminal, reveal: true)
   let rendering = LessonRenderer(options: options).render(lesson.document(showing: nodes))
   return rendering.grid.text(for: terminal)
 }

@@ -74,7 +74,7 @@ struct Lesson: ParsableCommand {
       }
       if pager.run(capabilities: terminal, term: term) { return }
     }
-    let rendering = render(width: LayoutWidth.choose(width, terminal: terminal.width, fallback: 80), reveal: reveal)
+    let rendering = render(width: LayoutWidth.choose(width, fallback: 80), reveal: reveal)
     print(rendering.grid.text(for: terminal), terminator: "")
   }
 
