@@ -28,22 +28,25 @@ let package = Package(
     .target(name: "ProcessLaunch", dependencies: ["CProcessLaunch"]),
     // Peak, timeline, leaks, temporary allocations, allocation tree.
     .target(name: "MemoryAnalysis", dependencies: ["MemoryTrace", "Symbols"]),
+    // How many terminal columns text takes: the reader's grid tables and every renderer need it.
+    .target(name: "TextWidth"),
     // The rST-lite reader: source text to a document tree. No terminal code.
-    .target(name: "LessonText"),
-    // Renderers with no I/O: tables, charts, icicles, lesson text.
-    .target(name: "Rendering", dependencies: ["MemoryAnalysis", "LessonText", "Symbols"]),
+    .target(name: "LessonText", dependencies: ["TextWidth"]),
+    // Renderers with no I/O, all drawing into cell grids: tables, charts, icicles, lesson text;
+    // the terminal capabilities and the ANSI writer for printed grids.
+    .target(name: "Rendering", dependencies: ["MemoryAnalysis", "LessonText", "Symbols", "TextWidth"]),
     // Course catalog, building and running programs under the tracker.
     .target(
       name: "WorkshopKit",
       dependencies: ["MemoryTrace", "MemoryAnalysis", "Rendering", "LessonText", "Symbols", "ProcessLaunch"]),
     // ncursesw for the terminal UI: a modulemap and static inline wrappers of its macros.
     .systemLibrary(name: "CNcursesw"),
-    // The only target that does terminal I/O: the lesson pager.
+    // The terminal: detection, the screen (the only ncurses user), keys and events; the lesson pager.
     .target(name: "TerminalUI", dependencies: ["CNcursesw", "Rendering"]),
     .executableTarget(
       name: "workshop",
       dependencies: [
-        "WorkshopKit", "TerminalUI", "ProcessLaunch",
+        "WorkshopKit", "TerminalUI", "ProcessLaunch", "Rendering", "LessonText", "TextWidth", "MemoryAnalysis",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -65,7 +68,10 @@ let package = Package(
     .testTarget(name: "ProcessLaunchTests", dependencies: ["ProcessLaunch", "WorkshopTestSupport"]),
     .testTarget(name: "MemoryAnalysisTests", dependencies: ["MemoryAnalysis", "Symbols"]),
     .testTarget(name: "LessonTextTests", dependencies: ["LessonText"]),
-    .testTarget(name: "RenderingTests", dependencies: ["Rendering", "MemoryAnalysis", "Symbols"]),
+    .testTarget(
+      name: "RenderingTests", dependencies: ["Rendering", "MemoryAnalysis", "Symbols", "LessonText", "TextWidth"]),
+    // The pager's state driven by keys, key decoding, the event loop on pipes: no terminal needed.
+    .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "Rendering", "LessonText"]),
     .testTarget(name: "SymbolsTests", dependencies: ["Symbols", "WorkshopTestSupport"], exclude: ["Programs"]),
     // End to end: programs run under the real tracker, then workshop flamegraph (Programs/ compiled at test time).
     .testTarget(name: "ReportTests", dependencies: ["WorkshopKit", "WorkshopTestSupport"], exclude: ["Programs"]),
@@ -78,5 +84,8 @@ let package = Package(
     // Times rendering a long lesson (Benchmarks/lesson-render.sh).
     .executableTarget(
       name: "LessonBenchmark", dependencies: ["LessonText", "Rendering"], path: "Benchmarks/LessonBenchmark"),
+    // Times Screen.draw of a 200x60 grid on a real terminal (Benchmarks/screen-draw.sh).
+    .executableTarget(
+      name: "ScreenBenchmark", dependencies: ["Rendering", "TerminalUI"], path: "Benchmarks/ScreenBenchmark"),
   ]
 )

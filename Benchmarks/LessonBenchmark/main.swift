@@ -55,10 +55,10 @@ for _ in 0..<10 {
   let start = clock.now
   let document = LessonDocument(parsing: source, file: "bench.rst")
   let parsed = clock.now
-  let rendering = LessonRenderer(options: .init(width: 100, mode: .rich)).render(document)
-  let text = rendering.ansi(hyperlinks: true)
+  let rendering = LessonRenderer(options: .init(width: 100, capabilities: .rich)).render(document)
+  let text = rendering.grid.text(for: .rich)
   let end = clock.now
-  outputLines = rendering.lines.count
+  outputLines = rendering.grid.height
   precondition(!text.isEmpty)
   best = min(best, end - start)
   bestRender = min(bestRender, end - parsed)

@@ -1,3 +1,4 @@
+import TextWidth
 /// Builds the body of a document or section, opening and closing sections by level.
 final class SectionBuilder {
   private var stack: [Node]

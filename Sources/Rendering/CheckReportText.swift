@@ -1,5 +1,7 @@
 // `workshop check` as text: the verdict first, in pytest-memray's words, then what explains it.
 
+import TextWidth
+
 /// Renders the report of one exercise check (no I/O).
 public enum CheckReportText {
   /// What an exercise limits (the manifest's `limit.measure`).

@@ -1,68 +1,6 @@
 import MemoryAnalysis
 import Symbols
-
-/// How an icicle graph colours its boxes.
-public enum IcicleColouring: String, Sendable, CaseIterable {
-  /// One colour per module, so the user's code stands apart from the libraries.
-  case module
-  /// Hotter colours for larger shares of the total.
-  case share
-}
-
-/// What an icicle's widths measure.
-public enum IcicleWeight: Sendable {
-  /// Bytes (alive at the peak, leaked, ...).
-  case bytes
-  /// Allocations made (the tree's sizes are counts).
-  case allocations
-
-  /// `1.5 KiB`, or `1,204 allocations`.
-  public func describe(_ value: UInt64) -> String {
-    switch self {
-    case .bytes: return ByteCountText.describe(value)
-    case .allocations: return ByteCountText.counted(value, "allocation")
-    }
-  }
-}
-
-/// What to draw besides the tree.
-public struct IcicleOptions: Sendable {
-  /// What the bytes are, for the legend: `peak memory`, `leaked at exit`...
-  public var title: String
-  /// What the widths measure: bytes, or (for a tree from `AllocationTree.weightedByCount()`)
-  /// allocations.
-  public var weight: IcicleWeight = .bytes
-  /// All bytes the program allocated over its run, for the legend, when known.
-  public var totalAllocatedBytes: UInt64?
-  /// The node to zoom into; its ancestors span the width above it.
-  public var focus: Int
-  /// The node to highlight (the terminal UI's cursor).
-  public var selected: Int?
-  /// Levels of frames shown below the focus; nil for all.
-  public var maxDepth: Int?
-  /// Colours by module or by share (when the terminal has colour).
-  public var colouring: IcicleColouring
-  /// The narrowest box that gets a label; narrower siblings are merged into `…`.
-  public var minimumWidth: Int
-  /// Colour, Unicode.
-  public var capabilities: TerminalCapabilities
-
-  /// Options; by default the whole tree, plain ASCII.
-  public init(
-    title: String = "peak memory", totalAllocatedBytes: UInt64? = nil, focus: Int = AllocationTree.rootIndex,
-    selected: Int? = nil, maxDepth: Int? = nil, colouring: IcicleColouring = .module, minimumWidth: Int = 3,
-    capabilities: TerminalCapabilities = .plain
-  ) {
-    self.title = title
-    self.totalAllocatedBytes = totalAllocatedBytes
-    self.focus = focus
-    self.selected = selected
-    self.maxDepth = maxDepth
-    self.colouring = colouring
-    self.minimumWidth = minimumWidth
-    self.capabilities = capabilities
-  }
-}
+import TextWidth
 
 /// An icicle graph for the terminal: the root on top, each frame a box under its caller as wide
 /// as its share of the bytes, a legend below. A pure function from a tree and a size to cells.
@@ -93,7 +31,7 @@ public enum Icicle {
   public static func render(
     _ tree: AllocationTree, layout: IcicleLayout, height: Int? = nil, options: IcicleOptions = IcicleOptions()
   ) -> CellGrid {
-    let glyphs = Glyphs(unicode: options.capabilities.unicode)
+    let glyphs = IcicleGlyphs(unicode: options.capabilities.unicode)
     let legend = legendLines(tree, layout: layout, options: options, glyphs: glyphs).flatMap {
       wrap($0, width: layout.width)
     }
@@ -118,7 +56,7 @@ public enum Icicle {
   // MARK: Boxes
 
   private static func draw(
-    _ box: IcicleBox, tree: AllocationTree, into grid: inout CellGrid, options: IcicleOptions, glyphs: Glyphs,
+    _ box: IcicleBox, tree: AllocationTree, into grid: inout CellGrid, options: IcicleOptions, glyphs: IcicleGlyphs,
     parity: Int
   ) {
     let colour = options.capabilities.colour
@@ -252,7 +190,9 @@ public enum Icicle {
     return lines
   }
 
-  private static func legendLines(_ tree: AllocationTree, layout: IcicleLayout, options: IcicleOptions, glyphs: Glyphs)
+  private static func legendLines(
+    _ tree: AllocationTree, layout: IcicleLayout, options: IcicleOptions, glyphs: IcicleGlyphs
+  )
     -> [LegendLine]
   {
     var lines: [LegendLine] = []
@@ -307,20 +247,5 @@ public enum Icicle {
       lines.append(LegendLine(spans: spans))
     }
     return lines
-  }
-}
-
-/// The characters that differ between Unicode and plain ASCII.
-struct Glyphs {
-  var ellipsis: String
-  var narrowEllipsis: String
-  var approximately: String
-  var atLeast: String
-
-  init(unicode: Bool) {
-    ellipsis = unicode ? "…" : ".."
-    narrowEllipsis = unicode ? "…" : "."
-    approximately = unicode ? "≈" : "~"
-    atLeast = unicode ? "≥" : ">="
   }
 }

@@ -1,5 +1,5 @@
 /// Syntax colouring for code blocks: Swift, shell and Python; other languages are shown plain.
-public struct LessonSyntaxHighlighter: Sendable {
+struct LessonSyntaxHighlighter: Sendable {
   enum Language { case swift, shell, python, none }
 
   static let swiftKeywords: Set<String> = [
@@ -27,7 +27,7 @@ public struct LessonSyntaxHighlighter: Sendable {
 
   /// A highlighter for a code block's language (`swift`, `shell`/`bash`/`sh`/`console`, `python`/`py`);
   /// with `color` off every line is plain.
-  public init(language: String?, color: Bool) {
+  init(language: String?, color: Bool) {
     switch language?.lowercased() {
     case "swift": self.language = .swift
     case "shell", "bash", "sh", "console", "zsh", "shell-session", "sh-session": self.language = .shell
@@ -45,7 +45,7 @@ public struct LessonSyntaxHighlighter: Sendable {
   static let command = CellStyle(bold: true)
 
   /// Colours one line, carrying block comments and multi-line strings over to the next line.
-  public mutating func highlight(_ line: String) -> [StyledSpan] {
+  mutating func highlight(_ line: String) -> [StyledSpan] {
     guard color, language != .none, !line.isEmpty else { return line.isEmpty ? [] : [StyledSpan(line)] }
     let chars = Array(line)
     var spans: [StyledSpan] = []

@@ -1,3 +1,5 @@
+import TextWidth
+
 /// A small chart of memory over time for the terminal: the heap as a filled area, the resident size
 /// as a line of dots, the limit as a horizontal rule (heavier where the heap reaches it). A pure function from samples and a size to cells;
 /// `workshop check` prints it, the terminal UI can redraw it as samples arrive.

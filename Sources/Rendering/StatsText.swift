@@ -1,7 +1,7 @@
 // `workshop stats` as text: the headline figures, the size histogram and the top stacks at the peak.
 import MemoryAnalysis
 
-/// Renders the statistics of a profile as plain text (no I/O).
+/// Renders the statistics of a profile as a grid of plain text (no I/O).
 public enum StatsText {
   /// One stack shown under "top stacks": its bytes and allocations at the peak, and its frames.
   public struct StackEntry: Sendable, Equatable {
@@ -33,7 +33,7 @@ public enum StatsText {
   ///   - unicode: draw histogram bars with block characters rather than `#`.
   public static func render(
     _ profile: MemoryProfile, capturePath: String, topStacks: [StackEntry], unicode: Bool
-  ) -> String {
+  ) -> CellGrid {
     var lines: [String] = []
     let program = profile.command?.executable ?? "an unknown program"
     let pid = profile.header.map { ", pid \($0.pid)" } ?? ""
@@ -72,11 +72,11 @@ public enum StatsText {
           + " (\(ByteCountText.percent(entry.bytes, of: profile.peak.bytes)) of the peak)")
       lines.append(contentsOf: entry.frameLines)
     }
-    return lines.joined(separator: "\n") + "\n"
+    return CellGrid(lines: lines)
   }
 
   /// The measures of a region between markers, as a short section.
-  public static func renderRegion(_ region: RegionSummary) -> String {
+  public static func renderRegion(_ region: RegionSummary) -> CellGrid {
     let end = region.toMarker.map { region.endedAtMarker ? "\"\($0)\"" : "the end (no \"\($0)\" marker followed)" }
     var lines = ["", "between the markers \"\(region.fromMarker)\" and \(end ?? "the end of the run")"]
     lines.append("  peak         \(bytes(region.peakBytes)) allocated there and alive at once")
@@ -85,7 +85,7 @@ public enum StatsText {
         + "\(ByteCountText.grouped(region.temporaryAllocations)) temporary")
     lines.append(
       "  leaked       \(bytes(region.leakedBytes)) in \(ByteCountText.counted(region.leakedAllocations, "allocation"))")
-    return lines.joined(separator: "\n") + "\n"
+    return CellGrid(lines: lines)
   }
 
   /// The histogram of allocation sizes, one power-of-two bucket a line, bars scaled to the largest.

@@ -1,15 +1,17 @@
 import MemoryAnalysis
+import TextWidth
 
 /// `workshop summary`'s table: one location a row with its total and own bytes, their shares of the
 /// whole, and its allocation count.
 public enum SummaryTable {
-  /// The rows as aligned text; the location column is cut to fit `width` when one is given.
+  /// The rows as aligned text, a header above and a total below; the location column is cut to
+  /// fit `width` when one is given.
   ///
   /// - Complexity: O(r) for r rows, after the summary's sort.
   public static func render(
     _ summary: LocationSummary, order: LocationSummary.Order, maxRows: Int? = nil, width: Int? = nil,
     unicode: Bool = false
-  ) -> String {
+  ) -> CellGrid {
     let rows = summary.sorted(by: order, limit: maxRows)
     let headers = ["Total", "Total %", "Own", "Own %", "Allocations"]
     let figures: [[String]] = rows.map { row in
@@ -35,12 +37,13 @@ public enum SummaryTable {
       }
       return text
     }
-    var output = line("Location", headers) + "\n"
-    for (row, cells) in zip(rows, figures) { output += line(row.frame.label, cells) + "\n" }
+    var output = [line("Location", headers)]
+    for (row, cells) in zip(rows, figures) { output.append(line(row.frame.label, cells)) }
     let shown =
       rows.count < summary.rows.count ? "\(rows.count) of \(summary.rows.count) locations" : "\(rows.count) locations"
-    output +=
-      "\(shown); \(ByteCountText.describe(summary.totalBytes)) in \(ByteCountText.grouped(summary.totalCount)) allocations\n"
-    return output
+    output.append(
+      "\(shown); \(ByteCountText.describe(summary.totalBytes)) in \(ByteCountText.grouped(summary.totalCount)) allocations"
+    )
+    return CellGrid(lines: output)
   }
 }

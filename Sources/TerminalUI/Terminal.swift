@@ -1,10 +1,13 @@
+// The one place that asks what the process's terminal is; the renderers themselves do no I/O.
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
+import Foundation
+import Rendering
 
-/// Facts about the process's terminal.
+/// Facts about the process's terminal, and what output to it can show.
 public enum Terminal {
   /// True when standard output is a terminal.
   public static var standardOutputIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
@@ -12,10 +15,28 @@ public enum Terminal {
   /// True when standard input is a terminal (the pager reads keys from it).
   public static var standardInputIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
 
-  /// The terminal's width in columns, if standard output is a terminal.
-  public static var columns: Int? {
+  /// Colour, Unicode, hyperlinks and width of standard output, by
+  /// ``TerminalCapabilities/detect(environment:isTerminal:width:)``.
+  public static func standardOutput(
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) -> TerminalCapabilities {
+    let isTerminal = standardOutputIsTerminal
+    return TerminalCapabilities.detect(
+      environment: environment, isTerminal: isTerminal, width: isTerminal ? columns(environment: environment) : nil)
+  }
+
+  /// The columns text printed to standard output is laid out for: `COLUMNS` when set (a script
+  /// asking for a width), else the window's width, else nil.
+  public static func columns(environment: [String: String] = ProcessInfo.processInfo.environment) -> Int? {
+    if let columns = environment["COLUMNS"].flatMap(Int.init), columns > 0 { return columns }
+    return windowSize(of: STDOUT_FILENO)?.width
+  }
+
+  /// The size of the terminal window on `descriptor`, by the kernel (`TIOCGWINSZ`): what a
+  /// full-screen UI fills, whatever `COLUMNS` says. Nil when it is not a terminal.
+  public static func windowSize(of descriptor: Int32) -> (width: Int, height: Int)? {
     var size = winsize()
-    guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
-    return Int(size.ws_col)
+    guard ioctl(descriptor, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0, size.ws_row > 0 else { return nil }
+    return (Int(size.ws_col), Int(size.ws_row))
   }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Rendering
 import Synchronization
+import TerminalUI
 import WorkshopKit
 
 /// `workshop check`: builds an exercise, runs its cases and its workload under the tracker, and
@@ -50,7 +51,7 @@ struct Check: ParsableCommand {
     outcome.warnings.forEach(say)
     programSeconds = outcome.result.run?.outcome.wallSeconds ?? 0
 
-    let terminal = TerminalProbe.standardOutput()
+    let terminal = Terminal.standardOutput()
     let presentation = CheckPresentation(
       width: LayoutWidth.choose(width, terminal: terminal.width, fallback: 100), capabilities: terminal)
     let (report, reportWarnings) = outcome.result.report(capture: outcome.capture, presentation: presentation)

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import WorkshopKit
+import TerminalUI
 
 /// One line on standard error, prefixed with `workshop:` (every command's warnings).
 func say(_ message: String) {
@@ -8,7 +8,7 @@ func say(_ message: String) {
 }
 
 /// The columns a command lays its text out for: `--width` checked against one range, else the
-/// terminal's width (``TerminalProbe/columns()``: `COLUMNS` first, then the kernel's window size).
+/// terminal's width (``Terminal/columns(environment:)``: `COLUMNS` first, then the window's width).
 enum LayoutWidth {
   /// The widest layout any command makes.
   static let maximum = 1000
@@ -21,7 +21,7 @@ enum LayoutWidth {
 
   /// `width` when given (already validated), else the terminal's width at most ``maximum``, else
   /// `fallback`.
-  static func choose(_ width: Int?, terminal: Int? = TerminalProbe.columns(), fallback: Int) -> Int {
+  static func choose(_ width: Int?, terminal: Int? = Terminal.columns(), fallback: Int) -> Int {
     width ?? terminal.map { min($0, maximum) } ?? fallback
   }
 }

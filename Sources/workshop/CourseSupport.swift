@@ -24,9 +24,9 @@ func confirm(_ question: String, action: String, flag: String = "--yes") throws 
 
 /// Renders part of a lesson (hints, solutions) expanded, for standard output.
 func renderLessonPart(_ lesson: ExerciseLesson, nodes: [LessonText.Node], width: Int?) -> String {
-  let environment = ProcessInfo.processInfo.environment
-  let mode = LessonOutputMode.detect(environment: environment, isTerminal: Terminal.standardOutputIsTerminal)
-  let options = LessonRenderer.Options(width: LayoutWidth.choose(width, fallback: 80), mode: mode, reveal: true)
+  let terminal = Terminal.standardOutput()
+  let options = LessonRenderer.Options(
+    width: LayoutWidth.choose(width, fallback: 80), capabilities: terminal, reveal: true)
   let rendering = LessonRenderer(options: options).render(lesson.document(showing: nodes))
-  return mode.color ? rendering.ansi(hyperlinks: mode.hyperlinks) : rendering.plainText
+  return rendering.grid.text(for: terminal)
 }

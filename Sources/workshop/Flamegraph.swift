@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Rendering
+import TerminalUI
 import WorkshopKit
 
 /// `workshop flamegraph`: the allocation tree of a capture as an icicle graph or folded stacks.
@@ -63,13 +64,13 @@ struct Flamegraph: ParsableCommand {
     case .folded:
       print(FoldedStacks.render(tree), terminator: "")
     case .icicle:
-      let terminal = TerminalProbe.standardOutput()
+      let terminal = Terminal.standardOutput()
       let options = IcicleOptions(
         title: selection.title, totalAllocatedBytes: report.profile.totals.bytesAllocated, maxDepth: depth,
         colouring: colour, capabilities: terminal)
       let grid = Icicle.render(
         tree, width: LayoutWidth.choose(width, terminal: terminal.width, fallback: 100), options: options)
-      print(terminal.colour ? grid.ansiText() : grid.plainText(), terminator: "")
+      print(grid.text(for: terminal), terminator: "")
     }
   }
 }

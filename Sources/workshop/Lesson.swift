@@ -60,22 +60,22 @@ struct Lesson: ParsableCommand {
       FileHandle.standardError.write(Data("\(diagnostic)\n".utf8))
     }
     let environment = ProcessInfo.processInfo.environment
-    let terminal = Terminal.standardOutputIsTerminal
-    let mode = LessonOutputMode.detect(environment: environment, isTerminal: terminal)
+    let terminal = Terminal.standardOutput(environment: environment)
     let revealCommand = "workshop lesson \(number.map(String.init) ?? argument) --reveal"
     func render(width: Int, reveal: Bool) -> LessonRendering {
       let options = LessonRenderer.Options(
-        width: width, mode: mode, reveal: reveal, revealCommand: revealCommand)
+        width: width, capabilities: terminal, reveal: reveal, revealCommand: revealCommand)
       return LessonRenderer(options: options).render(document)
     }
-    if terminal && Terminal.standardInputIsTerminal && !noPager && environment["TERM"] != "dumb" {
+    let term = environment["TERM"] ?? ""
+    if Terminal.standardOutputIsTerminal && Terminal.standardInputIsTerminal && !noPager && term != "dumb" {
       let pager = Pager(title: document.title ?? displayName) { width, reveal in
         render(width: self.width ?? width, reveal: reveal || self.reveal)
       }
-      if pager.run() { return }
+      if pager.run(capabilities: terminal, term: term) { return }
     }
     let rendering = render(width: LayoutWidth.choose(width, fallback: 80), reveal: reveal)
-    print(mode.color ? rendering.ansi(hyperlinks: mode.hyperlinks) : rendering.plainText, terminator: "")
+    print(rendering.grid.text(for: terminal), terminator: "")
   }
 
   /// A file path, or a lesson of the course.

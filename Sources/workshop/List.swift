@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Rendering
+import TextWidth
 import WorkshopKit
 
 /// `workshop list`: every exercise with its state, its last measure against its limit, and its hints.

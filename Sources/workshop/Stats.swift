@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MemoryAnalysis
 import Rendering
+import TerminalUI
 import WorkshopKit
 
 /// `workshop stats`: the figures of a capture.
@@ -53,12 +54,12 @@ struct Stats: ParsableCommand {
       StatsText.StackEntry(
         bytes: total.bytes, count: total.count, frames: report.frameLabels(ofStack: total.stack, native: native))
     }
-    let terminal = TerminalProbe.standardOutput()
+    let terminal = Terminal.standardOutput()
     print(
-      StatsText.render(report.profile, capturePath: file, topStacks: stacks, unicode: terminal.unicode),
-      terminator: "")
+      StatsText.render(report.profile, capturePath: file, topStacks: stacks, unicode: terminal.unicode)
+        .text(for: terminal), terminator: "")
     if let request = regionRequest {
-      print(StatsText.renderRegion(try regionSummary(report.profile, request)), terminator: "")
+      print(StatsText.renderRegion(try regionSummary(report.profile, request)).text(for: terminal), terminator: "")
     }
   }
 

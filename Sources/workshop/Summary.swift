@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MemoryAnalysis
 import Rendering
+import TerminalUI
 import WorkshopKit
 
 /// `workshop summary`: a table by location of where the memory went.
@@ -37,12 +38,12 @@ struct Summary: ParsableCommand {
     let report = try CaptureReport(path: file)
     for warning in report.warnings { say(warning) }
     let tree = try report.tree(leaks ? .leaks : .peak, native: native)
-    let terminal = TerminalProbe.standardOutput()
+    let terminal = Terminal.standardOutput()
     print(
       SummaryTable.render(
         LocationSummary(tree: tree), order: sort, maxRows: maxRows,
-        width: terminal.width.map { min($0, LayoutWidth.maximum) }, unicode: terminal.unicode),
-      terminator: "")
+        width: terminal.width.map { min($0, LayoutWidth.maximum) }, unicode: terminal.unicode
+      ).text(for: terminal), terminator: "")
   }
 }
 

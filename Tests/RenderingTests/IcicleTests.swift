@@ -1,6 +1,7 @@
 import MemoryAnalysis
 import Symbols
 import Testing
+import TextWidth
 
 @testable import Rendering
 
@@ -43,7 +44,7 @@ enum StressTrees {
   func render(_ tree: AllocationTree, width: Int, depth: Int? = nil, unicode: Bool = false) -> String {
     Icicle.render(
       tree, width: width,
-      options: IcicleOptions(maxDepth: depth, capabilities: TerminalCapabilities(colour: false, unicode: unicode))
+      options: IcicleOptions(maxDepth: depth, capabilities: TerminalCapabilities(colours: .none, unicode: unicode))
     ).plainText()
   }
 
@@ -174,8 +175,8 @@ enum StressTrees {
   @Test func colourUsesAnsiBackgroundsAndResets() {
     let grid = Icicle.render(
       StressTrees.wideNames, width: 40,
-      options: IcicleOptions(capabilities: TerminalCapabilities(colour: true, unicode: true)))
-    let ansi = grid.ansiText()
+      options: IcicleOptions(capabilities: TerminalCapabilities(colours: .extended, unicode: true)))
+    let ansi = grid.text(for: .rich)
     #expect(ansi.contains("\u{1B}[0;38;5;16;48;5;"))
     #expect(ansi.split(separator: "\n").allSatisfy { $0.hasSuffix("\u{1B}[0m") || !$0.contains("\u{1B}") })
     #expect(grid.plainText().contains(" main (main.swift:1) 1000 B"))
@@ -215,34 +216,10 @@ enum StressTrees {
   }
 }
 
-@Suite struct TerminalCapabilitiesTests {
-  @Test(arguments: [
-    (
-      ["TERM": "xterm-256color", "LANG": "en_US.UTF-8"], true,
-      TerminalCapabilities(colour: true, unicode: true, hyperlinks: true)
-    ),
-    (["TERM": "xterm-256color", "LANG": "en_US.UTF-8"], false, TerminalCapabilities.plain),
-    (["TERM": "dumb", "LANG": "en_US.UTF-8"], true, TerminalCapabilities.plain),
-    (["TERM": "xterm", "NO_COLOR": "1"], true, TerminalCapabilities.plain),
-    (["TERM": "xterm", "LANG": "C"], true, TerminalCapabilities(colour: true, unicode: false, hyperlinks: true)),
-    (["TERM": "xterm"], true, TerminalCapabilities(colour: true, unicode: true, hyperlinks: true)),
-    (["TERM": "xterm", "NO_COLOR": ""], true, TerminalCapabilities(colour: true, unicode: true, hyperlinks: true)),
-    (
-      ["TERM": "xterm", "LC_ALL": "C", "LANG": "en_US.UTF-8"], true,
-      TerminalCapabilities(colour: true, unicode: false, hyperlinks: true)
-    ),
-    (["TERM": "xterm", "TERM_PROGRAM": "Apple_Terminal"], true, TerminalCapabilities(colour: true, unicode: true)),
-    (["WORKSHOP_COLOR": "always"], false, TerminalCapabilities(colour: true, unicode: true, hyperlinks: true)),
-    (["TERM": "xterm", "WORKSHOP_COLOR": "never"], true, TerminalCapabilities.plain),
-  ])
-  func detects(environment: [String: String], isTerminal: Bool, expected: TerminalCapabilities) {
-    #expect(TerminalCapabilities.detect(environment: environment, isTerminal: isTerminal) == expected)
-  }
-}
-
 @Suite struct SummaryTableTests {
   @Test func rowsShowTotalsOwnSharesAndCounts() {
     let text = SummaryTable.render(LocationSummary(tree: StressTrees.dominantPath), order: .own, maxRows: 3, width: 100)
+      .plainText()
     #expect(
       text == """
         Location                   Total  Total %        Own  Own %  Allocations

@@ -2,21 +2,36 @@ import Foundation
 import LessonText
 import Rendering
 import Testing
+import TextWidth
 
-func render(_ source: String, width: Int = 60, mode: LessonOutputMode = .plain, reveal: Bool = false) -> LessonRendering
-{
-  LessonRenderer(options: .init(width: width, mode: mode, reveal: reveal, hintCommand: "workshop hint 3"))
-    .render(LessonDocument(parsing: source))
+func render(
+  _ source: String, width: Int = 60, capabilities: TerminalCapabilities = .plain, reveal: Bool = false
+) -> LessonRendering {
+  LessonRenderer(
+    options: .init(width: width, capabilities: capabilities, reveal: reveal, hintCommand: "workshop hint 3")
+  )
+  .render(LessonDocument(parsing: source))
+}
+
+/// The style of the cells where `text` first appears on `row`, when they all have one.
+func style(of text: String, row: Int, in grid: CellGrid) -> CellStyle? {
+  let line = grid.line(row)
+  guard let range = line.range(of: text) else { return nil }
+  let column = DisplayWidth.of(line[..<range.lowerBound])
+  let styles = Set((column..<(column + DisplayWidth.of(text))).map { grid[row, $0].style })
+  return styles.count == 1 ? styles.first : nil
 }
 
 @Suite("Lesson renderer")
 struct LessonRendererTests {
   @Test("Paragraphs wrap to the width; wide characters take two columns")
   func wrapping() {
-    let text = render("Word " + String(repeating: "漢字 ", count: 30), width: 20)
-    for line in text.lines { #expect(line.width <= 20) }
-    #expect(text.lines.count > 3)
-    #expect(text.lines[1].cells.count == text.lines[1].width)
+    let grid = render("Word " + String(repeating: "漢字 ", count: 30), width: 20).grid
+    #expect(grid.width == 20)
+    for line in grid.lines() { #expect(DisplayWidth.of(line) <= 20) }
+    #expect(grid.height > 3)
+    #expect(grid.line(1).hasPrefix("漢字"))
+    #expect(grid[1, 0].width == 2 && grid[1, 1].width == 0 && grid[1, 2].width == 2)
   }
 
   @Test("Lists hang their text under the marker")
@@ -32,17 +47,17 @@ struct LessonRendererTests {
     let source = ".. code-block:: swift\n\n   let x = \"s\"  // c\n\n.. code:: shell\n\n   echo $HOME | wc -l\n"
     let plain = render(source, width: 10).plainText
     #expect(plain.contains("    let x = \"s\"  // c"))
-    let rich = render(source, mode: .rich)
-    #expect(rich.lines[0].spans.contains { $0.text == "let" && $0.style.bold })
-    #expect(rich.lines[0].spans.contains { $0.text == "\"s\"" && $0.style.foreground == .green })
-    #expect(rich.lines[2].spans.contains { $0.text == "$HOME" && $0.style.foreground == .cyan })
-    #expect(rich.lines[0].plainText == "    let x = \"s\"  // c")
+    let rich = render(source, capabilities: .rich).grid
+    #expect(style(of: "let", row: 0, in: rich)?.bold == true)
+    #expect(style(of: "\"s\"", row: 0, in: rich)?.foreground == .green)
+    #expect(style(of: "$HOME", row: 2, in: rich)?.foreground == .cyan)
+    #expect(rich.line(0) == "    let x = \"s\"  // c")
   }
 
   @Test("Hints collapse to one line until revealed")
   func hints() {
     let source = ".. course-hint::\n\n   Secret.\n\n.. course-hint::\n\n   Other.\n"
-    let collapsed = render(source, mode: .rich).plainText
+    let collapsed = render(source, capabilities: .rich).plainText
     #expect(collapsed.contains("▸ Hint 2 — reveal with `workshop hint 3 2`"))
     #expect(!collapsed.contains("Secret"))
     #expect(render(source, reveal: true).plainText.contains("Secret."))
@@ -50,19 +65,22 @@ struct LessonRendererTests {
 
   @Test("Admonitions are framed; links show their URL and carry an OSC 8 hyperlink")
   func framesAndLinks() {
-    let text = render(".. warning:: Careful, `Swift <https://swift.org>`_.", width: 40, mode: .rich)
-    #expect(text.lines.first?.plainText.hasPrefix("┌─ Warning ─") == true)
-    #expect(text.lines.allSatisfy { $0.width == 40 })
+    let text = render(".. warning:: Careful, `Swift <https://swift.org>`_.", width: 40, capabilities: .rich)
+    #expect(text.grid.line(0).hasPrefix("┌─ Warning ─"))
+    #expect(text.grid.lines().allSatisfy { DisplayWidth.of($0) == 40 })
     #expect(text.plainText.contains("Swift <https://swift.org>"))
-    #expect(text.ansi(hyperlinks: true).contains("\u{1B}]8;;https://swift.org\u{1B}\\"))
-    #expect(!text.ansi(hyperlinks: false).contains("\u{1B}]8;;"))
+    #expect(style(of: "Swift", row: 1, in: text.grid)?.link == "https://swift.org")
+    #expect(text.grid.text(for: .rich).contains("\u{1B}]8;;https://swift.org\u{1B}\\"))
+    var noLinks = TerminalCapabilities.rich
+    noLinks.hyperlinks = false
+    #expect(!text.grid.text(for: noLinks).contains("\u{1B}]8;;"))
   }
 
   @Test("Headings are styled by level and recorded for the pager")
   func headings() {
     let text = render("One\n===\n\nText.\n\nTwo\n---\n\nMore.\n", width: 20)
     #expect(text.plainText.hasPrefix("One\n" + String(repeating: "=", count: 20) + "\n"))
-    #expect(text.headingLines == [0, 5])
+    #expect(text.headingRows == [0, 5])
   }
 
   @Test("Tables are drawn with borders")
@@ -119,7 +137,7 @@ struct LessonRendererTests {
       +-------+-------+-------+
 
       """
-    let rich = render(source, mode: .rich).lines.map(\.plainText)
+    let rich = render(source, capabilities: .rich).grid.lines()
     #expect(
       rich == [
         "┌───┬───────────────────────────────────┐", "│ a │ Spans both rows and both columns. │",
@@ -160,23 +178,11 @@ struct LessonRendererTests {
           Node(.tableRow(header: true), line: 4, children: [cell("d", columns: .max, rows: .max)]),
         ])
     ]
-    let lines = LessonRenderer(options: .init(width: 40, mode: .plain, reveal: false, hintCommand: "h")).render(
-      document
-    )
-    .lines
-    #expect(Set(lines.map(\.width)).count == 1)
-    #expect(lines.filter { $0.plainText.contains(" a ") }.count == 1)
-    #expect(lines.filter { $0.plainText.contains(" c ") }.count == 1)
-  }
-
-  @Test(
-    "Output mode: plain for pipes, NO_COLOR and TERM=dumb",
-    arguments: [
-      ([String: String](), false, LessonOutputMode.plain), (["NO_COLOR": "1"], true, .plain),
-      (["TERM": "dumb"], true, .plain), (["TERM": "xterm", "LANG": "en_US.UTF-8"], true, .rich),
-    ])
-  func outputMode(environment: [String: String], terminal: Bool, expected: LessonOutputMode) {
-    #expect(LessonOutputMode.detect(environment: environment, isTerminal: terminal) == expected)
+    let lines = LessonRenderer(options: .init(width: 40, capabilities: .plain, reveal: false, hintCommand: "h"))
+      .render(document).grid.lines()
+    #expect(Set(lines.map(DisplayWidth.of)).count == 1)
+    #expect(lines.filter { $0.contains(" a ") }.count == 1)
+    #expect(lines.filter { $0.contains(" c ") }.count == 1)
   }
 
   @Test("The seed pages render with their code verbatim", .enabled(if: FileManager.default.fileExists(atPath: seeds)))

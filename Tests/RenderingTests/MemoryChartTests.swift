@@ -29,7 +29,7 @@ struct MemoryChartTests {
   func unicode() {
     let grid = MemoryChart.render(
       staircase, width: 40, height: 6,
-      options: MemoryChart.Options(limit: 2048, capabilities: TerminalCapabilities(colour: false, unicode: true)))
+      options: MemoryChart.Options(limit: 2048, capabilities: TerminalCapabilities(colours: .none, unicode: true)))
     #expect(
       grid.plainText() == """
         4.0 KiB ┤                 ▄▄▄█████
@@ -63,8 +63,8 @@ struct MemoryChartTests {
   func edges() {
     let coloured = MemoryChart.render(
       staircase, width: 40, height: 6,
-      options: MemoryChart.Options(limit: 2048, capabilities: TerminalCapabilities(colour: true, unicode: true)))
-    #expect(coloured.ansiText().contains("\u{1B}[0;38;5;203m"), "the heap over the limit in red")
+      options: MemoryChart.Options(limit: 2048, capabilities: TerminalCapabilities(colours: .extended, unicode: true)))
+    #expect(coloured.text(for: .rich).contains("\u{1B}[0;38;5;203m"), "the heap over the limit in red")
     let empty = MemoryChart.render([], width: 20, height: 4)
     #expect(empty.lines().first?.hasPrefix("1 B +") == true)
     let single = MemoryChart.render([MemoryChart.Point(milliseconds: 0, heapBytes: 100)], width: 20, height: 4)

@@ -147,7 +147,7 @@ extension CheckResult {
       var options = IcicleOptions(title: icicleTitle, capabilities: presentation.capabilities)
       options.weight = byCount ? .allocations : .bytes
       let grid = Icicle.render(byCount ? tree.weightedByCount() : tree, width: presentation.width, options: options)
-      report.icicle = presentation.capabilities.colour ? grid.ansiText() : grid.plainText()
+      report.icicle = grid.text(for: presentation.capabilities)
     } catch {
       return captureReport.warnings + ["\(error)"]
     }
@@ -175,6 +175,6 @@ extension CheckResult {
     let options = MemoryChart.Options(
       limit: limit, durationMilliseconds: Double(end - start) / 1000, capabilities: presentation.capabilities)
     let grid = MemoryChart.render(points, width: min(presentation.width, 72), height: 8, options: options)
-    return presentation.capabilities.colour ? grid.ansiText() : grid.plainText()
+    return grid.text(for: presentation.capabilities)
   }
 }
