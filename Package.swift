@@ -34,7 +34,7 @@ let package = Package(
     .target(name: "LessonText", dependencies: ["TextWidth"]),
     // Renderers with no I/O, all drawing into cell grids: tables, charts, icicles, lesson text;
     // the terminal capabilities and the ANSI writer for printed grids.
-    .target(name: "Rendering", dependencies: ["MemoryAnalysis", "LessonText", "Symbols", "TextWidth"]),
+    .target(name: "Rendering", dependencies: ["MemoryTrace", "MemoryAnalysis", "LessonText", "Symbols", "TextWidth"]),
     // Course catalog, building and running programs under the tracker.
     .target(
       name: "WorkshopKit",
@@ -46,7 +46,7 @@ let package = Package(
     .executableTarget(
       name: "workshop",
       dependencies: [
-        "WorkshopKit", "TerminalUI", "ProcessLaunch", "Rendering", "LessonText", "TextWidth", "MemoryAnalysis",
+        "WorkshopKit", "TerminalUI", "ProcessLaunch", "MemoryTrace", "Rendering", "LessonText", "TextWidth", "MemoryAnalysis",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -55,7 +55,7 @@ let package = Package(
 
     // What every test that runs real programs shares: finding the products, compiling programs once,
     // running commands, running a program under the real tracker.
-    .target(name: "WorkshopTestSupport", dependencies: ["MemoryAnalysis", "ProcessLaunch"], path: "Tests/TestSupport"),
+    .target(name: "WorkshopTestSupport", dependencies: ["MemoryTrace", "MemoryAnalysis", "ProcessLaunch"], path: "Tests/TestSupport"),
     // Preloads the real tracker into real C and Swift programs (Programs/, compiled at test time).
     .testTarget(
       name: "TrackerTests", dependencies: ["MemoryTrace", "MemoryAnalysis", "WorkshopKit", "WorkshopTestSupport"],
@@ -63,10 +63,10 @@ let package = Package(
     .testTarget(name: "MemoryTraceTests", dependencies: ["MemoryTrace"]),
     // LiveRun and the running of programs under the real tracker (Programs/ compiled at test time).
     .testTarget(
-      name: "WorkshopKitTests", dependencies: ["WorkshopKit", "MemoryAnalysis", "WorkshopTestSupport"],
+      name: "WorkshopKitTests", dependencies: ["WorkshopKit", "MemoryAnalysis", "ProcessLaunch", "WorkshopTestSupport"],
       exclude: ["Programs"]),
     .testTarget(name: "ProcessLaunchTests", dependencies: ["ProcessLaunch", "WorkshopTestSupport"]),
-    .testTarget(name: "MemoryAnalysisTests", dependencies: ["MemoryAnalysis", "Symbols"]),
+    .testTarget(name: "MemoryAnalysisTests", dependencies: ["MemoryTrace", "MemoryAnalysis", "Symbols"]),
     .testTarget(name: "LessonTextTests", dependencies: ["LessonText"]),
     .testTarget(
       name: "RenderingTests", dependencies: ["Rendering", "MemoryAnalysis", "Symbols", "LessonText", "TextWidth"]),
@@ -80,7 +80,7 @@ let package = Package(
     // The course engine end to end (the built workshop on Fixtures/course copies) and the course
     // verification of every exercise in Exercises/.
     .testTarget(
-      name: "CourseTests", dependencies: ["WorkshopKit", "Rendering", "WorkshopTestSupport"], exclude: ["Fixtures"]),
+      name: "CourseTests", dependencies: ["WorkshopKit", "MemoryAnalysis", "Rendering", "WorkshopTestSupport"], exclude: ["Fixtures"]),
     // Times rendering a long lesson (Benchmarks/lesson-render.sh).
     .executableTarget(
       name: "LessonBenchmark", dependencies: ["LessonText", "Rendering"], path: "Benchmarks/LessonBenchmark"),
@@ -89,3 +89,10 @@ let package = Package(
       name: "ScreenBenchmark", dependencies: ["Rendering", "TerminalUI"], path: "Benchmarks/ScreenBenchmark"),
   ]
 )
+
+// Every module a file uses is imported by that file (not reached through another file's import),
+// and every module of this package a target imports is declared above (Scripts/check-imports.py,
+// which Scripts/test.sh runs first).
+for target in package.targets where target.type != .system {
+  target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("MemberImportVisibility")]
+}

@@ -1,5 +1,7 @@
 // `workshop stats` as text: the headline figures, the size histogram and the top stacks at the peak.
 import MemoryAnalysis
+import MemoryTrace
+import Foundation
 
 /// Renders the statistics of a profile as a grid of plain text (no I/O).
 public enum StatsText {

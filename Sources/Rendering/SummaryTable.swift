@@ -1,5 +1,6 @@
 import MemoryAnalysis
 import TextWidth
+import Symbols
 
 /// `workshop summary`'s table: one location a row with its total and own bytes, their shares of the
 /// whole, and its allocation count.

@@ -3,6 +3,7 @@ import Foundation
 import Rendering
 import TerminalUI
 import WorkshopKit
+import MemoryAnalysis
 
 /// `workshop flamegraph`: the allocation tree of a capture as an icicle graph or folded stacks.
 struct Flamegraph: ParsableCommand {

@@ -1,4 +1,5 @@
 import WorkshopKit
+import MemoryAnalysis
 
 /// How the command line spells a next step: the command to type.
 extension NextStep {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WorkshopTestSupport
 
 /// `workshop check` as a learner meets it, on copies of the fixture course.
 @Suite("workshop check")

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WorkshopKit
 import WorkshopTestSupport
+import MemoryAnalysis
 
 /// The course actions of `CourseSession`, in-process on copies of the fixture course: values in,
 /// values out, no terminal and no process output to parse.

@@ -1,3 +1,4 @@
+import Foundation
 import MemoryTrace
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import MemoryAnalysis
 import Testing
 import WorkshopTestSupport
+import MemoryTrace
 
 /// The tracker measures a program without changing it: it allocates nothing through the hooked
 /// allocator, links no Swift or C++ runtime, and does not leak into the program's children.

@@ -3,6 +3,7 @@ import MemoryAnalysis
 import Testing
 import WorkshopKit
 import WorkshopTestSupport
+import ProcessLaunch
 
 /// `LiveRun`: a real program under the real tracker, watched while it runs.
 @Suite("live run", .timeLimit(.minutes(2)))

@@ -1,5 +1,6 @@
 import Foundation
 import MemoryAnalysis
+import ProcessLaunch
 
 /// How a check of an exercise ended, the most telling reason first.
 public enum CheckVerdict: Sendable, Equatable {

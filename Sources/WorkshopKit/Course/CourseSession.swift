@@ -1,4 +1,5 @@
 import Foundation
+import MemoryAnalysis
 
 /// The course's actions, for every front end: check an exercise, reveal hints and solutions,
 /// reset, list. Each action returns values and changes the progress file as the course's rules say;
