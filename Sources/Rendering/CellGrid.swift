@@ -22,6 +22,16 @@ public struct CellGrid: Sendable, Equatable {
     for (row, line) in lines.enumerated() { write(line, row: row, column: 0, style: style) }
   }
 
+  /// `grids` one under the other, as wide as the widest.
+  public init(stacking grids: [CellGrid]) {
+    self.init(width: grids.map(\.width).max() ?? 0, height: grids.reduce(0) { $0 + $1.height })
+    var row = 0
+    for grid in grids {
+      draw(grid, row: row, column: 0)
+      row += grid.height
+    }
+  }
+
   /// The cell at `row`, `column` (0-based). Setting it writes the cell as given: a wide character
   /// needs its continuation cell set too (``write(_:row:column:limit:style:)`` does both).
   public subscript(row: Int, column: Int) -> Cell {

@@ -1,3 +1,4 @@
+import MemoryAnalysis
 // `workshop check` as text: the verdict first, in pytest-memray's words, then what explains it.
 
 import TextWidth
@@ -67,8 +68,45 @@ public enum CheckReportText {
     }
   }
 
-  /// Everything the report shows; the pictures come drawn already (plain or with colour).
-  public struct Report: Sendable, Equatable {
+  /// The memory-over-time chart of a report, as data: the renderer draws it.
+  public struct Chart: Sendable, Equatable {
+    /// The samples, from the workload's start (or the run's).
+    public var points: [MemoryChart.Point]
+    /// The limit drawn across the chart, when the measure is a peak.
+    public var limit: UInt64?
+    /// The time the chart spans, in milliseconds.
+    public var durationMilliseconds: Double
+    /// What it shows.
+    public var title: String
+
+    /// A chart as given.
+    public init(points: [MemoryChart.Point], limit: UInt64?, durationMilliseconds: Double, title: String) {
+      self.points = points
+      self.limit = limit
+      self.durationMilliseconds = durationMilliseconds
+      self.title = title
+    }
+  }
+
+  /// The icicle of a report, as data: the allocation tree and how to weigh it.
+  public struct IcicleData: Sendable {
+    /// The tree (already weighed by count when ``weight`` is allocations).
+    public var tree: AllocationTree
+    /// The legend's title.
+    public var title: String
+    /// Bytes or allocations.
+    public var weight: IcicleWeight
+
+    /// An icicle as given.
+    public init(tree: AllocationTree, title: String, weight: IcicleWeight) {
+      self.tree = tree
+      self.title = title
+      self.weight = weight
+    }
+  }
+
+  /// Everything the report shows, as data; ``render(_:width:capabilities:)`` lays it out.
+  public struct Report: Sendable {
     /// `exercise_1`.
     public var exercise: String
     /// The manifest's title.
@@ -91,12 +129,10 @@ public enum CheckReportText {
     public var topStacks: [StatsText.StackEntry]
     /// What the top stacks are of: `at the workload's peak`, `leaked by the workload`.
     public var stacksTitle: String
-    /// The memory-over-time chart, drawn.
-    public var chart: String?
-    /// What the chart shows.
-    public var chartTitle = "memory over time"
-    /// The icicle of the peak or the leaks, drawn.
-    public var icicle: String?
+    /// The memory-over-time chart.
+    public var chart: Chart?
+    /// The icicle of the peak, the leaks or the allocations.
+    public var icicle: IcicleData?
     /// The end of what the program printed, worth showing when it crashed or was stopped.
     public var output: String?
     /// The capture, relative to the course folder.
@@ -106,8 +142,8 @@ public enum CheckReportText {
     public init(
       exercise: String, title: String, verdict: Verdict, measure: Measure, limit: UInt64, measured: UInt64? = nil,
       solutionMeasured: UInt64? = nil, casesRun: Int = 0, failedCases: [FailedCase] = [],
-      topStacks: [StatsText.StackEntry] = [], stacksTitle: String = "at the workload's peak", chart: String? = nil,
-      icicle: String? = nil, output: String? = nil, capturePath: String? = nil
+      topStacks: [StatsText.StackEntry] = [], stacksTitle: String = "at the workload's peak", chart: Chart? = nil,
+      icicle: IcicleData? = nil, output: String? = nil, capturePath: String? = nil
     ) {
       self.exercise = exercise
       self.title = title
@@ -161,8 +197,28 @@ public enum CheckReportText {
     }
   }
 
-  /// The report as text, one fact a line.
-  public static func render(_ report: Report) -> String {
+  /// The report laid out for `width` columns: its facts a line each, then the chart and the icicle.
+  public static func render(_ report: Report, width: Int, capabilities: TerminalCapabilities) -> CellGrid {
+    var parts = [CellGrid(lines: facts(report))]
+    if let chart = report.chart {
+      let options = MemoryChart.Options(
+        limit: chart.limit, durationMilliseconds: chart.durationMilliseconds, capabilities: capabilities)
+      parts += [
+        CellGrid(lines: ["", chart.title]),
+        MemoryChart.render(chart.points, width: min(width, 72), height: 8, options: options),
+      ]
+    }
+    if let icicle = report.icicle {
+      var options = IcicleOptions(title: icicle.title, capabilities: capabilities)
+      options.weight = icicle.weight
+      parts += [CellGrid(lines: [""]), Icicle.render(icicle.tree, width: width, options: options)]
+    }
+    return CellGrid(stacking: parts)
+  }
+
+  /// The report's facts, one a line: the verdict, the cases, the measures, the program's last
+  /// words, the top stacks.
+  static func facts(_ report: Report) -> [String] {
     var lines: [String] = []
     let name = report.exercise
     switch report.verdict {
@@ -263,16 +319,7 @@ public enum CheckReportText {
       }
     }
 
-    if let chart = report.chart {
-      lines.append("")
-      lines.append(report.chartTitle)
-      lines.append(contentsOf: trimmed(chart))
-    }
-    if let icicle = report.icicle {
-      lines.append("")
-      lines.append(contentsOf: trimmed(icicle))
-    }
-    return lines.joined(separator: "\n") + "\n"
+    return lines
   }
 
   /// At most 24 lines of what a program printed: from its first `Fatal error` (the Swift runtime's

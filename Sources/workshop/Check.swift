@@ -52,11 +52,11 @@ struct Check: ParsableCommand {
     programSeconds = outcome.result.run?.outcome.wallSeconds ?? 0
 
     let terminal = Terminal.standardOutput()
-    let presentation = CheckPresentation(
-      width: LayoutWidth.choose(width, terminal: terminal.width, fallback: 100), capabilities: terminal)
-    let (report, reportWarnings) = outcome.result.report(capture: outcome.capture, presentation: presentation)
+    let (report, reportWarnings) = outcome.result.report(capture: outcome.capture)
     reportWarnings.forEach(say)
-    print(CheckReportText.render(report), terminator: "")
+    let grid = CheckReportText.render(
+      report, width: LayoutWidth.choose(width, terminal: terminal.width, fallback: 100), capabilities: terminal)
+    print(grid.text(for: terminal), terminator: "")
     if !outcome.nextSteps.isEmpty {
       print("\n" + (outcome.result.verdict.passed ? "next:" : "look further:"))
       for step in outcome.nextSteps { print("  " + step.command(annotated: true)) }

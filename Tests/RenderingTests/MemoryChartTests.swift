@@ -1,3 +1,4 @@
+import Foundation
 import Rendering
 import Testing
 
@@ -94,15 +95,27 @@ struct CheckReportTextTests {
         == "0 allocations, within the limit of 100 allocations")
   }
 
+  /// A report laid out for 80 plain columns, as text.
+  private func reportText(_ report: CheckReportText.Report) -> String {
+    CheckReportText.render(report, width: 80, capabilities: .plain).plainText()
+  }
+
   @Test("a failure over the limit: verdict, cases, the measures side by side, stacks, pictures")
-  func overLimit() {
+  func overLimit() throws {
     let report = CheckReportText.Report(
       exercise: "exercise_1", title: "Fibonacci without the arrays", verdict: .overLimit, measure: .peak,
       limit: 102_400, measured: 831_898, solutionMeasured: 0, casesRun: 3,
       topStacks: [StatsText.StackEntry(bytes: 831_898, count: 2, frames: ["fibonacci(count:) (Fibonacci.swift:19)"])],
-      chart: "CHART\n", icicle: "ICICLE\n", capturePath: ".workshop/captures/exercise_1.bin")
+      chart: CheckReportText.Chart(
+        points: [
+          MemoryChart.Point(milliseconds: 0, heapBytes: 0), MemoryChart.Point(milliseconds: 20, heapBytes: 831_898),
+        ], limit: 102_400, durationMilliseconds: 20, title: "memory over time"),
+      capturePath: ".workshop/captures/exercise_1.bin")
+    let text = reportText(report)
+    let chartStart = try #require(text.range(of: "\nmemory over time\n"))
+    #expect(text[chartStart.upperBound...].contains("= limit"), "the chart is drawn under its title: \(text)")
     #expect(
-      CheckReportText.render(report) == """
+      String(text[..<chartStart.lowerBound]) + "\n" == """
         FAILED exercise_1: Fibonacci without the arrays
         the workload was limited to 100.0 KiB but allocated 812.4 KiB
         correctness: all 3 cases passed
@@ -116,10 +129,6 @@ struct CheckReportTextTests {
           1. 812.4 KiB in 2 allocations (100.0%)
                #0 fibonacci(count:) (Fibonacci.swift:19)
 
-        memory over time
-        CHART
-
-        ICICLE
 
         """)
   }
@@ -130,7 +139,7 @@ struct CheckReportTextTests {
       exercise: "exercise_2", title: "T", verdict: .casesFailed, measure: .leaks, limit: 0, casesRun: 2,
       failedCases: [CheckReportText.FailedCase(name: "two", expected: "2", actual: "3")])
     #expect(
-      CheckReportText.render(report) == """
+      reportText(report) == """
         FAILED exercise_2: T
         1 of 2 correctness cases failed: make it right before making it small
 
@@ -143,7 +152,7 @@ struct CheckReportTextTests {
       exercise: "exercise_2", title: "T", verdict: .crashed(signalName: "SIGILL", signal: 4), measure: .peak,
       limit: 1, output: "ok\n\nSwift/Array.swift:1: Fatal error: Index out of range\n\nPlatform: x\n  0 f(_:)\n")
     #expect(
-      CheckReportText.render(report) == """
+      reportText(report) == """
         FAILED exercise_2: T
         it crashed: the program was killed by SIGILL (signal 4)
 
@@ -154,8 +163,8 @@ struct CheckReportTextTests {
         """)
     report.verdict = .stoppedAtTimeBound(seconds: 20.04, bound: 20)
     report.output = nil
-    #expect(CheckReportText.render(report).contains("stopped after 20.0 s, past the time bound of 20.0 s"))
+    #expect(reportText(report).contains("stopped after 20.0 s, past the time bound of 20.0 s"))
     report.verdict = .stoppedAtMemoryBound(residentBytes: 1_100_000_000, bound: 1 << 30)
-    #expect(CheckReportText.render(report).contains("stopped at 1.0 GiB resident, over the memory bound of 1.0 GiB"))
+    #expect(reportText(report).contains("stopped at 1.0 GiB resident, over the memory bound of 1.0 GiB"))
   }
 }

@@ -3,34 +3,26 @@ import MemoryAnalysis
 import ProcessLaunch
 import Rendering
 
-/// How a check report is drawn: the width, and what the terminal can show.
+/// How much of a check's memory a report names: the top stacks and their frames.
 public struct CheckPresentation: Sendable {
-  /// Columns for the chart and the icicle.
-  public var width: Int
-  /// Colour, Unicode.
-  public var capabilities: TerminalCapabilities
   /// How many stacks are listed.
   public var topStacks: Int
   /// How many frames of each stack are listed.
   public var framesPerStack: Int
 
-  /// A presentation; by default 100 plain ASCII columns, 3 stacks of at most 8 frames.
-  public init(
-    width: Int = 100, capabilities: TerminalCapabilities = .plain, topStacks: Int = 3, framesPerStack: Int = 8
-  ) {
-    self.width = width
-    self.capabilities = capabilities
+  /// A presentation; by default 3 stacks of at most 8 frames.
+  public init(topStacks: Int = 3, framesPerStack: Int = 8) {
     self.topStacks = topStacks
     self.framesPerStack = framesPerStack
   }
 }
 
 extension CheckResult {
-  /// The report of this check, its stacks named and its pictures drawn; and the problems met while
+  /// The report of this check, its stacks named, its chart and icicle as data; and the problems met while
   /// naming frames (no symbolizer), one sentence each.
   ///
   /// - Parameter capture: the capture's path as the learner should type it (relative to the course).
-  public func report(capture: String?, presentation: CheckPresentation) -> (
+  public func report(capture: String?, presentation: CheckPresentation = CheckPresentation()) -> (
     report: CheckReportText.Report, warnings: [String]
   ) {
     let manifest = exercise.manifest
@@ -129,25 +121,14 @@ extension CheckResult {
         bytes: total.bytes, count: total.count,
         frames: Array(captureReport.frameLabels(ofStack: total.stack).prefix(presentation.framesPerStack)))
     }
-    report.chart = chart(profile: profile, region: region, presentation: presentation)
-    if report.chart != nil {
-      if case .stoppedAtMemoryBound = verdict {
-        report.chartTitle = "memory over time: the heap (filled) and the resident size (dots)"
-      } else if region != nil {
-        report.chartTitle = "memory over time: the heap the workload allocated"
-      } else {
-        report.chartTitle = "memory over time: the heap (filled) and the resident size (dots)"
-      }
-    }
+    report.chart = chart(profile: profile, region: region)
     do {
       let tree = try AllocationTree.build(
         stacks: CaptureStacks(frames: profile.frames),
         samples: totals.map { StackSample(stack: Int($0.stack), bytes: $0.bytes, count: $0.count) },
         symbolizer: captureReport.symbolizer, filter: FrameFilter(), rootLabel: exercise.name)
-      var options = IcicleOptions(title: icicleTitle, capabilities: presentation.capabilities)
-      options.weight = byCount ? .allocations : .bytes
-      let grid = Icicle.render(byCount ? tree.weightedByCount() : tree, width: presentation.width, options: options)
-      report.icicle = grid.text(for: presentation.capabilities)
+      report.icicle = CheckReportText.IcicleData(
+        tree: byCount ? tree.weightedByCount() : tree, title: icicleTitle, weight: byCount ? .allocations : .bytes)
     } catch {
       return captureReport.warnings + ["\(error)"]
     }
@@ -156,7 +137,7 @@ extension CheckResult {
 
   /// The heap the workload added over time (or the whole heap and the resident size, when the
   /// program was stopped at the memory bound or the workload never started).
-  private func chart(profile: MemoryProfile, region: RegionPeak?, presentation: CheckPresentation) -> String? {
+  private func chart(profile: MemoryProfile, region: RegionPeak?) -> CheckReportText.Chart? {
     let start = region?.startMicroseconds ?? 0
     let end = region?.endMicroseconds ?? profile.totals.durationMicroseconds
     let base = region?.startHeapBytes ?? 0
@@ -172,9 +153,11 @@ extension CheckResult {
     guard points.count >= 2 else { return nil }
     let limit =
       exercise.manifest.limit.measure == .peak && region != nil ? exercise.manifest.limit.value : nil
-    let options = MemoryChart.Options(
-      limit: limit, durationMilliseconds: Double(end - start) / 1000, capabilities: presentation.capabilities)
-    let grid = MemoryChart.render(points, width: min(presentation.width, 72), height: 8, options: options)
-    return grid.text(for: presentation.capabilities)
+    let title =
+      resident
+      ? "memory over time: the heap (filled) and the resident size (dots)"
+      : "memory over time: the heap the workload allocated"
+    return CheckReportText.Chart(
+      points: points, limit: limit, durationMilliseconds: Double(end - start) / 1000, title: title)
   }
 }
