@@ -87,12 +87,10 @@ extension LessonRenderer.Layout {
     var tail: String
     switch role {
     case .hint(let number):
-      let command = options.hintCommand ?? "workshop hint \(exercise.map(exerciseNumber) ?? "EXERCISE")"
-      tail = "reveal with `\(command) \(number)`"
-    case .solution where options.hintCommand == nil && exercise != nil:
-      // A lesson tied to an exercise: its solutions are what `workshop solution N` shows.
-      tail = "reveal with `workshop solution \(exercise.map(exerciseNumber) ?? "")`"
-    case .solution, .details:
+      tail = options.hintCommand.map { "reveal with `\($0) \(number)`" } ?? "hidden"
+    case .solution:
+      tail = (options.solutionCommand ?? options.revealCommand).map { "reveal with `\($0)`" } ?? "hidden"
+    case .details:
       tail = options.revealCommand.map { "reveal with `\($0)`" } ?? "hidden"
     }
     let inlines: [Inline] = title + [.text(dash + tail)]
@@ -101,10 +99,5 @@ extension LessonRenderer.Layout {
     return hang(
       styled.map { Laid(line: $0) }, first: [StyledSpan(arrow, style(CellStyle(foreground: .green, bold: true)))],
       rest: "  ")
-  }
-
-  func exerciseNumber(_ name: String) -> String {
-    let digits = name.reversed().prefix(while: \.isNumber)
-    return digits.isEmpty ? name : String(String(digits.reversed()).drop(while: { $0 == "0" && digits.count > 1 }))
   }
 }

@@ -15,20 +15,23 @@ public struct LessonRenderer: Sendable {
     /// Show hints, solutions and `<details>` blocks expanded.
     public var reveal: Bool
     /// The command that reveals hint N, without N: hint N is shown as "reveal with `\(hintCommand) N`".
-    /// Nil derives `workshop hint EXERCISE` from the lesson's exercise.
+    /// Nil says only that the hint is hidden. The front end spells it; the renderer knows no commands.
     public var hintCommand: String?
+    /// The command that shows the lesson's solutions; nil falls back to ``revealCommand``.
+    public var solutionCommand: String?
     /// The command that shows the lesson with solutions and `<details>` blocks expanded, if any.
     public var revealCommand: String?
 
     /// Makes options.
     public init(
       width: Int = 80, capabilities: TerminalCapabilities = .plain, reveal: Bool = false, hintCommand: String? = nil,
-      revealCommand: String? = nil
+      solutionCommand: String? = nil, revealCommand: String? = nil
     ) {
       self.width = width
       self.capabilities = capabilities
       self.reveal = reveal
       self.hintCommand = hintCommand
+      self.solutionCommand = solutionCommand
       self.revealCommand = revealCommand
     }
   }

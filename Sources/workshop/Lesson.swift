@@ -63,8 +63,12 @@ struct Lesson: ParsableCommand {
     let terminal = Terminal.standardOutput(environment: environment)
     let revealCommand = "workshop lesson \(number.map(String.init) ?? argument) --reveal"
     func render(width: Int, reveal: Bool) -> LessonRendering {
+      // A lesson that teaches exercise N: its hints and solutions are what `hint N` and `solution N` show.
+      let exercise = document.exercise.flatMap(Course.number(ofFolder:))
       let options = LessonRenderer.Options(
-        width: width, capabilities: terminal, reveal: reveal, revealCommand: revealCommand)
+        width: width, capabilities: terminal, reveal: reveal,
+        hintCommand: exercise.map { NextStep.hint(exercise: $0, hint: 1).command() },
+        solutionCommand: exercise.map { NextStep.solution(exercise: $0).command() }, revealCommand: revealCommand)
       return LessonRenderer(options: options).render(document)
     }
     let term = environment["TERM"] ?? ""

@@ -61,6 +61,12 @@ struct LessonRendererTests {
     #expect(collapsed.contains("▸ Hint 2 — reveal with `workshop hint 3 2`"))
     #expect(!collapsed.contains("Secret"))
     #expect(render(source, reveal: true).plainText.contains("Secret."))
+    // The renderer spells no command of its own: without the front end's, a hint is just hidden.
+    let bare = LessonRenderer(options: .init(width: 60)).render(
+      LessonDocument(parsing: ".. exercise:: exercise_3\n\n" + source + "\n.. solution::\n\n   S.\n")
+    ).plainText
+    #expect(bare.contains("Hint 1 -- hidden") && bare.contains("Solution -- hidden"), "\(bare)")
+    #expect(!bare.contains("workshop"))
   }
 
   @Test("Admonitions are framed; links show their URL and carry an OSC 8 hyperlink")
