@@ -183,7 +183,7 @@ public final class CaptureReader {
       throw count == 0 ? .empty(file: path) : .truncatedHeader(file: path, byteCount: count)
     }
     let header = CaptureHeader(decoding: bytes)
-    guard header.version == CaptureFormat.version else {
+    guard CaptureFormat.readableVersions.contains(header.version) else {
       throw .unsupportedVersion(file: path, version: header.version)
     }
     guard Int(header.headerSize) >= CaptureFormat.headerSize else {
