@@ -9,7 +9,8 @@ public struct ProgramExec: Sendable, Equatable {
   public var microseconds: UInt64
   /// The number of ALLOC and FREE events before it.
   public var eventIndex: UInt64
-  /// The new program's command line (its executable as the kernel resolved it).
+  /// The new program's command line (its executable as the kernel resolved it); empty if the
+  /// capture ends before the new program's COMMAND record.
   public var command: CaptureCommand
   /// The bytes the old program had alive.
   public var endedBytes: UInt64

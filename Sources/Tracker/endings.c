@@ -26,7 +26,6 @@
 #define _GNU_SOURCE
 #include "tracker_internal.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -60,13 +59,9 @@ static bool ends_program(int signal) {
 }
 
 __attribute__((constructor(101))) static void endings_bootstrap(void) {
-  int was_busy = tracker_busy;
-  tracker_busy = 1; /* dlsym's allocations go to the arena */
-  hooks_bootstrap();
-  real_sigaction = (sigaction_function)dlsym(RTLD_NEXT, "sigaction");
-  real__exit = (exit_function)dlsym(RTLD_NEXT, "_exit");
-  real__Exit = (exit_function)dlsym(RTLD_NEXT, "_Exit");
-  tracker_busy = was_busy;
+  real_sigaction = (sigaction_function)hooks_next("sigaction");
+  real__exit = (exit_function)hooks_next("_exit");
+  real__Exit = (exit_function)hooks_next("_Exit");
 }
 
 /* ---- The stand-in handler ---------------------------------------------------------------- */
@@ -193,24 +188,17 @@ EXPORT sighandler_t sysv_signal(int signal, sighandler_t handler) {
 
 /* ---- _exit ------------------------------------------------------------------------------------ */
 
-/* A vfork() child that fails to exec calls _exit: not an ending of the program we record. */
-static void finish_if_ours(void) {
+/* END and a flush, unless this is a vfork() child that failed to exec (another pid in its
+   parent's memory): not an ending of the program we record. */
+__attribute__((noreturn)) static void end_now(exit_function real, int status) {
   if (!tracker_busy && getpid() == tracker_pid && atomic_load(&tracker_active))
     tracker_finish();
-}
-
-EXPORT void _exit(int status) {
-  finish_if_ours();
-  if (UNLIKELY(!real__exit))
-    syscall(SYS_exit_group, status);
-  real__exit(status);
+  if (LIKELY(real != NULL))
+    real(status);
+  syscall(SYS_exit_group, status);
   __builtin_unreachable();
 }
 
-EXPORT void _Exit(int status) {
-  finish_if_ours();
-  if (UNLIKELY(!real__Exit))
-    syscall(SYS_exit_group, status);
-  real__Exit(status);
-  __builtin_unreachable();
-}
+EXPORT void _exit(int status) { end_now(real__exit, status); }
+
+EXPORT void _Exit(int status) { end_now(real__Exit, status); }

@@ -21,7 +21,6 @@
 #define _GNU_SOURCE
 #include "tracker_internal.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -47,14 +46,10 @@ static execveat_function real_execveat;
 
 /* Resolved at start: a vfork() child must not run dlsym() in its parent's memory. */
 __attribute__((constructor(101))) static void exec_bootstrap(void) {
-  int was_busy = tracker_busy;
-  tracker_busy = 1; /* dlsym's allocations go to the arena */
-  hooks_bootstrap();
-  real_execve = (execve_function)dlsym(RTLD_NEXT, "execve");
-  real_execvpe = (execve_function)dlsym(RTLD_NEXT, "execvpe");
-  real_fexecve = (fexecve_function)dlsym(RTLD_NEXT, "fexecve");
-  real_execveat = (execveat_function)dlsym(RTLD_NEXT, "execveat");
-  tracker_busy = was_busy;
+  real_execve = (execve_function)hooks_next("execve");
+  real_execvpe = (execve_function)hooks_next("execvpe");
+  real_fexecve = (fexecve_function)hooks_next("fexecve");
+  real_execveat = (execveat_function)hooks_next("execveat");
 }
 
 /* ---- The new program's environment ------------------------------------------------------------ */

@@ -323,6 +323,9 @@ uint64_t tracker_start_monotonic_ns(void);
 
 /* Resolves the real allocator functions. Safe to call more than once and from any hook. */
 void hooks_bootstrap(void);
+/* The next definition of a function the tracker hooks (dlsym RTLD_NEXT), allocating from the
+   arena. At start only: a vfork() child must not run dlsym() in its parent's memory. */
+void *hooks_next(const char *name);
 extern void *(*real_realloc)(void *, size_t);
 extern void *(*real_reallocarray)(void *, size_t, size_t);
 

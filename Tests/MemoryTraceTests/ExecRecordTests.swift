@@ -3,8 +3,6 @@ import Testing
 
 @Suite("EXEC records and older captures")
 struct ExecRecordTests {
-  static let app = Module(
-    path: "/work/app", loadBias: 0x5500_0000_0000, lowAddress: 0x5500_0000_0000, highAddress: 0x5500_0001_0000)
   static let tool = Module(
     path: "/usr/bin/tool", loadBias: 0x5600_0000_0000, lowAddress: 0x5600_0000_0000, highAddress: 0x5600_0001_0000)
 
@@ -12,7 +10,7 @@ struct ExecRecordTests {
   func execStartsAfresh() throws {
     var writer = CaptureWriter()
     writer.command("/work/app", ["app"])
-    writer.modules([Self.app])
+    writer.modules([RoundTripTests.app])
     let old = writer.frame(parent: 0, ip: 0x5500_0000_1000)
     writer.thread(7)
     writer.alloc(address: 0x7000_0000, size: 10, stack: old)
