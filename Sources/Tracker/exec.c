@@ -120,14 +120,17 @@ static char **handover_environment(char *const environment[], int fd) {
   return result[kept - 1] && result[kept - 2] ? result : NULL;
 }
 
-/* A set-user-ID, set-group-ID or file-capability program runs in secure mode: the dynamic
-   loader ignores LD_PRELOAD, so no tracker would take the descriptor. Only checkable when the
-   path is known (not for a PATH search). */
+/* A program that changes its user or group (set-user-ID, set-group-ID) or gains file
+   capabilities runs in secure mode: the dynamic loader ignores LD_PRELOAD, so no tracker would
+   take the descriptor. As the kernel decides it, roughly; only checkable when the path is known
+   (not for a PATH search). */
 static bool runs_in_secure_mode(const char *path) {
   struct stat status;
   if (!path || !strchr(path, '/') || stat(path, &status) != 0)
     return false;
-  return (status.st_mode & (S_ISUID | S_ISGID)) || getxattr(path, "security.capability", NULL, 0) > 0;
+  return ((status.st_mode & S_ISUID) && status.st_uid != getuid()) ||
+         ((status.st_mode & S_ISGID) && status.st_gid != getgid()) ||
+         (getuid() != 0 && getxattr(path, "security.capability", NULL, 0) > 0);
 }
 
 /* ---- Around the real call ---------------------------------------------------------------------- */
