@@ -52,7 +52,7 @@ public struct HeapPeak: Sendable, Equatable {
 public struct MemoryProfile: Sendable {
   /// The capture header (nil only for a profile fed events directly).
   public var header: CaptureHeader?
-  /// The command line that ran.
+  /// The command line that ran (the first program, if it exec()ed others: see ``execs``).
   public var command: CaptureCommand?
   /// Counts over the whole run.
   public var totals: ProfileTotals

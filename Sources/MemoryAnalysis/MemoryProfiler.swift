@@ -50,7 +50,7 @@ public struct MemoryProfiler: CaptureVisitor {
   public private(set) var eventCount: UInt64 = 0
   /// The capture header, once seen.
   public private(set) var header: CaptureHeader?
-  /// The command line, once seen.
+  /// The command line of the program that was run, once seen (exec()ed programs: ``execs``).
   public private(set) var command: CaptureCommand?
 
   /// Creates a profiler that will also measure the peak of each region in `regions`.
