@@ -52,7 +52,7 @@ public struct HeapPeak: Sendable, Equatable {
 public struct MemoryProfile: Sendable {
   /// The capture header (nil only for a profile fed events directly).
   public var header: CaptureHeader?
-  /// The command line that ran.
+  /// The command line that ran (the first program, if it exec()ed others: see ``execs``).
   public var command: CaptureCommand?
   /// Counts over the whole run.
   public var totals: ProfileTotals
@@ -78,6 +78,8 @@ public struct MemoryProfile: Sendable {
   public var threadIDs: [UInt64]
   /// The stack nodes, to resolve the `stack` of every ``StackTotal``.
   public var frames: FrameTable
+  /// The programs the process replaced itself with (`exec()`), in order; ``command`` is the first.
+  public var execs: [ProgramExec] = []
   /// Whether the capture has its END record (the program exited normally).
   public var sawEnd: Bool
   /// A truncation warning, or the damage after which the file could not be read, if any.

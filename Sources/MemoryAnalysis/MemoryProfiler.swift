@@ -40,13 +40,17 @@ public struct MemoryProfiler: CaptureVisitor {
   public private(set) var timeline: [TimelinePoint] = []
   /// The markers seen so far, in order.
   public private(set) var markers: [MarkerOccurrence] = []
+  /// The programs the process exec()ed so far, in order.
+  public private(set) var execs: [ProgramExec] = []
+  /// Whether the last exec still waits for its program's COMMAND record.
+  private var execAwaitsCommand = false
   /// The heap bytes (sum of live blocks) now.
   public private(set) var heapBytes: UInt64 = 0
   /// The number of ALLOC and FREE events seen.
   public private(set) var eventCount: UInt64 = 0
   /// The capture header, once seen.
   public private(set) var header: CaptureHeader?
-  /// The command line, once seen.
+  /// The command line of the program that was run, once seen (exec()ed programs: ``execs``).
   public private(set) var command: CaptureCommand?
 
   /// Creates a profiler that will also measure the peak of each region in `regions`.
@@ -71,8 +75,33 @@ public struct MemoryProfiler: CaptureVisitor {
   /// Keeps the header.
   public mutating func visit(_ header: CaptureHeader) { self.header = header }
 
-  /// Keeps the command.
-  public mutating func visit(_ command: CaptureCommand) { self.command = command }
+  /// Keeps the first command (the program that was run); a later one names an exec()ed program.
+  public mutating func visit(_ command: CaptureCommand) {
+    if execAwaitsCommand {
+      execs[execs.count - 1].command = command
+      execAwaitsCommand = false
+    } else if self.command == nil {
+      self.command = command
+    }
+  }
+
+  /// Ends every live block with the old program (they are not leaks) and notes the exec.
+  ///
+  /// - Complexity: O(*b*) for *b* live blocks.
+  public mutating func visit(_ exec: ExecEvent) {
+    var ended: [LiveBlock] = []
+    ended.reserveCapacity(blocks.count)
+    blocks.forEach { _, block in ended.append(block) }
+    let endedBytes = heapBytes
+    for block in ended { release(block) }
+    blocks = LiveBlockTable()
+    temporaries.programEnded()
+    execs.append(
+      ProgramExec(
+        microseconds: exec.microseconds, eventIndex: eventCount, command: CaptureCommand(executable: "", arguments: []),
+        endedBytes: endedBytes, endedBlocks: UInt64(ended.count)))
+    execAwaitsCommand = true
+  }
 
   /// Registers the thread.
   public mutating func visitThread(_ thread: UInt64) { _ = slot(of: thread) }
@@ -222,7 +251,7 @@ public struct MemoryProfiler: CaptureVisitor {
       timeline: timeline, histogram: histogram, temporaries: temporaries.result,
       allocatedByStack: .ranked(count: allocatedByStack.count) { allocatedByStack[$0] }, markers: markers,
       regions: regions.map { $0.result(endTime: end, leaks: regionLeaks(of: $0)) }, threadIDs: threadIDs,
-      frames: frames,
+      frames: frames, execs: execs,
       sawEnd: endTime != nil, readProblem: readProblem)
   }
 

@@ -49,6 +49,11 @@ struct TemporaryAllocationTracker {
     return true
   }
 
+  /// The program exec()ed: no block of the old one can be freed any more.
+  mutating func programEnded() {
+    for thread in pending.indices { pending[thread] = false }
+  }
+
   var result: TemporaryAllocations {
     TemporaryAllocations(count: count, bytes: bytes, byStack: .ranked(count: perStack.count) { perStack[$0] })
   }

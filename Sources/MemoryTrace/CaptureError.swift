@@ -38,8 +38,9 @@ public enum CaptureError: Error, Sendable, Equatable, CustomStringConvertible {
     case .notACapture(let file, let prefix):
       return "\(file) is not a workshop capture: it starts with \"\(CaptureError.escaped(prefix))\""
     case .unsupportedVersion(let file, let version):
+      let versions = CaptureFormat.readableVersions
       return
-        "\(file) is a workshop capture of format version \(version): this reader understands version \(CaptureFormat.version)"
+        "\(file) is a workshop capture of format version \(version): this reader understands versions \(versions.lowerBound) to \(versions.upperBound)"
     case .malformedHeader(let file, let headerSize):
       return
         "\(file) declares a \(headerSize)-byte header: a version \(CaptureFormat.version) header has \(CaptureFormat.headerSize) bytes"

@@ -147,6 +147,18 @@ public struct MarkerEvent: Sendable, Equatable {
   }
 }
 
+/// An EXEC record: the process replaced its program with `exec()`, and the new program's records
+/// follow in the same capture, starting with its COMMAND.
+///
+/// Every block alive before it ended with the old program. The reader numbers the new program's
+/// stack nodes after the old ones', so node ids stay unique across the whole capture.
+public struct ExecEvent: Sendable, Equatable {
+  /// When the new program started, in microseconds since the capture's start.
+  public var microseconds: UInt64
+  /// Creates an exec event.
+  public init(microseconds: UInt64) { self.microseconds = microseconds }
+}
+
 /// Receives a capture's records in file order, one method per record kind.
 ///
 /// The reader is generic over the visitor, so a struct visitor is specialized and inlined: the hot
@@ -175,6 +187,8 @@ public protocol CaptureVisitor {
   mutating func visitEnd(microseconds: UInt64)
   /// A LOST record: the tracker dropped `count` events.
   mutating func visitLost(count: UInt64)
+  /// An EXEC record: the program replaced itself; its blocks ended here.
+  mutating func visit(_ exec: ExecEvent)
 }
 
 extension CaptureVisitor {
@@ -200,6 +214,8 @@ extension CaptureVisitor {
   public mutating func visitEnd(microseconds: UInt64) {}
   /// Ignores the lost count.
   public mutating func visitLost(count: UInt64) {}
+  /// Ignores the exec.
+  public mutating func visit(_ exec: ExecEvent) {}
 }
 
 /// One decoded record, for callers that want values rather than a visitor (tests, small tools).
@@ -229,6 +245,8 @@ public enum CaptureEvent: Sendable, Equatable {
   case end(UInt64)
   /// A LOST record (events dropped).
   case lost(UInt64)
+  /// An EXEC record.
+  case exec(ExecEvent)
 }
 
 /// A visitor that appends every record to ``events``.
@@ -259,4 +277,6 @@ public struct CaptureEventCollector: CaptureVisitor {
   public mutating func visitEnd(microseconds: UInt64) { events.append(.end(microseconds)) }
   /// Appends the lost count.
   public mutating func visitLost(count: UInt64) { events.append(.lost(count)) }
+  /// Appends the exec.
+  public mutating func visit(_ exec: ExecEvent) { events.append(.exec(exec)) }
 }

@@ -4,8 +4,10 @@ import TrackerFormat
 public enum CaptureFormat {
   /// The 8 bytes every capture starts with.
   public static let magic: [UInt8] = Array("WSHPCAP1".utf8)
-  /// The format version this reader understands.
+  /// The format version the tracker writes, the newest this reader understands.
   public static let version = UInt16(WORKSHOP_CAPTURE_VERSION)
+  /// Every version this reader understands (version 1 is version 2 without the EXEC record).
+  public static let readableVersions = UInt16(WORKSHOP_CAPTURE_OLDEST_VERSION)...version
   /// The size of the fixed header of this version.
   public static let headerSize = MemoryLayout<workshop_capture_header>.size
   /// Longest string (path, argument, marker name) accepted before the record is called damaged.
@@ -21,6 +23,7 @@ public enum CaptureFormat {
   static let commandTag = UInt8(WORKSHOP_RECORD_COMMAND)
   static let endTag = UInt8(WORKSHOP_RECORD_END)
   static let lostTag = UInt8(WORKSHOP_RECORD_LOST)
+  static let execTag = UInt8(WORKSHOP_RECORD_EXEC)
   static let allocTag = UInt8(WORKSHOP_RECORD_ALLOC)
   static let freeTag = UInt8(WORKSHOP_RECORD_FREE)
   static let kindMask = UInt8(WORKSHOP_RECORD_KIND_MASK)

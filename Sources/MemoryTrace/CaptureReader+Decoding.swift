@@ -129,6 +129,10 @@ struct RecordDecoder {
   var thread: UInt64 = 0
   var frames = FrameTable()
   var modules = ModuleTable()
+  /// The nodes defined by programs before the last EXEC: the stream numbers the current program's
+  /// nodes from 1, the frame table after these.
+  var nodeBase: UInt64 = 0
+  /// The first program's command line.
   var command: CaptureCommand?
   var lastTimestamp: UInt64 = 0
   var sawEnd = false
@@ -178,10 +182,12 @@ struct RecordDecoder {
       guard let kind = AllocationKind(rawValue: kind) else { break }
       let delta = try cursor.signed()
       let size = try cursor.unsigned()
-      let stack = try cursor.unsigned()
-      guard stack < UInt64(frames.count) else {
-        throw .damaged(position: cursor.recordStart, .unknownStackNode(stack))
+      // Numbered from 1 within the current program (see nodeBase).
+      let localStack = try cursor.unsigned()
+      guard localStack < UInt64(frames.count) &- nodeBase else {
+        throw .damaged(position: cursor.recordStart, .unknownStackNode(localStack))
       }
+      let stack = localStack == 0 ? 0 : localStack &+ nodeBase
       address = address &+ UInt64(bitPattern: delta)
       visitor.visit(
         AllocationEvent(kind: kind, address: address, size: size, stack: UInt32(stack), thread: thread))
@@ -207,12 +213,14 @@ struct RecordDecoder {
       thread = try cursor.unsigned()
       visitor.visitThread(thread)
     case CaptureFormat.frameTag:
-      let parent = try cursor.unsigned()
+      let localParent = try cursor.unsigned()
       let delta = try cursor.signed()
       let node = UInt64(frames.count)
-      guard parent < node else {
-        throw .damaged(position: cursor.recordStart, .unknownParentNode(node: node, parent: parent))
+      guard localParent < node &- nodeBase else {
+        throw .damaged(
+          position: cursor.recordStart, .unknownParentNode(node: node &- nodeBase, parent: localParent))
       }
+      let parent = localParent == 0 ? 0 : localParent &+ nodeBase
       guard node < UInt64(UInt32.max) else {
         throw .damaged(position: cursor.recordStart, .oversizedCount(record: "frame", count: node))
       }
@@ -248,7 +256,7 @@ struct RecordDecoder {
       arguments.reserveCapacity(min(count, 1024))
       for _ in 0..<count { arguments.append(try cursor.string()) }
       let command = CaptureCommand(executable: executable, arguments: arguments)
-      self.command = command
+      if self.command == nil { self.command = command }
       visitor.visit(command)
     case CaptureFormat.endTag:
       let microseconds = try cursor.unsigned()
@@ -257,6 +265,15 @@ struct RecordDecoder {
       visitor.visitEnd(microseconds: microseconds)
     case CaptureFormat.lostTag:
       visitor.visitLost(count: try cursor.unsigned())
+    case CaptureFormat.execTag:
+      let microseconds = try cursor.unsigned()
+      // The new program's stream starts afresh, as after the header.
+      lastTimestamp = max(lastTimestamp, microseconds)
+      address = 0
+      thread = 0
+      modules = ModuleTable()
+      nodeBase = UInt64(frames.count - 1)
+      visitor.visit(ExecEvent(microseconds: microseconds))
     default:
       throw .damaged(position: cursor.recordStart, .unknownRecord(tag: tag))
     }

@@ -82,7 +82,7 @@ public final class CaptureReader {
     buffer.deallocate()
   }
 
-  /// The command line, once its record has been read.
+  /// The command line of the program that was run (the first COMMAND record), once it has been read.
   public var command: CaptureCommand? { decoder.command }
   /// The modules table currently in force.
   public var modules: ModuleTable { decoder.modules }
@@ -183,7 +183,7 @@ public final class CaptureReader {
       throw count == 0 ? .empty(file: path) : .truncatedHeader(file: path, byteCount: count)
     }
     let header = CaptureHeader(decoding: bytes)
-    guard header.version == CaptureFormat.version else {
+    guard CaptureFormat.readableVersions.contains(header.version) else {
       throw .unsupportedVersion(file: path, version: header.version)
     }
     guard Int(header.headerSize) >= CaptureFormat.headerSize else {

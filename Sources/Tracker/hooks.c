@@ -50,6 +50,15 @@ void hooks_bootstrap(void) {
   tracker_busy = was_busy;
 }
 
+void *hooks_next(const char *name) {
+  int was_busy = tracker_busy;
+  tracker_busy = 1; /* dlsym's allocations go to the arena */
+  hooks_bootstrap();
+  void *function = dlsym(RTLD_NEXT, name);
+  tracker_busy = was_busy;
+  return function;
+}
+
 static inline bool tracking(void) {
   return atomic_load_explicit(&tracker_active, memory_order_relaxed) != 0;
 }

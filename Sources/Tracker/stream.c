@@ -19,6 +19,7 @@
 #include "tracker_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -40,7 +41,8 @@ static stream_buffer *active = &buffers[0];
 static spinlock stream_lock;
 static pthread_mutex_t file_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int capture_fd = -1;
+/* The capture: a descriptor the program cannot take away (descriptor.c). */
+static guarded_fd capture = {.fd = -1};
 static uint64_t file_offset;
 
 /* The stream state at the write cursor... */
@@ -67,10 +69,10 @@ void spinlock_wait(spinlock *lock) {
   }
 }
 
-void stream_init(int fd, uint64_t offset) {
+void stream_init(int fd, const char *path, uint64_t offset) {
   for (int i = 0; i < 2; i++)
     buffers[i].data = arena_alloc(BUFFER_SIZE, 4096);
-  capture_fd = fd;
+  guarded_fd_init(&capture, fd, path, O_WRONLY);
   file_offset = offset;
 }
 
@@ -110,6 +112,9 @@ uint8_t *stream_put_address(uint8_t *cursor, uint8_t tag, uintptr_t address) {
 
 /* Writes the whole buffer at the end of the file; on failure cuts off any partial record. */
 static bool write_buffer(const stream_buffer *buffer) {
+  int capture_fd = guarded_fd_get(&capture);
+  if (capture_fd < 0)
+    return false;
   size_t done = 0;
   while (done < buffer->used) {
     ssize_t written = pwrite(capture_fd, buffer->data + done, buffer->used - done,
@@ -143,8 +148,8 @@ static void rewind_to_file_locked(const stream_buffer *dropped) {
   active->lost_reported = lost_unreported;
 }
 
-void stream_flush(void) {
-  pthread_mutex_lock(&file_lock);
+/* With the file lock held. */
+static void flush_locked(void) {
   spinlock_lock(&stream_lock);
   stream_buffer *full = active;
   active = full == &buffers[0] ? &buffers[1] : &buffers[0];
@@ -153,7 +158,7 @@ void stream_flush(void) {
   full->end_modules_generation = stream_modules_generation;
   spinlock_unlock(&stream_lock);
 
-  if (full->used > 0 && capture_fd >= 0) {
+  if (full->used > 0 && (capture.fd >= 0 || capture.path != NULL)) {
     bool written = write_buffer(full);
     spinlock_lock(&stream_lock);
     if (written) {
@@ -169,8 +174,22 @@ void stream_flush(void) {
   full->used = 0;
   full->events = 0;
   full->lost_reported = 0;
+}
+
+void stream_flush(void) {
+  pthread_mutex_lock(&file_lock);
+  flush_locked();
   pthread_mutex_unlock(&file_lock);
 }
+
+void stream_flush_and_hold_file(void) {
+  pthread_mutex_lock(&file_lock);
+  flush_locked();
+}
+
+void stream_release_file(void) { pthread_mutex_unlock(&file_lock); }
+
+int stream_capture_fd_locked(void) { return guarded_fd_get(&capture); }
 
 void stream_fork_prepare(void) {
   pthread_mutex_lock(&file_lock);
@@ -182,7 +201,7 @@ void stream_fork_parent(void) {
   pthread_mutex_unlock(&file_lock);
 }
 
-void stream_fork_child(int fd, uint64_t offset) {
+void stream_fork_child(int fd, const char *path, uint64_t offset) {
   pthread_mutex_init(&file_lock, NULL);
   for (int i = 0; i < 2; i++) {
     buffers[i].used = 0;
@@ -190,9 +209,8 @@ void stream_fork_child(int fd, uint64_t offset) {
     buffers[i].lost_reported = 0;
   }
   active = &buffers[0];
-  if (capture_fd >= 0)
-    close(capture_fd);
-  capture_fd = fd;
+  guarded_fd_close(&capture);
+  guarded_fd_init(&capture, fd, path, O_WRONLY);
   file_offset = offset;
   last_address = file_address = 0;
   last_thread = 0;

@@ -29,6 +29,7 @@
 
 __thread int tracker_busy;
 atomic_int tracker_active;
+pid_t tracker_pid;
 
 static __thread pid_t cached_thread_id;
 static bool follow_children;
@@ -36,7 +37,7 @@ static uint32_t header_flags;
 static uint64_t start_monotonic_ns;
 static char capture_stem[PATH_MAX - 64]; /* room for ".<pid>-<n>.bin" */
 static char executable_path[PATH_MAX];
-static int statm_fd = -1;
+static guarded_fd statm = {.fd = -1};
 static spinlock modules_lock;
 
 /* ---- Small helpers ---------------------------------------------------------------------- */
@@ -54,6 +55,8 @@ static uint64_t now_ns(clockid_t clock) {
   clock_gettime(clock, &time);
   return (uint64_t)time.tv_sec * 1000000000u + (uint64_t)time.tv_nsec;
 }
+
+uint64_t tracker_start_monotonic_ns(void) { return start_monotonic_ns; }
 
 static uint64_t microseconds_since_start(void) {
   return (now_ns(CLOCK_MONOTONIC) - start_monotonic_ns) / 1000;
@@ -228,8 +231,9 @@ static void write_command(void) {
 
 /* ---- The capture file --------------------------------------------------------------------- */
 
+/* A new capture file, its descriptor moved out of the program's reach. */
 static int create_capture(const char *path) {
-  return open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+  return descriptor_move_high(open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644));
 }
 
 /* "<stem>.<pid>.bin", or "<stem>.<pid>-N.bin" when taken (an exec keeps the pid). */
@@ -258,35 +262,96 @@ static void set_stem(const char *path) {
            path);
 }
 
+/* The parent process of `pid` (from /proc/PID/stat), or 0. */
+static pid_t parent_of(pid_t pid) {
+  char path[64], text[512];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  ssize_t length = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (length <= 0)
+    return 0;
+  text[length] = '\0';
+  const char *after_name = strrchr(text, ')'); /* the name may hold spaces and parentheses */
+  int parent = 0;
+  return after_name && sscanf(after_name, ") %*c %d", &parent) == 1 ? parent : 0;
+}
+
+/*
+ * Whether `path` is a capture being written by one of our ancestors. A program can hand the
+ * tracker's variables to its children behind the tracker's back (a shell that copied its
+ * environment before the tracker cleaned it, a script that sets them again): such a child finds
+ * its ancestor's capture under the name it was given, and stays out of the way, quietly.
+ */
+static bool is_ancestor_capture(const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  workshop_capture_header header;
+  ssize_t length = pread(fd, &header, sizeof header, 0);
+  close(fd);
+  if (length != (ssize_t)sizeof header ||
+      memcmp(header.magic, WORKSHOP_CAPTURE_MAGIC, WORKSHOP_CAPTURE_MAGIC_SIZE) != 0)
+    return false;
+  pid_t ancestor = getppid();
+  for (int depth = 0; depth < 64 && ancestor > 1; depth++) {
+    if ((uint32_t)ancestor == header.pid)
+      return true;
+    ancestor = parent_of(ancestor);
+  }
+  return false;
+}
+
 /* Opens the capture named by the environment, or returns -1 after saying why. */
-static int open_capture(void) {
-  char path[PATH_MAX];
-  const char *stem = getenv(ENV_CAPTURE_STEM);
-  const char *requested = getenv(WORKSHOP_ENV_CAPTURE);
+static int open_capture(char *path) {
+  const char *stem = environment_value(ENV_CAPTURE_STEM);
+  const char *requested = environment_value(WORKSHOP_ENV_CAPTURE);
   int fd;
   if (stem && stem[0]) {
     snprintf(capture_stem, sizeof capture_stem, "%s", stem);
     header_flags |= WORKSHOP_FLAG_FOLLOWED_CHILD;
     fd = create_numbered_capture(getpid(), path);
   } else if (requested && requested[0]) {
-    snprintf(path, sizeof path, "%s", requested);
+    snprintf(path, PATH_MAX, "%s", requested);
     set_stem(path);
     fd = create_capture(path);
   } else {
-    snprintf(path, sizeof path, "workshop-%s.%d.bin", program_invocation_short_name, (int)getpid());
+    snprintf(path, PATH_MAX, "workshop-%s.%d.bin", program_invocation_short_name, (int)getpid());
     set_stem(path);
     fd = create_capture(path);
   }
-  if (fd < 0 && errno == EEXIST)
+  if (fd < 0 && errno == EEXIST && !is_ancestor_capture(path))
     complain("the capture file ", path, " already exists; running the program untracked.");
-  else if (fd < 0)
+  else if (fd < 0 && errno != EEXIST)
     complain("cannot create the capture file ", path, "; running the program untracked.");
+  return fd;
+}
+
+/* The descriptor handed over by the tracker of the program that exec()ed this one (exec.c), or
+   -1. Its capture goes on here: header and start time are the first program's. */
+static int adopt_handover(void) {
+  const char *value = environment_value(ENV_HANDOVER);
+  unsigned long long start = 0;
+  int pid = 0, fd = -1;
+  if (!value || sscanf(value, "%d:%d:%llu", &pid, &fd, &start) != 3 || pid != getpid() || fd < 0)
+    return -1;
+  struct stat status;
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY || fstat(fd, &status) != 0 ||
+      !S_ISREG(status.st_mode))
+    return -1;
+  fcntl(fd, F_SETFD, FD_CLOEXEC);
+  start_monotonic_ns = start;
+  const char *stem = environment_value(ENV_CAPTURE_STEM);
+  if (stem)
+    snprintf(capture_stem, sizeof capture_stem, "%s", stem);
   return fd;
 }
 
 static bool write_header(int fd) {
   uint64_t realtime_ns = now_ns(CLOCK_REALTIME);
-  start_monotonic_ns = now_ns(CLOCK_MONOTONIC);
   workshop_capture_header header = {
       .version = WORKSHOP_CAPTURE_VERSION,
       .header_size = sizeof header,
@@ -303,61 +368,29 @@ static bool write_header(int fd) {
 
 /* ---- The environment seen by exec()ed children -------------------------------------------- */
 
-static bool same_file(const char *a, const struct stat *b) {
-  struct stat status;
-  return stat(a, &status) == 0 && status.st_dev == b->st_dev && status.st_ino == b->st_ino;
-}
-
-/* LD_PRELOAD without this library (entries are separated by spaces or colons). */
-static void remove_self_from_ld_preload(void) {
-  const char *preload = getenv("LD_PRELOAD");
-  Dl_info self;
-  struct stat self_status;
-  if (!preload || !dladdr((void *)remove_self_from_ld_preload, &self) ||
-      stat(self.dli_fname, &self_status) != 0)
-    return;
-  size_t length = strlen(preload);
-  char *kept = arena_alloc(length + 1, 16);
-  char *entry = arena_alloc(length + 1, 16);
-  if (!kept || !entry)
-    return;
-  size_t kept_length = 0;
-  for (const char *start = preload; *start;) {
-    size_t entry_length = strcspn(start, " :");
-    memcpy(entry, start, entry_length);
-    entry[entry_length] = '\0';
-    if (entry_length > 0 && !same_file(entry, &self_status)) {
-      if (kept_length > 0)
-        kept[kept_length++] = ' ';
-      memcpy(kept + kept_length, entry, entry_length);
-      kept_length += entry_length;
-    }
-    start += entry_length;
-    start += *start != '\0';
-  }
-  kept[kept_length] = '\0';
-  if (kept_length > 0)
-    setenv("LD_PRELOAD", kept, 1);
-  else
-    unsetenv("LD_PRELOAD");
-}
-
 static void prepare_child_environment(void) {
+  environment_remove(ENV_HANDOVER);
   if (follow_children) {
-    setenv(ENV_CAPTURE_STEM, capture_stem, 1);
+    environment_set(ENV_CAPTURE_STEM, capture_stem);
     return;
   }
-  remove_self_from_ld_preload();
-  unsetenv(WORKSHOP_ENV_CAPTURE);
-  unsetenv(WORKSHOP_ENV_FOLLOW_FORK);
-  unsetenv(ENV_CAPTURE_STEM);
+  const char *preload = environment_value("LD_PRELOAD");
+  char *kept = preload ? preload_without_self(preload) : NULL;
+  if (kept)
+    environment_set("LD_PRELOAD", kept);
+  else
+    environment_remove("LD_PRELOAD");
+  environment_remove(WORKSHOP_ENV_CAPTURE);
+  environment_remove(WORKSHOP_ENV_FOLLOW_FORK);
+  environment_remove(ENV_CAPTURE_STEM);
 }
 
 /* ---- The sampler thread ------------------------------------------------------------------- */
 
 static uint64_t program_resident_bytes(void) {
   char text[128];
-  ssize_t length = pread(statm_fd, text, sizeof text - 1, 0);
+  int statm_fd = guarded_fd_get(&statm);
+  ssize_t length = statm_fd >= 0 ? pread(statm_fd, text, sizeof text - 1, 0) : -1;
   if (length <= 0)
     return 0;
   text[length] = '\0';
@@ -416,9 +449,21 @@ static bool start_sampler(void) {
 
 /* ---- Start -------------------------------------------------------------------------------- */
 
-/* Everything a fresh capture begins with: header, COMMAND, MODULES, then the sampler. */
-static bool begin_capture(int fd) {
-  if (!write_header(fd))
+/* EXEC: this program replaced the one that wrote the capture so far. */
+static void write_exec(void) {
+  uint8_t record[16];
+  uint8_t *cursor = record;
+  *cursor++ = WORKSHOP_RECORD_EXEC;
+  cursor = put_uv(cursor, microseconds_since_start());
+  write_record(record, (size_t)(cursor - record), 0);
+}
+
+/* Everything a fresh capture begins with: header, COMMAND, MODULES, then the sampler; a capture
+   adopted across exec() has its header and begins this program with EXEC instead. */
+static bool begin_capture(int fd, bool adopted) {
+  if (adopted)
+    write_exec();
+  else if (!write_header(fd))
     return false;
   write_command();
   tracker_refresh_modules();
@@ -432,24 +477,39 @@ static void fork_child(void);
 __attribute__((constructor)) static void tracker_start(void) {
   hooks_bootstrap();
   tracker_busy = 1;
-  const char *follow = getenv(WORKSHOP_ENV_FOLLOW_FORK);
+  tracker_pid = getpid();
+  const char *follow = environment_value(WORKSHOP_ENV_FOLLOW_FORK);
   follow_children = follow && strcmp(follow, "1") == 0;
   ssize_t length = readlink("/proc/self/exe", executable_path, sizeof executable_path - 1);
   executable_path[length > 0 ? length : 0] = '\0';
 
-  if (unwind_init()) {
+  char path[PATH_MAX];
+  int fd = adopt_handover();
+  bool adopted = fd >= 0;
+  if (!adopted) {
+    start_monotonic_ns = now_ns(CLOCK_MONOTONIC);
+    fd = open_capture(path);
+  }
+  /* The root capture goes on across exec(); a followed child's exec()ed program has its own. */
+  exec_hands_over = !(header_flags & WORKSHOP_FLAG_FOLLOWED_CHILD);
+  prepare_child_environment();
+  /* libunwind is loaded only by a tracker that records: not by one that stays out of the way. */
+  if (fd >= 0 && unwind_init()) {
     header_flags |= WORKSHOP_FLAG_NATIVE_STACKS;
     stackcache_init();
   }
-  int fd = open_capture();
-  prepare_child_environment();
   if (fd >= 0 && stacks_init()) {
-    statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-    stream_init(fd, sizeof(workshop_capture_header));
+    guarded_fd_open_proc(&statm, "/proc/self/statm");
+    struct stat status;
+    uint64_t offset = sizeof(workshop_capture_header);
+    if (adopted && fstat(fd, &status) == 0)
+      offset = (uint64_t)status.st_size; /* the old program flushed everything before exec() */
+    stream_init(fd, adopted ? NULL : path, offset);
     /* Active before the first record: write_record() drops records while inactive. */
     atomic_store(&tracker_active, 1);
-    if (begin_capture(fd)) {
+    if (begin_capture(fd, adopted)) {
       pthread_atfork(fork_prepare, fork_parent, fork_child);
+      signals_install();
     } else {
       atomic_store(&tracker_active, 0);
       complain("cannot start recording", "", "; running the program untracked.");
@@ -464,9 +524,10 @@ __attribute__((constructor)) static void tracker_start(void) {
  * Runs when the program exits normally. Libraries initialised before us (libc, libstdc++, the
  * Swift runtime) run their destructors after this; what they free then is not recorded.
  */
-__attribute__((destructor)) static void tracker_stop(void) {
+void tracker_finish(void) {
   if (!atomic_load(&tracker_active))
     return;
+  int was_busy = tracker_busy;
   tracker_busy = 1;
   uint8_t *cursor = stream_reserve(EVENT_RECORD_MAX);
   if (atomic_load(&tracker_active)) {
@@ -477,7 +538,12 @@ __attribute__((destructor)) static void tracker_stop(void) {
   stream_commit(cursor, 0);
   stream_flush();
   stackcache_report();
-  tracker_busy = 0;
+  tracker_busy = was_busy;
+}
+
+__attribute__((destructor)) static void tracker_stop(void) {
+  if (getpid() == tracker_pid)
+    tracker_finish();
 }
 
 /* ---- fork() ------------------------------------------------------------------------------- */
@@ -511,6 +577,8 @@ static void fork_child(void) {
   stackcache_fork_child();
   spinlock_unlock(&modules_lock);
   cached_thread_id = 0;
+  tracker_pid = getpid();
+  exec_hands_over = false; /* a followed child's exec()ed program writes a capture of its own */
   int was_busy = busy_across_fork; /* tracker_busy is still 1, from fork_prepare */
   int fd = -1;
   char path[PATH_MAX];
@@ -520,10 +588,13 @@ static void fork_child(void) {
   }
   /* The parent's capture and its buffered bytes are the parent's: drop both. */
   atomic_store(&tracker_active, fd >= 0);
-  stream_fork_child(fd, sizeof(workshop_capture_header));
+  stream_fork_child(fd, fd >= 0 ? path : NULL, sizeof(workshop_capture_header));
   if (fd >= 0) {
     stacks_truncate_locked(0); /* the child's stream numbers its own nodes from 1 */
-    if (!begin_capture(fd))
+    start_monotonic_ns = now_ns(CLOCK_MONOTONIC);
+    guarded_fd_close(&statm); /* the parent's: /proc/self was resolved when it was opened */
+    guarded_fd_open_proc(&statm, "/proc/self/statm");
+    if (!begin_capture(fd, false))
       atomic_store(&tracker_active, 0);
   }
   tracker_busy = was_busy;

@@ -4,6 +4,8 @@
  *
  * Locks, in the order they are taken (outermost first); fork_prepare (tracker.c) takes all five
  * in this order and the atfork parent/child handlers release them in reverse:
+ *   0. signals_lock (endings.c): a leaf of its own, held with every signal blocked while the
+ *      program's sigaction() is answered; never held with another tracker lock;
  *   1. modules_lock (tracker.c): held while a MODULES record is built and written (2, 3, 5 inside);
  *   2. file_lock (stream.c, a mutex): a flush, with 3 taken inside it;
  *   3. stream_lock (stream.c): every record; node growth under it takes 5;
@@ -39,6 +41,10 @@ extern __thread int tracker_busy;
 
 /* 1 while this process records events. Cleared in an unfollowed fork child and after END. */
 extern atomic_int tracker_active;
+
+/* The process the tracker records (set at start and in every fork child). A vfork() child runs
+   in its parent's memory with another pid: it must not touch the parent's capture. */
+extern pid_t tracker_pid;
 
 /* ---- Spin lock ---------------------------------------------------------------------------- */
 
@@ -184,7 +190,8 @@ void stackcache_fork_child(void);
 /* Worst-case bytes of one event record plus the THREAD record that may precede it. */
 #define EVENT_RECORD_MAX 48
 
-void stream_init(int fd, uint64_t file_offset);
+/* Writes to `fd`, the capture at `path` (to reopen it if the program closes the descriptor). */
+void stream_init(int fd, const char *path, uint64_t file_offset);
 /* Takes the stream lock with at least `need` bytes of buffer free; returns the write cursor. */
 uint8_t *stream_reserve(size_t need);
 /* Commits the bytes up to `cursor`, counts `events` (for LOST) and releases the stream lock. */
@@ -195,6 +202,13 @@ uint8_t *stream_put_thread(uint8_t *cursor);
 uint8_t *stream_put_address(uint8_t *cursor, uint8_t tag, uintptr_t address);
 /* Writes everything buffered so far to the file. */
 void stream_flush(void);
+/* stream_flush(), then keeps the file lock so that no flush can run (and leave half a record in
+   the file) while exec() replaces the program; stream_release_file() if exec() failed. */
+void stream_flush_and_hold_file(void);
+void stream_release_file(void);
+/* The capture's descriptor (checked, reopened if the program closed it), or -1. With the file
+   lock held (stream_flush_and_hold_file). */
+int stream_capture_fd_locked(void);
 /* Bytes of buffer the stream can hold in one record. */
 size_t stream_record_limit(void);
 /* The modules generation (dlpi_adds + dlpi_subs) last written, 0 after a loss. */
@@ -202,8 +216,67 @@ extern uint64_t stream_modules_generation;
 void stream_fork_prepare(void);
 void stream_fork_parent(void);
 /* In a fork child: close the parent's capture, forget its buffered bytes and stream state,
-   and write to `fd` (-1: nowhere) from now on. */
-void stream_fork_child(int fd, uint64_t file_offset);
+   and write to `fd` (-1: nowhere; its path: `path`) from now on. */
+void stream_fork_child(int fd, const char *path, uint64_t file_offset);
+
+/* ---- descriptor.c: descriptors the program cannot reach -------------------------------------- */
+
+/*
+ * A descriptor of the tracker's own, kept above the descriptors programs use and close, and
+ * checked before use: if the program closed it (close_range, a loop to the descriptor limit) or
+ * the number now names another file, the file is reopened by path. Never closes a number that
+ * no longer names our file.
+ */
+typedef struct guarded_fd {
+  int fd;
+  int open_flags;
+  bool any_inode; /* /proc files: reopening the name gives a new inode, and that is fine */
+  dev_t device;
+  ino_t inode;
+  char *path; /* absolute, in the arena; NULL: cannot be reopened */
+} guarded_fd;
+
+/* Moves `fd` above the descriptors programs use (close-on-exec) and returns the new number (the
+   old one is closed), or `fd` itself when no higher number is free. */
+int descriptor_move_high(int fd);
+/* Takes ownership of `fd` (already high), the file at `path` (NULL: /proc/self/fd says). */
+void guarded_fd_init(guarded_fd *guarded, int fd, const char *path, int open_flags);
+/* Opens `path` (a /proc/self file) as a guarded descriptor. */
+void guarded_fd_open_proc(guarded_fd *guarded, const char *path);
+/* The descriptor, reopened if the program took it away; -1 when the file cannot be had. */
+int guarded_fd_get(guarded_fd *guarded);
+/* Closes the descriptor if it is still ours, and forgets it. */
+void guarded_fd_close(guarded_fd *guarded);
+
+/* ---- environment.c: the environment, read and changed without libc's getenv/setenv ---------- */
+
+/*
+ * Programs may interpose getenv/setenv/unsetenv (bash does: before its main() they change bash's
+ * own variable table, not `environ`), so the tracker edits `environ` itself.
+ */
+const char *environment_value(const char *name);
+void environment_remove(const char *name);
+/* `name=value`, replacing any earlier one; the string and a grown array come from the arena. */
+void environment_set(const char *name, const char *value);
+/* LD_PRELOAD's value without this library (entries separated by spaces or colons), in the
+   arena, or NULL when nothing else is left. */
+char *preload_without_self(const char *preload);
+/* This library's path as the dynamic loader knows it (from dladdr), or NULL. */
+const char *tracker_library_path(void);
+
+/* ---- exec.c: following the program across exec() -------------------------------------------- */
+
+/* "WORKSHOP_TRACKER_HANDOVER=<pid>:<fd>:<start_monotonic_ns>": set by a tracker for the program
+   it exec()s; the new program's tracker writes to that descriptor if it runs as <pid>. */
+#define ENV_HANDOVER "WORKSHOP_TRACKER_HANDOVER"
+/* Whether this process's capture goes on in the program it exec()s (the root capture does; a
+   followed child's exec()ed program gets its own capture). Set at start. */
+extern bool exec_hands_over;
+
+/* ---- signals.c: a flush before a signal ends the program ------------------------------------- */
+
+/* Stands in for SIG_DFL on the signals that end a program, flushing first (see endings.c). */
+void signals_install(void);
 
 /* ---- varints ------------------------------------------------------------------------------- */
 
@@ -241,11 +314,18 @@ void *record_realloc(workshop_alloc_kind kind, void *old_block, size_t count, si
 pid_t tracker_thread_id(void);
 /* Writes a MODULES record if the set of loaded objects changed since the last one written. */
 void tracker_refresh_modules(void);
+/* The program ends of its own accord (exit, _exit): END, a final flush, recording stops. */
+void tracker_finish(void);
+/* CLOCK_MONOTONIC at the start of the capture (of the first program, across exec). */
+uint64_t tracker_start_monotonic_ns(void);
 
 /* ---- hooks.c -------------------------------------------------------------------------------- */
 
 /* Resolves the real allocator functions. Safe to call more than once and from any hook. */
 void hooks_bootstrap(void);
+/* The next definition of a function the tracker hooks (dlsym RTLD_NEXT), allocating from the
+   arena. At start only: a vfork() child must not run dlsym() in its parent's memory. */
+void *hooks_next(const char *name);
 extern void *(*real_realloc)(void *, size_t);
 extern void *(*real_reallocarray)(void *, size_t, size_t);
 

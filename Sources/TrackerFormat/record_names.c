@@ -21,6 +21,7 @@ const char *workshop_record_name(uint8_t tag) {
   case WORKSHOP_RECORD_COMMAND: return "command";
   case WORKSHOP_RECORD_END: return "end";
   case WORKSHOP_RECORD_LOST: return "lost";
+  case WORKSHOP_RECORD_EXEC: return "exec";
   default: return NULL;
   }
 }

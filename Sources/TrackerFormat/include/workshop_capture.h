@@ -14,7 +14,9 @@
 
 #define WORKSHOP_CAPTURE_MAGIC "WSHPCAP1"
 #define WORKSHOP_CAPTURE_MAGIC_SIZE 8
-#define WORKSHOP_CAPTURE_VERSION 1
+#define WORKSHOP_CAPTURE_VERSION 2
+/* The oldest version readers still accept: version 1 is version 2 without the EXEC record. */
+#define WORKSHOP_CAPTURE_OLDEST_VERSION 1
 
 /* Header flags. */
 enum {
@@ -69,12 +71,20 @@ typedef struct __attribute__((packed)) workshop_capture_header {
  *                       every dlopen()/dlclose(), before any FRAME that needs it.
  * MARKER     0x06       string name. Written by workshop_tracker_marker() in the calling thread.
  * COMMAND    0x07       string executable path, uv argc, argc times string argument. Once, first.
- * END        0x08       uv microseconds since start. The program exited normally (exit() or a
- *                       return from main); a capture without END was cut short (crash, kill).
+ * END        0x08       uv microseconds since start. The program exited of its own accord (exit(),
+ *                       a return from main, _exit()); a capture without END was cut short (a
+ *                       signal, a kill).
  * LOST       0x09       uv events dropped (the tracker could not write them); reported, never hidden.
  *                       When a flush fails, the tracker rewinds its stream state (running address,
  *                       node numbering, module table, thread) to what the file holds before it
  *                       writes LOST, so node ids never shift: a FRAME is never silently missing.
+ * EXEC       0x0a       uv microseconds since start. (Version 2.) The process replaced its program
+ *                       with exec() and the new program's tracker goes on in this capture. Every
+ *                       block alive before it ended with the old program (not a leak). After it
+ *                       the stream starts afresh, as after the header: running address 0, no
+ *                       current thread, no module table, nodes numbered from 1 again (readers
+ *                       number them after the earlier programs' nodes); a COMMAND and a MODULES
+ *                       record follow.
  *
  * A "string" is a uv byte length followed by that many bytes of UTF-8 (not NUL-terminated).
  */
@@ -87,6 +97,7 @@ enum {
   WORKSHOP_RECORD_COMMAND = 0x07,
   WORKSHOP_RECORD_END = 0x08,
   WORKSHOP_RECORD_LOST = 0x09,
+  WORKSHOP_RECORD_EXEC = 0x0a,
   WORKSHOP_RECORD_ALLOC = 0x10, /* | workshop_alloc_kind */
   WORKSHOP_RECORD_FREE = 0x20,  /* | workshop_free_kind */
   WORKSHOP_RECORD_KIND_MASK = 0x0f,

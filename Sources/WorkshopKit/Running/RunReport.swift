@@ -41,6 +41,11 @@ public struct RunReport {
       return lines.joined(separator: "\n") + "\n"
     case .success(let profile):
       if let problem = profile.readProblem { lines.append("  \(problem)") }
+      if !profile.execs.isEmpty {
+        // The same process ran these programs in turn: "env → /usr/bin/true".
+        let programs = [program] + profile.execs.map { $0.command.executable.isEmpty ? "?" : $0.command.executable }
+        lines.append("  exec         " + programs.joined(separator: " → "))
+      }
       lines.append(
         "  peak heap    \(ByteCountText.describe(profile.peak.bytes)) at \(ByteCountText.duration(milliseconds: profile.peak.milliseconds))"
       )

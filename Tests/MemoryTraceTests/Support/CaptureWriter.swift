@@ -125,6 +125,14 @@ struct CaptureWriter {
     bytes.append(0x09)
     uv(count)
   }
+
+  /// Writes an EXEC record: the stream after it starts afresh (address 0, nodes numbered from 1).
+  mutating func exec(microseconds: UInt64) {
+    bytes.append(0x0a)
+    uv(microseconds)
+    address = 0
+    frameIPs = [0]
+  }
 }
 
 /// A scratch directory removed when the value goes away.

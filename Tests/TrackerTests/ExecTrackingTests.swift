@@ -1,0 +1,64 @@
+import Foundation
+import MemoryAnalysis
+import Testing
+import WorkshopTestSupport
+
+/// A program that replaces itself with `exec` is still the program the user asked about: the
+/// tracker follows it into the new image, in the same capture.
+@Suite("Tracking across exec")
+struct ExecTrackingTests {
+  @Test("three images of one process give one capture with exact figures; the exec'd blocks are not leaks")
+  func designedExecChain() throws {
+    let program = try Programs.compile("pattern_exec.c", extraFlags: ["-fno-builtin"])
+    let run = try TrackedRun.run(program.executable)
+    #expect(run.result.status == 0, "status 3: a capture descriptor survived a failed exec; 4: the environment leaked")
+    let profile = run.profile
+    let own = run.totals(profile.allocatedByStack, allocatedDirectlyFrom: program.executable)
+    #expect(own.count == 7)
+    #expect(own.bytes == 1000 + 2000 + 4000 + 500 + 700 + 3000 + 1000)
+    #expect(profile.peak.bytes == 6000)
+    #expect(profile.leakedBytes == 3000)
+    #expect(profile.leakedAllocations == 1)
+    #expect(profile.sawEnd)
+    #expect(profile.readProblem == nil)
+    #expect(profile.execs.map { $0.command.arguments.last } == ["second", "third"])
+    #expect(profile.execs.map(\.endedBytes) == [6000, 700])
+    #expect(profile.command?.arguments.count == 1, "the command is the one the user ran")
+    let untracked = try Command.run([program.executable])
+    #expect(untracked.status == 0, "the program runs unchanged without the tracker")
+  }
+
+  @Test("sh -c 'exec /bin/ls /' records ls, and the summary says sh became ls")
+  func shellExecsLs() throws {
+    let run = try TrackedRun.run("sh", arguments: ["-c", "exec /bin/ls /"])
+    #expect(run.result.status == 0)
+    #expect(run.profile.totals.allocations > 50, "\(run.result.all)")
+    #expect(run.profile.sawEnd)
+    let modules = Set(run.profile.allocatedByStack.flatMap { run.profile.stack($0.stack) }.compactMap(\.modulePath))
+    #expect(modules.contains { $0.hasSuffix("/ls") })
+    #expect(run.result.standardError.contains("sh → /usr/bin/ls"), "\(run.result.all)")
+  }
+
+  @Test("env true: a whole capture, with the exec named in the summary")
+  func envTrue() throws {
+    let run = try TrackedRun.run("env", arguments: ["true"])
+    #expect(run.result.status == 0)
+    #expect(run.profile.sawEnd)
+    #expect(run.profile.readProblem == nil, "\(run.result.all)")
+    #expect(!run.result.standardError.contains("truncated"), "\(run.result.all)")
+    let exec = try #require(
+      run.result.standardError.split(separator: "\n").first { $0.contains("env → ") }, "\(run.result.all)")
+    #expect(exec.hasSuffix("/true"))
+  }
+
+  @Test("with --follow-fork the root's exec stays in its capture and forked children still get their own")
+  func followForkAndExec() throws {
+    let run = try TrackedRun.run(
+      "sh", arguments: ["-c", "/bin/ls / > /dev/null; exec /bin/ls /tmp"], followFork: true)
+    #expect(run.result.status == 0)
+    #expect(run.profile.totals.allocations > 50, "the exec'd ls is in the root capture")
+    #expect(run.profile.sawEnd)
+    let listed = run.result.standardError.split(separator: "\n").filter { $0.contains("child ") }
+    #expect(!listed.isEmpty, "the first ls, a forked child, has its own capture: \(run.result.all)")
+  }
+}
