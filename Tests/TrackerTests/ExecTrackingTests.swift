@@ -2,6 +2,7 @@ import Foundation
 import MemoryAnalysis
 import Testing
 import WorkshopTestSupport
+import MemoryTrace
 
 /// A program that replaces itself with `exec` is still the program the user asked about: the
 /// tracker follows it into the new image, in the same capture.

@@ -2,6 +2,7 @@ import Foundation
 import MemoryAnalysis
 import ProcessLaunch
 import Rendering
+import MemoryTrace
 
 /// What `workshop run` says on standard error once the program has ended.
 public struct RunReport {
