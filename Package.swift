@@ -43,10 +43,17 @@ let package = Package(
     .systemLibrary(name: "CNcursesw"),
     // The terminal: detection, the screen (the only ncurses user), keys and events; the lesson pager.
     .target(name: "TerminalUI", dependencies: ["CNcursesw", "Rendering"]),
+    // `workshop start`: the course on one screen. Plain state and pure drawing (CourseScreenState,
+    // CourseScreen), and the app that runs them on the terminal (CourseApp).
+    .target(
+      name: "CourseUI",
+      dependencies: [
+        "WorkshopKit", "TerminalUI", "Rendering", "LessonText", "TextWidth", "MemoryAnalysis", "ProcessLaunch",
+      ]),
     .executableTarget(
       name: "workshop",
       dependencies: [
-        "WorkshopKit", "TerminalUI", "ProcessLaunch", "MemoryTrace", "Rendering", "LessonText", "TextWidth", "MemoryAnalysis",
+        "CourseUI", "WorkshopKit", "TerminalUI", "ProcessLaunch", "MemoryTrace", "Rendering", "LessonText", "TextWidth", "MemoryAnalysis",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -65,6 +72,12 @@ let package = Package(
     .testTarget(
       name: "WorkshopKitTests", dependencies: ["WorkshopKit", "MemoryAnalysis", "ProcessLaunch", "WorkshopTestSupport"],
       exclude: ["Programs"]),
+    // `workshop start`: its screen as plain state (no terminal), and the real binary driven in tmux.
+    .testTarget(
+      name: "CourseUITests",
+      dependencies: [
+        "CourseUI", "WorkshopKit", "TerminalUI", "Rendering", "LessonText", "MemoryAnalysis", "WorkshopTestSupport",
+      ]),
     .testTarget(name: "ProcessLaunchTests", dependencies: ["ProcessLaunch", "WorkshopTestSupport"]),
     .testTarget(name: "MemoryAnalysisTests", dependencies: ["MemoryTrace", "MemoryAnalysis", "Symbols"]),
     .testTarget(name: "LessonTextTests", dependencies: ["LessonText"]),

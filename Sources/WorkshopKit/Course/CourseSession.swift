@@ -159,7 +159,7 @@ public struct CourseSession: Sendable {
 
   /// The lesson that closes the course: the last one, when it teaches no exercise and comes after
   /// every lesson that does ("what next").
-  func closingLesson() -> Lesson? {
+  public func closingLesson() -> Lesson? {
     let catalog = LessonCatalog(folder: course.folder.appendingPathComponent("Lessons").path)
     let teaching = Set(course.exercises.compactMap { ExerciseLesson.find(for: $0, in: course)?.lesson.number })
     guard let last = catalog.lessons.last, !teaching.contains(last.number), last.number > (teaching.max() ?? 0)

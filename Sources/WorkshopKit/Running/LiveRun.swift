@@ -59,6 +59,9 @@ public final class LiveRun: Sendable {
     public var updatedAt: Double = 0
     /// How many times a snapshot was published; a reader redraws when it changes.
     public var sequence = 0
+
+    /// A snapshot of a run not started yet (and, in tests, one filled in by hand).
+    public init() {}
   }
 
   /// What a finished run left.

@@ -1,0 +1,497 @@
+import LessonText
+import Rendering
+import TerminalUI
+import WorkshopKit
+
+/// One exercise as the screen shows it: its header figures and what its keys may do.
+public struct ExerciseCard: Sendable, Equatable {
+  /// `1` for `exercise_1`.
+  public var number: Int
+  /// `exercise_1`.
+  public var name: String
+  /// The manifest's title.
+  public var title: String
+  /// What its limit measures, and the limit.
+  public var limit: ExerciseLimit
+  /// Where the learner stands with it.
+  public var state: ExerciseState
+  /// The last check's measure, if one was taken.
+  public var lastMeasured: UInt64?
+  /// Hints revealed, and how many there are.
+  public var hintsRevealed: Int
+  /// How many hints its lesson has.
+  public var hintCount: Int
+  /// Whether showing its solution asks first (it has not passed and its solution was not shown).
+  public var solutionAsksFirst: Bool
+
+  /// The card of a row of ``CourseListing``.
+  public init(_ row: CourseListing.Row) {
+    number = row.exercise.number
+    name = row.exercise.name
+    title = row.exercise.manifest.title
+    limit = row.exercise.manifest.limit
+    state = row.progress.state
+    lastMeasured = row.progress.lastMeasured
+    hintsRevealed = row.hintsRevealed
+    hintCount = row.hintCount
+    solutionAsksFirst = !row.progress.passedOnce && !row.progress.solutionRevealed
+  }
+
+  /// A card as given (tests).
+  public init(
+    number: Int, name: String, title: String, limit: ExerciseLimit, state: ExerciseState = .new,
+    lastMeasured: UInt64? = nil, hintsRevealed: Int = 0, hintCount: Int = 0, solutionAsksFirst: Bool = true
+  ) {
+    self.number = number
+    self.name = name
+    self.title = title
+    self.limit = limit
+    self.state = state
+    self.lastMeasured = lastMeasured
+    self.hintsRevealed = hintsRevealed
+    self.hintCount = hintCount
+    self.solutionAsksFirst = solutionAsksFirst
+  }
+}
+
+/// Where the current check stands.
+public enum CheckPhase: Sendable {
+  /// No check since the exercise was opened.
+  case idle
+  /// The compiler runs.
+  case compiling(ExerciseVariant)
+  /// The program runs under the tracker; the latest snapshot.
+  case running(ExerciseVariant, LiveRun.Snapshot)
+  /// The check is over: its report and whether it passed.
+  case finished(CheckReportText.Report, passed: Bool)
+  /// The check could not be made: one sentence.
+  case failed(String)
+
+  /// Whether a check is under way.
+  public var isBusy: Bool {
+    switch self {
+    case .compiling, .running: return true
+    case .idle, .finished, .failed: return false
+    }
+  }
+}
+
+/// The panes of the screen, in the order Tab visits them.
+public enum Pane: Int, Sendable, CaseIterable {
+  /// The exercise's lesson.
+  case lesson
+  /// The check: live while it runs, then its report.
+  case check
+  /// The hints revealed, and the solution once shown.
+  case hints
+
+  /// Its name on the tab bar.
+  public var title: String {
+    switch self {
+    case .lesson: return "Lesson"
+    case .check: return "Check"
+    case .hints: return "Hints"
+    }
+  }
+}
+
+/// A question the screen asks before an action that cannot be taken back.
+public enum Question: Sendable, Equatable {
+  /// Show the solution before the exercise has passed?
+  case solution
+  /// Restore the learner's files as shipped (their version kept as a backup)?
+  case reset
+}
+
+/// What lies over the panes, taking the keys, until it is closed.
+public enum Overlay: Sendable, Equatable {
+  /// The first start's welcome.
+  case welcome
+  /// Every key, with what it does.
+  case help
+  /// The exercises, one selected.
+  case list(selected: Int)
+  /// A yes-or-no question.
+  case confirm(Question)
+}
+
+/// What a key asks the app to do with the course (the state changes itself for everything else).
+public enum CourseCommand: Sendable, Equatable {
+  /// Check the current exercise now.
+  case check
+  /// Stop the check that runs.
+  case cancelCheck
+  /// Reveal the next hint.
+  case revealHint
+  /// Show the solution (the question, if any, was answered).
+  case revealSolution
+  /// Restore the exercise's files as shipped (the question was answered).
+  case reset
+  /// Open exercise number `index` of ``CourseScreenState/exercises`` (0-based).
+  case open(Int)
+  /// Show the end of the course: every exercise has passed.
+  case finishCourse
+  /// Open the learner's file in `$EDITOR`.
+  case edit
+  /// Leave.
+  case quit
+}
+
+/// Everything `workshop start` shows, as a plain value. ``handle(_:)`` takes a key and returns what
+/// the app must do; the app reports back through the other mutating methods; ``CourseScreen``
+/// draws it. No I/O, so every screen is tested without a terminal.
+public struct CourseScreenState {
+  /// Columns and rows of the screen.
+  public private(set) var width: Int
+  /// Rows of the screen.
+  public private(set) var height: Int
+  /// Colour and Unicode.
+  public let capabilities: TerminalCapabilities
+  /// The exercises.
+  public private(set) var exercises: [ExerciseCard]
+  /// The one shown (an index into ``exercises``).
+  public private(set) var current: Int
+  /// The pane that takes the scrolling keys.
+  public private(set) var focus: Pane = .lesson
+  /// The pane shown beside the lesson on a wide screen: the check or the hints.
+  public private(set) var sidePane: Pane = .check
+  /// The current check.
+  public private(set) var phase: CheckPhase = .idle
+  /// What lies over the panes.
+  public private(set) var overlay: Overlay?
+  /// A message on the status line, until the next key.
+  public private(set) var message: String?
+  /// What watch mode is doing (or why it cannot), for the status line.
+  public var watchNote: String?
+  /// The search being typed after `/`, nil when none is.
+  public private(set) var prompt: String?
+  /// A check asked for while one runs (a save): it starts when this one ends.
+  public private(set) var checkQueued = false
+
+  /// The lesson, its hints revealed, the report: each scrolled on its own.
+  public private(set) var lessonView = ScrollView()
+  /// The check's report.
+  public private(set) var checkView = ScrollView()
+  /// The revealed hints and the solution.
+  public private(set) var hintsView = ScrollView()
+
+  private var lesson: LessonDocument?
+  private var hints: [LessonDocument] = []
+  private var solution: [String] = []
+  private var lastQuery = ""
+
+  /// A screen of `width` × `height` showing `exercises[current]`.
+  public init(
+    exercises: [ExerciseCard], current: Int, width: Int, height: Int, capabilities: TerminalCapabilities,
+    welcome: Bool = false
+  ) {
+    self.exercises = exercises
+    self.current = min(max(current, 0), max(exercises.count - 1, 0))
+    self.width = width
+    self.height = height
+    self.capabilities = capabilities
+    overlay = welcome ? .welcome : nil
+  }
+
+  /// The exercise shown.
+  public var card: ExerciseCard? { exercises.indices.contains(current) ? exercises[current] : nil }
+
+  /// The screen's layout for its size.
+  public var layout: CourseScreenLayout { CourseScreenLayout(width: width, height: height) }
+
+  // MARK: - What the app reports
+
+  /// The screen's new size.
+  public mutating func resize(width: Int, height: Int) {
+    self.width = width
+    self.height = height
+    relayout(keepingPlace: true)
+  }
+
+  /// The exercises' figures anew (after a check, a hint, a reset).
+  public mutating func update(exercises: [ExerciseCard]) {
+    self.exercises = exercises
+    current = min(current, max(exercises.count - 1, 0))
+  }
+
+  /// Shows exercise `index` with its lesson; its hints shown so far and the solution are the app's to
+  /// pass again (`hints`); the check pane starts afresh.
+  public mutating func open(_ index: Int, lesson: LessonDocument?, hints: [LessonDocument] = []) {
+    current = min(max(index, 0), max(exercises.count - 1, 0))
+    self.lesson = lesson
+    self.hints = hints
+    solution = []
+    phase = .idle
+    checkQueued = false
+    focus = .lesson
+    sidePane = .check
+    relayout(keepingPlace: false)
+  }
+
+  /// Shows a lesson that belongs to no exercise (the course's closing lesson).
+  public mutating func show(lesson: LessonDocument?, message: String) {
+    self.lesson = lesson
+    focus = .lesson
+    self.message = message
+    relayout(keepingPlace: false)
+  }
+
+  /// The check's phase as it goes (compiling, running with a fresh snapshot).
+  public mutating func checkProgressed(_ phase: CheckPhase) {
+    self.phase = phase
+    if case .running = phase, layout.isWide == false, focus == .lesson { focus = .check }
+    if layout.isWide { sidePane = .check }
+  }
+
+  /// The check ended with `report`; a check queued meanwhile is now due (``takeQueuedCheck()``).
+  public mutating func checkFinished(_ report: CheckReportText.Report, passed: Bool) {
+    phase = .finished(report, passed: passed)
+    if layout.isWide { sidePane = .check } else if focus != .check { focus = .check }
+    relayoutReport(keepingPlace: false)
+  }
+
+  /// The check could not be made.
+  public mutating func checkFailed(_ sentence: String) {
+    phase = .failed(sentence)
+    message = sentence
+    relayoutReport(keepingPlace: false)
+  }
+
+  /// Asks for a check while one runs (a save): one more runs after it, however many saves came.
+  public mutating func queueCheck() { checkQueued = true }
+
+  /// Whether a queued check is due now, clearing it.
+  public mutating func takeQueuedCheck() -> Bool {
+    guard checkQueued, !phase.isBusy else { return false }
+    checkQueued = false
+    return true
+  }
+
+  /// A hint revealed: `hint` is its block as a document of its own; `number` of `count`.
+  public mutating func revealed(hint: LessonDocument, number: Int, count: Int) {
+    if hints.count < number { hints.append(hint) }
+    showSide(.hints)
+    message =
+      number < count ? "hint \(number) of \(count): h shows the next" : "hint \(number) of \(count): the last one"
+    relayoutHints()
+    hintsView.scroll(toEnd: true, height: layout.body.height)
+  }
+
+  /// The solution revealed, as the lines of a diff from the learner's file (or the code).
+  public mutating func revealed(solution lines: [String]) {
+    solution = lines
+    showSide(.hints)
+    relayoutHints()
+    hintsView.scroll(toEnd: true, height: layout.body.height)
+  }
+
+  /// One sentence on the status line.
+  public mutating func note(_ message: String) { self.message = message }
+
+  // MARK: - Keys
+
+  /// Takes a key; returns what the app must do.
+  public mutating func handle(_ key: Key) -> [CourseCommand] {
+    message = nil
+    if let prompt { return handlePrompt(key, typed: prompt) }
+    if let overlay { return handle(key, over: overlay) }
+    if case .control("c") = key { return [.quit] }
+    guard !layout.isTooSmall else { return key == .character("q") ? [.quit] : [] }
+    switch key {
+    case .character("q"): return [.quit]
+    case .character("?"): overlay = .help
+    case .character("c"):
+      if phase.isBusy {
+        message = "a check is running: Esc stops it"
+        return []
+      }
+      return [.check]
+    case .escape:
+      if phase.isBusy { return [.cancelCheck] }
+    case .character("h"):
+      guard let card, card.hintCount > 0 else {
+        message = "this exercise has no hints"
+        return []
+      }
+      return [.revealHint]
+    case .character("s"):
+      if card?.solutionAsksFirst ?? false {
+        overlay = .confirm(.solution)
+        return []
+      }
+      return [.revealSolution]
+    case .character("x"):
+      if phase.isBusy {
+        message = "wait for the check to end (Esc stops it)"
+        return []
+      }
+      overlay = .confirm(.reset)
+    case .character("n"):
+      return nextExercise()
+    case .character("l"):
+      overlay = .list(selected: current)
+    case .tab:
+      cycleFocus()
+    case .character("e"):
+      return [.edit]
+    case .character("/"):
+      prompt = ""
+    default:
+      scroll(key)
+    }
+    return []
+  }
+
+  private mutating func nextExercise() -> [CourseCommand] {
+    guard card?.state == .passed else {
+      message = "n moves on once this exercise passes"
+      return []
+    }
+    if phase.isBusy {
+      message = "wait for the check to end (Esc stops it)"
+      return []
+    }
+    if current + 1 < exercises.count { return [.open(current + 1)] }
+    return [.finishCourse]
+  }
+
+  private mutating func handle(_ key: Key, over overlay: Overlay) -> [CourseCommand] {
+    switch overlay {
+    case .welcome, .help:
+      self.overlay = nil
+      return key == .control("c") ? [.quit] : []
+    case .list(let selected):
+      switch key {
+      case .up, .character("k"): self.overlay = .list(selected: max(0, selected - 1))
+      case .down, .character("j"): self.overlay = .list(selected: min(exercises.count - 1, selected + 1))
+      case .enter:
+        self.overlay = nil
+        if selected == current { return [] }
+        if phase.isBusy {
+          message = "wait for the check to end (Esc stops it)"
+          return []
+        }
+        return [.open(selected)]
+      case .control("c"): return [.quit]
+      default: self.overlay = nil
+      }
+    case .confirm(let question):
+      self.overlay = nil
+      guard key == .character("y") || key == .character("Y") else {
+        message = "nothing was changed"
+        return []
+      }
+      return [question == .solution ? .revealSolution : .reset]
+    }
+    return []
+  }
+
+  private mutating func handlePrompt(_ key: Key, typed: String) -> [CourseCommand] {
+    switch key {
+    case .enter:
+      prompt = nil
+      if !typed.isEmpty { lastQuery = typed }
+      search(lastQuery)
+    case .escape, .control("g"), .control("c"): prompt = nil
+    case .backspace:
+      if typed.isEmpty { prompt = nil } else { prompt = String(typed.dropLast()) }
+    case .character(let character): prompt = typed + String(character)
+    default: break
+    }
+    return []
+  }
+
+  private mutating func search(_ query: String) {
+    guard !query.isEmpty else { return }
+    let height = layout.body.height
+    let found: Bool
+    switch focus {
+    case .lesson: found = lessonView.search(query, height: height)
+    case .check: found = checkView.search(query, height: height)
+    case .hints: found = hintsView.search(query, height: height)
+    }
+    if !found { message = "not found: \(query)" }
+  }
+
+  private mutating func cycleFocus() {
+    let next = Pane(rawValue: (focus.rawValue + 1) % Pane.allCases.count) ?? .lesson
+    focus = next
+    if next != .lesson { sidePane = next }
+  }
+
+  private mutating func showSide(_ pane: Pane) {
+    sidePane = pane
+    if !layout.isWide { focus = pane }
+  }
+
+  private mutating func scroll(_ key: Key) {
+    let height = layout.body.height
+    func move(_ view: inout ScrollView) -> String? {
+      switch key {
+      case .down, .character("j"), .enter: view.scroll(by: 1, height: height)
+      case .up, .character("k"): view.scroll(by: -1, height: height)
+      case .pageDown, .character(" "), .character("f"): view.scroll(by: height - 1, height: height)
+      case .pageUp, .character("b"): view.scroll(by: -(height - 1), height: height)
+      case .character("d"): view.scroll(by: height / 2, height: height)
+      case .character("u"): view.scroll(by: -height / 2, height: height)
+      case .home, .character("g"): view.scroll(toEnd: false, height: height)
+      case .end, .character("G"): view.scroll(toEnd: true, height: height)
+      case .character("]"): if !view.nextHeading(height: height) { return "no more headings" }
+      case .character("["): view.previousHeading()
+      default: break
+      }
+      return nil
+    }
+    switch focus {
+    case .lesson: message = move(&lessonView)
+    case .check: message = move(&checkView)
+    case .hints: message = move(&hintsView)
+    }
+  }
+
+  // MARK: - Layout of the scrolled content
+
+  private mutating func relayout(keepingPlace: Bool) {
+    let width = layout.paneWidth
+    if let lesson {
+      let rendering = LessonRenderer(options: .init(width: width, capabilities: capabilities)).render(lesson)
+      lessonView.replace(with: rendering.grid, headingRows: rendering.headingRows, keepingPlace: keepingPlace)
+    } else {
+      lessonView.replace(with: CellGrid(lines: ["This exercise has no lesson."]), keepingPlace: false)
+    }
+    relayoutReport(keepingPlace: keepingPlace)
+    relayoutHints(keepingPlace: keepingPlace)
+  }
+
+  private mutating func relayoutReport(keepingPlace: Bool) {
+    let grid: CellGrid
+    switch phase {
+    case .finished(let report, _):
+      grid = CheckReportText.render(report, width: layout.paneWidth, capabilities: capabilities)
+    case .failed(let sentence):
+      grid = CellGrid(lines: ["The check could not be made:", sentence])
+    default:
+      grid = CellGrid(width: 0, height: 0)
+    }
+    checkView.replace(with: grid, keepingPlace: keepingPlace)
+  }
+
+  private mutating func relayoutHints(keepingPlace: Bool = true) {
+    let width = layout.paneWidth
+    var parts: [CellGrid] = []
+    for (index, hint) in hints.enumerated() {
+      let rendering = LessonRenderer(options: .init(width: width, capabilities: capabilities, reveal: true)).render(
+        hint)
+      if index > 0 { parts.append(CellGrid(lines: [""])) }
+      parts.append(rendering.grid)
+    }
+    if !solution.isEmpty {
+      parts += [CellGrid(lines: ["", "The solution, as a diff from your file:"]), CellGrid(lines: solution)]
+    }
+    if parts.isEmpty {
+      let count = card?.hintCount ?? 0
+      parts = [CellGrid(lines: ["No hint revealed yet: h reveals hint 1 of \(count)."])]
+    }
+    hintsView.replace(with: CellGrid(stacking: parts), keepingPlace: keepingPlace)
+  }
+}
