@@ -1,0 +1,210 @@
+import Foundation
+import Testing
+import WorkshopTestSupport
+
+/// A copy of the real course (Exercises/, Solutions/, Lessons/) and `workshop start` on it in a tmux
+/// server of the test's own.
+private final class StartSession {
+  let course: URL
+  let socket: String
+  let session = "start"
+  private let marks: URL
+
+  init(name: String = #function, width: Int = 100, height: Int = 30, manifest: [String: Any] = [:]) throws {
+    try TestEnvironment.requireProducts()
+    let scratch = try TestEnvironment.scratchFolder(name)
+    course = scratch.appendingPathComponent("course")
+    marks = scratch
+    try FileManager.default.createDirectory(at: course, withIntermediateDirectories: true)
+    for folder in ["Exercises", "Solutions", "Lessons"] {
+      try FileManager.default.copyItem(
+        at: TestEnvironment.repositoryRoot.appendingPathComponent(folder), to: course.appendingPathComponent(folder))
+    }
+    if !manifest.isEmpty {
+      let path = course.appendingPathComponent("Exercises/exercise_1/exercise.json")
+      var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: path)) as? [String: Any])
+      for (key, value) in manifest { object[key] = value }
+      try JSONSerialization.data(withJSONObject: object).write(to: path)
+    }
+    socket = "workshop-start-\(UUID().uuidString.prefix(8))"
+    let cache = FileManager.default.temporaryDirectory.appendingPathComponent("workshop-course-tests-build-cache")
+    // The shell records the terminal's settings before and after, and workshop's exit status.
+    let script = """
+      stty -a > \(marks.path)/stty-before; \
+      WORKSHOP_BUILD_CACHE=\(cache.path) \(TestEnvironment.workshopExecutable) start; \
+      echo "EXIT=$?"; stty -a > \(marks.path)/stty-after; sleep 60
+      """
+    _ = try tmux(["new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(height)", "-c", course.path, script])
+  }
+
+  deinit { _ = try? tmux(["kill-server"]) }
+
+  @discardableResult
+  func tmux(_ arguments: [String]) throws -> Command.Result {
+    try Command.run(["tmux", "-L", socket] + arguments, timeLimit: 20)
+  }
+
+  func screen() -> String { (try? tmux(["capture-pane", "-p", "-t", session]).standardOutput) ?? "" }
+
+  func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", session] + keys) }
+
+  /// Waits until the screen shows `text` (polling every 30 ms); the screen as it was then.
+  @discardableResult
+  func wait(for text: String, seconds: Double = 60, sourceLocation: SourceLocation = #_sourceLocation) -> String {
+    let deadline = Date().addingTimeInterval(seconds)
+    var shown = screen()
+    while !shown.contains(text) && Date() < deadline {
+      usleep(30_000)
+      shown = screen()
+    }
+    #expect(
+      shown.contains(text), "waited \(seconds) s for \"\(text)\"; the screen:\n\(shown)", sourceLocation: sourceLocation
+    )
+    return shown
+  }
+
+  func file(_ relative: String) -> URL { course.appendingPathComponent(relative) }
+
+  func terminalSettings() throws -> (before: String, after: String) {
+    (
+      try String(contentsOf: marks.appendingPathComponent("stty-before"), encoding: .utf8),
+      try String(contentsOf: marks.appendingPathComponent("stty-after"), encoding: .utf8)
+    )
+  }
+}
+
+/// `workshop start` driven in tmux on a copy of the real course, asserting on the screen's text.
+@Suite("workshop start in tmux", .timeLimit(.minutes(3)))
+struct StartCommandTests {
+  @Test("the course end to end: lesson, check live then its verdict, hint, a save rechecks, next, resize, keys, quit")
+  func wholeFlow() throws {
+    let start = try StartSession()
+    start.wait(for: "Welcome to the workshop.")
+    try start.keys("Space")
+    start.wait(for: "Lesson 1: Fibonacci without the arrays")
+    try start.keys("]")
+    start.wait(for: "What an array costs")
+    try start.keys("c")
+    start.wait(for: "under the tracker")
+    let verdict = start.wait(for: "FAILED exercise_1: Fibonacci without the arrays")
+    #expect(verdict.contains("the workload was limited to 100.0 KiB"))
+    #expect(verdict.contains("[Check]"))
+    try start.keys("G")
+    let end = start.wait(for: "peak of the workload:")
+    #expect(end.contains("fibonacci(count:)"), "the icicle names the learner's function")
+    try start.keys("h")
+    start.wait(for: "hint 1 of 3: h shows the next")
+    #expect(start.screen().contains("hints 1/3"))
+    // The solution written over the learner's file: checked again with no key pressed.
+    let solution = try Data(contentsOf: start.file("Solutions/exercise_1/Fibonacci.swift"))
+    try solution.write(to: start.file("Exercises/exercise_1/Fibonacci.swift"))
+    start.wait(for: "PASSED exercise_1")
+    start.wait(for: "1/5 passed")
+    try start.keys("n")
+    start.wait(for: "exercise 2 of 5: Clinging onto memory")
+    try start.tmux(["resize-window", "-t", start.session, "-x", "80", "-y", "24"])
+    start.wait(for: "? keys  q quit")
+    try start.tmux(["resize-window", "-t", start.session, "-x", "40", "-y", "10"])
+    start.wait(for: "needs at least 80×24.")
+    try start.tmux(["resize-window", "-t", start.session, "-x", "100", "-y", "30"])
+    start.wait(for: "exercise 2 of 5: Clinging onto memory")
+    try start.keys("?")
+    start.wait(for: "reveal the next hint")
+    try start.keys("Escape")
+    try start.keys("q")
+    start.wait(for: "EXIT=0")
+    let settings = try start.terminalSettings()
+    #expect(settings.before == settings.after, "the terminal is as it was")
+  }
+
+  @Test("a compile error shows the compiler's words with the file and line, and the screen stays up")
+  func compileError() throws {
+    let start = try StartSession()
+    var code = try String(contentsOf: start.file("Exercises/exercise_1/Fibonacci.swift"), encoding: .utf8)
+    code = code.replacingOccurrences(of: "var numbers: [Int] = []", with: "var numbers: [Int] = notDefinedAnywhere")
+    try code.write(to: start.file("Exercises/exercise_1/Fibonacci.swift"), atomically: true, encoding: .utf8)
+    try start.keys("Space", "c")
+    let shown = start.wait(for: "it does not compile")
+    #expect(shown.contains("Exercises/exercise_1/Fibonacci.swift:"))
+    #expect(shown.contains("cannot find 'notDefinedAnywhere' in scope"))
+    try start.keys("q")
+    start.wait(for: "EXIT=0")
+  }
+
+  @Test("a crash is reported with its signal, and the screen stays up")
+  func crash() throws {
+    let start = try StartSession()
+    var code = try String(contentsOf: start.file("Exercises/exercise_1/Fibonacci.swift"), encoding: .utf8)
+    code = code.replacingOccurrences(
+      of: "func fibonacci(count: Int) -> [Int] {", with: "func fibonacci(count: Int) -> [Int] {\n  fatalError(\"boom\")"
+    )
+    try code.write(to: start.file("Exercises/exercise_1/Fibonacci.swift"), atomically: true, encoding: .utf8)
+    try start.keys("Space", "c")
+    start.wait(for: "it crashed")
+    try start.keys("q")
+    start.wait(for: "EXIT=0")
+  }
+
+  @Test("an endless loop is drawn live and stopped at its time bound")
+  func endlessLoop() throws {
+    let start = try StartSession(manifest: ["timeLimitSeconds": 4])
+    try endless(start)
+    try start.keys("Space", "c")
+    start.wait(for: "under the tracker")
+    start.wait(for: "past the time bound of 4.0 s", seconds: 60)
+    try start.keys("q")
+    start.wait(for: "EXIT=0")
+  }
+
+  @Test("Ctrl-C during a check ends workshop and its program, and gives the terminal back")
+  func interrupt() throws {
+    let start = try StartSession()
+    try endless(start)
+    try start.keys("Space", "c")
+    start.wait(for: "under the tracker")
+    #expect(!exercisePrograms(in: start.course).isEmpty, "the program runs before Ctrl-C")
+    try start.keys("C-c")
+    start.wait(for: "EXIT=130")
+    let settings = try start.terminalSettings()
+    #expect(settings.before == settings.after, "the terminal is as it was")
+    usleep(200_000)
+    let left = exercisePrograms(in: start.course)
+    #expect(left.isEmpty, "no exercise program left: \(left)")
+  }
+
+  /// The processes running an exercise of `course`: their environment names a capture in it.
+  private func exercisePrograms(in course: URL) -> [Int32] {
+    let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap(Int32.init) ?? []
+    return pids.filter { pid in
+      guard pid != getpid(), let environment = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else {
+        return false
+      }
+      return String(decoding: environment, as: UTF8.self).contains("WORKSHOP_CAPTURE=\(course.path)")
+        && ProcessState.isRunning(pid)
+    }
+  }
+
+  /// Makes the learner's `fibonacci(count:)` loop for ever.
+  private func endless(_ start: StartSession) throws {
+    var code = try String(contentsOf: start.file("Exercises/exercise_1/Fibonacci.swift"), encoding: .utf8)
+    code = code.replacingOccurrences(
+      of: "func fibonacci(count: Int) -> [Int] {",
+      with: "func fibonacci(count: Int) -> [Int] {\n  var spin = 0\n  while count >= 0 { spin &+= 1 }")
+    try code.write(to: start.file("Exercises/exercise_1/Fibonacci.swift"), atomically: true, encoding: .utf8)
+  }
+}
+
+/// `workshop start` without a terminal says what to use instead.
+@Suite("workshop start without a terminal")
+struct StartWithoutTerminalTests {
+  @Test("piped: one sentence naming lesson, check and hint, and a non-zero exit")
+  func noTerminal() throws {
+    try TestEnvironment.requireProducts()
+    let result = try Command.run(
+      [TestEnvironment.workshopExecutable, "start"],
+      environment: ["WORKSHOP_COURSE_DIR": TestEnvironment.repositoryRoot.path])
+    #expect(result.status != 0)
+    #expect(result.standardError.contains("workshop start needs a terminal"), "\(result.all)")
+    #expect(result.standardError.contains("`workshop lesson N`, `workshop check N` and `workshop hint N`"))
+  }
+}
