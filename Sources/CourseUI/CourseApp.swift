@@ -47,6 +47,7 @@ public final class CourseApp {
   private var watcher: FileWatcher?
   private var saveDue: Double?
   private var ignoreSavesUntil = 0.0
+  private var frames = FrameStatistics()
 
   /// An app for `session` on a terminal with `capabilities`, whose `TERM` is `term`.
   public init(
@@ -101,12 +102,22 @@ public final class CourseApp {
         break
       }
       takeMessages(waker: loop.waker)
-      if let live { state.checkProgressed(.running(liveVariant, live.snapshot)) }
-      if let due = saveDue, LiveRun.now() >= due {
+      let started = LiveRun.now()
+      var age: Double?
+      if let live {
+        let snapshot = live.snapshot
+        state.checkProgressed(.running(liveVariant, snapshot))
+        // The age of what is drawn while the program runs (not while its capture is read to the end).
+        if snapshot.phase == .running && snapshot.updatedAt > 0 { age = started - snapshot.updatedAt }
+      }
+      if let due = saveDue, started >= due {
         saveDue = nil
         if state.phase.isBusy { state.queueCheck() } else { startCheck(waker: loop.waker) }
       }
       screen.draw(CourseScreen.render(state))
+      if live != nil {
+        frames.record(at: started, seconds: LiveRun.now() - started, age: age)
+      }
     }
     if case .signal(let number) = loop.ending {
       return 128 + number
@@ -236,6 +247,7 @@ public final class CourseApp {
         live = nil
       case .reported(let report, let passed, let warnings):
         live = nil
+        writeFrameStatistics()
         state.checkFinished(report, passed: passed)
         state.update(exercises: cards())
         if let warning = warnings.first { state.note(warning) }
@@ -246,6 +258,23 @@ public final class CourseApp {
       case .saved:
         if LiveRun.now() >= ignoreSavesUntil { saveDue = LiveRun.now() + saveDebounce }
       }
+    }
+  }
+
+  /// With `WORKSHOP_START_STATS=FILE`, appends how the screen kept up during the check that ended.
+  private func writeFrameStatistics() {
+    defer { frames = FrameStatistics() }
+    guard let path = environment["WORKSHOP_START_STATS"], !path.isEmpty, !frames.isEmpty else { return }
+    let line = "\(state.width)x\(state.height) \(frames.summary)\n"
+    if let handle = FileHandle(forWritingAtPath: path)
+      ?? {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        return FileHandle(forWritingAtPath: path)
+      }()
+    {
+      handle.seekToEndOfFile()
+      handle.write(Data(line.utf8))
+      try? handle.close()
     }
   }
 

@@ -149,8 +149,10 @@ public enum CourseScreen {
   ) -> CellGrid {
     let who = variant == .learner ? (state.card?.name ?? "the exercise") : "the reference solution"
     let seconds = ByteCountText.duration(milliseconds: snapshot.elapsedSeconds * 1000)
+    let doing =
+      snapshot.phase == .reading ? "\(who) has ended: reading its capture" : "Running \(who) under the tracker"
     var lines = [
-      "Running \(who) under the tracker · \(seconds)",
+      "\(doing) · \(seconds)",
       "heap \(ByteCountText.describe(snapshot.heapBytes)) · peak \(ByteCountText.describe(snapshot.peakHeapBytes)) at "
         + ByteCountText.duration(milliseconds: Double(snapshot.peakMicroseconds) / 1000) + " · resident "
         + ByteCountText.describe(snapshot.residentBytes)

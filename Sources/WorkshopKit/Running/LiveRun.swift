@@ -24,6 +24,8 @@ public final class LiveRun: Sendable {
     case starting
     /// The program runs.
     case running
+    /// The program has ended; the rest of its capture is being read.
+    case reading
     /// The program has ended and the capture is read to its end.
     case finished
   }
@@ -203,6 +205,7 @@ public final class LiveRun: Sendable {
     }
     // What the program started and left in its group ends with it.
     if program.ownProcessGroup { kill(-pid, SIGKILL) }
+    state.withLock { $0.snapshot.phase = .reading }
     // A cancel that killed it before the loop saw the request.
     if reached == nil, state.withLock({ $0.cancelRequested }) {
       reached = .cancelled(seconds: Self.now() - started)
@@ -242,6 +245,7 @@ public final class LiveRun: Sendable {
     state.withLock { state in
       var snapshot = state.snapshot
       if snapshot.phase == .starting { snapshot.phase = .running }
+      guard snapshot.phase == .running else { return }
       snapshot.heapBytes = profiler.heapBytes
       snapshot.peakHeapBytes = profiler.peakBytes
       snapshot.peakMicroseconds = profiler.peakMicroseconds
