@@ -32,9 +32,10 @@ public enum Icicle {
     _ tree: AllocationTree, layout: IcicleLayout, height: Int? = nil, options: IcicleOptions = IcicleOptions()
   ) -> CellGrid {
     let glyphs = IcicleGlyphs(unicode: options.capabilities.unicode)
-    let legend = legendLines(tree, layout: layout, options: options, glyphs: glyphs).flatMap {
-      wrap($0, width: layout.width)
-    }
+    let legend =
+      options.showsLegend
+      ? legendLines(tree, layout: layout, options: options, glyphs: glyphs).flatMap { wrap($0, width: layout.width) }
+      : []
     let rows = height ?? (layout.rows + legend.count)
     var grid = CellGrid(width: layout.width, height: rows)
     var siblingParity: [Int: Int] = [:]  // row → alternates the shade of neighbours
