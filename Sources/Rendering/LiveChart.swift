@@ -6,12 +6,13 @@ import TextWidth
 /// A pure function of plain values; cheap enough to redraw ten times a second.
 ///
 /// ```
-///   4.0 MiB ┤         ▲
-///           │     ⢀⣀⣀⣀⣸⣿⣀⣀⣀⣀
-///           │  ⣀⣀⣀⣸⣿⣿⣿⣿⣿⣿⣿⣿⣿
-/// 100.0 KiB ┼━━━━━━━━━━━━━━━━━━
-///         0 └0 ms        312 ms
-/// peak 3.5 MiB at 120 ms · limit 100.0 KiB · over by 3.4 MiB · crossed at 10 ms
+///   4.0 MiB ┤                          ▲
+///           │                       ⢰⣶⣶⣶⣶
+///           │                   ⢠⣤⣤⣤⣼⣿⣿⣿⣿
+///           │             ⣀⣀⣀⣀⣀⣀⣸⣿⣿⣿⣿⣿⣿⣿⣿
+/// 100.0 KiB ┼──━━━━━━━━━━━━━━━━━━━━━━━━━━──────────────
+///         0 └0 ms                                300 ms
+/// peak 3.5 MiB at 120 ms · limit 100.0 KiB · over by 3.4 MiB, first at 10 ms
 /// ```
 public enum LiveChart {
   /// The highest the heap went, and when.
