@@ -264,10 +264,10 @@ public struct IcicleExplorer: Sendable {
     let tree = tree
     let node = tree[selected]
     let separator = unicode ? " · " : "; "
-    var name = node.frame?.functionName ?? "\(tree.rootLabel) (the whole program)"
+    var name = node.frame?.functionName ?? tree.rootLabel
     if node.recursionDepth > 1 { name += " \(unicode ? "×" : "x")\(node.recursionDepth)" }
     var rest: [String] = []
-    if let frame = node.frame { rest.append(frame.sourceLocation ?? frame.module) }
+    rest.append(node.frame.map { $0.sourceLocation ?? $0.module } ?? "the whole program")
     rest.append("\(weight.describe(node.bytes)) (\(ByteCountText.percent(node.bytes, of: tree.totalBytes)))")
     if weight == .bytes { rest.append(ByteCountText.counted(node.count, "allocation")) }
     let tail = rest.map { separator + $0 }.joined()

@@ -261,4 +261,18 @@ import Testing
 
         """)
   }
+
+  @Test("an empty tree and the smallest sizes still draw, within their rows")
+  func edges() {
+    let empty = IcicleExplorer(tree: AllocationTree.Builder(rootLabel: "app").build(), title: "leaked at exit")
+    #expect(
+      empty.render(width: 40, height: 3, capabilities: .plain).lines() == [
+        ">app 0 B                               <", "leaked at exit: 0 B in 0 allocations",
+        "app; the whole program; 0 B (0.0%); 0 ..",
+      ])
+    for (width, height) in [(0, 0), (1, 1), (20, 2), (20, 5)] {
+      let grid = Self.explorer().render(width: width, height: height, capabilities: .rich)
+      #expect(grid.width == max(width, 1) && grid.height == max(height, 1))
+    }
+  }
 }
