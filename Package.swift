@@ -97,9 +97,11 @@ let package = Package(
     // Times rendering a long lesson (Benchmarks/lesson-render.sh).
     .executableTarget(
       name: "LessonBenchmark", dependencies: ["LessonText", "Rendering"], path: "Benchmarks/LessonBenchmark"),
-    // Times Screen.draw of a 200x60 grid on a real terminal (Benchmarks/screen-draw.sh).
+    // Times Screen.draw of a 200x60 grid on a real terminal, and rendering the course screen's
+    // chart and icicle explorer (Benchmarks/screen-draw.sh).
     .executableTarget(
-      name: "ScreenBenchmark", dependencies: ["Rendering", "TerminalUI"], path: "Benchmarks/ScreenBenchmark"),
+      name: "ScreenBenchmark", dependencies: ["Rendering", "TerminalUI", "MemoryAnalysis", "Symbols"],
+      path: "Benchmarks/ScreenBenchmark"),
   ]
 )
 

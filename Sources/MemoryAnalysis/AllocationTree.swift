@@ -26,6 +26,9 @@ public struct AllocationTree: Sendable {
     public var ownCount: UInt64
     /// 0 for the root, 1 for its children...
     public var depth: Int
+    /// How many consecutive calls of one function the node stands for: 1, or more in a tree whose
+    /// recursion was folded (``AllocationTree/foldingRecursion()``).
+    public var recursionDepth: Int = 1
   }
 
   /// The root's index in ``nodes``.
@@ -86,6 +89,7 @@ extension AllocationTree {
     private var parents: [Int?] = [nil]
     private var ownBytes: [UInt64] = [0]
     private var ownCounts: [UInt64] = [0]
+    private var recursionDepths: [Int] = [1]
     private var childIndex: [ChildKey: Int] = [:]
     /// What the root stands for.
     public var rootLabel: String
@@ -111,6 +115,7 @@ extension AllocationTree {
       parents.append(parent)
       ownBytes.append(0)
       ownCounts.append(0)
+      recursionDepths.append(1)
       childIndex[key] = index
       return index
     }
@@ -119,6 +124,11 @@ extension AllocationTree {
     public mutating func add(bytes: UInt64, count: UInt64, to node: Int) {
       ownBytes[node] += bytes
       ownCounts[node] += count
+    }
+
+    /// Records that `node` stands for at least `depth` consecutive calls of its function.
+    mutating func noteRecursion(_ depth: Int, of node: Int) {
+      recursionDepths[node] = max(recursionDepths[node], depth)
     }
 
     /// Adds one stack, outermost frame first; an empty stack adds to the root.
@@ -156,7 +166,7 @@ extension AllocationTree {
         nodes.append(
           Node(
             frame: frames[old], parent: parent, children: [], bytes: bytes[old], count: counts[old],
-            ownBytes: ownBytes[old], ownCount: ownCounts[old], depth: depth))
+            ownBytes: ownBytes[old], ownCount: ownCounts[old], depth: depth, recursionDepth: recursionDepths[old]))
         if let parent { nodes[parent].children.append(index) }
         let sorted = children[old].sorted { a, b in
           bytes[a] != bytes[b] ? bytes[a] > bytes[b] : (frames[a]?.label ?? "") < (frames[b]?.label ?? "")

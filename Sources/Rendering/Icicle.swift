@@ -32,9 +32,10 @@ public enum Icicle {
     _ tree: AllocationTree, layout: IcicleLayout, height: Int? = nil, options: IcicleOptions = IcicleOptions()
   ) -> CellGrid {
     let glyphs = IcicleGlyphs(unicode: options.capabilities.unicode)
-    let legend = legendLines(tree, layout: layout, options: options, glyphs: glyphs).flatMap {
-      wrap($0, width: layout.width)
-    }
+    let legend =
+      options.showsLegend
+      ? legendLines(tree, layout: layout, options: options, glyphs: glyphs).flatMap { wrap($0, width: layout.width) }
+      : []
     let rows = height ?? (layout.rows + legend.count)
     var grid = CellGrid(width: layout.width, height: rows)
     var siblingParity: [Int: Int] = [:]  // row → alternates the shade of neighbours
@@ -60,45 +61,52 @@ public enum Icicle {
     parity: Int
   ) {
     let colour = options.capabilities.colour
+    let unicode = options.capabilities.unicode
     var style = CellStyle.plain
-    let label: String
+    var selected = false
     switch box.content {
     case .node(let node):
-      label = boxLabel(tree, node: node, bytes: box.bytes, weight: options.weight)
       if colour { style = colourStyle(tree, node: node, colouring: options.colouring, parity: parity) }
-      if node == options.selected { style.inverse = true; style.bold = true }
+      selected = node == options.selected
     case .merged(let nodes):
-      label = glyphs.ellipsis
       if colour { style = CellStyle(foreground: TerminalColor(16), background: TerminalColor(parity == 0 ? 250 : 246)) }
-      if let selected = options.selected, nodes.contains(selected) { style.inverse = true; style.bold = true }
+      selected = options.selected.map(nodes.contains) ?? false
+    }
+    if selected {
+      style.inverse = true
+      style.bold = true
+    }
+    // The frame's label with its size, cut to the box keeping the line (the size goes first).
+    func label(_ columns: Int) -> String {
+      guard let node = box.node else { return glyphs.ellipsis }
+      return FrameLabelText.fit(
+        FrameLabelText.label(tree, node: node, unicode: unicode), detail: options.weight.describe(box.bytes),
+        to: columns, unicode: unicode)
     }
     let merged = box.node == nil
     if colour {
       grid.write(String(repeating: " ", count: box.width), row: box.row, column: box.column, style: style)
-      let text = merged ? glyphs.ellipsis : DisplayWidth.truncate(label, to: box.width - 1, ellipsis: glyphs.ellipsis)
       grid.write(
-        merged && box.width == 1 ? glyphs.narrowEllipsis : text, row: box.row,
+        merged && box.width == 1 ? glyphs.narrowEllipsis : label(box.width - 1), row: box.row,
         column: box.column + (box.width > 1 ? 1 : 0), limit: max(box.width - 1, 1), style: style)
       return
     }
+    // Without colour, the selection's brackets point at it: `>label<`.
+    let (open, close) = selected ? (">", "<") : ("[", "]")
     switch box.width {
     case 1:
-      grid.write(merged ? glyphs.narrowEllipsis : "|", row: box.row, column: box.column, style: style)
+      grid.write(
+        merged ? glyphs.narrowEllipsis : (selected ? ">" : "|"), row: box.row, column: box.column, style: style)
     case 2:
-      grid.write(merged ? "|" + glyphs.narrowEllipsis : "[]", row: box.row, column: box.column, style: style)
+      grid.write(
+        merged ? (selected ? ">" : "|") + glyphs.narrowEllipsis : open + close, row: box.row, column: box.column,
+        style: style)
     default:
       let inner = box.width - 2
-      var text =
-        merged
-        ? String(glyphs.ellipsis.prefix(inner)) : DisplayWidth.truncate(label, to: inner, ellipsis: glyphs.ellipsis)
+      var text = merged ? String(glyphs.ellipsis.prefix(inner)) : label(inner)
       text += String(repeating: " ", count: max(inner - DisplayWidth.of(text), 0))
-      grid.write("[" + text + "]", row: box.row, column: box.column, limit: box.width, style: style)
+      grid.write(open + text + close, row: box.row, column: box.column, limit: box.width, style: style)
     }
-  }
-
-  /// The frame's label, with its size when there is room (the caller truncates).
-  static func boxLabel(_ tree: AllocationTree, node: Int, bytes: UInt64, weight: IcicleWeight = .bytes) -> String {
-    "\(tree.label(of: node)) \(weight.describe(bytes))"
   }
 
   private static func colourStyle(_ tree: AllocationTree, node: Int, colouring: IcicleColouring, parity: Int)

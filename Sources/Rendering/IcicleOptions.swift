@@ -45,6 +45,8 @@ public struct IcicleOptions: Sendable {
   public var minimumWidth: Int
   /// Colour, Unicode.
   public var capabilities: TerminalCapabilities
+  /// Whether the legend is drawn under the boxes (a screen that writes its own lines leaves it out).
+  public var showsLegend = true
 
   /// Options; by default the whole tree, plain ASCII.
   public init(

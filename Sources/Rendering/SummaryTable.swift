@@ -29,9 +29,8 @@ public enum SummaryTable {
     let numbersWidth = columnWidths.reduce(0) { $0 + $1 + 2 }
     var locationWidth = max(rows.map { DisplayWidth.of($0.frame.label) }.max() ?? 0, "Location".count)
     locationWidth = max(min(locationWidth, (width ?? 160) - numbersWidth), 12)
-    let ellipsis = unicode ? "…" : ".."
     func line(_ location: String, _ cells: [String]) -> String {
-      let cut = DisplayWidth.truncate(location, to: locationWidth, ellipsis: ellipsis)
+      let cut = FrameLabelText.fit(location, to: locationWidth, unicode: unicode)
       var text = cut + String(repeating: " ", count: max(locationWidth - DisplayWidth.of(cut), 0))
       for (index, cell) in cells.enumerated() {
         text += "  " + String(repeating: " ", count: columnWidths[index] - cell.count) + cell

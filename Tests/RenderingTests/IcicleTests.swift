@@ -100,9 +100,9 @@ enum StressTrees {
       text == """
         [app 5.0 KiB                 ]
         [main (main.swift:1) 5.0 KiB ]
-        [recurse (main.swift:..][ot..]
-        [recurse (main.swift:..]
-        [recurse (main.swift:..]
+        [recurse (main.swift:1)][ot..]
+        [recurse (main.swift:1)]
+        [recurse (main.swift:1)]
         peak memory: 5.0 KiB in 2
         allocations; 1 column ~ 170 B
         deeper frames not shown
@@ -117,11 +117,42 @@ enum StressTrees {
       render(StressTrees.wideNames, width: 50, unicode: true) == """
         [app 1000 B                                      ]
         [main (main.swift:1) 1000 B                      ]
-        [SomeVeryLongTypeName.someEv…][AnotherQuiteLongN…]
+        [SomeVeryLongTypeName.som… :1][AnotherQuiteLo… :1]
         peak memory: 1000 B in 2 allocations; 1 column ≈
         20 B
 
         """)
+  }
+
+  /// Issue 9, item 3: `summarizeReadings(… summarizeReadings(…` told nothing; the lines tell the
+  /// two calls apart.
+  @Test("a label cut to its box keeps the line: the argument labels go first, then the size, the file, the name's end")
+  func cutLabelsKeepTheLine() {
+    var builder = AllocationTree.Builder(rootLabel: "app")
+    for (line, bytes) in [(19, UInt64(600)), (27, 400)] {
+      let summarize = SymbolizedFrame(
+        function: "Readings.summarizeReadings(_:into:)", file: "/src/Readings.swift", line: line,
+        location: CodeLocation(module: "/home/me/app", offset: 1))
+      builder.add(stack: [StressTrees.frame("main"), summarize], bytes: bytes, count: 1)
+    }
+    let lines = Icicle.render(builder.build(), width: 60, options: IcicleOptions(capabilities: .plain)).lines()
+    #expect(lines[2] == "[Readings.summarizeReadings(..) :19][Readings.summari.. :27]")
+    #expect(
+      FrameLabelText.fit(
+        "Readings.summarizeReadings(_:into:) (Readings.swift:19)", detail: "1.2 KiB", to: 80, unicode: true)
+        == "Readings.summarizeReadings(_:into:) (Readings.swift:19) 1.2 KiB")
+    let cuts = [60, 50, 35, 30, 12, 6].map {
+      FrameLabelText.fit(
+        "Readings.summarizeReadings(_:into:) (Readings.swift:19)", detail: "1.2 KiB", to: $0, unicode: true)
+    }
+    #expect(
+      cuts == [
+        "Readings.summarizeReadings(…) (Readings.swift:19) 1.2 KiB",
+        "Readings.summarizeReadings(…) (Readings.swift:19)",
+        "Readings.summarizeReadings(…) :19", "Readings.summarizeReading… :19", "Reading… :19", "Readi…",
+      ])
+    #expect(FrameLabelText.fit("libc.so.6+0x1f2e3", to: 8, unicode: false) == "libc.s..")
+    #expect(FrameLabelText.fit("main (main.swift)", to: 12, unicode: true) == "main (main.…")
   }
 
   /// At every width, for every tree: boxes stay inside their parent and apart from their siblings,
@@ -217,6 +248,20 @@ enum StressTrees {
 }
 
 @Suite struct SummaryTableTests {
+  @Test("a location cut to the column keeps its line")
+  func cutLocationsKeepTheLine() {
+    var builder = AllocationTree.Builder(rootLabel: "app")
+    for line in [19, 27] {
+      let frame = SymbolizedFrame(
+        function: "Readings.summarizeReadings(_:into:)", file: "Readings.swift", line: line,
+        location: CodeLocation(module: "/home/me/app", offset: 1))
+      builder.add(stack: [frame], bytes: UInt64(line), count: 1)
+    }
+    let lines = SummaryTable.render(LocationSummary(tree: builder.build()), order: .own, width: 80).lines()
+    #expect(lines[1].hasPrefix("Readings.summarizeReadings(..) :27 "))
+    #expect(lines[2].hasPrefix("Readings.summarizeReadings(..) :19 "))
+  }
+
   @Test func rowsShowTotalsOwnSharesAndCounts() {
     let text = SummaryTable.render(LocationSummary(tree: StressTrees.dominantPath), order: .own, maxRows: 3, width: 100)
       .plainText()

@@ -20,7 +20,7 @@ struct MemoryChartTests {
                 |            #############
         2.0 KiB +-------================== limit
                 |  #######################
-              0 +-------------------------
+              0 +--------------------^----
                  0 ms               100 ms
 
         """)
@@ -37,7 +37,7 @@ struct MemoryChartTests {
                 │            ▄▄▄██████████
         2.0 KiB ┼───────━━━━━━━━━━━━━━━━━━ limit
                 │  ▄▄▄████████████████████
-              0 └─────────────────────────
+              0 └────────────────────▲────
                  0 ms               100 ms
 
         """)
@@ -52,10 +52,45 @@ struct MemoryChartTests {
     #expect(
       grid.plainText() == """
         5.0 MiB +                    .
-                |          ..........
-                |#####################
+                |^         ..........
+        1.0 MiB +#####################
               0 +---------------------
                  0 ms          1000 ms
+
+        """)
+  }
+
+  /// Issue 9, item 11: exercise 1's 3.5 MiB peak drew a top of 3.1 MiB in one run and 3.5 MiB in
+  /// the next, the samples having missed the peak by different amounts.
+  @Test("the same peak draws the same scale: a nice top above the samples, the exact peak labelled and marked")
+  func samePeakSameScale() {
+    let runs: [[MemoryChart.Point]] = [3174, 3500].map { sampled in
+      [0, 2048, sampled, 1024].enumerated().map {
+        MemoryChart.Point(milliseconds: Double($0.offset) * 50, heapBytes: UInt64($0.element) << 10)
+      }
+    }
+    // Without the exact peak, the largest sample sets it; the top is rounded up all the same.
+    let sampledTops = runs.map { MemoryChart.render($0, width: 40, height: 8).lines()[0].prefix(9) }
+    #expect(sampledTops == ["4.0 MiB +", "4.0 MiB +"])
+    // With it, the whole chart but the samples' own columns is the same, the peak's column reaching it.
+    let charts = runs.map { points in
+      MemoryChart.render(
+        points, width: 40, height: 8,
+        options: MemoryChart.Options(
+          limit: 100 << 10, peak: MemoryChart.Peak(bytes: 3584 << 10, milliseconds: 100))
+      ).plainText()
+    }
+    #expect(charts[0] == charts[1])
+    #expect(
+      charts[0] == """
+          4.0 MiB +               .
+                  |               #######
+                  |               #######
+                  |       ###############
+                  |       ################
+        100.0 KiB +-------================ limit
+                0 +---------------^-------
+                   0 ms             150 ms
 
         """)
   }

@@ -143,11 +143,19 @@ extension CheckResult {
     let base = region?.startHeapBytes ?? 0
     let resident: Bool
     if case .stoppedAtMemoryBound = verdict { resident = true } else { resident = region == nil }
-    let points = profile.timeline.filter { $0.microseconds >= start && $0.microseconds <= end }.map { point in
+    var points = profile.timeline.filter { $0.microseconds >= start && $0.microseconds <= end }.map { point in
       MemoryChart.Point(
         milliseconds: Double(point.microseconds - start) / 1000,
         heapBytes: point.maxHeapBytes > base ? point.maxHeapBytes - base : 0,
         residentBytes: resident ? point.residentBytes : nil)
+    }
+    if let region, region.started {
+      // The ticks can miss the exact peak (it may fall after the last tick inside the region): the
+      // chart's scale and its marked peak come from the region's exact peak, at its tick.
+      let peak = MemoryChart.Point(
+        milliseconds: Double(region.peakMicroseconds - min(region.peakMicroseconds, start)) / 1000,
+        heapBytes: region.peakGrowthBytes)
+      points.insert(peak, at: points.firstIndex { $0.milliseconds > peak.milliseconds } ?? points.endIndex)
     }
     // The tracker samples the heap every 10 ms: a shorter workload has too few samples for a chart.
     guard points.count >= 2 else { return nil }
