@@ -76,7 +76,8 @@ let package = Package(
     .testTarget(
       name: "CourseUITests",
       dependencies: [
-        "CourseUI", "WorkshopKit", "TerminalUI", "Rendering", "LessonText", "MemoryAnalysis", "WorkshopTestSupport",
+        "CourseUI", "WorkshopKit", "TerminalUI", "Rendering", "LessonText", "MemoryAnalysis", "Symbols",
+        "WorkshopTestSupport",
       ]),
     .testTarget(name: "ProcessLaunchTests", dependencies: ["ProcessLaunch", "WorkshopTestSupport"]),
     .testTarget(name: "MemoryAnalysisTests", dependencies: ["MemoryTrace", "MemoryAnalysis", "Symbols"]),

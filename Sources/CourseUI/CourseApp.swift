@@ -288,8 +288,14 @@ public final class CourseApp {
       state.note("set $EDITOR (or $VISUAL) to open your file from here")
       return
     }
-    guard let file = exercise.learnerFiles.first else { return }
-    let line = reportedLine(in: URL(fileURLWithPath: file).lastPathComponent) ?? 1
+    // The file and line of the frame selected in the explorer, else the report's first in a learner file.
+    let names = Set(exercise.manifest.files.map { URL(fileURLWithPath: $0).lastPathComponent })
+    let selected = state.selectedLine(inFiles: names)
+    guard
+      let file = exercise.learnerFiles.first(where: { $0.hasSuffix("/" + (selected?.file ?? "")) })
+        ?? exercise.learnerFiles.first
+    else { return }
+    let line = selected?.line ?? reportedLine(in: URL(fileURLWithPath: file).lastPathComponent) ?? 1
     screen.stop()
     let launch = ProcessLaunch(
       arguments: ["sh", "-c", editor + " \"$@\"", "sh", "+\(line)", exercise.path(file)], environment: environment)

@@ -138,9 +138,43 @@ public enum CourseScreen {
       return CellGrid(lines: ["Compiling \(what)…"], width: area.width)
     case .running(let variant, let snapshot):
       return livePane(state, snapshot: snapshot, variant: variant, area: area)
-    case .finished, .failed:
+    case .finished(let report, _):
+      guard let explorer = state.explorer, !state.showingReport else {
+        return state.checkView.render(width: area.width, height: area.height)
+      }
+      return verdictAndExplorer(report, explorer: explorer, state: state, area: area)
+    case .failed:
       return state.checkView.render(width: area.width, height: area.height)
     }
+  }
+
+  /// After a check: the verdict and the measures beside the limit, then the icicle explorer of
+  /// what the measure counts.
+  private static func verdictAndExplorer(
+    _ report: CheckReportText.Report, explorer: IcicleExplorer, state: CourseScreenState,
+    area: CourseScreenLayout.Area
+  ) -> CellGrid {
+    var brief = report
+    brief.chart = nil
+    brief.icicle = nil
+    brief.topStacks = []
+    brief.output = nil
+    let facts = CheckReportText.render(brief, width: area.width - 1, capabilities: state.capabilities)
+    var rows = facts.lines()
+    while rows.last?.isEmpty == true { rows.removeLast() }
+    let shown = min(rows.count, max(3, area.height / 3))
+    var grid = CellGrid(width: area.width, height: area.height)
+    grid.draw(facts.window(row: 0, width: area.width, height: shown), row: 0, column: 0)
+    let hint =
+      state.explorerHasKeys
+      ? "arrows move · Enter zooms in · Backspace out · N runtime frames · e edit · r whole report"
+      : "Tab to the check pane to explore · r whole report"
+    grid.write(hint, row: shown, column: 0, limit: area.width, style: dim(state))
+    let icicleTop = shown + 1
+    grid.draw(
+      explorer.render(width: area.width - 1, height: max(1, area.height - icicleTop), capabilities: state.capabilities),
+      row: icicleTop, column: 0)
+    return grid
   }
 
   /// While the program runs: its figures and the chart of its memory so far.
@@ -158,25 +192,22 @@ public enum CourseScreen {
         + ByteCountText.describe(snapshot.residentBytes)
         + " · \(ByteCountText.grouped(snapshot.allocations)) allocations",
     ]
+    // The limit is the workload's; the chart is of the whole program, so it is drawn as a guide.
     var limit: UInt64?
-    if let card = state.card, card.limit.measure == .peak, variant == .learner {
-      limit = card.limit.value
-      lines.append(
-        snapshot.peakHeapBytes > card.limit.value
-          ? "the program's heap is past the workload's limit of \(ByteCountText.describe(card.limit.value))"
-          : "headroom: \(ByteCountText.describe(card.limit.value - snapshot.peakHeapBytes)) under the limit")
-    }
+    if let card = state.card, card.limit.measure == .peak, variant == .learner { limit = card.limit.value }
     let points = snapshot.timeline.allPoints.map {
       MemoryChart.Point(milliseconds: $0.milliseconds, heapBytes: $0.maxHeapBytes, residentBytes: $0.residentBytes)
     }
-    var parts = [CellGrid(lines: lines + [""], width: area.width)]
-    if points.count >= 2 {
-      let options = MemoryChart.Options(
-        limit: limit, durationMilliseconds: max(snapshot.elapsedSeconds * 1000, points.last?.milliseconds ?? 0),
-        capabilities: state.capabilities)
-      let chartHeight = max(5, min(area.height - lines.count - 1, 20))
-      parts.append(MemoryChart.render(points, width: min(area.width - 1, 120), height: chartHeight, options: options))
-    }
+    let input = LiveChart.Input(
+      points: points, durationMilliseconds: max(snapshot.elapsedSeconds * 1000, points.last?.milliseconds ?? 0),
+      limit: limit,
+      peak: snapshot.peakHeapBytes > 0
+        ? LiveChart.Peak(bytes: snapshot.peakHeapBytes, milliseconds: Double(snapshot.peakMicroseconds) / 1000) : nil)
+    let chartHeight = max(5, min(area.height - lines.count - 1, 30))
+    let parts = [
+      CellGrid(lines: lines + [""], width: area.width),
+      LiveChart.render(input, width: area.width - 1, height: chartHeight, capabilities: state.capabilities),
+    ]
     var grid = CellGrid(width: area.width, height: area.height)
     grid.draw(CellGrid(stacking: parts), row: 0, column: 0)
     return grid

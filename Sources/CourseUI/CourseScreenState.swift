@@ -1,4 +1,5 @@
 import LessonText
+import MemoryAnalysis
 import Rendering
 import TerminalUI
 import WorkshopKit
@@ -174,6 +175,10 @@ public struct CourseScreenState {
   public private(set) var checkView = ScrollView()
   /// The revealed hints and the solution.
   public private(set) var hintsView = ScrollView()
+  /// The icicle of the last check's peak (or leaks, or allocations), explored with the arrows.
+  public private(set) var explorer: IcicleExplorer?
+  /// Whether the check pane shows the whole report (`r`) instead of the verdict and the explorer.
+  public private(set) var showingReport = false
 
   private var lesson: LessonDocument?
   private var hints: [LessonDocument] = []
@@ -222,6 +227,8 @@ public struct CourseScreenState {
     self.hints = hints
     solution = []
     phase = .idle
+    explorer = nil
+    showingReport = false
     checkQueued = false
     focus = .lesson
     sidePane = .check
@@ -246,6 +253,12 @@ public struct CourseScreenState {
   /// The check ended with `report`; a check queued meanwhile is now due (``takeQueuedCheck()``).
   public mutating func checkFinished(_ report: CheckReportText.Report, passed: Bool) {
     phase = .finished(report, passed: passed)
+    explorer = report.icicle.map { icicle in
+      IcicleExplorer(
+        tree: icicle.tree.foldingRecursion(), nativeTree: icicle.nativeTree?.foldingRecursion(), title: icicle.title,
+        weight: icicle.weight)
+    }
+    showingReport = explorer == nil
     if layout.isWide { sidePane = .check } else if focus != .check { focus = .check }
     relayoutReport(keepingPlace: false)
   }
@@ -308,6 +321,7 @@ public struct CourseScreenState {
       return [.check]
     case .escape:
       if phase.isBusy { return [.cancelCheck] }
+      if explorerHasKeys, explorer?.canZoomOut == true { explorer?.apply(.zoomOut) }
     case .character("h"):
       guard let card, card.hintCount > 0 else {
         message = "this exercise has no hints"
@@ -336,10 +350,42 @@ public struct CourseScreenState {
       return [.edit]
     case .character("/"):
       prompt = ""
+    case .character("r") where explorer != nil:
+      showingReport.toggle()
+      message = showingReport ? "the whole report: r goes back to the explorer" : nil
     default:
-      scroll(key)
+      if explorerHasKeys, let move = Self.explorerMove(key) {
+        explorer?.apply(move)
+      } else {
+        scroll(key)
+      }
     }
     return []
+  }
+
+  /// Whether the arrows move in the icicle explorer: the check pane has the focus and shows it.
+  public var explorerHasKeys: Bool { focus == .check && explorer != nil && !showingReport && !phase.isBusy }
+
+  /// The explorer's move for a key: arrows (and h j k l's j k), Enter, Backspace, `N`.
+  static func explorerMove(_ key: Key) -> IcicleExplorer.Move? {
+    switch key {
+    case .up, .character("k"): return .caller
+    case .down, .character("j"): return .heaviestCallee
+    case .left: return .previousSibling
+    case .right: return .nextSibling
+    case .enter: return .zoomIn
+    case .backspace: return .zoomOut
+    case .character("N"): return .toggleNative
+    default: return nil
+    }
+  }
+
+  /// The learner's file and line the explorer's selected frame is in, when it is one of `files`
+  /// (names); else nil.
+  public func selectedLine(inFiles files: Set<String>) -> (file: String, line: Int)? {
+    guard let selection = explorer?.selection, let file = selection.file, let line = selection.line else { return nil }
+    let name = file.split(separator: "/").last.map(String.init) ?? file
+    return files.contains(name) ? (name, line) : nil
   }
 
   private mutating func nextExercise() -> [CourseCommand] {

@@ -92,14 +92,17 @@ public enum CheckReportText {
   public struct IcicleData: Sendable {
     /// The tree (already weighed by count when ``weight`` is allocations).
     public var tree: AllocationTree
+    /// The same with every frame (the runtime's, the allocator's), when it was built.
+    public var nativeTree: AllocationTree?
     /// The legend's title.
     public var title: String
     /// Bytes or allocations.
     public var weight: IcicleWeight
 
     /// An icicle as given.
-    public init(tree: AllocationTree, title: String, weight: IcicleWeight) {
+    public init(tree: AllocationTree, nativeTree: AllocationTree? = nil, title: String, weight: IcicleWeight) {
       self.tree = tree
+      self.nativeTree = nativeTree
       self.title = title
       self.weight = weight
     }

@@ -1,6 +1,7 @@
 import LessonText
 import MemoryAnalysis
 import Rendering
+import Symbols
 import Testing
 import TerminalUI
 import WorkshopKit
@@ -138,8 +139,7 @@ struct CourseScreenStateTests {
     let live = text(state)
     #expect(live[3] == "Running exercise_1 under the tracker · 500 ms")
     #expect(live[4].hasPrefix("heap 1.9 MiB · peak 3.4 MiB at 120 ms"))
-    #expect(live[5] == "the program's heap is past the workload's limit of 100.0 KiB")
-    #expect(live.contains { $0.contains("= limit") }, "the limit drawn on the chart")
+    #expect(live.contains { $0.contains("limit 100.0 KiB") && $0.contains("over by") }, "the chart's legend: \(live)")
     #expect(live[23].hasPrefix(" Esc stop"))
     #expect(state.handle(.character("c")).isEmpty && state.message == "a check is running: Esc stops it")
     #expect(state.handle(.character("x")).isEmpty && state.message == "wait for the check to end (Esc stops it)")
@@ -197,5 +197,44 @@ struct CourseScreenStateTests {
     #expect(state.focus == .hints)
     #expect(text(state).contains { $0.contains("Walk the numbers once.") })
     #expect(state.message == "hint 1 of 3: h shows the next")
+  }
+}
+
+/// The check pane after a check: the verdict above the icicle explorer.
+@Suite("course screen: the explorer")
+struct CourseScreenExplorerTests {
+  @Test("after a check the arrows move in the explorer, r shows the whole report, the selected line is known")
+  func explorer() throws {
+    var state = CourseScreenState(
+      exercises: CourseScreenStateTests.cards, current: 0, width: 100, height: 30, capabilities: .plain)
+    state.open(0, lesson: CourseScreenStateTests.lesson)
+    func frame(_ function: String, _ file: String, _ line: Int) -> SymbolizedFrame {
+      SymbolizedFrame(
+        function: function, file: file, line: line, location: CodeLocation(module: "/course/program", offset: 1))
+    }
+    var builder = AllocationTree.Builder(rootLabel: "exercise_1")
+    builder.add(
+      stack: [frame("main", "main.swift", 14), frame("fibonacci(count:)", "Fibonacci.swift", 19)], bytes: 2_000_000,
+      count: 1)
+    let tree = builder.build()
+    let report = CheckReportText.Report(
+      exercise: "exercise_1", title: "Fibonacci without the arrays", verdict: .overLimit, measure: .peak,
+      limit: 102_400, measured: 2_000_000, casesRun: 7,
+      icicle: CheckReportText.IcicleData(tree: tree, title: "peak of the workload", weight: .bytes))
+    state.checkFinished(report, passed: false)
+    #expect(state.focus == .check && state.explorerHasKeys)
+    var lines = CourseScreen.render(state).lines()
+    #expect(lines[3] == "FAILED exercise_1: Fibonacci without the arrays")
+    #expect(lines.contains { $0.hasPrefix("arrows move · Enter zooms in") })
+    _ = state.handle(.down)
+    _ = state.handle(.down)
+    lines = CourseScreen.render(state).lines()
+    #expect(lines.contains { $0.hasPrefix("fibonacci(count:); Fibonacci.swift:19; 1.9 MiB") }, "\(lines)")
+    #expect(state.selectedLine(inFiles: ["Fibonacci.swift"])?.line == 19)
+    #expect(state.selectedLine(inFiles: ["Other.swift"]) == nil)
+    _ = state.handle(.character("r"))
+    #expect(state.showingReport && !state.explorerHasKeys)
+    _ = state.handle(.character("r"))
+    #expect(!state.showingReport)
   }
 }

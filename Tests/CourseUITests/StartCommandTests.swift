@@ -29,9 +29,13 @@ private final class StartSession {
     socket = "workshop-start-\(UUID().uuidString.prefix(8))"
     let cache = FileManager.default.temporaryDirectory.appendingPathComponent("workshop-course-tests-build-cache")
     // The shell records the terminal's settings before and after, and workshop's exit status.
+    // An editor that only writes down what it was asked to open.
+    let editor = scratch.appendingPathComponent("editor.sh")
+    try "#!/bin/sh\necho \"$@\" > \(marks.path)/edited\n".write(to: editor, atomically: true, encoding: .utf8)
+    chmod(editor.path, 0o755)
     let script = """
       stty -a > \(marks.path)/stty-before; \
-      WORKSHOP_BUILD_CACHE=\(cache.path) \(TestEnvironment.workshopExecutable) start; \
+      env -u NO_COLOR LC_ALL=C.UTF-8 TERM=tmux-256color EDITOR=\(editor.path) WORKSHOP_BUILD_CACHE=\(cache.path) \(TestEnvironment.workshopExecutable) start; \
       echo "EXIT=$?"; stty -a > \(marks.path)/stty-after; sleep 60
       """
     _ = try tmux(["new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(height)", "-c", course.path, script])
@@ -65,6 +69,11 @@ private final class StartSession {
 
   func file(_ relative: String) -> URL { course.appendingPathComponent(relative) }
 
+  /// What the stand-in editor was asked to open, once it was.
+  func edited() -> String? {
+    try? String(contentsOf: marks.appendingPathComponent("edited"), encoding: .utf8)
+  }
+
   func terminalSettings() throws -> (before: String, after: String) {
     (
       try String(contentsOf: marks.appendingPathComponent("stty-before"), encoding: .utf8),
@@ -89,9 +98,16 @@ struct StartCommandTests {
     let verdict = start.wait(for: "FAILED exercise_1: Fibonacci without the arrays")
     #expect(verdict.contains("the workload was limited to 100.0 KiB"))
     #expect(verdict.contains("[Check]"))
-    try start.keys("G")
-    let end = start.wait(for: "peak of the workload:")
-    #expect(end.contains("fibonacci(count:)"), "the icicle names the learner's function")
+    let explorer = start.wait(for: "peak of the workload:")
+    #expect(explorer.contains("fibonacci(count:)"), "the icicle names the learner's function")
+    // Down to the heaviest callee, five times: main, the harness, the closure, evenFibonacci, fibonacci.
+    for _ in 0..<5 { try start.keys("Down") }
+    start.wait(for: "fibonacci(count:) · Fibonacci.swift:19 · 2.0 MiB")
+    try start.keys("e")
+    start.wait(for: "peak of the workload:")
+    #expect(
+      start.edited()?.hasPrefix("+19 ") == true, "the editor opens the selected line: \(start.edited() ?? "nothing")")
+    #expect(start.edited()?.contains("Exercises/exercise_1/Fibonacci.swift") == true)
     try start.keys("h")
     start.wait(for: "hint 1 of 3: h shows the next")
     #expect(start.screen().contains("hints 1/3"))

@@ -123,12 +123,16 @@ extension CheckResult {
     }
     report.chart = chart(profile: profile, region: region)
     do {
-      let tree = try AllocationTree.build(
-        stacks: CaptureStacks(frames: profile.frames),
-        samples: totals.map { StackSample(stack: Int($0.stack), bytes: $0.bytes, count: $0.count) },
-        symbolizer: captureReport.symbolizer, filter: FrameFilter(), rootLabel: exercise.name)
+      // The frames the learner wrote or called, and every frame (the explorer's `N`).
+      let trees = try [FrameFilter(), nil].map { filter in
+        let tree = try AllocationTree.build(
+          stacks: CaptureStacks(frames: profile.frames),
+          samples: totals.map { StackSample(stack: Int($0.stack), bytes: $0.bytes, count: $0.count) },
+          symbolizer: captureReport.symbolizer, filter: filter, rootLabel: exercise.name)
+        return byCount ? tree.weightedByCount() : tree
+      }
       report.icicle = CheckReportText.IcicleData(
-        tree: byCount ? tree.weightedByCount() : tree, title: icicleTitle, weight: byCount ? .allocations : .bytes)
+        tree: trees[0], nativeTree: trees[1], title: icicleTitle, weight: byCount ? .allocations : .bytes)
     } catch {
       return captureReport.warnings + ["\(error)"]
     }
