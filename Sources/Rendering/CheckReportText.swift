@@ -197,9 +197,20 @@ public enum CheckReportText {
     }
   }
 
+  /// Lines of frames shown per stack unless every frame is asked for.
+  public static let frameLinesPerStack = 6
+
   /// The report laid out for `width` columns: its facts a line each, then the chart and the icicle.
-  public static func render(_ report: Report, width: Int, capabilities: TerminalCapabilities) -> CellGrid {
-    var parts = [CellGrid(lines: facts(report))]
+  ///
+  /// - Parameters:
+  ///   - screenHeight: the terminal's rows, when on one: the icicle is cut to what fits on a screen.
+  ///   - allFrames: every frame of the top stacks, recursion unfolded; by default runs of one
+  ///     function are folded into a line and a stack shows at most ``frameLinesPerStack`` lines.
+  public static func render(
+    _ report: Report, width: Int, capabilities: TerminalCapabilities, screenHeight: Int? = nil,
+    allFrames: Bool = false
+  ) -> CellGrid {
+    var parts = [CellGrid(lines: facts(report, allFrames: allFrames))]
     if let chart = report.chart {
       let options = MemoryChart.Options(
         limit: chart.limit, durationMilliseconds: chart.durationMilliseconds, capabilities: capabilities)
@@ -211,14 +222,21 @@ public enum CheckReportText {
     if let icicle = report.icicle {
       var options = IcicleOptions(title: icicle.title, capabilities: capabilities)
       options.weight = icicle.weight
+      // The legend and a row for each level: at most a screen.
+      if let screenHeight { options.maxDepth = max(3, screenHeight - 4) }
       parts += [CellGrid(lines: [""]), Icicle.render(icicle.tree, width: width, options: options)]
     }
     return CellGrid(stacking: parts)
   }
 
+  /// The verdict alone: the report's first lines, up to its first blank line.
+  public static func verdictLines(_ report: Report) -> [String] {
+    Array(facts(report).prefix { !$0.isEmpty })
+  }
+
   /// The report's facts, one a line: the verdict, the cases, the measures, the program's last
   /// words, the top stacks.
-  static func facts(_ report: Report) -> [String] {
+  static func facts(_ report: Report, allFrames: Bool = false) -> [String] {
     var lines: [String] = []
     let name = report.exercise
     switch report.verdict {
@@ -315,7 +333,9 @@ public enum CheckReportText {
               + "\(ByteCountText.describe(entry.bytes)) in all"
             : "  \(rank + 1). \(ByteCountText.describe(entry.bytes)) in \(allocations) "
               + "(\(ByteCountText.percent(entry.bytes, of: whole)))")
-        lines.append(contentsOf: entry.frameLines)
+        lines.append(
+          contentsOf: allFrames
+            ? entry.frameLines : entry.frameLines(foldingRecursion: true, limit: frameLinesPerStack))
       }
     }
 

@@ -16,6 +16,8 @@ public struct PagerRevealRules {
 
   /// Shown when the pager opens.
   public var initial: LessonReveal
+  /// Whether anything can be revealed (the status line offers `r` only then).
+  public var offered = true
   /// `r` pressed while `shown` is shown: what to show next (counted by the front end), or a question.
   public var next: (_ shown: LessonReveal) -> Step
   /// The answer yes to the question ``next`` asked.
@@ -41,5 +43,14 @@ public struct PagerRevealRules {
           : .show(.everything, message: "hints and solutions revealed")
       },
       confirmed: { shown in .show(shown, message: "") })
+  }
+
+  /// For a page with nothing hidden (a report).
+  public static var nothingHidden: PagerRevealRules {
+    var rules = PagerRevealRules(
+      initial: .nothing, next: { _ in .refuse(message: "nothing is hidden here") },
+      confirmed: { _ in .refuse(message: "nothing is hidden here") })
+    rules.offered = false
+    return rules
   }
 }

@@ -259,7 +259,8 @@ public struct PagerState {
       }
     }
     if message.isEmpty {
-      for hint in ["  / search", "  r reveal", "  ] heading"] where left.count + hint.count <= room { left += hint }
+      for hint in ["  / search", rules.offered ? "  r reveal" : "", "  ] heading"] where left.count + hint.count <= room
+      { left += hint }
     }
     screen.write(left, row: statusRow, column: 0, limit: max(0, room), style: bar)
     screen.write(keys, row: statusRow, column: max(0, width - keys.count), style: bar)

@@ -6,32 +6,6 @@ import WorkshopTestSupport
 /// follows the course's rules (one hint at a time, counted; the solution asked for first).
 @Suite("the lesson pager in a course")
 struct LessonPagerTests {
-  /// A tmux session of its own (its own socket), running `command` on an 80 × 24 terminal.
-  struct Terminal {
-    let socket: String
-    init(running command: String, name: String = #function) throws {
-      socket = "workshop-lesson-pager-\(getpid())-\(name.prefix(while: { $0 != "(" }))"
-      try tmux("new-session", "-d", "-x", "80", "-y", "24", command)
-    }
-    @discardableResult
-    func tmux(_ arguments: String...) throws -> Command.Result {
-      try Command.run(["tmux", "-L", socket] + arguments)
-    }
-    func screen() throws -> String { try tmux("capture-pane", "-p").standardOutput }
-    func press(_ keys: String...) throws { _ = try Command.run(["tmux", "-L", socket, "send-keys"] + keys) }
-    /// The screen once `condition` holds, or after 5 s.
-    func waitFor(_ condition: (String) -> Bool) throws -> String {
-      var text = ""
-      for _ in 0..<50 {
-        text = try screen()
-        if condition(text) { return text }
-        usleep(100_000)
-      }
-      return text
-    }
-    func end() { _ = try? tmux("kill-server") }
-  }
-
   @Test(
     "at 80 × 24, r reveals one hint at a time and asks before the solution; ? lists the keys",
     .timeLimit(.minutes(2)))
@@ -41,7 +15,7 @@ struct LessonPagerTests {
     let command =
       "cd \(course.folder.path) && env TERM=xterm-256color LANG=C.UTF-8 WORKSHOP_COURSE_DIR=\(course.folder.path) "
       + "\(TestEnvironment.workshopExecutable) lesson 2; sleep 30"
-    let terminal = try Terminal(running: command)
+    let terminal = try TmuxTerminal(running: command)
     defer { terminal.end() }
     var text = try terminal.waitFor { $0.contains("q quit") }
     let status = text.split(separator: "\n", omittingEmptySubsequences: false)[23]
