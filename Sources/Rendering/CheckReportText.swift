@@ -210,7 +210,7 @@ public enum CheckReportText {
     _ report: Report, width: Int, capabilities: TerminalCapabilities, screenHeight: Int? = nil,
     allFrames: Bool = false
   ) -> CellGrid {
-    var parts = [CellGrid(lines: facts(report, allFrames: allFrames))]
+    var parts = [CellGrid(lines: facts(report, allFrames: allFrames, width: width))]
     if let chart = report.chart {
       let options = MemoryChart.Options(
         limit: chart.limit, durationMilliseconds: chart.durationMilliseconds, capabilities: capabilities)
@@ -229,15 +229,18 @@ public enum CheckReportText {
     return CellGrid(stacking: parts)
   }
 
-  /// The verdict alone: the report's first lines, up to its first blank line.
-  public static func verdictLines(_ report: Report) -> [String] {
-    Array(facts(report).prefix { !$0.isEmpty })
+  /// The verdict alone: the report's first lines, up to its first blank line, wrapped at words
+  /// to `width` when given.
+  public static func verdictLines(_ report: Report, width: Int? = nil) -> [String] {
+    Array(facts(report, width: width).prefix { !$0.isEmpty })
   }
 
   /// The report's facts, one a line: the verdict, the cases, the measures, the program's last
-  /// words, the top stacks.
-  static func facts(_ report: Report, allFrames: Bool = false) -> [String] {
+  /// words, the top stacks. With a `width`, lines are wrapped at words (``ReportLineWrap``), except
+  /// what the compiler and the program printed, which is kept verbatim.
+  static func facts(_ report: Report, allFrames: Bool = false, width: Int? = nil) -> [String] {
     var lines: [String] = []
+    var verbatim = Set<Int>()
     let name = report.exercise
     switch report.verdict {
     case .passed:
@@ -259,6 +262,7 @@ public enum CheckReportText {
       lines.append("FAILED \(name): \(report.title)")
       lines.append("it does not compile; the compiler said:")
       lines.append("")
+      verbatim.formUnion(lines.count..<(lines.count + trimmed(diagnostics).count))
       lines.append(contentsOf: trimmed(diagnostics).map { "  " + $0 })
     case .crashed(let signalName, let signal):
       lines.append("FAILED \(name): \(report.title)")
@@ -314,6 +318,7 @@ public enum CheckReportText {
     if let output = report.output, !output.isEmpty {
       lines.append("")
       lines.append("the program's last words:")
+      verbatim.formUnion(lines.count..<(lines.count + lastWords(output).count))
       lines.append(contentsOf: lastWords(output).map { "  " + $0 })
     }
 
@@ -339,7 +344,8 @@ public enum CheckReportText {
       }
     }
 
-    return lines
+    guard let width else { return lines }
+    return lines.indices.flatMap { verbatim.contains($0) ? [lines[$0]] : ReportLineWrap.wrap(lines[$0], width: width) }
   }
 
   /// At most 24 lines of what a program printed: from its first `Fatal error` (the Swift runtime's

@@ -65,8 +65,9 @@ public enum StatsText {
   /// - Parameters:
   ///   - capturePath: shown on the first line.
   ///   - unicode: draw histogram bars with block characters rather than `#`.
+  ///   - width: wrap lines at words to this many columns (a path or a number is never split).
   public static func render(
-    _ profile: MemoryProfile, capturePath: String, topStacks: [StackEntry], unicode: Bool
+    _ profile: MemoryProfile, capturePath: String, topStacks: [StackEntry], unicode: Bool, width: Int? = nil
   ) -> CellGrid {
     var lines: [String] = []
     let program = profile.command?.executable ?? "an unknown program"
@@ -95,6 +96,7 @@ public enum StatsText {
       lines.append(
         "lost         \(ByteCountText.counted(profile.totals.lostEvents, "event")) the tracker could not write")
     }
+    let header = lines.count
     lines.append("")
     lines.append(contentsOf: histogram(profile.histogram, unicode: unicode))
     lines.append("")
@@ -106,7 +108,12 @@ public enum StatsText {
           + " (\(ByteCountText.percent(entry.bytes, of: profile.peak.bytes)) of the peak)")
       lines.append(contentsOf: entry.frameLines)
     }
-    return CellGrid(lines: lines)
+    guard let width else { return CellGrid(lines: lines) }
+    // The header's values continue under their column, the rest hang under their line.
+    return CellGrid(
+      lines: lines.enumerated().flatMap { index, line in
+        ReportLineWrap.wrap(line, width: width, hangingIndent: index < header ? 13 : nil)
+      })
   }
 
   /// The measures of a region between markers, as a short section.

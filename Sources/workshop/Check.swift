@@ -77,7 +77,7 @@ struct Check: ParsableCommand {
     let grid = layout(width: width)
     if let screen, grid.height > screen.height - 1, !noPager, pageReport(chosen, layout: layout, terminal: terminal) {
       // The pager's screen is gone once it quits: the verdict and what to do next stay printed.
-      print((CheckReportText.verdictLines(report) + steps).joined(separator: "\n"))
+      print((CheckReportText.verdictLines(report, width: width) + steps).joined(separator: "\n"))
     } else {
       print(grid.text(for: terminal), terminator: "")
     }

@@ -62,4 +62,20 @@ struct CheckScreenTests {
     #expect(!all.standardOutput.contains("deep)"))
     #expect(all.standardOutput.contains("#51 descend(_:count:)"), "\(all.standardOutput)")
   }
+
+  @Test("stats at 80 columns wraps its header at words: the capture's path stays on one line", .timeLimit(.minutes(2)))
+  func statsHeader() throws {
+    let folder = try TestEnvironment.scratchFolder().appendingPathComponent("run")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let capture = folder.appendingPathComponent("capture.bin").path
+    let run = try Command.run([TestEnvironment.workshopExecutable, "run", "-o", capture, "--", "/bin/true"])
+    #expect(run.status == 0, "\(run.all)")
+    let terminal = try TmuxTerminal(
+      running: "env TERM=xterm-256color LANG=C.UTF-8 \(TestEnvironment.workshopExecutable) stats \(capture); sleep 30")
+    defer { terminal.end() }
+    let text = try terminal.waitFor { $0.contains("top stacks") }
+    #expect(text.contains(capture), "the path on one line: \(text)")
+    #expect(text.contains("(/usr/bin/true, pid"), "the program's name on one line: \(text)")
+    #expect(text.split(separator: "\n").allSatisfy { $0.count < 80 || !$0.hasSuffix(" ") })
+  }
 }
