@@ -172,11 +172,12 @@ public enum CheckReportText {
     }
   }
 
-  /// pytest-memray's sentence: "limited to 100.0 KiB but allocated 812.4 KiB", and its analogues.
+  /// pytest-memray's sentence, in the words of each measure: "limited to 100.0 KiB but peaked at
+  /// 812.4 KiB", "… of leaked memory but leaked …", "… but made 46,273".
   public static func overLimitSentence(_ measure: Measure, limit: UInt64, measured: UInt64) -> String {
     switch measure {
     case .peak:
-      return "limited to \(ByteCountText.describe(limit)) but allocated \(ByteCountText.describe(measured))"
+      return "limited to \(ByteCountText.describe(limit)) but peaked at \(ByteCountText.describe(measured))"
     case .leaks:
       return
         "limited to \(ByteCountText.describe(limit)) of leaked memory but leaked \(ByteCountText.describe(measured))"
