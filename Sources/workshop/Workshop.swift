@@ -8,7 +8,7 @@ struct Workshop: ParsableCommand {
     abstract: "A terminal workshop that teaches memory debugging in Swift.",
     subcommands: [
       Run.self, Stats.self, Flamegraph.self, Summary.self, Lesson.self, Check.self, Hint.self, Solution.self, List.self,
-      Reset.self,
+      Reset.self, Prepare.self,
     ]
   )
 }
