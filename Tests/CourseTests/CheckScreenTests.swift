@@ -23,12 +23,30 @@ struct CheckScreenTests {
 
     """
 
+  /// The fixture's cases with one light round of workload: the shipped forty rounds make four
+  /// million allocations, slow to read in a debug build, and nothing here needs them.
+  static let lightCheck = """
+    checkCase("the first five squares", Array(squares(count: 5)), equals: [0, 1, 4, 9, 16])
+    checkCase("no squares", Array(squares(count: 0)), equals: [])
+    measureWorkload {
+      keep(squares(count: 100_000).count)
+    }
+
+    """
+
+  /// A copy of the fixture course whose exercise_1 recurses before allocating, with a light workload.
+  static func recursiveCourse(name: String = #function) throws -> CourseCopy {
+    let course = try CourseCopy(name: name)
+    try course.write("Exercises/exercise_1/Squares.swift", recursiveSquares)
+    try course.write("Exercises/exercise_1/Check/main.swift", lightCheck)
+    return course
+  }
+
   @Test(
     "at 80 × 24 the verdict and the folded top stacks are on the first screen of the pager",
     .timeLimit(.minutes(3)))
   func firstScreen() throws {
-    let course = try CourseCopy()
-    try course.write("Exercises/exercise_1/Squares.swift", Self.recursiveSquares)
+    let course = try Self.recursiveCourse()
     try TestEnvironment.requireProducts()
     let command =
       "cd \(course.folder.path) && env TERM=xterm-256color LANG=C.UTF-8 WORKSHOP_COURSE_DIR=\(course.folder.path) "
@@ -52,8 +70,7 @@ struct CheckScreenTests {
 
   @Test("piped, the report is plain text with recursion folded; --all-frames shows every frame")
   func allFrames() throws {
-    let course = try CourseCopy()
-    try course.write("Exercises/exercise_1/Squares.swift", Self.recursiveSquares)
+    let course = try Self.recursiveCourse()
     let folded = try course.workshop("check", "1")
     #expect(folded.status == 1)
     #expect(folded.standardOutput.contains("(51 deep) descend(_:count:)"), "\(folded.standardOutput)")

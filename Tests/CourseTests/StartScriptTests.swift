@@ -37,6 +37,7 @@ struct StartScriptTests {
     #expect(output.standardOutput.contains("workshop check 1"))
 
     let course = try CourseCopy()
+    try course.write("Exercises/exercise_1/Check/main.swift", CheckScreenTests.lightCheck)
     let check = try Command.run(
       ["bash", "-c", "workshop check 1"],
       environment: [

@@ -11,7 +11,7 @@ struct RunReportTests {
 
   @Test(
     "a CPython run says in one line that small objects are not seen, and PYTHONMALLOC=malloc silences it",
-    .enabled(if: python != nil), .timeLimit(.minutes(1)))
+    .enabled(if: python != nil), .timeLimit(.minutes(3)))
   func cpython() throws {
     try TestEnvironment.requireProducts()
     let folder = try TestEnvironment.scratchFolder()
@@ -37,7 +37,7 @@ struct RunReportTests {
     #expect(!direct.standardError.contains("own allocator"), "\(direct.standardError)")
   }
 
-  @Test("a C program with the system's malloc gets no such line", .timeLimit(.minutes(1)))
+  @Test("a C program with the system's malloc gets no such line", .timeLimit(.minutes(3)))
   func plainProgram() throws {
     try TestEnvironment.requireProducts()
     let folder = try TestEnvironment.scratchFolder()
