@@ -9,9 +9,13 @@ struct Prepare: ParsableCommand {
     shouldDisplay: false
   )
 
+  @Argument(help: "The exercise to prepare: exercise_N or N (default: every one).")
+  var exercise: String?
+
   func run() throws {
     let session = try CourseSession.locate()
-    let problems = try session.prepare { exercise in say("preparing \(exercise.name)…") }
+    let only = try exercise.map { try session.exercise(named: $0) }
+    let problems = try session.prepare(only.map { [$0] }) { exercise in say("preparing \(exercise.name)…") }
     problems.forEach(say)
   }
 }

@@ -6,12 +6,14 @@ extension CourseSession {
   /// and measures the solution (``ExerciseChecker/solutionMeasure(of:progress:)`` keeps it beside
   /// its build). Nothing is recorded in the progress file.
   ///
-  /// - Parameter progress: told the exercise being prepared.
+  /// - Parameters:
+  ///   - exercises: the exercises to prepare (default: every one).
+  ///   - progress: told the exercise being prepared.
   /// - Returns: one sentence per exercise that could not be prepared (the check will say why).
-  public func prepare(progress: (Exercise) -> Void = { _ in }) throws -> [String] {
+  public func prepare(_ exercises: [Exercise]? = nil, progress: (Exercise) -> Void = { _ in }) throws -> [String] {
     let checker = ExerciseChecker(builder: builder, runner: ExerciseRunner(trackerLibrary: try trackerLibrary()))
     var problems: [String] = []
-    for exercise in course.exercises {
+    for exercise in exercises ?? course.exercises {
       progress(exercise)
       let learnerBuilt = DispatchSemaphore(value: 0)
       let learnerBuilder = builder
