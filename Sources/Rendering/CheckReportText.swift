@@ -175,11 +175,12 @@ public enum CheckReportText {
     }
   }
 
-  /// pytest-memray's sentence: "limited to 100.0 KiB but allocated 812.4 KiB", and its analogues.
+  /// pytest-memray's sentence, in the words of each measure: "limited to 100.0 KiB but peaked at
+  /// 812.4 KiB", "… of leaked memory but leaked …", "… but made 46,273".
   public static func overLimitSentence(_ measure: Measure, limit: UInt64, measured: UInt64) -> String {
     switch measure {
     case .peak:
-      return "limited to \(ByteCountText.describe(limit)) but allocated \(ByteCountText.describe(measured))"
+      return "limited to \(ByteCountText.describe(limit)) but peaked at \(ByteCountText.describe(measured))"
     case .leaks:
       return
         "limited to \(ByteCountText.describe(limit)) of leaked memory but leaked \(ByteCountText.describe(measured))"
@@ -200,9 +201,20 @@ public enum CheckReportText {
     }
   }
 
+  /// Lines of frames shown per stack unless every frame is asked for.
+  public static let frameLinesPerStack = 6
+
   /// The report laid out for `width` columns: its facts a line each, then the chart and the icicle.
-  public static func render(_ report: Report, width: Int, capabilities: TerminalCapabilities) -> CellGrid {
-    var parts = [CellGrid(lines: facts(report))]
+  ///
+  /// - Parameters:
+  ///   - screenHeight: the terminal's rows, when on one: the icicle is cut to what fits on a screen.
+  ///   - allFrames: every frame of the top stacks, recursion unfolded; by default runs of one
+  ///     function are folded into a line and a stack shows at most ``frameLinesPerStack`` lines.
+  public static func render(
+    _ report: Report, width: Int, capabilities: TerminalCapabilities, screenHeight: Int? = nil,
+    allFrames: Bool = false
+  ) -> CellGrid {
+    var parts = [CellGrid(lines: facts(report, allFrames: allFrames, width: width))]
     if let chart = report.chart {
       let options = MemoryChart.Options(
         limit: chart.limit, durationMilliseconds: chart.durationMilliseconds, capabilities: capabilities)
@@ -214,15 +226,25 @@ public enum CheckReportText {
     if let icicle = report.icicle {
       var options = IcicleOptions(title: icicle.title, capabilities: capabilities)
       options.weight = icicle.weight
+      // The legend and a row for each level: at most a screen.
+      if let screenHeight { options.maxDepth = max(3, screenHeight - 4) }
       parts += [CellGrid(lines: [""]), Icicle.render(icicle.tree, width: width, options: options)]
     }
     return CellGrid(stacking: parts)
   }
 
+  /// The verdict alone: the report's first lines, up to its first blank line, wrapped at words
+  /// to `width` when given.
+  public static func verdictLines(_ report: Report, width: Int? = nil) -> [String] {
+    Array(facts(report, width: width).prefix { !$0.isEmpty })
+  }
+
   /// The report's facts, one a line: the verdict, the cases, the measures, the program's last
-  /// words, the top stacks.
-  static func facts(_ report: Report) -> [String] {
+  /// words, the top stacks. With a `width`, lines are wrapped at words (``ReportLineWrap``), except
+  /// what the compiler and the program printed, which is kept verbatim.
+  static func facts(_ report: Report, allFrames: Bool = false, width: Int? = nil) -> [String] {
     var lines: [String] = []
+    var verbatim = Set<Int>()
     let name = report.exercise
     switch report.verdict {
     case .passed:
@@ -244,6 +266,7 @@ public enum CheckReportText {
       lines.append("FAILED \(name): \(report.title)")
       lines.append("it does not compile; the compiler said:")
       lines.append("")
+      verbatim.formUnion(lines.count..<(lines.count + trimmed(diagnostics).count))
       lines.append(contentsOf: trimmed(diagnostics).map { "  " + $0 })
     case .crashed(let signalName, let signal):
       lines.append("FAILED \(name): \(report.title)")
@@ -299,6 +322,7 @@ public enum CheckReportText {
     if let output = report.output, !output.isEmpty {
       lines.append("")
       lines.append("the program's last words:")
+      verbatim.formUnion(lines.count..<(lines.count + lastWords(output).count))
       lines.append(contentsOf: lastWords(output).map { "  " + $0 })
     }
 
@@ -318,11 +342,14 @@ public enum CheckReportText {
               + "\(ByteCountText.describe(entry.bytes)) in all"
             : "  \(rank + 1). \(ByteCountText.describe(entry.bytes)) in \(allocations) "
               + "(\(ByteCountText.percent(entry.bytes, of: whole)))")
-        lines.append(contentsOf: entry.frameLines)
+        lines.append(
+          contentsOf: allFrames
+            ? entry.frameLines : entry.frameLines(foldingRecursion: true, limit: frameLinesPerStack))
       }
     }
 
-    return lines
+    guard let width else { return lines }
+    return lines.indices.flatMap { verbatim.contains($0) ? [lines[$0]] : ReportLineWrap.wrap(lines[$0], width: width) }
   }
 
   /// At most 24 lines of what a program printed: from its first `Fatal error` (the Swift runtime's

@@ -79,9 +79,17 @@ extension LessonRenderer.Layout {
   // MARK: Collapsible blocks
 
   mutating func collapsible(_ title: [Inline], role: Node.Collapsible, children: [Node], width: Int) -> [Laid] {
-    if options.reveal {
+    if role == .solution { solutionsSeen += 1 }
+    let shown =
+      switch role {
+      case .hint(let number): number <= options.revealed.hints
+      case .solution: options.revealed.solutions
+      case .details: options.revealed.details
+      }
+    if shown {
       return frame(title: title, color: .green, body: children, width: width)
     }
+    var title = title
     let dash = unicode ? " — " : " -- "
     let arrow = unicode ? "▸ " : "> "
     var tail: String
@@ -89,6 +97,8 @@ extension LessonRenderer.Layout {
     case .hint(let number):
       tail = options.hintCommand.map { "reveal with `\($0) \(number)`" } ?? "hidden"
     case .solution:
+      // A solution's title often names the fix ("Solution 1: [weak self]"): hidden, only its number.
+      title = [.text("Solution \(solutionsSeen)")]
       tail = (options.solutionCommand ?? options.revealCommand).map { "reveal with `\($0)`" } ?? "hidden"
     case .details:
       tail = options.revealCommand.map { "reveal with `\($0)`" } ?? "hidden"

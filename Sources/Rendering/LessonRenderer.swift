@@ -12,8 +12,13 @@ public struct LessonRenderer: Sendable {
     public var width: Int
     /// Colour, Unicode and hyperlinks.
     public var capabilities: TerminalCapabilities
-    /// Show hints, solutions and `<details>` blocks expanded.
-    public var reveal: Bool
+    /// Which hints, solutions and `<details>` blocks are shown expanded.
+    public var revealed: LessonReveal
+    /// Show every hint, solution and `<details>` block expanded (or none).
+    public var reveal: Bool {
+      get { revealed == .everything }
+      set { revealed = newValue ? .everything : .nothing }
+    }
     /// The command that reveals hint N, without N: hint N is shown as "reveal with `\(hintCommand) N`".
     /// Nil says only that the hint is hidden. The front end spells it; the renderer knows no commands.
     public var hintCommand: String?
@@ -25,11 +30,11 @@ public struct LessonRenderer: Sendable {
     /// Makes options.
     public init(
       width: Int = 80, capabilities: TerminalCapabilities = .plain, reveal: Bool = false, hintCommand: String? = nil,
-      solutionCommand: String? = nil, revealCommand: String? = nil
+      solutionCommand: String? = nil, revealCommand: String? = nil, revealed: LessonReveal? = nil
     ) {
       self.width = width
       self.capabilities = capabilities
-      self.reveal = reveal
+      self.revealed = revealed ?? (reveal ? .everything : .nothing)
       self.hintCommand = hintCommand
       self.solutionCommand = solutionCommand
       self.revealCommand = revealCommand
@@ -60,6 +65,8 @@ public struct LessonRenderer: Sendable {
   struct Layout {
     let options: LessonRenderer.Options
     let exercise: String?
+    /// Solutions laid out so far, to name a collapsed one by its number rather than its title.
+    var solutionsSeen = 0
 
     init(options: LessonRenderer.Options, exercise: String?) {
       self.options = options
@@ -77,4 +84,28 @@ public struct LessonRenderer: Sendable {
 struct Laid {
   var line: StyledLine
   var heading = false
+}
+
+/// Which of a lesson's hidden blocks are shown expanded: the first hints, the solutions, the
+/// `<details>` blocks. A front end decides (the course reveals hints one at a time and asks before
+/// a solution); the renderer only draws.
+public struct LessonReveal: Hashable, Sendable {
+  /// Hints 1 through `hints` are shown.
+  public var hints: Int
+  /// The solutions are shown.
+  public var solutions: Bool
+  /// `<details>` blocks are shown.
+  public var details: Bool
+
+  /// Makes a reveal.
+  public init(hints: Int = 0, solutions: Bool = false, details: Bool = false) {
+    self.hints = hints
+    self.solutions = solutions
+    self.details = details
+  }
+
+  /// Nothing shown.
+  public static let nothing = LessonReveal()
+  /// Everything shown.
+  public static let everything = LessonReveal(hints: .max, solutions: true, details: true)
 }

@@ -15,9 +15,41 @@ public enum StatsText {
     public var frames: [String]
 
     /// The frames as report lines, `#0 …` innermost first, indented under the entry's heading.
-    public var frameLines: [String] {
+    public var frameLines: [String] { frameLines(foldingRecursion: false) }
+
+    /// The frames as report lines, innermost first. Folding recursion, as heaptrack does, a run of
+    /// consecutive frames of one function is one line, `#2-#59 (58 deep) f() (F.swift:12)`,
+    /// with the innermost frame's location (where the run allocated). At most `limit` lines, the
+    /// last one saying how many frames were left out.
+    public func frameLines(foldingRecursion: Bool, limit: Int? = nil) -> [String] {
       guard !frames.isEmpty else { return ["       (no stack was recorded)"] }
-      return frames.enumerated().map { "       #\($0.offset) \($0.element)" }
+      var lines: [String] = []
+      var index = 0
+      while index < frames.count {
+        var end = index + 1
+        if foldingRecursion {
+          let function = Self.function(of: frames[index])
+          while end < frames.count, Self.function(of: frames[end]) == function { end += 1 }
+        }
+        if let limit, lines.count == limit - 1, end < frames.count {
+          let left = frames.count - index
+          lines.append("       ... \(left) more frame\(left == 1 ? "" : "s") (#\(index)-#\(frames.count - 1))")
+          break
+        }
+        lines.append(
+          end - index == 1
+            ? "       #\(index) \(frames[index])"
+            : "       #\(index)-#\(end - 1) (\(end - index) deep) \(frames[index])")
+        index = end
+      }
+      return lines
+    }
+
+    /// A frame label's function: the label without its trailing `(File.swift:12)` or
+    /// `(libfoo.so+0x1f)` location.
+    static func function(of label: String) -> Substring {
+      guard label.hasSuffix(")"), let open = label.range(of: " (", options: .backwards) else { return label[...] }
+      return label[..<open.lowerBound]
     }
 
     /// An entry as given.
@@ -33,8 +65,9 @@ public enum StatsText {
   /// - Parameters:
   ///   - capturePath: shown on the first line.
   ///   - unicode: draw histogram bars with block characters rather than `#`.
+  ///   - width: wrap lines at words to this many columns (a path or a number is never split).
   public static func render(
-    _ profile: MemoryProfile, capturePath: String, topStacks: [StackEntry], unicode: Bool
+    _ profile: MemoryProfile, capturePath: String, topStacks: [StackEntry], unicode: Bool, width: Int? = nil
   ) -> CellGrid {
     var lines: [String] = []
     let program = profile.command?.executable ?? "an unknown program"
@@ -63,6 +96,7 @@ public enum StatsText {
       lines.append(
         "lost         \(ByteCountText.counted(profile.totals.lostEvents, "event")) the tracker could not write")
     }
+    let header = lines.count
     lines.append("")
     lines.append(contentsOf: histogram(profile.histogram, unicode: unicode))
     lines.append("")
@@ -74,7 +108,12 @@ public enum StatsText {
           + " (\(ByteCountText.percent(entry.bytes, of: profile.peak.bytes)) of the peak)")
       lines.append(contentsOf: entry.frameLines)
     }
-    return CellGrid(lines: lines)
+    guard let width else { return CellGrid(lines: lines) }
+    // The header's values continue under their column, the rest hang under their line.
+    return CellGrid(
+      lines: lines.enumerated().flatMap { index, line in
+        ReportLineWrap.wrap(line, width: width, hangingIndent: index < header ? 13 : nil)
+      })
   }
 
   /// The measures of a region between markers, as a short section.

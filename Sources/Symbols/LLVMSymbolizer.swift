@@ -80,7 +80,53 @@ public struct LLVMSymbolizer: SymbolResolving {
     for (answer, index) in zip(answers, order) {
       result[index] = frames(answer, location: locations[index], names: &names)
     }
+    try lineCodeBefore(in: &result, locations: locations)
     return result
+  }
+
+  /// How far back, in bytes, a location of line 0 is looked for a line, in rounds: most are found
+  /// within the first round, so the batches stay small.
+  static let lineSearchRounds: [ClosedRange<UInt64>] = [1...96, 97...1024]
+
+  /// Gives a line to the frames that have a file but line 0. The compiler puts the code it
+  /// generates itself at line 0 (a `for` loop's call to `IndexingIterator.next()` is there in a
+  /// debug build), so a return address into it names the file but no line, and the learner cannot
+  /// tell which loop it is. The line of the nearest code before it in the same function is the
+  /// statement that code belongs to, as a debugger would show it.
+  private func lineCodeBefore(in result: inout [[SymbolizedFrame]], locations: [CodeLocation]) throws {
+    var missing = locations.indices.filter { index in
+      result[index].last.map { $0.file != nil && $0.line == nil && $0.function != nil } ?? false
+    }
+    for round in Self.lineSearchRounds where !missing.isEmpty {
+      var input = ""
+      var asked: [(index: Int, distance: UInt64)] = []
+      for index in missing {
+        let start = locations[index].lookupOffset
+        for distance in round where distance <= start {
+          input += "CODE \(Self.quoted(locations[index].module)) 0x\(String(start - distance, radix: 16))\n"
+          asked.append((index, distance))
+        }
+      }
+      guard !asked.isEmpty else { return }
+      let answers = try decode(try run(input: Data(input.utf8)), expected: asked.count)
+      var found = Set<Int>()
+      for (answer, question) in zip(answers, asked) where !found.contains(question.index) {
+        // The owning function is the answer's last symbol; the search ends where that function does.
+        guard let owner = answer.Symbol?.last, let frame = result[question.index].last,
+          owner.FileName == frame.file
+        else { continue }
+        let names = SwiftDemangler.demangle(owner.FunctionName ?? "")
+        guard names == frame.function else {
+          found.insert(question.index)  // another function: give up on this one
+          continue
+        }
+        if let line = owner.Line, line > 0 {
+          result[question.index][result[question.index].count - 1].line = line
+          found.insert(question.index)
+        }
+      }
+      missing.removeAll { found.contains($0) }
+    }
   }
 
   private static func quoted(_ path: String) -> String {

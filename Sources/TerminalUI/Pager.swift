@@ -9,11 +9,17 @@ import Rendering
 /// ``Screen``. The keys are ``PagerState``'s.
 public final class Pager {
   private let title: String
-  private let layout: (_ width: Int, _ reveal: Bool) -> LessonRendering
+  private let rules: PagerRevealRules
+  private let layout: (_ width: Int, _ revealed: LessonReveal) -> LessonRendering
 
-  /// Makes a pager; `layout` lays the lesson out for a width, hidden blocks revealed or not.
-  public init(title: String, layout: @escaping (_ width: Int, _ reveal: Bool) -> LessonRendering) {
+  /// Makes a pager; `layout` lays the lesson out for a width with some hidden blocks revealed,
+  /// `rules` say what `r` reveals.
+  public init(
+    title: String, rules: PagerRevealRules = .showOrHideAll,
+    layout: @escaping (_ width: Int, _ revealed: LessonReveal) -> LessonRendering
+  ) {
     self.title = title
+    self.rules = rules
     self.layout = layout
   }
 
@@ -46,7 +52,7 @@ public final class Pager {
       return .unavailable
     }
     defer { screen.stop() }
-    var state = PagerState(title: title, width: screen.width, height: screen.height, layout: layout)
+    var state = PagerState(title: title, width: screen.width, height: screen.height, rules: rules, layout: layout)
     screen.draw(state.render())
     while let event = loop.next() {
       switch event {

@@ -13,7 +13,8 @@ struct Check: ParsableCommand {
     discussion: """
       The exercise is built with swiftc -g (cached: an unchanged exercise is not compiled again) and run \
       under the tracker, within the time and memory bounds of its exercise.json. Exits with 0 when it \
-      passes and 1 when it fails. Without an exercise, checks the first one not passed yet.
+      passes and 1 when it fails. Without an exercise, checks the first one not passed yet. On a \
+      terminal, a report taller than the screen opens in a pager (q leaves it; the verdict stays printed).
       """
   )
 
@@ -22,6 +23,13 @@ struct Check: ParsableCommand {
 
   @Option(help: "Columns for the chart and the icicle (default: the terminal's, else 100).")
   var width: Int?
+
+  @Flag(
+    help: "Show every frame of the top stacks, recursion unfolded (by default runs of one function fold into a line).")
+  var allFrames = false
+
+  @Flag(help: "Print the report even when it is taller than the terminal, instead of opening the pager.")
+  var noPager = false
 
   func validate() throws {
     try LayoutWidth.validate(width, minimum: 40)
@@ -54,15 +62,41 @@ struct Check: ParsableCommand {
     let terminal = Terminal.standardOutput()
     let (report, reportWarnings) = outcome.result.report(capture: outcome.capture)
     reportWarnings.forEach(say)
-    let grid = CheckReportText.render(
-      report, width: LayoutWidth.choose(width, terminal: terminal.width, fallback: 100), capabilities: terminal)
-    print(grid.text(for: terminal), terminator: "")
+    var steps: [String] = []
     if !outcome.nextSteps.isEmpty {
-      print("\n" + (outcome.result.verdict.passed ? "next:" : "look further:"))
-      for step in outcome.nextSteps { print("  " + step.command(annotated: true)) }
+      steps = ["", outcome.result.verdict.passed ? "next:" : "look further:"]
+      steps += outcome.nextSteps.map { "  " + $0.command(annotated: true) }
+    }
+    let screen = Terminal.standardOutputIsTerminal ? Terminal.windowSize(of: STDOUT_FILENO) : nil
+    func layout(width: Int) -> CellGrid {
+      let grid = CheckReportText.render(
+        report, width: width, capabilities: terminal, screenHeight: screen?.height, allFrames: allFrames)
+      return CellGrid(stacking: [grid, CellGrid(lines: steps)])
+    }
+    let width = LayoutWidth.choose(width, terminal: terminal.width, fallback: 100)
+    let grid = layout(width: width)
+    if let screen, grid.height > screen.height - 1, !noPager, pageReport(chosen, layout: layout, terminal: terminal) {
+      // The pager's screen is gone once it quits: the verdict and what to do next stay printed.
+      print((CheckReportText.verdictLines(report, width: width) + steps).joined(separator: "\n"))
+    } else {
+      print(grid.text(for: terminal), terminator: "")
     }
     if let signal = running.signal { throw ExitCode(128 + signal) }
     if !outcome.result.verdict.passed { throw ExitCode(1) }
+  }
+
+  /// Shows the report in the pager, laid out for the pager's width; false when there is no screen
+  /// for it (the caller prints the report).
+  private func pageReport(
+    _ exercise: Exercise, layout: @escaping (Int) -> CellGrid, terminal: TerminalCapabilities
+  ) -> Bool {
+    let environment = ProcessInfo.processInfo.environment
+    let term = environment["TERM"] ?? ""
+    guard Terminal.standardInputIsTerminal, term != "dumb" else { return false }
+    let pager = Pager(title: "workshop check \(exercise.number)", rules: .nothingHidden) { width, _ in
+      LessonRendering(grid: layout(self.width ?? max(40, width)), headingRows: [])
+    }
+    return pager.run(capabilities: terminal, term: term)
   }
 
   /// With `WORKSHOP_CHECK_TIMING=1`, one line on standard error: the check's wall time, the time the

@@ -56,8 +56,9 @@ struct Stats: ParsableCommand {
     }
     let terminal = Terminal.standardOutput()
     print(
-      StatsText.render(report.profile, capturePath: file, topStacks: stacks, unicode: terminal.unicode)
-        .text(for: terminal), terminator: "")
+      StatsText.render(
+        report.profile, capturePath: file, topStacks: stacks, unicode: terminal.unicode, width: terminal.width
+      ).text(for: terminal), terminator: "")
     if let request = regionRequest {
       print(StatsText.renderRegion(try regionSummary(report.profile, request)).text(for: terminal), terminator: "")
     }

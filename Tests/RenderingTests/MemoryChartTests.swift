@@ -115,7 +115,7 @@ struct CheckReportTextTests {
   func sentences() {
     #expect(
       CheckReportText.overLimitSentence(.peak, limit: 102_400, measured: 831_898)
-        == "limited to 100.0 KiB but allocated 812.4 KiB")
+        == "limited to 100.0 KiB but peaked at 812.4 KiB")
     #expect(
       CheckReportText.overLimitSentence(.leaks, limit: 1024, measured: 4096)
         == "limited to 1.0 KiB of leaked memory but leaked 4.0 KiB")
@@ -152,7 +152,7 @@ struct CheckReportTextTests {
     #expect(
       String(text[..<chartStart.lowerBound]) + "\n" == """
         FAILED exercise_1: Fibonacci without the arrays
-        the workload was limited to 100.0 KiB but allocated 812.4 KiB
+        the workload was limited to 100.0 KiB but peaked at 812.4 KiB
         correctness: all 3 cases passed
 
         the workload's peak:

@@ -26,6 +26,33 @@ import Testing
     #expect(names == ["grow inlined.c:16 true", "middle inlined.c:17 true", "outer inlined.c:18 false"])
   }
 
+  /// The return address after the first call to `IndexingIterator.next()` in `total(_:)`, by objdump.
+  static func returnAddressOfLoopCall(in executable: String) throws -> UInt64? {
+    let (_, disassembly) = try SymbolTestSupport.run(["objdump", "-d", "--no-show-raw-insn", executable])
+    var inTotal = false
+    var afterCall = false
+    for line in disassembly.split(separator: "\n", omittingEmptySubsequences: false) {
+      if line.hasSuffix(">:") { inTotal = line.contains("5total") && !line.contains("@plt") }
+      guard inTotal else { continue }
+      let address = line.split(separator: ":").first.flatMap {
+        UInt64($0.trimmingCharacters(in: .whitespaces), radix: 16)
+      }
+      if afterCall, let address { return address }
+      if line.contains("call") && line.contains("IndexingIteratorV4next") { afterCall = true }
+    }
+    return nil
+  }
+
+  @Test func aReturnAddressInCodeOfLineZeroGetsTheLineBeforeIt() throws {
+    let executable = try SymbolTestSupport.compile("Loops.swift")
+    let address = try #require(try Self.returnAddressOfLoopCall(in: executable))
+    let frames = try LLVMSymbolizer().resolve([CodeLocation(module: executable, offset: address)])[0]
+    let frame = try #require(frames.last)
+    #expect(frame.function == "total(_:)")
+    #expect(frame.file?.hasSuffix("Loops.swift") == true)
+    #expect(frame.line == 7, "the loop's line, not none: \(frames)")
+  }
+
   @Test func framesWithoutSymbolsKeepModuleAndOffset() throws {
     let missing = CodeLocation(module: "/no/such/libmissing.so", offset: 0x1f2e)
     let frames = try LLVMSymbolizer().resolve([missing])

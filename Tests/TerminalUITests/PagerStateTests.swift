@@ -30,8 +30,8 @@ struct PagerStateTests {
 
   /// A pager of 70 × 10: 9 rows of lesson and the status line.
   func pager(width: Int = 70, height: Int = 10) -> PagerState {
-    PagerState(title: "Leaks", width: width, height: height) { width, reveal in
-      LessonRenderer(options: .init(width: width, reveal: reveal, hintCommand: "workshop hint 1"))
+    PagerState(title: "Leaks", width: width, height: height) { width, revealed in
+      LessonRenderer(options: .init(width: width, hintCommand: "workshop hint 1", revealed: revealed))
         .render(Self.document)
     }
   }
@@ -171,7 +171,7 @@ struct PagerStateTests {
     var state = pager(width: 90, height: 30)
     #expect(!state.rendering.plainText.contains("Look at the dictionary."))
     press(&state, .character("r"))
-    #expect(state.reveal)
+    #expect(state.revealed == .everything)
     #expect(state.rendering.plainText.contains("Look at the dictionary."))
     #expect(status(state).contains("hints and solutions revealed"))
     press(&state, .character("r"))
@@ -179,6 +179,114 @@ struct PagerStateTests {
     #expect(status(state).contains("hints and solutions hidden"))
     press(&state, .character("j"))
     #expect(status(state).contains("q quit"), "a message lasts until the next key")
+  }
+
+  static let courseLesson = """
+    Cycles
+    ======
+
+    .. course-hint::
+
+       Draw the objects.
+
+    .. course-hint::
+
+       A capture list.
+
+    """ + (1...30).map { "Filler paragraph \($0)." }.joined(separator: "\n\n") + """
+
+
+      .. solution:: Solution 1: ``[weak self]``
+
+         Write WEAKSELF in the closure.
+
+      """
+
+  /// A pager on `courseLesson` with rules that count like the course's: `counted` records each
+  /// hint and solution the rules gave out.
+  final class Counter {
+    var hints = 0
+    var solutions = 0
+  }
+
+  func coursePager(width: Int, height: Int, counter: Counter) -> PagerState {
+    let document = LessonDocument(parsing: Self.courseLesson)
+    let rules = PagerRevealRules(
+      initial: .nothing,
+      next: { shown in
+        var more = shown
+        if shown.hints < 2 {
+          counter.hints += 1
+          more.hints += 1
+          return .show(more, message: "hint \(more.hints) of 2 revealed")
+        }
+        return shown.solutions
+          ? .refuse(message: "nothing more to reveal") : .ask(question: "Show its solutions anyway?")
+      },
+      confirmed: { shown in
+        counter.solutions += 1
+        var more = shown
+        more.solutions = true
+        return .show(more, message: "solutions revealed")
+      })
+    return PagerState(title: "Cycles", width: width, height: height, rules: rules) { width, revealed in
+      LessonRenderer(options: .init(width: width, hintCommand: "workshop hint 4", revealed: revealed))
+        .render(document)
+    }
+  }
+
+  @Test("r reveals one hint at a time, asks before the solution, and hides the solution's title")
+  func revealByRules() {
+    let counter = Counter()
+    var state = coursePager(width: 80, height: 24, counter: counter)
+    var text = state.rendering.plainText
+    #expect(!text.contains("Draw the objects.") && !text.contains("A capture list."))
+    #expect(text.contains("Solution 1 -- hidden"))
+    #expect(!text.contains("weak self"), "the collapsed solution does not give the answer away")
+    press(&state, .character("r"))
+    text = state.rendering.plainText
+    #expect(text.contains("Draw the objects.") && !text.contains("A capture list."))
+    #expect(counter.hints == 1)
+    #expect(status(state).contains("hint 1 of 2 revealed"))
+    press(&state, .character("r"))
+    #expect(state.rendering.plainText.contains("A capture list."))
+    press(&state, .character("r"))
+    #expect(status(state).contains("Show its solutions anyway? (y/n)"))
+    press(&state, .character("n"))
+    #expect(counter.solutions == 0 && !state.rendering.plainText.contains("WEAKSELF"))
+    #expect(status(state).contains("not shown"))
+    press(&state, .character("r"), .character("y"))
+    #expect(counter.solutions == 1)
+    #expect(state.rendering.plainText.contains("WEAKSELF"))
+    #expect(state.render().lines().contains { $0.contains("WEAKSELF") }, "the revealed solution is scrolled into view")
+    press(&state, .character("r"))
+    #expect(status(state).contains("nothing more to reveal"))
+  }
+
+  @Test("the status line always shows ? keys and q quit", arguments: [80, 100, 40])
+  func statusLineKeys(width: Int) {
+    let counter = Counter()
+    var state = coursePager(width: width, height: 24, counter: counter)
+    #expect(status(state).hasSuffix("? keys  q quit"))
+    press(&state, .character("r"))
+    #expect(status(state).hasSuffix("? keys  q quit"))
+    let long = PagerState(title: String(repeating: "A very long lesson title ", count: 6), width: width, height: 24) {
+      width, revealed in LessonRenderer(options: .init(width: width, revealed: revealed)).render(Self.document)
+    }
+    #expect(status(long).hasSuffix("? keys  q quit"))
+    #expect(status(long).contains("lines 1–23 of"))
+  }
+
+  @Test("? and h show the key list over the page; any key closes it", arguments: [Character("?"), "h"])
+  func keyList(key: Character) {
+    var state = pager(width: 80, height: 24)
+    press(&state, .character(key))
+    let shown = state.render().plainText()
+    #expect(shown.contains("reveal the next hint or solution"))
+    #expect(shown.contains("quit"))
+    press(&state, .character("G"))
+    #expect(!state.render().plainText().contains("reveal the next hint or solution"))
+    #expect(state.top == 0, "the key that closes the list does nothing else")
   }
 
   @Test("a resize lays the lesson out again and keeps the place")
@@ -192,7 +300,7 @@ struct PagerStateTests {
     #expect(state.rendering.grid.width == 29, "laid out one column narrower than the screen")
     #expect(state.pageHeight == 5)
     #expect(abs(Double(state.top) / Double(state.rendering.grid.height) - share) < 0.02)
-    #expect(screen.line(5).hasPrefix(" Leaks — lines"))
+    #expect(screen.line(5).hasSuffix("? keys  q quit"), "how to quit stays even at 30 columns")
     state.resize(width: 5, height: 1)
     #expect(state.rendering.grid.width == 20, "never narrower than 20 columns")
     #expect(state.render().height == 1)

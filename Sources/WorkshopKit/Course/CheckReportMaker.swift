@@ -7,11 +7,12 @@ import Rendering
 public struct CheckPresentation: Sendable {
   /// How many stacks are listed.
   public var topStacks: Int
-  /// How many frames of each stack are listed.
+  /// How many frames of each stack are named (the report folds recursion and shows fewer lines,
+  /// ``CheckReportText/render(_:width:capabilities:screenHeight:allFrames:)``).
   public var framesPerStack: Int
 
-  /// A presentation; by default 3 stacks of at most 8 frames.
-  public init(topStacks: Int = 3, framesPerStack: Int = 8) {
+  /// A presentation; by default 3 stacks of at most 512 frames.
+  public init(topStacks: Int = 3, framesPerStack: Int = 512) {
     self.topStacks = topStacks
     self.framesPerStack = framesPerStack
   }
@@ -119,7 +120,8 @@ extension CheckResult {
     report.topStacks = ranked.prefix(presentation.topStacks).map { total in
       StatsText.StackEntry(
         bytes: total.bytes, count: total.count,
-        frames: Array(captureReport.frameLabels(ofStack: total.stack).prefix(presentation.framesPerStack)))
+        frames: Self.withoutHarness(captureReport.frameLabels(ofStack: total.stack).prefix(presentation.framesPerStack))
+      )
     }
     report.chart = chart(profile: profile, region: region)
     do {
@@ -137,6 +139,16 @@ extension CheckResult {
       return captureReport.warnings + ["\(error)"]
     }
     return captureReport.warnings
+  }
+
+  /// A stack's frames down to the workload's closure: the check's harness below it
+  /// (`measureWorkload`, `main`, in Exercises/Support/CheckSupport.swift) is the same for every
+  /// stack and tells the learner nothing.
+  static func withoutHarness(_ frames: ArraySlice<String>) -> [String] {
+    guard let harness = frames.dropFirst().firstIndex(where: { $0.contains("(CheckSupport.swift") }) else {
+      return Array(frames)
+    }
+    return Array(frames[..<harness])
   }
 
   /// The heap the workload added over time (or the whole heap and the resident size, when the

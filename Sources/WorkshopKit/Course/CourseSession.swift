@@ -167,7 +167,7 @@ public struct CourseSession: Sendable {
     return last
   }
 
-  private func trackerLibrary() throws -> String {
+  func trackerLibrary() throws -> String {
     try trackerLibraryOverride ?? TrackerLibrary.locate()
   }
 }

@@ -18,6 +18,8 @@ public struct RunReport {
   public var profile: Result<MemoryProfile, Error>
   /// Problems met after the run (a capture that could not be compressed), one sentence each.
   public var problems: [String] = []
+  /// The environment the program ran with (``OwnAllocator`` reads `PYTHONMALLOC` from it).
+  public var environment: [String: String] = ProcessInfo.processInfo.environment
 
   /// The report of a finished run; `childCaptures` are those its followed children wrote, and
   /// `profile` is the capture's analysis (``CaptureFollower/finish()`` makes it).
@@ -58,6 +60,9 @@ public struct RunReport {
         "  allocations  \(ByteCountText.grouped(profile.totals.allocations)) "
           + "(\(ByteCountText.describe(profile.totals.bytesAllocated)) in all) in "
           + "\(ByteCountText.duration(milliseconds: profile.totals.durationMilliseconds))")
+      for allocator in OwnAllocator.found(in: profile, environment: environment) {
+        lines.append("  not seen     " + allocator.sentence)
+      }
     }
     let size = (try? FileManager.default.attributesOfItem(atPath: capturePath)[.size] as? UInt64) ?? nil
     lines.append("  capture      \(capturePath)" + (size.map { " (\(ByteCountText.describe($0)))" } ?? ""))
@@ -69,4 +74,66 @@ public struct RunReport {
     return lines.joined(separator: "\n") + "\n"
   }
 
+}
+
+/// An allocator of its own inside a tracked program: memory it hands out without calling malloc is
+/// out of the tracker's sight, and the summary says so with what to do.
+public enum OwnAllocator: Hashable, Sendable {
+  /// CPython's pymalloc, which serves objects up to 512 bytes from its own arenas.
+  case cpython(program: String)
+  /// tcmalloc, jemalloc or mimalloc linked in (`operator new` and their own API bypass malloc).
+  case library(name: String)
+
+  /// One line: what is not seen, and what to do.
+  public var sentence: String {
+    switch self {
+    case .cpython(let program):
+      return "\(program) serves small objects from its own allocator, which the tracker does not see: "
+        + "run it with PYTHONMALLOC=malloc to see them"
+    case .library(let name):
+      return "\(name) is linked in: what it hands out without malloc (operator new, its own API) is "
+        + "not seen; track a build without it to see everything"
+    }
+  }
+
+  /// The allocators of their own that `profile`'s programs and stack modules show. CPython is left
+  /// out when `PYTHONMALLOC=malloc` (or `debug`/`malloc_debug`) already sends it through malloc.
+  public static func found(in profile: MemoryProfile, environment: [String: String]) -> [OwnAllocator] {
+    let programs = ([profile.command?.executable] + profile.execs.map { $0.command.executable }).compactMap { $0 }
+    let paths = programs + profile.frames.modules.map(\.path)
+    var found: [OwnAllocator] = []
+    let pymallocOff = ["malloc", "malloc_debug"].contains(environment["PYTHONMALLOC"] ?? "")
+    if !pymallocOff, let python = paths.first(where: { isPython(fileName(of: $0)) }) {
+      found.append(.cpython(program: fileName(of: python)))
+    }
+    for name in ["tcmalloc", "jemalloc", "mimalloc"] {
+      if let module = paths.first(where: { fileName(of: $0).contains(name) }) {
+        found.append(.library(name: fileName(of: module)))
+      } else if let program = programs.first(where: { links(name, executable: $0) }) {
+        found.append(.library(name: "lib\(name) (needed by \(fileName(of: program)))"))
+      }
+    }
+    return found
+  }
+
+  private static func fileName(of path: String) -> String {
+    path.split(separator: "/").last.map(String.init) ?? path
+  }
+
+  /// `python3`, `python3.11`, `libpython3.11.so.1.0`.
+  private static func isPython(_ name: String) -> Bool {
+    let stem = name.hasPrefix("lib") ? name.dropFirst(3) : name[...]
+    guard stem.hasPrefix("python") else { return false }
+    let rest = stem.dropFirst("python".count)
+    return rest.isEmpty || rest.first?.isNumber == true
+  }
+
+  /// Whether `executable` names `lib<name>` among its libraries (its dynamic strings hold the
+  /// name; the first 64 MiB are read).
+  private static func links(_ name: String, executable: String) -> Bool {
+    guard let handle = FileHandle(forReadingAtPath: executable) else { return false }
+    defer { try? handle.close() }
+    guard let data = try? handle.read(upToCount: 64 << 20) else { return false }
+    return data.range(of: Data("lib\(name)".utf8)) != nil
+  }
 }
