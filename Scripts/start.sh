@@ -2,10 +2,10 @@
 # Makes workshop ready to use, and says what to type next: builds it optimised (release: reports on
 # large captures are an order of magnitude faster than in a debug build), makes `workshop` callable
 # by name (a link in a folder on PATH you can write, or the one line to add to your shell printed),
-# warms the course's cache (the reference solutions built and measured), and runs the demo program
-# under the tracker. (It becomes `workshop start`.)
+# warms the course's cache (the reference solutions built and measured), and starts the course:
+# `workshop start` on a terminal (elsewhere it says what to type).
 #
-# Usage: bash Scripts/start.sh [demo arguments...]
+# Usage: bash Scripts/start.sh
 #        bash Scripts/start.sh --link-only FOLDER   only link FOLDER/workshop (the tests use a debug build)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -42,6 +42,8 @@ link_workshop() {
 next_steps() {
   echo
   echo "What to type next:"
+  echo "  workshop start       # the course on one screen: lessons, checks, hints"
+  echo "or, from the shell:"
   echo "  workshop lesson 1    # read the first lesson"
   echo "  workshop check 1     # check the first exercise"
 }
@@ -56,5 +58,7 @@ bin=$(WORKSHOP_CONFIGURATION=release Scripts/bootstrap.sh)
 link_workshop "$bin"
 # The reference solutions, built and measured now, so that the first check is quick.
 "$bin/workshop" prepare || echo "workshop: the course's cache was not warmed; the first check builds what it needs." >&2
-"$bin/workshop" run --output "${TMPDIR:-/tmp}/workshop-demo.$$.bin" -- "$bin/workshop-demo" "$@"
+if [[ -t 0 && -t 1 ]]; then
+  exec "$bin/workshop" start
+fi
 next_steps
