@@ -111,6 +111,10 @@ public enum CaptureDamage: Sendable, Equatable {
   case unknownStackNode(UInt64)
   /// A FRAME record whose parent is not an earlier node.
   case unknownParentNode(node: UInt64, parent: UInt64)
+  /// An ALLOC record larger than ``CaptureFormat/maximumBlockSize``: no process can hold it.
+  case impossibleSize(UInt64)
+  /// An ALLOC record that brings the capture's allocated bytes past ``CaptureFormat/maximumTotalBytes``.
+  case impossibleTotal(UInt64)
 
   /// The noun phrase used in ``CaptureError/description``.
   var phrase: String {
@@ -128,6 +132,10 @@ public enum CaptureDamage: Sendable, Equatable {
       return "an alloc record naming stack node \(node), which no frame record defined,"
     case .unknownParentNode(let node, let parent):
       return "frame \(node) naming parent \(parent), which no earlier frame record defined,"
+    case .impossibleSize(let size):
+      return "an alloc record of \(size) bytes, more than a process can address,"
+    case .impossibleTotal(let total):
+      return "an alloc record that brings the bytes allocated to \(total), more than a program can allocate in a run,"
     }
   }
 }

@@ -14,6 +14,14 @@ public enum CaptureFormat {
   public static let maximumStringLength: UInt64 = 1 << 20
   /// Most entries in a MODULES or COMMAND record accepted before the record is called damaged.
   public static let maximumCount: UInt64 = 1 << 20
+  /// Largest block an ALLOC record may carry: 2^56 bytes, the whole user address space of a Linux
+  /// process with five-level page tables. The tracker records only allocations that succeeded, so a
+  /// larger size is damage, not a program.
+  public static let maximumBlockSize: UInt64 = 1 << 56
+  /// Largest sum of every ALLOC size in one capture: 2^62 bytes (4.6 EB, a year of allocating at
+  /// 100 GB/s). Keeping the sum below it keeps every total, heap and share the analysis adds up
+  /// within 63 bits, so nothing downstream can overflow or wrap.
+  public static let maximumTotalBytes: UInt64 = 1 << 62
 
   static let frameTag = UInt8(WORKSHOP_RECORD_FRAME)
   static let threadTag = UInt8(WORKSHOP_RECORD_THREAD)

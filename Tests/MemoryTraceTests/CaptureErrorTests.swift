@@ -77,6 +77,12 @@ struct CaptureErrorTests {
     BadCapture(
       name: "huge module count", bytes: capture([0x05, 0xff, 0xff, 0xff, 0xff, 0x0f]),
       message: "% has a modules record with 4294967295 entries at byte 50: the file is damaged after that point"),
+    BadCapture(
+      name: "size near 2^64",
+      bytes: capture([0x10, 0x02, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x00]),
+      message:
+        "% has an alloc record of 18446744073709551608 bytes, more than a process can address, at byte 50: the file is damaged after that point"
+    ),
   ]
 
   @Test("fatal inputs throw their sentence", arguments: fatal)

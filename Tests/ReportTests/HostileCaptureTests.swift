@@ -1,0 +1,71 @@
+import Foundation
+import MemoryTrace
+import Testing
+import WorkshopTestSupport
+
+/// Crafted captures given to the real `workshop` readers: every one ends in figures or one sentence,
+/// never in a trap, a hang or a wrong figure.
+@Suite struct HostileCaptureTests {
+  /// Runs `workshop ARGUMENTS` with a time limit and checks that it was not ended by a signal.
+  func workshop(_ arguments: [String], timeLimit: Double = 30) throws -> Command.Result {
+    let result = try Command.run(
+      [TestEnvironment.workshopExecutable] + arguments, environment: ["WORKSHOP_COLOR": "never"], timeLimit: timeLimit)
+    #expect(result.signal == nil && result.status < 128, "a trap or a signal: \(result.all)")
+    #expect(!result.standardError.contains("Fatal error"), "\(result.all)")
+    return result
+  }
+
+  /// A capture whose only allocations are `sizes`, at distinct addresses, none freed.
+  func capture(sizes: [UInt64], in scratch: ScratchDirectory) -> String {
+    var writer = CaptureWriter()
+    writer.command("/bin/crafted", [])
+    writer.thread(7)
+    let stack = writer.stack([0x1000, 0x2000])
+    for (index, size) in sizes.enumerated() { writer.alloc(address: UInt64(index + 1) << 20, size: size, stack: stack) }
+    writer.tick(microseconds: 1000)
+    writer.end(microseconds: 2000)
+    return scratch.write(writer.bytes, to: "capture.bin")
+  }
+
+  @Test("a size near 2^64 is damage, said in one sentence by every reader")
+  func sizeNearTwoToThe64() throws {
+    try TestEnvironment.requireProducts()
+    let scratch = ScratchDirectory()
+    let path = capture(sizes: [UInt64.max - 7], in: scratch)
+    let sentence =
+      "\(path) has an alloc record of 18446744073709551608 bytes, more than a process can address, at byte 73: the file is damaged after that point"
+    for command in [["stats"], ["stats", "--json"], ["flamegraph"], ["flamegraph", "--leaks"], ["summary"]] {
+      let result = try workshop(command + [path])
+      #expect(result.standardError.contains(sentence), "\(command): \(result.all)")
+    }
+  }
+
+  @Test("four 2^62-byte blocks are damage, not a total of 0")
+  func sumThatWraps() throws {
+    try TestEnvironment.requireProducts()
+    let scratch = ScratchDirectory()
+    let path = capture(sizes: Array(repeating: 1 << 62, count: 4), in: scratch)
+    let result = try workshop(["stats", "--json", path])
+    #expect(result.standardError.contains("an alloc record of 4611686018427387904 bytes"), "\(result.all)")
+    // The figures stop before the damage: nothing was allocated before it.
+    #expect(result.standardOutput.contains("\"total_allocations\":0,"), "\(result.all)")
+  }
+
+  @Test("blocks each possible whose sum is not are damage at the record that passes the bound")
+  func sumPastTheBound() throws {
+    try TestEnvironment.requireProducts()
+    let scratch = ScratchDirectory()
+    let path = capture(sizes: Array(repeating: 1 << 56, count: 65), in: scratch)
+    let result = try workshop(["stats", "--json", path])
+    #expect(
+      result.standardError.contains(
+        "an alloc record that brings the bytes allocated to 4683743612465315840, more than a program can allocate in a run,"
+      ), "\(result.all)")
+    // The 64 records before it are figures: 2^62 bytes, peak and leaks alike.
+    #expect(result.standardOutput.contains("\"total_bytes_allocated\":4611686018427387904"), "\(result.all)")
+    #expect(result.standardOutput.contains("\"peak_bytes\":4611686018427387904"), "\(result.all)")
+    for command in [["stats"], ["flamegraph"], ["flamegraph", "--leaks"], ["summary"]] {
+      _ = try workshop(command + [path])
+    }
+  }
+}
