@@ -68,4 +68,72 @@ import WorkshopTestSupport
       _ = try workshop(command + [path])
     }
   }
+
+  /// A capture with one allocation whose two frames lie in `module`.
+  func capture(module: String, in scratch: ScratchDirectory) -> String {
+    var writer = CaptureWriter()
+    writer.command("/bin/crafted", [])
+    writer.modules([Module(path: module, loadBias: 0x10_0000, lowAddress: 0x10_0000, highAddress: 0x20_0000)])
+    writer.thread(7)
+    let stack = writer.stack([0x10_1000, 0x10_2000])
+    writer.alloc(address: 1 << 20, size: 64, stack: stack)
+    writer.tick(microseconds: 1000)
+    writer.end(microseconds: 2000)
+    return scratch.write(writer.bytes, to: "capture.bin")
+  }
+
+  @Test("modules named /dev/zero or a FIFO are not read: every report ends", .timeLimit(.minutes(2)))
+  func devicesAsModules() throws {
+    try TestEnvironment.requireProducts()
+    let scratch = ScratchDirectory()
+    let fifo = scratch.path + "/fifo"
+    #expect(mkfifo(fifo, 0o600) == 0)
+    for module in ["/dev/zero", fifo] {
+      let path = capture(module: module, in: scratch)
+      for command in [["stats"], ["flamegraph"], ["summary"]] {
+        let result = try workshop(command + [path], timeLimit: 20)
+        #expect(result.status == 0, "\(result.all)")
+      }
+      let result = try workshop(["flamegraph", "--native", "--format", "folded", path], timeLimit: 20)
+      let name = module.split(separator: "/").last!
+      #expect(result.standardOutput.contains("\(name)+0x"), "\(result.all)")
+    }
+  }
+
+  @Test("the symbolizer dies with workshop", .timeLimit(.minutes(1)))
+  func symbolizerDiesWithUs() throws {
+    try TestEnvironment.requireProducts()
+    let scratch = ScratchDirectory()
+    let path = capture(module: "/bin/sh", in: scratch)
+    let pidFile = scratch.path + "/symbolizer.pid"
+    let script = scratch.path + "/symbolizer"
+    try "#!/bin/sh\necho $$ > \(pidFile)\nexec sleep 300\n".write(toFile: script, atomically: true, encoding: .utf8)
+    chmod(script, 0o755)
+    let workshop = Process()
+    workshop.executableURL = URL(fileURLWithPath: TestEnvironment.workshopExecutable)
+    workshop.arguments = ["flamegraph", path]
+    workshop.environment = ProcessInfo.processInfo.environment.merging(["WORKSHOP_LLVM_SYMBOLIZER": script]) { $1 }
+    workshop.standardOutput = FileHandle.nullDevice
+    workshop.standardError = FileHandle.nullDevice
+    try workshop.run()
+    var symbolizer: Int32?
+    for _ in 0..<200 where symbolizer == nil {
+      usleep(50_000)
+      symbolizer = (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap {
+        Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+      }
+    }
+    let pid = try #require(symbolizer)
+    kill(workshop.processIdentifier, SIGKILL)
+    workshop.waitUntilExit()
+    var alive = true
+    for _ in 0..<100 where alive {
+      usleep(20_000)
+      // Gone, or a zombie waiting for init to reap it.
+      let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.split(separator: " ")
+      alive = state.map { $0.count > 2 && $0[2] != "Z" } ?? false
+    }
+    #expect(!alive, "the symbolizer \(pid) outlived workshop")
+    if alive { kill(pid, SIGKILL) }
+  }
 }
