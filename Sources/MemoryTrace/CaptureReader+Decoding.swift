@@ -232,7 +232,7 @@ struct RecordDecoder {
           position: cursor.recordStart, .unknownParentNode(node: node &- nodeBase, parent: localParent))
       }
       let parent = localParent == 0 ? 0 : localParent &+ nodeBase
-      guard node < UInt64(UInt32.max) else {
+      guard node <= CaptureFormat.maximumFrames else {
         throw .damaged(position: cursor.recordStart, .oversizedCount(record: "frame", count: node))
       }
       let ip = frames.ip(of: UInt32(parent)) &+ UInt64(bitPattern: delta)

@@ -136,4 +136,73 @@ import WorkshopTestSupport
     #expect(!alive, "the symbolizer \(pid) outlived workshop")
     if alive { kill(pid, SIGKILL) }
   }
+
+  /// Runs `workshop ARGUMENTS` with its address space bounded to `megabytes`.
+  func workshop(_ arguments: [String], addressSpaceMegabytes megabytes: Int) throws -> Command.Result {
+    let command = ([TestEnvironment.workshopExecutable] + arguments).map { "'\($0)'" }.joined(separator: " ")
+    let result = try Command.run(
+      ["/bin/sh", "-c", "ulimit -v \(megabytes * 1024) && exec \(command)"], environment: ["WORKSHOP_COLOR": "never"],
+      timeLimit: 120)
+    #expect(result.signal == nil && result.status < 128, "a trap or a signal: \(result.all)")
+    return result
+  }
+
+  @Test("a small compressed capture holding 256 MB of markers is read in bounded memory", .timeLimit(.minutes(3)))
+  func markerBomb() throws {
+    try TestEnvironment.requireProducts()
+    let scratch = ScratchDirectory()
+    var writer = CaptureWriter()
+    writer.command("/bin/crafted", [])
+    writer.thread(7)
+    let name = String(repeating: "m", count: 1000)
+    for _ in 0..<(256 << 10) { writer.marker(name) }
+    writer.tick(microseconds: 1000)
+    writer.end(microseconds: 2000)
+    let path = scratch.write(writer.bytes, to: "bomb.bin")
+    writer = CaptureWriter()
+    _ = try CaptureCompression.compress(path: path)
+    let compressed = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+    #expect(compressed < 1 << 20)
+    let result = try workshop(["stats", "--json", path], addressSpaceMegabytes: 300)
+    #expect(result.status == 0, "\(result.all)")
+    #expect(result.standardOutput.contains("\"total_allocations\":0"), "\(result.all)")
+  }
+
+  @Test("stats on a capture still being written reports what is there now, and says so", .timeLimit(.minutes(2)))
+  func liveCapture() throws {
+    try TestEnvironment.requireProducts()
+    let scratch = ScratchDirectory()
+    // A writer that keeps the capture open and growing: records appended for as long as it lives.
+    var writer = CaptureWriter(header: CaptureHeader(pid: 0, parentPID: 1, pageSize: 4096))
+    writer.command("/bin/crafted", [])
+    writer.thread(7)
+    writer.tick(microseconds: 1000)
+    let path = scratch.write(writer.bytes, to: "live.bin")
+    var chunk = CaptureWriter(header: nil)
+    for index in 0..<20_000 { chunk.alloc(address: UInt64(index + 1) << 12, size: 32) }
+    for index in 0..<20_000 { chunk.free(address: UInt64(index + 1) << 12) }
+    let chunkPath = scratch.write(chunk.bytes, to: "chunk.bin")
+    let appender = Process()
+    appender.executableURL = URL(fileURLWithPath: "/bin/sh")
+    appender.arguments = ["-c", "exec 3>>'\(path)'; while :; do cat '\(chunkPath)' >&3; done"]
+    try appender.run()
+    defer {
+      kill(-appender.processIdentifier, SIGKILL)
+      appender.terminate()
+      appender.waitUntilExit()
+    }
+    // The header names the writer, as the tracker's does.
+    let pid = UInt32(appender.processIdentifier)
+    let handle = try #require(FileHandle(forUpdatingAtPath: path))
+    try handle.seek(toOffset: 16)
+    handle.write(Data((0..<4).map { UInt8(truncatingIfNeeded: pid >> (8 * $0)) }))
+    try handle.close()
+    usleep(200_000)
+    let result = try workshop(["stats", path], timeLimit: 30)
+    #expect(result.status == 0, "\(result.all)")
+    #expect(result.seconds < 20)
+    #expect(
+      result.standardError.contains("\(path) is still being written by process \(pid): showing what is there now"),
+      "\(result.all)")
+  }
 }
