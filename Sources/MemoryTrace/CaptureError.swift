@@ -14,6 +14,8 @@ public enum CaptureError: Error, Sendable, Equatable, CustomStringConvertible {
   case unsupportedVersion(file: String, version: UInt16)
   /// The header declares a size smaller than the header this reader knows.
   case malformedHeader(file: String, headerSize: UInt16)
+  /// The header declares a size past the end of the (finished) file: `byteCount` when known.
+  case headerPastEnd(file: String, headerSize: UInt16, byteCount: Int?)
   /// A finished file ends inside its fixed header.
   case truncatedHeader(file: String, byteCount: Int)
   /// A finished file has no END record (the program crashed or was killed), or ends inside a
@@ -49,6 +51,9 @@ public enum CaptureError: Error, Sendable, Equatable, CustomStringConvertible {
     case .malformedHeader(let file, let headerSize):
       return
         "\(file) declares a \(headerSize)-byte header: a version \(CaptureFormat.version) header has \(CaptureFormat.headerSize) bytes"
+    case .headerPastEnd(let file, let headerSize, let byteCount):
+      let size = byteCount.map { " holds \(CaptureError.formatBytes($0)), but it" } ?? ""
+      return "\(file)\(size) declares a \(headerSize)-byte header, longer than the file: its header is damaged"
     case .truncatedHeader(let file, let byteCount):
       return "\(file) is truncated inside its header after \(byteCount) bytes: it holds no events"
     case .truncated(let file, let byteCount, let microseconds):

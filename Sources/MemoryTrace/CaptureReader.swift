@@ -230,6 +230,17 @@ public final class CaptureReader {
     guard Int(header.headerSize) >= CaptureFormat.headerSize else {
       throw .malformedHeader(file: path, headerSize: header.headerSize)
     }
+    if Int(header.headerSize) > CaptureFormat.headerSize {
+      // A header longer than the file is a damaged size, not a capture cut short after it.
+      var last: UInt8 = 0
+      let count = try withUnsafeMutableBytes(of: &last) { (byte) throws(CaptureError) -> Int in
+        try source.read(into: byte, at: Int(header.headerSize) - 1)
+      }
+      if count == 0 {
+        if fileMayGrow { return nil }
+        throw .headerPastEnd(file: path, headerSize: header.headerSize, byteCount: isCompressed ? nil : fileSize())
+      }
+    }
     return header
   }
 }

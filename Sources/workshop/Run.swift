@@ -28,12 +28,27 @@ struct Run: ParsableCommand {
   var command: [String] = []
 
   mutating func validate() throws {
+    // `workshop run --help` asks for this help; `workshop run -- --help` runs a program so named.
+    if command.first == "--help" || command.first == "-h" { throw CleanExit.helpRequest(self) }
     if command.first == "--" { command.removeFirst() }
     guard !command.isEmpty else {
       throw ValidationError("name the program to run after --, for example: workshop run -- ./my-program")
     }
     if let output, FileManager.default.fileExists(atPath: output) {
       throw ValidationError("\(output) already exists: choose another name with --output or remove the file first")
+    }
+    // Refused before the program starts: a capture that cannot be written would run it untracked.
+    if let output {
+      guard !output.isEmpty else { throw ValidationError("--output is empty: name the capture file to write") }
+      let folder = URL(fileURLWithPath: output).deletingLastPathComponent().path
+      var status = stat()
+      guard stat(folder, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else {
+        throw ValidationError("cannot write \(output): there is no folder \(folder)")
+      }
+      guard access(folder, W_OK) == 0 else {
+        throw ValidationError(
+          "cannot write \(output): the folder \(folder) is not writable (\(String(cString: strerror(errno))))")
+      }
     }
   }
 

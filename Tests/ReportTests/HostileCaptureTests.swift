@@ -205,4 +205,59 @@ import WorkshopTestSupport
       result.standardError.contains("\(path) is still being written by process \(pid): showing what is there now"),
       "\(result.all)")
   }
+
+  @Test("escape sequences in a capture never reach the terminal", .timeLimit(.minutes(1)))
+  func escapeSequences() throws {
+    try TestEnvironment.requireProducts()
+    let scratch = ScratchDirectory()
+    let escape = "\u{1b}[2J\u{1b}]0;pwned\u{07}\u{9b}"
+    var writer = CaptureWriter()
+    writer.command("/bin/evil" + escape, ["arg" + escape])
+    writer.modules([Module(path: "/no/such/lib\(escape).so", loadBias: 0x1000, lowAddress: 0x1000, highAddress: 0x9000)]
+    )
+    writer.thread(7)
+    let stack = writer.stack([0x2000])
+    writer.marker("mark" + escape)
+    writer.alloc(address: 64, size: 100, stack: stack)
+    writer.tick(microseconds: 1000)
+    writer.end(microseconds: 2000)
+    let path = scratch.write(writer.bytes, to: "escapes.bin")
+    for command in [
+      ["stats"], ["stats", "--json"], ["summary"], ["flamegraph"], ["flamegraph", "--format", "folded"],
+      ["flamegraph", "--native", "--format", "folded"], ["stats", "--from-marker", "nope"],
+    ] {
+      let result = try workshop(command + [path])
+      let output = result.standardOutput + result.standardError
+      #expect(!output.unicodeScalars.contains { $0 == "\u{1b}" || $0 == "\u{07}" || $0 == "\u{9b}" }, "\(command)")
+    }
+    let error = try workshop(["stats", "--from-marker", "nope", path])
+    #expect(error.standardError.contains("its markers are mark"), "\(error.all)")
+  }
+
+  @Test(
+    "run --help is help; an empty or unwritable --output is refused before the program starts", .timeLimit(.minutes(1)))
+  func runArguments() throws {
+    try TestEnvironment.requireProducts()
+    let scratch = ScratchDirectory()
+    let help = try workshop(["run", "--help"])
+    #expect(help.status == 0)
+    #expect(help.standardOutput.contains("USAGE: workshop run"), "\(help.all)")
+    let marker = scratch.path + "/ran"
+    let locked = scratch.path + "/locked"
+    try FileManager.default.createDirectory(atPath: locked, withIntermediateDirectories: true)
+    chmod(locked, 0o500)
+    defer { chmod(locked, 0o700) }
+    var outputs = [
+      ("", "--output is empty: name the capture file to write"),
+      (scratch.path + "/none/c.bin", "there is no folder \(scratch.path)/none"),
+    ]
+    // root writes anywhere: the mode bits only bind other users.
+    if getuid() != 0 { outputs.append((locked + "/c.bin", "the folder \(locked) is not writable")) }
+    for (output, sentence) in outputs {
+      let result = try workshop(["run", "-o", output, "--", "/bin/sh", "-c", "touch '\(marker)'"])
+      #expect(result.status != 0)
+      #expect(result.standardError.contains(sentence), "\(result.all)")
+      #expect(!FileManager.default.fileExists(atPath: marker), "the program ran untracked")
+    }
+  }
 }

@@ -63,9 +63,10 @@ public struct RunReport {
     lines.append("  capture      \(capturePath)" + (size.map { " (\(ByteCountText.describe($0)))" } ?? ""))
     for child in childCaptures { lines.append("  child        \(child)") }
     lines.append("look further:")
-    lines.append("  workshop stats \(capturePath)")
-    lines.append("  workshop flamegraph \(capturePath)")
-    lines.append("  workshop summary \(capturePath)")
+    let capture = TerminalText.shellQuoted(capturePath)
+    lines.append("  workshop stats \(capture)")
+    lines.append("  workshop flamegraph \(capture)")
+    lines.append("  workshop summary \(capture)")
     return lines.joined(separator: "\n") + "\n"
   }
 
