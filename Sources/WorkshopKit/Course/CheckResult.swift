@@ -20,6 +20,9 @@ public enum CheckVerdict: Sendable, Equatable {
   case stoppedAtTimeBound(seconds: Double)
   /// Its resident size went over the manifest's memory bound and it was stopped.
   case stoppedAtMemoryBound(residentBytes: UInt64)
+  /// The tracker could not write every event (usually a full disk): the measure would be wrong.
+  /// `fullDisk` is the folder holding the capture when its disk is full.
+  case captureIncomplete(lostEvents: UInt64, fullDisk: String?)
   /// It ended normally without running its workload between the markers.
   case workloadMissing
   /// The check was cancelled while the program ran (``LiveRun/cancel()``).
@@ -62,6 +65,9 @@ public struct CheckResult: Sendable {
     if case .signaled(let signal) = run.outcome.status { return .crashed(signal: signal) }
     if run.cases.contains(where: { !$0.passed }) { return .casesFailed }
     if case .exited(let status) = run.outcome.status, status != 0 { return .exited(status: status) }
+    if let lost = run.profile?.totals.lostEvents, lost > 0 {
+      return .captureIncomplete(lostEvents: lost, fullDisk: IncompleteCapture.fullDisk(holding: run.capturePath))
+    }
     guard run.workloadFinished, let measured = run.measured(exercise.manifest.limit.measure) else {
       return .workloadMissing
     }

@@ -47,6 +47,9 @@ public final class CaptureReport {
       if let problem { warnings.append("\(problem); frames are named by module and offset only") }
     }
     if let problem = profile.readProblem { warnings.append("\(problem)") }
+    if profile.totals.lostEvents > 0 {
+      warnings.append(IncompleteCapture.sentence(lostEvents: profile.totals.lostEvents, capturePath: path))
+    }
   }
 
   /// The program's name, for the root of every tree.
