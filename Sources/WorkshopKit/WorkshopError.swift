@@ -4,6 +4,8 @@ import Rendering
 public enum WorkshopError: Error, CustomStringConvertible, Equatable {
   /// The preloaded tracker library is not where it should be.
   case trackerLibraryMissing(searched: [String])
+  /// A folder workshop writes into (`.workshop/`, its captures or backups) is a symbolic link.
+  case symlinkedFolder(path: String, target: String)
   /// The program to run could not be found or started.
   case programNotStarted(program: String, reason: String)
   /// A capture file would be overwritten.
@@ -52,6 +54,9 @@ public enum WorkshopError: Error, CustomStringConvertible, Equatable {
       return
         "the tracker library libworkshop_tracker.so was not found (looked in \(searched.joined(separator: ", "))): "
         + "build it with Scripts/bootstrap.sh or point WORKSHOP_TRACKER_LIBRARY at it"
+    case .symlinkedFolder(let path, let target):
+      return "\(path) is a symbolic link to \(target): workshop writes only into a real folder there; "
+        + "remove the link (or make it a folder) and try again"
     case .programNotStarted(let program, let reason):
       return "could not start \(program): \(reason)"
     case .captureExists(let path):

@@ -60,4 +60,21 @@ struct FaultTests {
       "\(result.all)")
     #expect(!result.standardOutput.contains("workshop-workload-end"), "\(result.all)")
   }
+
+  @Test("a symbolic link at .workshop/ or its captures/ is refused in one sentence", .timeLimit(.minutes(3)))
+  func symlinkedStateFolder() throws {
+    let course = try CourseCopy()
+    let elsewhere = course.folder.deletingLastPathComponent().appendingPathComponent("elsewhere")
+    try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(at: course.url(".workshop"), withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(
+      atPath: course.url(".workshop/captures").path, withDestinationPath: elsewhere.path)
+    let result = try course.workshop("check", "exercise_1")
+    #expect(result.status != 0)
+    #expect(
+      result.standardError.contains(
+        "\(course.url(".workshop/captures").path) is a symbolic link to \(elsewhere.path): workshop writes only into a real folder"
+      ), "\(result.all)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere.path).isEmpty)
+  }
 }

@@ -260,4 +260,20 @@ import WorkshopTestSupport
       #expect(!FileManager.default.fileExists(atPath: marker), "the program ran untracked")
     }
   }
+
+  @Test("run never writes through a symbolic link planted at its temporary file", .timeLimit(.minutes(1)))
+  func symlinkedTemporaryFile() throws {
+    try TestEnvironment.requireProducts()
+    let scratch = ScratchDirectory()
+    let victim = scratch.write(Array("precious\n".utf8), to: "victim.txt")
+    let capture = scratch.path + "/c.bin"
+    #expect(symlink(victim, capture + ".compressing") == 0)
+    let result = try workshop(["run", "-o", capture, "--", "/bin/true"])
+    #expect(result.status == 0, "\(result.all)")
+    #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious\n")
+    let stats = try workshop(["stats", "--json", capture])
+    #expect(stats.status == 0, "\(stats.all)")
+    var status = stat()
+    #expect(lstat(capture + ".compressing", &status) != 0, "the temporary file is gone")
+  }
 }

@@ -77,6 +77,10 @@ public struct LearnerFiles: Sendable {
       if let current = FileManager.default.contents(atPath: exercise.path(file)) {
         let name = String(file.dropFirst(exercise.relativeFolder.count + 1))
         let target = course.folder.appendingPathComponent(backup).appendingPathComponent(name)
+        // .workshop/ and backups/ are the course's own folders: a link there is refused.
+        for folder in [Course.stateFolderName, "\(Course.stateFolderName)/backups"] {
+          try Self.refuseSymbolicLink(course.folder.appendingPathComponent(folder).path)
+        }
         try Self.makeFolder(target.deletingLastPathComponent().path)
         try AtomicFile.write(current, to: target)
         keptAny = true
@@ -98,6 +102,15 @@ public struct LearnerFiles: Sendable {
       restored.append(file)
     }
     return (restored, kept)
+  }
+
+  /// Throws when `path` is a symbolic link: a linked `.workshop/` would send captures and backups
+  /// wherever it points, silently.
+  static func refuseSymbolicLink(_ path: String) throws(WorkshopError) {
+    var status = stat()
+    guard lstat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFLNK else { return }
+    let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
+    throw .symlinkedFolder(path: path, target: target)
   }
 
   /// Makes `path` and the folders above it, saying which one could not be made and why (Foundation
