@@ -276,4 +276,36 @@ import WorkshopTestSupport
     var status = stat()
     #expect(lstat(capture + ".compressing", &status) != 0, "the temporary file is gone")
   }
+
+  @Test(
+    "run sent SIGTERM or SIGHUP passes it on, finishes the capture and exits 128 + signal",
+    .timeLimit(.minutes(2)), arguments: [SIGTERM, SIGHUP])
+  func terminated(signal: Int32) throws {
+    try TestEnvironment.requireProducts()
+    let scratch = ScratchDirectory()
+    let capture = scratch.path + "/c.bin"
+    let duration = "\(signal)01.5"  // distinct per signal: the two cases run side by side
+    let workshop = Process()
+    workshop.executableURL = URL(fileURLWithPath: TestEnvironment.workshopExecutable)
+    workshop.arguments = ["run", "-o", capture, "--", "/bin/sleep", duration]
+    workshop.standardError = FileHandle.nullDevice
+    try workshop.run()
+    // Until the tracker has written its first records.
+    for _ in 0..<200 {
+      if ((try? FileManager.default.attributesOfItem(atPath: capture)[.size] as? Int) ?? 0) ?? 0 > 100 { break }
+      usleep(25_000)
+    }
+    kill(workshop.processIdentifier, signal)
+    workshop.waitUntilExit()
+    #expect(workshop.terminationReason == .exit)
+    #expect(workshop.terminationStatus == 128 + signal)
+    let sleepers = try Command.run(["pgrep", "-f", "sleep \(duration)"], timeLimit: 10)
+    #expect(sleepers.standardOutput.isEmpty, "the program outlived workshop: \(sleepers.standardOutput)")
+    if !sleepers.standardOutput.isEmpty { _ = try? Command.run(["pkill", "-KILL", "-f", "sleep \(duration)"]) }
+    let bytes = try #require(FileManager.default.contents(atPath: capture))
+    #expect(Array(bytes.prefix(4)) == [0x28, 0xB5, 0x2F, 0xFD], "the capture is compressed")
+    #expect(!FileManager.default.fileExists(atPath: capture + ".compressing"))
+    let stats = try self.workshop(["stats", "--json", capture])
+    #expect(stats.status == 0, "\(stats.all)")
+  }
 }
