@@ -77,4 +77,75 @@ struct FaultTests {
       ), "\(result.all)")
     #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere.path).isEmpty)
   }
+
+  @Test("a check with TMPDIR on another file system than the course", .timeLimit(.minutes(5)))
+  func temporaryFolderElsewhere() throws {
+    let course = try CourseCopy()
+    let temporary = course.folder.deletingLastPathComponent().appendingPathComponent("tmp")
+    let result = try withTmpfs(at: temporary, size: "512m") {
+      try course.workshop("check", "exercise_1", environment: ["TMPDIR": temporary.path])
+    }
+    guard let result else { return }
+    #expect(!result.all.contains("cross-device"), "\(result.all)")
+    #expect(result.status == 1, "\(result.all)")
+    #expect(result.standardOutput.contains("the workload was limited to 64.0 KiB but allocated "), "\(result.all)")
+    #expect(FileManager.default.fileExists(atPath: course.url(".workshop/captures/exercise_1.bin").path))
+  }
+
+  /// The learner's file of exercise 1, made to start 300 sleepers once (and then, with `hang`, never end).
+  static func sleepers(_ duration: String, hang: Bool) -> String {
+    """
+    import Glibc
+
+    nonisolated(unsafe) var sleepersStarted = false
+
+    func squares(count: Int) -> [Int] {
+      if !sleepersStarted {
+        sleepersStarted = true
+        for _ in 0..<300 {
+          var pid: pid_t = 0
+          let words: [String] = ["sleep", "\(duration)"]
+          let arguments: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+          posix_spawnp(&pid, "sleep", nil, nil, arguments, environ)
+        }
+      }
+      \(hang ? "while true { usleep(10_000) }" : "")
+      var result: [Int] = []
+      for number in 0..<count { result.append(number * number) }
+      return result
+    }
+    """
+  }
+
+  /// The processes whose command line is `sleep DURATION`.
+  func sleeping(_ duration: String) throws -> [String] {
+    try Command.run(["pgrep", "-f", "^sleep \(duration)$"], timeLimit: 10).standardOutput.split(separator: "\n").map(
+      String.init)
+  }
+
+  @Test(
+    "an exercise's children end with its check, at a normal end and at the time bound", .timeLimit(.minutes(5)),
+    arguments: [false, true])
+  func childrenEndWithTheCheck(hang: Bool) throws {
+    let course = try CourseCopy()
+    let duration = hang ? "7302.5" : "7301.5"
+    try course.write("Exercises/exercise_1/Squares.swift", Self.sleepers(duration, hang: hang))
+    if hang { try course.setManifest("exercise_1", ["timeLimitSeconds": 3]) }
+    let result = try course.workshop("check", "exercise_1")
+    defer { _ = try? Command.run(["pkill", "-KILL", "-f", "^sleep \(duration)$"], timeLimit: 10) }
+    #expect(result.status == 1, "\(result.all)")
+    if hang {
+      #expect(result.standardOutput.contains("past the time bound of 3.0 s"), "\(result.all)")
+    } else {
+      #expect(
+        result.standardOutput.contains("the workload was limited to 64.0 KiB"), "it ran to its end: \(result.all)")
+    }
+    // SIGKILL is delivered at once, but the kernel may take a moment to take 300 processes down.
+    var left = try sleeping(duration)
+    for _ in 0..<50 where !left.isEmpty {
+      usleep(100_000)
+      left = try sleeping(duration)
+    }
+    #expect(left.isEmpty, "\(left.count) sleepers outlived the check")
+  }
 }
