@@ -308,4 +308,20 @@ import WorkshopTestSupport
     let stats = try self.workshop(["stats", "--json", capture])
     #expect(stats.status == 0, "\(stats.all)")
   }
+
+  /// Inputs the capture fuzzer (Tests/Fuzz/capture.sh) found, kept once fixed.
+  static let fuzzCaptures: [String] = {
+    let folder = TestEnvironment.repositoryRoot.appendingPathComponent("Tests/Fuzz/captures").path
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+    return names.sorted().map { folder + "/" + $0 }
+  }()
+
+  @Test("the fuzzer's findings read to figures or one sentence", .timeLimit(.minutes(2)), arguments: fuzzCaptures)
+  func fuzzFindings(path: String) throws {
+    try TestEnvironment.requireProducts()
+    for command in [["stats"], ["stats", "--json"], ["flamegraph"], ["flamegraph", "--leaks"], ["summary"]] {
+      let result = try workshop(command + [path], timeLimit: 20)
+      #expect(result.status <= 1, "\(command): \(result.all)")
+    }
+  }
 }
