@@ -100,7 +100,7 @@ import WorkshopTestSupport
     }
   }
 
-  @Test("the symbolizer dies with workshop", .timeLimit(.minutes(1)))
+  @Test("the symbolizer dies with workshop", .timeLimit(.minutes(3)))
   func symbolizerDiesWithUs() throws {
     try TestEnvironment.requireProducts()
     let scratch = ScratchDirectory()
@@ -206,7 +206,7 @@ import WorkshopTestSupport
       "\(result.all)")
   }
 
-  @Test("escape sequences in a capture never reach the terminal", .timeLimit(.minutes(1)))
+  @Test("escape sequences in a capture never reach the terminal", .timeLimit(.minutes(3)))
   func escapeSequences() throws {
     try TestEnvironment.requireProducts()
     let scratch = ScratchDirectory()
@@ -235,7 +235,7 @@ import WorkshopTestSupport
   }
 
   @Test(
-    "run --help is help; an empty or unwritable --output is refused before the program starts", .timeLimit(.minutes(1)))
+    "run --help is help; an empty or unwritable --output is refused before the program starts", .timeLimit(.minutes(3)))
   func runArguments() throws {
     try TestEnvironment.requireProducts()
     let scratch = ScratchDirectory()
@@ -261,7 +261,7 @@ import WorkshopTestSupport
     }
   }
 
-  @Test("run never writes through a symbolic link planted at its temporary file", .timeLimit(.minutes(1)))
+  @Test("run never writes through a symbolic link planted at its temporary file", .timeLimit(.minutes(3)))
   func symlinkedTemporaryFile() throws {
     try TestEnvironment.requireProducts()
     let scratch = ScratchDirectory()

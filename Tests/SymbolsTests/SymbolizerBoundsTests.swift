@@ -20,7 +20,7 @@ import Testing
     }
   }
 
-  @Test("/dev/zero and a FIFO named as modules are not opened", .timeLimit(.minutes(1)))
+  @Test("/dev/zero and a FIFO named as modules are not opened", .timeLimit(.minutes(3)))
   func devicesAndFIFOs() throws {
     let scratch = try Scratch()
     let fifo = scratch.path + "/fifo"
@@ -37,7 +37,7 @@ import Testing
   }
 
   @Test(
-    "a symbolizer that does not answer is stopped at its time bound, and its group with it", .timeLimit(.minutes(1)))
+    "a symbolizer that does not answer is stopped at its time bound, and its group with it", .timeLimit(.minutes(3)))
   func timeBound() throws {
     let scratch = try Scratch()
     let pidFile = scratch.path + "/pid"
@@ -56,7 +56,7 @@ import Testing
     #expect(kill(pid, 0) != 0, "the symbolizer \(pid) outlived its bound")
   }
 
-  @Test("a symbolizer that grows past its memory bound fails its allocations", .timeLimit(.minutes(1)))
+  @Test("a symbolizer that grows past its memory bound fails its allocations", .timeLimit(.minutes(3)))
   func memoryBound() throws {
     let scratch = try Scratch()
     // Asks for 8 GiB: refused under a 512 MiB bound (python exits 1 on MemoryError).
@@ -69,7 +69,7 @@ import Testing
     #expect(error?.description.contains("it exited with status 1") == true, "\(String(describing: error))")
   }
 
-  @Test("a symbolizer that failed once is not started again for every frame", .timeLimit(.minutes(1)))
+  @Test("a symbolizer that failed once is not started again for every frame", .timeLimit(.minutes(3)))
   func failureIsCached() throws {
     let scratch = try Scratch()
     let countFile = scratch.path + "/starts"
