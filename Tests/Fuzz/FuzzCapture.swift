@@ -67,7 +67,7 @@ private func report(_ profile: MemoryProfile) {
   _ = profile.readProblem?.description
   _ = try? JSONEncoder().encode(profile.summary)
   let symbolizer = Symbolizer(resolver: UnresolvedSymbols())
-  let stacks = FuzzStacks(frames: profile.frames)
+  let stacks = CaptureStacks(frames: profile.frames)
   for totals in [profile.peak.aliveByStack, profile.leaks, profile.temporaries.byStack] {
     let samples = totals.map { StackSample(stack: Int($0.stack), bytes: $0.bytes, count: $0.count) }
     for filter in [FrameFilter(), nil] {
@@ -86,25 +86,11 @@ private func report(_ profile: MemoryProfile) {
   }
   _ = StatsText.render(profile, capturePath: "fuzz.bin", topStacks: entries, unicode: true).text(for: .plain)
   let points = profile.timeline.map {
-    MemoryChart.Point(milliseconds: Double($0.microseconds) / 1000, heapBytes: $0.maxHeapBytes, residentBytes: $0.residentBytes)
+    MemoryChart.Point(
+      milliseconds: Double($0.microseconds) / 1000, heapBytes: $0.maxHeapBytes, residentBytes: $0.residentBytes)
   }
   _ = MemoryChart.render(points, width: 80, height: 20).text(for: .plain)
   for region in profile.regions { _ = RegionSummary(region) }
-}
-
-/// The capture's frame table as the tree builder walks it (as WorkshopKit's `CaptureStacks`).
-private struct FuzzStacks: StackNodes {
-  var frames: FrameTable
-
-  func parent(of node: Int) -> Int { Int(frames.parent(of: UInt32(node))) }
-
-  func location(of node: Int) -> CodeLocation {
-    guard let frame = frames.frame(UInt32(node)) else { return CodeLocation(module: "[unknown]", offset: 0) }
-    guard let module = frame.module, !module.path.isEmpty else {
-      return CodeLocation(module: "[unknown]", offset: frame.ip)
-    }
-    return CodeLocation(module: module.path, offset: frame.offset)
-  }
 }
 
 // MARK: - The record-level mutator
@@ -311,9 +297,11 @@ private func mutate(_ capture: inout DecodedCapture, _ random: inout FuzzRandom)
     let field = random.below(record.fields.count)
     let value = random.below(3) == 0 ? random.next() : interestingValues[random.below(interestingValues.count)]
     switch record.fields[field] {
-    case .unsigned(let old): record.fields[field] = .unsigned(random.below(2) == 0 ? value : old &+ UInt64(random.below(5)) &- 2)
+    case .unsigned(let old):
+      record.fields[field] = .unsigned(random.below(2) == 0 ? value : old &+ UInt64(random.below(5)) &- 2)
     case .signed(let old):
-      record.fields[field] = .signed(random.below(2) == 0 ? Int64(bitPattern: value) : old &+ Int64(random.below(65)) &- 32)
+      record.fields[field] = .signed(
+        random.below(2) == 0 ? Int64(bitPattern: value) : old &+ Int64(random.below(65)) &- 32)
     case .bytes(var old):
       switch random.below(4) {
       case 0: old = Array("/dev/zero".utf8)

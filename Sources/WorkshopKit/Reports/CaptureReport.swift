@@ -106,18 +106,3 @@ public final class CaptureReport {
     return named.map(\.label)
   }
 }
-
-/// A capture's frame table seen as the stack nodes the tree builder walks.
-struct CaptureStacks: StackNodes {
-  var frames: FrameTable
-
-  func parent(of node: Int) -> Int { Int(frames.parent(of: UInt32(node))) }
-
-  func location(of node: Int) -> CodeLocation {
-    guard let frame = frames.frame(UInt32(node)) else { return CodeLocation(module: "[unknown]", offset: 0) }
-    guard let module = frame.module, !module.path.isEmpty else {
-      return CodeLocation(module: "[unknown]", offset: frame.ip)
-    }
-    return CodeLocation(module: module.path, offset: frame.offset)
-  }
-}
