@@ -8,8 +8,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 seconds=${1:-300}
 out=.build/fuzz
 mkdir -p "$out/corpus"
-swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name LessonTextFuzz \
-  Sources/LessonText/*.swift Tests/Fuzz/FuzzLessonText.swift -o "$out/fuzz-lessontext"
+mkdir -p "$out/modules"
+# TextWidth, which LessonText imports, is a module of its own (instrumented too).
+swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name TextWidth -emit-module \
+  -emit-module-path "$out/modules/TextWidth.swiftmodule" -wmo -c Sources/TextWidth/*.swift -o "$out/TextWidth.o"
+swiftc -O -sanitize=fuzzer,address -parse-as-library -I "$out/modules" -module-name LessonTextFuzz \
+  Sources/LessonText/*.swift Tests/Fuzz/FuzzLessonText.swift "$out/TextWidth.o" -o "$out/fuzz-lessontext"
 if [[ -d ../shared/seeds ]]; then cp ../shared/seeds/* "$out/corpus/" 2>/dev/null || true; fi
 python3 - "$out/corpus" <<'PY'
 import re, sys, pathlib
@@ -27,6 +31,6 @@ hostile = {
 for name, body in hostile.items():
     pathlib.Path(sys.argv[1], f"hostile-{name}.rst").write_text(body + "\n")
 PY
-"$out/fuzz-lessontext" "$out/corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=5000000 \
+SWIFT_BACKTRACE=enable=no "$out/fuzz-lessontext" "$out/corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=5000000 \
   -artifact_prefix="$out/" -print_final_stats=1
 echo "corpus: $(ls "$out/corpus" | wc -l) files"
