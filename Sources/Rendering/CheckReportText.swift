@@ -265,7 +265,7 @@ public enum CheckReportText {
       lines.append(
         "the capture is incomplete: "
           + (folder.map { "the disk holding \($0) is full" } ?? "the tracker could not write every event")
-          + " (\(ByteCountText.counted(lost, "event")) lost); free some space and check again")
+          + (lost > 0 ? " (\(ByteCountText.counted(lost, "event")) lost)" : "") + "; free some space and check again")
     case .workloadMissing:
       lines.append("FAILED \(name): \(report.title)")
       lines.append("the program ended without running its workload to the end (no workshop-workload-end marker)")
