@@ -22,7 +22,7 @@ let package = Package(
     // Reads captures (finished or still growing, plain or compressed) into events.
     .target(name: "MemoryTrace", dependencies: ["TrackerFormat", "CZstd"]),
     // Names frames: llvm-symbolizer for files, lines and inlined frames, the Swift runtime to demangle.
-    .target(name: "Symbols"),
+    .target(name: "Symbols", dependencies: ["ProcessLaunch"]),
     // posix_spawn with every descriptor past 2 closed, and waitpid: children that cannot hold us up.
     .target(name: "CProcessLaunch"),
     .target(name: "ProcessLaunch", dependencies: ["CProcessLaunch"]),
@@ -62,7 +62,9 @@ let package = Package(
 
     // What every test that runs real programs shares: finding the products, compiling programs once,
     // running commands, running a program under the real tracker.
-    .target(name: "WorkshopTestSupport", dependencies: ["MemoryTrace", "MemoryAnalysis", "ProcessLaunch"], path: "Tests/TestSupport"),
+    .target(
+      name: "WorkshopTestSupport", dependencies: ["MemoryTrace", "MemoryAnalysis", "ProcessLaunch"],
+      path: "Tests/TestSupport"),
     // Preloads the real tracker into real C and Swift programs (Programs/, compiled at test time).
     .testTarget(
       name: "TrackerTests", dependencies: ["MemoryTrace", "MemoryAnalysis", "WorkshopKit", "WorkshopTestSupport"],
@@ -70,7 +72,8 @@ let package = Package(
     .testTarget(name: "MemoryTraceTests", dependencies: ["MemoryTrace"]),
     // LiveRun and the running of programs under the real tracker (Programs/ compiled at test time).
     .testTarget(
-      name: "WorkshopKitTests", dependencies: ["WorkshopKit", "MemoryAnalysis", "ProcessLaunch", "WorkshopTestSupport"],
+      name: "WorkshopKitTests",
+      dependencies: ["WorkshopKit", "MemoryAnalysis", "ProcessLaunch", "WorkshopTestSupport"],
       exclude: ["Programs"]),
     // `workshop start`: its screen as plain state (no terminal), and the real binary driven in tmux.
     .testTarget(
@@ -88,13 +91,15 @@ let package = Package(
     .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "Rendering", "LessonText"]),
     .testTarget(name: "SymbolsTests", dependencies: ["Symbols", "WorkshopTestSupport"], exclude: ["Programs"]),
     // End to end: programs run under the real tracker, then workshop flamegraph (Programs/ compiled at test time).
-    .testTarget(name: "ReportTests", dependencies: ["WorkshopKit", "WorkshopTestSupport"], exclude: ["Programs"]),
+    .testTarget(
+      name: "ReportTests", dependencies: ["WorkshopKit", "MemoryTrace", "WorkshopTestSupport"], exclude: ["Programs"]),
     // `workshop lesson`: the course catalog, and the real binary driven in tmux.
     .testTarget(name: "LessonCommandTests", dependencies: ["WorkshopKit", "WorkshopTestSupport"]),
     // The course engine end to end (the built workshop on Fixtures/course copies) and the course
     // verification of every exercise in Exercises/.
     .testTarget(
-      name: "CourseTests", dependencies: ["WorkshopKit", "MemoryAnalysis", "Rendering", "WorkshopTestSupport"], exclude: ["Fixtures"]),
+      name: "CourseTests", dependencies: ["WorkshopKit", "MemoryAnalysis", "Rendering", "WorkshopTestSupport"],
+      exclude: ["Fixtures"]),
     // Times rendering a long lesson (Benchmarks/lesson-render.sh).
     .executableTarget(
       name: "LessonBenchmark", dependencies: ["LessonText", "Rendering"], path: "Benchmarks/LessonBenchmark"),

@@ -155,7 +155,8 @@ public final class CourseApp {
       case .reset:
         ignoreSavesUntil = LiveRun.now() + 1
         if let result = try session.reset(exercise) {
-          state.note("restored \(result.restored.joined(separator: ", ")); yours is kept in \(result.backup)/")
+          let kept = result.backup.map { "; yours is kept in \($0)/" } ?? ""
+          state.note("restored \(result.restored.joined(separator: ", "))" + kept)
         } else {
           state.note("\(exercise.name) is already as shipped: nothing to reset")
         }

@@ -22,11 +22,23 @@ struct InlineParser {
   var index = 0
   var output: [Inline] = []
   var buffer = ""
+  /// The offsets of the text's line breaks, for the line of a warning in O(log n).
+  private let lineBreaks: [Int]
+  /// For each end-string searched for, the earliest start from which a search found none. A search
+  /// from a later start sees a subset of the same candidates, so it finds none either: without
+  /// this, a line of unclosed start-strings (`*a *a *a …`) costs a scan to its end for each.
+  private var noEndFrom: [String: Int] = [:]
+  /// The last search for a `]`: where it started and what it found.
+  private var closingBracket: (from: Int, found: Int?)?
+  /// The last search for white space, the same way.
+  private var whitespace: (from: Int, found: Int?)?
 
   init(text: String, line: Int, parser: BlockParser) {
-    chars = Array(text)
+    let chars = Array(text)
+    self.chars = chars
     self.line = line
     self.parser = parser
+    lineBreaks = chars.indices.filter { chars[$0] == "\n" }
   }
 
   // MARK: Character classes
@@ -37,6 +49,8 @@ struct InlineParser {
   private static let closers: Set<Character> = [
     "-", ".", ",", ":", ";", "!", "?", "\\", "/", "'", "\"", ")", "]", "}", ">", "’", "”", "»", "›", "—", "–",
   ]
+  /// The longest role name looked for (docutils' and Sphinx's are under 30 characters).
+  private static let longestRoleName = 64
   private static let pairs: [Character: Character] = ["'": "'", "\"": "\"", "<": ">", "(": ")", "[": "]", "{": "}"]
 
   private func startAllowed(_ at: Int, length: Int) -> Bool {
@@ -64,7 +78,18 @@ struct InlineParser {
   }
 
   /// The position of an end-string at or after `from`.
-  private func findEnd(_ marker: String, from: Int, escapes: Bool = true) -> Int? {
+  ///
+  /// - Complexity: O(n) for the first search of each `marker` that finds none, O(1) for the later
+  ///   ones; a search that finds one moves the parser past it.
+  private mutating func findEnd(_ marker: String, from: Int, escapes: Bool = true) -> Int? {
+    let key = escapes ? marker : "noescape" + marker
+    if let failed = noEndFrom[key], from >= failed { return nil }
+    let found = scanEnd(marker, from: from, escapes: escapes)
+    if found == nil { noEndFrom[key] = Swift.min(from, noEndFrom[key] ?? from) }
+    return found
+  }
+
+  private func scanEnd(_ marker: String, from: Int, escapes: Bool) -> Int? {
     var position = from
     while position < chars.count {
       if escapes && chars[position] == "\\" {
@@ -81,8 +106,15 @@ struct InlineParser {
     return nil
   }
 
+  /// The source line of `position`: the first line plus the line breaks before it.
   private func lineAt(_ position: Int) -> Int {
-    line + chars[0..<Swift.min(position, chars.count)].reduce(0) { $1 == "\n" ? $0 + 1 : $0 }
+    var low = 0
+    var high = lineBreaks.count
+    while low < high {
+      let middle = (low + high) / 2
+      if lineBreaks[middle] < position { low = middle + 1 } else { high = middle }
+    }
+    return line + low
   }
 
   private func unescape(_ slice: ArraySlice<Character>) -> String {
@@ -194,8 +226,10 @@ struct InlineParser {
     return output
   }
 
-  private func findSubstitutionEnd(from: Int) -> Int? {
+  private mutating func findSubstitutionEnd(from: Int) -> Int? {
     for suffix in ["|__", "|_"] {
+      let key = "substitution" + suffix
+      if let failed = noEndFrom[key], from >= failed { continue }
       var position = from
       while position < chars.count {
         if matches(suffix, at: position), position > from, !chars[position - 1].isWhitespace,
@@ -205,6 +239,7 @@ struct InlineParser {
         }
         position += 1
       }
+      noEndFrom[key] = Swift.min(from, noEndFrom[key] ?? from)
     }
     return nil
   }
@@ -212,7 +247,8 @@ struct InlineParser {
   /// `:role:` followed by interpreted text.
   private mutating func rolePrefix() -> Bool {
     var position = index + 1
-    while position < chars.count,
+    // Role names are short: a long run of name characters (`::::…`) is text, scanned once.
+    while position < chars.count, position - index <= Self.longestRoleName,
       chars[position].isLetter || chars[position].isNumber || "-_.+:".contains(chars[position])
     {
       position += 1
@@ -254,7 +290,7 @@ struct InlineParser {
     var role = prefixRole
     if role == nil, after < chars.count, chars[after] == ":" {
       var position = after + 1
-      while position < chars.count,
+      while position < chars.count, position - after <= Self.longestRoleName,
         chars[position].isLetter || chars[position].isNumber || "-_.+:".contains(chars[position])
       {
         position += 1
@@ -268,7 +304,15 @@ struct InlineParser {
     index = after
   }
 
-  private func findInterpretedEnd(from: Int) -> Int? {
+  private mutating func findInterpretedEnd(from: Int) -> Int? {
+    let key = "interpreted`"
+    if let failed = noEndFrom[key], from >= failed { return nil }
+    let found = scanInterpretedEnd(from: from)
+    if found == nil { noEndFrom[key] = Swift.min(from, noEndFrom[key] ?? from) }
+    return found
+  }
+
+  private func scanInterpretedEnd(from: Int) -> Int? {
     var position = from
     while position < chars.count {
       if chars[position] == "\\" {
@@ -345,11 +389,28 @@ struct InlineParser {
 
   /// `[label]_`
   private mutating func footnoteReference() -> Bool {
-    guard let close = chars[index...].firstIndex(of: "]"), close > index + 1, matches("]_", at: close),
+    // The first `]` at or after index: the last search's answer still holds if it started earlier
+    // and found none, or found one at or after index.
+    let close: Int?
+    if let last = closingBracket, last.from <= index, last.found.map({ $0 >= index }) ?? true {
+      close = last.found
+    } else {
+      close = chars[index...].firstIndex(of: "]")
+      closingBracket = (index, close)
+    }
+    guard let close, close > index + 1, matches("]_", at: close),
       endAllowed(close + 2)
     else { return false }
+    // The label holds no white space: the first after `[` comes after the `]` (remembered like the `]`).
+    let space: Int?
+    if let last = whitespace, last.from <= index, last.found.map({ $0 >= index }) ?? true {
+      space = last.found
+    } else {
+      space = chars[index...].firstIndex(where: \.isWhitespace)
+      whitespace = (index, space)
+    }
+    if let space, space < close { return false }
     let label = String(chars[(index + 1)..<close])
-    guard !label.contains(where: \.isWhitespace) else { return false }
     emit(.footnoteReference(label))
     index = close + 2
     return true

@@ -11,10 +11,31 @@ public struct LessonDocument: Sendable {
   /// The exercise the lesson declares with `.. exercise:: NAME`, if any.
   public var exercise: String?
 
+  /// The most source read: a lesson is tens of kilobytes, and a file past this is cut at the last
+  /// line break before it, with an error that says so.
+  public static let maximumSourceBytes = 4 << 20
+
   /// Reads `source`; `file` names it in diagnostics.
+  ///
+  /// - Complexity: O(n) for n bytes of source, for any inline markup (open or closed) and any
+  ///   nesting: blocks nested deeper than 64 are shown verbatim with an error.
   public init(parsing source: String, file: String = "<string>") {
     let parser = BlockParser(file: file)
-    let children = parser.parseBody(sourceLines(source), sections: true)
+    var text = Substring(source)
+    if source.utf8.count > Self.maximumSourceBytes {
+      let bound = source.utf8.index(source.startIndex, offsetBy: Self.maximumSourceBytes)
+      let end = source[..<bound].lastIndex(of: "\n") ?? bound
+      text = source[..<end]
+    }
+    let lines = sourceLines(String(text))
+    let children = parser.parseBody(lines, sections: true)
+    if text.endIndex != source.endIndex {
+      let megabytes = Double(source.utf8.count) / 1_048_576
+      parser.report(
+        .error,
+        "The file holds \((megabytes * 10).rounded() / 10) MiB: only its first \(Self.maximumSourceBytes >> 20) MiB (\(lines.count) lines) are read.",
+        line: lines.count + 1)
+    }
     var root = Node(.document, line: 1, children: children)
     var resolver = Resolver(parser: parser)
     resolver.resolve(&root)

@@ -73,7 +73,7 @@ extension BlockParser {
 
   func dedent(_ lines: [SourceLine]) -> [SourceLine] {
     let indent = lines.filter { !$0.isBlank }.map(\.indent).min() ?? 0
-    return lines.map { $0.isBlank ? $0.dropping($0.text.count) : $0.dropping(indent) }
+    return lines.map { $0.isBlank ? $0.dropping($0.indent) : $0.dropping(indent) }
   }
 
   // MARK: Simple tables

@@ -53,6 +53,29 @@ public struct MemoryProfiler: CaptureVisitor {
   /// The command line of the program that was run, once seen (exec()ed programs: ``execs``).
   public private(set) var command: CaptureCommand?
 
+  // What the profiler keeps per record kind is bounded, so that a small file (a compressed capture
+  // holds a gigabyte of markers in 42 KB) cannot take the machine's memory. Blocks, stacks and
+  // sizes are bounded by the reader (sizes, frames) and by the program's own heap.
+
+  /// Most timeline points kept: past it, neighbouring points merge (the highest heap kept), so a
+  /// long run's chart has at most this many.
+  public static let maximumTimelinePoints = 1 << 18
+  /// Most marker occurrences kept in ``markers``, and most bytes of their names; regions still see
+  /// every marker.
+  public static let maximumMarkers = 1 << 16
+  public static let maximumMarkerNameBytes = 16 << 20
+  /// Most exec()ed programs kept in ``execs``.
+  public static let maximumExecs = 1 << 12
+  /// Most distinct threads told apart; later ones share the last slot.
+  public static let maximumThreads = 1 << 16
+
+  /// Ticks merged into each timeline point (doubles each time the timeline is halved).
+  private var ticksPerPoint = 1
+  private var ticksInLastPoint = 0
+  private var markerNameBytes = 0
+  /// Markers and execs seen but not kept (past the bounds above).
+  public private(set) var recordsNotKept: UInt64 = 0
+
   /// Creates a profiler that will also measure the peak of each region in `regions`.
   public init(regions: [RegionRequest] = []) {
     self.regions = regions.map(RegionTracker.init)
@@ -96,6 +119,11 @@ public struct MemoryProfiler: CaptureVisitor {
     for block in ended { release(block) }
     blocks = LiveBlockTable()
     temporaries.programEnded()
+    guard execs.count < Self.maximumExecs else {
+      recordsNotKept &+= 1
+      execAwaitsCommand = false
+      return
+    }
     execs.append(
       ProgramExec(
         microseconds: exec.microseconds, eventIndex: eventCount, command: CaptureCommand(executable: "", arguments: []),
@@ -168,18 +196,48 @@ public struct MemoryProfiler: CaptureVisitor {
   /// Adds a point to the timeline.
   public mutating func visit(_ tick: TickEvent) {
     lastTick = tick.microseconds
-    timeline.append(
-      TimelinePoint(
-        microseconds: tick.microseconds, heapBytes: heapBytes, maxHeapBytes: max(maxSinceTick, heapBytes),
-        residentBytes: tick.residentBytes, trackerBytes: tick.trackerBytes))
+    let point = TimelinePoint(
+      microseconds: tick.microseconds, heapBytes: heapBytes, maxHeapBytes: max(maxSinceTick, heapBytes),
+      residentBytes: tick.residentBytes, trackerBytes: tick.trackerBytes)
     maxSinceTick = heapBytes
+    if ticksInLastPoint < ticksPerPoint, let last = timeline.last {
+      timeline[timeline.count - 1] = Self.merged(last, point)
+      ticksInLastPoint += 1
+      return
+    }
+    if timeline.count == Self.maximumTimelinePoints {
+      // Halve: each pair becomes one point, and each point from now on stands for twice the ticks.
+      var halved: [TimelinePoint] = []
+      halved.reserveCapacity(Self.maximumTimelinePoints)
+      for index in stride(from: 0, to: timeline.count, by: 2) {
+        halved.append(index + 1 < timeline.count ? Self.merged(timeline[index], timeline[index + 1]) : timeline[index])
+      }
+      timeline = halved
+      ticksPerPoint *= 2
+    }
+    timeline.append(point)
+    ticksInLastPoint = 1
+  }
+
+  /// One point for two neighbours: the later one's time and values, the higher maximum.
+  private static func merged(_ earlier: TimelinePoint, _ later: TimelinePoint) -> TimelinePoint {
+    var point = later
+    point.maxHeapBytes = max(earlier.maxHeapBytes, later.maxHeapBytes)
+    point.residentBytes = max(earlier.residentBytes, later.residentBytes)
+    return point
   }
 
   /// Records the marker and starts or ends the regions it names.
   public mutating func visit(_ marker: MarkerEvent) {
-    markers.append(
-      MarkerOccurrence(
-        name: marker.name, thread: marker.thread, microseconds: lastTick, eventIndex: eventCount, heapBytes: heapBytes))
+    if markers.count < Self.maximumMarkers && markerNameBytes + marker.name.utf8.count <= Self.maximumMarkerNameBytes {
+      markerNameBytes += marker.name.utf8.count
+      markers.append(
+        MarkerOccurrence(
+          name: marker.name, thread: marker.thread, microseconds: lastTick, eventIndex: eventCount,
+          heapBytes: heapBytes))
+    } else {
+      recordsNotKept &+= 1
+    }
     _ = slot(of: marker.thread)
     for index in regions.indices {
       regions[index].marker(marker.name, heap: heapBytes, event: eventCount, time: lastTick)
@@ -210,6 +268,8 @@ public struct MemoryProfiler: CaptureVisitor {
     let slot: UInt32
     if let known = threadSlots[tid] {
       slot = known
+    } else if threadIDs.count == Self.maximumThreads {
+      slot = UInt32(Self.maximumThreads - 1)
     } else {
       slot = UInt32(threadIDs.count)
       threadIDs.append(tid)

@@ -1,7 +1,7 @@
 /// The headline figures of a profile, as `workshop stats --json` prints them.
 ///
 /// Encodes with snake-case keys: `peak_bytes`, `peak_time_ms`, `total_allocations`, `total_frees`,
-/// `total_bytes_allocated`, `leaked_bytes`, `leaked_allocations`, `duration_ms`, `threads`.
+/// `total_bytes_allocated`, `leaked_bytes`, `leaked_allocations`, `duration_ms`, `threads`, `lost_events`.
 public struct ProfileSummary: Sendable, Equatable, Codable {
   /// Heap bytes at the peak.
   public var peakBytes: UInt64
@@ -21,6 +21,8 @@ public struct ProfileSummary: Sendable, Equatable, Codable {
   public var durationMilliseconds: Double
   /// Distinct threads seen.
   public var threads: Int
+  /// Events the tracker could not write (LOST records, usually a full disk): the figures miss them.
+  public var lostEvents: UInt64 = 0
   /// The measures of a region between markers, when one was asked for.
   public var region: RegionSummary?
 
@@ -34,6 +36,7 @@ public struct ProfileSummary: Sendable, Equatable, Codable {
     case leakedAllocations = "leaked_allocations"
     case durationMilliseconds = "duration_ms"
     case threads
+    case lostEvents = "lost_events"
     case region
   }
 }
@@ -92,6 +95,6 @@ extension MemoryProfile {
       peakBytes: peak.bytes, peakTimeMilliseconds: peak.milliseconds, totalAllocations: totals.allocations,
       totalFrees: totals.frees, totalBytesAllocated: totals.bytesAllocated, leakedBytes: leakedBytes,
       leakedAllocations: leakedAllocations, durationMilliseconds: totals.durationMilliseconds, threads: totals.threads,
-      region: nil)
+      lostEvents: totals.lostEvents, region: nil)
   }
 }

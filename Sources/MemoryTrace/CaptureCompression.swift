@@ -67,7 +67,11 @@ public final class CaptureCompressor {
     self.path = path
     input = open(path, O_RDONLY | O_CLOEXEC)
     guard input >= 0 else { throw .unreadable(file: path, reason: String(cString: strerror(errno))) }
-    output = open(path + ".compressing", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    // A fresh file of our own: whatever is at the temporary path (a crashed run's leftover, or a
+    // symbolic link planted there) is removed, never written through; O_EXCL and O_NOFOLLOW make
+    // sure of it if something reappears in between.
+    unlink(path + ".compressing")
+    output = open(path + ".compressing", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
     guard output >= 0 else {
       let reason = String(cString: strerror(errno))
       close(input)

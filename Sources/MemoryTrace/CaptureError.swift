@@ -14,11 +14,16 @@ public enum CaptureError: Error, Sendable, Equatable, CustomStringConvertible {
   case unsupportedVersion(file: String, version: UInt16)
   /// The header declares a size smaller than the header this reader knows.
   case malformedHeader(file: String, headerSize: UInt16)
+  /// The header declares a size past the end of the (finished) file: `byteCount` when known.
+  case headerPastEnd(file: String, headerSize: UInt16, byteCount: Int?)
   /// A finished file ends inside its fixed header.
   case truncatedHeader(file: String, byteCount: Int)
   /// A finished file has no END record (the program crashed or was killed), or ends inside a
   /// record. A warning: `byteCount` bytes and `microseconds` of the run were read and are usable.
   case truncated(file: String, byteCount: Int, microseconds: UInt64)
+  /// A finished read of a file that process `pid` (the tracker) is still writing. A warning:
+  /// what was there is usable, and the reader did not wait for more.
+  case stillBeingWritten(file: String, pid: Int32, byteCount: Int, microseconds: UInt64)
   /// A record cannot be decoded; `offset` is its first byte in the file.
   case damaged(file: String, offset: Int, damage: CaptureDamage)
   /// The operating system refused to open or read the file.
@@ -26,8 +31,10 @@ public enum CaptureError: Error, Sendable, Equatable, CustomStringConvertible {
 
   /// Whether this is a warning (the records before it are a usable, if partial, capture).
   public var isWarning: Bool {
-    if case .truncated = self { return true }
-    return false
+    switch self {
+    case .truncated, .stillBeingWritten: return true
+    default: return false
+    }
   }
 
   /// One lower-case sentence naming the file and the value.
@@ -44,11 +51,17 @@ public enum CaptureError: Error, Sendable, Equatable, CustomStringConvertible {
     case .malformedHeader(let file, let headerSize):
       return
         "\(file) declares a \(headerSize)-byte header: a version \(CaptureFormat.version) header has \(CaptureFormat.headerSize) bytes"
+    case .headerPastEnd(let file, let headerSize, let byteCount):
+      let size = byteCount.map { " holds \(CaptureError.formatBytes($0)), but it" } ?? ""
+      return "\(file)\(size) declares a \(headerSize)-byte header, longer than the file: its header is damaged"
     case .truncatedHeader(let file, let byteCount):
       return "\(file) is truncated inside its header after \(byteCount) bytes: it holds no events"
     case .truncated(let file, let byteCount, let microseconds):
       return
         "\(file) is truncated after \(CaptureError.formatBytes(byteCount)): showing the first \(CaptureError.formatDuration(microseconds))"
+    case .stillBeingWritten(let file, let pid, let byteCount, let microseconds):
+      return
+        "\(file) is still being written by process \(pid): showing what is there now, \(CaptureError.formatBytes(byteCount)) and the first \(CaptureError.formatDuration(microseconds)) of the run"
     case .damaged(let file, let offset, let damage):
       return "\(file) has \(damage.phrase) at byte \(offset): the file is damaged after that point"
     case .unreadable(let file, let reason):
@@ -111,6 +124,12 @@ public enum CaptureDamage: Sendable, Equatable {
   case unknownStackNode(UInt64)
   /// A FRAME record whose parent is not an earlier node.
   case unknownParentNode(node: UInt64, parent: UInt64)
+  /// A record still incomplete after ``CaptureFormat/maximumRecordBytes``.
+  case oversizedRecord(byteCount: Int)
+  /// An ALLOC record larger than ``CaptureFormat/maximumBlockSize``: no process can hold it.
+  case impossibleSize(UInt64)
+  /// An ALLOC record that brings the capture's allocated bytes past ``CaptureFormat/maximumTotalBytes``.
+  case impossibleTotal(UInt64)
 
   /// The noun phrase used in ``CaptureError/description``.
   var phrase: String {
@@ -128,6 +147,12 @@ public enum CaptureDamage: Sendable, Equatable {
       return "an alloc record naming stack node \(node), which no frame record defined,"
     case .unknownParentNode(let node, let parent):
       return "frame \(node) naming parent \(parent), which no earlier frame record defined,"
+    case .oversizedRecord(let byteCount):
+      return "a record longer than \(byteCount) bytes"
+    case .impossibleSize(let size):
+      return "an alloc record of \(size) bytes, more than a process can address,"
+    case .impossibleTotal(let total):
+      return "an alloc record that brings the bytes allocated to \(total), more than a program can allocate in a run,"
     }
   }
 }

@@ -14,6 +14,20 @@ public enum CaptureFormat {
   public static let maximumStringLength: UInt64 = 1 << 20
   /// Most entries in a MODULES or COMMAND record accepted before the record is called damaged.
   public static let maximumCount: UInt64 = 1 << 20
+  /// Longest record accepted (64 MiB): a record is decoded once it is whole in memory, and a
+  /// crafted MODULES or COMMAND record could otherwise ask for a terabyte of buffer.
+  public static let maximumRecordBytes = 64 << 20
+  /// Most stack nodes accepted (2^24, 16.7 million: at 24 bytes a node, 400 MB of frame table).
+  /// Real programs make a few hundred thousand distinct stacks.
+  public static let maximumFrames: UInt64 = 1 << 24
+  /// Largest block an ALLOC record may carry: 2^56 bytes, the whole user address space of a Linux
+  /// process with five-level page tables. The tracker records only allocations that succeeded, so a
+  /// larger size is damage, not a program.
+  public static let maximumBlockSize: UInt64 = 1 << 56
+  /// Largest sum of every ALLOC size in one capture: 2^62 bytes (4.6 EB, a year of allocating at
+  /// 100 GB/s). Keeping the sum below it keeps every total, heap and share the analysis adds up
+  /// within 63 bits, so nothing downstream can overflow or wrap.
+  public static let maximumTotalBytes: UInt64 = 1 << 62
 
   static let frameTag = UInt8(WORKSHOP_RECORD_FRAME)
   static let threadTag = UInt8(WORKSHOP_RECORD_THREAD)

@@ -136,6 +136,8 @@ struct RecordDecoder {
   var command: CaptureCommand?
   var lastTimestamp: UInt64 = 0
   var sawEnd = false
+  /// The sum of every ALLOC size so far, kept below ``CaptureFormat/maximumTotalBytes``.
+  var totalBytes: UInt64 = 0
 
   /// Decodes every complete record in `buffer`, consumes them, and returns how many there were.
   ///
@@ -182,6 +184,14 @@ struct RecordDecoder {
       guard let kind = AllocationKind(rawValue: kind) else { break }
       let delta = try cursor.signed()
       let size = try cursor.unsigned()
+      guard size <= CaptureFormat.maximumBlockSize else {
+        throw .damaged(position: cursor.recordStart, .impossibleSize(size))
+      }
+      // Both are at most 2^62, so the sum cannot overflow before it is checked.
+      let total = totalBytes + size
+      guard total <= CaptureFormat.maximumTotalBytes else {
+        throw .damaged(position: cursor.recordStart, .impossibleTotal(total))
+      }
       // Numbered from 1 within the current program (see nodeBase).
       let localStack = try cursor.unsigned()
       guard localStack < UInt64(frames.count) &- nodeBase else {
@@ -189,6 +199,7 @@ struct RecordDecoder {
       }
       let stack = localStack == 0 ? 0 : localStack &+ nodeBase
       address = address &+ UInt64(bitPattern: delta)
+      totalBytes = total
       visitor.visit(
         AllocationEvent(kind: kind, address: address, size: size, stack: UInt32(stack), thread: thread))
       return
@@ -221,7 +232,7 @@ struct RecordDecoder {
           position: cursor.recordStart, .unknownParentNode(node: node &- nodeBase, parent: localParent))
       }
       let parent = localParent == 0 ? 0 : localParent &+ nodeBase
-      guard node < UInt64(UInt32.max) else {
+      guard node <= CaptureFormat.maximumFrames else {
         throw .damaged(position: cursor.recordStart, .oversizedCount(record: "frame", count: node))
       }
       let ip = frames.ip(of: UInt32(parent)) &+ UInt64(bitPattern: delta)

@@ -55,6 +55,8 @@ public final class CaptureReader {
   var decoder = RecordDecoder()
   private var headerSize = 0
   private var recordCount = 0
+  /// The file's size when the current read began (nil for a compressed file, which is finished).
+  private var readLimit: Int?
 
   /// Opens `path` for reading. Nothing is read until ``read(into:fileMayGrow:)``.
   ///
@@ -122,6 +124,7 @@ public final class CaptureReader {
       buffer.fileOffset = headerSize
       visitor.visit(header)
     }
+    readLimit = isCompressed ? nil : fileSize()
     while true {
       let count = try fill()
       do {
@@ -134,7 +137,12 @@ public final class CaptureReader {
     var progress = ReadProgress(
       byteCount: buffer.fileOffset, recordCount: recordCount, sawEnd: decoder.sawEnd, warning: nil)
     if !fileMayGrow && (!decoder.sawEnd || buffer.filled > 0) {
-      progress.warning = .truncated(file: path, byteCount: buffer.fileOffset, microseconds: decoder.lastTimestamp)
+      if let writer = isCompressed ? nil : writingProcess() {
+        progress.warning = .stillBeingWritten(
+          file: path, pid: writer, byteCount: buffer.fileOffset, microseconds: decoder.lastTimestamp)
+      } else {
+        progress.warning = .truncated(file: path, byteCount: buffer.fileOffset, microseconds: decoder.lastTimestamp)
+      }
     }
     return progress
   }
@@ -151,15 +159,48 @@ public final class CaptureReader {
   /// Reads more of the file into the buffer; returns the number of bytes read (0 at end of file).
   private func fill() throws(CaptureError) -> Int {
     if buffer.filled == buffer.capacity {
-      // One record larger than the buffer: make room for it.
-      buffer.grow(to: buffer.capacity * 2)
+      // One record larger than the buffer: make room for it, up to the longest record there is.
+      guard buffer.capacity < CaptureFormat.maximumRecordBytes else {
+        throw .damaged(file: path, offset: buffer.fileOffset, damage: .oversizedRecord(byteCount: buffer.capacity))
+      }
+      buffer.grow(to: min(buffer.capacity * 2, CaptureFormat.maximumRecordBytes))
     }
     let offset = buffer.fileOffset + buffer.filled
+    // Only what the file held when this read began: a file growing as fast as it is read would
+    // otherwise keep the reader until its program ends.
+    let wanted = readLimit.map { max(0, $0 - offset) } ?? Int.max
+    guard wanted > 0 else { return 0 }
     let count = try buffer.withFreeSpace { (space) throws(CaptureError) -> Int in
-      try source.read(into: space, at: offset)
+      try source.read(into: UnsafeMutableRawBufferPointer(rebasing: space.prefix(wanted)), at: offset)
     }
     buffer.filled += count
     return count
+  }
+
+  private func fileSize() -> Int? {
+    var status = stat()
+    return fstat(descriptor, &status) == 0 ? Int(status.st_size) : nil
+  }
+
+  /// The process that still has this file open for writing: the one the header names (the
+  /// tracker's own descriptor), if it is alive and one of its descriptors is this file.
+  private func writingProcess() -> Int32? {
+    guard let pid = header?.pid, pid > 0 else { return nil }
+    var mine = stat()
+    guard fstat(descriptor, &mine) == 0 else { return nil }
+    let folder = "/proc/\(pid)/fd"
+    guard let directory = opendir(folder) else { return nil }
+    defer { closedir(directory) }
+    while let entry = readdir(directory) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+      var theirs = stat()
+      if name.first != ".", stat(folder + "/" + name, &theirs) == 0, theirs.st_dev == mine.st_dev,
+        theirs.st_ino == mine.st_ino
+      {
+        return Int32(bitPattern: pid)
+      }
+    }
+    return nil
   }
 
   /// Reads and checks the fixed header; `nil` when a growing file does not hold all of it yet.
@@ -188,6 +229,17 @@ public final class CaptureReader {
     }
     guard Int(header.headerSize) >= CaptureFormat.headerSize else {
       throw .malformedHeader(file: path, headerSize: header.headerSize)
+    }
+    if Int(header.headerSize) > CaptureFormat.headerSize {
+      // A header longer than the file is a damaged size, not a capture cut short after it.
+      var last: UInt8 = 0
+      let count = try withUnsafeMutableBytes(of: &last) { (byte) throws(CaptureError) -> Int in
+        try source.read(into: byte, at: Int(header.headerSize) - 1)
+      }
+      if count == 0 {
+        if fileMayGrow { return nil }
+        throw .headerPastEnd(file: path, headerSize: header.headerSize, byteCount: isCompressed ? nil : fileSize())
+      }
     }
     return header
   }

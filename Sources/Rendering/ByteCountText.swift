@@ -28,7 +28,8 @@ public enum ByteCountText {
   /// `12.5%`: a share with one decimal; `0.0%` of nothing.
   public static func percent(_ part: UInt64, of whole: UInt64) -> String {
     guard whole > 0 else { return "0.0%" }
-    let tenths = Int((Double(part) / Double(whole) * 1000).rounded())
+    // A share of a damaged capture can be any ratio: bounded, so that the conversion cannot trap.
+    let tenths = Int(min(Double(part) / Double(whole) * 1000, 1e15).rounded())
     return "\(tenths / 10).\(tenths % 10)%"
   }
 

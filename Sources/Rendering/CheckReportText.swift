@@ -45,6 +45,8 @@ public enum CheckReportText {
     case stoppedAtTimeBound(seconds: Double, bound: Double)
     /// Stopped at the memory bound: its resident size, and the bound.
     case stoppedAtMemoryBound(residentBytes: UInt64, bound: UInt64)
+    /// The tracker lost events (the disk holding `fullDisk` is full, when it is).
+    case captureIncomplete(lostEvents: UInt64, fullDisk: String?)
     /// It never ran its workload to the end marker.
     case workloadMissing
     /// The check was cancelled while the program ran.
@@ -284,6 +286,12 @@ public enum CheckReportText {
       lines.append(
         "it was stopped at \(ByteCountText.describe(resident)) resident, over the memory bound of "
           + "\(ByteCountText.describe(bound)): does something grow without end?")
+    case .captureIncomplete(let lost, let folder):
+      lines.append("FAILED \(name): \(report.title)")
+      lines.append(
+        "the capture is incomplete: "
+          + (folder.map { "the disk holding \($0) is full" } ?? "the tracker could not write every event")
+          + (lost > 0 ? " (\(ByteCountText.counted(lost, "event")) lost)" : "") + "; free some space and check again")
     case .workloadMissing:
       lines.append("FAILED \(name): \(report.title)")
       lines.append("the program ended without running its workload to the end (no workshop-workload-end marker)")

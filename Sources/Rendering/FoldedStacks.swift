@@ -28,8 +28,9 @@ public enum FoldedStacks {
     return output
   }
 
-  /// A label the folded format can carry: `;` separates frames and a line is one stack.
+  /// A label the folded format can carry: `;` separates frames, a line is one stack, and no
+  /// escape sequence from the capture reaches the terminal.
   static func sanitized(_ label: String) -> String {
-    String(label.map { $0 == ";" ? ":" : ($0.isNewline ? " " : $0) })
+    String(TerminalText.stripped(label).map { $0 == ";" ? ":" : ($0.isNewline ? " " : $0) })
   }
 }

@@ -1,5 +1,10 @@
 // Resolves code locations with one llvm-symbolizer process per batch.
 import Foundation
+import ProcessLaunch
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Something that turns code locations into frames: `llvm-symbolizer` in reports, a table in tests.
 public protocol SymbolResolving {
@@ -30,6 +35,11 @@ public protocol SymbolResolving {
 public struct LLVMSymbolizer: SymbolResolving {
   /// The `llvm-symbolizer` executable.
   public var executable: String
+  /// Seconds one batch may take before the symbolizer is killed and the frames go unnamed.
+  public var timeLimit: Double = 120
+  /// Address space the symbolizer may map (4 GiB), so that a module it cannot cope with fails its
+  /// allocations instead of taking the machine's memory.
+  public var addressSpaceLimit: UInt64 = 4 << 30
 
   /// Uses the given executable, or the one ``locate(environment:)`` finds.
   public init(executable: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
@@ -64,9 +74,17 @@ public struct LLVMSymbolizer: SymbolResolving {
   /// - Complexity: one process; O(n) lines written and read. The symbolizer's own cost is reading
   ///   each module's tables once plus a lookup per address.
   public func resolve(_ locations: [CodeLocation]) throws -> [[SymbolizedFrame]] {
-    guard !locations.isEmpty else { return [] }
+    // Only regular files are worth opening: a capture may name /dev/zero or a FIFO as a module,
+    // which the symbolizer would read forever.
+    var isRegularFile: [String: Bool] = [:]
+    for location in locations where isRegularFile[location.module] == nil {
+      isRegularFile[location.module] = Self.isRegularFile(location.module)
+    }
+    var result = locations.map { [SymbolizedFrame.unresolved($0)] }
     // Grouped per module: the order the symbolizer is fastest with.
-    let order = locations.indices.sorted { locations[$0] < locations[$1] }
+    let order = locations.indices.filter { isRegularFile[locations[$0].module] == true }
+      .sorted { locations[$0] < locations[$1] }
+    guard !order.isEmpty else { return result }
     var input = ""
     input.reserveCapacity(order.count * 64)
     for index in order {
@@ -75,7 +93,6 @@ public struct LLVMSymbolizer: SymbolResolving {
     }
     let output = try run(input: Data(input.utf8))
     let answers = try decode(output, expected: order.count)
-    var result = [[SymbolizedFrame]](repeating: [], count: locations.count)
     var names: [String: String] = [:]  // linkage name → demangled, many addresses share a function
     for (answer, index) in zip(answers, order) {
       result[index] = frames(answer, location: locations[index], names: &names)
@@ -127,6 +144,12 @@ public struct LLVMSymbolizer: SymbolResolving {
       }
       missing.removeAll { found.contains($0) }
     }
+  }
+
+  /// Whether `path` is a regular file (after symbolic links), the only kind of module looked into.
+  static func isRegularFile(_ path: String) -> Bool {
+    var status = stat()
+    return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
   }
 
   private static func quoted(_ path: String) -> String {
@@ -190,35 +213,61 @@ public struct LLVMSymbolizer: SymbolResolving {
     }
   }
 
+  /// Runs the symbolizer over `input` through files (no pipe can fill up), bounded in time and
+  /// address space, killed with us if we die first.
   private func run(input: Data) throws -> Data {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = ["--inlines", "--output-style=JSON", "--functions=linkage", "--no-demangle"]
+    let template = strdup(FileManager.default.temporaryDirectory.path + "/workshop-symbols-XXXXXX")
+    defer { free(template) }
+    guard let template, let made = mkdtemp(template) else {
+      throw SymbolError.symbolizerNotStarted(
+        path: executable, reason: "no temporary folder could be made (\(String(cString: strerror(errno))))")
+    }
+    let folder = String(cString: made)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let inputPath = folder + "/addresses"
+    let outputPath = folder + "/frames"
+    do {
+      try input.write(to: URL(fileURLWithPath: inputPath))
+    } catch {
+      throw SymbolError.symbolizerNotStarted(path: executable, reason: "its input could not be written (\(error))")
+    }
     var environment = ProcessInfo.processInfo.environment
     environment["DEBUGINFOD_URLS"] = ""  // never wait on the network for a library's debug information
-    process.environment = environment
-    let standardInput = Pipe()
-    let standardOutput = Pipe()
-    process.standardInput = standardInput
-    process.standardOutput = standardOutput
-    process.standardError = FileHandle.nullDevice
-    do {
-      try process.run()
-    } catch {
-      throw SymbolError.symbolizerNotStarted(path: executable, reason: "\(error)")
+    let launch = ProcessLaunch(
+      arguments: [executable, "--inlines", "--output-style=JSON", "--functions=linkage", "--no-demangle"],
+      environment: environment, standardInputPath: inputPath, standardOutputPath: outputPath)
+    let pid: pid_t
+    switch Result(catching: { () throws(ProcessLaunchError) in
+      try launch.spawnBounded(addressSpaceBytes: addressSpaceLimit)
+    }) {
+    case .success(let started): pid = started
+    case .failure(let error): throw SymbolError.symbolizerNotStarted(path: executable, reason: error.reason)
     }
-    // Written from another thread: the symbolizer answers while it reads, and a full output pipe
-    // would otherwise block it while this thread blocks on a full input pipe.
-    let writer = standardInput.fileHandleForWriting
-    let writing = Thread {
-      writer.write(input)
-      try? writer.close()
+    let waited: Int32?
+    switch Result(catching: { () throws(ProcessLaunchError) in try ProcessLaunch.waitStatus(of: pid, seconds: timeLimit)
+      })
+    {
+    case .success(let status): waited = status
+    case .failure(let error):
+      ProcessLaunch.killGroup(of: pid)
+      throw SymbolError.symbolizerFailed(path: executable, reason: error.reason)
     }
-    writing.start()
-    let output = standardOutput.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationReason == .exit && process.terminationStatus == 0 else {
-      throw SymbolError.symbolizerFailed(path: executable, reason: "it exited with status \(process.terminationStatus)")
+    guard let status = waited else {
+      ProcessLaunch.killGroup(of: pid)
+      throw SymbolError.symbolizerFailed(
+        path: executable, reason: "it was still running after \(Int(timeLimit)) s and was stopped")
+    }
+    switch ExitStatus(waitStatus: status) {
+    case .exited(0): break
+    case .exited(let code):
+      throw SymbolError.symbolizerFailed(path: executable, reason: "it exited with status \(code)")
+    case .signaled(let signal):
+      throw SymbolError.symbolizerFailed(
+        path: executable,
+        reason: "it was ended by signal \(signal) (its memory is bounded to \(addressSpaceLimit >> 30) GiB)")
+    }
+    guard let output = FileManager.default.contents(atPath: outputPath) else {
+      throw SymbolError.symbolizerFailed(path: executable, reason: "its output could not be read")
     }
     return output
   }

@@ -36,7 +36,15 @@ public final class Symbolizer {
       missing.append(location)
     }
     guard !missing.isEmpty else { return }
-    let resolved = try resolver.resolve(missing)
+    let resolved: [[SymbolizedFrame]]
+    do {
+      resolved = try resolver.resolve(missing)
+    } catch {
+      // Named by module and offset from now on: a resolver that failed (or was stopped at its
+      // bound) once is not started again for each frame.
+      for location in missing { cache[location] = [.unresolved(location)] }
+      throw error
+    }
     for (location, frames) in zip(missing, resolved) {
       cache[location] = frames.isEmpty ? [.unresolved(location)] : frames
     }

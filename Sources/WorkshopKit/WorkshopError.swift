@@ -1,7 +1,11 @@
+import Rendering
+
 /// Everything that can go wrong in WorkshopKit, each said as one sentence that names the value.
 public enum WorkshopError: Error, CustomStringConvertible, Equatable {
   /// The preloaded tracker library is not where it should be.
   case trackerLibraryMissing(searched: [String])
+  /// A folder workshop writes into (`.workshop/`, its captures or backups) is a symbolic link.
+  case symlinkedFolder(path: String, target: String)
   /// The program to run could not be found or started.
   case programNotStarted(program: String, reason: String)
   /// A capture file would be overwritten.
@@ -41,7 +45,7 @@ public enum WorkshopError: Error, CustomStringConvertible, Equatable {
   /// Two exercise folders have the same number.
   case duplicateExercise(number: Int, first: String, second: String)
   /// `reset` restored some files and failed on `path`; the learner's version is in `backup`.
-  case resetIncomplete(path: String, reason: String, restored: [String], backup: String)
+  case resetIncomplete(path: String, reason: String, restored: [String], backup: String?)
 
   /// One lower-case sentence that says what happened and what to do.
   public var description: String {
@@ -50,13 +54,18 @@ public enum WorkshopError: Error, CustomStringConvertible, Equatable {
       return
         "the tracker library libworkshop_tracker.so was not found (looked in \(searched.joined(separator: ", "))): "
         + "build it with Scripts/bootstrap.sh or point WORKSHOP_TRACKER_LIBRARY at it"
+    case .symlinkedFolder(let path, let target):
+      return "\(path) is a symbolic link to \(target): workshop writes only into a real folder there; "
+        + "remove the link (or make it a folder) and try again"
     case .programNotStarted(let program, let reason):
       return "could not start \(program): \(reason)"
     case .captureExists(let path):
       return "\(path) already exists: choose another name with --output or remove the file first"
     case .captureMissing(let path):
       return "the program wrote no capture at \(path): it may have closed the tracker's file or run untracked"
-    case .markerMissing(let file, let marker, let known):
+    case .markerMissing(let file, let marker, let unsafeKnown):
+      // The known names come from the capture: nothing in them may drive the terminal.
+      let known = unsafeKnown.map(TerminalText.stripped)
       return "\(file) has no marker \"\(marker)\": "
         + (known.isEmpty ? "the program wrote no markers" : "its markers are \(known.joined(separator: ", "))")
     case .courseNotFound(let part, let searched):
@@ -102,7 +111,7 @@ public enum WorkshopError: Error, CustomStringConvertible, Equatable {
     case .resetIncomplete(let path, let reason, let restored, let backup):
       return "could not restore \(path) (\(reason))"
         + (restored.isEmpty ? "" : "; \(Self.list(restored)) \(restored.count == 1 ? "was" : "were") restored")
-        + ": your version is kept in \(backup)/"
+        + (backup.map { ": your version is kept in \($0)/" } ?? "")
     }
   }
 

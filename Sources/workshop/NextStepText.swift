@@ -1,5 +1,6 @@
-import WorkshopKit
 import MemoryAnalysis
+import Rendering
+import WorkshopKit
 
 /// How the command line spells a next step: the command to type.
 extension NextStep {
@@ -19,10 +20,10 @@ extension NextStep {
         selection == .leaks ? "--leaks" : nil, selection == .temporary ? "--temporary-allocations" : nil,
         native ? "--native" : nil,
       ].compactMap { $0 }
-      return (["workshop flamegraph", capture] + flags).joined(separator: " ")
+      return (["workshop flamegraph", TerminalText.shellQuoted(capture)] + flags).joined(separator: " ")
     case .explore(let capture, .summary(let leaks, let order)):
       let flags = [leaks ? "--leaks" : nil, order == .total ? nil : "--sort \(order.rawValue)"].compactMap { $0 }
-      return (["workshop summary", capture] + flags).joined(separator: " ")
+      return (["workshop summary", TerminalText.shellQuoted(capture)] + flags).joined(separator: " ")
     case .list:
       return "workshop list" + (annotated ? "    (every exercise has passed)" : "")
     }

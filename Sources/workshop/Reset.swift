@@ -35,7 +35,11 @@ struct Reset: ParsableCommand {
     }
     guard let result = try session.reset(chosen) else { return }
     for file in result.restored { print("restored \(file)") }
-    print("your version is kept in \(result.backup)/")
+    if let backup = result.backup {
+      print("your version is kept in \(backup)/")
+    } else {
+      print("none of your files existed, so there was nothing to keep")
+    }
     result.warnings.forEach(say)
   }
 }

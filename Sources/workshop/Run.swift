@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MemoryTrace
 import ProcessLaunch
+import Synchronization
 import WorkshopKit
 
 /// `workshop run`: runs a program under the tracker and prints what its memory did.
@@ -14,6 +15,9 @@ struct Run: ParsableCommand {
       its memory follows on standard error.
       """
   )
+
+  /// Seconds a program has to end after a SIGTERM or SIGHUP passed on to it, before SIGKILL.
+  static let terminationGraceSeconds = 5.0
 
   @Option(name: [.short, .long], help: "Where to write the capture (default: workshop-PROGRAM.PID.bin here).")
   var output: String?
@@ -28,12 +32,27 @@ struct Run: ParsableCommand {
   var command: [String] = []
 
   mutating func validate() throws {
+    // `workshop run --help` asks for this help; `workshop run -- --help` runs a program so named.
+    if command.first == "--help" || command.first == "-h" { throw CleanExit.helpRequest(self) }
     if command.first == "--" { command.removeFirst() }
     guard !command.isEmpty else {
       throw ValidationError("name the program to run after --, for example: workshop run -- ./my-program")
     }
     if let output, FileManager.default.fileExists(atPath: output) {
       throw ValidationError("\(output) already exists: choose another name with --output or remove the file first")
+    }
+    // Refused before the program starts: a capture that cannot be written would run it untracked.
+    if let output {
+      guard !output.isEmpty else { throw ValidationError("--output is empty: name the capture file to write") }
+      let folder = URL(fileURLWithPath: output).deletingLastPathComponent().path
+      var status = stat()
+      guard stat(folder, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else {
+        throw ValidationError("cannot write \(output): there is no folder \(folder)")
+      }
+      guard access(folder, W_OK) == 0 else {
+        throw ValidationError(
+          "cannot write \(output): the folder \(folder) is not writable (\(String(cString: strerror(errno))))")
+      }
     }
   }
 
@@ -50,6 +69,20 @@ struct Run: ParsableCommand {
     let interrupts = Interrupts([SIGINT, SIGQUIT])
     defer { interrupts.restore() }
     let live = LiveRun(program: program, compress: !noCompress)
+    // SIGTERM and SIGHUP are sent to us alone (a service manager, a closed terminal): passed on to
+    // the program, which gets a few seconds to end before it is killed; the capture is finished
+    // either way, and we exit as the signal would have ended us.
+    let received = Mutex<Int32?>(nil)
+    let terminations = Interrupts([SIGTERM, SIGHUP]) { number in
+      let first = received.withLock { received -> Bool in
+        defer { if received == nil { received = number } }
+        return received == nil
+      }
+      live.forward(number)
+      guard first else { return }
+      DispatchQueue.global().asyncAfter(deadline: .now() + Self.terminationGraceSeconds) { live.cancel() }
+    }
+    defer { terminations.restore() }
     try live.start()
     let result = live.wait()
     let children = CaptureNaming.childCaptures(of: capturePath, since: started)
@@ -68,6 +101,7 @@ struct Run: ParsableCommand {
       profile: result.profile)
     report.problems = problems
     FileHandle.standardError.write(Data(report.render().utf8))
+    if let signal = received.withLock({ $0 }) { throw ExitCode(128 + signal) }
     throw ExitCode(result.outcome.status.shellCode)
   }
 }

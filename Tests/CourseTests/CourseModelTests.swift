@@ -37,6 +37,19 @@ struct CourseModelTests {
       try message(#"{"title": "T", "files": ["../A.swift"], "limit": {"measure": "peak", "value": 1}}"#)
         == #"exercise.json: the key "files" is wrong: "../A.swift" is not a path inside the exercise folder"#)
     #expect(try message("{nope") == "exercise.json cannot be read: it is not valid JSON")
+    // Numbers JSON allows but a count of bytes does not: the key and the value, not "not valid JSON".
+    #expect(
+      try message(#"{"title": "T", "files": ["A.swift"], "limit": {"measure": "peak", "value": -5}}"#)
+        == #"exercise.json: the key "limit.value" is wrong: -5 is not a whole number from 0 to 18446744073709551615"#)
+    #expect(
+      try message(
+        #"{"title": "T", "files": ["A.swift"], "limit": {"measure": "peak", "value": 1}, "memoryBoundBytes": 1e300}"#)
+        == #"exercise.json: the key "memoryBoundBytes" is wrong: 1e+300 is not a whole number from 0 to 18446744073709551615"#
+    )
+    #expect(
+      try message(
+        #"{"title": "T", "files": ["A.swift"], "limit": {"measure": "peak", "value": 1}, "timeLimitSeconds": 1e300}"#)
+        == #"exercise.json: the key "timeLimitSeconds" is wrong: 1e+300 is not a number of seconds from 0 to 86400"#)
   }
 
   @Test("the catalog takes exercise_N and N, and names what exists otherwise")

@@ -133,8 +133,38 @@ struct CourseSessionTests {
     let result = try #require(try session.reset(exercise))
     #expect(result.restored == ["Exercises/exercise_1/Squares.swift"])
     #expect(try copy.read("Exercises/exercise_1/Squares.swift") == shipped)
-    #expect(try copy.read(result.backup + "/Squares.swift") == "// mine\n")
+    #expect(try copy.read((result.backup ?? "") + "/Squares.swift") == "// mine\n")
     #expect(try session.progress().progress["exercise_1"].state == .new)
+  }
+
+  @Test("reset of a learner file that is missing names no backup folder")
+  func resetMissingFile() throws {
+    let copy = try CourseCopy()
+    let session = try session(copy)
+    let exercise = try session.exercise(named: "1")
+    #expect(try session.changedFiles(of: exercise).isEmpty, "the originals are kept first")
+    try FileManager.default.removeItem(at: copy.url("Exercises/exercise_1/Squares.swift"))
+    let result = try #require(try session.reset(exercise))
+    #expect(result.restored == ["Exercises/exercise_1/Squares.swift"])
+    #expect(result.backup == nil)
+    #expect(!FileManager.default.fileExists(atPath: copy.url(".workshop/backups/exercise_1").path))
+  }
+
+  @Test("a backup folder that cannot be made is named, with why")
+  func resetUnwritableBackup() throws {
+    let copy = try CourseCopy()
+    let session = try session(copy)
+    let exercise = try session.exercise(named: "1")
+    #expect(try session.changedFiles(of: exercise).isEmpty, "the originals are kept first")
+    try copy.write("Exercises/exercise_1/Squares.swift", "// mine\n")
+    // A file where the backups folder should be.
+    try FileManager.default.createDirectory(at: copy.url(".workshop"), withIntermediateDirectories: true)
+    try copy.write(".workshop/backups", "not a folder\n")
+    let error = #expect(throws: WorkshopError.self) { try session.reset(exercise) }
+    let text = error?.description ?? ""
+    #expect(text.contains(".workshop/backups: it is a file, not a folder"), "\(text)")
+    #expect(!text.contains("NSCocoaErrorDomain"))
+    #expect(try copy.read("Exercises/exercise_1/Squares.swift") == "// mine\n", "nothing restored without a backup")
   }
 
   @Test("the list's rows and the next exercise")

@@ -8,8 +8,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 seconds=${1:-300}
 out=.build/fuzz
 mkdir -p "$out/corpus"
-swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name LessonTextFuzz \
-  Sources/LessonText/*.swift Tests/Fuzz/FuzzLessonText.swift -o "$out/fuzz-lessontext"
+mkdir -p "$out/modules"
+# TextWidth, which LessonText imports, is a module of its own (instrumented too).
+swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name TextWidth -emit-module \
+  -emit-module-path "$out/modules/TextWidth.swiftmodule" -wmo -c Sources/TextWidth/*.swift -o "$out/TextWidth.o"
+swiftc -O -sanitize=fuzzer,address -parse-as-library -I "$out/modules" -module-name LessonTextFuzz \
+  Sources/LessonText/*.swift Tests/Fuzz/FuzzLessonText.swift "$out/TextWidth.o" -o "$out/fuzz-lessontext"
 if [[ -d ../shared/seeds ]]; then cp ../shared/seeds/* "$out/corpus/" 2>/dev/null || true; fi
 python3 - "$out/corpus" <<'PY'
 import re, sys, pathlib
@@ -17,7 +21,16 @@ text = pathlib.Path("Tests/LessonTextTests/TreeDumpTests.swift").read_text()
 for i, m in enumerate(re.finditer(r'source: #"""\n(.*?)\n        """#', text, re.S)):
     body = "\n".join(l[8:] for l in m.group(1).split("\n")) + "\n"
     pathlib.Path(sys.argv[1], f"case{i}.rst").write_text(body)
+# Inputs that once made the reader quadratic (issue 11, item 8): each must stay under the timeout.
+hostile = {
+    "emphasis": "*a " * 8000, "substitutions": "|a " * 8000, "roles": ":r:`a " * 4000,
+    "footnotes": "[a " * 8000 + "]_", "mixed": "*a |a `a :r:`a [a ``a _`a " * 1500, "colons": ":" * 30000,
+    "nested-list": "\n".join("  " * i + "- x\n" for i in range(2000)),
+    "nested-quotes": "\n".join(" " * i + "x\n" for i in range(2000)),
+}
+for name, body in hostile.items():
+    pathlib.Path(sys.argv[1], f"hostile-{name}.rst").write_text(body + "\n")
 PY
-"$out/fuzz-lessontext" "$out/corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
+SWIFT_BACKTRACE=enable=no "$out/fuzz-lessontext" "$out/corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=5000000 \
   -artifact_prefix="$out/" -print_final_stats=1
 echo "corpus: $(ls "$out/corpus" | wc -l) files"

@@ -160,3 +160,50 @@ struct SplitMix {
     return z ^ (z >> 31)
   }
 }
+
+/// Inputs that made the reader quadratic (issue 11, item 8): each must read in linear time. The
+/// bounds are generous for a debug build on a busy machine; the quadratic reader took 14 to 66 s.
+@Suite("Linear time on hostile input")
+struct LinearTimeTests {
+  static let hostile: [(name: String, source: String)] = [
+    ("unclosed emphasis", String(repeating: "*a ", count: 8000)),
+    ("unclosed substitutions", String(repeating: "|a ", count: 8000)),
+    ("unclosed roles", String(repeating: ":r:`a ", count: 4000)),
+    ("unclosed footnote references", String(repeating: "[a ", count: 8000) + "]_"),
+    ("mixed", String(repeating: "*a |a `a :r:`a [a ``a _`a ", count: 1500)),
+    ("colons", String(repeating: ":", count: 30000)),
+    ("list nested 2,000 deep", (0..<2000).map { String(repeating: "  ", count: $0) + "- x\n" }.joined(separator: "\n")),
+    (
+      "block quotes nested 2,000 deep",
+      (0..<2000).map { String(repeating: " ", count: $0) + "x\n" }.joined(separator: "\n")
+    ),
+  ]
+
+  @Test("hostile input reads in bounded time", .timeLimit(.minutes(3)), arguments: hostile.indices)
+  func bounded(_ index: Int) {
+    let (name, source) = Self.hostile[index]
+    let start = ContinuousClock.now
+    let document = LessonDocument(parsing: source, file: "hostile.rst")
+    let elapsed = ContinuousClock.now - start
+    #expect(elapsed < .seconds(8), "\(name): \(elapsed)")
+    #expect(!document.root.children.isEmpty)
+  }
+
+  @Test("nesting past 64 levels is shown verbatim with an error")
+  func nestingBound() {
+    let source = (0..<100).map { String(repeating: "  ", count: $0) + "- x\n" }.joined(separator: "\n")
+    let document = LessonDocument(parsing: source, file: "deep.rst")
+    #expect(document.diagnostics.map(\.message).contains("Nesting too deep; the rest of this block is shown verbatim."))
+  }
+
+  @Test("a file past 4 MiB is read up to its last line break before 4 MiB, with an error")
+  func sizeBound() {
+    let line = String(repeating: "word ", count: 19) + "\n\n"
+    let source = String(repeating: line, count: (5 << 20) / line.utf8.count)
+    let document = LessonDocument(parsing: source, file: "big.rst")
+    let error = document.diagnostics.last
+    #expect(
+      error?.message == "The file holds 5.0 MiB: only its first 4 MiB (86479 lines) are read.",
+      "\(String(describing: error))")
+  }
+}

@@ -77,6 +77,16 @@ struct CaptureErrorTests {
     BadCapture(
       name: "huge module count", bytes: capture([0x05, 0xff, 0xff, 0xff, 0xff, 0x0f]),
       message: "% has a modules record with 4294967295 entries at byte 50: the file is damaged after that point"),
+    BadCapture(
+      name: "header size past the end of the file",
+      bytes: CaptureWriter(header: CaptureHeader(headerSize: 65_535)).bytes + [UInt8](repeating: 0x03, count: 11_652),
+      message: "% holds 11.7 kB, but it declares a 65535-byte header, longer than the file: its header is damaged"),
+    BadCapture(
+      name: "size near 2^64",
+      bytes: capture([0x10, 0x02, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x00]),
+      message:
+        "% has an alloc record of 18446744073709551608 bytes, more than a process can address, at byte 50: the file is damaged after that point"
+    ),
   ]
 
   @Test("fatal inputs throw their sentence", arguments: fatal)

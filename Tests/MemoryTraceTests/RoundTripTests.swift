@@ -30,8 +30,12 @@ struct RoundTripTests {
     events.append(.thread(77))
     writer.alloc(.calloc, address: 0x1000_0000, size: 48, stack: inner)
     events.append(.alloc(AllocationEvent(kind: .calloc, address: 0x1000_0000, size: 48, stack: 2, thread: 77)))
-    writer.alloc(.malloc, address: 0x0fff_0000, size: UInt64.max, stack: 0)
-    events.append(.alloc(AllocationEvent(kind: .malloc, address: 0x0fff_0000, size: UInt64.max, stack: 0, thread: 77)))
+    // The largest size a capture may hold (a larger one is damage: see CaptureErrorTests).
+    writer.alloc(.malloc, address: 0x0fff_0000, size: CaptureFormat.maximumBlockSize, stack: 0)
+    events.append(
+      .alloc(
+        AllocationEvent(kind: .malloc, address: 0x0fff_0000, size: CaptureFormat.maximumBlockSize, stack: 0, thread: 77)
+      ))
     writer.free(.realloc, address: 0x1000_0000)
     events.append(.free(DeallocationEvent(kind: .realloc, address: 0x1000_0000, thread: 77)))
     writer.tick(microseconds: 10_000, resident: 5 << 20, tracker: 1 << 20)

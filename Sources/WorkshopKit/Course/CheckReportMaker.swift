@@ -61,6 +61,8 @@ extension CheckResult {
       report.verdict = .stoppedAtMemoryBound(residentBytes: bytes, bound: manifest.memoryBoundBytes)
       report.output = run?.output
       showMemory = true
+    case .captureIncomplete(let lost, let folder):
+      report.verdict = .captureIncomplete(lostEvents: lost, fullDisk: folder)
     case .workloadMissing:
       report.verdict = .workloadMissing
       report.output = run?.output

@@ -20,6 +20,10 @@ public enum CheckVerdict: Sendable, Equatable {
   case stoppedAtTimeBound(seconds: Double)
   /// Its resident size went over the manifest's memory bound and it was stopped.
   case stoppedAtMemoryBound(residentBytes: UInt64)
+  /// The tracker could not write every event (usually a full disk): the measure would be wrong.
+  /// `lostEvents` is 0 when not even the LOST record could be written.
+  /// `fullDisk` is the folder holding the capture when its disk is full.
+  case captureIncomplete(lostEvents: UInt64, fullDisk: String?)
   /// It ended normally without running its workload between the markers.
   case workloadMissing
   /// The check was cancelled while the program ran (``LiveRun/cancel()``).
@@ -62,6 +66,12 @@ public struct CheckResult: Sendable {
     if case .signaled(let signal) = run.outcome.status { return .crashed(signal: signal) }
     if run.cases.contains(where: { !$0.passed }) { return .casesFailed }
     if case .exited(let status) = run.outcome.status, status != 0 { return .exited(status: status) }
+    // Events lost (a LOST record), or no END from a program that exited normally: the disk refused
+    // the end of the capture, LOST record included when it stayed full.
+    if let profile = run.profile, profile.totals.lostEvents > 0 || !profile.sawEnd {
+      return .captureIncomplete(
+        lostEvents: profile.totals.lostEvents, fullDisk: IncompleteCapture.fullDisk(holding: run.capturePath))
+    }
     guard run.workloadFinished, let measured = run.measured(exercise.manifest.limit.measure) else {
       return .workloadMissing
     }

@@ -4,8 +4,9 @@ import Foundation
 public struct ResetResult: Sendable {
   /// The files restored as shipped, relative to the course folder.
   public var restored: [String]
-  /// The folder that keeps the learner's version, relative to the course folder.
-  public var backup: String
+  /// The folder that keeps the learner's version, relative to the course folder; nil when none of
+  /// the learner's files existed, so nothing was kept.
+  public var backup: String?
   /// Problems with the progress file, one sentence each.
   public var warnings: [String]
 }

@@ -68,6 +68,7 @@ public struct ExerciseManifest: Sendable, Equatable {
     do {
       raw = try JSONDecoder().decode(RawManifest.self, from: data)
     } catch let error as DecodingError {
+      if let problem = Self.numberProblem(in: data, file: path) { throw problem }
       throw Self.describe(error, file: path)
     } catch {
       throw .manifestInvalid(file: path, key: nil, reason: "\(error)")
@@ -84,8 +85,9 @@ public struct ExerciseManifest: Sendable, Equatable {
       let measures = LimitMeasure.allCases.map(\.rawValue).joined(separator: ", ")
       throw invalid("limit.measure", "\"\(raw.limit.measure)\" is not one of \(measures)")
     }
-    if let seconds = raw.timeLimitSeconds, !(seconds > 0 && seconds.isFinite) {
-      throw invalid("timeLimitSeconds", "\(seconds) is not a positive number of seconds")
+    if let seconds = raw.timeLimitSeconds, !(seconds > 0 && seconds <= Self.longestTimeLimitSeconds) {
+      throw invalid(
+        "timeLimitSeconds", "\(seconds) is not a number of seconds from 0 to \(Int(Self.longestTimeLimitSeconds))")
     }
     if let bytes = raw.memoryBoundBytes, bytes < 1 << 20 {
       throw invalid("memoryBoundBytes", "\(bytes) is less than 1 MiB, too little to start a program")
@@ -106,6 +108,25 @@ public struct ExerciseManifest: Sendable, Equatable {
     var limit: Limit
     var timeLimitSeconds: Double?
     var memoryBoundBytes: UInt64?
+  }
+
+  /// The longest time bound a manifest may set: a day.
+  static let longestTimeLimitSeconds: Double = 86_400
+
+  /// The key and value of a number JSON allows but the manifest's type does not hold (-5 or 1e300
+  /// for a count of bytes), which the decoder reports as "not valid JSON" without naming either.
+  private static func numberProblem(in data: Data, file: String) -> WorkshopError? {
+    guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+    let limit = object["limit"] as? [String: Any]
+    for (key, value) in [("limit.value", limit?["value"]), ("memoryBoundBytes", object["memoryBoundBytes"])] {
+      guard let number = value as? NSNumber, !(value is Bool) else { continue }
+      let double = number.doubleValue
+      if UInt64(exactly: double) == nil || double >= 18_446_744_073_709_551_615 {
+        return .manifestInvalid(
+          file: file, key: key, reason: "\(number) is not a whole number from 0 to 18446744073709551615")
+      }
+    }
+    return nil
   }
 
   /// One sentence naming the key that `error` is about.

@@ -97,6 +97,10 @@ public struct ExerciseRunner: Sendable {
     let reportPath = scratch.appendingPathComponent("cases.jsonl").path
     let outputPath = scratch.appendingPathComponent("output.txt").path
     let destination = URL(fileURLWithPath: capturePath)
+    // `.workshop/captures/` and `.workshop/`: a link there would send the capture elsewhere, silently.
+    let folder = destination.deletingLastPathComponent()
+    try LearnerFiles.refuseSymbolicLink(folder.deletingLastPathComponent().path)
+    try LearnerFiles.refuseSymbolicLink(folder.path)
     try FileManager.default.createDirectory(
       at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
     // The tracker never overwrites: the new capture goes beside, then over the old one.

@@ -58,7 +58,7 @@ public struct LearnerFiles: Sendable {
   /// - Throws: ``WorkshopError/resetIncomplete(path:reason:restored:backup:)`` when a file cannot be
   ///   restored once the backup is written, saying which were restored and where the backup is.
   public func reset(_ exercise: Exercise, at date: Date = Date()) throws(WorkshopError) -> (
-    restored: [String], backup: String
+    restored: [String], backup: String?
   )? {
     let changed = try changedFiles(of: exercise)
     guard !changed.isEmpty else { return nil }
@@ -70,13 +70,23 @@ public struct LearnerFiles: Sendable {
       backup = "\(Course.stateFolderName)/backups/\(exercise.name)/\(stamp)"
       attempt += 1
     }
-    // Every backup is written before any learner file is touched.
+    // Every backup is written before any learner file is touched; a file of the learner's that is
+    // missing has nothing to keep, and with none to keep there is no backup folder to name.
+    var keptAny = false
     for file in changed {
       if let current = FileManager.default.contents(atPath: exercise.path(file)) {
         let name = String(file.dropFirst(exercise.relativeFolder.count + 1))
-        try AtomicFile.write(current, to: course.folder.appendingPathComponent(backup).appendingPathComponent(name))
+        let target = course.folder.appendingPathComponent(backup).appendingPathComponent(name)
+        // .workshop/ and backups/ are the course's own folders: a link there is refused.
+        for folder in [Course.stateFolderName, "\(Course.stateFolderName)/backups"] {
+          try Self.refuseSymbolicLink(course.folder.appendingPathComponent(folder).path)
+        }
+        try Self.makeFolder(target.deletingLastPathComponent().path)
+        try AtomicFile.write(current, to: target)
+        keptAny = true
       }
     }
+    let kept = keptAny ? backup : nil
     var restored: [String] = []
     for file in changed {
       do {
@@ -87,11 +97,38 @@ public struct LearnerFiles: Sendable {
         case .writeFailed(_, let why): reason = why
         default: reason = error.description
         }
-        throw .resetIncomplete(path: file, reason: reason, restored: restored, backup: backup)
+        throw .resetIncomplete(path: file, reason: reason, restored: restored, backup: kept)
       }
       restored.append(file)
     }
-    return (restored, backup)
+    return (restored, kept)
+  }
+
+  /// Throws when `path` is a symbolic link: a linked `.workshop/` would send captures and backups
+  /// wherever it points, silently.
+  static func refuseSymbolicLink(_ path: String) throws(WorkshopError) {
+    var status = stat()
+    guard lstat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFLNK else { return }
+    let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
+    throw .symlinkedFolder(path: path, target: target)
+  }
+
+  /// Makes `path` and the folders above it, saying which one could not be made and why (Foundation
+  /// says only "NSCocoaErrorDomain error 512").
+  static func makeFolder(_ path: String) throws(WorkshopError) {
+    var status = stat()
+    if stat(path, &status) == 0 {
+      guard (status.st_mode & S_IFMT) == S_IFDIR else {
+        throw .writeFailed(path: path, reason: "it is a file, not a folder")
+      }
+      return
+    }
+    let parent = (path as NSString).deletingLastPathComponent
+    if !parent.isEmpty && parent != path { try makeFolder(parent) }
+    if mkdir(path, 0o755) != 0 && errno != EEXIST {
+      throw .writeFailed(
+        path: path, reason: "the folder cannot be made (\(String(cString: strerror(errno)).lowercased()))")
+    }
   }
 
   /// `20250101-120000`, in UTC.

@@ -47,6 +47,9 @@ public final class CaptureReport {
       if let problem { warnings.append("\(problem); frames are named by module and offset only") }
     }
     if let problem = profile.readProblem { warnings.append("\(problem)") }
+    if profile.totals.lostEvents > 0 {
+      warnings.append(IncompleteCapture.sentence(lostEvents: profile.totals.lostEvents, capturePath: path))
+    }
   }
 
   /// The program's name, for the root of every tree.
@@ -101,20 +104,5 @@ public final class CaptureReport {
     var named = symbolizer.frames(ofStack: locations)  // innermost first
     if !native { named = FrameFilter().visibleFrames(named.reversed()).reversed() }
     return named.map(\.label)
-  }
-}
-
-/// A capture's frame table seen as the stack nodes the tree builder walks.
-struct CaptureStacks: StackNodes {
-  var frames: FrameTable
-
-  func parent(of node: Int) -> Int { Int(frames.parent(of: UInt32(node))) }
-
-  func location(of node: Int) -> CodeLocation {
-    guard let frame = frames.frame(UInt32(node)) else { return CodeLocation(module: "[unknown]", offset: 0) }
-    guard let module = frame.module, !module.path.isEmpty else {
-      return CodeLocation(module: "[unknown]", offset: frame.ip)
-    }
-    return CodeLocation(module: module.path, offset: frame.offset)
   }
 }

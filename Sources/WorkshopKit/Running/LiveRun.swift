@@ -143,6 +143,16 @@ public final class LiveRun: Sendable {
     }
   }
 
+  /// Sends `signal` to the program (and its process group when it has one of its own), if it still
+  /// runs: how a front end passes on a SIGTERM or SIGHUP it was sent. Safe from any thread.
+  public func forward(_ signal: Int32) {
+    state.withLock { state in
+      guard let pid = state.pid, !state.reaped else { return }
+      if program.ownProcessGroup { kill(-pid, signal) }
+      kill(pid, signal)
+    }
+  }
+
   /// Waits for the program to end and its capture to be read, and returns what the run left.
   public func wait() -> Result {
     finished.wait()

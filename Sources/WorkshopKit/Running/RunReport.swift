@@ -44,6 +44,9 @@ public struct RunReport {
       return lines.joined(separator: "\n") + "\n"
     case .success(let profile):
       if let problem = profile.readProblem { lines.append("  \(problem)") }
+      if profile.totals.lostEvents > 0 {
+        lines.append("  " + IncompleteCapture.sentence(lostEvents: profile.totals.lostEvents, capturePath: capturePath))
+      }
       if !profile.execs.isEmpty {
         // The same process ran these programs in turn: "env → /usr/bin/true".
         let programs = [program] + profile.execs.map { $0.command.executable.isEmpty ? "?" : $0.command.executable }
@@ -68,9 +71,10 @@ public struct RunReport {
     lines.append("  capture      \(capturePath)" + (size.map { " (\(ByteCountText.describe($0)))" } ?? ""))
     for child in childCaptures { lines.append("  child        \(child)") }
     lines.append("look further:")
-    lines.append("  workshop stats \(capturePath)")
-    lines.append("  workshop flamegraph \(capturePath)")
-    lines.append("  workshop summary \(capturePath)")
+    let capture = TerminalText.shellQuoted(capturePath)
+    lines.append("  workshop stats \(capture)")
+    lines.append("  workshop flamegraph \(capture)")
+    lines.append("  workshop summary \(capture)")
     return lines.joined(separator: "\n") + "\n"
   }
 

@@ -1,0 +1,1 @@
+../../MemoryTraceTests/Support/CaptureWriter.swift
