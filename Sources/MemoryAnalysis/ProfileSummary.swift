@@ -1,7 +1,8 @@
 /// The headline figures of a profile, as `workshop stats --json` prints them.
 ///
 /// Encodes with snake-case keys: `peak_bytes`, `peak_time_ms`, `total_allocations`, `total_frees`,
-/// `total_bytes_allocated`, `leaked_bytes`, `leaked_allocations`, `duration_ms`, `threads`, `lost_events`.
+/// `total_bytes_allocated`, `leaked_bytes`, `leaked_allocations`, `duration_ms`, `threads`, `lost_events`,
+/// `complete`.
 public struct ProfileSummary: Sendable, Equatable, Codable {
   /// Heap bytes at the peak.
   public var peakBytes: UInt64
@@ -23,6 +24,9 @@ public struct ProfileSummary: Sendable, Equatable, Codable {
   public var threads: Int
   /// Events the tracker could not write (LOST records, usually a full disk): the figures miss them.
   public var lostEvents: UInt64 = 0
+  /// Whether the capture holds the whole run: it reaches its END record and lost no event. A full
+  /// disk can keep even the LOST record out, and then only this says the figures are short.
+  public var complete = true
   /// The measures of a region between markers, when one was asked for.
   public var region: RegionSummary?
 
@@ -37,6 +41,7 @@ public struct ProfileSummary: Sendable, Equatable, Codable {
     case durationMilliseconds = "duration_ms"
     case threads
     case lostEvents = "lost_events"
+    case complete
     case region
   }
 }
@@ -95,6 +100,6 @@ extension MemoryProfile {
       peakBytes: peak.bytes, peakTimeMilliseconds: peak.milliseconds, totalAllocations: totals.allocations,
       totalFrees: totals.frees, totalBytesAllocated: totals.bytesAllocated, leakedBytes: leakedBytes,
       leakedAllocations: leakedAllocations, durationMilliseconds: totals.durationMilliseconds, threads: totals.threads,
-      lostEvents: totals.lostEvents, region: nil)
+      lostEvents: totals.lostEvents, complete: sawEnd && totals.lostEvents == 0, region: nil)
   }
 }

@@ -33,14 +33,16 @@ struct FaultTests {
       let run = try course.workshop(
         "run", "--no-compress", "-o", capture, "--", Self.allocating[0], Self.allocating[1], Self.allocating[2])
       #expect(run.status == 0, "\(run.all)")
-      #expect(
-        run.standardError.contains("events the tracker could not write: the disk holding \(disk.path) is full"),
-        "\(run.all)")
+      // The tracker counts what it could not write in a LOST record, unless the disk stays too full
+      // for even that: then the capture is cut short, and the reports say so.
+      #expect(run.standardError.contains("the disk holding \(disk.path) is full"), "\(run.all)")
       let json = try course.workshop("stats", "--json", capture)
       let object = try #require(
         try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
       let lost = try #require(object["lost_events"] as? Int, "\(json.all)")
-      #expect(lost > 100_000)
+      let complete = try #require(object["complete"] as? Bool, "\(json.all)")
+      #expect(!complete, "\(json.all)")
+      #expect(lost > 100_000 || lost == 0, "lost \(lost)")
       for command in [["stats"], ["flamegraph"], ["summary"]] as [[String]] {
         let result = try course.workshop(command[0], capture)
         #expect(result.standardError.contains("the disk holding \(disk.path) is full"), "\(command): \(result.all)")
@@ -55,9 +57,9 @@ struct FaultTests {
     let result = try withTmpfs(at: captures, size: "64k") { try course.workshop("check", "exercise_1") }
     guard let result else { return }
     #expect(result.status == 1, "\(result.all)")
-    #expect(
-      result.standardOutput.contains("the capture is incomplete: the disk holding \(captures.path) is full"),
-      "\(result.all)")
+    // The report wraps at words: read it as one line.
+    let words = result.standardOutput.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    #expect(words.contains("the capture is incomplete: the disk holding \(captures.path) is full"), "\(result.all)")
     #expect(!result.standardOutput.contains("workshop-workload-end"), "\(result.all)")
   }
 
@@ -88,7 +90,7 @@ struct FaultTests {
     guard let result else { return }
     #expect(!result.all.contains("cross-device"), "\(result.all)")
     #expect(result.status == 1, "\(result.all)")
-    #expect(result.standardOutput.contains("the workload was limited to 64.0 KiB but allocated "), "\(result.all)")
+    #expect(result.standardOutput.contains("the workload was limited to 64.0 KiB but peaked at "), "\(result.all)")
     #expect(FileManager.default.fileExists(atPath: course.url(".workshop/captures/exercise_1.bin").path))
   }
 

@@ -65,7 +65,7 @@ struct CaptureFileTests {
     let json = String(decoding: try encoder.encode(profile.summary), as: UTF8.self)
     #expect(
       json
-        == #"{"duration_ms":25,"leaked_allocations":1,"leaked_bytes":100,"lost_events":2,"peak_bytes":1052672,"peak_time_ms":10,"#
+        == #"{"complete":false,"duration_ms":25,"leaked_allocations":1,"leaked_bytes":100,"lost_events":2,"peak_bytes":1052672,"peak_time_ms":10,"#
         + #""threads":2,"total_allocations":3,"total_bytes_allocated":1052772,"total_frees":2}"#)
   }
 

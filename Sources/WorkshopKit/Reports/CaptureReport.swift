@@ -47,9 +47,7 @@ public final class CaptureReport {
       if let problem { warnings.append("\(problem); frames are named by module and offset only") }
     }
     if let problem = profile.readProblem { warnings.append("\(problem)") }
-    if profile.totals.lostEvents > 0 {
-      warnings.append(IncompleteCapture.sentence(lostEvents: profile.totals.lostEvents, capturePath: path))
-    }
+    warnings += IncompleteCapture.sentences(for: profile, capturePath: path)
   }
 
   /// The program's name, for the root of every tree.

@@ -1,4 +1,5 @@
 import Foundation
+import MemoryAnalysis
 import Rendering
 
 /// What to say about a capture whose tracker lost events (the LOST record): how many, and whether
@@ -23,5 +24,23 @@ public enum IncompleteCapture {
       return "\(lost): the disk holding \(folder) is full, so the figures are missing them"
     }
     return "\(lost), so the figures are missing them"
+  }
+
+  /// For a capture cut short (no END record) on a full disk: `the capture is incomplete: the disk
+  /// holding /x is full, so what happened after it is missing`; nil when the disk is not full.
+  public static func cutShortSentence(capturePath: String) -> String? {
+    fullDisk(holding: capturePath).map {
+      "the capture is incomplete: the disk holding \($0) is full, so what happened after it is missing"
+    }
+  }
+
+  /// The sentences a report adds about a profile that is short of its run, if any: lost events, or
+  /// a capture cut short on a full disk.
+  public static func sentences(for profile: MemoryProfile, capturePath: String) -> [String] {
+    if profile.totals.lostEvents > 0 {
+      return [sentence(lostEvents: profile.totals.lostEvents, capturePath: capturePath)]
+    }
+    if !profile.sawEnd, let cutShort = cutShortSentence(capturePath: capturePath) { return [cutShort] }
+    return []
   }
 }

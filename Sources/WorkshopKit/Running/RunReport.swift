@@ -44,9 +44,7 @@ public struct RunReport {
       return lines.joined(separator: "\n") + "\n"
     case .success(let profile):
       if let problem = profile.readProblem { lines.append("  \(problem)") }
-      if profile.totals.lostEvents > 0 {
-        lines.append("  " + IncompleteCapture.sentence(lostEvents: profile.totals.lostEvents, capturePath: capturePath))
-      }
+      lines += IncompleteCapture.sentences(for: profile, capturePath: capturePath).map { "  " + $0 }
       if !profile.execs.isEmpty {
         // The same process ran these programs in turn: "env → /usr/bin/true".
         let programs = [program] + profile.execs.map { $0.command.executable.isEmpty ? "?" : $0.command.executable }
