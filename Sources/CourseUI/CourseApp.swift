@@ -43,6 +43,10 @@ public final class CourseApp {
 
   private var state: CourseScreenState!
   private var live: LiveRun?
+  /// Stops the check that runs (Esc, leaving), even before its program has started.
+  private var cancellation: CheckCancellation?
+  /// Signalled when the check's thread has ended.
+  private var checkEnded: DispatchSemaphore?
   private var liveVariant: ExerciseVariant = .learner
   private var watcher: FileWatcher?
   private var saveDue: Double?
@@ -75,7 +79,9 @@ public final class CourseApp {
       throw .screenUnavailable(term: term)
     }
     defer {
-      live?.cancel()
+      // A check that runs is stopped, and its thread given a moment to remove what it made.
+      cancellation?.cancel()
+      _ = checkEnded?.wait(timeout: .now() + 3)
       watcher?.stop()
       screen.stop()
     }
@@ -134,7 +140,7 @@ public final class CourseApp {
       case .check:
         startCheck(waker: waker)
       case .cancelCheck:
-        live?.cancel()
+        cancellation?.cancel()
         state.note("stopping the check…")
       case .revealHint:
         let reveal = try session.revealHint(of: exercise)
@@ -152,6 +158,8 @@ public final class CourseApp {
         }
         state.revealed(solution: lines)
         state.update(exercises: cards())
+      case .reset where state.phase.isBusy:
+        state.note("wait for the check to end (Esc stops it)")
       case .reset:
         ignoreSavesUntil = LiveRun.now() + 1
         if let result = try session.reset(exercise) {
@@ -197,6 +205,7 @@ public final class CourseApp {
     let revealed = state.exercises.indices.contains(index) ? state.exercises[index].hintsRevealed : 0
     let hints = (lesson?.hints.prefix(revealed) ?? []).map { lesson!.document(showing: [$0]) }
     state.open(index, lesson: lesson?.document, hints: Array(hints))
+    saveDue = nil
     watcher?.stop()
     watcher = nil
     let folder = exercise.path(exercise.relativeFolder)
@@ -219,9 +228,13 @@ public final class CourseApp {
     state.checkProgressed(.compiling(.learner))
     let session = self.session
     let inbox = self.inbox
+    let cancellation = CheckCancellation()
+    let ended = DispatchSemaphore(value: 0)
+    self.cancellation = cancellation
+    checkEnded = ended
     Thread.detachNewThread {
       do {
-        let outcome = try session.check(exercise) { event in
+        let outcome = try session.check(exercise, cancellation: cancellation) { event in
           inbox.post(.check(event))
           waker.wake()
         }
@@ -231,6 +244,7 @@ public final class CourseApp {
       } catch {
         inbox.post(.checkError("\(error)"))
       }
+      ended.signal()
       waker.wake()
     }
   }
@@ -239,6 +253,7 @@ public final class CourseApp {
     for message in inbox.take() {
       switch message {
       case .check(.compiling(let variant)):
+        live = nil
         state.checkProgressed(.compiling(variant))
       case .check(.running(let variant, let run)):
         live = run
@@ -256,6 +271,7 @@ public final class CourseApp {
       case .checkError(let sentence):
         live = nil
         state.checkFailed(sentence)
+        if state.takeQueuedCheck() { startCheck(waker: waker) }
       case .saved:
         if LiveRun.now() >= ignoreSavesUntil { saveDue = LiveRun.now() + saveDebounce }
       }

@@ -298,30 +298,11 @@ public enum CourseScreen {
       "The terminal is \(state.width)×\(state.height); workshop start needs at least "
       + "\(CourseScreenLayout.minimumWidth)×\(CourseScreenLayout.minimumHeight). "
       + "Make the window larger, or press q to leave."
-    let lines = wrapWords(sentence, width: max(state.width - 2, 1))
+    let lines = ReportLineWrap.wrap(sentence, width: max(state.width - 2, 1))
     let top = max(0, (state.height - lines.count) / 2)
     for (index, line) in lines.enumerated() {
       grid.write(line, row: top + index, column: max(0, (state.width - DisplayWidth.of(line)) / 2))
     }
-  }
-
-  /// `text` in lines of at most `width` columns, broken between words (a word longer than a line
-  /// stands alone, cut at the screen's edge).
-  static func wrapWords(_ text: String, width: Int) -> [String] {
-    var lines: [String] = []
-    var line = ""
-    for word in text.split(separator: " ") {
-      if line.isEmpty {
-        line = String(word)
-      } else if DisplayWidth.of(line) + 1 + DisplayWidth.of(word) <= width {
-        line += " " + word
-      } else {
-        lines.append(line)
-        line = String(word)
-      }
-    }
-    if !line.isEmpty { lines.append(line) }
-    return lines
   }
 
   // MARK: - Words

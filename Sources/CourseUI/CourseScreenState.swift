@@ -245,9 +245,12 @@ public struct CourseScreenState {
 
   /// The check's phase as it goes (compiling, running with a fresh snapshot).
   public mutating func checkProgressed(_ phase: CheckPhase) {
+    let started = !self.phase.isBusy
     self.phase = phase
-    if case .running = phase, layout.isWide == false, focus == .lesson { focus = .check }
-    if layout.isWide { sidePane = .check }
+    // A check that starts shows itself: the side pane on a wide screen, the check pane on a narrow one.
+    if started {
+      if layout.isWide { sidePane = .check } else { focus = .check }
+    }
   }
 
   /// The check ended with `report`; a check queued meanwhile is now due (``takeQueuedCheck()``).
@@ -425,6 +428,10 @@ public struct CourseScreenState {
       self.overlay = nil
       guard key == .character("y") || key == .character("Y") else {
         message = "nothing was changed"
+        return []
+      }
+      if question == .reset && phase.isBusy {
+        message = "wait for the check to end (Esc stops it)"
         return []
       }
       return [question == .solution ? .revealSolution : .reset]

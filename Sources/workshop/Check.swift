@@ -45,14 +45,17 @@ struct Check: ParsableCommand {
     let chosen = try exercise.map { try session.exercise(named: $0) } ?? session.currentExercise(in: progress)
 
     // Ctrl-C (or SIGTERM, SIGHUP) stops the program, whose process group is its own, and the check.
-    let running = RunningCheck()
-    let interrupts = Interrupts([SIGINT, SIGTERM, SIGHUP]) { running.interrupt($0) }
-    let outcome = try session.check(chosen) { event in
+    let cancellation = CheckCancellation()
+    let interrupted = Atomic<Int32>(0)
+    let interrupts = Interrupts([SIGINT, SIGTERM, SIGHUP]) { signal in
+      _ = interrupted.compareExchange(expected: 0, desired: signal, ordering: .relaxed)
+      cancellation.cancel()
+    }
+    let outcome = try session.check(chosen, cancellation: cancellation) { event in
       switch event {
       case .compiling(.learner): say("compiling \(chosen.name)…")
       case .compiling(.solution): say("compiling the reference solution of \(chosen.name)…")
-      case .running(_, let live): running.started(live)
-      case .finished: break
+      case .running, .finished: break
       }
     }
     interrupts.restore()
@@ -81,7 +84,8 @@ struct Check: ParsableCommand {
     } else {
       print(grid.text(for: terminal), terminator: "")
     }
-    if let signal = running.signal { throw ExitCode(128 + signal) }
+    let signal = interrupted.load(ordering: .relaxed)
+    if signal != 0 { throw ExitCode(128 + signal) }
     if !outcome.result.verdict.passed { throw ExitCode(1) }
   }
 
@@ -106,29 +110,5 @@ struct Check: ParsableCommand {
     let total = Date().timeIntervalSince(started)
     let own = total - programSeconds
     say(String(format: "timing: check %.3f s, program %.3f s, own %.3f s", total, programSeconds, own))
-  }
-}
-
-/// The program a check runs now, so that a signal can stop it.
-private final class RunningCheck: Sendable {
-  private let state = Mutex<(run: LiveRun?, signal: Int32?)>((nil, nil))
-
-  /// The signal that interrupted the check, if one did.
-  var signal: Int32? { state.withLock { $0.signal } }
-
-  func started(_ run: LiveRun) {
-    let interrupted = state.withLock { state in
-      state.run = run
-      return state.signal != nil
-    }
-    if interrupted { run.cancel() }
-  }
-
-  func interrupt(_ signal: Int32) {
-    let run = state.withLock { state in
-      state.signal = state.signal ?? signal
-      return state.run
-    }
-    run?.cancel()
   }
 }

@@ -121,7 +121,9 @@ struct CourseScreenStateTests {
   func checking() {
     var state = state()
     state.checkProgressed(.compiling(.learner))
-    #expect(state.focus == .lesson)
+    #expect(state.focus == .check, "a check that starts shows the check pane")
+    _ = state.handle(.tab)
+    #expect(state.focus == .hints)
     var snapshot = LiveRun.Snapshot()
     snapshot.phase = .running
     snapshot.elapsedSeconds = 0.5
@@ -135,7 +137,9 @@ struct CourseScreenStateTests {
           residentBytes: 0, trackerBytes: 0))
     }
     state.checkProgressed(.running(.learner, snapshot))
-    #expect(state.focus == .check, "a narrow screen shows the check while it runs")
+    #expect(state.focus == .hints, "the learner's choice of pane is kept while the check goes on")
+    _ = state.handle(.tab)
+    _ = state.handle(.tab)
     let live = text(state)
     #expect(live[3] == "Running exercise_1 under the tracker · 500 ms")
     #expect(live[4].hasPrefix("heap 1.9 MiB · peak 3.4 MiB at 120 ms"))

@@ -105,6 +105,7 @@ struct StartCommandTests {
     for _ in 0..<5 { try start.keys("Down") }
     start.wait(for: "fibonacci(count:) · Fibonacci.swift:19 · 2.0 MiB")
     try start.keys("e")
+    for _ in 0..<300 where start.edited() == nil { usleep(20_000) }
     start.wait(for: "peak of the workload:")
     #expect(
       start.edited()?.hasPrefix("+19 ") == true, "the editor opens the selected line: \(start.edited() ?? "nothing")")
@@ -188,6 +189,27 @@ struct StartCommandTests {
     usleep(200_000)
     let left = exercisePrograms(in: start.course)
     #expect(left.isEmpty, "no exercise program left: \(left)")
+    let captures = (try? FileManager.default.contentsOfDirectory(atPath: start.file(".workshop/captures").path)) ?? []
+    #expect(!captures.contains { $0.hasPrefix(".") }, "no half-written capture left: \(captures)")
+  }
+
+  @Test("Esc while the exercise compiles stops the check before its program runs, and nothing is recorded")
+  func escapeWhileCompiling() throws {
+    let start = try StartSession()
+    try endless(start)
+    // A change of its own, so that this copy is compiled, not found in the shared cache.
+    let file = start.file("Exercises/exercise_1/Fibonacci.swift")
+    try (String(contentsOf: file, encoding: .utf8) + "\n// \(UUID().uuidString)\n").write(
+      to: file, atomically: true, encoding: .utf8)
+    try start.keys("Space", "c")
+    start.wait(for: "Compiling exercise_1")
+    try start.keys("Escape")
+    start.wait(for: "STOPPED exercise_1")
+    let progress = (try? String(contentsOf: start.file(".workshop/progress.json"), encoding: .utf8)) ?? ""
+    #expect(!progress.contains("\"failed\""), "a cancelled check is not recorded: \(progress)")
+    #expect(exercisePrograms(in: start.course).isEmpty)
+    try start.keys("q")
+    start.wait(for: "EXIT=0")
   }
 
   /// The processes running an exercise of `course`: their environment names a capture in it.

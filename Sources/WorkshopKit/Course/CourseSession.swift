@@ -82,9 +82,26 @@ public struct CourseSession: Sendable {
   /// the tracker, measures the reference solution when the verdict is about memory, records the
   /// check in the progress file (not when it was cancelled), and says what to do next.
   ///
-  /// - Parameter events: told, in order, what the check is doing (``CheckEvent``): compiling,
-  ///   running (with the live run), possibly the same for the reference solution, then finished.
-  public func check(_ exercise: Exercise, events: (CheckEvent) -> Void = { _ in }) throws -> CheckOutcome {
+  /// - Parameters:
+  ///   - cancellation: stops the check from another thread (its verdict is then ``CheckVerdict/cancelled``).
+  ///   - events: told, in order, what the check is doing (``CheckEvent``): compiling, running (with
+  ///     the live run), possibly the same for the reference solution, then finished.
+  public func check(
+    _ exercise: Exercise, cancellation: CheckCancellation = CheckCancellation(), events: (CheckEvent) -> Void = { _ in }
+  ) throws -> CheckOutcome {
+    try withoutActuallyEscaping(events) { events in
+      try check(
+        exercise, cancellation: cancellation,
+        reporting: { event in
+          if case .running(_, let run) = event { cancellation.started(run) }
+          events(event)
+        })
+    }
+  }
+
+  private func check(
+    _ exercise: Exercise, cancellation: CheckCancellation, reporting events: @escaping (CheckEvent) -> Void
+  ) throws -> CheckOutcome {
     LearnerFiles(course: course).snapshotOriginals(of: exercise)
     let checker = ExerciseChecker(builder: builder, runner: ExerciseRunner(trackerLibrary: try trackerLibrary()))
     let capture = capturePath(of: exercise)
@@ -100,6 +117,8 @@ public struct CourseSession: Sendable {
     defer { solutionBuilt.wait() }
     var result = try checker.check(
       exercise, capturePath: course.folder.appendingPathComponent(capture).path, progress: events)
+    // A compiler killed by the Ctrl-C that cancelled the check is no compile error of the learner's.
+    if cancellation.isCancelled { result.verdict = .cancelled }
     if result.verdict == .overLimit || result.verdict == .passed {
       result.solutionMeasured = try? checker.solutionMeasure(of: exercise, progress: events)
     }
