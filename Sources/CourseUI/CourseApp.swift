@@ -72,7 +72,7 @@ public final class CourseApp {
   public func run() throws(CourseUIError) -> Int32 {
     // The loop first: its handlers must be in place before ncurses looks for SIGWINCH's.
     guard let loop = try? EventLoop(tick: .milliseconds(50)) else { throw .screenUnavailable(term: term) }
-    var screen: Screen
+    let screen: Screen
     do {
       screen = try Screen(capabilities: capabilities, term: term)
     } catch {
@@ -95,11 +95,14 @@ public final class CourseApp {
     open(current, waker: loop.waker)
     screen.draw(CourseScreen.render(state))
     while let event = loop.next() {
+      // Ticks matter only while a check runs or a save waits for its debounce: an idle screen is
+      // drawn again only when something happens.
+      if event == .tick && live == nil && !state.phase.isBusy && saveDue == nil { continue }
       switch event {
       case .key(let key):
         for command in state.handle(key) {
           if command == .quit { return 0 }
-          perform(command, waker: loop.waker, screen: &screen)
+          perform(command, waker: loop.waker, screen: screen)
         }
       case .resize(let width, let height):
         screen.resize(width: width, height: height)
@@ -133,7 +136,7 @@ public final class CourseApp {
 
   // MARK: - Commands
 
-  private func perform(_ command: CourseCommand, waker: EventLoop.Waker, screen: inout Screen) {
+  private func perform(_ command: CourseCommand, waker: EventLoop.Waker, screen: Screen) {
     guard let exercise = currentExercise() else { return }
     do {
       switch command {
@@ -180,7 +183,7 @@ public final class CourseApp {
           lesson: document,
           message: "every exercise has passed: \(state.exercises.count) of \(state.exercises.count). Well done!")
       case .edit:
-        edit(exercise, screen: &screen)
+        edit(exercise, screen: screen)
       case .quit:
         break
       }
@@ -299,7 +302,7 @@ public final class CourseApp {
 
   /// Opens the learner's file in `$VISUAL` or `$EDITOR` at the line the report points at, and takes
   /// the screen back when the editor ends.
-  private func edit(_ exercise: Exercise, screen: inout Screen) {
+  private func edit(_ exercise: Exercise, screen: Screen) {
     guard let editor = [environment["VISUAL"], environment["EDITOR"]].compactMap({ $0 }).first(where: { !$0.isEmpty })
     else {
       state.note("set $EDITOR (or $VISUAL) to open your file from here")
@@ -313,14 +316,15 @@ public final class CourseApp {
         ?? exercise.learnerFiles.first
     else { return }
     let line = selected?.line ?? reportedLine(in: URL(fileURLWithPath: file).lastPathComponent) ?? 1
-    screen.stop()
+    screen.suspend()
     let launch = ProcessLaunch(
       arguments: ["sh", "-c", editor + " \"$@\"", "sh", "+\(line)", exercise.path(file)], environment: environment)
     if let pid = try? launch.spawn() { _ = try? ProcessLaunch.waitStatus(of: pid) }
-    if let fresh = try? Screen(capabilities: capabilities, term: term) {
-      screen = fresh
-      state.resize(width: screen.width, height: screen.height)
+    screen.resume()
+    if let size = Terminal.windowSize(of: STDOUT_FILENO), size != (screen.width, screen.height) {
+      screen.resize(width: size.width, height: size.height)
     }
+    state.resize(width: screen.width, height: screen.height)
   }
 
   /// The line of `file` in the first top stack of the last report, if it names one.

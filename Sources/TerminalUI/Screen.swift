@@ -77,6 +77,24 @@ public final class Screen {
     cn_refresh()
   }
 
+  /// Gives the terminal to another program for a while (an editor): as ``stop()``, but ``resume()``
+  /// takes it back with the same screen.
+  public func suspend() {
+    guard running else { return }
+    running = false
+    cn_stop()
+  }
+
+  /// Takes the terminal back after ``suspend()``, at its size now; the next draw repaints it all.
+  public func resume() {
+    guard !running else { return }
+    running = true
+    cn_refresh()
+    width = Int(cn_cols())
+    height = Int(cn_lines())
+    invalidate()
+  }
+
   /// Repaints the whole screen on the next draw (after something else wrote to the terminal).
   public func invalidate() {
     previous = nil
