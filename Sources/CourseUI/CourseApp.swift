@@ -286,16 +286,10 @@ public final class CourseApp {
     defer { frames = FrameStatistics() }
     guard let path = environment["WORKSHOP_START_STATS"], !path.isEmpty, !frames.isEmpty else { return }
     let line = "\(state.width)x\(state.height) \(frames.summary)\n"
-    if let handle = FileHandle(forWritingAtPath: path)
-      ?? {
-        FileManager.default.createFile(atPath: path, contents: nil)
-        return FileHandle(forWritingAtPath: path)
-      }()
-    {
-      handle.seekToEndOfFile()
-      handle.write(Data(line.utf8))
-      try? handle.close()
-    }
+    let descriptor = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else { return }
+    defer { close(descriptor) }
+    _ = Array(line.utf8).withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
   }
 
   // MARK: - The editor

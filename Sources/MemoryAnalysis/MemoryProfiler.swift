@@ -201,7 +201,7 @@ public struct MemoryProfiler: CaptureVisitor {
       residentBytes: tick.residentBytes, trackerBytes: tick.trackerBytes)
     maxSinceTick = heapBytes
     if ticksInLastPoint < ticksPerPoint, let last = timeline.last {
-      timeline[timeline.count - 1] = Self.merged(last, point)
+      timeline[timeline.count - 1] = last.merging(point)
       ticksInLastPoint += 1
       return
     }
@@ -210,21 +210,13 @@ public struct MemoryProfiler: CaptureVisitor {
       var halved: [TimelinePoint] = []
       halved.reserveCapacity(Self.maximumTimelinePoints)
       for index in stride(from: 0, to: timeline.count, by: 2) {
-        halved.append(index + 1 < timeline.count ? Self.merged(timeline[index], timeline[index + 1]) : timeline[index])
+        halved.append(index + 1 < timeline.count ? timeline[index].merging(timeline[index + 1]) : timeline[index])
       }
       timeline = halved
       ticksPerPoint *= 2
     }
     timeline.append(point)
     ticksInLastPoint = 1
-  }
-
-  /// One point for two neighbours: the later one's time and values, the higher maximum.
-  private static func merged(_ earlier: TimelinePoint, _ later: TimelinePoint) -> TimelinePoint {
-    var point = later
-    point.maxHeapBytes = max(earlier.maxHeapBytes, later.maxHeapBytes)
-    point.residentBytes = max(earlier.residentBytes, later.residentBytes)
-    return point
   }
 
   /// Records the marker and starts or ends the regions it names.

@@ -24,6 +24,17 @@ public struct TimelinePoint: Sendable, Equatable {
 
   /// Milliseconds since the capture started.
   public var milliseconds: Double { Double(microseconds) / 1000 }
+
+  /// One point for this one and the `later` one next to it, when a timeline keeps fewer points than
+  /// ticks: the later one's time and heap, and the larger maximum heap, resident and tracker sizes,
+  /// so that a chart of merged points still shows every interval's maximum.
+  public func merging(_ later: TimelinePoint) -> TimelinePoint {
+    var point = later
+    point.maxHeapBytes = max(maxHeapBytes, later.maxHeapBytes)
+    point.residentBytes = max(residentBytes, later.residentBytes)
+    point.trackerBytes = max(trackerBytes, later.trackerBytes)
+    return point
+  }
 }
 
 /// A MARKER record as placed in the run.

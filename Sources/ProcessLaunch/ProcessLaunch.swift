@@ -165,7 +165,8 @@ public struct ProcessLaunch: Sendable {
     _ = try? waitStatus(of: pid)
   }
 
-  private static func monotonicSeconds() -> Double {
+  /// Seconds on the monotonic clock (for deadlines and durations: it never jumps).
+  public static func monotonicSeconds() -> Double {
     var now = timespec()
     clock_gettime(CLOCK_MONOTONIC, &now)
     return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9

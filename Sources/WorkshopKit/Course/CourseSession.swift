@@ -89,19 +89,11 @@ public struct CourseSession: Sendable {
   public func check(
     _ exercise: Exercise, cancellation: CheckCancellation = CheckCancellation(), events: (CheckEvent) -> Void = { _ in }
   ) throws -> CheckOutcome {
-    try withoutActuallyEscaping(events) { events in
-      try check(
-        exercise, cancellation: cancellation,
-        reporting: { event in
-          if case .running(_, let run) = event { cancellation.started(run) }
-          events(event)
-        })
+    // The program of a cancelled check is stopped the moment it starts.
+    func report(_ event: CheckEvent) {
+      if case .running(_, let run) = event { cancellation.started(run) }
+      events(event)
     }
-  }
-
-  private func check(
-    _ exercise: Exercise, cancellation: CheckCancellation, reporting events: @escaping (CheckEvent) -> Void
-  ) throws -> CheckOutcome {
     LearnerFiles(course: course).snapshotOriginals(of: exercise)
     let checker = ExerciseChecker(builder: builder, runner: ExerciseRunner(trackerLibrary: try trackerLibrary()))
     let capture = capturePath(of: exercise)
@@ -116,11 +108,11 @@ public struct CourseSession: Sendable {
     }
     defer { solutionBuilt.wait() }
     var result = try checker.check(
-      exercise, capturePath: course.folder.appendingPathComponent(capture).path, progress: events)
+      exercise, capturePath: course.folder.appendingPathComponent(capture).path, progress: report)
     // A compiler killed by the Ctrl-C that cancelled the check is no compile error of the learner's.
     if cancellation.isCancelled { result.verdict = .cancelled }
     if result.verdict == .overLimit || result.verdict == .passed {
-      result.solutionMeasured = try? checker.solutionMeasure(of: exercise, progress: events)
+      result.solutionMeasured = try? checker.solutionMeasure(of: exercise, progress: report)
     }
     let recordedCapture = result.run == nil ? nil : capture
     var warnings: [String] = []
@@ -129,7 +121,7 @@ public struct CourseSession: Sendable {
     }
     var outcome = CheckOutcome(result: result, capture: recordedCapture, nextSteps: [], warnings: warnings)
     outcome.nextSteps = nextSteps(after: result, capture: recordedCapture)
-    events(.finished(outcome))
+    report(.finished(outcome))
     return outcome
   }
 

@@ -286,10 +286,6 @@ public final class LiveRun: Sendable {
     snapshot.markers = profile.markers
   }
 
-  /// Seconds on the monotonic clock.
-  public static func now() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-  }
+  /// Seconds on the monotonic clock (``ProcessLaunch/monotonicSeconds()``).
+  public static func now() -> Double { ProcessLaunch.monotonicSeconds() }
 }

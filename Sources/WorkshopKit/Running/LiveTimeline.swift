@@ -1,6 +1,7 @@
 import MemoryAnalysis
 
-/// A run's timeline kept to a bounded number of points for a live chart: while it holds fewer than
+/// A run's timeline kept to a bounded number of points for a live chart (the profiler keeps up to
+/// ``MemoryProfiler/maximumTimelinePoints``, too many to copy into every snapshot): while it holds fewer than
 /// twice ``capacity`` points it keeps every tick; past that, neighbouring points are merged in pairs,
 /// each merged point keeping the larger heap and resident size of the two, so a chart drawn from it
 /// still shows every interval's maximum (the peak is never averaged away).
@@ -29,7 +30,7 @@ public struct LiveTimeline: Sendable, Equatable {
 
   /// Adds the next tick.
   public mutating func append(_ point: TimelinePoint) {
-    let merged = pending.map { Self.merge($0, point) } ?? point
+    let merged = pending.map { $0.merging(point) } ?? point
     pendingTicks += 1
     if pendingTicks < ticksPerPoint {
       pending = merged
@@ -45,16 +46,7 @@ public struct LiveTimeline: Sendable, Equatable {
   public var allPoints: [TimelinePoint] { pending.map { points + [$0] } ?? points }
 
   private mutating func halve() {
-    points = stride(from: 0, to: points.count - 1, by: 2).map { Self.merge(points[$0], points[$0 + 1]) }
+    points = stride(from: 0, to: points.count - 1, by: 2).map { points[$0].merging(points[$0 + 1]) }
     ticksPerPoint *= 2
-  }
-
-  /// The later point's time and heap, with the larger maximum heap and resident sizes of the two.
-  static func merge(_ earlier: TimelinePoint, _ later: TimelinePoint) -> TimelinePoint {
-    TimelinePoint(
-      microseconds: later.microseconds, heapBytes: later.heapBytes,
-      maxHeapBytes: max(earlier.maxHeapBytes, later.maxHeapBytes),
-      residentBytes: max(earlier.residentBytes, later.residentBytes),
-      trackerBytes: max(earlier.trackerBytes, later.trackerBytes))
   }
 }
