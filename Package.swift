@@ -41,8 +41,9 @@ let package = Package(
       dependencies: ["MemoryTrace", "MemoryAnalysis", "Rendering", "LessonText", "Symbols", "ProcessLaunch"]),
     // ncursesw for the terminal UI: a modulemap and static inline wrappers of its macros.
     .systemLibrary(name: "CNcursesw"),
+    .target(name: "CTerminalGuard"),
     // The terminal: detection, the screen (the only ncurses user), keys and events; the lesson pager.
-    .target(name: "TerminalUI", dependencies: ["CNcursesw", "Rendering"]),
+    .target(name: "TerminalUI", dependencies: ["CNcursesw", "CTerminalGuard", "Rendering"]),
     // `workshop start`: the course on one screen. Plain state and pure drawing (CourseScreenState,
     // CourseScreen), and the app that runs them on the terminal (CourseApp).
     .target(

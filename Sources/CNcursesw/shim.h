@@ -7,6 +7,7 @@
 #include <ncursesw/curses.h>
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 #include <wchar.h>
 
 /// Takes the terminal on standard input and output: returns -1 when it cannot (unknown TERM, no
@@ -19,6 +20,7 @@ static inline int cn_start(void) {
   SCREEN *screen = newterm(NULL, stdout, stdin);
   if (screen == NULL) return -1;
   set_term(screen);
+
   cbreak();
   noecho();
   nonl();
@@ -34,6 +36,11 @@ static inline int cn_start(void) {
 static inline void cn_stop(void) {
   curs_set(1);
   endwin();
+}
+/// The terminfo string capability `name` ("rmcup", "sgr0"...), or NULL when the terminal has none.
+static inline const char *cn_capability(const char *name) {
+  const char *value = tigetstr(name);
+  return value == (char *)-1 ? NULL : value;
 }
 static inline int cn_lines(void) { return LINES; }
 static inline int cn_cols(void) { return COLS; }

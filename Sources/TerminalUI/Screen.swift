@@ -1,5 +1,6 @@
 // The one file that calls ncurses: it takes the terminal, puts cell grids on it and gives it back.
 import CNcursesw
+import CTerminalGuard
 import Rendering
 
 /// The terminal as a full screen of cells. ``draw(_:)`` writes only the cells that differ from
@@ -33,6 +34,7 @@ public final class Screen {
   ///
   /// - Throws: ``TerminalUIError/screenUnavailable(term:)`` when ncurses cannot use it.
   public init(capabilities: TerminalCapabilities, term: String) throws(TerminalUIError) {
+    terminal_guard_save_modes()
     guard cn_start() == 0 else { throw .screenUnavailable(term: term) }
     let available = cn_colors()
     let terminalColours: TerminalCapabilities.Colours =
@@ -42,6 +44,7 @@ public final class Screen {
     width = Int(cn_cols())
     height = Int(cn_lines())
     text.reserveCapacity(512)
+    Self.guardTerminal()
   }
 
   deinit { stop() }
@@ -51,6 +54,7 @@ public final class Screen {
   public func stop() {
     guard running else { return }
     running = false
+    terminal_guard_disarm()
     cn_stop()
   }
 
@@ -82,6 +86,7 @@ public final class Screen {
   public func suspend() {
     guard running else { return }
     running = false
+    terminal_guard_disarm()
     cn_stop()
   }
 
@@ -90,9 +95,22 @@ public final class Screen {
     guard !running else { return }
     running = true
     cn_refresh()
+    Self.guardTerminal()
     width = Int(cn_cols())
     height = Int(cn_lines())
     invalidate()
+  }
+
+  /// Has a fatal signal (a trap, a crash, Ctrl-\) give the terminal back before the process
+  /// dies: what leaves the full screen, as this terminal spells it, is prepared now, because a
+  /// signal handler may only write bytes.
+  private static func guardTerminal() {
+    var giveBack: [CChar] = []
+    for capability in ["sgr0", "rmcup", "cnorm"] {
+      guard let value = cn_capability(capability) else { continue }
+      giveBack.append(contentsOf: UnsafeBufferPointer(start: value, count: strlen(value)))
+    }
+    terminal_guard_arm(giveBack, giveBack.count)
   }
 
   /// Repaints the whole screen on the next draw (after something else wrote to the terminal).

@@ -4,7 +4,7 @@ import WorkshopTestSupport
 
 /// A copy of the real course (Exercises/, Solutions/, Lessons/) and `workshop start` on it in a tmux
 /// server of the test's own.
-private final class StartSession {
+final class StartSession {
   let course: URL
   let socket: String
   let session = "start"
