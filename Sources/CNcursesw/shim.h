@@ -20,7 +20,6 @@ static inline int cn_start(void) {
   SCREEN *screen = newterm(NULL, stdout, stdin);
   if (screen == NULL) return -1;
   set_term(screen);
-
   cbreak();
   noecho();
   nonl();
