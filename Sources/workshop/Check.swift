@@ -66,8 +66,9 @@ struct Check: ParsableCommand {
     let (report, reportWarnings) = outcome.result.report(capture: outcome.capture)
     reportWarnings.forEach(say)
     var steps: [String] = []
+    if !outcome.attemptNotes.isEmpty { steps += [""] + outcome.attemptNotes }
     if !outcome.nextSteps.isEmpty {
-      steps = ["", outcome.result.verdict.passed ? "next:" : "look further:"]
+      steps += ["", outcome.result.verdict.passed ? "next:" : "look further:"]
       steps += outcome.nextSteps.map { "  " + $0.command(annotated: true) }
     }
     let screen = Terminal.standardOutputIsTerminal ? Terminal.windowSize(of: STDOUT_FILENO) : nil
