@@ -212,7 +212,8 @@ public enum CourseScreen {
     let hint =
       state.explorerHasKeys
       ? "arrows move · Enter zooms in · Backspace out · N runtime frames · "
-        + (state.differenceExplorer == nil ? "" : state.showingDifference ? "d your icicle · " : "d vs solution · ")
+        + (state.differenceExplorer == nil || state.explorer == nil
+          ? "" : state.showingDifference ? "d your icicle · " : "d vs solution · ")
         + "e edit · r whole report"
       : "Tab to the check pane to explore · r whole report"
     grid.write(hint, row: shown, column: 0, limit: area.width, style: dim(state))
