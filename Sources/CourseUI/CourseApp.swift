@@ -17,8 +17,8 @@ public final class CourseApp {
   /// What other threads tell the loop.
   private enum Message: Sendable {
     case check(CheckEvent)
-    case reported(
-      CheckReportText.Report, passed: Bool, warnings: [String], notes: [String], comparison: SolutionComparison?)
+    case reported(CheckReportText.Report, passed: Bool, warnings: [String], notes: [String])
+    case compared(exercise: String, SolutionComparison)
     case reference(exercise: String, timeline: [MemoryChart.Point])
     case checkError(String)
     case saved(String)
@@ -256,11 +256,15 @@ public final class CourseApp {
           waker.wake()
         }
         let (report, warnings) = outcome.result.report(capture: outcome.capture)
-        let comparison = outcome.result.run == nil ? nil : session.comparison(for: outcome.result)
         inbox.post(
           .reported(
             report, passed: outcome.result.verdict.passed, warnings: outcome.warnings + warnings,
-            notes: outcome.attemptNotes, comparison: comparison))
+            notes: outcome.attemptNotes))
+        waker.wake()
+        // The solution beside: after the verdict is up, so that it never waits for these trees.
+        if outcome.result.run != nil, let comparison = session.comparison(for: outcome.result) {
+          inbox.post(.compared(exercise: exercise.name, comparison))
+        }
       } catch {
         inbox.post(.checkError("\(error)"))
       }
@@ -281,13 +285,10 @@ public final class CourseApp {
         state.checkProgressed(.running(variant, run.snapshot))
       case .check(.finished):
         live = nil
-      case .reported(let report, let passed, let warnings, let notes, let comparison):
+      case .reported(let report, let passed, let warnings, let notes):
         live = nil
         writeFrameStatistics()
-        state.checkFinished(
-          report, passed: passed, notes: notes, difference: comparison?.difference,
-          weight: comparison?.weight ?? .bytes)
-        if let timeline = comparison?.timeline { state.setReference(timeline: timeline) }
+        state.checkFinished(report, passed: passed, notes: notes)
         state.update(exercises: cards())
         if let warning = warnings.first { state.note(warning) }
         if state.takeQueuedCheck() { startCheck(waker: waker) }
@@ -295,6 +296,10 @@ public final class CourseApp {
         live = nil
         state.checkFailed(sentence)
         if state.takeQueuedCheck() { startCheck(waker: waker) }
+      case .compared(let exercise, let comparison):
+        guard state.card?.name == exercise, !state.phase.isBusy else { break }
+        state.compared(difference: comparison.difference, weight: comparison.weight)
+        state.setReference(timeline: comparison.timeline)
       case .reference(let exercise, let timeline):
         if state.card?.name == exercise { state.setReference(timeline: timeline) }
       case .saved:

@@ -324,6 +324,20 @@ public struct CourseScreenState {
     relayoutReport(keepingPlace: false)
   }
 
+  /// The finished check beside the reference solution (it comes after the verdict): the difference
+  /// view (`d`) for `difference`; without an icicle of its own (a pass), the check pane shows it.
+  public mutating func compared(difference: AllocationTreeDifference?, weight: IcicleWeight = .bytes) {
+    guard case .finished = phase else { return }
+    differenceExplorer = difference.map { DifferenceIcicle.explorer($0, weight: weight) }
+    if let pointedFrame { differenceExplorer?.select(where: pointedFrame.matches) }
+    if differenceExplorer == nil {
+      showingDifference = false
+    } else if explorer == nil {
+      showingDifference = true
+      showingReport = false
+    }
+  }
+
   /// The reference solution's heap over time, for the live chart (kept until another exercise opens).
   public mutating func setReference(timeline: [MemoryChart.Point]) { referenceTimeline = timeline }
 

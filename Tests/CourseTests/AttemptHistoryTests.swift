@@ -57,6 +57,9 @@ struct AttemptHistoryTests {
     let compileError = Attempt(time: 4, measured: nil, verdict: "compileFailed")
     #expect(
       AttemptChange.describe(from: compileError, to: compileError, measureName: "peak", describe: describe) == nil)
+    #expect(
+      AttemptChange.describe(from: failed, to: compileError, measureName: "peak", describe: describe)
+        == "peak 3.5 MiB last time, not measured now", "a check that measured nothing says nothing of the frames")
   }
 
   @Test("a guess reads as a size or a count")

@@ -95,7 +95,10 @@ public enum AttemptChange {
       break
     }
     let at = measureName == "peak" ? "at the peak" : "on top of the \(measureName)"
-    switch (previous.topFrame.map(Attempt.place), current.topFrame.map(Attempt.place)) {
+    // A check that measured nothing (it did not compile, it crashed) says nothing of the frames.
+    let frames =
+      current.measured == nil ? (nil, nil) : (previous.topFrame.map(Attempt.place), current.topFrame.map(Attempt.place))
+    switch frames {
     case (let before?, let after?) where before == after:
       parts.append("`\(after)` is still \(at)")
     case (let before?, let after?):

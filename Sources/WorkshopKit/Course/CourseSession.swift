@@ -119,7 +119,8 @@ public struct CourseSession: Sendable {
     var warnings: [String] = []
     var attempts: [Attempt] = []
     if result.verdict != .cancelled {
-      let topFrame = result.topFrame(symbolizer: Symbolizer.standard().0)
+      // Naming one stack starts the symbolizer: only when the workload measured something.
+      let topFrame = result.measured == nil ? nil : result.topFrame(symbolizer: Symbolizer.standard().0)
       warnings = updateProgress { progress in
         progress.record(result, capture: recordedCapture, topFrame: topFrame)
         attempts = progress[exercise.name].attempts
