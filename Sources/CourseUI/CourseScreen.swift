@@ -56,22 +56,28 @@ public enum CourseScreen {
     drawAttempts(card, into: &grid, column: column, state: state)
   }
 
-  /// After the header's facts, when there is room: `· 3 checks ▇▅▁ best 96 B`, the sparkline of
-  /// the measure per attempt, red over the limit and green within it.
+  /// After the header's facts, as room allows: `· 3 checks ▇▅▁ best 96 B`, the sparkline of the
+  /// measure per attempt, red over the limit and green within it; on a narrow screen the best, then
+  /// the count, give way to the sparkline.
   private static func drawAttempts(
     _ card: ExerciseCard, into grid: inout CellGrid, column: Int, state: CourseScreenState
   ) {
     guard !card.attempts.isEmpty else { return }
-    let label = " · \(card.attempts.count) check\(card.attempts.count == 1 ? "" : "s") "
+    let count = " · \(card.attempts.count) check\(card.attempts.count == 1 ? "" : "s") "
     let best = card.bestMeasured.map { " best \(value($0, card.limit.measure))" } ?? ""
-    let room = state.width - column - DisplayWidth.of(label) - DisplayWidth.of(best) - 1
-    guard room >= 3 else { return }
+    let choices = [(count, best), (count, ""), (" · ", "")]
+    guard
+      let (label, tail) = choices.first(where: {
+        state.width - column - DisplayWidth.of($0.0) - DisplayWidth.of($0.1) - 1 >= min(card.attempts.count, 3)
+      })
+    else { return }
+    let room = state.width - column - DisplayWidth.of(label) - DisplayWidth.of(tail) - 1
     var at = column + grid.write(label, row: 1, column: column)
     let line = Sparkline.render(
       card.attempts, limit: card.limit.value, width: min(room, 24), capabilities: state.capabilities)
     grid.draw(line, row: 1, column: at)
     at += line.width
-    grid.write(best, row: 1, column: at)
+    grid.write(tail, row: 1, column: at)
   }
 
   static func progressBar(passed: Int, total: Int, unicode: Bool) -> String {

@@ -121,6 +121,10 @@ struct LearnerFeatureStateTests {
     let lines = CourseScreen.render(state).lines()
     #expect(lines[1].contains("· 3 checks #x_ best 96 B"), "\(lines[1])")
     #expect(lines.contains { $0.contains("`Fibonacci.swift:19` is no longer at the peak") })
+    // At 80 columns the best gives way to the sparkline.
+    state.resize(width: 80, height: 24)
+    let narrow = CourseScreen.render(state).lines()[1]
+    #expect(narrow.hasSuffix("hints 0/3 · 3 checks #x_"), "\(narrow)")
     #expect(Sparkline.glyphs([3_670_016, nil, 96], limit: 102_400, unicode: true) == ["█", "·", "▁"])
     let colour = TerminalCapabilities.rich
     let line = Sparkline.render([3_670_016, 96], limit: 102_400, width: 10, capabilities: colour)

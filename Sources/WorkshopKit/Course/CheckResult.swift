@@ -115,19 +115,6 @@ public struct ExerciseChecker: Sendable {
     }
   }
 
-  /// The name of the reference solution's capture, kept beside its cached program.
-  public static let solutionCaptureName = "capture.bin"
-
-  /// The capture of the reference solution's last measured run, when its build is cached and was
-  /// measured (``solutionMeasure(of:progress:)``); nil otherwise. Builds nothing.
-  public func solutionCapture(of exercise: Exercise) -> String? {
-    guard let executable = builder.cachedProgram(of: exercise, variant: .solution) else { return nil }
-    let path = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent(
-      Self.solutionCaptureName
-    ).path
-    return FileManager.default.fileExists(atPath: path) ? path : nil
-  }
-
   /// The reference solution's measure of the limited kind: built and run once per solution build
   /// (the figure is kept beside the cached program), nil when the solution does not run to its end.
   ///
@@ -140,7 +127,7 @@ public struct ExerciseChecker: Sendable {
     else { return nil }
     let folder = URL(fileURLWithPath: executable).deletingLastPathComponent()
     let stored = folder.appendingPathComponent("measures.json")
-    let kept = folder.appendingPathComponent(Self.solutionCaptureName)
+    let kept = folder.appendingPathComponent(ExerciseBuilder.solutionCaptureName)
     let measure = exercise.manifest.limit.measure
     // The capture is kept too, for the learner's run beside the solution's: a cache from before it
     // was kept is measured again, once.
@@ -164,5 +151,20 @@ public struct ExerciseChecker: Sendable {
       if FileManager.default.createFile(atPath: temporary, contents: data) { rename(temporary, stored.path) }
     }
     return measures[measure.rawValue]
+  }
+}
+
+extension ExerciseBuilder {
+  /// The name of the reference solution's capture, kept beside its cached program.
+  public static let solutionCaptureName = "capture.bin"
+
+  /// The capture of the reference solution's last measured run, when its build is cached and was
+  /// measured (``ExerciseChecker/solutionMeasure(of:progress:)``); nil otherwise. Builds nothing.
+  public func solutionCapture(of exercise: Exercise) -> String? {
+    guard let executable = cachedProgram(of: exercise, variant: .solution) else { return nil }
+    let path = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent(
+      Self.solutionCaptureName
+    ).path
+    return FileManager.default.fileExists(atPath: path) ? path : nil
   }
 }

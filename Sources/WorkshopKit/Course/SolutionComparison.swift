@@ -55,10 +55,8 @@ extension CourseSession {
     return comparison
   }
 
-  /// The capture of the solution's last measured run (``ExerciseChecker/solutionCapture(of:)``).
-  func solutionCapture(of exercise: Exercise) -> String? {
-    ExerciseChecker(builder: builder, runner: ExerciseRunner(trackerLibrary: "")).solutionCapture(of: exercise)
-  }
+  /// The capture of the solution's last measured run (``ExerciseBuilder/solutionCapture(of:)``).
+  func solutionCapture(of exercise: Exercise) -> String? { builder.solutionCapture(of: exercise) }
 
   static func points(_ timeline: [TimelinePoint]) -> [MemoryChart.Point] {
     timeline.map { MemoryChart.Point(milliseconds: Double($0.microseconds) / 1000, heapBytes: $0.maxHeapBytes) }
