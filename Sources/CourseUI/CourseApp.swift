@@ -17,7 +17,9 @@ public final class CourseApp {
   /// What other threads tell the loop.
   private enum Message: Sendable {
     case check(CheckEvent)
-    case reported(CheckReportText.Report, passed: Bool, warnings: [String])
+    case reported(CheckReportText.Report, passed: Bool, warnings: [String], notes: [String])
+    case compared(exercise: String, SolutionComparison)
+    case reference(exercise: String, timeline: [MemoryChart.Point])
     case checkError(String)
     case saved(String)
   }
@@ -148,6 +150,7 @@ public final class CourseApp {
       case .revealHint:
         let reveal = try session.revealHint(of: exercise)
         state.revealed(hint: reveal.lesson.document(showing: [reveal.hint]), number: reveal.number, count: reveal.count)
+        if let target = reveal.target { state.point(at: target, excerpt: target.excerpt(in: exercise)) }
         reveal.warnings.forEach { state.note($0) }
         state.update(exercises: cards())
       case .revealSolution:
@@ -184,6 +187,9 @@ public final class CourseApp {
           message: "every exercise has passed: \(state.exercises.count) of \(state.exercises.count). Well done!")
       case .edit:
         edit(exercise, screen: screen)
+      case .guess(let value):
+        session.recordGuess(value, of: exercise).forEach { state.note($0) }
+        state.update(exercises: cards())
       case .quit:
         break
       }
@@ -208,6 +214,14 @@ public final class CourseApp {
     let revealed = state.exercises.indices.contains(index) ? state.exercises[index].hintsRevealed : 0
     let hints = (lesson?.hints.prefix(revealed) ?? []).map { lesson!.document(showing: [$0]) }
     state.open(index, lesson: lesson?.document, hints: Array(hints))
+    // The solution's run, when it was measured before, for the faint curve behind the live chart.
+    let session = self.session
+    let inboxForReference = inbox
+    Thread.detachNewThread {
+      guard let timeline = session.solutionTimeline(of: exercise) else { return }
+      inboxForReference.post(.reference(exercise: exercise.name, timeline: timeline))
+      waker.wake()
+    }
     saveDue = nil
     watcher?.stop()
     watcher = nil
@@ -243,7 +257,14 @@ public final class CourseApp {
         }
         let (report, warnings) = outcome.result.report(capture: outcome.capture)
         inbox.post(
-          .reported(report, passed: outcome.result.verdict.passed, warnings: outcome.warnings + warnings))
+          .reported(
+            report, passed: outcome.result.verdict.passed, warnings: outcome.warnings + warnings,
+            notes: outcome.attemptNotes))
+        waker.wake()
+        // The solution beside: after the verdict is up, so that it never waits for these trees.
+        if outcome.result.run != nil, let comparison = session.comparison(for: outcome.result) {
+          inbox.post(.compared(exercise: exercise.name, comparison))
+        }
       } catch {
         inbox.post(.checkError("\(error)"))
       }
@@ -264,10 +285,10 @@ public final class CourseApp {
         state.checkProgressed(.running(variant, run.snapshot))
       case .check(.finished):
         live = nil
-      case .reported(let report, let passed, let warnings):
+      case .reported(let report, let passed, let warnings, let notes):
         live = nil
         writeFrameStatistics()
-        state.checkFinished(report, passed: passed)
+        state.checkFinished(report, passed: passed, notes: notes)
         state.update(exercises: cards())
         if let warning = warnings.first { state.note(warning) }
         if state.takeQueuedCheck() { startCheck(waker: waker) }
@@ -275,6 +296,12 @@ public final class CourseApp {
         live = nil
         state.checkFailed(sentence)
         if state.takeQueuedCheck() { startCheck(waker: waker) }
+      case .compared(let exercise, let comparison):
+        guard state.card?.name == exercise, !state.phase.isBusy else { break }
+        state.compared(difference: comparison.difference, weight: comparison.weight)
+        state.setReference(timeline: comparison.timeline)
+      case .reference(let exercise, let timeline):
+        if state.card?.name == exercise { state.setReference(timeline: timeline) }
       case .saved:
         if LiveRun.now() >= ignoreSavesUntil { saveDue = LiveRun.now() + saveDebounce }
       }

@@ -52,7 +52,32 @@ public enum CourseScreen {
     facts.append("last: " + (card.lastMeasured.map { value($0, card.limit.measure) } ?? "not checked yet"))
     facts.append(card.state == .passed ? "passed" : card.state == .failed ? "not passed yet" : "new")
     if card.hintCount > 0 { facts.append("hints \(min(card.hintsRevealed, card.hintCount))/\(card.hintCount)") }
-    grid.write(facts.joined(separator: " · "), row: 1, column: 0)
+    let column = grid.write(facts.joined(separator: " · "), row: 1, column: 0)
+    drawAttempts(card, into: &grid, column: column, state: state)
+  }
+
+  /// After the header's facts, as room allows: `· 3 checks ▇▅▁ best 96 B`, the sparkline of the
+  /// measure per attempt, red over the limit and green within it; on a narrow screen the best, then
+  /// the count, give way to the sparkline.
+  private static func drawAttempts(
+    _ card: ExerciseCard, into grid: inout CellGrid, column: Int, state: CourseScreenState
+  ) {
+    guard !card.attempts.isEmpty else { return }
+    let count = " · \(card.attempts.count) check\(card.attempts.count == 1 ? "" : "s") "
+    let best = card.bestMeasured.map { " best \(value($0, card.limit.measure))" } ?? ""
+    let choices = [(count, best), (count, ""), (" · ", "")]
+    guard
+      let (label, tail) = choices.first(where: {
+        state.width - column - DisplayWidth.of($0.0) - DisplayWidth.of($0.1) - 1 >= min(card.attempts.count, 3)
+      })
+    else { return }
+    let room = state.width - column - DisplayWidth.of(label) - DisplayWidth.of(tail) - 1
+    var at = column + grid.write(label, row: 1, column: column)
+    let line = Sparkline.render(
+      card.attempts, limit: card.limit.value, width: min(room, 24), capabilities: state.capabilities)
+    grid.draw(line, row: 1, column: at)
+    at += line.width
+    grid.write(tail, row: 1, column: at)
   }
 
   static func progressBar(passed: Int, total: Int, unicode: Bool) -> String {
@@ -83,7 +108,9 @@ public enum CourseScreen {
     let style = state.capabilities.colour ? CellStyle(inverse: true) : .plain
     grid.fill(row: row, column: 0, width: state.width, height: 1, with: Cell(" ", style: style))
     let text: String
-    if let prompt = state.prompt {
+    if let guess = state.guessPrompt {
+      text = " " + state.guessQuestion + guess
+    } else if let prompt = state.prompt {
       text = " /" + prompt
     } else if let message = state.message {
       text = " " + message
@@ -117,10 +144,26 @@ public enum CourseScreen {
 
   private static func pane(_ pane: Pane, state: CourseScreenState, area: CourseScreenLayout.Area) -> CellGrid {
     switch pane {
-    case .lesson: return state.lessonView.render(width: area.width, height: area.height)
+    case .lesson: return lessonPane(state, area: area)
     case .hints: return state.hintsView.render(width: area.width, height: area.height)
     case .check: return checkPane(state, area: area)
     }
+  }
+
+  /// The lesson, under the line a revealed hint points at when one does.
+  private static func lessonPane(_ state: CourseScreenState, area: CourseScreenLayout.Area) -> CellGrid {
+    guard !state.pointedLines.isEmpty, area.height > state.pointedLines.count + 4 else {
+      return state.lessonView.render(width: area.width, height: area.height)
+    }
+    var grid = CellGrid(width: area.width, height: area.height)
+    let bold = state.capabilities.colour ? CellStyle(bold: true) : .plain
+    for (row, line) in state.pointedLines.enumerated() {
+      grid.write(
+        row == 0 ? "the hint points here: " + line : line, row: row, column: 0, limit: area.width - 1, style: bold)
+    }
+    let top = state.pointedLines.count + 1
+    grid.draw(state.lessonView.render(width: area.width, height: area.height - top), row: top, column: 0)
+    return grid
   }
 
   private static func checkPane(_ state: CourseScreenState, area: CourseScreenLayout.Area) -> CellGrid {
@@ -139,7 +182,7 @@ public enum CourseScreen {
     case .running(let variant, let snapshot):
       return livePane(state, snapshot: snapshot, variant: variant, area: area)
     case .finished(let report, _):
-      guard let explorer = state.explorer, !state.showingReport else {
+      guard let explorer = state.activeExplorer, !state.showingReport else {
         return state.checkView.render(width: area.width, height: area.height)
       }
       return verdictAndExplorer(report, explorer: explorer, state: state, area: area)
@@ -162,12 +205,22 @@ public enum CourseScreen {
     let facts = CheckReportText.render(brief, width: area.width - 1, capabilities: state.capabilities)
     var rows = facts.lines()
     while rows.last?.isEmpty == true { rows.removeLast() }
-    let shown = min(rows.count, max(3, area.height / 3))
+    let factRows = min(rows.count, max(3, area.height / 3))
     var grid = CellGrid(width: area.width, height: area.height)
-    grid.draw(facts.window(row: 0, width: area.width, height: shown), row: 0, column: 0)
+    grid.draw(facts.window(row: 0, width: area.width, height: factRows), row: 0, column: 0)
+    // What changed since the last attempt, and the guess: right under the verdict.
+    let notes = state.attemptNotes.flatMap { ReportLineWrap.wrap($0, width: max(area.width - 1, 10)) }
+      .prefix(max(0, area.height / 2 - factRows))
+    for (offset, note) in notes.enumerated() {
+      grid.write(note, row: factRows + offset, column: 0, limit: area.width)
+    }
+    let shown = factRows + notes.count
     let hint =
       state.explorerHasKeys
-      ? "arrows move · Enter zooms in · Backspace out · N runtime frames · e edit · r whole report"
+      ? "arrows move · Enter zooms in · Backspace out · N runtime frames · "
+        + (state.differenceExplorer == nil || state.explorer == nil
+          ? "" : state.showingDifference ? "d your icicle · " : "d vs solution · ")
+        + "e edit · r whole report"
       : "Tab to the check pane to explore · r whole report"
     grid.write(hint, row: shown, column: 0, limit: area.width, style: dim(state))
     let icicleTop = shown + 1
@@ -202,7 +255,8 @@ public enum CourseScreen {
       points: points, durationMilliseconds: max(snapshot.elapsedSeconds * 1000, points.last?.milliseconds ?? 0),
       limit: limit,
       peak: snapshot.peakHeapBytes > 0
-        ? LiveChart.Peak(bytes: snapshot.peakHeapBytes, milliseconds: Double(snapshot.peakMicroseconds) / 1000) : nil)
+        ? LiveChart.Peak(bytes: snapshot.peakHeapBytes, milliseconds: Double(snapshot.peakMicroseconds) / 1000) : nil,
+      reference: variant == .learner ? state.referenceTimeline : [])
     let chartHeight = max(5, min(area.height - lines.count - 1, 30))
     let parts = [
       CellGrid(lines: lines + [""], width: area.width),
@@ -243,6 +297,7 @@ public enum CourseScreen {
         "j k ↓ ↑  scroll; Space b: a page; g G: top and end",
         "] [      next and previous heading",
         "/        search the pane; Enter finds the next",
+        "d        the icicle beside the solution's: + more, - less than it",
         "e        open your file in $EDITOR",
         "q        leave (your progress is kept)", "",
         "Press any key to close.",

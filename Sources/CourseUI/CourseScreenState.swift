@@ -24,6 +24,12 @@ public struct ExerciseCard: Sendable, Equatable {
   public var hintCount: Int
   /// Whether showing its solution asks first (it has not passed and its solution was not shown).
   public var solutionAsksFirst: Bool
+  /// The measure of every attempt kept, oldest first (nil: an attempt that measured nothing).
+  public var attempts: [UInt64?] = []
+  /// Whether the learner is asked for a guess of the measure before the first check.
+  public var predictFirst = false
+  /// The guess typed before the first check, if any.
+  public var guess: UInt64?
 
   /// The card of a row of ``CourseListing``.
   public init(_ row: CourseListing.Row) {
@@ -36,13 +42,23 @@ public struct ExerciseCard: Sendable, Equatable {
     hintsRevealed = row.hintsRevealed
     hintCount = row.hintCount
     solutionAsksFirst = !row.progress.passedOnce && !row.progress.solutionRevealed
+    attempts = row.progress.attempts.map(\.measured)
+    predictFirst = row.exercise.manifest.predictFirst
+    guess = row.progress.guess
   }
+
+  /// The smallest measure of the attempts.
+  public var bestMeasured: UInt64? { attempts.compactMap { $0 }.min() }
 
   /// A card as given (tests).
   public init(
     number: Int, name: String, title: String, limit: ExerciseLimit, state: ExerciseState = .new,
-    lastMeasured: UInt64? = nil, hintsRevealed: Int = 0, hintCount: Int = 0, solutionAsksFirst: Bool = true
+    lastMeasured: UInt64? = nil, hintsRevealed: Int = 0, hintCount: Int = 0, solutionAsksFirst: Bool = true,
+    attempts: [UInt64?] = [], predictFirst: Bool = false, guess: UInt64? = nil
   ) {
+    self.attempts = attempts
+    self.predictFirst = predictFirst
+    self.guess = guess
     self.number = number
     self.name = name
     self.title = title
@@ -134,6 +150,8 @@ public enum CourseCommand: Sendable, Equatable {
   case finishCourse
   /// Open the learner's file in `$EDITOR`.
   case edit
+  /// Keep the learner's guess of the measure (before the first check of a predict-first exercise).
+  case guess(UInt64)
   /// Leave.
   case quit
 }
@@ -166,6 +184,10 @@ public struct CourseScreenState {
   public var watchNote: String?
   /// The search being typed after `/`, nil when none is.
   public private(set) var prompt: String?
+  /// The guess of the measure being typed before the first check, nil when none is asked.
+  public private(set) var guessPrompt: String?
+  /// Whether the learner passed over the guess for this exercise (Enter with nothing typed).
+  private var guessSkipped = false
   /// A check asked for while one runs (a save): it starts when this one ends.
   public private(set) var checkQueued = false
 
@@ -177,8 +199,23 @@ public struct CourseScreenState {
   public private(set) var hintsView = ScrollView()
   /// The icicle of the last check's peak (or leaks, or allocations), explored with the arrows.
   public private(set) var explorer: IcicleExplorer?
+  /// The same measure beside the reference solution's (`d`): each frame marked with how much more
+  /// or less it holds than in the solution. Nil when the solution has not been measured.
+  public private(set) var differenceExplorer: IcicleExplorer?
+  /// Whether the check pane shows ``differenceExplorer`` instead of ``explorer``.
+  public private(set) var showingDifference = false
+  /// The line a revealed hint points at (its file and line, then the numbered lines around it),
+  /// shown at the top of the lesson pane; empty when none does.
+  public private(set) var pointedLines: [String] = []
+  /// The frame the last revealed hint names, selected in the explorers (again after each check).
+  public private(set) var pointedFrame: HintTarget?
+  /// The reference solution's heap over time, drawn faintly behind the live chart; empty: unknown.
+  public private(set) var referenceTimeline: [MemoryChart.Point] = []
   /// Whether the check pane shows the whole report (`r`) instead of the verdict and the explorer.
   public private(set) var showingReport = false
+  /// Lines under the verdict about the attempts: the guess beside the measure, what changed since
+  /// the last attempt.
+  public private(set) var attemptNotes: [String] = []
 
   private var lesson: LessonDocument?
   private var hints: [LessonDocument] = []
@@ -227,7 +264,15 @@ public struct CourseScreenState {
     self.hints = hints
     solution = []
     phase = .idle
+    attemptNotes = []
     explorer = nil
+    differenceExplorer = nil
+    showingDifference = false
+    referenceTimeline = []
+    pointedLines = []
+    pointedFrame = nil
+    guessPrompt = nil
+    guessSkipped = false
     showingReport = false
     checkQueued = false
     focus = .lesson
@@ -254,17 +299,50 @@ public struct CourseScreenState {
   }
 
   /// The check ended with `report`; a check queued meanwhile is now due (``takeQueuedCheck()``).
-  public mutating func checkFinished(_ report: CheckReportText.Report, passed: Bool) {
+  ///
+  /// - Parameters:
+  ///   - notes: lines about the attempts (``attemptNotes``).
+  ///   - difference: the measure beside the solution's, for the difference view (`d`).
+  public mutating func checkFinished(
+    _ report: CheckReportText.Report, passed: Bool, notes: [String] = [], difference: AllocationTreeDifference? = nil,
+    weight: IcicleWeight = .bytes
+  ) {
     phase = .finished(report, passed: passed)
+    attemptNotes = notes
+    differenceExplorer = difference.map { DifferenceIcicle.explorer($0, weight: weight) }
+    if differenceExplorer == nil { showingDifference = false }
     explorer = report.icicle.map { icicle in
       IcicleExplorer(
         tree: icicle.tree.foldingRecursion(), nativeTree: icicle.nativeTree?.foldingRecursion(), title: icicle.title,
         weight: icicle.weight)
     }
-    showingReport = explorer == nil
+    if let pointedFrame { selectFrame(pointedFrame) }
+    // Without a report's icicle (a pass), the difference still shows where the memory went.
+    if explorer == nil && differenceExplorer != nil { showingDifference = true }
+    showingReport = activeExplorer == nil
     if layout.isWide { sidePane = .check } else if focus != .check { focus = .check }
     relayoutReport(keepingPlace: false)
   }
+
+  /// The finished check beside the reference solution (it comes after the verdict): the difference
+  /// view (`d`) for `difference`; without an icicle of its own (a pass), the check pane shows it.
+  public mutating func compared(difference: AllocationTreeDifference?, weight: IcicleWeight = .bytes) {
+    guard case .finished = phase else { return }
+    differenceExplorer = difference.map { DifferenceIcicle.explorer($0, weight: weight) }
+    if let pointedFrame { differenceExplorer?.select(where: pointedFrame.matches) }
+    if differenceExplorer == nil {
+      showingDifference = false
+    } else if explorer == nil {
+      showingDifference = true
+      showingReport = false
+    }
+  }
+
+  /// The reference solution's heap over time, for the live chart (kept until another exercise opens).
+  public mutating func setReference(timeline: [MemoryChart.Point]) { referenceTimeline = timeline }
+
+  /// The explorer shown: the difference view or the plain icicle.
+  public var activeExplorer: IcicleExplorer? { showingDifference ? differenceExplorer : explorer }
 
   /// The check could not be made.
   public mutating func checkFailed(_ sentence: String) {
@@ -293,6 +371,25 @@ public struct CourseScreenState {
     hintsView.scroll(toEnd: true, height: layout.body.height)
   }
 
+  /// A revealed hint points at `target`: its frame is selected in the explorers (and again after
+  /// each check), and `excerpt` (``HintTarget/excerpt(in:)``) is shown at the top of the lesson pane.
+  public mutating func point(at target: HintTarget, excerpt: [String]?) {
+    if target.function != nil {
+      pointedFrame = target
+      if !selectFrame(target), let function = target.function {
+        message = (message.map { $0 + "; " } ?? "") + "the hint names \(function): check to see it in the explorer"
+      }
+    }
+    if let excerpt { pointedLines = excerpt }
+  }
+
+  @discardableResult
+  private mutating func selectFrame(_ target: HintTarget) -> Bool {
+    let plain = explorer?.select(where: target.matches) ?? false
+    let beside = differenceExplorer?.select(where: target.matches) ?? false
+    return plain || beside
+  }
+
   /// The solution revealed, as the lines of a diff from the learner's file (or the code).
   public mutating func revealed(solution lines: [String]) {
     solution = lines
@@ -310,6 +407,7 @@ public struct CourseScreenState {
   public mutating func handle(_ key: Key) -> [CourseCommand] {
     message = nil
     if let prompt { return handlePrompt(key, typed: prompt) }
+    if let guessPrompt { return handleGuess(key, typed: guessPrompt) }
     if let overlay { return handle(key, over: overlay) }
     if case .control("c") = key { return [.quit] }
     guard !layout.isTooSmall else { return key == .character("q") ? [.quit] : [] }
@@ -321,10 +419,14 @@ public struct CourseScreenState {
         message = "a check is running: Esc stops it"
         return []
       }
+      if let card, card.predictFirst, card.attempts.isEmpty, card.guess == nil, !guessSkipped {
+        guessPrompt = ""
+        return []
+      }
       return [.check]
     case .escape:
       if phase.isBusy { return [.cancelCheck] }
-      if explorerHasKeys, explorer?.canZoomOut == true { explorer?.apply(.zoomOut) }
+      if explorerHasKeys, activeExplorer?.canZoomOut == true { applyToExplorer(.zoomOut) }
     case .character("h"):
       guard let card, card.hintCount > 0 else {
         message = "this exercise has no hints"
@@ -353,12 +455,26 @@ public struct CourseScreenState {
       return [.edit]
     case .character("/"):
       prompt = ""
-    case .character("r") where explorer != nil:
+    case .character("d") where explorer != nil || differenceExplorer != nil:
+      guard differenceExplorer != nil else {
+        message = "no difference view: the reference solution has not been measured yet"
+        return []
+      }
+      if explorer == nil && showingDifference {
+        message = "this check has no icicle of its own: the difference view stays"
+        return []
+      }
+      showingDifference.toggle()
+      message =
+        showingDifference
+        ? "beside the solution: + (red) holds more than the solution, - (green) less; d goes back"
+        : "your run's icicle: d shows it beside the solution"
+    case .character("r") where activeExplorer != nil:
       showingReport.toggle()
       message = showingReport ? "the whole report: r goes back to the explorer" : nil
     default:
       if explorerHasKeys, let move = Self.explorerMove(key) {
-        explorer?.apply(move)
+        applyToExplorer(move)
       } else {
         scroll(key)
       }
@@ -367,7 +483,11 @@ public struct CourseScreenState {
   }
 
   /// Whether the arrows move in the icicle explorer: the check pane has the focus and shows it.
-  public var explorerHasKeys: Bool { focus == .check && explorer != nil && !showingReport && !phase.isBusy }
+  public var explorerHasKeys: Bool { focus == .check && activeExplorer != nil && !showingReport && !phase.isBusy }
+
+  private mutating func applyToExplorer(_ move: IcicleExplorer.Move) {
+    if showingDifference { differenceExplorer?.apply(move) } else { explorer?.apply(move) }
+  }
 
   /// The explorer's move for a key: arrows (and h j k l's j k), Enter, Backspace, `N`.
   static func explorerMove(_ key: Key) -> IcicleExplorer.Move? {
@@ -386,7 +506,9 @@ public struct CourseScreenState {
   /// The learner's file and line the explorer's selected frame is in, when it is one of `files`
   /// (names); else nil.
   public func selectedLine(inFiles files: Set<String>) -> (file: String, line: Int)? {
-    guard let selection = explorer?.selection, let file = selection.file, let line = selection.line else { return nil }
+    guard let selection = activeExplorer?.selection, let file = selection.file, let line = selection.line else {
+      return nil
+    }
     let name = file.split(separator: "/").last.map(String.init) ?? file
     return files.contains(name) ? (name, line) : nil
   }
@@ -435,6 +557,40 @@ public struct CourseScreenState {
         return []
       }
       return [question == .solution ? .revealSolution : .reset]
+    }
+    return []
+  }
+
+  /// What the status line asks while the guess is typed.
+  public var guessQuestion: String {
+    let measure = card.map { CourseScreen.measureName($0.limit.measure) } ?? "peak"
+    let example = card?.limit.measure.isBytes ?? true ? "as 2 MiB or 500 KB" : "as 1200 or 5k"
+    return "guess the \(measure) before the first check (\(example); Enter alone skips): "
+  }
+
+  private mutating func handleGuess(_ key: Key, typed: String) -> [CourseCommand] {
+    switch key {
+    case .enter:
+      guard !typed.allSatisfy({ $0 == " " }) else {
+        guessPrompt = nil
+        guessSkipped = true
+        return [.check]
+      }
+      guard let card, let value = MeasureGuess.parse(typed, measure: card.limit.measure) else {
+        message = "\"\(typed)\" is not a \(card?.limit.measure.isBytes ?? true ? "size" : "count"): try again, or Esc"
+        return []
+      }
+      guessPrompt = nil
+      message = "your guess: \(CourseScreen.value(value, card.limit.measure)); checking…"
+      return [.guess(value), .check]
+    case .escape, .control("g"), .control("c"):
+      guessPrompt = nil
+      message = "no guess: c asks again"
+    case .backspace:
+      guessPrompt = String(typed.dropLast())
+    case .character(let character):
+      guessPrompt = typed + String(character)
+    default: break
     }
     return []
   }

@@ -313,11 +313,12 @@ extension BlockParser {
       hintCount += 1
       var title: [Inline] = [.text("Hint \(hintCount)")]
       if !parts.arguments.isEmpty { title += [.text(": ")] + inlines(parts.arguments, line: number) }
-      return [
-        Node(
-          .collapsible(title: title, role: .hint(number: hintCount)), line: number, column: column,
-          children: parseBody(parts.content, sections: false))
-      ]
+      var hint = Node(
+        .collapsible(title: title, role: .hint(number: hintCount)), line: number, column: column,
+        children: parseBody(parts.content, sections: false))
+      // `:frame:` and `:line:` point the course's explorer and lesson pane (WorkshopKit's HintTarget).
+      hint.options = parts.options
+      return [hint]
     case "solution":
       let parts = parts(of: block, takesArguments: true, line: number)
       let title = parts.arguments.isEmpty ? [Inline.text("Solution")] : inlines(parts.arguments, line: number)

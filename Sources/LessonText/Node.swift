@@ -9,6 +9,9 @@ public struct Node: Sendable, Equatable {
   public var column: Int
   /// Child nodes, in order.
   public var children: [Node]
+  /// The directive's options the node keeps for the course (a `course-hint`'s `:frame:` and
+  /// `:line:`); empty for every other node.
+  public var options: [Option] = []
 
   /// Makes a node.
   public init(_ kind: Kind, line: Int, column: Int = 1, children: [Node] = []) {

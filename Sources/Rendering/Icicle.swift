@@ -64,9 +64,15 @@ public enum Icicle {
     let unicode = options.capabilities.unicode
     var style = CellStyle.plain
     var selected = false
+    var mark: IcicleMark?
     switch box.content {
     case .node(let node):
+      mark = options.marks?(node)
       if colour { style = colourStyle(tree, node: node, colouring: options.colouring, parity: parity) }
+      if colour, let mark {
+        let pair = mark.backgrounds
+        style = CellStyle(foreground: TerminalColor(16), background: TerminalColor(parity == 0 ? pair.0 : pair.1))
+      }
       selected = node == options.selected
     case .merged(let nodes):
       if colour { style = CellStyle(foreground: TerminalColor(16), background: TerminalColor(parity == 0 ? 250 : 246)) }
@@ -80,7 +86,8 @@ public enum Icicle {
     func label(_ columns: Int) -> String {
       guard let node = box.node else { return glyphs.ellipsis }
       return FrameLabelText.fit(
-        FrameLabelText.label(tree, node: node, unicode: unicode), detail: options.weight.describe(box.bytes),
+        FrameLabelText.label(tree, node: node, unicode: unicode),
+        detail: mark?.text ?? options.weight.describe(box.bytes),
         to: columns, unicode: unicode)
     }
     let merged = box.node == nil

@@ -75,6 +75,9 @@ public struct IcicleExplorer: Sendable {
   public let weight: IcicleWeight
   /// Whether every frame is shown (the native tree) rather than the user's.
   public private(set) var showingNative = false
+  /// How each frame compares with another run (``DifferenceIcicle/explorer(_:title:reference:)``):
+  /// given the tree shown and a node, its mark, drawn in its box and on the info line. Nil: none.
+  public var marks: (@Sendable (AllocationTree, Int) -> IcicleMark?)?
   private var selected = AllocationTree.rootIndex
   private var focus = AllocationTree.rootIndex
   private var history: [Int] = []
@@ -163,6 +166,25 @@ public struct IcicleExplorer: Sendable {
     }
   }
 
+  /// Selects the first frame `matches` accepts, depth first along the heaviest branch (the view zoomed out to the whole program, the
+  /// runtime's frames hidden when it is not among them); false, changing nothing, when no frame does.
+  ///
+  /// - Complexity: O(n) for n nodes of the trees.
+  @discardableResult
+  public mutating func select(where matches: (SymbolizedFrame) -> Bool) -> Bool {
+    for native in [showingNative, !showingNative] where !native || nativeTree != nil {
+      let tree = native ? nativeTree ?? filteredTree : filteredTree
+      // Nodes are numbered depth first, the larger sibling first.
+      guard let found = tree.nodes.indices.first(where: { tree[$0].frame.map(matches) ?? false }) else { continue }
+      showingNative = native
+      selected = found
+      focus = AllocationTree.rootIndex
+      history = []
+      return true
+    }
+    return false
+  }
+
   /// The frames from the root down to `node`.
   private static func framePath(to node: Int, in tree: AllocationTree) -> [SymbolizedFrame.Identity] {
     tree.path(to: node).dropFirst().compactMap { tree[$0].frame?.identity }
@@ -221,6 +243,7 @@ public struct IcicleExplorer: Sendable {
       var options = IcicleOptions(title: title, focus: focus, selected: selected, capabilities: capabilities)
       options.weight = weight
       options.showsLegend = false
+      if let marks { options.marks = { marks(tree, $0) } }
       grid.draw(Icicle.render(tree, layout: layout, height: boxRows, options: options), row: 0, column: 0)
     }
     let unicode = capabilities.unicode
@@ -270,6 +293,7 @@ public struct IcicleExplorer: Sendable {
     rest.append(node.frame.map { $0.sourceLocation ?? $0.module } ?? "the whole program")
     rest.append("\(weight.describe(node.bytes)) (\(ByteCountText.percent(node.bytes, of: tree.totalBytes)))")
     if weight == .bytes { rest.append(ByteCountText.counted(node.count, "allocation")) }
+    if let mark = marks?(tree, selected) { rest.append(mark.sentence) }
     let tail = rest.map { separator + $0 }.joined()
     let room = width - DisplayWidth.of(tail)
     let ellipsis = unicode ? "…" : ".."

@@ -47,6 +47,9 @@ public struct IcicleOptions: Sendable {
   public var capabilities: TerminalCapabilities
   /// Whether the legend is drawn under the boxes (a screen that writes its own lines leaves it out).
   public var showsLegend = true
+  /// How each node compares with another run (``DifferenceIcicle``): a marked box takes the mark's
+  /// colour and text instead of its module's colour and its size. Nil: no marks.
+  public var marks: (@Sendable (Int) -> IcicleMark?)?
 
   /// Options; by default the whole tree, plain ASCII.
   public init(

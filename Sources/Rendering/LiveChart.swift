@@ -30,11 +30,16 @@ public enum LiveChart {
     /// The exact peak (the region's, from the events, not the samples): it sets the scale and is
     /// marked. Nil: the largest sample.
     public var peak: Peak?
+    /// Another run's heap (the exercise's reference solution), drawn as a faint curve behind this
+    /// one on the same time axis; empty: none.
+    public var reference: [MemoryChart.Point] = []
 
     /// An input as given.
     public init(
-      points: [MemoryChart.Point], durationMilliseconds: Double? = nil, limit: UInt64? = nil, peak: Peak? = nil
+      points: [MemoryChart.Point], durationMilliseconds: Double? = nil, limit: UInt64? = nil, peak: Peak? = nil,
+      reference: [MemoryChart.Point] = []
     ) {
+      self.reference = reference
       self.points = points
       self.durationMilliseconds = durationMilliseconds
       self.limit = limit
@@ -79,7 +84,9 @@ public enum LiveChart {
     let peak = input.peak ?? ChartScale.largestHeap(points)
     let largestSample = points.lazy.map(\.heapBytes).max() ?? 0
     let largestResident = points.lazy.compactMap(\.residentBytes).max()
-    let top = ChartScale.niceTop(max(peak?.bytes ?? 0, largestSample, largestResident ?? 0, input.limit ?? 0, 1))
+    let largestReference = input.reference.lazy.map(\.heapBytes).max() ?? 0
+    let top = ChartScale.niceTop(
+      max(peak?.bytes ?? 0, largestSample, largestResident ?? 0, input.limit ?? 0, largestReference, 1))
     let topLabel = ByteCountText.describe(top)
     let limitLabel = input.limit.map(ByteCountText.describe)
     var labelWidth = max(DisplayWidth.of(topLabel), DisplayWidth.of(limitLabel ?? ""))
@@ -109,6 +116,10 @@ public enum LiveChart {
       return min(max(Int((Double(bytes) / Double(top) * Double(dotRows)).rounded()), 1), dotRows)
     }
     let heapLevels = heap.map { $0.map(level) ?? 0 }
+    // The reference's curve: the top of its heap in each column, where it had a sample.
+    let referenceLevels =
+      input.reference.isEmpty
+      ? [] : ChartScale.columnMaxima(input.reference, columns: dotColumns, span: span).heap.map { $0.map(level) }
     let residentLevels = resident.map { $0.map(level) ?? 0 }
 
     // The limit's row and whether the heap went over it.
@@ -157,6 +168,10 @@ public enum LiveChart {
           } else if residentLevels[column] - 1 == fromBottom {
             cell = Cell(".", style: styles.resident)
           }
+        }
+        if cell.character == " " && !referenceLevels.isEmpty {
+          cell = referenceCell(referenceLevels, column: column, fromBottom: fromBottom, glyphs: glyphs) ?? cell
+          if cell.character != " " { cell.style = styles.reference }
         }
         if let limit = input.limit, let limitRow {
           let over = columnBytes > limit
@@ -247,6 +262,25 @@ public enum LiveChart {
     return grid
   }
 
+  /// The faint curve of the reference run in one empty cell: a Braille dot at the top of its heap
+  /// in each of the cell's dot columns, or `~` a cell (`glyphs` without Braille).
+  private static func referenceCell(_ levels: [Int?], column: Int, fromBottom: Int, glyphs: Glyphs) -> Cell? {
+    switch glyphs {
+    case .braille:
+      var bits = 0
+      for sub in 0..<2 {
+        guard let level = levels[column * 2 + sub] else { continue }
+        let dot = max(level, 1) - 1 - fromBottom * 4
+        if dot >= 0 && dot < 4 { bits |= Braille.dot[sub][dot] }
+      }
+      return bits == 0 ? nil : Cell(Braille.character(bits))
+    case .blocks, .ascii:
+      let rows = glyphs == .blocks ? 8 : 1
+      guard let level = levels[column], (max(level, 1) - 1) / rows == fromBottom else { return nil }
+      return Cell("~")
+    }
+  }
+
   /// The legend's parts, most important first: the peak, the limit, how far over or under, when it
   /// first went over, the largest resident size.
   private static func legend(_ input: Input, peak: Peak?, largestResident: UInt64?, styles: Styles)
@@ -268,6 +302,13 @@ public enum LiveChart {
       } else {
         parts.append(LegendPart("headroom \(ByteCountText.describe(limit - peak.bytes))"))
       }
+    }
+    if !input.reference.isEmpty {
+      let largest = input.reference.lazy.map(\.heapBytes).max() ?? 0
+      parts.append(
+        LegendPart(
+          "solution's peak \(ByteCountText.describe(largest)) (faint)", short: "solution faint", style: styles.reference
+        ))
     }
     if let largestResident {
       parts.append(LegendPart("resident \(ByteCountText.describe(largestResident))", style: styles.resident))
@@ -296,6 +337,7 @@ public enum LiveChart {
     var limit = CellStyle.plain
     var peak = CellStyle.plain
     var axis = CellStyle.plain
+    var reference = CellStyle.plain
 
     init(capabilities: TerminalCapabilities, crossed: Bool) {
       guard capabilities.colour else { return }
@@ -305,6 +347,7 @@ public enum LiveChart {
       limit = CellStyle(foreground: crossed ? TerminalColor(196) : TerminalColor(220), bold: crossed)
       peak = CellStyle(foreground: crossed ? TerminalColor(203) : TerminalColor(114), bold: true)
       axis = CellStyle(foreground: TerminalColor(245))
+      reference = CellStyle(foreground: TerminalColor(244), dim: true)
     }
   }
 

@@ -31,6 +31,9 @@ struct Check: ParsableCommand {
   @Flag(help: "Print the report even when it is taller than the terminal, instead of opening the pager.")
   var noPager = false
 
+  @Option(help: "Your guess of the measure before the first check (as 2MiB, 500KB or 1200); the verdict shows it.")
+  var guess: String?
+
   func validate() throws {
     try LayoutWidth.validate(width, minimum: 40)
   }
@@ -43,6 +46,18 @@ struct Check: ParsableCommand {
     let (progress, warnings) = try session.progress()
     warnings.forEach(say)
     let chosen = try exercise.map { try session.exercise(named: $0) } ?? session.currentExercise(in: progress)
+    if let guess {
+      let measure = chosen.manifest.limit.measure
+      guard let value = MeasureGuess.parse(guess, measure: measure) else {
+        throw ValidationError(
+          "--guess \"\(guess)\" is not a \(measure.isBytes ? "size (as 2MiB or 500KB)" : "count (as 1200 or 5k)")")
+      }
+      if progress[chosen.name].attempts.isEmpty {
+        session.recordGuess(value, of: chosen).forEach(say)
+      } else {
+        say("\(chosen.name) was checked before: a guess counts only before the first check")
+      }
+    }
 
     // Ctrl-C (or SIGTERM, SIGHUP) stops the program, whose process group is its own, and the check.
     let cancellation = CheckCancellation()
@@ -66,8 +81,9 @@ struct Check: ParsableCommand {
     let (report, reportWarnings) = outcome.result.report(capture: outcome.capture)
     reportWarnings.forEach(say)
     var steps: [String] = []
+    if !outcome.attemptNotes.isEmpty { steps += [""] + outcome.attemptNotes }
     if !outcome.nextSteps.isEmpty {
-      steps = ["", outcome.result.verdict.passed ? "next:" : "look further:"]
+      steps += ["", outcome.result.verdict.passed ? "next:" : "look further:"]
       steps += outcome.nextSteps.map { "  " + $0.command(annotated: true) }
     }
     let screen = Terminal.standardOutputIsTerminal ? Terminal.windowSize(of: STDOUT_FILENO) : nil

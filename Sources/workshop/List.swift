@@ -7,7 +7,7 @@ import WorkshopKit
 /// `workshop list`: every exercise with its state, its last measure against its limit, and its hints.
 struct List: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "List the exercises: state, last measure against the limit, hints revealed."
+    abstract: "List the exercises: state, last and best measure against the limit, checks made, hints revealed."
   )
 
   func run() throws {
@@ -18,7 +18,7 @@ struct List: ParsableCommand {
       print("The course in \(session.course.folder.path) has no exercises yet.")
       return
     }
-    var rows: [[String]] = [["#", "exercise", "state", "last measure / limit", "hints", "title"]]
+    var rows: [[String]] = [["#", "exercise", "state", "last measure / limit", "best", "tries", "hints", "title"]]
     for row in listing.rows {
       let exercise = row.exercise
       let limit = exercise.manifest.limit
@@ -29,6 +29,7 @@ struct List: ParsableCommand {
       rows.append([
         "\(exercise.number)", exercise.name, row.progress.state.rawValue,
         "\(measure.name) \(row.progress.lastMeasured.map(text) ?? "-") / \(text(limit.value))",
+        row.progress.bestMeasured.map(text) ?? "-", "\(row.progress.attempts.count)",
         "\(row.hintsRevealed)/\(row.hintCount)" + (row.progress.solutionRevealed ? " +solution" : ""),
         exercise.manifest.title,
       ])

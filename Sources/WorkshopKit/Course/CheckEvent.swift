@@ -20,4 +20,34 @@ public struct CheckOutcome: Sendable {
   /// Problems met that did not stop the check (a damaged progress file, one not written), one
   /// sentence each.
   public var warnings: [String]
+  /// Every attempt of the exercise kept so far, oldest first, this check's last (empty when it was
+  /// cancelled or the progress could not be written).
+  public var attempts: [Attempt] = []
+
+  /// What changed since the attempt before this one, in words (``AttemptChange``); nil for a first
+  /// attempt.
+  public var changeSinceLastAttempt: String? {
+    guard attempts.count >= 2 else { return nil }
+    let measure = result.exercise.manifest.limit.measure
+    return AttemptChange.describe(
+      from: attempts[attempts.count - 2], to: attempts[attempts.count - 1], measureName: measure.wordName,
+      describe: measure.describe)
+  }
+
+  /// Lines about the attempts, for under the verdict: the guess typed before the first check beside
+  /// the measure (`your guess: peak 1 MiB; measured: 3.5 MiB`), and what changed since the last
+  /// attempt (`attempt 2, since the last: peak 3.5 MiB → 96 B; …`).
+  public var attemptNotes: [String] {
+    guard let current = attempts.last else { return [] }
+    let measure = result.exercise.manifest.limit.measure
+    var lines: [String] = []
+    if let guess = current.guess {
+      let measured = current.measured.map(measure.describe) ?? "not measured"
+      lines.append("your guess: \(measure.wordName) \(measure.describe(guess)); measured: \(measured)")
+    }
+    if let change = changeSinceLastAttempt {
+      lines.append("attempt \(attempts.count), since the last: \(change)")
+    }
+    return lines
+  }
 }

@@ -127,8 +127,11 @@ public struct ExerciseChecker: Sendable {
     else { return nil }
     let folder = URL(fileURLWithPath: executable).deletingLastPathComponent()
     let stored = folder.appendingPathComponent("measures.json")
+    let kept = folder.appendingPathComponent(ExerciseBuilder.solutionCaptureName)
     let measure = exercise.manifest.limit.measure
-    if let data = FileManager.default.contents(atPath: stored.path),
+    // The capture is kept too, for the learner's run beside the solution's: a cache from before it
+    // was kept is measured again, once.
+    if FileManager.default.fileExists(atPath: kept.path), let data = FileManager.default.contents(atPath: stored.path),
       let measures = try? JSONDecoder().decode([String: UInt64].self, from: data)
     {
       return measures[measure.rawValue]
@@ -142,10 +145,26 @@ public struct ExerciseChecker: Sendable {
     guard verdict == .passed || verdict == .overLimit else { return nil }
     var measures: [String: UInt64] = [:]
     for kind in LimitMeasure.allCases { measures[kind.rawValue] = run.measured(kind) }
+    rename(capture, kept.path)
     if let data = try? JSONEncoder().encode(measures) {
       let temporary = stored.path + ".\(getpid())"
       if FileManager.default.createFile(atPath: temporary, contents: data) { rename(temporary, stored.path) }
     }
     return measures[measure.rawValue]
+  }
+}
+
+extension ExerciseBuilder {
+  /// The name of the reference solution's capture, kept beside its cached program.
+  public static let solutionCaptureName = "capture.bin"
+
+  /// The capture of the reference solution's last measured run, when its build is cached and was
+  /// measured (``ExerciseChecker/solutionMeasure(of:progress:)``); nil otherwise. Builds nothing.
+  public func solutionCapture(of exercise: Exercise) -> String? {
+    guard let executable = cachedProgram(of: exercise, variant: .solution) else { return nil }
+    let path = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent(
+      Self.solutionCaptureName
+    ).path
+    return FileManager.default.fileExists(atPath: path) ? path : nil
   }
 }

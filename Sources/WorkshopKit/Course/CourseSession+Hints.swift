@@ -74,6 +74,10 @@ extension CourseSession {
     }
     let next: NextStep =
       shown < count ? .hint(exercise: exercise.number, hint: shown + 1) : .solution(exercise: exercise.number)
+    let lessonFile = "Lessons/" + URL(fileURLWithPath: lesson.lesson.path).lastPathComponent
+    if let problem = HintTarget.parse(lesson.hints[shown - 1], lessonFile: lessonFile).problem {
+      warnings.append(problem)
+    }
     return HintReveal(exercise: exercise, lesson: lesson, number: shown, count: count, next: next, warnings: warnings)
   }
 

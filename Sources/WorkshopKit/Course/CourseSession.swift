@@ -1,5 +1,6 @@
 import Foundation
 import MemoryAnalysis
+import Symbols
 
 /// The course's actions, for every front end: check an exercise, reveal hints and solutions,
 /// reset, list. Each action returns values and changes the progress file as the course's rules say;
@@ -116,10 +117,17 @@ public struct CourseSession: Sendable {
     }
     let recordedCapture = result.run == nil ? nil : capture
     var warnings: [String] = []
+    var attempts: [Attempt] = []
     if result.verdict != .cancelled {
-      warnings = updateProgress { $0.record(result, capture: recordedCapture) }
+      // Naming one stack starts the symbolizer: only when the workload measured something.
+      let topFrame = result.measured == nil ? nil : result.topFrame(symbolizer: Symbolizer.standard().0)
+      warnings = updateProgress { progress in
+        progress.record(result, capture: recordedCapture, topFrame: topFrame)
+        attempts = progress[exercise.name].attempts
+      }
     }
-    var outcome = CheckOutcome(result: result, capture: recordedCapture, nextSteps: [], warnings: warnings)
+    var outcome = CheckOutcome(
+      result: result, capture: recordedCapture, nextSteps: [], warnings: warnings, attempts: attempts)
     outcome.nextSteps = nextSteps(after: result, capture: recordedCapture)
     report(.finished(outcome))
     return outcome

@@ -41,6 +41,9 @@ public struct ExerciseManifest: Sendable, Equatable {
   public var timeLimitSeconds: Double
   /// The bound on the program's resident memory: a runaway exercise is stopped there.
   public var memoryBoundBytes: UInt64
+  /// Whether the learner is asked to guess the measure before the first check (`"predictFirst":
+  /// true`); the verdict then shows the guess beside the measure.
+  public var predictFirst = false
 
   /// The default time bound, in seconds.
   public static let defaultTimeLimitSeconds: Double = 20
@@ -96,6 +99,7 @@ public struct ExerciseManifest: Sendable, Equatable {
       title: raw.title, files: raw.files, limit: ExerciseLimit(measure: measure, value: raw.limit.value),
       timeLimitSeconds: raw.timeLimitSeconds ?? Self.defaultTimeLimitSeconds,
       memoryBoundBytes: raw.memoryBoundBytes ?? Self.defaultMemoryBoundBytes)
+    predictFirst = raw.predictFirst ?? false
   }
 
   private struct RawManifest: Decodable {
@@ -108,6 +112,7 @@ public struct ExerciseManifest: Sendable, Equatable {
     var limit: Limit
     var timeLimitSeconds: Double?
     var memoryBoundBytes: UInt64?
+    var predictFirst: Bool?
   }
 
   /// The longest time bound a manifest may set: a day.

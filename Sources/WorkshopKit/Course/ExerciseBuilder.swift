@@ -66,18 +66,7 @@ public struct ExerciseBuilder: Sendable {
   {
     let sources = Self.sources(of: exercise, variant: variant)
     let compiler = try Compiler.find()
-    var hash = ContentHash()
-    hash.add(try compiler.version(cacheFolder: cacheFolder))
-    hash.add(Self.flags.joined(separator: " "))
-    for source in sources {
-      guard let bytes = FileManager.default.contents(atPath: exercise.path(source)) else {
-        throw .exerciseFileMissing(path: source)
-      }
-      hash.add(source)
-      hash.add(bytes)
-    }
-    let key = hash.hex
-    let folder = cacheFolder.appendingPathComponent("\(exercise.name)-\(variant.rawValue)-\(key)")
+    let (key, folder) = try place(of: exercise, variant: variant, compiler: compiler)
     let executable = folder.appendingPathComponent("program").path
     if FileManager.default.isExecutableFile(atPath: executable) {
       markUsed(folder)
@@ -119,6 +108,34 @@ public struct ExerciseBuilder: Sendable {
     }
     removeStaleBuilds(of: exercise, variant: variant, keeping: folder.lastPathComponent)
     return .built(executable: executable, key: key, cached: false)
+  }
+
+  /// The program of `variant` when its build of the files as they are now is in the cache, else
+  /// nil; never compiles.
+  public func cachedProgram(of exercise: Exercise, variant: ExerciseVariant) -> String? {
+    guard let compiler = try? Compiler.find(),
+      let (_, folder) = try? place(of: exercise, variant: variant, compiler: compiler)
+    else { return nil }
+    let executable = folder.appendingPathComponent("program").path
+    return FileManager.default.isExecutableFile(atPath: executable) ? executable : nil
+  }
+
+  /// The cache key of the build of `variant` (the compiler, the flags, every source) and its folder.
+  private func place(of exercise: Exercise, variant: ExerciseVariant, compiler: Compiler) throws(WorkshopError) -> (
+    key: String, folder: URL
+  ) {
+    var hash = ContentHash()
+    hash.add(try compiler.version(cacheFolder: cacheFolder))
+    hash.add(Self.flags.joined(separator: " "))
+    for source in Self.sources(of: exercise, variant: variant) {
+      guard let bytes = FileManager.default.contents(atPath: exercise.path(source)) else {
+        throw .exerciseFileMissing(path: source)
+      }
+      hash.add(source)
+      hash.add(bytes)
+    }
+    let key = hash.hex
+    return (key, cacheFolder.appendingPathComponent("\(exercise.name)-\(variant.rawValue)-\(key)"))
   }
 
   private func create(_ folder: URL) throws(WorkshopError) {

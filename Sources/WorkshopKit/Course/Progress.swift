@@ -28,12 +28,22 @@ public struct ExerciseProgress: Codable, Sendable, Equatable {
   public var solutionRevealed = false
   /// The last capture, relative to the course folder.
   public var lastCapture: String?
+  /// Every check recorded, oldest first (at most ``maximumAttempts``, the oldest dropped first).
+  public var attempts: [Attempt] = []
+  /// The learner's guess of the measure, typed before the first check (``ExerciseManifest/predictFirst``).
+  public var guess: UInt64?
+
+  /// How many attempts an entry keeps: enough for any sparkline, and the file stays small.
+  public static let maximumAttempts = 200
 
   /// A fresh entry.
   public init() {}
 
+  /// The smallest measure of every attempt that measured one.
+  public var bestMeasured: UInt64? { attempts.compactMap(\.measured).min() }
+
   enum CodingKeys: String, CodingKey {
-    case state, passedOnce, lastMeasured, limit, hintsRevealed, solutionRevealed, lastCapture
+    case state, passedOnce, lastMeasured, limit, hintsRevealed, solutionRevealed, lastCapture, attempts, guess
   }
 
   /// Reads an entry; every key is optional, so that an older file still reads.
@@ -47,6 +57,9 @@ public struct ExerciseProgress: Codable, Sendable, Equatable {
     hintsRevealed = min(max(hints, 0), Self.maximumHintsRevealed)
     solutionRevealed = try container.decodeIfPresent(Bool.self, forKey: .solutionRevealed) ?? false
     lastCapture = try container.decodeIfPresent(String.self, forKey: .lastCapture)
+    attempts = Array(
+      (try container.decodeIfPresent([Attempt].self, forKey: .attempts) ?? []).suffix(Self.maximumAttempts))
+    guess = try container.decodeIfPresent(UInt64.self, forKey: .guess)
   }
 }
 
@@ -70,13 +83,19 @@ public struct CourseProgress: Codable, Sendable, Equatable {
   }
 
   /// Records a check of the learner's files.
-  public mutating func record(_ result: CheckResult, capture: String?) {
+  ///
+  /// - Parameter topFrame: the frame that held most of the measure (``CheckResult/topFrame()``).
+  public mutating func record(_ result: CheckResult, capture: String?, topFrame: String? = nil) {
     var entry = self[result.exercise.name]
     entry.state = result.verdict.passed ? .passed : .failed
     if result.verdict.passed { entry.passedOnce = true }
     if let measured = result.measured { entry.lastMeasured = measured }
     entry.limit = result.exercise.manifest.limit.value
     if let capture { entry.lastCapture = capture }
+    entry.attempts.append(Attempt(result, topFrame: topFrame, guess: entry.attempts.isEmpty ? entry.guess : nil))
+    if entry.attempts.count > ExerciseProgress.maximumAttempts {
+      entry.attempts.removeFirst(entry.attempts.count - ExerciseProgress.maximumAttempts)
+    }
     self[result.exercise.name] = entry
   }
 }
