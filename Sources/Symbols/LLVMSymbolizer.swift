@@ -111,8 +111,16 @@ public struct LLVMSymbolizer: SymbolResolving {
   /// tell which loop it is. The line of the nearest code before it in the same function is the
   /// statement that code belongs to, as a debugger would show it.
   private func lineCodeBefore(in result: inout [[SymbolizedFrame]], locations: [CodeLocation]) throws {
+    var mayHaveLines: [String: Bool] = [:]
     var missing = locations.indices.filter { index in
-      result[index].last.map { $0.file != nil && $0.line == nil && $0.function != nil } ?? false
+      guard result[index].last.map({ $0.file != nil && $0.line == nil && $0.function != nil }) ?? false else {
+        return false
+      }
+      let module = locations[index].module
+      if let known = mayHaveLines[module] { return known }
+      let lines = ModuleLineTables.mayHaveLines(module)
+      mayHaveLines[module] = lines
+      return lines
     }
     for round in Self.lineSearchRounds where !missing.isEmpty {
       var input = ""
@@ -153,7 +161,8 @@ public struct LLVMSymbolizer: SymbolResolving {
   }
 
   private static func quoted(_ path: String) -> String {
-    path.contains(" ") || path.contains("\"") ? "\"\(path.replacingOccurrences(of: "\"", with: "\\\""))\"" : path
+    // Through the UTF-8 view: String.contains(String) goes through Foundation's slow search.
+    path.utf8.contains(UInt8(ascii: " ")) || path.utf8.contains(UInt8(ascii: "\"")) ? "\"\(path.replacingOccurrences(of: "\"", with: "\\\""))\"" : path
   }
 
   private func frames(_ answer: SymbolizerAnswer, location: CodeLocation, names: inout [String: String])
