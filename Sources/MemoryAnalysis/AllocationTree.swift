@@ -193,6 +193,14 @@ extension AllocationTree {
       var nodes: [Node] = []
       nodes.reserveCapacity(count)
       var stack: [(old: Int, parent: Int?, depth: Int)] = [(0, nil, 0)]
+      // Labels break ties between siblings of equal size; each is made once, when first compared.
+      var labels = [String?](repeating: nil, count: count)
+      func label(_ node: Int) -> String {
+        if let known = labels[node] { return known }
+        let made = frames[node]?.label ?? ""
+        labels[node] = made
+        return made
+      }
       while let (old, parent, depth) = stack.popLast() {
         let index = nodes.count
         nodes.append(
@@ -200,8 +208,9 @@ extension AllocationTree {
             frame: frames[old], parent: parent, children: [], bytes: bytes[old], count: counts[old],
             ownBytes: ownBytes[old], ownCount: ownCounts[old], depth: depth, recursionDepth: recursionDepths[old]))
         if let parent { nodes[parent].children.append(index) }
-        let sorted = children[old].sorted { a, b in
-          bytes[a] != bytes[b] ? bytes[a] > bytes[b] : (frames[a]?.label ?? "") < (frames[b]?.label ?? "")
+        var sorted = children[old]
+        if sorted.count > 1 {
+          sorted.sort { a, b in bytes[a] != bytes[b] ? bytes[a] > bytes[b] : label(a) < label(b) }
         }
         for child in sorted.reversed() { stack.append((child, index, depth + 1)) }
       }
