@@ -16,9 +16,12 @@
 enum ModuleLineTables {
   /// False only when the module surely has no line table.
   static func mayHaveLines(_ path: String) -> Bool {
-    let file = open(path, O_RDONLY | O_CLOEXEC)
+    // Non-blocking, and regular files only: opening a FIFO named as a module must not wait.
+    let file = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     guard file >= 0 else { return true }
     defer { close(file) }
+    var status = stat()
+    guard fstat(file, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return true }
     guard let names = sections(file)?.map(\.name) else { return true }
     if names.contains(where: { $0.hasPrefix(".debug_line") || $0.hasPrefix(".zdebug_line") || $0 == ".gnu_debuglink" }) {
       return true
