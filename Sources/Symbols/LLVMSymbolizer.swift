@@ -162,7 +162,8 @@ public struct LLVMSymbolizer: SymbolResolving {
 
   private static func quoted(_ path: String) -> String {
     // Through the UTF-8 view: String.contains(String) goes through Foundation's slow search.
-    path.utf8.contains(UInt8(ascii: " ")) || path.utf8.contains(UInt8(ascii: "\"")) ? "\"\(path.replacingOccurrences(of: "\"", with: "\\\""))\"" : path
+    path.utf8.contains(UInt8(ascii: " ")) || path.utf8.contains(UInt8(ascii: "\""))
+      ? "\"\(path.replacingOccurrences(of: "\"", with: "\\\""))\"" : path
   }
 
   private func frames(_ answer: SymbolizerAnswer, location: CodeLocation, names: inout [String: String])
@@ -198,7 +199,8 @@ public struct LLVMSymbolizer: SymbolResolving {
     do {
       answers = try SymbolizerAnswer.answers(in: [UInt8](output))
     } catch {
-      throw SymbolError.symbolizerFailed(path: executable, reason: "its output is not the JSON expected (\(error.reason))")
+      throw SymbolError.symbolizerFailed(
+        path: executable, reason: "its output is not the JSON expected (\(error.reason))")
     }
     guard answers.count == expected else {
       throw SymbolError.symbolizerFailed(
@@ -239,7 +241,7 @@ public struct LLVMSymbolizer: SymbolResolving {
     }
     let waited: Int32?
     switch Result(catching: { () throws(ProcessLaunchError) in try ProcessLaunch.waitStatus(of: pid, seconds: timeLimit)
-      })
+    })
     {
     case .success(let status): waited = status
     case .failure(let error):

@@ -23,7 +23,8 @@ enum ModuleLineTables {
     var status = stat()
     guard fstat(file, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return true }
     guard let names = sections(file)?.map(\.name) else { return true }
-    if names.contains(where: { $0.hasPrefix(".debug_line") || $0.hasPrefix(".zdebug_line") || $0 == ".gnu_debuglink" }) {
+    if names.contains(where: { $0.hasPrefix(".debug_line") || $0.hasPrefix(".zdebug_line") || $0 == ".gnu_debuglink" })
+    {
       return true
     }
     if let buildID = buildID(file), !buildID.isEmpty {
@@ -55,7 +56,10 @@ enum ModuleLineTables {
     else { return nil }
     func entry(_ index: UInt64) -> (name: UInt64, offset: UInt64, size: UInt64) {
       let base = Int(index * entrySize)
-      return (integer(table, at: base, size: 4), integer(table, at: base + 0x18, size: 8), integer(table, at: base + 0x20, size: 8))
+      return (
+        integer(table, at: base, size: 4), integer(table, at: base + 0x18, size: 8),
+        integer(table, at: base + 0x20, size: 8)
+      )
     }
     let namesEntry = entry(namesIndex)
     guard namesEntry.size < 16 << 20, let names = read(file, at: namesEntry.offset, count: Int(namesEntry.size)) else {
@@ -66,7 +70,8 @@ enum ModuleLineTables {
       var end = Int(min(section.name, UInt64(names.count)))
       let start = end
       while end < names.count && names[end] != 0 { end += 1 }
-      return Section(name: String(decoding: names[start..<end], as: UTF8.self), offset: section.offset, size: section.size)
+      return Section(
+        name: String(decoding: names[start..<end], as: UTF8.self), offset: section.offset, size: section.size)
     }
   }
 

@@ -29,7 +29,8 @@ import Testing
   }
 
   @Test func decodesEscapesInNames() throws {
-    let read = try answers(#"{"Symbol":[{"FileName":"a \"b\"\\c\/d\u00e9\ud83d\ude00\n","FunctionName":null,"Line":7}]}"#)
+    let read = try answers(
+      #"{"Symbol":[{"FileName":"a \"b\"\\c\/d\u00e9\ud83d\ude00\n","FunctionName":null,"Line":7}]}"#)
     #expect(read[0].symbols?[0].fileName == "a \"b\"\\c/dé😀\n")
     #expect(read[0].symbols?[0].functionName == nil)
     #expect(read[0].symbols?[0].line == 7)

@@ -125,7 +125,7 @@ public final class CaptureFollower: @unchecked Sendable {
     return Outcome(profile: profile, compressionProblem: compressionProblem)
   }
 
-  /// Stops following without a result (the program could not be started): the thread ends and the
+  /// Stops following without a result (the program could not be started): the threads end and the
   /// partly compressed copy is removed.
   public func cancel() {
     stop()
