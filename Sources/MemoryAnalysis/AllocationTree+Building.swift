@@ -66,19 +66,37 @@ extension AllocationTree {
     try symbolizer.resolve(locations)
 
     var builder = Builder(rootLabel: rootLabel)
+    builder.reserveCapacity(seen.count)
     // Where each node lands when it is a caller (not the innermost frame of a sample).
     var memo: [Int: (tree: Int, state: FrameFilter.State)] = [0: (AllocationTree.rootIndex, .start)]
+    memo.reserveCapacity(seen.count)
+    // Each location's frames, outermost inlined function first, with what the filter and the
+    // builder need of them worked out once: a tree of a million stacks has a few dozen locations.
+    typealias PlannedFrame = (
+      frame: SymbolizedFrame, role: FrameFilter.Role?, identity: SymbolizedFrame.Identity, identityHash: Int
+    )
+    var plans: [CodeLocation: [PlannedFrame]] = [:]
+    func plan(_ location: CodeLocation) -> [PlannedFrame] {
+      if let known = plans[location] { return known }
+      let planned = symbolizer.frames(of: location).reversed().map { frame -> PlannedFrame in
+        let identity = frame.identity
+        return (frame, filter?.role(of: frame), identity, identity.hashValue)
+      }
+      plans[location] = planned
+      return planned
+    }
     func descend(from start: (tree: Int, state: FrameFilter.State), through location: CodeLocation)
       -> (tree: Int, state: FrameFilter.State)
     {
       var current = start
-      for frame in symbolizer.frames(of: location).reversed() {  // outermost inlined function first
-        if let filter {
-          let (keep, next) = filter.step(current.state, frame)
+      for planned in plan(location) {
+        if let filter, let role = planned.role {
+          let (keep, next) = filter.step(current.state, role: role)
           current.state = next
           if !keep { continue }
         }
-        current.tree = builder.child(of: current.tree, frame: frame)
+        current.tree = builder.child(
+          of: current.tree, frame: planned.frame, identity: planned.identity, identityHash: planned.identityHash)
       }
       return current
     }

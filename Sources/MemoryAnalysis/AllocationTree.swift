@@ -94,9 +94,22 @@ extension AllocationTree {
     /// What the root stands for.
     public var rootLabel: String
 
+    /// A child's place: its parent and its frame's identity. The identity's hash is computed once
+    /// per frame by the caller that can (``child(of:frame:identity:identityHash:)``): hashing the
+    /// identity's strings for every node was most of building a tree of a million stacks.
     private struct ChildKey: Hashable {
       var parent: Int
       var identity: SymbolizedFrame.Identity
+      var identityHash: Int
+
+      static func == (a: ChildKey, b: ChildKey) -> Bool {
+        a.parent == b.parent && a.identityHash == b.identityHash && a.identity == b.identity
+      }
+
+      func hash(into hasher: inout Hasher) {
+        hasher.combine(parent)
+        hasher.combine(identityHash)
+      }
     }
 
     /// An empty tree whose root is `rootLabel`.
@@ -108,7 +121,16 @@ extension AllocationTree {
     ///
     /// - Complexity: O(1) amortised.
     public mutating func child(of parent: Int, frame: SymbolizedFrame) -> Int {
-      let key = ChildKey(parent: parent, identity: frame.identity)
+      let identity = frame.identity
+      return child(of: parent, frame: frame, identity: identity, identityHash: identity.hashValue)
+    }
+
+    /// ``child(of:frame:)`` with the frame's identity and its hash given, for a caller that adds
+    /// one frame under many parents.
+    mutating func child(
+      of parent: Int, frame: SymbolizedFrame, identity: SymbolizedFrame.Identity, identityHash: Int
+    ) -> Int {
+      let key = ChildKey(parent: parent, identity: identity, identityHash: identityHash)
       if let known = childIndex[key] { return known }
       let index = frames.count
       frames.append(frame)
@@ -118,6 +140,16 @@ extension AllocationTree {
       recursionDepths.append(1)
       childIndex[key] = index
       return index
+    }
+
+    /// Makes room for about `count` nodes, so that a large tree does not grow its index step by step.
+    mutating func reserveCapacity(_ count: Int) {
+      frames.reserveCapacity(count)
+      parents.reserveCapacity(count)
+      ownBytes.reserveCapacity(count)
+      ownCounts.reserveCapacity(count)
+      recursionDepths.reserveCapacity(count)
+      childIndex.reserveCapacity(count)
     }
 
     /// Adds `bytes` in `count` allocations to `node`'s own share.
@@ -161,6 +193,14 @@ extension AllocationTree {
       var nodes: [Node] = []
       nodes.reserveCapacity(count)
       var stack: [(old: Int, parent: Int?, depth: Int)] = [(0, nil, 0)]
+      // Labels break ties between siblings of equal size; each is made once, when first compared.
+      var labels = [String?](repeating: nil, count: count)
+      func label(_ node: Int) -> String {
+        if let known = labels[node] { return known }
+        let made = frames[node]?.label ?? ""
+        labels[node] = made
+        return made
+      }
       while let (old, parent, depth) = stack.popLast() {
         let index = nodes.count
         nodes.append(
@@ -168,8 +208,9 @@ extension AllocationTree {
             frame: frames[old], parent: parent, children: [], bytes: bytes[old], count: counts[old],
             ownBytes: ownBytes[old], ownCount: ownCounts[old], depth: depth, recursionDepth: recursionDepths[old]))
         if let parent { nodes[parent].children.append(index) }
-        let sorted = children[old].sorted { a, b in
-          bytes[a] != bytes[b] ? bytes[a] > bytes[b] : (frames[a]?.label ?? "") < (frames[b]?.label ?? "")
+        var sorted = children[old]
+        if sorted.count > 1 {
+          sorted.sort { a, b in bytes[a] != bytes[b] ? bytes[a] > bytes[b] : label(a) < label(b) }
         }
         for child in sorted.reversed() { stack.append((child, index, depth + 1)) }
       }

@@ -52,7 +52,13 @@ public struct FrameFilter: Sendable {
   ///
   /// - Complexity: O(1) but for string prefix checks.
   public func step(_ state: State, _ frame: SymbolizedFrame) -> (keep: Bool, next: State) {
-    switch role(of: frame) {
+    step(state, role: role(of: frame))
+  }
+
+  /// ``step(_:_:)`` for a frame whose role is known already (a tree builder asks it once per
+  /// location, not once per node).
+  func step(_ state: State, role: Role) -> (keep: Bool, next: State) {
+    switch role {
     case .user: return (true, .user)
     case .library: return state == .library ? (false, .library) : (true, .library)
     case .allocator, .startup: return (false, state)

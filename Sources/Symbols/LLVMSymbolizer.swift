@@ -111,8 +111,16 @@ public struct LLVMSymbolizer: SymbolResolving {
   /// tell which loop it is. The line of the nearest code before it in the same function is the
   /// statement that code belongs to, as a debugger would show it.
   private func lineCodeBefore(in result: inout [[SymbolizedFrame]], locations: [CodeLocation]) throws {
+    var mayHaveLines: [String: Bool] = [:]
     var missing = locations.indices.filter { index in
-      result[index].last.map { $0.file != nil && $0.line == nil && $0.function != nil } ?? false
+      guard result[index].last.map({ $0.file != nil && $0.line == nil && $0.function != nil }) ?? false else {
+        return false
+      }
+      let module = locations[index].module
+      if let known = mayHaveLines[module] { return known }
+      let lines = ModuleLineTables.mayHaveLines(module)
+      mayHaveLines[module] = lines
+      return lines
     }
     for round in Self.lineSearchRounds where !missing.isEmpty {
       var input = ""
@@ -129,15 +137,15 @@ public struct LLVMSymbolizer: SymbolResolving {
       var found = Set<Int>()
       for (answer, question) in zip(answers, asked) where !found.contains(question.index) {
         // The owning function is the answer's last symbol; the search ends where that function does.
-        guard let owner = answer.Symbol?.last, let frame = result[question.index].last,
-          owner.FileName == frame.file
+        guard let owner = answer.symbols?.last, let frame = result[question.index].last,
+          owner.fileName == frame.file
         else { continue }
-        let names = SwiftDemangler.demangle(owner.FunctionName ?? "")
+        let names = SwiftDemangler.demangle(owner.functionName ?? "")
         guard names == frame.function else {
           found.insert(question.index)  // another function: give up on this one
           continue
         }
-        if let line = owner.Line, line > 0 {
+        if let line = owner.line, line > 0 {
           result[question.index][result[question.index].count - 1].line = line
           found.insert(question.index)
         }
@@ -153,16 +161,20 @@ public struct LLVMSymbolizer: SymbolResolving {
   }
 
   private static func quoted(_ path: String) -> String {
-    path.contains(" ") || path.contains("\"") ? "\"\(path.replacingOccurrences(of: "\"", with: "\\\""))\"" : path
+    // Through the UTF-8 view: String.contains(String) goes through Foundation's slow search.
+    path.utf8.contains(UInt8(ascii: " ")) || path.utf8.contains(UInt8(ascii: "\""))
+      ? "\"\(path.replacingOccurrences(of: "\"", with: "\\\""))\"" : path
   }
 
-  private func frames(_ answer: Answer, location: CodeLocation, names: inout [String: String]) -> [SymbolizedFrame] {
-    guard let symbols = answer.Symbol, !symbols.isEmpty else { return [.unresolved(location)] }
+  private func frames(_ answer: SymbolizerAnswer, location: CodeLocation, names: inout [String: String])
+    -> [SymbolizedFrame]
+  {
+    guard let symbols = answer.symbols, !symbols.isEmpty else { return [.unresolved(location)] }
     var frames: [SymbolizedFrame] = []
     frames.reserveCapacity(symbols.count)
     for (position, symbol) in symbols.enumerated() {
       var function: String?
-      if let linkage = symbol.FunctionName, !linkage.isEmpty, linkage != "??" {
+      if let linkage = symbol.functionName, !linkage.isEmpty, linkage != "??" {
         if let known = names[linkage] {
           function = known
         } else {
@@ -171,8 +183,8 @@ public struct LLVMSymbolizer: SymbolResolving {
           function = demangled
         }
       }
-      let file = symbol.FileName.flatMap { $0.isEmpty || $0 == "??" ? nil : $0 }
-      let line = symbol.Line.flatMap { $0 > 0 ? $0 : nil }
+      let file = symbol.fileName.flatMap { $0.isEmpty || $0 == "??" ? nil : $0 }
+      let line = symbol.line.flatMap { $0 > 0 ? $0 : nil }
       if function == nil && file == nil { continue }
       frames.append(
         SymbolizedFrame(
@@ -182,35 +194,19 @@ public struct LLVMSymbolizer: SymbolResolving {
     return frames.isEmpty ? [.unresolved(location)] : frames
   }
 
-  // The symbolizer's JSON, one object a line (field names as llvm-symbolizer spells them).
-  private struct Answer: Decodable {
-    struct Symbol: Decodable {
-      var FunctionName: String?
-      var FileName: String?
-      var Line: Int?
-    }
-    var Symbol: [Symbol]?
-  }
-
-  private func decode(_ output: Data, expected: Int) throws -> [Answer] {
-    // One JSON document out of the lines: a single decode is much faster than one per line.
-    var document = Data("[".utf8)
-    document.reserveCapacity(output.count + 2)
-    var lines = 0
-    for line in output.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
-      if lines > 0 { document.append(UInt8(ascii: ",")) }
-      document.append(contentsOf: line)
-      lines += 1
-    }
-    document.append(UInt8(ascii: "]"))
-    guard lines == expected else {
-      throw SymbolError.symbolizerFailed(path: executable, reason: "it answered \(lines) of \(expected) addresses")
-    }
+  private func decode(_ output: Data, expected: Int) throws -> [SymbolizerAnswer] {
+    let answers: [SymbolizerAnswer]
     do {
-      return try JSONDecoder().decode([Answer].self, from: document)
+      answers = try SymbolizerAnswer.answers(in: [UInt8](output))
     } catch {
-      throw SymbolError.symbolizerFailed(path: executable, reason: "its output is not the JSON expected (\(error))")
+      throw SymbolError.symbolizerFailed(
+        path: executable, reason: "its output is not the JSON expected (\(error.reason))")
     }
+    guard answers.count == expected else {
+      throw SymbolError.symbolizerFailed(
+        path: executable, reason: "it answered \(answers.count) of \(expected) addresses")
+    }
+    return answers
   }
 
   /// Runs the symbolizer over `input` through files (no pipe can fill up), bounded in time and
@@ -245,7 +241,7 @@ public struct LLVMSymbolizer: SymbolResolving {
     }
     let waited: Int32?
     switch Result(catching: { () throws(ProcessLaunchError) in try ProcessLaunch.waitStatus(of: pid, seconds: timeLimit)
-      })
+    })
     {
     case .success(let status): waited = status
     case .failure(let error):

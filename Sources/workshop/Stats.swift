@@ -50,7 +50,9 @@ struct Stats: ParsableCommand {
     }
     let report = try CaptureReport(path: file, regions: regionRequest.map { [$0] } ?? [])
     for warning in report.warnings { say(warning) }
-    let stacks = report.profile.peak.aliveByStack.prefix(topStacks).map { total in
+    let top = report.profile.peak.aliveByStack.prefix(topStacks)
+    report.resolveFrames(ofStacks: top.map(\.stack))
+    let stacks = top.map { total in
       StatsText.StackEntry(
         bytes: total.bytes, count: total.count, frames: report.frameLabels(ofStack: total.stack, native: native))
     }

@@ -119,6 +119,8 @@ extension CheckResult {
     }
     report.stacksTitle = title
     let ranked = byCount ? totals.sorted { $0.count > $1.count } : totals.sorted { $0.bytes > $1.bytes }
+    // Every stack the report names (its top stacks and both icicles), in one symbolizer batch.
+    captureReport.resolveFrames(ofStacks: totals.map(\.stack))
     report.topStacks = ranked.prefix(presentation.topStacks).map { total in
       StatsText.StackEntry(
         bytes: total.bytes, count: total.count,

@@ -86,11 +86,26 @@ public final class CaptureReport {
     Self.frameLabels(ofStack: stack, in: profile.frames, symbolizer: symbolizer, native: native)
   }
 
+  /// Names the frames of all of `stacks` in one symbolizer batch, so that the labels of each
+  /// (``frameLabels(ofStack:native:)``) come from the cache: one symbolizer run for a report's
+  /// top stacks instead of one per stack.
+  public func resolveFrames(ofStacks stacks: some Sequence<UInt32>) {
+    let captureStacks = CaptureStacks(frames: profile.frames)
+    try? symbolizer.resolve(stacks.flatMap { Self.locations(ofStack: $0, in: captureStacks) })
+  }
+
   /// The frames of `stack` in `frames` as one-line labels, innermost first (see the instance method).
   public static func frameLabels(
     ofStack stack: UInt32, in frames: FrameTable, symbolizer: Symbolizer, native: Bool = false
   ) -> [String] {
-    let stacks = CaptureStacks(frames: frames)
+    let locations = Self.locations(ofStack: stack, in: CaptureStacks(frames: frames))
+    var named = symbolizer.frames(ofStack: locations)  // innermost first
+    if !native { named = FrameFilter().visibleFrames(named.reversed()).reversed() }
+    return named.map(\.label)
+  }
+
+  /// The locations of `stack`'s frames, innermost first.
+  private static func locations(ofStack stack: UInt32, in stacks: CaptureStacks) -> [CodeLocation] {
     var locations: [CodeLocation] = []
     var node = Int(stack)
     while node != 0 {
@@ -99,8 +114,6 @@ public final class CaptureReport {
       locations.append(location)
       node = stacks.parent(of: node)
     }
-    var named = symbolizer.frames(ofStack: locations)  // innermost first
-    if !native { named = FrameFilter().visibleFrames(named.reversed()).reversed() }
-    return named.map(\.label)
+    return locations
   }
 }

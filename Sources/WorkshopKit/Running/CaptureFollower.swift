@@ -3,9 +3,10 @@ import MemoryAnalysis
 import MemoryTrace
 import Synchronization
 
-/// Follows a capture while its program runs: on a thread of its own, it analyses what the tracker
-/// appends and compresses it as it comes, so that when the program ends only the tail is left.
-/// This is what keeps `workshop run`'s cost near the tracker's own on a machine with a core to spare.
+/// Follows a capture while its program runs: one thread analyses what the tracker appends and
+/// another compresses it as it comes, so that when the program ends only the tail is left, and
+/// that tail is analysed and compressed at once on two cores. This is what keeps `workshop run`'s
+/// cost near the tracker's own on a machine with a core to spare.
 ///
 /// Start it before the program (the capture need not exist yet), call ``finish()`` once the
 /// program has ended. Nothing else may touch the follower in between.
@@ -27,8 +28,11 @@ public final class CaptureFollower: @unchecked Sendable {
   private let stopRequested = Atomic<Bool>(false)
   private let stopped = DispatchSemaphore(value: 0)
   private var live: LiveCapture?
+  // The compressor and its problem belong to the compression thread until it has stopped (and to
+  // the helper that finishes the tail in `finish()`, until it is joined).
   private var compressor: CaptureCompressor?
   private var compressionProblem: String?
+  private var compressionStarted = false
   private var bytesRead = 0
   private var started = false
   private var stopping = false
@@ -52,19 +56,28 @@ public final class CaptureFollower: @unchecked Sendable {
     self.observe = observe
   }
 
-  /// Starts following on a thread of its own. Call once.
+  /// Starts following on threads of its own (one analysing, one compressing). Call once.
   public func start() {
     guard !started else { return }
     started = true
+    startThread(named: "workshop capture follower") { [self] in catchUp() }
+    if compress { startThread(named: "workshop capture compressor") { [self] in compressAppended() } }
+  }
+
+  /// Runs `step` until a stop is requested, pausing for the interval whenever it found nothing new.
+  private func startThread(named name: String, step: @escaping @Sendable () -> Int) {
     let thread = Thread { [self] in
       while !stopRequested.load(ordering: .acquiring) {
-        if catchUp() == 0 { Thread.sleep(forTimeInterval: interval) }
+        if step() == 0 { Thread.sleep(forTimeInterval: interval) }
       }
       stopped.signal()
     }
-    thread.name = "workshop capture follower"
+    thread.name = name
     thread.start()
   }
+
+  /// How many threads ``start()`` started.
+  private var threadCount: Int { compress ? 2 : 1 }
 
   /// Stops following, reads and compresses the rest of the (now finished) capture, and returns the
   /// analysis. Call once, after the program has ended.
@@ -74,6 +87,19 @@ public final class CaptureFollower: @unchecked Sendable {
   /// start for the figures and compressed afresh, so the summary is always the file's own.
   public func finish() -> Outcome {
     stop()
+    // The tail is compressed on another thread while this one reads it: the program has ended,
+    // so both cores are free.
+    let tailCompressed = DispatchSemaphore(value: 0)
+    if compress {
+      let helper = Thread { [self] in
+        while compressAppended() > 0 {}
+        tailCompressed.signal()
+      }
+      helper.name = "workshop capture compressor"
+      helper.start()
+    } else {
+      tailCompressed.signal()
+    }
     catchUp()
     let followed: Result<MemoryProfile, Error>? = live.map { live in
       Result {
@@ -92,13 +118,14 @@ public final class CaptureFollower: @unchecked Sendable {
     } else {
       profile = .failure(WorkshopError.captureMissing(path: path))
     }
+    tailCompressed.wait()
     if compress && compressionProblem == nil && FileManager.default.fileExists(atPath: path) {
       finishCompression(streamed: trusted)
     }
     return Outcome(profile: profile, compressionProblem: compressionProblem)
   }
 
-  /// Stops following without a result (the program could not be started): the thread ends and the
+  /// Stops following without a result (the program could not be started): the threads end and the
   /// partly compressed copy is removed.
   public func cancel() {
     stop()
@@ -109,17 +136,16 @@ public final class CaptureFollower: @unchecked Sendable {
     guard started, !stopping else { return }
     stopping = true
     stopRequested.store(true, ordering: .releasing)
-    stopped.wait()
+    for _ in 0..<threadCount { stopped.wait() }
   }
 
-  /// Reads and compresses what was appended since the last call; returns the plain bytes taken.
+  /// Reads what was appended since the last call; returns the plain bytes taken.
   @discardableResult
   private func catchUp() -> Int {
     if live == nil {
       guard FileManager.default.fileExists(atPath: path), let opened = try? LiveCapture(path: path, regions: regions)
       else { return 0 }
       live = opened
-      if compress { startCompression() }
     }
     var taken = 0
     if let progress = try? live?.update(fileMayGrow: true) {
@@ -127,21 +153,27 @@ public final class CaptureFollower: @unchecked Sendable {
       bytesRead = progress.byteCount
     }
     if taken > 0, let live, let observe { observe(live) }
-    if let compressor {
+    return taken
+  }
+
+  /// Compresses what was appended since the last call (opening the compressor once the capture
+  /// exists); returns the plain bytes taken, 0 once compression has stopped.
+  private func compressAppended() -> Int {
+    if !compressionStarted {
+      guard FileManager.default.fileExists(atPath: path) else { return 0 }
+      compressionStarted = true
       do {
-        try compressor.compressAppended()
+        compressor = try CaptureCompressor(path: path)
       } catch {
         stopCompression(because: "\(error)")
       }
     }
-    return taken
-  }
-
-  private func startCompression() {
+    guard let compressor else { return 0 }
     do {
-      compressor = try CaptureCompressor(path: path)
+      return try compressor.compressAppended()
     } catch {
       stopCompression(because: "\(error)")
+      return 0
     }
   }
 
