@@ -316,6 +316,12 @@ pid_t tracker_thread_id(void);
 void tracker_refresh_modules(void);
 /* The program ends of its own accord (exit, _exit): END, a final flush, recording stops. */
 void tracker_finish(void);
+/* Set once start-up is over (recording or not); until then every hook calls
+   tracker_start_early(). */
+extern atomic_bool tracker_started;
+/* Resolves the real allocator functions, and starts the tracker unless it is starting already
+   or the calling thread is inside the tracker. Called by the hooks until tracker_started. */
+void tracker_start_early(void);
 /* CLOCK_MONOTONIC at the start of the capture (of the first program, across exec). */
 uint64_t tracker_start_monotonic_ns(void);
 
