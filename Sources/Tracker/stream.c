@@ -78,6 +78,8 @@ void stream_init(int fd, const char *path, uint64_t offset) {
 
 size_t stream_record_limit(void) { return BUFFER_SIZE / 2; }
 
+bool stream_busy(void) { return atomic_load_explicit(&stream_lock.held, memory_order_relaxed) != 0; }
+
 uint8_t *stream_reserve(size_t need) {
   spinlock_lock(&stream_lock);
   while (UNLIKELY(active->used + need > BUFFER_SIZE)) {

@@ -195,6 +195,7 @@ void tracker_refresh_modules(void) {
     memcpy(record, prefix, prefix_length);
     write_record(record, encoder.used - MODULES_PREFIX + prefix_length, 0);
     __atomic_store_n(&stream_modules_generation, encoder.generation, __ATOMIC_RELAXED);
+    unwind_modules_changed();
   }
   spinlock_unlock(&modules_lock);
 }
@@ -410,6 +411,23 @@ static void write_tick(void) {
   write_record(record, (size_t)(cursor - record), 0);
 }
 
+/*
+ * The sampler does not spin on the stream lock while a thread holds it (interning a new stack
+ * of hundreds of frames, a hash table growing): it sleeps 100 µs at a time until the lock is
+ * free or the next tick is due, and only then takes it. The program's threads keep the CPU.
+ */
+static void sleep_while_stream_busy(const struct timespec *deadline) {
+  while (stream_busy()) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec > deadline->tv_sec ||
+        (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec))
+      return;
+    struct timespec pause = {0, 100000};
+    nanosleep(&pause, NULL);
+  }
+}
+
 static void *sampler_main(void *unused) {
   tracker_busy = 1; /* everything this thread allocates is the tracker's */
   struct timespec next;
@@ -424,8 +442,16 @@ static void *sampler_main(void *unused) {
     }
     if (!atomic_load_explicit(&tracker_active, memory_order_relaxed))
       break;
+    struct timespec deadline = next;
+    deadline.tv_nsec += SAMPLE_INTERVAL_NS / 2;
+    if (deadline.tv_nsec >= 1000000000L) {
+      deadline.tv_nsec -= 1000000000L;
+      deadline.tv_sec++;
+    }
+    sleep_while_stream_busy(&deadline);
     write_tick();
     tracker_refresh_modules();
+    sleep_while_stream_busy(&deadline);
     stream_flush();
   }
   return NULL;
@@ -567,6 +593,7 @@ void tracker_finish(void) {
   stream_commit(cursor, 0);
   stream_flush();
   stackcache_report();
+  unwind_report();
   tracker_busy = was_busy;
 }
 

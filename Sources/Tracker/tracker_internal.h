@@ -102,6 +102,12 @@ bool unwind_init(void);
 #define UNWIND_SCRATCH_EXTRA 16
 const uintptr_t *unwind_capture(uintptr_t *scratch, int *depth);
 
+/* The set of loaded objects changed: forget the per-ip frame-pointer proofs. */
+void unwind_modules_changed(void);
+/* With WORKSHOP_TRACKER_VERIFY_UNWIND=1 or WORKSHOP_TRACKER_STACK_CACHE_STATS=1: the frame
+   walk's figures on stderr at END. */
+void unwind_report(void);
+
 /* A word of stack memory a stack depends on: where libunwind read it and what it held. */
 typedef struct stack_word {
   uintptr_t address, value;
@@ -211,6 +217,8 @@ void stream_release_file(void);
 int stream_capture_fd_locked(void);
 /* Bytes of buffer the stream can hold in one record. */
 size_t stream_record_limit(void);
+/* Whether some thread holds the stream lock at this instant (a hint: it may change at once). */
+bool stream_busy(void);
 /* The modules generation (dlpi_adds + dlpi_subs) last written, 0 after a loss. */
 extern uint64_t stream_modules_generation;
 void stream_fork_prepare(void);
