@@ -141,17 +141,7 @@ static site_cache *sites_for_this_thread(void) {
     all_sites = cache;
     spinlock_unlock(&sites_lock);
   }
-  cache->stack_low = cache->stack_high = 0;
-  pthread_attr_t attributes;
-  if (pthread_getattr_np(pthread_self(), &attributes) == 0) {
-    void *low;
-    size_t size;
-    if (pthread_attr_getstack(&attributes, &low, &size) == 0) {
-      cache->stack_low = (uintptr_t)low;
-      cache->stack_high = (uintptr_t)low + size;
-    }
-    pthread_attr_destroy(&attributes);
-  }
+  thread_stack_bounds(&cache->stack_low, &cache->stack_high);
   pthread_setspecific(sites_key, cache);
   current_sites = cache;
   return cache;

@@ -102,6 +102,9 @@ bool unwind_init(void);
 #define UNWIND_SCRATCH_EXTRA 16
 const uintptr_t *unwind_capture(uintptr_t *scratch, int *depth);
 
+/* The calling thread's stack [*low, *high), or 0, 0 when unknown. With tracker_busy set:
+   pthread_getattr_np reads /proc/self/maps (and allocates) for the main thread. */
+void thread_stack_bounds(uintptr_t *low, uintptr_t *high);
 /* The set of loaded objects changed: forget the per-ip frame-pointer proofs. */
 void unwind_modules_changed(void);
 /* With WORKSHOP_TRACKER_VERIFY_UNWIND=1 or WORKSHOP_TRACKER_STACK_CACHE_STATS=1: the frame

@@ -441,6 +441,20 @@ static void recycle_walk(void *pointer) {
   current_walk = NULL;
 }
 
+void thread_stack_bounds(uintptr_t *low, uintptr_t *high) {
+  *low = *high = 0;
+  pthread_attr_t attributes;
+  if (pthread_getattr_np(pthread_self(), &attributes) != 0)
+    return;
+  void *start;
+  size_t size;
+  if (pthread_attr_getstack(&attributes, &start, &size) == 0) {
+    *low = (uintptr_t)start;
+    *high = (uintptr_t)start + size;
+  }
+  pthread_attr_destroy(&attributes);
+}
+
 /* With tracker_busy set (pthread_getattr_np reads /proc/self/maps for the main thread). */
 static walk_thread *walk_for_this_thread(void) {
   if (LIKELY(current_walk != NULL))
@@ -454,18 +468,8 @@ static walk_thread *walk_for_this_thread(void) {
     return NULL;
   for (int i = 0; i < TAIL_ENTRIES; i++)
     walk->tails[i].frames = 0; /* another thread's stack: forget it */
-  walk->stack_low = walk->stack_high = 0;
   walk->skip = walk->backoff = 0;
-  pthread_attr_t attributes;
-  if (pthread_getattr_np(pthread_self(), &attributes) == 0) {
-    void *low;
-    size_t size;
-    if (pthread_attr_getstack(&attributes, &low, &size) == 0) {
-      walk->stack_low = (uintptr_t)low;
-      walk->stack_high = (uintptr_t)low + size;
-    }
-    pthread_attr_destroy(&attributes);
-  }
+  thread_stack_bounds(&walk->stack_low, &walk->stack_high);
   pthread_setspecific(walk_key, walk);
   current_walk = walk;
   return walk->stack_high ? walk : NULL;
