@@ -411,25 +411,11 @@ static void write_tick(void) {
   write_record(record, (size_t)(cursor - record), 0);
 }
 
-/*
- * The sampler does not spin on the stream lock while a thread holds it (interning a new stack
- * of hundreds of frames, a hash table growing): it sleeps 100 µs at a time until the lock is
- * free or the next tick is due, and only then takes it. The program's threads keep the CPU.
- */
-static void sleep_while_stream_busy(const struct timespec *deadline) {
-  while (stream_busy()) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (now.tv_sec > deadline->tv_sec ||
-        (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec))
-      return;
-    struct timespec pause = {0, 100000};
-    nanosleep(&pause, NULL);
-  }
-}
-
 static void *sampler_main(void *unused) {
   tracker_busy = 1; /* everything this thread allocates is the tracker's */
+  /* A thread interning a new stack (hundreds of frames) or growing the node table holds the
+     stream lock for a while: the sampler sleeps instead of spinning, leaving it the CPU. */
+  spinlock_sleeps = true;
   struct timespec next;
   clock_gettime(CLOCK_MONOTONIC, &next);
   while (atomic_load_explicit(&tracker_active, memory_order_relaxed)) {
@@ -442,16 +428,8 @@ static void *sampler_main(void *unused) {
     }
     if (!atomic_load_explicit(&tracker_active, memory_order_relaxed))
       break;
-    struct timespec deadline = next;
-    deadline.tv_nsec += SAMPLE_INTERVAL_NS / 2;
-    if (deadline.tv_nsec >= 1000000000L) {
-      deadline.tv_nsec -= 1000000000L;
-      deadline.tv_sec++;
-    }
-    sleep_while_stream_busy(&deadline);
     write_tick();
     tracker_refresh_modules();
-    sleep_while_stream_busy(&deadline);
     stream_flush();
   }
   return NULL;

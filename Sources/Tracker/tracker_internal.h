@@ -57,6 +57,8 @@ typedef struct spinlock {
 } spinlock;
 
 void spinlock_wait(spinlock *lock);
+/* Set by the sampler thread: it waits for a lock by sleeping 50 µs at a time, never spinning. */
+extern __thread bool spinlock_sleeps;
 
 static inline void spinlock_lock(spinlock *lock) {
   if (UNLIKELY(atomic_exchange_explicit(&lock->held, 1, memory_order_acquire)))
@@ -220,8 +222,6 @@ void stream_release_file(void);
 int stream_capture_fd_locked(void);
 /* Bytes of buffer the stream can hold in one record. */
 size_t stream_record_limit(void);
-/* Whether some thread holds the stream lock at this instant (a hint: it may change at once). */
-bool stream_busy(void);
 /* The modules generation (dlpi_adds + dlpi_subs) last written, 0 after a loss. */
 extern uint64_t stream_modules_generation;
 void stream_fork_prepare(void);
