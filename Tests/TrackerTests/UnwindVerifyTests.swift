@@ -28,7 +28,9 @@ struct UnwindVerifyTests {
     Case(source: "pattern_edges.c", flags: ["-fno-builtin"], arguments: ["handler"], walks: true),
     Case(source: "stack_cache_alloca.c", flags: ["-O2", "-fno-builtin"], arguments: [], walks: true),
     Case(source: "stack_cache_alloca.c", flags: ["-O0", "-fno-builtin"], arguments: [], walks: true),
-    Case(source: "stack_cache_alloca.c", flags: ["-O2", "-fomit-frame-pointer", "-fno-builtin"], arguments: [], walks: false),
+    Case(
+      source: "stack_cache_alloca.c", flags: ["-O2", "-fomit-frame-pointer", "-fno-builtin"], arguments: [],
+      walks: false),
     Case(source: "stack_cache_exceptions.cpp", flags: ["-O2"], arguments: [], walks: false),
     Case(source: "stack_cache_exceptions.cpp", flags: ["-O0", "-fno-omit-frame-pointer"], arguments: [], walks: false),
     Case(source: "early_cpp.cpp", flags: [], arguments: [], walks: false),
