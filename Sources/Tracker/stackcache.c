@@ -340,19 +340,8 @@ static void say(const char *text) {
 
 void stackcache_mismatch(const uintptr_t *cached, int cached_depth, const uintptr_t *unwound,
                          int unwound_depth) {
-  char line[160];
-  say("workshop tracker: STACK CACHE VERIFY FAILED: the cached stack differs from the unwind\n");
-  int most = cached_depth > unwound_depth ? cached_depth : unwound_depth;
-  snprintf(line, sizeof line, "  depth cached %d, unwound %d\n", cached_depth, unwound_depth);
-  say(line);
-  for (int i = 0; i < most; i++) {
-    snprintf(line, sizeof line, "  #%-3d cached %#18lx  unwound %#18lx%s\n", i,
-             i < cached_depth ? (unsigned long)cached[i] : 0ul,
-             i < unwound_depth ? (unsigned long)unwound[i] : 0ul,
-             i < cached_depth && i < unwound_depth && cached[i] == unwound[i] ? "" : "  <--");
-    say(line);
-  }
-  abort();
+  stacks_differ(report_fd, "STACK CACHE VERIFY FAILED: the cached stack differs from the unwind",
+                "cached", cached, cached_depth, "unwound", unwound, unwound_depth);
 }
 
 void stackcache_report(void) {

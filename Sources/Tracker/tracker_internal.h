@@ -104,6 +104,10 @@ bool unwind_init(void);
 #define UNWIND_SCRATCH_EXTRA 16
 const uintptr_t *unwind_capture(uintptr_t *scratch, int *depth);
 
+/* Verify modes: prints both stacks side by side on `fd` under `headline`, and aborts. */
+void stacks_differ(int fd, const char *headline, const char *first_name, const uintptr_t *first,
+                   int first_depth, const char *second_name, const uintptr_t *second,
+                   int second_depth) __attribute__((noreturn));
 /* The calling thread's stack [*low, *high), or 0, 0 when unknown. With tracker_busy set:
    pthread_getattr_np reads /proc/self/maps (and allocates) for the main thread. */
 void thread_stack_bounds(uintptr_t *low, uintptr_t *high);

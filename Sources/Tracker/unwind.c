@@ -636,24 +636,33 @@ static void say(const char *text) {
   (void)ignored;
 }
 
+void stacks_differ(int fd, const char *headline, const char *first_name, const uintptr_t *first,
+                   int first_depth, const char *second_name, const uintptr_t *second,
+                   int second_depth) {
+  char line[160];
+  snprintf(line, sizeof line, "workshop tracker: %s\n  depth %s %d, %s %d\n", headline, first_name,
+           first_depth, second_name, second_depth);
+  ssize_t ignored = write(fd, line, strlen(line));
+  int most = first_depth > second_depth ? first_depth : second_depth;
+  for (int i = 0; i < most; i++) {
+    snprintf(line, sizeof line, "  #%-3d %s %#18lx  %s %#18lx%s\n", i, first_name,
+             i < first_depth ? (unsigned long)first[i] : 0ul, second_name,
+             i < second_depth ? (unsigned long)second[i] : 0ul,
+             i < first_depth && i < second_depth && first[i] == second[i] ? "" : "  <--");
+    ignored = write(fd, line, strlen(line));
+  }
+  (void)ignored;
+  abort();
+}
+
 static __attribute__((noinline)) void verify_frame_walk(const uintptr_t *ips, int depth) {
   uintptr_t scratch[TRACKER_MAX_DEPTH + UNWIND_SCRATCH_EXTRA];
   int reference_depth;
   const uintptr_t *reference = libunwind_capture(scratch, &reference_depth);
   /* The reference is taken one call deeper; both lists start at the caller of malloc. */
-  if (reference_depth == depth && memcmp(reference, ips, (size_t)depth * sizeof *ips) == 0)
-    return;
-  char line[160];
-  say("workshop tracker: UNWIND VERIFY FAILED: the frame-pointer walk differs from libunwind\n");
-  int most = depth > reference_depth ? depth : reference_depth;
-  for (int i = 0; i < most; i++) {
-    snprintf(line, sizeof line, "  #%-3d walked %#18lx  libunwind %#18lx%s\n", i,
-             i < depth ? (unsigned long)ips[i] : 0ul,
-             i < reference_depth ? (unsigned long)reference[i] : 0ul,
-             i < depth && i < reference_depth && ips[i] == reference[i] ? "" : "  <--");
-    say(line);
-  }
-  abort();
+  if (reference_depth != depth || memcmp(reference, ips, (size_t)depth * sizeof *ips) != 0)
+    stacks_differ(report_fd, "UNWIND VERIFY FAILED: the frame-pointer walk differs from libunwind",
+                  "walked", ips, depth, "libunwind", reference, reference_depth);
 }
 
 void unwind_report(void) {
