@@ -1,48 +1,48 @@
 /*
- * tree_recursive.c — TEMPORARY stand-in (issue 13's benchmark driver needs it now); the version
- * written for the tracker's new-stack work replaces it at merge under the same name and arguments.
+ * tree_recursive.c — a complete binary tree built recursively, then freed: the "new stacks"
+ * workload of issue 13.
  *
- * Build: cc -O2 -g -fno-omit-frame-pointer -fno-builtin tree_recursive.c -o tree_recursive
- * Run:   tree_recursive [DEPTH]   (default 20; prints nothing)
- * Builds one complete binary tree of DEPTH levels below its root recursively (every node
- * malloc()ed after its children, from the left or the right call site, so each node's stack is its
- * path), then frees it. Exact truth: 2^(DEPTH+1) - 1 allocations and as many frees.
+ * Build: cc -O2 -g -fno-omit-frame-pointer tree_recursive.c -o tree_recursive
+ * Run:   ./tree_recursive [DEPTH]      (default 20; prints the number of nodes)
+ *
+ * Every node is malloc()ed before its children, and the two children are built from two
+ * different call sites, so a node's stack is its path from the root: 2^DEPTH distinct leaf
+ * stacks, nearly every allocation a stack never seen before. Exact truth: 2^(DEPTH+1) - 1
+ * allocations of 24 bytes, as many frees, all nodes live at the peak.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
-struct node {
+typedef struct node {
   struct node *left, *right;
   long value;
-};
+} node;
 
-__attribute__((noinline)) static struct node *build(int depth);
-
-__attribute__((noinline)) static struct node *build_left(int depth) { return build(depth); }
-__attribute__((noinline)) static struct node *build_right(int depth) { return build(depth); }
-
-__attribute__((noinline)) static struct node *build(int depth) {
-  struct node *left = depth > 0 ? build_left(depth - 1) : NULL;
-  struct node *right = depth > 0 ? build_right(depth - 1) : NULL;
-  struct node *node = malloc(sizeof *node);
-  node->left = left;
-  node->right = right;
-  node->value = depth;
-  __asm__ volatile("" ::: "memory");
-  return node;
+__attribute__((noinline)) static node *build(int depth) {
+  node *self = malloc(sizeof *self);
+  if (!self)
+    abort();
+  self->value = depth;
+  self->left = depth > 0 ? build(depth - 1) : NULL;
+  self->right = depth > 0 ? build(depth - 1) : NULL;
+  return self;
 }
 
-static void release(struct node *node) {
-  if (!node)
-    return;
-  release(node->left);
-  release(node->right);
-  free(node);
+__attribute__((noinline)) static long release(node *tree) {
+  if (!tree)
+    return 0;
+  long count = 1 + release(tree->left) + release(tree->right);
+  free(tree);
+  return count;
 }
 
 int main(int argc, char **argv) {
   int depth = argc > 1 ? atoi(argv[1]) : 20;
-  if (depth < 0 || depth > 26)
-    depth = 20;
-  release(build(depth));
+  if (depth < 0 || depth > 30) {
+    fprintf(stderr, "tree_recursive: depth %s is out of range; give 0 to 30.\n", argv[1]);
+    return 2;
+  }
+  node *tree = build(depth);
+  printf("%ld\n", release(tree));
   return 0;
 }

@@ -67,10 +67,12 @@ static inline bool tracking(void) {
    The build keeps frame pointers, and __builtin_frame_address forces one in this function. */
 #define HOOK_FRAME ((const uintptr_t *)__builtin_frame_address(0))
 
+/* Until the tracker has started: resolve the real functions, and start the tracker from this
+   very call if it can (libraries allocate in their constructors, before the tracker's own). */
 #define BOOTSTRAP()                                                                              \
   do {                                                                                           \
-    if (UNLIKELY(real_free_fn == NULL))                                                          \
-      hooks_bootstrap();                                                                         \
+    if (UNLIKELY(!atomic_load_explicit(&tracker_started, memory_order_acquire)))                \
+      tracker_start_early();                                                                     \
   } while (0)
 
 EXPORT void *malloc(size_t size) {

@@ -13,8 +13,13 @@
  * site) is the same: the unwind would retrace the same path. unwind_capture_located refuses
  * frames where that argument does not hold (see tracker_internal.h and the README).
  *
- * Policy: a key takes the ordinary unw_backtrace until that gave the same stack (same hash)
- * eight times in a row; then it is learned with the slow step-by-step unwind (checked against
+ * A key keeps up to SITE_VARIANTS stacks, each with its own words: one call site reached through
+ * different callers at the same depth (sqlite3Malloc under sqlite's parser) hits whichever of
+ * them is current. Keys are kept in 4-way sets, the least recently used giving way, so that a
+ * few dozen call sites that take turns do not evict one another as a direct-mapped table did.
+ *
+ * Policy: a key takes the ordinary unw_backtrace until that gave one of its four most recent
+ * stacks (same hash) eight times in a row; then it is learned with the slow step-by-step unwind (checked against
  * unw_backtrace; it costs some 40 ordinary unwinds); afterwards it hits until a word differs. An entry that is learned and then misses without ever hitting (a call
  * site whose stack keeps changing: recursion) backs off exponentially, up to 4095 ordinary
  * unwinds between two attempts, so such programs pay at most a few compares per allocation.
@@ -29,31 +34,43 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SITE_ENTRIES 256 /* per thread, direct-mapped; a power of two */
+#define SITE_SETS 128 /* per thread; a power of two */
+#define SITE_WAYS 4
+#define SITE_VARIANTS 4
 
 typedef struct site_data {
   uintptr_t ips[SITE_MAX_DEPTH];
   stack_word words[SITE_MAX_WORDS];
 } site_data;
 
-struct site_entry {
-  uintptr_t slot, return_address; /* the key */
-  site_data *data;                            /* allocated when first learned, then reused */
+/* One stack learned for a key. */
+typedef struct site_variant {
+  site_data *data; /* allocated when first learned, then reused */
   uint32_t node, generation;
   uint16_t depth, word_count;
-  uint64_t last_hash; /* hash of the stack the last ordinary unwind gave for this key */
-  uint8_t repeats;    /* how many ordinary unwinds in a row gave that same stack */
-  uint8_t learned;  /* data, node and generation describe the key's last stack */
-  uint8_t hit;      /* it hit at least once since it was learned */
-  uint16_t skip;    /* ordinary unwinds still to take before learning again */
-  uint16_t backoff; /* the last skip given; kept when another key takes the entry */
+  uint8_t learned; /* data, node and generation describe a stack of the key */
+} site_variant;
+
+struct site_entry {
+  uintptr_t slot, return_address; /* the key */
+  uint64_t recent[4]; /* hashes of the stacks the last ordinary unwinds gave for this key */
+  uint64_t last_used; /* the cache's lookup count when this key was last looked up */
+  uint8_t repeats;    /* ordinary unwinds in a row that gave one of the recent stacks */
+  uint8_t oldest;     /* the recent hash the next new one replaces */
+  uint8_t hit;        /* it hit at least once since its last stack was learned */
+  uint8_t current;    /* the variant that hit, or that is being learned */
+  uint8_t next;       /* the variant the next stack learned replaces */
+  uint16_t skip;      /* ordinary unwinds still to take before learning again */
+  uint16_t backoff;   /* the last skip given; kept when another key takes the entry */
+  site_variant variants[SITE_VARIANTS];
 };
 
 typedef struct site_cache {
   struct site_cache *next_free, *next_all;
   uintptr_t stack_low, stack_high; /* this thread's stack; 0, 0 when unknown */
   uint64_t hits, misses, learned, refused, new_keys, changed;
-  site_entry entries[SITE_ENTRIES];
+  uint64_t lookups;
+  site_entry entries[SITE_SETS * SITE_WAYS];
 } site_cache;
 
 bool stackcache_enabled;
@@ -106,9 +123,14 @@ static site_cache *sites_for_this_thread(void) {
   spinlock_unlock(&sites_lock);
   if (cache) {
     /* Another thread's keys and words: its stack may be gone. */
-    for (int i = 0; i < SITE_ENTRIES; i++) {
-      site_data *data = cache->entries[i].data;
-      cache->entries[i] = (site_entry){.data = data};
+    for (int i = 0; i < SITE_SETS * SITE_WAYS; i++) {
+      site_entry *entry = &cache->entries[i];
+      site_data *data[SITE_VARIANTS];
+      for (int v = 0; v < SITE_VARIANTS; v++)
+        data[v] = entry->variants[v].data;
+      *entry = (site_entry){0};
+      for (int v = 0; v < SITE_VARIANTS; v++)
+        entry->variants[v].data = data[v];
     }
   } else {
     cache = arena_alloc(sizeof *cache, 64);
@@ -119,17 +141,7 @@ static site_cache *sites_for_this_thread(void) {
     all_sites = cache;
     spinlock_unlock(&sites_lock);
   }
-  cache->stack_low = cache->stack_high = 0;
-  pthread_attr_t attributes;
-  if (pthread_getattr_np(pthread_self(), &attributes) == 0) {
-    void *low;
-    size_t size;
-    if (pthread_attr_getstack(&attributes, &low, &size) == 0) {
-      cache->stack_low = (uintptr_t)low;
-      cache->stack_high = (uintptr_t)low + size;
-    }
-    pthread_attr_destroy(&attributes);
-  }
+  thread_stack_bounds(&cache->stack_low, &cache->stack_high);
   pthread_setspecific(sites_key, cache);
   current_sites = cache;
   return cache;
@@ -144,10 +156,10 @@ void stackcache_fork_parent(void) { spinlock_unlock(&sites_lock); }
    gone from the child, so their caches are never recycled: a bounded leak of arena memory. */
 void stackcache_fork_child(void) { spinlock_unlock(&sites_lock); }
 
-static inline size_t site_index(uintptr_t slot, uintptr_t return_address) {
+static inline size_t site_set(uintptr_t slot, uintptr_t return_address) {
   uint64_t key = (uint64_t)slot * 0x9e3779b97f4a7c15ull ^ (uint64_t)return_address;
   key *= 0xc2b2ae3d27d4eb4full;
-  return (size_t)(key >> 56) & (SITE_ENTRIES - 1);
+  return (size_t)(key >> 57) & (SITE_SETS - 1);
 }
 
 #define MAX_BACKOFF 4095
@@ -158,6 +170,18 @@ static inline void back_off(site_entry *entry) {
   entry->skip = entry->backoff;
 }
 
+/* Whether every word the variant's stack depends on still holds its value. */
+static inline bool variant_holds(const site_variant *variant, unsigned generation) {
+  if (!variant->learned || variant->generation != generation)
+    return false;
+  const stack_word *word = variant->data->words;
+  const stack_word *end = word + variant->word_count;
+  for (; word < end; word++)
+    if (*(const volatile uintptr_t *)word->address != word->value)
+      return false;
+  return true;
+}
+
 site_action stackcache_lookup(const uintptr_t *hook_frame, site_entry **result) {
   site_cache *cache = current_sites;
   if (UNLIKELY(cache == NULL) && (cache = sites_for_this_thread()) == NULL) {
@@ -166,31 +190,54 @@ site_action stackcache_lookup(const uintptr_t *hook_frame, site_entry **result) 
   }
   uintptr_t slot = (uintptr_t)(hook_frame + 1);
   uintptr_t return_address = hook_frame[1];
-  site_entry *entry = &cache->entries[site_index(slot, return_address)];
-  *result = entry;
-  if (UNLIKELY(entry->slot != slot || entry->return_address != return_address)) {
-    /* A key not seen (or evicted): take the ordinary unwind; learn it if it comes back. The
-       entry's back-off level stays, so that a new key whose stack keeps changing too backs off
-       from there at once. */
+  site_entry *set = &cache->entries[site_set(slot, return_address) * SITE_WAYS];
+  site_entry *entry = NULL;
+  for (int way = 0; way < SITE_WAYS; way++) {
+    if (set[way].slot == slot && set[way].return_address == return_address) {
+      entry = &set[way];
+      break;
+    }
+  }
+  uint64_t now = ++cache->lookups;
+  if (UNLIKELY(entry == NULL)) {
+    /* A key not seen (or evicted): the least recently used key of the set gives way. Take the
+       ordinary unwind; learn the key if its stack repeats. The back-off level stays, so that a
+       new key whose stack keeps changing too backs off from there at once. */
+    entry = &set[0];
+    for (int way = 1; way < SITE_WAYS; way++)
+      if (set[way].last_used < entry->last_used)
+        entry = &set[way];
+    *result = entry;
     cache->misses++;
     cache->new_keys++;
     entry->slot = slot;
     entry->return_address = return_address;
-    entry->learned = 0;
+    entry->last_used = now;
+    for (int v = 0; v < SITE_VARIANTS; v++)
+      entry->variants[v].learned = 0;
     entry->hit = 0;
     entry->skip = 0;
     entry->repeats = 0;
-    entry->last_hash = 0;
+    memset(entry->recent, 0, sizeof entry->recent);
     return SITE_PLAIN;
   }
-  if (LIKELY(entry->learned) &&
-      entry->generation == atomic_load_explicit(&stacks_generation, memory_order_relaxed)) {
-    const stack_word *word = entry->data->words;
-    const stack_word *end = word + entry->word_count;
-    for (; word < end; word++)
-      if (*(const volatile uintptr_t *)word->address != word->value)
-        break;
-    if (LIKELY(word == end)) {
+  *result = entry;
+  entry->last_used = now;
+  unsigned generation = atomic_load_explicit(&stacks_generation, memory_order_relaxed);
+  /* The variant that hit last first: a key whose stack does not change checks one list. */
+  if (LIKELY(variant_holds(&entry->variants[entry->current], generation))) {
+    cache->hits++;
+    entry->hit = 1;
+    entry->backoff = 0;
+    return SITE_HIT;
+  }
+  int learned = entry->variants[entry->current].learned;
+  for (int v = 0; v < SITE_VARIANTS; v++) {
+    if (v == entry->current)
+      continue;
+    learned += entry->variants[v].learned;
+    if (variant_holds(&entry->variants[v], generation)) {
+      entry->current = (uint8_t)v;
       cache->hits++;
       entry->hit = 1;
       entry->backoff = 0;
@@ -198,11 +245,15 @@ site_action stackcache_lookup(const uintptr_t *hook_frame, site_entry **result) 
     }
   }
   cache->misses++;
-  if (entry->learned) {
+  if (learned > 0) {
     cache->changed++;
-    entry->learned = 0;
-    if (entry->hit) /* it paid off before: learn the new stack right away */
+    /* It paid off before, or there is room for another of its stacks (callers taking turns):
+       learn this stack too, right away. */
+    if (entry->hit || learned < SITE_VARIANTS)
       return SITE_LEARN;
+    /* Every variant learned and none hit since: the key's stack keeps changing (recursion). */
+    for (int v = 0; v < SITE_VARIANTS; v++)
+      entry->variants[v].learned = 0;
     back_off(entry);
     return SITE_PLAIN;
   }
@@ -215,29 +266,44 @@ site_action stackcache_lookup(const uintptr_t *hook_frame, site_entry **result) 
 }
 
 void stackcache_observe(site_entry *entry, uint64_t hash) {
-  if (entry->last_hash == hash) {
-    if (entry->repeats < 255)
-      entry->repeats++;
-  } else {
-    entry->last_hash = hash;
-    entry->repeats = 0;
+  for (int i = 0; i < 4; i++) {
+    if (entry->recent[i] == hash) {
+      if (entry->repeats < 255)
+        entry->repeats++;
+      return;
+    }
   }
+  entry->recent[entry->oldest] = hash;
+  entry->oldest = (uint8_t)((entry->oldest + 1) % 4);
+  entry->repeats = 0;
 }
 
 const uintptr_t *stackcache_hit_stack(const site_entry *entry, int *depth, uint32_t *node,
                                       unsigned *generation) {
-  *depth = entry->depth;
-  *node = entry->node;
-  *generation = entry->generation;
-  return entry->data->ips;
+  const site_variant *variant = &entry->variants[entry->current];
+  *depth = variant->depth;
+  *node = variant->node;
+  *generation = variant->generation;
+  return variant->data->ips;
 }
 
 int stackcache_capture(site_entry *entry, const uintptr_t *hook_frame, uintptr_t *ips) {
   site_cache *cache = current_sites;
-  if (!entry->data && !(entry->data = arena_alloc(sizeof *entry->data, 64)))
+  /* The variant to fill: one never learned, else the next in turn. */
+  int target = entry->next;
+  for (int v = 0; v < SITE_VARIANTS; v++) {
+    if (!entry->variants[v].learned) {
+      target = v;
+      break;
+    }
+  }
+  site_variant *variant = &entry->variants[target];
+  variant->learned = 0;
+  entry->current = (uint8_t)target;
+  if (!variant->data && !(variant->data = arena_alloc(sizeof *variant->data, 64)))
     return -1;
   int words = 0;
-  int depth = unwind_capture_located(ips, SITE_MAX_DEPTH, entry->data->words, SITE_MAX_WORDS,
+  int depth = unwind_capture_located(ips, SITE_MAX_DEPTH, variant->data->words, SITE_MAX_WORDS,
                                      &words, (uintptr_t)hook_frame, cache->stack_low,
                                      cache->stack_high);
   if (depth <= 0) {
@@ -245,7 +311,7 @@ int stackcache_capture(site_entry *entry, const uintptr_t *hook_frame, uintptr_t
     back_off(entry);
     return -1;
   }
-  entry->word_count = (uint16_t)words;
+  variant->word_count = (uint16_t)words;
   return depth;
 }
 
@@ -256,11 +322,13 @@ void stackcache_refuse(site_entry *entry) {
 
 void stackcache_store(site_entry *entry, const uintptr_t *ips, int depth, uint32_t node,
                       unsigned generation) {
-  memcpy(entry->data->ips, ips, (size_t)depth * sizeof *ips);
-  entry->depth = (uint16_t)depth;
-  entry->node = node;
-  entry->generation = generation;
-  entry->learned = 1;
+  site_variant *variant = &entry->variants[entry->current];
+  memcpy(variant->data->ips, ips, (size_t)depth * sizeof *ips);
+  variant->depth = (uint16_t)depth;
+  variant->node = node;
+  variant->generation = generation;
+  variant->learned = 1;
+  entry->next = (uint8_t)((entry->current + 1) % SITE_VARIANTS);
   entry->hit = 0;
   current_sites->learned++;
 }
@@ -272,19 +340,8 @@ static void say(const char *text) {
 
 void stackcache_mismatch(const uintptr_t *cached, int cached_depth, const uintptr_t *unwound,
                          int unwound_depth) {
-  char line[160];
-  say("workshop tracker: STACK CACHE VERIFY FAILED: the cached stack differs from the unwind\n");
-  int most = cached_depth > unwound_depth ? cached_depth : unwound_depth;
-  snprintf(line, sizeof line, "  depth cached %d, unwound %d\n", cached_depth, unwound_depth);
-  say(line);
-  for (int i = 0; i < most; i++) {
-    snprintf(line, sizeof line, "  #%-3d cached %#18lx  unwound %#18lx%s\n", i,
-             i < cached_depth ? (unsigned long)cached[i] : 0ul,
-             i < unwound_depth ? (unsigned long)unwound[i] : 0ul,
-             i < cached_depth && i < unwound_depth && cached[i] == unwound[i] ? "" : "  <--");
-    say(line);
-  }
-  abort();
+  stacks_differ(report_fd, "STACK CACHE VERIFY FAILED: the cached stack differs from the unwind",
+                "cached", cached, cached_depth, "unwound", unwound, unwound_depth);
 }
 
 void stackcache_report(void) {

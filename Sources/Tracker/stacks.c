@@ -18,28 +18,43 @@
 #include <pthread.h>
 #include <string.h>
 
+/* 16 bytes: a million new stacks make four million nodes. */
 typedef struct stack_node {
   uintptr_t ip;
   uint32_t parent;
-  /* Frames from this node to the root, and their ips innermost first; NULL until the node is
-     first a leaf. Written once, never freed: the thread caches point at it. */
-  uint32_t depth;
-  const uintptr_t *stack;
+  /* The interned copy of the stack that ends here (ips innermost first), as an arena offset in
+     16-byte units; 0 until the stack is met a second time. Written once, never freed: the
+     thread caches point at it. A stack met once (a new path in a recursion) never gets one. */
+  uint32_t copy;
 } stack_node;
 
+/* (parent, ip) -> node, open addressing; the tag (high bits of the key's hash) avoids reading
+   the node of a slot that cannot match. */
 typedef struct trie_slot {
-  uintptr_t ip;
-  uint32_t parent;
   uint32_t node; /* 0: empty */
+  uint32_t tag;
 } trie_slot;
 
-static stack_node *nodes; /* nodes[0] is the root, whose ip is 0 */
-static uint32_t node_count;
+/* Nodes live in fixed chunks that never move: growing copies nothing and wastes nothing. */
+#define NODE_CHUNK_BITS 16
+#define NODE_CHUNK_SIZE ((uint32_t)1 << NODE_CHUNK_BITS)
+#define NODE_CHUNKS_MAX 16384 /* a billion nodes */
+
+static stack_node **node_chunks;
+static uint32_t node_count; /* nodes 1..node_count are defined; node 0 is the root (ip 0) */
 static uint32_t node_capacity;
 static trie_slot *slots;
-static size_t slot_count; /* a power of two, at least twice node_count */
+static size_t slot_count; /* a power of two; grown fourfold past 70 % full */
 
 atomic_uint stacks_generation = 1;
+
+static inline stack_node *node_at(uint32_t id) {
+  return &node_chunks[id >> NODE_CHUNK_BITS][id & (NODE_CHUNK_SIZE - 1)];
+}
+
+static inline const uintptr_t *node_copy(const stack_node *node) {
+  return (const uintptr_t *)(arena_base + (uintptr_t)node->copy * 16);
+}
 
 /* ---- The per-thread cache ---------------------------------------------------------------- */
 
@@ -55,6 +70,12 @@ typedef struct cache_entry {
 
 typedef struct thread_cache {
   struct thread_cache *next_free;
+  /* The last stack this thread interned, outermost frame first, and its node at every level:
+     consecutive new stacks share most of their outer frames (a recursion, a loop calling
+     different helpers), which are then not looked up again. Valid in path_generation. */
+  uint32_t path_depth, path_generation;
+  uintptr_t path_ips[TRACKER_MAX_DEPTH];
+  uint32_t path_nodes[TRACKER_MAX_DEPTH];
   cache_entry entries[THREAD_CACHE_SIZE];
 } thread_cache;
 
@@ -82,10 +103,12 @@ static thread_cache *cache_for_this_thread(void) {
   if (LIKELY(current_cache != NULL))
     return current_cache;
   thread_cache *cache = free_caches;
-  if (cache)
+  if (cache) {
     free_caches = cache->next_free;
-  else
+    cache->path_depth = 0;
+  } else {
     cache = arena_alloc(sizeof *cache, 64);
+  }
   if (cache)
     pthread_setspecific(cache_key, cache); /* returns it to free_caches when the thread exits */
   current_cache = cache;
@@ -114,30 +137,29 @@ uint32_t stacks_lookup_cached(const uintptr_t *ips, int depth, uint64_t hash) {
   return 0;
 }
 
-static void remember_in_cache(uint64_t hash, const stack_node *leaf, uint32_t leaf_id) {
-  thread_cache *cache = cache_for_this_thread();
-  if (!cache)
-    return;
+static void remember_in_cache(thread_cache *cache, uint64_t hash, const uintptr_t *stack,
+                              int depth, uint32_t leaf_id) {
   cache_entry *entry = &cache->entries[hash & (THREAD_CACHE_SIZE - 1)];
   entry->hash = hash;
-  entry->stack = leaf->stack;
+  entry->stack = stack;
   entry->node = leaf_id;
-  entry->depth = leaf->depth;
+  entry->depth = (uint32_t)depth;
   entry->generation = atomic_load_explicit(&stacks_generation, memory_order_relaxed);
 }
 
 /* ---- The global tree ------------------------------------------------------------------------ */
 
-static size_t slot_index(uint32_t parent, uintptr_t ip) {
+static inline uint64_t slot_hash(uint32_t parent, uintptr_t ip) {
   uint64_t key = ((uint64_t)ip * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)parent * 0xc2b2ae3d27d4eb4full);
-  return (size_t)(key ^ (key >> 32)) & (slot_count - 1);
+  return key ^ (key >> 29);
 }
 
 static void insert_slot(uint32_t parent, uintptr_t ip, uint32_t node) {
-  size_t index = slot_index(parent, ip);
+  uint64_t hash = slot_hash(parent, ip);
+  size_t index = (size_t)hash & (slot_count - 1);
   while (slots[index].node != 0)
     index = (index + 1) & (slot_count - 1);
-  slots[index] = (trie_slot){ip, parent, node};
+  slots[index] = (trie_slot){node, (uint32_t)(hash >> 32)};
 }
 
 static bool resize_slots(size_t new_count) {
@@ -149,78 +171,129 @@ static bool resize_slots(size_t new_count) {
   slots = fresh;
   slot_count = new_count;
   for (uint32_t id = 1; id <= node_count; id++)
-    insert_slot(nodes[id].parent, nodes[id].ip, id);
+    insert_slot(node_at(id)->parent, node_at(id)->ip, id);
   if (old)
     arena_release(old, old_count * sizeof *old);
   return true;
 }
 
-static bool grow_nodes(void) {
-  uint32_t new_capacity = node_capacity * 2;
-  stack_node *fresh = arena_alloc((size_t)new_capacity * sizeof *fresh, 64);
+static bool add_node_chunk(void) {
+  uint32_t chunk = node_capacity >> NODE_CHUNK_BITS;
+  if (chunk >= NODE_CHUNKS_MAX)
+    return false;
+  stack_node *fresh = arena_alloc((size_t)NODE_CHUNK_SIZE * sizeof *fresh, 64);
   if (!fresh)
     return false;
-  memcpy(fresh, nodes, (size_t)(node_count + 1) * sizeof *fresh);
-  arena_release(nodes, (size_t)node_capacity * sizeof *nodes);
-  nodes = fresh;
-  node_capacity = new_capacity;
+  node_chunks[chunk] = fresh;
+  node_capacity += NODE_CHUNK_SIZE;
   return true;
 }
 
 bool stacks_init(void) {
-  node_capacity = 4096;
-  nodes = arena_alloc((size_t)node_capacity * sizeof *nodes, 64);
-  if (!nodes || !resize_slots(2 * node_capacity))
+  node_chunks = arena_alloc(NODE_CHUNKS_MAX * sizeof *node_chunks, 64);
+  if (!node_chunks || !add_node_chunk() || !resize_slots(2 * NODE_CHUNK_SIZE))
     return false;
   return pthread_key_create(&cache_key, recycle_cache) == 0;
 }
 
-static uint32_t find_child(uint32_t parent, uintptr_t ip) {
-  size_t index = slot_index(parent, ip);
+/* The child of `parent` for `ip`, or 0 with *empty set to the slot where it would go. */
+static uint32_t find_child(uint32_t parent, uintptr_t ip, size_t *empty) {
+  uint64_t hash = slot_hash(parent, ip);
+  uint32_t tag = (uint32_t)(hash >> 32);
+  size_t index = (size_t)hash & (slot_count - 1);
   while (slots[index].node != 0) {
-    if (slots[index].ip == ip && slots[index].parent == parent)
-      return slots[index].node;
+    if (slots[index].tag == tag) {
+      const stack_node *candidate = node_at(slots[index].node);
+      if (candidate->ip == ip && candidate->parent == parent)
+        return slots[index].node;
+    }
     index = (index + 1) & (slot_count - 1);
   }
+  *empty = index;
   return 0;
 }
 
-/* Defines a node and writes its FRAME record. 0 when the arena is exhausted. */
-static uint32_t add_child(uint8_t **cursor, uint32_t parent, uintptr_t ip) {
-  if (node_count + 1 >= node_capacity && !grow_nodes())
+/*
+ * Defines a node and writes its FRAME record; `empty` is its free slot from find_child, or
+ * SIZE_MAX when the parent is new too (it cannot have children yet: no lookup was made).
+ * 0 when the arena is exhausted.
+ */
+static uint32_t add_child(uint8_t **cursor, uint32_t parent, uintptr_t ip, size_t empty) {
+  if (node_count + 1 >= node_capacity && !add_node_chunk())
     return 0;
-  if (2 * ((size_t)node_count + 1) > slot_count && !resize_slots(2 * slot_count))
-    return 0;
+  if (10 * ((size_t)node_count + 1) > 7 * slot_count) {
+    /* Four times larger: rehashing runs under the stream lock, which every thread and the
+       sampler wait for; growing by 4 rehashes 1.3 times the final count instead of 2 times. */
+    if (!resize_slots(4 * slot_count))
+      return 0;
+    empty = SIZE_MAX; /* the table moved */
+  }
   uint32_t id = ++node_count;
-  nodes[id] = (stack_node){ip, parent, nodes[parent].depth + 1, NULL};
-  insert_slot(parent, ip, id);
+  *node_at(id) = (stack_node){ip, parent, 0};
+  uint64_t hash = slot_hash(parent, ip);
+  if (empty == SIZE_MAX) {
+    insert_slot(parent, ip, id);
+  } else {
+    slots[empty] = (trie_slot){id, (uint32_t)(hash >> 32)};
+  }
   uint8_t *p = *cursor;
   *p++ = WORKSHOP_RECORD_FRAME;
   p = put_uv(p, parent);
-  p = put_sv(p, (int64_t)(ip - nodes[parent].ip));
+  p = put_sv(p, (int64_t)(ip - node_at(parent)->ip));
   *cursor = p;
   return id;
 }
 
 uint32_t stacks_intern_locked(uint8_t **cursor, const uintptr_t *ips, int depth, uint64_t hash) {
+  unsigned generation = atomic_load_explicit(&stacks_generation, memory_order_relaxed);
+  thread_cache *cache = cache_for_this_thread();
+  int level = 0;
   uint32_t node = 0;
-  for (int i = depth - 1; i >= 0; i--) {
-    uint32_t child = find_child(node, ips[i]);
-    if (child == 0 && (child = add_child(cursor, node, ips[i])) == 0)
-      return 0;
-    node = child;
+  bool created = false;
+  /* The outer frames this stack shares with the thread's previous one keep their nodes. */
+  if (cache && cache->path_generation == generation) {
+    int shared = depth < (int)cache->path_depth ? depth : (int)cache->path_depth;
+    while (level < shared && cache->path_ips[level] == ips[depth - 1 - level])
+      level++;
+    if (level > 0)
+      node = cache->path_nodes[level - 1];
   }
-  if (node == 0)
+  for (; level < depth; level++) {
+    uintptr_t ip = ips[depth - 1 - level];
+    size_t empty = SIZE_MAX;
+    uint32_t child = created ? 0 : find_child(node, ip, &empty);
+    if (child == 0) {
+      child = add_child(cursor, node, ip, empty);
+      created = true;
+    }
+    if (child == 0)
+      break;
+    node = child;
+    if (cache) {
+      cache->path_ips[level] = ip;
+      cache->path_nodes[level] = child;
+    }
+  }
+  if (cache) {
+    cache->path_depth = (uint32_t)level;
+    cache->path_generation = generation;
+  }
+  if (level < depth || node == 0)
     return 0;
-  stack_node *leaf = &nodes[node];
-  if (leaf->stack == NULL) {
+  /* A stack met for the first time gets no copy: most never come back (every node of a
+     recursively built tree has a stack of its own). The second meeting finds every node and
+     makes the copy that the thread caches compare against. */
+  if (created || !cache)
+    return node;
+  stack_node *leaf = node_at(node);
+  if (leaf->copy == 0) {
     uintptr_t *copy = arena_alloc((size_t)depth * sizeof *copy, 16);
     if (!copy)
       return node;
     memcpy(copy, ips, (size_t)depth * sizeof *copy);
-    leaf->stack = copy;
+    leaf->copy = (uint32_t)(((uintptr_t)copy - arena_base) / 16);
   }
-  remember_in_cache(hash, leaf, node);
+  remember_in_cache(cache, hash, node_copy(leaf), depth, node);
   return node;
 }
 
@@ -232,6 +305,6 @@ void stacks_truncate_locked(uint32_t keep) {
   node_count = keep;
   memset(slots, 0, slot_count * sizeof *slots);
   for (uint32_t id = 1; id <= node_count; id++)
-    insert_slot(nodes[id].parent, nodes[id].ip, id);
+    insert_slot(node_at(id)->parent, node_at(id)->ip, id);
   atomic_fetch_add_explicit(&stacks_generation, 1, memory_order_relaxed);
 }

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BUFFER_SIZE ((size_t)2 << 20)
@@ -57,7 +58,17 @@ static uint64_t file_modules_generation;
 /* Events dropped and not yet in a LOST record that reached the file. */
 static uint64_t lost_unreported;
 
+__thread bool spinlock_sleeps;
+
 void spinlock_wait(spinlock *lock) {
+  if (spinlock_sleeps) {
+    /* The sampler: it must not take the CPU from the thread holding the lock. */
+    struct timespec pause = {0, 50000};
+    while (atomic_load_explicit(&lock->held, memory_order_relaxed) ||
+           atomic_exchange_explicit(&lock->held, 1, memory_order_acquire))
+      nanosleep(&pause, NULL);
+    return;
+  }
   for (;;) {
     for (int spins = 0; spins < 100; spins++) {
       if (!atomic_load_explicit(&lock->held, memory_order_relaxed) &&

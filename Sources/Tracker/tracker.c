@@ -195,6 +195,7 @@ void tracker_refresh_modules(void) {
     memcpy(record, prefix, prefix_length);
     write_record(record, encoder.used - MODULES_PREFIX + prefix_length, 0);
     __atomic_store_n(&stream_modules_generation, encoder.generation, __ATOMIC_RELAXED);
+    unwind_modules_changed();
   }
   spinlock_unlock(&modules_lock);
 }
@@ -412,6 +413,9 @@ static void write_tick(void) {
 
 static void *sampler_main(void *unused) {
   tracker_busy = 1; /* everything this thread allocates is the tracker's */
+  /* A thread interning a new stack (hundreds of frames) or growing the node table holds the
+     stream lock for a while: the sampler sleeps instead of spinning, leaving it the CPU. */
+  spinlock_sleeps = true;
   struct timespec next;
   clock_gettime(CLOCK_MONOTONIC, &next);
   while (atomic_load_explicit(&tracker_active, memory_order_relaxed)) {
@@ -474,8 +478,37 @@ static void fork_prepare(void);
 static void fork_parent(void);
 static void fork_child(void);
 
-__attribute__((constructor)) static void tracker_start(void) {
+atomic_bool tracker_started;
+/* 0: not yet, 1: starting, 2: started (tracker_started is then set). */
+static atomic_int start_state;
+
+static void tracker_start(void);
+
+/*
+ * The tracker starts at the program's first allocation, or in its constructor if nothing
+ * allocated before: libraries initialised before this one allocate in their constructors
+ * (libstdc++'s 72,704-byte emergency pool, the Swift runtime), and those blocks are part of the
+ * program's memory. Whatever the start itself allocates (dlsym, dlopen of libunwind, the
+ * sampler thread) goes to the arena: tracker_busy is set throughout, so those hooks do not come
+ * back here. A thread that finds the start under way in another thread is not recorded until it
+ * is over.
+ */
+void tracker_start_early(void) {
   hooks_bootstrap();
+  /* Inside libc's own start, before the environment is known, nothing can be decided yet. */
+  if (tracker_busy || environ == NULL)
+    return;
+  int expected = 0;
+  if (!atomic_compare_exchange_strong(&start_state, &expected, 1))
+    return;
+  tracker_start();
+  atomic_store(&start_state, 2);
+  atomic_store_explicit(&tracker_started, true, memory_order_release);
+}
+
+__attribute__((constructor)) static void tracker_constructor(void) { tracker_start_early(); }
+
+static void tracker_start(void) {
   tracker_busy = 1;
   tracker_pid = getpid();
   const char *follow = environment_value(WORKSHOP_ENV_FOLLOW_FORK);
@@ -538,6 +571,7 @@ void tracker_finish(void) {
   stream_commit(cursor, 0);
   stream_flush();
   stackcache_report();
+  unwind_report();
   tracker_busy = was_busy;
 }
 

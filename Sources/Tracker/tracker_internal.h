@@ -57,6 +57,8 @@ typedef struct spinlock {
 } spinlock;
 
 void spinlock_wait(spinlock *lock);
+/* Set by the sampler thread: it waits for a lock by sleeping 50 µs at a time, never spinning. */
+extern __thread bool spinlock_sleeps;
 
 static inline void spinlock_lock(spinlock *lock) {
   if (UNLIKELY(atomic_exchange_explicit(&lock->held, 1, memory_order_acquire)))
@@ -101,6 +103,19 @@ bool unwind_init(void);
  */
 #define UNWIND_SCRATCH_EXTRA 16
 const uintptr_t *unwind_capture(uintptr_t *scratch, int *depth);
+
+/* Verify modes: prints both stacks side by side on `fd` under `headline`, and aborts. */
+void stacks_differ(int fd, const char *headline, const char *first_name, const uintptr_t *first,
+                   int first_depth, const char *second_name, const uintptr_t *second,
+                   int second_depth) __attribute__((noreturn));
+/* The calling thread's stack [*low, *high), or 0, 0 when unknown. With tracker_busy set:
+   pthread_getattr_np reads /proc/self/maps (and allocates) for the main thread. */
+void thread_stack_bounds(uintptr_t *low, uintptr_t *high);
+/* The set of loaded objects changed: forget the per-ip frame-pointer proofs. */
+void unwind_modules_changed(void);
+/* With WORKSHOP_TRACKER_VERIFY_UNWIND=1 or WORKSHOP_TRACKER_STACK_CACHE_STATS=1: the frame
+   walk's figures on stderr at END. */
+void unwind_report(void);
 
 /* A word of stack memory a stack depends on: where libunwind read it and what it held. */
 typedef struct stack_word {
@@ -316,6 +331,12 @@ pid_t tracker_thread_id(void);
 void tracker_refresh_modules(void);
 /* The program ends of its own accord (exit, _exit): END, a final flush, recording stops. */
 void tracker_finish(void);
+/* Set once start-up is over (recording or not); until then every hook calls
+   tracker_start_early(). */
+extern atomic_bool tracker_started;
+/* Resolves the real allocator functions, and starts the tracker unless it is starting already
+   or the calling thread is inside the tracker. Called by the hooks until tracker_started. */
+void tracker_start_early(void);
 /* CLOCK_MONOTONIC at the start of the capture (of the first program, across exec). */
 uint64_t tracker_start_monotonic_ns(void);
 
