@@ -30,6 +30,8 @@ public enum LiveChart {
     /// The exact peak (the region's, from the events, not the samples): it sets the scale and is
     /// marked. Nil: the largest sample.
     public var peak: Peak?
+    /// Marker bands, a cursor and a chosen range drawn over the plot (`workshop view`); nil for none.
+    public var overlay: Overlay?
 
     /// An input as given.
     public init(
@@ -220,6 +222,9 @@ public enum LiveChart {
       if clear(plotLeft, start) && plotLeft + DisplayWidth.of(start) < (endColumn ?? width + 1) {
         grid.write(start, row: row, column: plotLeft, style: styles.axis)
       }
+    }
+    if let overlay = input.overlay {
+      draw(overlay, on: &grid, plot: (plotLeft, plotColumns, plotRows), span: span, capabilities: capabilities)
     }
     if let markerRow {
       grid[markerRow, markerColumn] = Cell(unicode ? "▲" : "*", style: styles.peak)
