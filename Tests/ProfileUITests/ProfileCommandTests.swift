@@ -145,6 +145,43 @@ struct ProfileCommandTests {
     try tmux.expectTerminalRestored()
   }
 
+  @Test("run --live: a program that crashes is reported on the explorer and in the summary; the terminal is restored")
+  func crash() throws {
+    try TestEnvironment.requireProducts()
+    let program = try TestProgram.compile(
+      TestEnvironment.repositoryRoot.appendingPathComponent("Tests/ProfileUITests/Programs/crash_after_growing.c"))
+    let folder = try TestEnvironment.scratchFolder()
+    let capture = folder.appendingPathComponent("crash.bin")
+    let tmux = try TmuxSession(
+      "\(TestEnvironment.workshopExecutable) run --live -o \(capture.path) -- \(program.executable)", in: folder)
+    let explorer = tmux.wait(for: "was killed by SIGSEGV", seconds: 30)
+    #expect(explorer.contains("hold_some"), "the icicle of what it held:\n\(explorer)")
+    try tmux.keys("q")
+    let summary = tmux.wait(for: "EXIT=139", seconds: 20)
+    #expect(summary.contains("was killed by SIGSEGV"), "\(summary)")
+    #expect(!summary.contains("about to crash"), "its output went to its file")
+    try tmux.expectTerminalRestored()
+  }
+
+  @Test("run --live: Ctrl-C stops the program; the capture is kept and the summary printed")
+  func interrupt() throws {
+    try TestEnvironment.requireProducts()
+    let program = try TestProgram.compile(growing)
+    let folder = try TestEnvironment.scratchFolder()
+    let capture = folder.appendingPathComponent("grow.bin")
+    let tmux = try TmuxSession(
+      "\(TestEnvironment.workshopExecutable) run --live -o \(capture.path) -- \(program.executable)", in: folder)
+    tmux.wait(for: "running", seconds: 20)
+    usleep(300_000)
+    let before = Date()
+    try tmux.keys("C-c")
+    let summary = tmux.wait(for: "EXIT=130", seconds: 20)
+    #expect(Date().timeIntervalSince(before) < 2.5, "stopped well before the program's 3 s")
+    #expect(summary.contains("peak heap"), "\(summary)")
+    #expect(FileManager.default.fileExists(atPath: capture.path))
+    try tmux.expectTerminalRestored()
+  }
+
   @Test("view: markers as bands, search lights frames and shows their share, a moment and a range chosen on the chart")
   func view() throws {
     let program = try TestProgram.compile(growing)
