@@ -1,5 +1,6 @@
 import MemoryAnalysis
 import Rendering
+import Symbols
 import WorkshopKit
 
 /// A finished capture and the icicles the explorer asks of it: the peak, the leaks and the
@@ -18,6 +19,13 @@ public final class CaptureTrees {
   public init(path: String) throws {
     self.path = path
     report = try CaptureReport(path: path)
+  }
+
+  /// The capture at `path` analysed already (a live run's profile): not read again. A
+  /// `symbolizer` given keeps naming frames from its cache.
+  public init(profile: MemoryProfile, path: String, symbolizer: Symbolizer? = nil) {
+    self.path = path
+    report = CaptureReport(profile: profile, path: path, symbolizer: symbolizer)
   }
 
   /// The explorer of `view`: its tree with the user's frames, and with every frame for `N`.

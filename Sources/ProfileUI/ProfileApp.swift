@@ -58,7 +58,8 @@ public final class ProfileApp {
     let (loop, screen) = try takeTerminal()
     defer { screen.stop() }
     let names = TopLocations(rootLabel: rootLabel, waker: loop.waker)
-    defer { names.stop() }
+    var namesStopped = false
+    defer { if !namesStopped { names.stop() } }
     var state = LiveProfileState(
       heading: heading, width: screen.width, height: screen.height, capabilities: capabilities)
     var namedGeneration = 0
@@ -89,7 +90,11 @@ public final class ProfileApp {
     let result = run.wait()
     var explorer: ProfileExplorerState
     do {
-      let trees = try CaptureTrees(path: run.program.capturePath)
+      // The profile the run followed: the capture is not read again.
+      let path = run.program.capturePath
+      namesStopped = true
+      let symbolizer = names.stop()
+      let trees = try result.profile.map { CaptureTrees(profile: $0, path: path, symbolizer: symbolizer) }.get()
       explorer = try trees.explorerState(
         heading: finishedHeading(result), width: screen.width, height: screen.height, capabilities: capabilities)
       return explore(&explorer, trees: trees, loop: loop, screen: screen)

@@ -48,7 +48,10 @@ public enum ProfileScreen {
         "search: \(state.searchText)\(capabilities.unicode ? "▏" : "_")\(separator)Enter keeps it\(separator)Esc clears it"
     case .exploring:
       modeLine = "showing \(state.view.title)"
-      if !state.searchText.isEmpty { modeLine += "\(separator)search “\(state.searchText)”" }
+      if !state.searchText.isEmpty {
+        let quoted = capabilities.unicode ? "“\(state.searchText)”" : "\"\(state.searchText)\""
+        modeLine += "\(separator)search \(quoted)"
+      }
     }
     if let note = state.note { modeLine = note }
     grid.write(

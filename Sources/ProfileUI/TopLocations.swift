@@ -22,6 +22,9 @@ final class TopLocations: Sendable {
   private let shared = Mutex(Shared())
   private let signal = DispatchSemaphore(value: 0)
   private let ended = DispatchSemaphore(value: 0)
+  /// The thread's symbolizer, handed over when the thread ends: written by the thread just before
+  /// it signals `ended`, read only after waiting for that.
+  nonisolated(unsafe) private var symbolizer: Symbolizer?
 
   /// Starts the thread; `rootLabel` names the program, `waker` wakes the screen's loop.
   init(rootLabel: String, waker: EventLoop.Waker) {
@@ -47,6 +50,7 @@ final class TopLocations: Sendable {
         shared.withLock { $0.ready = summary }
         waker.wake()
       }
+      self.symbolizer = symbolizer
       ended.signal()
     }
     thread.name = "workshop top locations"
@@ -68,9 +72,14 @@ final class TopLocations: Sendable {
   }
 
   /// Ends the thread and waits for it (at most 2 s: a symbolizer stuck on a huge binary is left).
-  func stop() {
+  ///
+  /// - Returns: the thread's symbolizer, whose cache already names the frames of the top stacks
+  ///   (nil when the thread did not end in time). Call once.
+  @discardableResult
+  func stop() -> Symbolizer? {
     shared.withLock { $0.stopping = true }
     signal.signal()
-    _ = ended.wait(timeout: .now() + 2)
+    guard ended.wait(timeout: .now() + 2) == .success else { return nil }
+    return symbolizer
   }
 }
