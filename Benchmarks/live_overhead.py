@@ -10,17 +10,13 @@ seen by polling the pane every 10 ms, so up to about 15 ms late).
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import time
 import uuid
 from datetime import date
 
-
-def machine():
-    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
-    return f"{os.cpu_count()} cores, {model}, Linux {platform.release()}"
+from tracker_benchmark import machine
 
 
 class Tmux:

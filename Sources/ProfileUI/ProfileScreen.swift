@@ -15,9 +15,8 @@ public enum ProfileScreen {
   /// The explorer: heading, chart (with markers, cursor, range), the line of the mode, the icicle,
   /// and the keys.
   public static func render(_ state: ProfileExplorerState) -> CellGrid {
-    var grid = CellGrid(width: max(state.width, 1), height: max(state.height, 1))
-    guard state.width >= minimumSize.width, state.height >= minimumSize.height else {
-      return tooSmall(grid, capabilities: state.capabilities)
+    guard var grid = screen(width: state.width, height: state.height, capabilities: state.capabilities) else {
+      return tooSmall(width: state.width, height: state.height, capabilities: state.capabilities)
     }
     let capabilities = state.capabilities
     let separator = capabilities.unicode ? " · " : "; "
@@ -84,9 +83,8 @@ public enum ProfileScreen {
 
   /// The live screen: heading, figures, chart, the table of top locations, the keys.
   public static func render(_ state: LiveProfileState) -> CellGrid {
-    var grid = CellGrid(width: max(state.width, 1), height: max(state.height, 1))
-    guard state.width >= minimumSize.width, state.height >= minimumSize.height else {
-      return tooSmall(grid, capabilities: state.capabilities)
+    guard var grid = screen(width: state.width, height: state.height, capabilities: state.capabilities) else {
+      return tooSmall(width: state.width, height: state.height, capabilities: state.capabilities)
     }
     let capabilities = state.capabilities
     let separator = capabilities.unicode ? " · " : "; "
@@ -158,8 +156,14 @@ public enum ProfileScreen {
     String(repeating: " ", count: max(width - DisplayWidth.of(text), 0)) + text
   }
 
-  private static func tooSmall(_ grid: CellGrid, capabilities: TerminalCapabilities) -> CellGrid {
-    var grid = grid
+  /// A blank grid of the screen's size, nil when the screen is smaller than ``minimumSize``.
+  private static func screen(width: Int, height: Int, capabilities: TerminalCapabilities) -> CellGrid? {
+    guard width >= minimumSize.width, height >= minimumSize.height else { return nil }
+    return CellGrid(width: width, height: height)
+  }
+
+  private static func tooSmall(width: Int, height: Int, capabilities: TerminalCapabilities) -> CellGrid {
+    var grid = CellGrid(width: max(width, 1), height: max(height, 1))
     let times = capabilities.unicode ? "×" : "x"
     grid.write(
       "workshop needs at least \(minimumSize.width)\(times)\(minimumSize.height).", row: 0, column: 0,

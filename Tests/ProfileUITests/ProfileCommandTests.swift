@@ -3,43 +3,41 @@ import MemoryAnalysis
 import Testing
 import WorkshopTestSupport
 
-/// A command of workshop's run in a tmux server of the test's own, with the terminal's settings
-/// recorded before and after and workshop's exit status shown.
+/// A command of workshop's in a tmux server of the test's own (``TmuxScreen``), with the terminal's
+/// settings recorded before and after and workshop's exit status shown.
 private final class TmuxSession {
-  let socket = "workshop-profile-\(UUID().uuidString.prefix(8))"
-  let session = "profile"
   let folder: URL
+  let screen: TmuxScreen
 
-  init(_ command: String, in folder: URL, width: Int = 120, height: Int = 40) throws {
+  init(_ command: String, in folder: URL) throws {
     self.folder = folder
     let script = """
       stty -a > \(folder.path)/stty-before; \
       env -u NO_COLOR LC_ALL=C.UTF-8 TERM=tmux-256color \(command); \
       echo "EXIT=$?"; stty -a > \(folder.path)/stty-after; sleep 60
       """
-    try tmux(["new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(height)", "-c", folder.path, script])
+    screen = try TmuxScreen(script, in: folder)
   }
 
-  deinit { _ = try? tmux(["kill-server"]) }
-
-  @discardableResult
-  func tmux(_ arguments: [String]) throws -> Command.Result {
-    try Command.run(["tmux", "-L", socket] + arguments, timeLimit: 20)
+  /// `workshop run --live -o FOLDER/NAME.bin -- PROGRAM` in a fresh scratch folder.
+  static func live(_ source: URL, capture name: String, test: String = #function) throws -> (TmuxSession, URL) {
+    try TestEnvironment.requireProducts()
+    let program = try TestProgram.compile(source)
+    let folder = try TestEnvironment.scratchFolder(test)
+    let capture = folder.appendingPathComponent(name)
+    let session = try TmuxSession(
+      "\(TestEnvironment.workshopExecutable) run --live -o \(capture.path) -- \(program.executable)", in: folder)
+    return (session, capture)
   }
 
-  func screen() -> String { (try? tmux(["capture-pane", "-p", "-t", session]).standardOutput) ?? "" }
+  func screenText() -> String { screen.screen() }
 
-  func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", session] + keys) }
+  func keys(_ keys: String...) throws { try screen.tmux(["send-keys", "-t", screen.session] + keys) }
 
-  /// Waits until the screen shows `text` (polling every 30 ms); the screen as it was then.
+  /// Waits until the screen shows `text`; the screen as it was then.
   @discardableResult
   func wait(for text: String, seconds: Double = 60, sourceLocation: SourceLocation = #_sourceLocation) -> String {
-    let deadline = Date().addingTimeInterval(seconds)
-    var shown = screen()
-    while !shown.contains(text) && Date() < deadline {
-      usleep(30_000)
-      shown = screen()
-    }
+    let shown = screen.poll(for: text, seconds: seconds)
     #expect(
       shown.contains(text), "waited \(seconds) s for \"\(text)\"; the screen:\n\(shown)", sourceLocation: sourceLocation
     )
@@ -62,15 +60,10 @@ struct ProfileCommandTests {
   @Test(
     "run --live: the chart redraws as the program grows, the top location is the growing function, q keeps the capture")
   func live() throws {
-    try TestEnvironment.requireProducts()
-    let program = try TestProgram.compile(growing)
-    let folder = try TestEnvironment.scratchFolder()
-    let capture = folder.appendingPathComponent("grow.bin")
-    let tmux = try TmuxSession(
-      "\(TestEnvironment.workshopExecutable) run --live -o \(capture.path) -- \(program.executable)", in: folder)
+    let (tmux, capture) = try TmuxSession.live(growing, capture: "grow.bin")
     tmux.wait(for: "workshop run --live:", seconds: 20)
     let first = tmux.wait(for: "running", seconds: 20)
-    #expect(first.contains("its output: \(folder.path)/grow.output.txt"), "the output's file is named:\n\(first)")
+    #expect(first.contains("its output: \(tmux.folder.path)/grow.output.txt"), "the output's file is named:\n\(first)")
 
     // The chart's rows (under the two heading lines), captured for a second and a half.
     func chart(_ screen: String) -> String {
@@ -81,7 +74,7 @@ struct ProfileCommandTests {
     var lastRunning = ""
     let deadline = Date().addingTimeInterval(1.5)
     while Date() < deadline {
-      let screen = tmux.screen()
+      let screen = tmux.screenText()
       guard screen.contains("running") else { break }
       captures += 1
       charts.insert(chart(screen))
@@ -98,7 +91,7 @@ struct ProfileCommandTests {
     var topRow = ""
     let tableDeadline = Date().addingTimeInterval(10)
     repeat {
-      let lines = tmux.screen().split(separator: "\n").map(String.init)
+      let lines = tmux.screenText().split(separator: "\n").map(String.init)
       if let header = lines.firstIndex(where: { $0.contains("allocs  location") }), header + 1 < lines.count {
         topRow = lines[header + 1]
       }
@@ -120,7 +113,7 @@ struct ProfileCommandTests {
     let summary = tmux.wait(for: "EXIT=0", seconds: 30)
     #expect(summary.contains("peak heap"), "the usual summary:\n\(summary)")
     #expect(FileManager.default.fileExists(atPath: capture.path))
-    let output = try String(contentsOf: folder.appendingPathComponent("grow.output.txt"), encoding: .utf8)
+    let output = try String(contentsOf: tmux.folder.appendingPathComponent("grow.output.txt"), encoding: .utf8)
     #expect(output.contains("step 290"), "the program's output is in its file, not on the screen")
     #expect(!summary.contains("step 1"), "nothing of the program's output on the terminal")
     let profile = try MemoryProfile(contentsOf: capture.path)
@@ -130,12 +123,7 @@ struct ProfileCommandTests {
 
   @Test("run --live: q while the program runs detaches; the summary follows when it ends")
   func detach() throws {
-    try TestEnvironment.requireProducts()
-    let program = try TestProgram.compile(growing)
-    let folder = try TestEnvironment.scratchFolder()
-    let capture = folder.appendingPathComponent("grow.bin")
-    let tmux = try TmuxSession(
-      "\(TestEnvironment.workshopExecutable) run --live -o \(capture.path) -- \(program.executable)", in: folder)
+    let (tmux, _) = try TmuxSession.live(growing, capture: "grow.bin")
     tmux.wait(for: "running", seconds: 20)
     try tmux.keys("q")
     let detached = tmux.wait(for: "goes on", seconds: 10)
@@ -147,13 +135,9 @@ struct ProfileCommandTests {
 
   @Test("run --live: a program that crashes is reported on the explorer and in the summary; the terminal is restored")
   func crash() throws {
-    try TestEnvironment.requireProducts()
-    let program = try TestProgram.compile(
-      TestEnvironment.repositoryRoot.appendingPathComponent("Tests/ProfileUITests/Programs/crash_after_growing.c"))
-    let folder = try TestEnvironment.scratchFolder()
-    let capture = folder.appendingPathComponent("crash.bin")
-    let tmux = try TmuxSession(
-      "\(TestEnvironment.workshopExecutable) run --live -o \(capture.path) -- \(program.executable)", in: folder)
+    let (tmux, _) = try TmuxSession.live(
+      TestEnvironment.repositoryRoot.appendingPathComponent("Tests/ProfileUITests/Programs/crash_after_growing.c"),
+      capture: "crash.bin")
     let explorer = tmux.wait(for: "was killed by SIGSEGV", seconds: 30)
     #expect(explorer.contains("hold_some"), "the icicle of what it held:\n\(explorer)")
     try tmux.keys("q")
@@ -165,12 +149,7 @@ struct ProfileCommandTests {
 
   @Test("run --live: Ctrl-C stops the program; the capture is kept and the summary printed")
   func interrupt() throws {
-    try TestEnvironment.requireProducts()
-    let program = try TestProgram.compile(growing)
-    let folder = try TestEnvironment.scratchFolder()
-    let capture = folder.appendingPathComponent("grow.bin")
-    let tmux = try TmuxSession(
-      "\(TestEnvironment.workshopExecutable) run --live -o \(capture.path) -- \(program.executable)", in: folder)
+    let (tmux, capture) = try TmuxSession.live(growing, capture: "grow.bin")
     tmux.wait(for: "running", seconds: 20)
     usleep(300_000)
     let before = Date()
