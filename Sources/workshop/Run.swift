@@ -113,7 +113,8 @@ struct Run: ParsableCommand {
       command: "workshop run --live", inputIsTerminal: Terminal.standardInputIsTerminal,
       outputIsTerminal: Terminal.standardOutputIsTerminal, term: term)
     {
-      throw ValidationError("\(problem); without --live the program shares the terminal")
+      say("\(problem); without --live the program shares the terminal")
+      throw ExitCode(2)
     }
     var program = program
     let outputPath = Self.outputPath(for: program.capturePath)
