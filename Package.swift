@@ -51,10 +51,17 @@ let package = Package(
       dependencies: [
         "WorkshopKit", "TerminalUI", "Rendering", "LessonText", "TextWidth", "MemoryAnalysis", "ProcessLaunch",
       ]),
+    // `workshop view` and `workshop run --live`: the explorer of a capture and the live screen of any
+    // program. Plain state and pure drawing (ProfileExplorerState, LiveProfileState, ProfileScreen),
+    // and the app that runs them on the terminal (ProfileApp).
+    .target(
+      name: "ProfileUI",
+      dependencies: ["WorkshopKit", "TerminalUI", "Rendering", "MemoryAnalysis", "MemoryTrace", "Symbols", "TextWidth"]),
     .executableTarget(
       name: "workshop",
       dependencies: [
-        "CourseUI", "WorkshopKit", "TerminalUI", "ProcessLaunch", "MemoryTrace", "Rendering", "LessonText", "TextWidth", "MemoryAnalysis",
+        "CourseUI", "ProfileUI", "WorkshopKit", "TerminalUI", "ProcessLaunch", "MemoryTrace", "Rendering", "LessonText",
+        "TextWidth", "MemoryAnalysis",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -83,6 +90,15 @@ let package = Package(
         "CourseUI", "WorkshopKit", "TerminalUI", "Rendering", "LessonText", "MemoryAnalysis", "Symbols",
         "WorkshopTestSupport",
       ]),
+    // The explorer's and the live screen's state (no terminal), temporal snapshots of real captures,
+    // and `workshop view` / `workshop run --live` driven in tmux.
+    .testTarget(
+      name: "ProfileUITests",
+      dependencies: [
+        "ProfileUI", "WorkshopKit", "TerminalUI", "Rendering", "MemoryAnalysis", "MemoryTrace", "Symbols",
+        "WorkshopTestSupport",
+      ],
+      exclude: ["Programs"]),
     .testTarget(name: "ProcessLaunchTests", dependencies: ["ProcessLaunch", "WorkshopTestSupport"]),
     .testTarget(name: "MemoryAnalysisTests", dependencies: ["MemoryTrace", "MemoryAnalysis", "Symbols"]),
     .testTarget(name: "LessonTextTests", dependencies: ["LessonText"]),

@@ -93,6 +93,11 @@ public struct MemoryProfiler: CaptureVisitor {
   /// The time of the last TICK or END seen, in microseconds.
   public var durationMicroseconds: UInt64 { endTime ?? lastTick }
 
+  /// The blocks alive now, grouped by stack, largest first: a live view's top locations.
+  ///
+  /// - Complexity: O(*s* log *s*) for *s* stacks seen.
+  public func aliveNowByStack() -> [StackTotal] { mark.aliveNow() }
+
   // MARK: - Visiting
 
   /// Keeps the header.

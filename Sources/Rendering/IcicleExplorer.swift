@@ -81,6 +81,8 @@ public struct IcicleExplorer: Sendable {
   private var selected = AllocationTree.rootIndex
   private var focus = AllocationTree.rootIndex
   private var history: [Int] = []
+  /// The text searched for (`/`): frames whose name or file:line hold it are lit. Nil for none.
+  public internal(set) var searchText: String?
 
   /// An explorer of `tree` (frames filtered, as reports show them), and of `nativeTree` (every
   /// frame) when given, selecting the root. Both are folded for recursion.
@@ -245,6 +247,7 @@ public struct IcicleExplorer: Sendable {
       options.showsLegend = false
       if let marks { options.marks = { marks(tree, $0) } }
       grid.draw(Icicle.render(tree, layout: layout, height: boxRows, options: options), row: 0, column: 0)
+      if searchText != nil { lightMatches(in: &grid, layout: layout, capabilities: capabilities) }
     }
     let unicode = capabilities.unicode
     if statusRows > 0 {
@@ -275,6 +278,7 @@ public struct IcicleExplorer: Sendable {
         "zoomed into \(FrameLabelText.label(tree, node: focus, unicode: unicode)) "
           + "(\(ByteCountText.percent(tree[focus].bytes, of: tree.totalBytes)))")
     }
+    if let search = searchSummary(unicode: unicode) { parts.append(search) }
     if offset > 0 { parts.append("\(offset) level\(offset == 1 ? "" : "s") above") }
     if hasNativeTree { parts.append(showingNative ? "every frame shown" : "runtime frames hidden") }
     if narrow { parts.append("\(unicode ? "…" : "..") frames too narrow to show") }

@@ -33,6 +33,8 @@ public enum LiveChart {
     /// Another run's heap (the exercise's reference solution), drawn as a faint curve behind this
     /// one on the same time axis; empty: none.
     public var reference: [MemoryChart.Point] = []
+    /// Marker bands, a cursor and a chosen range drawn over the plot (`workshop view`); nil for none.
+    public var overlay: Overlay?
 
     /// An input as given.
     public init(
@@ -235,6 +237,9 @@ public enum LiveChart {
       if clear(plotLeft, start) && plotLeft + DisplayWidth.of(start) < (endColumn ?? width + 1) {
         grid.write(start, row: row, column: plotLeft, style: styles.axis)
       }
+    }
+    if let overlay = input.overlay {
+      draw(overlay, on: &grid, plot: (plotLeft, plotColumns, plotRows), span: span, capabilities: capabilities)
     }
     if let markerRow {
       grid[markerRow, markerColumn] = Cell(unicode ? "▲" : "*", style: styles.peak)

@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import MemoryTrace
 import ProcessLaunch
+import ProfileUI
 import Synchronization
+import TerminalUI
 import WorkshopKit
 
 /// `workshop run`: runs a program under the tracker and prints what its memory did.
@@ -13,6 +15,14 @@ struct Run: ParsableCommand {
       The program's standard input, output and error pass straight through, and workshop exits \
       with the program's status (128 + the signal number when a signal ended it). A summary of \
       its memory follows on standard error.
+
+      With --live, a full screen shows the run as it goes: the chart of the heap and the resident \
+      size, the heap, the peak, the allocation rate and the top locations of what is alive (t, o, a \
+      sort by total, own, allocations; space pauses the view). The program's output goes to a file \
+      named on the screen, its input is /dev/null. When it ends, the explorer of its capture opens \
+      (as workshop view); q leaves and prints the summary. q while it runs detaches: the screen \
+      closes, the program goes on, and the summary follows when it ends. Ctrl-C stops the program; \
+      the capture is kept and the summary printed.
       """
   )
 
@@ -27,6 +37,9 @@ struct Run: ParsableCommand {
 
   @Flag(help: "Leave the capture uncompressed (by default it is compressed with zstd as it is written).")
   var noCompress = false
+
+  @Flag(help: "Show the run live on a full screen, then explore its capture (see above).")
+  var live = false
 
   @Argument(parsing: .captureForPassthrough, help: "The program and its arguments, after --.")
   var command: [String] = []
@@ -64,6 +77,7 @@ struct Run: ParsableCommand {
     // Children's captures are the ones written during this run (a second of slack for the file
     // system's coarse clock), never an earlier run's with the same name.
     let started = Date().addingTimeInterval(-1)
+    if live { return try runLive(program, started: started) }
     // The program shares our terminal and process group: Ctrl-C and Ctrl-\ reach it, and we stay
     // to report how it ended (as `time` and shells do).
     let interrupts = Interrupts([SIGINT, SIGQUIT])
@@ -85,6 +99,76 @@ struct Run: ParsableCommand {
     defer { terminations.restore() }
     try live.start()
     let result = live.wait()
+    let status = summarize(result, capturePath: capturePath, started: started)
+    if let signal = received.withLock({ $0 }) { throw ExitCode(128 + signal) }
+    throw ExitCode(status)
+  }
+
+  /// `--live`: the program in a process group of its own, its output into a file, the screen
+  /// showing it; then the summary as without --live.
+  private func runLive(_ program: TrackedProgram, started: Date) throws {
+    let environment = ProcessInfo.processInfo.environment
+    let term = environment["TERM"] ?? ""
+    if let problem = ProfileUIError.check(
+      command: "workshop run --live", inputIsTerminal: Terminal.standardInputIsTerminal,
+      outputIsTerminal: Terminal.standardOutputIsTerminal, term: term)
+    {
+      say("\(problem); without --live the program shares the terminal")
+      throw ExitCode(2)
+    }
+    var program = program
+    let outputPath = Self.outputPath(for: program.capturePath)
+    program.standardInputPath = "/dev/null"
+    program.standardOutputPath = outputPath
+    program.standardErrorPath = outputPath
+    // Its own group: the screen's Ctrl-C is ours, and stopping it stops what it started.
+    program.ownProcessGroup = true
+    let live = LiveRun(program: program, compress: !noCompress, aliveStacksInterval: 0.25)
+    try live.start()
+    let name = URL(fileURLWithPath: command[0]).lastPathComponent
+    let shown = ([name] + command.dropFirst()).joined(separator: " ")
+    let app = ProfileApp(capabilities: Terminal.standardOutput(environment: environment), term: term)
+    let ending: ProfileApp.Ending
+    do {
+      ending = try app.live(
+        live, heading: "workshop run --live: \(shown) · its output: \(outputPath)",
+        rootLabel: name
+      ) { result in
+        "\(name) \(result.outcome.status) · q leaves · capture \(program.capturePath) · its output: \(outputPath)"
+      }
+    } catch {
+      live.cancel()
+      _ = live.wait()
+      throw error
+    }
+    switch ending {
+    case .left:
+      break
+    case .detached:
+      say(
+        "workshop: \(command[0]) goes on; its output goes to \(outputPath). The summary follows when it ends (Ctrl-C stops it)."
+      )
+      let interrupts = Interrupts([SIGINT, SIGTERM, SIGHUP]) { _ in live.cancel() }
+      defer { interrupts.restore() }
+      _ = live.wait()
+    case .signal, .terminalGone:
+      live.cancel()
+    }
+    let result = live.wait()
+    say("workshop: the program's output is in \(outputPath)")
+    let status = summarize(result, capturePath: program.capturePath, started: started)
+    if case .signal(let number) = ending { throw ExitCode(128 + number) }
+    throw ExitCode(status)
+  }
+
+  /// Where `--live` puts the program's output: beside the capture, `NAME.output.txt`.
+  static func outputPath(for capturePath: String) -> String {
+    let stem = capturePath.hasSuffix(".bin") ? String(capturePath.dropLast(4)) : capturePath
+    return stem + ".output.txt"
+  }
+
+  /// Compresses the children's captures, prints the summary; returns the program's shell status.
+  private func summarize(_ result: LiveRun.Result, capturePath: String, started: Date) -> Int32 {
     let children = CaptureNaming.childCaptures(of: capturePath, since: started)
     var problems = [result.compressionProblem].compactMap { $0 }
     if !noCompress {
@@ -101,7 +185,6 @@ struct Run: ParsableCommand {
       profile: result.profile)
     report.problems = problems
     FileHandle.standardError.write(Data(report.render().utf8))
-    if let signal = received.withLock({ $0 }) { throw ExitCode(128 + signal) }
-    throw ExitCode(result.outcome.status.shellCode)
+    return result.outcome.status.shellCode
   }
 }

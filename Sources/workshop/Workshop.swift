@@ -7,7 +7,8 @@ struct Workshop: ParsableCommand {
     commandName: "workshop",
     abstract: "A terminal workshop that teaches memory debugging in Swift.",
     subcommands: [
-      Start.self, Run.self, Stats.self, Flamegraph.self, Summary.self, Lesson.self, Check.self, Hint.self, Solution.self,
+      Start.self, Run.self, View.self, Stats.self, Flamegraph.self, Summary.self, Lesson.self, Check.self, Hint.self,
+      Solution.self,
       List.self, Reset.self, Prepare.self,
     ]
   )

@@ -37,8 +37,13 @@ public final class CaptureReport {
   public private(set) var warnings: [String] = []
 
   /// Reads and analyses the capture at `path`, measuring `regions` too.
-  public init(path: String, regions: [RegionRequest] = [], symbolizer: Symbolizer? = nil) throws {
-    profile = try MemoryProfile(contentsOf: path, regions: regions)
+  public convenience init(path: String, regions: [RegionRequest] = [], symbolizer: Symbolizer? = nil) throws {
+    self.init(profile: try MemoryProfile(contentsOf: path, regions: regions), path: path, symbolizer: symbolizer)
+  }
+
+  /// A report of the capture at `path` analysed already (a live run's, as it was followed).
+  public init(profile: MemoryProfile, path: String, symbolizer: Symbolizer? = nil) {
+    self.profile = profile
     if let symbolizer {
       self.symbolizer = symbolizer
     } else {

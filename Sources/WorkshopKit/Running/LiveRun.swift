@@ -61,9 +61,24 @@ public final class LiveRun: Sendable {
     public var updatedAt: Double = 0
     /// How many times a snapshot was published; a reader redraws when it changes.
     public var sequence = 0
+    /// The blocks alive now by stack, with the frames to name them: a live view's top locations.
+    /// Only when the run was asked for them (``LiveRun/init(program:compress:regions:aliveStacksInterval:onUpdate:)``).
+    public var aliveStacks: AliveStacks?
 
     /// A snapshot of a run not started yet (and, in tests, one filled in by hand).
     public init() {}
+  }
+
+  /// The blocks alive at one moment by stack, and the capture's stack nodes then.
+  public struct AliveStacks: Sendable, Equatable {
+    /// Bytes and blocks alive per stack, largest first.
+    public var byStack: [StackTotal]
+    /// The stack nodes, to name the stacks (``MemoryAnalysis/CaptureStacks``).
+    public var frames: FrameTable
+    /// Counts up with each new set: two sets are the same when their generations are.
+    public var generation: Int
+
+    public static func == (left: AliveStacks, right: AliveStacks) -> Bool { left.generation == right.generation }
   }
 
   /// What a finished run left.
@@ -82,6 +97,7 @@ public final class LiveRun: Sendable {
     var reaped = false
     var cancelRequested = false
     var result: Result?
+    var aliveStacksTakenAt = -Double.infinity
   }
 
   /// The program run.
@@ -89,6 +105,7 @@ public final class LiveRun: Sendable {
   private let compress: Bool
   private let regions: [RegionRequest]
   private let onUpdate: (@Sendable () -> Void)?
+  private let aliveStacksInterval: Double?
   private let state = Mutex(State())
   private let finished = DispatchSemaphore(value: 0)
 
@@ -97,14 +114,17 @@ public final class LiveRun: Sendable {
   /// - Parameters:
   ///   - compress: compress the capture with zstd as it grows (in place once the program ends).
   ///   - regions: marker regions to measure besides the whole run.
+  ///   - aliveStacksInterval: when given, snapshots carry ``Snapshot/aliveStacks``, taken at most
+  ///     this often (seconds): each costs O(s log s) for s stacks on the follower's thread.
   ///   - onUpdate: called (on one of the run's threads) after each new snapshot: a UI's wake-up.
   public init(
     program: TrackedProgram, compress: Bool = true, regions: [RegionRequest] = [],
-    onUpdate: (@Sendable () -> Void)? = nil
+    aliveStacksInterval: Double? = nil, onUpdate: (@Sendable () -> Void)? = nil
   ) {
     self.program = program
     self.compress = compress
     self.regions = regions
+    self.aliveStacksInterval = aliveStacksInterval
     self.onUpdate = onUpdate
   }
 
@@ -252,6 +272,10 @@ public final class LiveRun: Sendable {
   private func publish(_ live: LiveCapture) {
     let profiler = live.profiler
     let now = Self.now()
+    var alive: [StackTotal]?
+    if let interval = aliveStacksInterval, now - state.withLock({ $0.aliveStacksTakenAt }) >= interval {
+      alive = profiler.aliveNowByStack()
+    }
     state.withLock { state in
       var snapshot = state.snapshot
       if snapshot.phase == .starting { snapshot.phase = .running }
@@ -265,6 +289,11 @@ public final class LiveRun: Sendable {
       for point in timeline[min(snapshot.ticks, timeline.count)...] { snapshot.timeline.append(point) }
       snapshot.ticks = timeline.count
       if snapshot.markers.count != profiler.markers.count { snapshot.markers = profiler.markers }
+      if let alive {
+        state.aliveStacksTakenAt = now
+        snapshot.aliveStacks = AliveStacks(
+          byStack: alive, frames: live.reader.frames, generation: (snapshot.aliveStacks?.generation ?? 0) + 1)
+      }
       snapshot.updatedAt = now
       snapshot.sequence += 1
       state.snapshot = snapshot

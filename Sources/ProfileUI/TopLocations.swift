@@ -1,0 +1,85 @@
+import Foundation
+import MemoryAnalysis
+import Symbols
+import Synchronization
+import TerminalUI
+import WorkshopKit
+
+/// Names the live run's alive stacks on a thread of its own (the symbolizer may take a while for
+/// new frames; the screen must not wait for it) and sums them up by location, as memray's live
+/// view does. Only the newest set submitted is worked on; the loop is woken when a summary is ready.
+final class TopLocations: Sendable {
+  /// The most stacks named per set, largest first: enough for any table a screen shows, and a
+  /// bound on the symbolizer's work for programs with a great many stacks.
+  static let stackLimit = 512
+
+  private struct Shared {
+    var pending: LiveRun.AliveStacks?
+    var ready: LocationSummary?
+    var stopping = false
+  }
+
+  private let shared = Mutex(Shared())
+  private let signal = DispatchSemaphore(value: 0)
+  private let ended = DispatchSemaphore(value: 0)
+  /// The thread's symbolizer, handed over when the thread ends: written by the thread just before
+  /// it signals `ended`, read only after waiting for that.
+  nonisolated(unsafe) private var symbolizer: Symbolizer?
+
+  /// Starts the thread; `rootLabel` names the program, `waker` wakes the screen's loop.
+  init(rootLabel: String, waker: EventLoop.Waker) {
+    let thread = Thread { [self] in
+      let (symbolizer, _) = Symbolizer.standard()
+      while true {
+        signal.wait()
+        let (stacks, stopping) = shared.withLock { shared in
+          defer { shared.pending = nil }
+          return (shared.pending, shared.stopping)
+        }
+        if stopping { break }
+        guard let stacks else { continue }
+        let samples = stacks.byStack.prefix(Self.stackLimit).map {
+          StackSample(stack: Int($0.stack), bytes: $0.bytes, count: $0.count)
+        }
+        guard
+          let tree = try? AllocationTree.build(
+            stacks: CaptureStacks(frames: stacks.frames), samples: Array(samples), symbolizer: symbolizer,
+            filter: FrameFilter(), rootLabel: rootLabel)
+        else { continue }
+        let summary = LocationSummary(tree: tree)
+        shared.withLock { $0.ready = summary }
+        waker.wake()
+      }
+      self.symbolizer = symbolizer
+      ended.signal()
+    }
+    thread.name = "workshop top locations"
+    thread.start()
+  }
+
+  /// Asks for `stacks` to be named (replacing a set not started yet).
+  func submit(_ stacks: LiveRun.AliveStacks) {
+    shared.withLock { $0.pending = stacks }
+    signal.signal()
+  }
+
+  /// The newest summary, once (nil when there is none new).
+  func take() -> LocationSummary? {
+    shared.withLock { shared in
+      defer { shared.ready = nil }
+      return shared.ready
+    }
+  }
+
+  /// Ends the thread and waits for it (at most 2 s: a symbolizer stuck on a huge binary is left).
+  ///
+  /// - Returns: the thread's symbolizer, whose cache already names the frames of the top stacks
+  ///   (nil when the thread did not end in time). Call once.
+  @discardableResult
+  func stop() -> Symbolizer? {
+    shared.withLock { $0.stopping = true }
+    signal.signal()
+    guard ended.wait(timeout: .now() + 2) == .success else { return nil }
+    return symbolizer
+  }
+}
