@@ -53,6 +53,8 @@ enum DecodeStop: Error {
   case needMore
   /// The record at `position` (buffer-relative) is damaged.
   case damaged(position: Int, CaptureDamage)
+  /// A record read earlier (version 3: held back until its turn) at file offset `offset` is damaged.
+  case damagedInFile(offset: Int, CaptureDamage)
 }
 
 /// A damaged record, located in the file.
@@ -138,6 +140,11 @@ struct RecordDecoder {
   var sawEnd = false
   /// The sum of every ALLOC size so far, kept below ``CaptureFormat/maximumTotalBytes``.
   var totalBytes: UInt64 = 0
+  /// Version 3: records come in numbered chunks and are merged (``RecordMerger``).
+  var sequenced = false
+  var merger = RecordMerger()
+  /// The thread of the last record delivered (version 3), to tell the visitor of switches.
+  var deliveredThread: UInt64 = 0
 
   /// Decodes every complete record in `buffer`, consumes them, and returns how many there were.
   ///
@@ -155,8 +162,12 @@ struct RecordDecoder {
     while cursor.position < cursor.end {
       cursor.recordStart = cursor.position
       do {
-        try decodeRecord(&cursor, into: &visitor)
-        records += 1
+        if sequenced {
+          records += try decodeTopLevel(&cursor, fileOffset: buffer.fileOffset, into: &visitor)
+        } else {
+          try decodeRecord(&cursor, into: &visitor)
+          records += 1
+        }
       } catch {
         switch error {
         case .needMore:
@@ -164,6 +175,9 @@ struct RecordDecoder {
         case .damaged(let position, let damage):
           failure = DecodeFailure(offset: buffer.fileOffset + position, damage: damage)
           cursor.position = position
+        case .damagedInFile(let offset, let damage):
+          failure = DecodeFailure(offset: offset, damage: damage)
+          cursor.position = cursor.recordStart
         }
         break
       }

@@ -8,7 +8,9 @@
  *      program's sigaction() is answered; never held with another tracker lock;
  *   1. modules_lock (tracker.c): held while a MODULES record is built and written (2, 3, 5 inside);
  *   2. file_lock (stream.c, a mutex): a flush, with 3 taken inside it;
- *   3. stream_lock (stream.c): every record; node growth under it takes 5;
+ *   3. registry_lock (stream.c): the list of thread buffers;
+ *   3a. each thread buffer's lock (stream.c): its owner, for every record; a flush, to swap it;
+ *   3b. stacks_lock (stream.c): the stack tree, inside a buffer's lock; node growth takes 5;
  *   4. sites_lock (stackcache.c): a leaf, never held with another lock outside fork_prepare;
  *   5. arena_lock (arena.c): the innermost, taken by every arena allocation.
  */
@@ -185,23 +187,33 @@ void stackcache_fork_prepare(void);
 void stackcache_fork_parent(void);
 void stackcache_fork_child(void);
 
-/* ---- stream.c: the record buffer and the capture file --------------------------------------- */
+/* ---- stream.c: per-thread record buffers, the global order and the capture file ------------ */
 
-/* Worst-case bytes of one event record plus the THREAD record that may precede it. */
-#define EVENT_RECORD_MAX 48
+/* Worst-case bytes of one event record (tag, sequence number, fields) plus the THREAD record
+   that may precede it. */
+#define EVENT_RECORD_MAX 56
 
 /* Writes to `fd`, the capture at `path` (to reopen it if the program closes the descriptor). */
 void stream_init(int fd, const char *path, uint64_t file_offset);
-/* Takes the stream lock with at least `need` bytes of buffer free; returns the write cursor. */
+/* Takes the calling thread's own buffer (its lock) with at least `need` bytes free; returns the
+   write cursor. Only this thread and flushes ever take that lock. */
 uint8_t *stream_reserve(size_t need);
-/* Commits the bytes up to `cursor`, counts `events` (for LOST) and releases the stream lock. */
+/* Commits the bytes up to `cursor`, counts `events` (for LOST) and releases the buffer. */
 void stream_commit(uint8_t *cursor, uint32_t events);
-/* With the lock held: a THREAD record if the calling thread is not the last one that wrote. */
+/* Between reserve and commit: a THREAD record if the buffer is shared by several threads and
+   the calling thread is not the last one that wrote in it (own buffers never need one). */
 uint8_t *stream_put_thread(uint8_t *cursor);
-/* With the lock held: `tag` and the address as a delta from the previous ALLOC/FREE address. */
-uint8_t *stream_put_address(uint8_t *cursor, uint8_t tag, uintptr_t address);
-/* Writes everything buffered so far to the file. */
+/* Between reserve and commit: the record's tag and its sequence number, which places it in the
+   capture's global order. NULL when recording has stopped (after END): write nothing then. */
+uint8_t *stream_put_tag(uint8_t *cursor, uint8_t tag);
+/* END with its number; tracker_active must already be cleared (no record is numbered after). */
+uint8_t *stream_put_end(uint8_t *cursor, uint64_t microseconds);
+/* The address as a delta from the previous ALLOC/FREE address in this buffer. */
+uint8_t *stream_put_address(uint8_t *cursor, uintptr_t address);
+/* Writes every buffer to the file, then SYNC (everything numbered before the flush is there). */
 void stream_flush(void);
+/* Writes the calling thread's buffer (it is full). */
+void stream_flush_own(void);
 /* stream_flush(), then keeps the file lock so that no flush can run (and leave half a record in
    the file) while exec() replaces the program; stream_release_file() if exec() failed. */
 void stream_flush_and_hold_file(void);
@@ -209,10 +221,15 @@ void stream_release_file(void);
 /* The capture's descriptor (checked, reopened if the program closed it), or -1. With the file
    lock held (stream_flush_and_hold_file). */
 int stream_capture_fd_locked(void);
+/* Writes a whole record straight to the file, outside every chunk (EXEC, at start). */
+void stream_write_unsequenced(const uint8_t *record, size_t length);
 /* Bytes of buffer the stream can hold in one record. */
 size_t stream_record_limit(void);
 /* The modules generation (dlpi_adds + dlpi_subs) last written, 0 after a loss. */
 extern uint64_t stream_modules_generation;
+/* Guards the stack tree (stacks.c): interning, and every record that defines new nodes takes its
+   sequence number while holding it, so nodes are numbered in the global order. */
+extern spinlock stacks_lock;
 void stream_fork_prepare(void);
 void stream_fork_parent(void);
 /* In a fork child: close the parent's capture, forget its buffered bytes and stream state,
@@ -304,7 +321,7 @@ static inline uint8_t *put_string(uint8_t *cursor, const char *text, size_t leng
 /* `hook_frame`: the exported hook's __builtin_frame_address(0), the stack cache's key. */
 void record_alloc(workshop_alloc_kind kind, void *block, size_t size, const uintptr_t *hook_frame);
 void record_free(workshop_free_kind kind, void *block);
-/* Calls the real realloc (or reallocarray) inside the stream lock, see events.c. */
+/* Calls the real realloc (or reallocarray) while holding the thread's own buffer, see events.c. */
 void *record_realloc(workshop_alloc_kind kind, void *old_block, size_t count, size_t element_size,
                      const uintptr_t *hook_frame);
 

@@ -22,6 +22,8 @@ const char *workshop_record_name(uint8_t tag) {
   case WORKSHOP_RECORD_END: return "end";
   case WORKSHOP_RECORD_LOST: return "lost";
   case WORKSHOP_RECORD_EXEC: return "exec";
+  case WORKSHOP_RECORD_CHUNK: return "chunk";
+  case WORKSHOP_RECORD_SYNC: return "sync";
   default: return NULL;
   }
 }

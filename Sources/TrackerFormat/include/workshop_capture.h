@@ -14,8 +14,9 @@
 
 #define WORKSHOP_CAPTURE_MAGIC "WSHPCAP1"
 #define WORKSHOP_CAPTURE_MAGIC_SIZE 8
-#define WORKSHOP_CAPTURE_VERSION 2
-/* The oldest version readers still accept: version 1 is version 2 without the EXEC record. */
+#define WORKSHOP_CAPTURE_VERSION 3
+/* The oldest version readers still accept: version 1 is version 2 without the EXEC record;
+   versions 1 and 2 write every record at the top level, in order, with no sequence numbers. */
 #define WORKSHOP_CAPTURE_OLDEST_VERSION 1
 
 /* Header flags. */
@@ -86,6 +87,26 @@ typedef struct __attribute__((packed)) workshop_capture_header {
  *                       number them after the earlier programs' nodes); a COMMAND and a MODULES
  *                       record follow.
  *
+ * CHUNK      0x0b       uv thread id, uv byte length, then that many bytes of records. (Version 3.)
+ *                       Each thread writes its records into a buffer of its own; a buffer reaches
+ *                       the file as a chunk. Inside a chunk every record except FRAME and THREAD
+ *                       has a uv sequence number right after its tag (a delta from the previous
+ *                       numbered record of the chunk; the first is absolute): the capture's order
+ *                       is the order of these numbers, not of the file. A FRAME belongs to the
+ *                       numbered record that follows it in its chunk and comes just before it in
+ *                       that order. The running address starts at 0 and the current thread is
+ *                       the chunk's in every chunk (0: several threads, named by THREAD records).
+ *                       A FREE of kind realloc followed in its chunk (FRAMEs aside) by an ALLOC of
+ *                       kind realloc or reallocarray is one realloc() call: readers deliver the
+ *                       two together at the ALLOC's place, unless another thread's ALLOC of the
+ *                       old address is numbered between them (then the FREE comes just before it).
+ * SYNC       0x0c       uv n. (Version 3.) Every record numbered below n is in the file before this.
+ * In version 3 only CHUNK, SYNC, EXEC and LOST stand at the top level. EXEC (no number) ends the
+ * old program's numbering: everything before it in the file comes first; numbers restart at 0.
+ * LOST carries a second uv (version 3): the number from which the stream starts afresh; every
+ * record numbered below it that reached the file comes before it, and stack nodes after it are
+ * numbered from 1 again (as after EXEC).
+ *
  * A "string" is a uv byte length followed by that many bytes of UTF-8 (not NUL-terminated).
  */
 enum {
@@ -98,6 +119,8 @@ enum {
   WORKSHOP_RECORD_END = 0x08,
   WORKSHOP_RECORD_LOST = 0x09,
   WORKSHOP_RECORD_EXEC = 0x0a,
+  WORKSHOP_RECORD_CHUNK = 0x0b,
+  WORKSHOP_RECORD_SYNC = 0x0c,
   WORKSHOP_RECORD_ALLOC = 0x10, /* | workshop_alloc_kind */
   WORKSHOP_RECORD_FREE = 0x20,  /* | workshop_free_kind */
   WORKSHOP_RECORD_KIND_MASK = 0x0f,
