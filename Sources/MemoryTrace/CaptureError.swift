@@ -132,6 +132,8 @@ public enum CaptureDamage: Sendable, Equatable {
   case impossibleTotal(UInt64)
   /// A record (or FRAME records) cut off by the end of its chunk (version 3).
   case chunkEndsMidRecord
+  /// A FREE naming an allocation further back than its stream has (version 3).
+  case unknownAllocation(back: UInt64)
   /// A record numbered below what an earlier SYNC said was all in the file (version 3).
   case outOfOrder(sequence: UInt64, expected: UInt64)
 
@@ -159,6 +161,8 @@ public enum CaptureDamage: Sendable, Equatable {
       return "an alloc record that brings the bytes allocated to \(total), more than a program can allocate in a run,"
     case .chunkEndsMidRecord:
       return "a chunk that ends in the middle of a record"
+    case .unknownAllocation(let back):
+      return "a free record naming the allocation \(back) back, which its stream does not have,"
     case .outOfOrder(let sequence, let expected):
       return "a record numbered \(sequence) after every record below \(expected) was said to be written,"
     }

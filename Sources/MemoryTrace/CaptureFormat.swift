@@ -45,6 +45,10 @@ public enum CaptureFormat {
   static let firstSequencedVersion: UInt16 = 3
   static let allocTag = UInt8(WORKSHOP_RECORD_ALLOC)
   static let freeTag = UInt8(WORKSHOP_RECORD_FREE)
+  static let freeBackTag = UInt8(WORKSHOP_RECORD_FREE_BACK)
+  static let nextNumberFlag = UInt8(WORKSHOP_RECORD_NEXT_NUMBER)
+  /// The farthest back a FREE_BACK record reaches, in ALLOC records of its stream.
+  static let freeBackLimit = Int(WORKSHOP_FREE_BACK_LIMIT)
   static let kindMask = UInt8(WORKSHOP_RECORD_KIND_MASK)
   static let typeMask = UInt8(WORKSHOP_RECORD_TYPE_MASK)
 }

@@ -145,6 +145,8 @@ struct RecordDecoder {
   var merger = RecordMerger()
   /// The thread of the last record delivered (version 3), to tell the visitor of switches.
   var deliveredThread: UInt64 = 0
+  /// Each stream's latest allocations, for FREE_BACK records (version 3), by stream id.
+  var recentAllocations: [UInt64: RecentAllocations] = [:]
 
   /// Decodes every complete record in `buffer`, consumes them, and returns how many there were.
   ///

@@ -10,6 +10,7 @@ extension RecordDecoder {
     switch tag {
     case CaptureFormat.chunkTag:
       let thread = try cursor.unsigned()
+      let stream = try cursor.unsigned()
       let length = try cursor.unsigned()
       guard length <= UInt64(CaptureFormat.maximumRecordBytes) else {
         throw .damaged(position: cursor.recordStart, .oversizedRecord(byteCount: Int(length)))
@@ -18,7 +19,9 @@ extension RecordDecoder {
       // A chunk is decoded only once it is whole: its records take effect all together.
       guard cursor.end - start >= Int(length) else { throw .needMore }
       var inner = ByteCursor(base: cursor.base, end: start + Int(length), position: start, recordStart: start)
-      let count = try decodeChunk(&inner, thread: thread, fileOffset: fileOffset, into: &visitor)
+      var recent = recentAllocations.removeValue(forKey: stream) ?? RecentAllocations()
+      defer { recentAllocations[stream] = recent }
+      let count = try decodeChunk(&inner, thread: thread, recent: &recent, fileOffset: fileOffset, into: &visitor)
       cursor.position = inner.end
       return count
     case CaptureFormat.syncTag:
@@ -29,6 +32,7 @@ extension RecordDecoder {
       // Everything of the old program is in the file before EXEC; the new one numbers from 0.
       try deliverAll(into: &visitor)
       merger.next = 0
+      recentAllocations.removeAll()
       lastTimestamp = max(lastTimestamp, microseconds)
       modules = ModuleTable()
       nodeBase = UInt64(frames.count - 1)
@@ -41,6 +45,7 @@ extension RecordDecoder {
       // defined after it are numbered from 1 again.
       try deliverAll(into: &visitor)
       merger.next = max(merger.next, restart)
+      recentAllocations.removeAll()
       nodeBase = UInt64(frames.count - 1)
       visitor.visitLost(count: count)
     default:
@@ -61,7 +66,8 @@ extension RecordDecoder {
   // MARK: - A chunk
 
   private mutating func decodeChunk<Visitor: CaptureVisitor>(
-    _ cursor: inout ByteCursor, thread chunkThread: UInt64, fileOffset: Int, into visitor: inout Visitor
+    _ cursor: inout ByteCursor, thread chunkThread: UInt64, recent: inout RecentAllocations, fileOffset: Int,
+    into visitor: inout Visitor
   ) throws(DecodeStop) -> Int {
     var sequence: UInt64 = 0
     var address: UInt64 = 0
@@ -84,10 +90,15 @@ extension RecordDecoder {
           thread = try cursor.unsigned()
           continue
         }
-        sequence &+= try cursor.unsigned()
+        let type = tag & CaptureFormat.typeMask & ~CaptureFormat.nextNumberFlag
+        if tag & CaptureFormat.nextNumberFlag != 0 && type != 0 {
+          sequence &+= 1
+        } else {
+          sequence &+= try cursor.unsigned()
+        }
         let body: SequencedRecord.Body
         let kind = tag & CaptureFormat.kindMask
-        switch tag & CaptureFormat.typeMask {
+        switch type {
         case CaptureFormat.allocTag:
           guard let kind = AllocationKind(rawValue: kind) else {
             throw .damaged(position: cursor.recordStart, .unknownRecord(tag: tag))
@@ -95,12 +106,21 @@ extension RecordDecoder {
           address = address &+ UInt64(bitPattern: try cursor.signed())
           let size = try cursor.unsigned()
           let stack = try cursor.unsigned()
+          recent.append(address)
           body = .alloc(kind, address: address, size: size, localStack: stack, pairedFree: nil)
-        case CaptureFormat.freeTag:
+        case CaptureFormat.freeTag, CaptureFormat.freeBackTag:
           guard let kind = DeallocationKind(rawValue: kind) else {
             throw .damaged(position: cursor.recordStart, .unknownRecord(tag: tag))
           }
-          address = address &+ UInt64(bitPattern: try cursor.signed())
+          if type == CaptureFormat.freeTag {
+            address = address &+ UInt64(bitPattern: try cursor.signed())
+          } else {
+            let back = try cursor.unsigned()
+            guard let named = recent.address(back: back) else {
+              throw .damaged(position: cursor.recordStart, .unknownAllocation(back: back))
+            }
+            address = named
+          }
           body = .free(kind, address: address, paired: false)
         default:
           body = try decodeRareBody(tag, &cursor)

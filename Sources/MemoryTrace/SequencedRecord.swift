@@ -75,3 +75,33 @@ struct RecordMerger {
     return top
   }
 }
+
+/// The addresses of a stream's latest ALLOC records (at most ``CaptureFormat/freeBackLimit``), for
+/// FREE_BACK records, which name a block by how many ALLOCs of their stream ago it was allocated.
+struct RecentAllocations {
+  private var addresses: [UInt64] = []
+  /// ALLOC records of the stream so far.
+  private(set) var count = 0
+
+  mutating func append(_ address: UInt64) {
+    let capacity = addresses.count
+    if count == capacity {
+      if capacity < CaptureFormat.freeBackLimit {
+        // Grow, keeping every address at index (its number) mod capacity.
+        var grown = [UInt64](repeating: 0, count: max(64, capacity * 2))
+        for number in max(0, count - capacity)..<count {
+          grown[number & (grown.count - 1)] = addresses[number & (capacity - 1)]
+        }
+        addresses = grown
+      }
+    }
+    addresses[count & (addresses.count - 1)] = address
+    count += 1
+  }
+
+  /// The address of the ALLOC `distance` records back (1: the latest), or nil if out of reach.
+  func address(back distance: UInt64) -> UInt64? {
+    guard distance >= 1, distance <= UInt64(min(count, addresses.count)) else { return nil }
+    return addresses[(count - Int(distance)) & (addresses.count - 1)]
+  }
+}

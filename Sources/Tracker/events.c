@@ -139,15 +139,13 @@ static inline uint8_t *put_alloc(uint8_t *cursor, workshop_alloc_kind kind, void
   uint8_t *record = put_stack_and_tag(&cursor, stack, (uint8_t)(WORKSHOP_RECORD_ALLOC | kind));
   if (UNLIKELY(record == NULL))
     return NULL;
-  record = stream_put_address(record, (uintptr_t)block);
+  record = stream_put_alloc_address(record, (uintptr_t)block);
   record = put_uv(record, size);
   return put_uv(record, stack->node);
 }
 
 static inline uint8_t *put_free(uint8_t *cursor, workshop_free_kind kind, void *block) {
-  cursor = stream_put_thread(cursor);
-  cursor = stream_put_tag(cursor, (uint8_t)(WORKSHOP_RECORD_FREE | kind));
-  return cursor ? stream_put_address(cursor, (uintptr_t)block) : NULL;
+  return stream_put_free(stream_put_thread(cursor), (uint8_t)kind, (uintptr_t)block);
 }
 
 void record_alloc(workshop_alloc_kind kind, void *block, size_t size, const uintptr_t *hook_frame) {

@@ -53,8 +53,23 @@ typedef struct thread_stream {
   uint64_t last_sequence;
   uintptr_t last_address;
   pid_t last_thread;
+  /* FREE records name a recent allocation of this stream instead of an address (FREE_BACK):
+     ALLOC records written so far (never reset by a chunk: the reader counts them per stream,
+     across chunks), and a direct-mapped table address -> that count at its ALLOC. */
+  uint64_t allocations;
+  struct recent_allocation *recent;
+  uint32_t id; /* names the stream in its chunks: 0 shared, then 1, 2, ... */
   struct thread_stream *next; /* in `streams` or `free_streams` */
 } thread_stream;
+
+typedef struct recent_allocation {
+  uintptr_t address;
+  uint64_t allocation;
+} recent_allocation;
+
+/* Slots of a stream's table of recent allocations; a FREE names one at most
+   WORKSHOP_FREE_BACK_LIMIT allocations back (beyond that, or on a miss, its address). */
+#define RECENT_SLOTS 16384
 
 /* The global order. */
 static atomic_uint_fast64_t sequence;
@@ -67,6 +82,7 @@ static spinlock registry_lock;
 /* For threads that cannot have a stream of their own (the arena is exhausted): one shared
    stream, with THREAD records. */
 static thread_stream shared_stream;
+static uint32_t stream_count = 1;
 static pthread_key_t stream_key;
 
 /* The calling thread's stream, and the one it holds locked between reserve and commit. */
@@ -102,6 +118,13 @@ void spinlock_wait(spinlock *lock) {
   }
 }
 
+/* Forgets the stream's recent allocations (the reader forgets them at LOST too). */
+static void forget_allocations(thread_stream *stream) {
+  stream->allocations = 0;
+  if (stream->recent)
+    __builtin_memset(stream->recent, 0, RECENT_SLOTS * sizeof *stream->recent);
+}
+
 static void reset_encoder(thread_stream *stream) {
   stream->used = CHUNK_HEADER_ROOM;
   stream->events = 0;
@@ -125,6 +148,7 @@ static void stream_exited(void *pointer) {
 void stream_init(int fd, const char *path, uint64_t offset) {
   spare_buffer = arena_alloc(STREAM_BUFFER_SIZE, 4096);
   shared_stream.data = arena_alloc(STREAM_BUFFER_SIZE, 4096);
+  shared_stream.recent = arena_alloc(RECENT_SLOTS * sizeof(recent_allocation), 64);
   reset_encoder(&shared_stream);
   shared_stream.next = NULL;
   streams = &shared_stream;
@@ -144,11 +168,14 @@ static __attribute__((noinline)) thread_stream *acquire_stream(void) {
   } else {
     stream = arena_alloc(sizeof *stream, 64);
     uint8_t *data = stream ? arena_alloc(STREAM_BUFFER_SIZE, 4096) : NULL;
-    if (!data) {
+    recent_allocation *recent = data ? arena_alloc(RECENT_SLOTS * sizeof *recent, 64) : NULL;
+    if (!recent) {
       spinlock_unlock(&registry_lock);
       return &shared_stream;
     }
     stream->data = data;
+    stream->recent = recent;
+    stream->id = stream_count++;
   }
   stream->thread = tracker_thread_id();
   stream->exited = false;
@@ -199,10 +226,16 @@ uint8_t *stream_put_tag(uint8_t *cursor, uint8_t tag) {
      it cleared: no record follows END in the order. */
   if (UNLIKELY(!atomic_load(&tracker_active)))
     return NULL;
-  *cursor++ = tag;
-  cursor = put_uv(cursor, number - stream->last_sequence);
+  uint64_t delta = number - stream->last_sequence;
   stream->last_sequence = number;
-  return cursor;
+  /* ALLOC and FREE numbered right after the chunk's previous record (a thread alone) say so in
+     their tag instead of a number. */
+  if (delta == 1 && (tag & WORKSHOP_RECORD_TYPE_MASK) >= WORKSHOP_RECORD_ALLOC) {
+    *cursor++ = (uint8_t)(tag | WORKSHOP_RECORD_NEXT_NUMBER);
+    return cursor;
+  }
+  *cursor++ = tag;
+  return put_uv(cursor, delta);
 }
 
 uint8_t *stream_put_end(uint8_t *cursor, uint64_t microseconds) {
@@ -214,9 +247,32 @@ uint8_t *stream_put_end(uint8_t *cursor, uint64_t microseconds) {
   return put_uv(cursor, microseconds);
 }
 
-uint8_t *stream_put_address(uint8_t *cursor, uintptr_t address) {
+static inline recent_allocation *recent_slot(thread_stream *stream, uintptr_t address) {
+  uint64_t key = (uint64_t)address * 0x9e3779b97f4a7c15ull;
+  return &stream->recent[key >> (64 - 14)]; /* RECENT_SLOTS = 2^14 */
+}
+
+uint8_t *stream_put_alloc_address(uint8_t *cursor, uintptr_t address) {
   thread_stream *stream = writing_stream;
   cursor = put_sv(cursor, (int64_t)(address - stream->last_address));
+  stream->last_address = address;
+  recent_allocation *slot = recent_slot(stream, address);
+  slot->address = address;
+  slot->allocation = ++stream->allocations;
+  return cursor;
+}
+
+uint8_t *stream_put_free(uint8_t *cursor, uint8_t kind, uintptr_t address) {
+  thread_stream *stream = writing_stream;
+  recent_allocation *slot = recent_slot(stream, address);
+  uint64_t back = stream->allocations + 1 - slot->allocation;
+  bool recent = slot->address == address && slot->allocation != 0 && back <= WORKSHOP_FREE_BACK_LIMIT;
+  cursor = stream_put_tag(cursor, (uint8_t)((recent ? WORKSHOP_RECORD_FREE_BACK : WORKSHOP_RECORD_FREE) | kind));
+  if (UNLIKELY(cursor == NULL))
+    return NULL;
+  /* The distance back names the allocation whose address this is; an entry left by a block that
+     another thread freed still names the same address, so it never misleads. */
+  cursor = recent ? put_uv(cursor, back) : put_sv(cursor, (int64_t)(address - stream->last_address));
   stream->last_address = address;
   return cursor;
 }
@@ -256,6 +312,10 @@ static void drop_everything_locked(void) {
     lost_unreported += stream->events;
     reset_encoder(stream);
   }
+  for (thread_stream *stream = streams; stream; stream = stream->next)
+    forget_allocations(stream);
+  for (thread_stream *stream = free_streams; stream; stream = stream->next)
+    forget_allocations(stream);
   spinlock_lock(&stacks_lock);
   stacks_truncate_locked(0);
   spinlock_unlock(&stacks_lock);
@@ -303,6 +363,7 @@ static bool write_stream_locked(thread_stream *stream) {
   size_t used = stream->used;
   uint64_t events = stream->events;
   pid_t thread = stream->thread;
+  uint32_t id = stream->id;
   stream->data = spare_buffer;
   reset_encoder(stream);
   spinlock_unlock(&stream->lock);
@@ -312,6 +373,7 @@ static bool write_stream_locked(thread_stream *stream) {
   uint8_t *end = header;
   *end++ = WORKSHOP_RECORD_CHUNK;
   end = put_uv(end, (uint64_t)thread);
+  end = put_uv(end, id);
   end = put_uv(end, used - CHUNK_HEADER_ROOM);
   size_t header_length = (size_t)(end - header);
   uint8_t *start = full + CHUNK_HEADER_ROOM - header_length;
@@ -412,10 +474,13 @@ void stream_fork_parent(void) {
 void stream_fork_child(int fd, const char *path, uint64_t offset) {
   pthread_mutex_init(&file_lock, NULL);
   /* Every stream belonged to the parent's threads: all are free now, their records dropped. */
+  for (thread_stream *stream = free_streams; stream; stream = stream->next)
+    forget_allocations(stream);
   thread_stream *stream = streams;
   while (stream) {
     thread_stream *next = stream->next;
     reset_encoder(stream);
+    forget_allocations(stream);
     spinlock_unlock(&stream->lock);
     if (stream != &shared_stream) {
       stream->next = free_streams;

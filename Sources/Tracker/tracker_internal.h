@@ -208,8 +208,12 @@ uint8_t *stream_put_thread(uint8_t *cursor);
 uint8_t *stream_put_tag(uint8_t *cursor, uint8_t tag);
 /* END with its number; tracker_active must already be cleared (no record is numbered after). */
 uint8_t *stream_put_end(uint8_t *cursor, uint64_t microseconds);
-/* The address as a delta from the previous ALLOC/FREE address in this buffer. */
-uint8_t *stream_put_address(uint8_t *cursor, uintptr_t address);
+/* After an ALLOC's tag: its address, as a delta from the previous ALLOC/FREE address in this
+   buffer; remembered so that its FREE can name it by distance. */
+uint8_t *stream_put_alloc_address(uint8_t *cursor, uintptr_t address);
+/* A whole FREE of `kind` (tag, number, and the distance back to the block's ALLOC in this
+   stream, or its address). NULL when recording has stopped. */
+uint8_t *stream_put_free(uint8_t *cursor, uint8_t kind, uintptr_t address);
 /* Writes every buffer to the file, then SYNC (everything numbered before the flush is there). */
 void stream_flush(void);
 /* Writes the calling thread's buffer (it is full). */

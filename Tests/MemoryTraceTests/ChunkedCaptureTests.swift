@@ -15,10 +15,24 @@ struct ChunkedCaptureTests {
 
     init(thread: UInt64) { self.thread = thread }
 
+    /// The tag and the number; ALLOC and FREE records numbered right after the previous one say
+    /// so in the tag, as the tracker writes them.
     mutating func numbered(_ tag: UInt8, _ number: UInt64) {
+      defer { self.number = number }
+      if number == self.number + 1 && tag & 0x70 != 0 {
+        records.bytes.append(tag | 0x80)
+        return
+      }
       records.bytes.append(tag)
       records.uv(number - self.number)
-      self.number = number
+    }
+
+    /// FREE_BACK: the block of the stream's ALLOC `back` records ago (its address, for the
+    /// running address, is `address`).
+    mutating func freeBack(_ number: UInt64, _ kind: DeallocationKind = .free, back: UInt64, address: UInt64) {
+      numbered(0x30 | kind.rawValue, number)
+      records.uv(back)
+      self.address = address
     }
 
     mutating func alloc(_ number: UInt64, _ kind: AllocationKind = .malloc, address: UInt64, size: UInt64, stack: UInt64 = 0) {
@@ -51,6 +65,7 @@ struct ChunkedCaptureTests {
       var chunk = CaptureWriter(header: nil)
       chunk.bytes.append(0x0b)
       chunk.uv(thread)
+      chunk.uv(thread)  // the stream id: one stream per thread here
       chunk.uv(UInt64(records.bytes.count))
       return chunk.bytes + records.bytes
     }
@@ -151,6 +166,30 @@ struct ChunkedCaptureTests {
       ])
   }
 
+  @Test("a FREE names its block by how many ALLOCs of its stream ago it was made, across chunks")
+  func freeBack() throws {
+    var first = Chunk(thread: 5)
+    first.alloc(0, address: 0x100, size: 1)
+    first.alloc(1, address: 0x200, size: 2)
+    var second = Chunk(thread: 5)
+    second.freeBack(2, back: 2, address: 0x100)
+    second.alloc(3, address: 0x180, size: 3)
+    second.freeBack(4, back: 1, address: 0x180)
+    let events = try read(Self.capture([first.bytes, second.bytes]))
+      .filter { if case .thread = $0 { false } else { true } }
+    #expect(
+      events == [
+        .alloc(AllocationEvent(kind: .malloc, address: 0x100, size: 1, stack: 0, thread: 5)),
+        .alloc(AllocationEvent(kind: .malloc, address: 0x200, size: 2, stack: 0, thread: 5)),
+        .free(DeallocationEvent(kind: .free, address: 0x100, thread: 5)),
+        .alloc(AllocationEvent(kind: .malloc, address: 0x180, size: 3, stack: 0, thread: 5)),
+        .free(DeallocationEvent(kind: .free, address: 0x180, thread: 5)),
+      ])
+    var beyond = Chunk(thread: 6)
+    beyond.freeBack(0, back: 1, address: 0)
+    #expect(throws: CaptureError.self) { _ = try read(Self.capture([beyond.bytes])) }
+  }
+
   @Test("a record waits for the numbers below it until SYNC says they never came; a finished file delivers all")
   func holesWaitForSync() throws {
     var chunk = Chunk(thread: 7)
@@ -184,7 +223,7 @@ struct ChunkedCaptureTests {
     chunk.alloc(0, address: 0x10, size: 1)
     var bytes = chunk.bytes
     bytes.removeLast()
-    bytes[2] -= 1  // the chunk's length, one byte shorter
+    bytes[3] -= 1  // the chunk's length, one byte shorter
     #expect(throws: CaptureError.self) { _ = try read(Self.capture([bytes])) }
   }
 }
