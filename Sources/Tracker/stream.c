@@ -38,41 +38,9 @@
 #include <pthread.h>
 #include <unistd.h>
 
-/* One thread's buffer; records start after room for the CHUNK header. */
-#define STREAM_BUFFER_SIZE ((size_t)1 << 20)
-#define CHUNK_HEADER_ROOM 24
-
-typedef struct thread_stream {
-  spinlock lock;
-  pid_t thread;     /* the owner; 0 for the shared stream, whose records name their threads */
-  bool exited;      /* the owner thread has ended: recycled once its records are written */
-  uint8_t *data;    /* STREAM_BUFFER_SIZE bytes; records from CHUNK_HEADER_ROOM on */
-  size_t used;      /* CHUNK_HEADER_ROOM when empty */
-  uint64_t events;  /* ALLOC/FREE/MARKER records in the buffer, for LOST */
-  /* The encoder's state at the write cursor, reset with every chunk. */
-  uint64_t last_sequence;
-  uintptr_t last_address;
-  pid_t last_thread;
-  /* FREE records name a recent allocation of this stream instead of an address (FREE_BACK):
-     ALLOC records written so far (never reset by a chunk: the reader counts them per stream,
-     across chunks), and a direct-mapped table address -> that count at its ALLOC. */
-  uint64_t allocations;
-  struct recent_allocation *recent;
-  uint32_t id; /* names the stream in its chunks: 0 shared, then 1, 2, ... */
-  struct thread_stream *next; /* in `streams` or `free_streams` */
-} thread_stream;
-
-typedef struct recent_allocation {
-  uintptr_t address;
-  uint64_t allocation;
-} recent_allocation;
-
-/* Slots of a stream's table of recent allocations; a FREE names one at most
-   WORKSHOP_FREE_BACK_LIMIT allocations back (beyond that, or on a miss, its address). */
-#define RECENT_SLOTS 16384
 
 /* The global order. */
-static atomic_uint_fast64_t sequence;
+atomic_uint_fast64_t stream_sequence;
 
 /* Every stream that may hold records, and streams of exited threads ready for reuse; both
    guarded by registry_lock. */
@@ -85,9 +53,8 @@ static thread_stream shared_stream;
 static uint32_t stream_count = 1;
 static pthread_key_t stream_key;
 
-/* The calling thread's stream, and the one it holds locked between reserve and commit. */
-static __thread thread_stream *own_stream;
-static __thread thread_stream *writing_stream;
+__thread thread_stream *own_stream;
+__thread thread_stream *writing_stream;
 
 spinlock stacks_lock;
 
@@ -160,7 +127,7 @@ void stream_init(int fd, const char *path, uint64_t offset) {
 size_t stream_record_limit(void) { return (STREAM_BUFFER_SIZE - CHUNK_HEADER_ROOM) / 2; }
 
 /* A stream for the calling thread (with tracker_busy set: the arena serves pthread_setspecific). */
-static __attribute__((noinline)) thread_stream *acquire_stream(void) {
+thread_stream *stream_acquire(void) {
   spinlock_lock(&registry_lock);
   thread_stream *stream = free_streams;
   if (stream) {
@@ -188,93 +155,13 @@ static __attribute__((noinline)) thread_stream *acquire_stream(void) {
   return stream;
 }
 
-uint8_t *stream_reserve(size_t need) {
-  thread_stream *stream = own_stream;
-  if (UNLIKELY(stream == NULL))
-    stream = acquire_stream();
-  spinlock_lock(&stream->lock);
-  while (UNLIKELY(stream->used + need > STREAM_BUFFER_SIZE)) {
-    spinlock_unlock(&stream->lock);
-    stream_flush_own();
-    spinlock_lock(&stream->lock);
-  }
-  writing_stream = stream;
-  return stream->data + stream->used;
-}
-
-void stream_commit(uint8_t *cursor, uint32_t events) {
-  thread_stream *stream = writing_stream;
-  stream->used = (size_t)(cursor - stream->data);
-  stream->events += events;
-  spinlock_unlock(&stream->lock);
-}
-
-uint8_t *stream_put_thread(uint8_t *cursor) {
-  thread_stream *stream = writing_stream;
-  pid_t thread = tracker_thread_id();
-  if (LIKELY(thread == stream->last_thread))
-    return cursor;
-  stream->last_thread = thread;
-  *cursor++ = WORKSHOP_RECORD_THREAD;
-  return put_uv(cursor, (uint64_t)thread);
-}
-
-uint8_t *stream_put_tag(uint8_t *cursor, uint8_t tag) {
-  thread_stream *stream = writing_stream;
-  uint64_t number = atomic_fetch_add(&sequence, 1);
-  /* END clears tracker_active before taking its number, so a number taken after END's sees
-     it cleared: no record follows END in the order. */
-  if (UNLIKELY(!atomic_load(&tracker_active)))
-    return NULL;
-  uint64_t delta = number - stream->last_sequence;
-  stream->last_sequence = number;
-  /* ALLOC and FREE numbered right after the chunk's previous record (a thread alone) say so in
-     their tag instead of a number. */
-  if (delta == 1 && (tag & WORKSHOP_RECORD_TYPE_MASK) >= WORKSHOP_RECORD_ALLOC) {
-    *cursor++ = (uint8_t)(tag | WORKSHOP_RECORD_NEXT_NUMBER);
-    return cursor;
-  }
-  *cursor++ = tag;
-  return put_uv(cursor, delta);
-}
-
 uint8_t *stream_put_end(uint8_t *cursor, uint64_t microseconds) {
   thread_stream *stream = writing_stream;
-  uint64_t number = atomic_fetch_add(&sequence, 1);
+  uint64_t number = atomic_fetch_add(&stream_sequence, 1);
   *cursor++ = WORKSHOP_RECORD_END;
   cursor = put_uv(cursor, number - stream->last_sequence);
   stream->last_sequence = number;
   return put_uv(cursor, microseconds);
-}
-
-static inline recent_allocation *recent_slot(thread_stream *stream, uintptr_t address) {
-  uint64_t key = (uint64_t)address * 0x9e3779b97f4a7c15ull;
-  return &stream->recent[key >> (64 - 14)]; /* RECENT_SLOTS = 2^14 */
-}
-
-uint8_t *stream_put_alloc_address(uint8_t *cursor, uintptr_t address) {
-  thread_stream *stream = writing_stream;
-  cursor = put_sv(cursor, (int64_t)(address - stream->last_address));
-  stream->last_address = address;
-  recent_allocation *slot = recent_slot(stream, address);
-  slot->address = address;
-  slot->allocation = ++stream->allocations;
-  return cursor;
-}
-
-uint8_t *stream_put_free(uint8_t *cursor, uint8_t kind, uintptr_t address) {
-  thread_stream *stream = writing_stream;
-  recent_allocation *slot = recent_slot(stream, address);
-  uint64_t back = stream->allocations + 1 - slot->allocation;
-  bool recent = slot->address == address && slot->allocation != 0 && back <= WORKSHOP_FREE_BACK_LIMIT;
-  cursor = stream_put_tag(cursor, (uint8_t)((recent ? WORKSHOP_RECORD_FREE_BACK : WORKSHOP_RECORD_FREE) | kind));
-  if (UNLIKELY(cursor == NULL))
-    return NULL;
-  /* The distance back names the allocation whose address this is; an entry left by a block that
-     another thread freed still names the same address, so it never misleads. */
-  cursor = recent ? put_uv(cursor, back) : put_sv(cursor, (int64_t)(address - stream->last_address));
-  stream->last_address = address;
-  return cursor;
 }
 
 /* ---- Writing ------------------------------------------------------------------------------ */
@@ -320,7 +207,7 @@ static void drop_everything_locked(void) {
   stacks_truncate_locked(0);
   spinlock_unlock(&stacks_lock);
   __atomic_store_n(&stream_modules_generation, 0, __ATOMIC_RELAXED);
-  lost_restart = atomic_load(&sequence);
+  lost_restart = atomic_load(&stream_sequence);
 }
 
 /* With the file lock held, after a failed write of `dropped_events` events: every stream is
@@ -392,7 +279,7 @@ static void flush_all_locked(void) {
     rewind_all_locked(0);
     return;
   }
-  uint64_t written_below = atomic_load(&sequence);
+  uint64_t written_below = atomic_load(&stream_sequence);
   spinlock_lock(&registry_lock);
   thread_stream **link = &streams;
   bool written = true;
@@ -492,7 +379,7 @@ void stream_fork_child(int fd, const char *path, uint64_t offset) {
   streams = &shared_stream;
   own_stream = NULL;
   writing_stream = NULL;
-  atomic_store(&sequence, 0);
+  atomic_store(&stream_sequence, 0);
   guarded_fd_close(&capture);
   guarded_fd_init(&capture, fd, path, O_WRONLY);
   file_offset = offset;
