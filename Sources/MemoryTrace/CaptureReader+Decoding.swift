@@ -125,6 +125,41 @@ struct ByteCursor {
   }
 }
 
+extension ByteCursor {
+  /// A TICK record's fields.
+  mutating func tick() throws(DecodeStop) -> TickEvent {
+    let microseconds = try unsigned()
+    let resident = try unsigned()
+    let tracker = try unsigned()
+    return TickEvent(microseconds: microseconds, residentBytes: resident, trackerBytes: tracker)
+  }
+
+  /// A MODULES record's fields.
+  mutating func modules() throws(DecodeStop) -> [Module] {
+    let count = try count(of: "modules")
+    var list: [Module] = []
+    list.reserveCapacity(min(count, 1024))
+    for _ in 0..<count {
+      let path = try string()
+      let bias = try unsigned()
+      let low = try unsigned()
+      let high = try unsigned()
+      list.append(Module(path: path, loadBias: bias, lowAddress: low, highAddress: high))
+    }
+    return list
+  }
+
+  /// A COMMAND record's fields.
+  mutating func command() throws(DecodeStop) -> CaptureCommand {
+    let executable = try string()
+    let count = try count(of: "command")
+    var arguments: [String] = []
+    arguments.reserveCapacity(min(count, 1024))
+    for _ in 0..<count { arguments.append(try string()) }
+    return CaptureCommand(executable: executable, arguments: arguments)
+  }
+}
+
 /// The state that spans records: running address, current thread, frames, modules.
 struct RecordDecoder {
   var address: UInt64 = 0
@@ -255,34 +290,17 @@ struct RecordDecoder {
       _ = frames.append(parent: UInt32(parent), ip: ip, in: modules)
       visitor.visit(FrameEvent(node: UInt32(node), parent: UInt32(parent), ip: ip))
     case CaptureFormat.tickTag:
-      let microseconds = try cursor.unsigned()
-      let resident = try cursor.unsigned()
-      let tracker = try cursor.unsigned()
-      lastTimestamp = microseconds
-      visitor.visit(TickEvent(microseconds: microseconds, residentBytes: resident, trackerBytes: tracker))
+      let tick = try cursor.tick()
+      lastTimestamp = tick.microseconds
+      visitor.visit(tick)
     case CaptureFormat.modulesTag:
-      let count = try cursor.count(of: "modules")
-      var list: [Module] = []
-      list.reserveCapacity(min(count, 1024))
-      for _ in 0..<count {
-        let path = try cursor.string()
-        let bias = try cursor.unsigned()
-        let low = try cursor.unsigned()
-        let high = try cursor.unsigned()
-        list.append(Module(path: path, loadBias: bias, lowAddress: low, highAddress: high))
-      }
-      modules = ModuleTable(list)
+      modules = ModuleTable(try cursor.modules())
       visitor.visit(modules)
     case CaptureFormat.markerTag:
       let name = try cursor.string()
       visitor.visit(MarkerEvent(name: name, thread: thread))
     case CaptureFormat.commandTag:
-      let executable = try cursor.string()
-      let count = try cursor.count(of: "command")
-      var arguments: [String] = []
-      arguments.reserveCapacity(min(count, 1024))
-      for _ in 0..<count { arguments.append(try cursor.string()) }
-      let command = CaptureCommand(executable: executable, arguments: arguments)
+      let command = try cursor.command()
       if self.command == nil { self.command = command }
       visitor.visit(command)
     case CaptureFormat.endTag:

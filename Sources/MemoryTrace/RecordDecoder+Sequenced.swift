@@ -13,7 +13,7 @@ extension RecordDecoder {
       let stream = try cursor.unsigned()
       let length = try cursor.unsigned()
       guard length <= UInt64(CaptureFormat.maximumRecordBytes) else {
-        throw .damaged(position: cursor.recordStart, .oversizedRecord(byteCount: Int(length)))
+        throw .damaged(position: cursor.recordStart, .oversizedRecord(byteCount: Int(clamping: length)))
       }
       let start = cursor.position
       // A chunk is decoded only once it is whole: its records take effect all together.
@@ -83,7 +83,8 @@ extension RecordDecoder {
         if tag == CaptureFormat.frameTag {
           let parent = try cursor.unsigned()
           let delta = try cursor.signed()
-          frames = (frames ?? []) + [PendingFrame(localParent: parent, delta: delta, offset: fileOffset + cursor.recordStart)]
+          frames =
+            (frames ?? []) + [PendingFrame(localParent: parent, delta: delta, offset: fileOffset + cursor.recordStart)]
           continue
         }
         if tag == CaptureFormat.threadTag {
@@ -157,31 +158,13 @@ extension RecordDecoder {
   private func decodeRareBody(_ tag: UInt8, _ cursor: inout ByteCursor) throws(DecodeStop) -> SequencedRecord.Body {
     switch tag {
     case CaptureFormat.tickTag:
-      let microseconds = try cursor.unsigned()
-      let resident = try cursor.unsigned()
-      let tracker = try cursor.unsigned()
-      return .tick(TickEvent(microseconds: microseconds, residentBytes: resident, trackerBytes: tracker))
+      return .tick(try cursor.tick())
     case CaptureFormat.modulesTag:
-      let count = try cursor.count(of: "modules")
-      var list: [Module] = []
-      list.reserveCapacity(min(count, 1024))
-      for _ in 0..<count {
-        let path = try cursor.string()
-        let bias = try cursor.unsigned()
-        let low = try cursor.unsigned()
-        let high = try cursor.unsigned()
-        list.append(Module(path: path, loadBias: bias, lowAddress: low, highAddress: high))
-      }
-      return .modules(list)
+      return .modules(try cursor.modules())
     case CaptureFormat.markerTag:
       return .marker(try cursor.string())
     case CaptureFormat.commandTag:
-      let executable = try cursor.string()
-      let count = try cursor.count(of: "command")
-      var arguments: [String] = []
-      arguments.reserveCapacity(min(count, 1024))
-      for _ in 0..<count { arguments.append(try cursor.string()) }
-      return .command(CaptureCommand(executable: executable, arguments: arguments))
+      return .command(try cursor.command())
     case CaptureFormat.endTag:
       return .end(try cursor.unsigned())
     default:
@@ -203,6 +186,11 @@ extension RecordDecoder {
         merger.next = smallest &+ 1
       }
     } else if record.sequence > merger.next {
+      // A real capture holds back at most what its threads wrote between two SYNCs (10 ms).
+      guard merger.waiting.count < CaptureFormat.maximumHeldRecords else {
+        throw .damagedInFile(
+          offset: record.offset, .tooManyWaiting(count: merger.waiting.count))
+      }
       merger.push(record)
     } else {
       throw .damagedInFile(offset: record.offset, .outOfOrder(sequence: record.sequence, expected: merger.next))

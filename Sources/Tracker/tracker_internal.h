@@ -308,7 +308,7 @@ pid_t tracker_thread_id(void);
 /* ---- stream.c's hot path, inlined into events.c ----------------------------------------- */
 
 /* One thread's record buffer (stream.c); records start after room for the CHUNK header. */
-#define STREAM_BUFFER_SIZE ((size_t)1 << 20)
+#define STREAM_BUFFER_SIZE ((size_t)512 << 10)
 #define CHUNK_HEADER_ROOM 24
 
 typedef struct thread_stream {

@@ -35,7 +35,9 @@ struct ChunkedCaptureTests {
       self.address = address
     }
 
-    mutating func alloc(_ number: UInt64, _ kind: AllocationKind = .malloc, address: UInt64, size: UInt64, stack: UInt64 = 0) {
+    mutating func alloc(
+      _ number: UInt64, _ kind: AllocationKind = .malloc, address: UInt64, size: UInt64, stack: UInt64 = 0
+    ) {
       numbered(0x10 | kind.rawValue, number)
       records.sv(Int64(bitPattern: address &- self.address))
       self.address = address
@@ -225,5 +227,44 @@ struct ChunkedCaptureTests {
     bytes.removeLast()
     bytes[3] -= 1  // the chunk's length, one byte shorter
     #expect(throws: CaptureError.self) { _ = try read(Self.capture([bytes])) }
+  }
+}
+
+@Suite("Numbered chunks against arbitrary bytes")
+struct ChunkedCaptureFuzzTests {
+  @Test("arbitrary chunk contents after a version 3 header never crash the reader", arguments: 0..<8)
+  func fuzz(seed: Int) throws {
+    var random = SplitMix(seed: UInt64(seed))
+    let scratch = ScratchDirectory()
+    for round in 0..<200 {
+      // Whole chunks and SYNCs around bytes that are mostly tags and small numbers.
+      var parts: [[UInt8]] = []
+      for _ in 0..<Int(random.next() % 4) {
+        var body: [UInt8] = []
+        for _ in 0..<Int(random.next() % 48) {
+          let pick = random.next()
+          body.append(
+            pick % 3 == 0
+              ? [0x02, 0x03, 0x04, 0x90, 0xa0, 0xb1, 0x10, 0x21, 0x31, 0x08, 0x05][Int(pick >> 8) % 11]
+              : UInt8(truncatingIfNeeded: pick >> 16) & (pick % 2 == 0 ? 0x07 : 0xff))
+        }
+        var chunk = CaptureWriter(header: nil)
+        chunk.bytes.append(random.next() % 7 == 0 ? 0x0c : 0x0b)
+        chunk.uv(random.next() % 3)
+        chunk.uv(random.next() % 3)
+        chunk.uv(UInt64(body.count))
+        parts.append(chunk.bytes + body)
+      }
+      let bytes = ChunkedCaptureTests.capture(parts)
+      let path = scratch.write(bytes, to: "fuzz-\(round).bin")
+      let reader = try CaptureReader(path: path, chunkSize: 64)
+      var collector = CaptureEventCollector()
+      do {
+        let progress = try reader.read(into: &collector)
+        #expect(progress.byteCount <= bytes.count)
+      } catch {
+        #expect(error.description.hasPrefix(path + " has "))
+      }
+    }
   }
 }
