@@ -130,6 +130,14 @@ public enum CaptureDamage: Sendable, Equatable {
   case impossibleSize(UInt64)
   /// An ALLOC record that brings the capture's allocated bytes past ``CaptureFormat/maximumTotalBytes``.
   case impossibleTotal(UInt64)
+  /// A record (or FRAME records) cut off by the end of its chunk (version 3).
+  case chunkEndsMidRecord
+  /// More than ``CaptureFormat/maximumHeldRecords`` records waiting for a smaller number (version 3).
+  case tooManyWaiting(count: Int)
+  /// A FREE naming an allocation further back than its stream has (version 3).
+  case unknownAllocation(back: UInt64)
+  /// A record numbered below what an earlier SYNC said was all in the file (version 3).
+  case outOfOrder(sequence: UInt64, expected: UInt64)
 
   /// The noun phrase used in ``CaptureError/description``.
   var phrase: String {
@@ -153,6 +161,14 @@ public enum CaptureDamage: Sendable, Equatable {
       return "an alloc record of \(size) bytes, more than a process can address,"
     case .impossibleTotal(let total):
       return "an alloc record that brings the bytes allocated to \(total), more than a program can allocate in a run,"
+    case .chunkEndsMidRecord:
+      return "a chunk that ends in the middle of a record"
+    case .tooManyWaiting(let count):
+      return "a record that would be the \(count + 1)th waiting for a smaller number that never came,"
+    case .unknownAllocation(let back):
+      return "a free record naming the allocation \(back) back, which its stream does not have,"
+    case .outOfOrder(let sequence, let expected):
+      return "a record numbered \(sequence) after every record below \(expected) was said to be written,"
     }
   }
 }

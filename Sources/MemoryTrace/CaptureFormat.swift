@@ -6,7 +6,8 @@ public enum CaptureFormat {
   public static let magic: [UInt8] = Array("WSHPCAP1".utf8)
   /// The format version the tracker writes, the newest this reader understands.
   public static let version = UInt16(WORKSHOP_CAPTURE_VERSION)
-  /// Every version this reader understands (version 1 is version 2 without the EXEC record).
+  /// Every version this reader understands (version 1 is version 2 without the EXEC record;
+  /// version 3 writes each thread's records in chunks of its own, numbered in one global order).
   public static let readableVersions = UInt16(WORKSHOP_CAPTURE_OLDEST_VERSION)...version
   /// The size of the fixed header of this version.
   public static let headerSize = MemoryLayout<workshop_capture_header>.size
@@ -29,6 +30,10 @@ public enum CaptureFormat {
   /// within 63 bits, so nothing downstream can overflow or wrap.
   public static let maximumTotalBytes: UInt64 = 1 << 62
 
+  /// Most records a version 3 reader holds back waiting for smaller numbers (2^24): a SYNC every
+  /// 10 ms keeps a real capture's far below it; a crafted file could otherwise fill memory.
+  public static let maximumHeldRecords = 1 << 24
+
   static let frameTag = UInt8(WORKSHOP_RECORD_FRAME)
   static let threadTag = UInt8(WORKSHOP_RECORD_THREAD)
   static let tickTag = UInt8(WORKSHOP_RECORD_TICK)
@@ -38,8 +43,16 @@ public enum CaptureFormat {
   static let endTag = UInt8(WORKSHOP_RECORD_END)
   static let lostTag = UInt8(WORKSHOP_RECORD_LOST)
   static let execTag = UInt8(WORKSHOP_RECORD_EXEC)
+  static let chunkTag = UInt8(WORKSHOP_RECORD_CHUNK)
+  static let syncTag = UInt8(WORKSHOP_RECORD_SYNC)
+  /// The first version whose records come in numbered chunks, merged by the reader.
+  static let firstSequencedVersion: UInt16 = 3
   static let allocTag = UInt8(WORKSHOP_RECORD_ALLOC)
   static let freeTag = UInt8(WORKSHOP_RECORD_FREE)
+  static let freeBackTag = UInt8(WORKSHOP_RECORD_FREE_BACK)
+  static let nextNumberFlag = UInt8(WORKSHOP_RECORD_NEXT_NUMBER)
+  /// The farthest back a FREE_BACK record reaches, in ALLOC records of its stream.
+  static let freeBackLimit = Int(WORKSHOP_FREE_BACK_LIMIT)
   static let kindMask = UInt8(WORKSHOP_RECORD_KIND_MASK)
   static let typeMask = UInt8(WORKSHOP_RECORD_TYPE_MASK)
 }

@@ -53,6 +53,8 @@ enum DecodeStop: Error {
   case needMore
   /// The record at `position` (buffer-relative) is damaged.
   case damaged(position: Int, CaptureDamage)
+  /// A record read earlier (version 3: held back until its turn) at file offset `offset` is damaged.
+  case damagedInFile(offset: Int, CaptureDamage)
 }
 
 /// A damaged record, located in the file.
@@ -123,6 +125,41 @@ struct ByteCursor {
   }
 }
 
+extension ByteCursor {
+  /// A TICK record's fields.
+  mutating func tick() throws(DecodeStop) -> TickEvent {
+    let microseconds = try unsigned()
+    let resident = try unsigned()
+    let tracker = try unsigned()
+    return TickEvent(microseconds: microseconds, residentBytes: resident, trackerBytes: tracker)
+  }
+
+  /// A MODULES record's fields.
+  mutating func modules() throws(DecodeStop) -> [Module] {
+    let count = try count(of: "modules")
+    var list: [Module] = []
+    list.reserveCapacity(min(count, 1024))
+    for _ in 0..<count {
+      let path = try string()
+      let bias = try unsigned()
+      let low = try unsigned()
+      let high = try unsigned()
+      list.append(Module(path: path, loadBias: bias, lowAddress: low, highAddress: high))
+    }
+    return list
+  }
+
+  /// A COMMAND record's fields.
+  mutating func command() throws(DecodeStop) -> CaptureCommand {
+    let executable = try string()
+    let count = try count(of: "command")
+    var arguments: [String] = []
+    arguments.reserveCapacity(min(count, 1024))
+    for _ in 0..<count { arguments.append(try string()) }
+    return CaptureCommand(executable: executable, arguments: arguments)
+  }
+}
+
 /// The state that spans records: running address, current thread, frames, modules.
 struct RecordDecoder {
   var address: UInt64 = 0
@@ -138,6 +175,13 @@ struct RecordDecoder {
   var sawEnd = false
   /// The sum of every ALLOC size so far, kept below ``CaptureFormat/maximumTotalBytes``.
   var totalBytes: UInt64 = 0
+  /// Version 3: records come in numbered chunks and are merged (``RecordMerger``).
+  var sequenced = false
+  var merger = RecordMerger()
+  /// The thread of the last record delivered (version 3), to tell the visitor of switches.
+  var deliveredThread: UInt64 = 0
+  /// Each stream's latest allocations, for FREE_BACK records (version 3), by stream id.
+  var recentAllocations: [UInt64: RecentAllocations] = [:]
 
   /// Decodes every complete record in `buffer`, consumes them, and returns how many there were.
   ///
@@ -155,8 +199,12 @@ struct RecordDecoder {
     while cursor.position < cursor.end {
       cursor.recordStart = cursor.position
       do {
-        try decodeRecord(&cursor, into: &visitor)
-        records += 1
+        if sequenced {
+          records += try decodeTopLevel(&cursor, fileOffset: buffer.fileOffset, into: &visitor)
+        } else {
+          try decodeRecord(&cursor, into: &visitor)
+          records += 1
+        }
       } catch {
         switch error {
         case .needMore:
@@ -164,6 +212,9 @@ struct RecordDecoder {
         case .damaged(let position, let damage):
           failure = DecodeFailure(offset: buffer.fileOffset + position, damage: damage)
           cursor.position = position
+        case .damagedInFile(let offset, let damage):
+          failure = DecodeFailure(offset: offset, damage: damage)
+          cursor.position = cursor.recordStart
         }
         break
       }
@@ -239,34 +290,17 @@ struct RecordDecoder {
       _ = frames.append(parent: UInt32(parent), ip: ip, in: modules)
       visitor.visit(FrameEvent(node: UInt32(node), parent: UInt32(parent), ip: ip))
     case CaptureFormat.tickTag:
-      let microseconds = try cursor.unsigned()
-      let resident = try cursor.unsigned()
-      let tracker = try cursor.unsigned()
-      lastTimestamp = microseconds
-      visitor.visit(TickEvent(microseconds: microseconds, residentBytes: resident, trackerBytes: tracker))
+      let tick = try cursor.tick()
+      lastTimestamp = tick.microseconds
+      visitor.visit(tick)
     case CaptureFormat.modulesTag:
-      let count = try cursor.count(of: "modules")
-      var list: [Module] = []
-      list.reserveCapacity(min(count, 1024))
-      for _ in 0..<count {
-        let path = try cursor.string()
-        let bias = try cursor.unsigned()
-        let low = try cursor.unsigned()
-        let high = try cursor.unsigned()
-        list.append(Module(path: path, loadBias: bias, lowAddress: low, highAddress: high))
-      }
-      modules = ModuleTable(list)
+      modules = ModuleTable(try cursor.modules())
       visitor.visit(modules)
     case CaptureFormat.markerTag:
       let name = try cursor.string()
       visitor.visit(MarkerEvent(name: name, thread: thread))
     case CaptureFormat.commandTag:
-      let executable = try cursor.string()
-      let count = try cursor.count(of: "command")
-      var arguments: [String] = []
-      arguments.reserveCapacity(min(count, 1024))
-      for _ in 0..<count { arguments.append(try cursor.string()) }
-      let command = CaptureCommand(executable: executable, arguments: arguments)
+      let command = try cursor.command()
       if self.command == nil { self.command = command }
       visitor.visit(command)
     case CaptureFormat.endTag:

@@ -120,6 +120,7 @@ public final class CaptureReader {
         return ReadProgress(byteCount: 0, recordCount: 0, sawEnd: false, warning: nil)
       }
       self.header = header
+      decoder.sequenced = header.version >= CaptureFormat.firstSequencedVersion
       headerSize = Int(header.headerSize)
       buffer.fileOffset = headerSize
       visitor.visit(header)
@@ -133,6 +134,14 @@ public final class CaptureReader {
         throw .damaged(file: path, offset: error.offset, damage: error.damage)
       }
       if count == 0 { break }
+    }
+    if !fileMayGrow {
+      // Version 3: what was held back waiting for records that never came (a run cut short).
+      do {
+        try decoder.finish(into: &visitor)
+      } catch {
+        throw .damaged(file: path, offset: error.offset, damage: error.damage)
+      }
     }
     var progress = ReadProgress(
       byteCount: buffer.fileOffset, recordCount: recordCount, sawEnd: decoder.sawEnd, warning: nil)

@@ -1,12 +1,17 @@
 /*
- * events.c — the hot path: one ALLOC or FREE record per successful allocator call.
+ * events.c — the hot path: one ALLOC or FREE record per successful allocator call, written into
+ * the calling thread's own buffer with a number from the global order (stream.c).
  *
- * Ordering rules that keep the stream truthful when threads race:
- *   - ALLOC is recorded before the hook returns the block, so no FREE of it can come first.
- *   - FREE is recorded before the real free(): once the block is back in malloc another thread
- *     may receive the same address, and its ALLOC must come after our FREE.
- *   - realloc() frees and allocates in one call, so the real realloc runs inside the stream
- *     lock and both records are written in the same critical section.
+ * Ordering rules that keep the capture truthful when threads race:
+ *   - ALLOC takes its number after the real allocation and before the hook returns the block, so
+ *     no FREE of it can be numbered first.
+ *   - FREE takes its number before the real free(): once the block is back in malloc another
+ *     thread may receive the same address, and its ALLOC must be numbered after our FREE.
+ *   - realloc() frees and allocates in one call: the FREE's number is taken before the real
+ *     realloc, the ALLOC's after it, and the thread holds its own buffer throughout, so the two
+ *     records stand together in one chunk (the reader keeps them a pair, see the format).
+ *   - A record whose stack needed new nodes takes its number while holding stacks_lock, so node
+ *     numbers follow the global order and every FRAME comes before the records that name it.
  */
 #include "tracker_internal.h"
 
@@ -89,22 +94,35 @@ static inline size_t stack_reserve(const captured_stack *stack) {
   return (size_t)stack->depth * FRAME_RECORD_MAX;
 }
 
-/* With the stream lock held: the leaf node, interning the stack if no cache knew it. */
-static inline uint32_t stack_node_locked(uint8_t **cursor, captured_stack *stack) {
+/*
+ * With the thread's buffer held: the leaf node (interning the stack if no cache knew it), then the
+ * record's tag and number. The number is taken under stacks_lock when the tree was consulted, so
+ * that a node's FRAME is numbered before any record that names it, on any thread. NULL when
+ * recording has stopped.
+ */
+static inline uint8_t *put_stack_and_tag(uint8_t **cursor, captured_stack *stack, uint8_t tag) {
   unsigned generation = atomic_load_explicit(&stacks_generation, memory_order_relaxed);
   uint32_t node = 0;
+  uint8_t *tagged;
   if (LIKELY(stack->cached_node != 0 && stack->generation == generation)) {
     node = stack->cached_node;
+    tagged = stream_put_tag(*cursor, tag);
   } else if (stack->depth > 0) {
     if (!stack->hashed) {
       stack->hash = stacks_hash(stack->ips, stack->depth);
       stack->hashed = true;
     }
+    spinlock_lock(&stacks_lock);
+    generation = atomic_load_explicit(&stacks_generation, memory_order_relaxed);
     node = stacks_intern_locked(cursor, stack->ips, stack->depth, stack->hash);
+    tagged = stream_put_tag(*cursor, tag);
+    spinlock_unlock(&stacks_lock);
+  } else {
+    tagged = stream_put_tag(*cursor, tag);
   }
   stack->node = node;
   stack->node_generation = generation;
-  return node;
+  return tagged;
 }
 
 /* After the record: a stack learned by the stack cache gets its leaf node. */
@@ -113,18 +131,21 @@ static inline void finish_learning(const captured_stack *stack) {
     stackcache_store(stack->learning, stack->ips, stack->depth, stack->node, stack->node_generation);
 }
 
+/* ALLOC: FRAMEs the stack needs, tag, number, address, size, node. NULL when recording has
+   stopped (nothing must then be kept from `cursor` on). */
 static inline uint8_t *put_alloc(uint8_t *cursor, workshop_alloc_kind kind, void *block,
                                  size_t size, captured_stack *stack) {
-  uint32_t node = stack_node_locked(&cursor, stack);
   cursor = stream_put_thread(cursor);
-  cursor = stream_put_address(cursor, (uint8_t)(WORKSHOP_RECORD_ALLOC | kind), (uintptr_t)block);
-  cursor = put_uv(cursor, size);
-  return put_uv(cursor, node);
+  uint8_t *record = put_stack_and_tag(&cursor, stack, (uint8_t)(WORKSHOP_RECORD_ALLOC | kind));
+  if (UNLIKELY(record == NULL))
+    return NULL;
+  record = stream_put_alloc_address(record, (uintptr_t)block);
+  record = put_uv(record, size);
+  return put_uv(record, stack->node);
 }
 
 static inline uint8_t *put_free(uint8_t *cursor, workshop_free_kind kind, void *block) {
-  cursor = stream_put_thread(cursor);
-  return stream_put_address(cursor, (uint8_t)(WORKSHOP_RECORD_FREE | kind), (uintptr_t)block);
+  return stream_put_free(stream_put_thread(cursor), (uint8_t)kind, (uintptr_t)block);
 }
 
 void record_alloc(workshop_alloc_kind kind, void *block, size_t size, const uintptr_t *hook_frame) {
@@ -132,26 +153,18 @@ void record_alloc(workshop_alloc_kind kind, void *block, size_t size, const uint
   captured_stack stack;
   stack.node = 0;
   capture_stack(&stack, hook_frame);
-  uint8_t *cursor = stream_reserve(EVENT_RECORD_MAX + stack_reserve(&stack));
-  uint32_t events = 0;
-  if (LIKELY(atomic_load_explicit(&tracker_active, memory_order_relaxed))) {
-    cursor = put_alloc(cursor, kind, block, size, &stack);
-    events = 1;
-  }
-  stream_commit(cursor, events);
+  uint8_t *start = stream_reserve(EVENT_RECORD_MAX + stack_reserve(&stack));
+  uint8_t *end = put_alloc(start, kind, block, size, &stack);
+  stream_commit(end ? end : start, end ? 1 : 0);
   finish_learning(&stack);
   tracker_busy = 0;
 }
 
 void record_free(workshop_free_kind kind, void *block) {
   tracker_busy = 1;
-  uint8_t *cursor = stream_reserve(EVENT_RECORD_MAX);
-  uint32_t events = 0;
-  if (LIKELY(atomic_load_explicit(&tracker_active, memory_order_relaxed))) {
-    cursor = put_free(cursor, kind, block);
-    events = 1;
-  }
-  stream_commit(cursor, events);
+  uint8_t *start = stream_reserve(EVENT_RECORD_MAX);
+  uint8_t *end = put_free(start, kind, block);
+  stream_commit(end ? end : start, end ? 1 : 0);
   tracker_busy = 0;
 }
 
@@ -168,22 +181,26 @@ void *record_realloc(workshop_alloc_kind kind, void *old_block, size_t count, si
     stack.cached_node = 0;
     stack.learning = NULL;
   }
-  uint8_t *cursor = stream_reserve(2 * EVENT_RECORD_MAX + stack_reserve(&stack));
+  uint8_t *start = stream_reserve(2 * EVENT_RECORD_MAX + stack_reserve(&stack));
+  /* The FREE is numbered before the real call releases the old block (another thread may get
+     its address back at once); it is kept only if the call succeeds. */
+  uint8_t *end = put_free(start, WORKSHOP_FREE_REALLOC, old_block);
   void *block = kind == WORKSHOP_ALLOC_REALLOCARRAY ? real_reallocarray(old_block, count, element_size)
                                                     : real_realloc(old_block, size);
   uint32_t events = 0;
-  if (atomic_load_explicit(&tracker_active, memory_order_relaxed)) {
-    /* glibc's realloc(p, 0) frees p and returns NULL; any other NULL is a failure. */
-    if (block != NULL || size == 0) {
-      cursor = put_free(cursor, WORKSHOP_FREE_REALLOC, old_block);
+  if (end != NULL) {
+    /* glibc's realloc(p, 0) frees p and returns NULL; any other NULL is a failure, which freed
+       nothing: its FREE is taken back (its number stays unused). */
+    if (block != NULL || size == 0)
       events++;
-    }
+    else
+      end = start;
     if (block != NULL) {
-      cursor = put_alloc(cursor, kind, block, size, &stack);
+      end = put_alloc(end, kind, block, size, &stack);
       events++;
     }
   }
-  stream_commit(cursor, events);
+  stream_commit(end ? end : start, end ? events : 0);
   finish_learning(&stack);
   tracker_busy = 0;
   return block;

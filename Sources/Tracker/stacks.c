@@ -3,9 +3,8 @@
  *
  * Node N is defined by the N-th FRAME record (parent node, ip); an ALLOC names its leaf, the
  * innermost frame. The tree lives in the arena: a node array indexed by id and an
- * open-addressing table (parent, ip) -> id. Both are only touched under the stream lock, because
- * a new node's FRAME record must enter the stream in the same critical section as the record
- * that first names it.
+ * open-addressing table (parent, ip) -> id. Both are only touched under stacks_lock, which the
+ * record that first names a new node holds while it takes its sequence number (events.c).
  *
  * Most allocations repeat a stack seen before, so each thread first probes its own small cache,
  * without any lock: hash of the ip array -> (leaf, pointer to the interned copy of the stack).
@@ -80,20 +79,20 @@ typedef struct thread_cache {
 } thread_cache;
 
 static __thread thread_cache *current_cache;
-/* Caches of exited threads, reused by new threads; guarded by the stream lock. */
+/* Caches of exited threads, reused by new threads; guarded by stacks_lock. */
 static thread_cache *free_caches;
 static pthread_key_t cache_key;
 
 static void recycle_cache(void *cache_pointer) {
-  /* Busy while the stream lock is held: a signal handler's malloc goes to the arena instead of
+  /* Busy while stacks_lock is held: a signal handler's malloc goes to the arena instead of
      recording (and spinning on the lock this thread holds). */
   int was_busy = tracker_busy;
   tracker_busy = 1;
-  uint8_t *cursor = stream_reserve(0);
+  spinlock_lock(&stacks_lock);
   thread_cache *cache = cache_pointer;
   cache->next_free = free_caches;
   free_caches = cache;
-  stream_commit(cursor, 0);
+  spinlock_unlock(&stacks_lock);
   current_cache = NULL;
   tracker_busy = was_busy;
 }

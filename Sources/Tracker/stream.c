@@ -1,19 +1,34 @@
 /*
- * stream.c — the record buffer and the capture file.
+ * stream.c — the record buffers and the capture file.
  *
- * One global buffer, guarded by the stream lock, receives every record; that single order is
- * what makes the stream consistent (a FRAME before the ALLOC naming it, a FREE after its ALLOC,
- * THREAD switches exactly where the writer changes). Callers unwind and hash before taking the
- * lock, so a critical section is a few varints.
+ * Every thread writes its records into a buffer of its own (a `thread_stream`), so threads never
+ * wait for each other while they record. What keeps the capture's order exact across threads is
+ * one global counter: every record but FRAME and THREAD carries a sequence number taken from it
+ * (an atomic fetch-add) at the moment the event is ordered, i.e. where the single lock of the
+ * earlier design was taken:
+ *   - ALLOC after the real allocation returned, before the hook returns the block;
+ *   - FREE before the real free(): a thread that gets the same address back from malloc takes
+ *     its number later;
+ *   - realloc: the FREE's number before the real realloc, the ALLOC's after it, both written
+ *     while the thread holds its own buffer (so a flush never separates them);
+ *   - a record that defines new FRAMEs takes its number while holding stacks_lock, so node
+ *     numbers and sequence numbers rise together (FRAMEs carry no number: they belong to the
+ *     record that follows them in the same chunk).
+ * A thread takes a number only while it holds its own buffer's lock and writes the record before
+ * releasing it. A flush of every buffer first reads the counter (W), then takes each buffer's
+ * lock in turn: every number below W was taken by a thread that held its lock then, so its
+ * record is in the buffer taken. After writing them all, the flush writes SYNC W: every record
+ * numbered below W is in the file. The reader merges the chunks by number (docs/capture-format.md).
  *
- * Two buffers alternate: a flush swaps them under the stream lock and writes the full one with
- * only the file lock held, so threads keep recording while write() runs. The file lock also keeps
- * flushes in order.
+ * A buffer goes to the file as a CHUNK record (thread id, length, the records). Each chunk is
+ * encoded afresh (running address 0, running number 0), so chunks are independent: a dropped
+ * one (disk full) damages nothing after it. A flush swaps the full buffer with one spare buffer
+ * (owned by whoever holds the file lock) and writes it with only the file lock held, so the
+ * thread goes on recording meanwhile.
  *
- * When the file refuses bytes (disk full), the buffered records are dropped. Everything after
- * them was encoded against the dropped ones (address deltas, node numbers, the current thread),
- * so the stream state is rewound to what the file holds and a LOST record says how many events
- * are missing. The file therefore stays a valid stream.
+ * When the file refuses bytes (disk full), every buffered record is dropped, the stack nodes are
+ * forgotten (FRAMEs that never reached the file), and LOST says how many events are missing and
+ * from which number on the stream starts afresh; see rewind_all_locked.
  */
 #define _GNU_SOURCE
 #include "tracker_internal.h"
@@ -24,39 +39,40 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BUFFER_SIZE ((size_t)2 << 20)
 
-typedef struct stream_buffer {
-  uint8_t *data;
-  size_t used;
-  uint64_t events;
-  uint64_t lost_reported; /* the count in the LOST record this buffer carries, if any */
-  /* The stream state after this buffer's last record, taken when it is swapped out. */
-  uintptr_t end_address;
-  uint32_t end_nodes;
-  uint64_t end_modules_generation;
-} stream_buffer;
+/* The global order. */
+atomic_uint_fast64_t stream_sequence;
 
-static stream_buffer buffers[2];
-static stream_buffer *active = &buffers[0];
-static spinlock stream_lock;
+/* Every stream that may hold records, and streams of exited threads ready for reuse; both
+   guarded by registry_lock. */
+static thread_stream *streams;
+static thread_stream *free_streams;
+static spinlock registry_lock;
+/* For threads that cannot have a stream of their own (the arena is exhausted): one shared
+   stream, with THREAD records. */
+static thread_stream shared_stream;
+static uint32_t stream_count = 1;
+static pthread_key_t stream_key;
+
+__thread thread_stream *own_stream;
+__thread thread_stream *writing_stream;
+
+spinlock stacks_lock;
+
 static pthread_mutex_t file_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The buffer a flush swaps in; owned by the file lock's holder. */
+static uint8_t *spare_buffer;
 
 /* The capture: a descriptor the program cannot take away (descriptor.c). */
 static guarded_fd capture = {.fd = -1};
 static uint64_t file_offset;
 
-/* The stream state at the write cursor... */
-static uintptr_t last_address;
-static pid_t last_thread;
 uint64_t stream_modules_generation;
-/* ...and as a reader of the file sees it. */
-static uintptr_t file_address;
-static uint32_t file_nodes;
-static uint64_t file_modules_generation;
 
-/* Events dropped and not yet in a LOST record that reached the file. */
+/* Events dropped and not yet reported by a LOST record in the file, and the number from which
+   the stream restarted when they were dropped. */
 static uint64_t lost_unreported;
+static uint64_t lost_restart;
 
 __thread bool spinlock_sleeps;
 
@@ -80,56 +96,95 @@ void spinlock_wait(spinlock *lock) {
   }
 }
 
+/* Forgets the stream's recent allocations (the reader forgets them at LOST too). */
+static void forget_allocations(thread_stream *stream) {
+  stream->allocations = 0;
+  if (stream->recent)
+    __builtin_memset(stream->recent, 0, RECENT_SLOTS * sizeof *stream->recent);
+}
+
+static void reset_encoder(thread_stream *stream) {
+  stream->used = CHUNK_HEADER_ROOM;
+  stream->events = 0;
+  stream->last_sequence = 0;
+  stream->last_address = 0;
+  stream->last_thread = stream->thread;
+}
+
+static void stream_exited(void *pointer) {
+  int was_busy = tracker_busy;
+  tracker_busy = 1;
+  thread_stream *stream = pointer;
+  spinlock_lock(&stream->lock);
+  stream->exited = true;
+  spinlock_unlock(&stream->lock);
+  if (own_stream == stream)
+    own_stream = NULL;
+  tracker_busy = was_busy;
+}
+
 void stream_init(int fd, const char *path, uint64_t offset) {
-  for (int i = 0; i < 2; i++)
-    buffers[i].data = arena_alloc(BUFFER_SIZE, 4096);
+  spare_buffer = arena_alloc(STREAM_BUFFER_SIZE, 4096);
+  shared_stream.data = arena_alloc(STREAM_BUFFER_SIZE, 4096);
+  shared_stream.recent = arena_alloc(RECENT_SLOTS * sizeof(recent_allocation), 64);
+  reset_encoder(&shared_stream);
+  shared_stream.next = NULL;
+  streams = &shared_stream;
+  pthread_key_create(&stream_key, stream_exited);
   guarded_fd_init(&capture, fd, path, O_WRONLY);
   file_offset = offset;
 }
 
-size_t stream_record_limit(void) { return BUFFER_SIZE / 2; }
+size_t stream_record_limit(void) { return (STREAM_BUFFER_SIZE - CHUNK_HEADER_ROOM) / 2; }
 
-uint8_t *stream_reserve(size_t need) {
-  spinlock_lock(&stream_lock);
-  while (UNLIKELY(active->used + need > BUFFER_SIZE)) {
-    spinlock_unlock(&stream_lock);
-    stream_flush();
-    spinlock_lock(&stream_lock);
+/* A stream for the calling thread (with tracker_busy set: the arena serves pthread_setspecific). */
+thread_stream *stream_acquire(void) {
+  spinlock_lock(&registry_lock);
+  thread_stream *stream = free_streams;
+  if (stream) {
+    free_streams = stream->next;
+  } else {
+    stream = arena_alloc(sizeof *stream, 64);
+    uint8_t *data = stream ? arena_alloc(STREAM_BUFFER_SIZE, 4096) : NULL;
+    recent_allocation *recent = data ? arena_alloc(RECENT_SLOTS * sizeof *recent, 64) : NULL;
+    if (!recent) {
+      spinlock_unlock(&registry_lock);
+      return &shared_stream;
+    }
+    stream->data = data;
+    stream->recent = recent;
+    stream->id = stream_count++;
   }
-  return active->data + active->used;
+  stream->thread = tracker_thread_id();
+  stream->exited = false;
+  reset_encoder(stream);
+  stream->next = streams;
+  streams = stream;
+  spinlock_unlock(&registry_lock);
+  own_stream = stream;
+  pthread_setspecific(stream_key, stream); /* marks it exited when the thread ends */
+  return stream;
 }
 
-void stream_commit(uint8_t *cursor, uint32_t events) {
-  active->used = (size_t)(cursor - active->data);
-  active->events += events;
-  spinlock_unlock(&stream_lock);
+uint8_t *stream_put_end(uint8_t *cursor, uint64_t microseconds) {
+  thread_stream *stream = writing_stream;
+  uint64_t number = atomic_fetch_add(&stream_sequence, 1);
+  *cursor++ = WORKSHOP_RECORD_END;
+  cursor = put_uv(cursor, number - stream->last_sequence);
+  stream->last_sequence = number;
+  return put_uv(cursor, microseconds);
 }
 
-uint8_t *stream_put_thread(uint8_t *cursor) {
-  pid_t thread = tracker_thread_id();
-  if (LIKELY(thread == last_thread))
-    return cursor;
-  last_thread = thread;
-  *cursor++ = WORKSHOP_RECORD_THREAD;
-  return put_uv(cursor, (uint64_t)thread);
-}
+/* ---- Writing ------------------------------------------------------------------------------ */
 
-uint8_t *stream_put_address(uint8_t *cursor, uint8_t tag, uintptr_t address) {
-  *cursor++ = tag;
-  cursor = put_sv(cursor, (int64_t)(address - last_address));
-  last_address = address;
-  return cursor;
-}
-
-/* Writes the whole buffer at the end of the file; on failure cuts off any partial record. */
-static bool write_buffer(const stream_buffer *buffer) {
+/* Writes `length` bytes at the end of the file; on failure cuts off any partial record. */
+static bool write_bytes(const uint8_t *bytes, size_t length) {
   int capture_fd = guarded_fd_get(&capture);
   if (capture_fd < 0)
     return false;
   size_t done = 0;
-  while (done < buffer->used) {
-    ssize_t written = pwrite(capture_fd, buffer->data + done, buffer->used - done,
-                             (off_t)(file_offset + done));
+  while (done < length) {
+    ssize_t written = pwrite(capture_fd, bytes + done, length - done, (off_t)(file_offset + done));
     if (written < 0 && errno == EINTR)
       continue;
     if (written <= 0) {
@@ -144,89 +199,204 @@ static bool write_buffer(const stream_buffer *buffer) {
   return true;
 }
 
-/* With the stream lock held: drop everything not in the file and say so with a LOST record. */
-static void rewind_to_file_locked(const stream_buffer *dropped) {
-  lost_unreported += dropped->events + active->events;
-  last_address = file_address;
-  last_thread = 0;
-  stacks_truncate_locked(file_nodes);
-  __atomic_store_n(&stream_modules_generation, file_modules_generation, __ATOMIC_RELAXED);
-  uint8_t *cursor = active->data;
-  *cursor++ = WORKSHOP_RECORD_LOST;
-  cursor = put_uv(cursor, lost_unreported);
-  active->used = (size_t)(cursor - active->data);
-  active->events = 0;
-  active->lost_reported = lost_unreported;
+static bool capture_open(void) { return capture.fd >= 0 || capture.path != NULL; }
+
+/*
+ * With the file lock and every stream lock held (see rewind_all_locked): drops every buffered
+ * record and forgets the stack nodes, so the stream restarts cleanly from number `lost_restart`.
+ */
+static void drop_everything_locked(void) {
+  for (thread_stream *stream = streams; stream; stream = stream->next) {
+    lost_unreported += stream->events;
+    reset_encoder(stream);
+  }
+  for (thread_stream *stream = streams; stream; stream = stream->next)
+    forget_allocations(stream);
+  for (thread_stream *stream = free_streams; stream; stream = stream->next)
+    forget_allocations(stream);
+  spinlock_lock(&stacks_lock);
+  stacks_truncate_locked(0);
+  spinlock_unlock(&stacks_lock);
+  __atomic_store_n(&stream_modules_generation, 0, __ATOMIC_RELAXED);
+  lost_restart = atomic_load(&stream_sequence);
 }
 
-/* With the file lock held. */
-static void flush_locked(void) {
-  spinlock_lock(&stream_lock);
-  stream_buffer *full = active;
-  active = full == &buffers[0] ? &buffers[1] : &buffers[0];
-  full->end_address = last_address;
-  full->end_nodes = stacks_node_count_locked();
-  full->end_modules_generation = stream_modules_generation;
-  spinlock_unlock(&stream_lock);
+/* With the file lock held, after a failed write of `dropped_events` events: every stream is
+   emptied and the next flush starts with LOST. */
+static void rewind_all_locked(uint64_t dropped_events) {
+  lost_unreported += dropped_events;
+  spinlock_lock(&registry_lock);
+  for (thread_stream *stream = streams; stream; stream = stream->next)
+    spinlock_lock(&stream->lock);
+  drop_everything_locked();
+  for (thread_stream *stream = streams; stream; stream = stream->next)
+    spinlock_unlock(&stream->lock);
+  spinlock_unlock(&registry_lock);
+}
 
-  if (full->used > 0 && (capture.fd >= 0 || capture.path != NULL)) {
-    bool written = write_buffer(full);
-    spinlock_lock(&stream_lock);
-    if (written) {
-      file_address = full->end_address;
-      file_nodes = full->end_nodes;
-      file_modules_generation = full->end_modules_generation;
-      lost_unreported -= full->lost_reported;
-    } else {
-      rewind_to_file_locked(full);
-    }
-    spinlock_unlock(&stream_lock);
+/* With the file lock held: LOST, if events were dropped since the last one reached the file. */
+static bool report_lost_locked(void) {
+  if (lost_unreported == 0)
+    return true;
+  uint8_t record[32];
+  uint8_t *cursor = record;
+  *cursor++ = WORKSHOP_RECORD_LOST;
+  cursor = put_uv(cursor, lost_unreported);
+  cursor = put_uv(cursor, lost_restart);
+  if (!write_bytes(record, (size_t)(cursor - record)))
+    return false;
+  lost_unreported = 0;
+  return true;
+}
+
+/* With the file lock held: takes the stream's records (swapping in the spare buffer) and writes
+   them as one CHUNK. False when the file refused them (they are then counted as lost). */
+static bool write_stream_locked(thread_stream *stream) {
+  spinlock_lock(&stream->lock);
+  if (stream->used == CHUNK_HEADER_ROOM) {
+    spinlock_unlock(&stream->lock);
+    return true;
   }
-  full->used = 0;
-  full->events = 0;
-  full->lost_reported = 0;
+  uint8_t *full = stream->data;
+  size_t used = stream->used;
+  uint64_t events = stream->events;
+  pid_t thread = stream->thread;
+  uint32_t id = stream->id;
+  stream->data = spare_buffer;
+  reset_encoder(stream);
+  spinlock_unlock(&stream->lock);
+  spare_buffer = full;
+
+  uint8_t header[CHUNK_HEADER_ROOM];
+  uint8_t *end = header;
+  *end++ = WORKSHOP_RECORD_CHUNK;
+  end = put_uv(end, (uint64_t)thread);
+  end = put_uv(end, id);
+  end = put_uv(end, used - CHUNK_HEADER_ROOM);
+  size_t header_length = (size_t)(end - header);
+  uint8_t *start = full + CHUNK_HEADER_ROOM - header_length;
+  __builtin_memcpy(start, header, header_length);
+  if (write_bytes(start, used - CHUNK_HEADER_ROOM + header_length))
+    return true;
+  rewind_all_locked(events);
+  return false;
+}
+
+/* With the file lock held: every stream's records, then SYNC. */
+static void flush_all_locked(void) {
+  if (!capture_open())
+    return;
+  if (!report_lost_locked()) {
+    rewind_all_locked(0);
+    return;
+  }
+  uint64_t written_below = atomic_load(&stream_sequence);
+  spinlock_lock(&registry_lock);
+  thread_stream **link = &streams;
+  bool written = true;
+  while (*link && written) {
+    thread_stream *stream = *link;
+    spinlock_unlock(&registry_lock); /* a writer may need it to register while we write */
+    written = write_stream_locked(stream);
+    spinlock_lock(&registry_lock);
+    /* An exited thread's stream, now empty, is reused by the next new thread. */
+    if (stream->exited && stream->used == CHUNK_HEADER_ROOM && stream != &shared_stream) {
+      *link = stream->next;
+      stream->next = free_streams;
+      free_streams = stream;
+    } else {
+      link = &stream->next;
+    }
+  }
+  spinlock_unlock(&registry_lock);
+  if (!written)
+    return;
+  uint8_t record[16];
+  uint8_t *cursor = record;
+  *cursor++ = WORKSHOP_RECORD_SYNC;
+  cursor = put_uv(cursor, written_below);
+  if (!write_bytes(record, (size_t)(cursor - record)))
+    rewind_all_locked(0);
+}
+
+void stream_flush_own(void) {
+  thread_stream *stream = own_stream ? own_stream : &shared_stream;
+  pthread_mutex_lock(&file_lock);
+  if (capture_open() && report_lost_locked())
+    write_stream_locked(stream);
+  else if (capture_open())
+    rewind_all_locked(0);
+  pthread_mutex_unlock(&file_lock);
 }
 
 void stream_flush(void) {
   pthread_mutex_lock(&file_lock);
-  flush_locked();
+  flush_all_locked();
   pthread_mutex_unlock(&file_lock);
 }
 
 void stream_flush_and_hold_file(void) {
   pthread_mutex_lock(&file_lock);
-  flush_locked();
+  flush_all_locked();
 }
 
 void stream_release_file(void) { pthread_mutex_unlock(&file_lock); }
 
 int stream_capture_fd_locked(void) { return guarded_fd_get(&capture); }
 
+void stream_write_unsequenced(const uint8_t *record, size_t length) {
+  pthread_mutex_lock(&file_lock);
+  if (capture_open())
+    write_bytes(record, length);
+  pthread_mutex_unlock(&file_lock);
+}
+
+/* ---- fork --------------------------------------------------------------------------------- */
+
 void stream_fork_prepare(void) {
   pthread_mutex_lock(&file_lock);
-  spinlock_lock(&stream_lock);
+  spinlock_lock(&registry_lock);
+  for (thread_stream *stream = streams; stream; stream = stream->next)
+    spinlock_lock(&stream->lock);
+  spinlock_lock(&stacks_lock);
 }
 
 void stream_fork_parent(void) {
-  spinlock_unlock(&stream_lock);
+  spinlock_unlock(&stacks_lock);
+  for (thread_stream *stream = streams; stream; stream = stream->next)
+    spinlock_unlock(&stream->lock);
+  spinlock_unlock(&registry_lock);
   pthread_mutex_unlock(&file_lock);
 }
 
 void stream_fork_child(int fd, const char *path, uint64_t offset) {
   pthread_mutex_init(&file_lock, NULL);
-  for (int i = 0; i < 2; i++) {
-    buffers[i].used = 0;
-    buffers[i].events = 0;
-    buffers[i].lost_reported = 0;
+  /* Every stream belonged to the parent's threads: all are free now, their records dropped. */
+  for (thread_stream *stream = free_streams; stream; stream = stream->next)
+    forget_allocations(stream);
+  thread_stream *stream = streams;
+  while (stream) {
+    thread_stream *next = stream->next;
+    reset_encoder(stream);
+    forget_allocations(stream);
+    spinlock_unlock(&stream->lock);
+    if (stream != &shared_stream) {
+      stream->next = free_streams;
+      free_streams = stream;
+    }
+    stream = next;
   }
-  active = &buffers[0];
+  shared_stream.next = NULL;
+  streams = &shared_stream;
+  own_stream = NULL;
+  writing_stream = NULL;
+  atomic_store(&stream_sequence, 0);
   guarded_fd_close(&capture);
   guarded_fd_init(&capture, fd, path, O_WRONLY);
   file_offset = offset;
-  last_address = file_address = 0;
-  last_thread = 0;
-  stream_modules_generation = file_modules_generation = 0;
-  file_nodes = 0;
+  stream_modules_generation = 0;
   lost_unreported = 0;
-  spinlock_unlock(&stream_lock);
+  lost_restart = 0;
+  spinlock_unlock(&stacks_lock);
+  spinlock_unlock(&registry_lock);
 }

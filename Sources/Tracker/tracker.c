@@ -96,12 +96,13 @@ static char *read_whole_file(const char *path, size_t *length) {
 static void write_record(const uint8_t *bytes, size_t length, uint32_t events) {
   if (length > stream_record_limit())
     return;
-  uint8_t *cursor = stream_reserve(length);
-  if (atomic_load_explicit(&tracker_active, memory_order_relaxed)) {
-    memcpy(cursor, bytes, length);
-    cursor += length;
+  uint8_t *start = stream_reserve(length + 10);
+  uint8_t *cursor = stream_put_tag(start, bytes[0]); /* the tag, then the record's number */
+  if (cursor) {
+    memcpy(cursor, bytes + 1, length - 1);
+    cursor += length - 1;
   }
-  stream_commit(cursor, events);
+  stream_commit(cursor ? cursor : start, cursor ? events : 0);
 }
 
 /* ---- MODULES ---------------------------------------------------------------------------- */
@@ -459,7 +460,7 @@ static void write_exec(void) {
   uint8_t *cursor = record;
   *cursor++ = WORKSHOP_RECORD_EXEC;
   cursor = put_uv(cursor, microseconds_since_start());
-  write_record(record, (size_t)(cursor - record), 0);
+  stream_write_unsequenced(record, (size_t)(cursor - record)); /* before any chunk of this program */
 }
 
 /* Everything a fresh capture begins with: header, COMMAND, MODULES, then the sampler; a capture
@@ -563,11 +564,9 @@ void tracker_finish(void) {
   int was_busy = tracker_busy;
   tracker_busy = 1;
   uint8_t *cursor = stream_reserve(EVENT_RECORD_MAX);
-  if (atomic_load(&tracker_active)) {
-    *cursor++ = WORKSHOP_RECORD_END;
-    cursor = put_uv(cursor, microseconds_since_start());
-    atomic_store(&tracker_active, 0);
-  }
+  /* Recording stops before END takes its number: a record numbered after it is dropped. */
+  if (atomic_exchange(&tracker_active, 0))
+    cursor = stream_put_end(cursor, microseconds_since_start());
   stream_commit(cursor, 0);
   stream_flush();
   stackcache_report();
@@ -643,14 +642,10 @@ __attribute__((visibility("default"))) void workshop_tracker_marker(const char *
     return;
   size_t length = name ? strnlen(name, MARKER_NAME_MAX) : 0;
   tracker_busy = 1;
-  uint8_t *cursor = stream_reserve(EVENT_RECORD_MAX + length);
-  uint32_t events = 0;
-  if (atomic_load_explicit(&tracker_active, memory_order_relaxed)) {
-    cursor = stream_put_thread(cursor);
-    *cursor++ = WORKSHOP_RECORD_MARKER;
+  uint8_t *start = stream_reserve(EVENT_RECORD_MAX + length);
+  uint8_t *cursor = stream_put_tag(stream_put_thread(start), WORKSHOP_RECORD_MARKER);
+  if (cursor)
     cursor = put_string(cursor, name ? name : "", length);
-    events = 1;
-  }
-  stream_commit(cursor, events);
+  stream_commit(cursor ? cursor : start, cursor ? 1 : 0);
   tracker_busy = 0;
 }

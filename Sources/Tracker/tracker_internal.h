@@ -8,7 +8,9 @@
  *      program's sigaction() is answered; never held with another tracker lock;
  *   1. modules_lock (tracker.c): held while a MODULES record is built and written (2, 3, 5 inside);
  *   2. file_lock (stream.c, a mutex): a flush, with 3 taken inside it;
- *   3. stream_lock (stream.c): every record; node growth under it takes 5;
+ *   3. registry_lock (stream.c): the list of thread buffers;
+ *   3a. each thread buffer's lock (stream.c): its owner, for every record; a flush, to swap it;
+ *   3b. stacks_lock (stream.c): the stack tree, inside a buffer's lock; node growth takes 5;
  *   4. sites_lock (stackcache.c): a leaf, never held with another lock outside fork_prepare;
  *   5. arena_lock (arena.c): the innermost, taken by every arena allocation.
  */
@@ -200,23 +202,20 @@ void stackcache_fork_prepare(void);
 void stackcache_fork_parent(void);
 void stackcache_fork_child(void);
 
-/* ---- stream.c: the record buffer and the capture file --------------------------------------- */
+/* ---- stream.c: per-thread record buffers, the global order and the capture file ------------ */
 
-/* Worst-case bytes of one event record plus the THREAD record that may precede it. */
-#define EVENT_RECORD_MAX 48
+/* Worst-case bytes of one event record (tag, sequence number, fields) plus the THREAD record
+   that may precede it. */
+#define EVENT_RECORD_MAX 56
 
 /* Writes to `fd`, the capture at `path` (to reopen it if the program closes the descriptor). */
 void stream_init(int fd, const char *path, uint64_t file_offset);
-/* Takes the stream lock with at least `need` bytes of buffer free; returns the write cursor. */
-uint8_t *stream_reserve(size_t need);
-/* Commits the bytes up to `cursor`, counts `events` (for LOST) and releases the stream lock. */
-void stream_commit(uint8_t *cursor, uint32_t events);
-/* With the lock held: a THREAD record if the calling thread is not the last one that wrote. */
-uint8_t *stream_put_thread(uint8_t *cursor);
-/* With the lock held: `tag` and the address as a delta from the previous ALLOC/FREE address. */
-uint8_t *stream_put_address(uint8_t *cursor, uint8_t tag, uintptr_t address);
-/* Writes everything buffered so far to the file. */
+/* END with its number; tracker_active must already be cleared (no record is numbered after). */
+uint8_t *stream_put_end(uint8_t *cursor, uint64_t microseconds);
+/* Writes every buffer to the file, then SYNC (everything numbered before the flush is there). */
 void stream_flush(void);
+/* Writes the calling thread's buffer (it is full). */
+void stream_flush_own(void);
 /* stream_flush(), then keeps the file lock so that no flush can run (and leave half a record in
    the file) while exec() replaces the program; stream_release_file() if exec() failed. */
 void stream_flush_and_hold_file(void);
@@ -224,10 +223,15 @@ void stream_release_file(void);
 /* The capture's descriptor (checked, reopened if the program closed it), or -1. With the file
    lock held (stream_flush_and_hold_file). */
 int stream_capture_fd_locked(void);
+/* Writes a whole record straight to the file, outside every chunk (EXEC, at start). */
+void stream_write_unsequenced(const uint8_t *record, size_t length);
 /* Bytes of buffer the stream can hold in one record. */
 size_t stream_record_limit(void);
 /* The modules generation (dlpi_adds + dlpi_subs) last written, 0 after a loss. */
 extern uint64_t stream_modules_generation;
+/* Guards the stack tree (stacks.c): interning, and every record that defines new nodes takes its
+   sequence number while holding it, so nodes are numbered in the global order. */
+extern spinlock stacks_lock;
 void stream_fork_prepare(void);
 void stream_fork_parent(void);
 /* In a fork child: close the parent's capture, forget its buffered bytes and stream state,
@@ -314,12 +318,155 @@ static inline uint8_t *put_string(uint8_t *cursor, const char *text, size_t leng
   return cursor + length;
 }
 
+pid_t tracker_thread_id(void);
+
+/* ---- stream.c's hot path, inlined into events.c ----------------------------------------- */
+
+/* One thread's record buffer (stream.c); records start after room for the CHUNK header. */
+#define STREAM_BUFFER_SIZE ((size_t)512 << 10)
+#define CHUNK_HEADER_ROOM 24
+
+typedef struct thread_stream {
+  spinlock lock;
+  pid_t thread;     /* the owner; 0 for the shared stream, whose records name their threads */
+  bool exited;      /* the owner thread has ended: recycled once its records are written */
+  uint8_t *data;    /* STREAM_BUFFER_SIZE bytes; records from CHUNK_HEADER_ROOM on */
+  size_t used;      /* CHUNK_HEADER_ROOM when empty */
+  uint64_t events;  /* ALLOC/FREE/MARKER records in the buffer, for LOST */
+  /* The encoder's state at the write cursor, reset with every chunk. */
+  uint64_t last_sequence;
+  uintptr_t last_address;
+  pid_t last_thread;
+  /* FREE records name a recent allocation of this stream instead of an address (FREE_BACK):
+     ALLOC records written so far (never reset by a chunk: the reader counts them per stream,
+     across chunks), and a direct-mapped table address -> that count at its ALLOC. */
+  uint64_t allocations;
+  struct recent_allocation *recent;
+  uint32_t id; /* names the stream in its chunks: 0 shared, then 1, 2, ... */
+  struct thread_stream *next; /* in `streams` or `free_streams` */
+} thread_stream;
+
+typedef struct recent_allocation {
+  uintptr_t address;
+  uint64_t allocation;
+} recent_allocation;
+
+/* Slots of a stream's table of recent allocations; a FREE names one at most
+   WORKSHOP_FREE_BACK_LIMIT allocations back (beyond that, or on a miss, its address). */
+#define RECENT_SLOTS_LOG2 14
+#define RECENT_SLOTS (1u << RECENT_SLOTS_LOG2)
+
+/* The global order: every numbered record takes the next value. */
+extern atomic_uint_fast64_t stream_sequence;
+/* The calling thread's buffer, and the one it holds between reserve and commit. */
+extern __thread thread_stream *own_stream;
+extern __thread thread_stream *writing_stream;
+/* The calling thread's first record: a buffer of its own (or the shared one). */
+thread_stream *stream_acquire(void);
+
+/* Takes the calling thread's own buffer (its lock) with at least `need` bytes free; returns the
+   write cursor. Only this thread and flushes ever take that lock. */
+
+static inline uint8_t *stream_reserve(size_t need) {
+  thread_stream *stream = own_stream;
+  if (UNLIKELY(stream == NULL))
+    stream = stream_acquire();
+  spinlock_lock(&stream->lock);
+  while (UNLIKELY(stream->used + need > STREAM_BUFFER_SIZE)) {
+    spinlock_unlock(&stream->lock);
+    stream_flush_own();
+    spinlock_lock(&stream->lock);
+  }
+  writing_stream = stream;
+  return stream->data + stream->used;
+}
+
+/* Commits the bytes up to `cursor`, counts `events` (for LOST) and releases the buffer. */
+static inline void stream_commit(uint8_t *cursor, uint32_t events) {
+  thread_stream *stream = writing_stream;
+  stream->used = (size_t)(cursor - stream->data);
+  stream->events += events;
+  spinlock_unlock(&stream->lock);
+}
+
+/* Between reserve and commit: a THREAD record if the buffer is shared by several threads and
+   the calling thread is not the last one that wrote in it (own buffers never need one). */
+static inline uint8_t *stream_put_thread(uint8_t *cursor) {
+  thread_stream *stream = writing_stream;
+  if (LIKELY(stream->thread != 0))
+    return cursor; /* a buffer of its own: its chunks name the thread */
+  pid_t thread = tracker_thread_id();
+  if (LIKELY(thread == stream->last_thread))
+    return cursor;
+  stream->last_thread = thread;
+  *cursor++ = WORKSHOP_RECORD_THREAD;
+  return put_uv(cursor, (uint64_t)thread);
+}
+
+/* Between reserve and commit: the record's tag and its sequence number, which places it in the
+   capture's global order. NULL when recording has stopped (after END): write nothing then. */
+static inline uint8_t *stream_put_tag(uint8_t *cursor, uint8_t tag) {
+  thread_stream *stream = writing_stream;
+  uint64_t number = atomic_fetch_add(&stream_sequence, 1);
+  /* END clears tracker_active before taking its number, so a number taken after END's sees
+     it cleared: no record follows END in the order. */
+  if (UNLIKELY(!atomic_load(&tracker_active)))
+    return NULL;
+  uint64_t delta = number - stream->last_sequence;
+  stream->last_sequence = number;
+  /* ALLOC and FREE numbered right after the chunk's previous record (a thread alone) say so in
+     their tag instead of a number. */
+  if (delta == 1 && (tag & WORKSHOP_RECORD_TYPE_MASK) >= WORKSHOP_RECORD_ALLOC) {
+    *cursor++ = (uint8_t)(tag | WORKSHOP_RECORD_NEXT_NUMBER);
+    return cursor;
+  }
+  *cursor++ = tag;
+  return put_uv(cursor, delta);
+}
+
+
+
+static inline recent_allocation *recent_slot(thread_stream *stream, uintptr_t address) {
+  uint64_t key = (uint64_t)address * 0x9e3779b97f4a7c15ull;
+  return &stream->recent[key >> (64 - RECENT_SLOTS_LOG2)];
+}
+
+/* After an ALLOC's tag: its address, as a delta from the previous ALLOC/FREE address in this
+   buffer; remembered so that its FREE can name it by distance. */
+static inline uint8_t *stream_put_alloc_address(uint8_t *cursor, uintptr_t address) {
+  thread_stream *stream = writing_stream;
+  cursor = put_sv(cursor, (int64_t)(address - stream->last_address));
+  stream->last_address = address;
+  recent_allocation *slot = recent_slot(stream, address);
+  slot->address = address;
+  slot->allocation = ++stream->allocations;
+  return cursor;
+}
+
+/* A whole FREE of `kind` (tag, number, and the distance back to the block's ALLOC in this
+   stream, or its address). NULL when recording has stopped. */
+static inline uint8_t *stream_put_free(uint8_t *cursor, uint8_t kind, uintptr_t address) {
+  thread_stream *stream = writing_stream;
+  recent_allocation *slot = recent_slot(stream, address);
+  uint64_t back = stream->allocations + 1 - slot->allocation;
+  bool recent = slot->address == address && slot->allocation != 0 && back <= WORKSHOP_FREE_BACK_LIMIT;
+  cursor = stream_put_tag(cursor, (uint8_t)((recent ? WORKSHOP_RECORD_FREE_BACK : WORKSHOP_RECORD_FREE) | kind));
+  if (UNLIKELY(cursor == NULL))
+    return NULL;
+  /* The distance back names the allocation whose address this is; an entry left by a block that
+     another thread freed still names the same address, so it never misleads. */
+  cursor = recent ? put_uv(cursor, back) : put_sv(cursor, (int64_t)(address - stream->last_address));
+  stream->last_address = address;
+  return cursor;
+}
+
+
 /* ---- events.c: the hot path ---------------------------------------------------------------- */
 
 /* `hook_frame`: the exported hook's __builtin_frame_address(0), the stack cache's key. */
 void record_alloc(workshop_alloc_kind kind, void *block, size_t size, const uintptr_t *hook_frame);
 void record_free(workshop_free_kind kind, void *block);
-/* Calls the real realloc (or reallocarray) inside the stream lock, see events.c. */
+/* Calls the real realloc (or reallocarray) while holding the thread's own buffer, see events.c. */
 void *record_realloc(workshop_alloc_kind kind, void *old_block, size_t count, size_t element_size,
                      const uintptr_t *hook_frame);
 

@@ -8,6 +8,7 @@ const char *workshop_record_name(uint8_t tag) {
   case WORKSHOP_RECORD_ALLOC:
     return (tag & WORKSHOP_RECORD_KIND_MASK) <= WORKSHOP_ALLOC_PVALLOC ? "alloc" : NULL;
   case WORKSHOP_RECORD_FREE:
+  case WORKSHOP_RECORD_FREE_BACK:
     return (tag & WORKSHOP_RECORD_KIND_MASK) <= WORKSHOP_FREE_REALLOC ? "free" : NULL;
   default:
     break;
@@ -22,6 +23,8 @@ const char *workshop_record_name(uint8_t tag) {
   case WORKSHOP_RECORD_END: return "end";
   case WORKSHOP_RECORD_LOST: return "lost";
   case WORKSHOP_RECORD_EXEC: return "exec";
+  case WORKSHOP_RECORD_CHUNK: return "chunk";
+  case WORKSHOP_RECORD_SYNC: return "sync";
   default: return NULL;
   }
 }

@@ -13,7 +13,7 @@ struct RoundTripTests {
   /// A capture holding every record kind once, and the events it must decode to.
   static func everyRecord() -> (bytes: [UInt8], events: [CaptureEvent]) {
     let header = CaptureHeader(
-      flags: [.nativeStacks, .followedChild], pid: 1234, parentPID: 99,
+      version: CaptureWriter.streamVersion, flags: [.nativeStacks, .followedChild], pid: 1234, parentPID: 99,
       startRealtimeNanoseconds: 1_700_000_000_123_456_789,
       startMonotonicNanoseconds: 987_654_321, pageSize: 16384)
     var writer = CaptureWriter(header: header)
@@ -148,7 +148,7 @@ struct RoundTripTests {
   @Test("a header larger than this version's is skipped")
   func largerHeader() throws {
     var writer = CaptureWriter(header: nil)
-    var header = CaptureWriter.encode(CaptureHeader(headerSize: 56))
+    var header = CaptureWriter.encode(CaptureHeader(version: CaptureWriter.streamVersion, headerSize: 56))
     header.append(contentsOf: [UInt8](repeating: 0xee, count: 8))
     writer.bytes = header
     writer.thread(3)

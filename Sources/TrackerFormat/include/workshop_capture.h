@@ -14,9 +14,12 @@
 
 #define WORKSHOP_CAPTURE_MAGIC "WSHPCAP1"
 #define WORKSHOP_CAPTURE_MAGIC_SIZE 8
-#define WORKSHOP_CAPTURE_VERSION 2
-/* The oldest version readers still accept: version 1 is version 2 without the EXEC record. */
+#define WORKSHOP_CAPTURE_VERSION 3
+/* The oldest version readers still accept: version 1 is version 2 without the EXEC record;
+   versions 1 and 2 write every record at the top level, in order, with no sequence numbers. */
 #define WORKSHOP_CAPTURE_OLDEST_VERSION 1
+/* The farthest back a FREE_BACK record reaches, in ALLOC records of its stream. */
+#define WORKSHOP_FREE_BACK_LIMIT (1u << 20)
 
 /* Header flags. */
 enum {
@@ -86,6 +89,35 @@ typedef struct __attribute__((packed)) workshop_capture_header {
  *                       number them after the earlier programs' nodes); a COMMAND and a MODULES
  *                       record follow.
  *
+ * CHUNK      0x0b       uv thread id, uv stream id, uv byte length, then that many bytes of records.
+ *                       (Version 3.) The stream id names the buffer (0: shared; a buffer of an
+ *                       exited thread is reused by a later one, keeping its id).
+ *                       Each thread writes its records into a buffer of its own; a buffer reaches
+ *                       the file as a chunk. Inside a chunk every record except FRAME and THREAD
+ *                       has a uv sequence number right after its tag (a delta from the previous
+ *                       numbered record of the chunk; the first is absolute): the capture's order
+ *                       is the order of these numbers, not of the file. A FRAME belongs to the
+ *                       numbered record that follows it in its chunk and comes just before it in
+ *                       that order. The running address starts at 0 and the current thread is
+ *                       the chunk's in every chunk (0: several threads, named by THREAD records).
+ *                       A FREE of kind realloc followed in its chunk (FRAMEs aside) by an ALLOC of
+ *                       kind realloc or reallocarray is one realloc() call: readers deliver the
+ *                       two together at the ALLOC's place, unless another thread's ALLOC of the
+ *                       old address is numbered between them (then the FREE comes just before it).
+ * FREE_BACK  0x30|kind  uv d (version 3, inside chunks): a FREE of the address of the d-th latest
+ *                       ALLOC record of the same stream (d >= 1: 1 is the stream's latest ALLOC;
+ *                       d <= WORKSHOP_FREE_BACK_LIMIT), counting ALLOCs across its chunks, in file
+ *                       order, since the start or the last EXEC or LOST. That block may have been
+ *                       freed since: only its address is meant. The running address becomes it.
+ *                       ALLOC, FREE and FREE_BACK tags with WORKSHOP_RECORD_NEXT_NUMBER (0x80) set
+ *                       carry no number: theirs is the previous one + 1.
+ * SYNC       0x0c       uv n. (Version 3.) Every record numbered below n is in the file before this.
+ * In version 3 only CHUNK, SYNC, EXEC and LOST stand at the top level. EXEC (no number) ends the
+ * old program's numbering: everything before it in the file comes first; numbers restart at 0.
+ * LOST carries a second uv (version 3): the number from which the stream starts afresh; every
+ * record numbered below it that reached the file comes before it, and stack nodes after it are
+ * numbered from 1 again (as after EXEC).
+ *
  * A "string" is a uv byte length followed by that many bytes of UTF-8 (not NUL-terminated).
  */
 enum {
@@ -98,8 +130,14 @@ enum {
   WORKSHOP_RECORD_END = 0x08,
   WORKSHOP_RECORD_LOST = 0x09,
   WORKSHOP_RECORD_EXEC = 0x0a,
+  WORKSHOP_RECORD_CHUNK = 0x0b,
+  WORKSHOP_RECORD_SYNC = 0x0c,
   WORKSHOP_RECORD_ALLOC = 0x10, /* | workshop_alloc_kind */
   WORKSHOP_RECORD_FREE = 0x20,  /* | workshop_free_kind */
+  WORKSHOP_RECORD_FREE_BACK = 0x30, /* | workshop_free_kind; version 3, inside chunks */
+  /* Version 3, inside chunks: on an ALLOC, FREE or FREE_BACK tag, "numbered one after the
+     chunk's previous numbered record" (the chunk starts at 0), and no number field follows. */
+  WORKSHOP_RECORD_NEXT_NUMBER = 0x80,
   WORKSHOP_RECORD_KIND_MASK = 0x0f,
   WORKSHOP_RECORD_TYPE_MASK = 0xf0,
 };

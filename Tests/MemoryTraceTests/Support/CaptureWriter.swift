@@ -9,9 +9,16 @@ struct CaptureWriter {
   private var address: UInt64 = 0
   private var frameIPs: [UInt64] = [0]
 
-  /// Starts a capture with `header` (or with no header at all).
+  /// The version of the streams this writer makes: every record at the top level, in order, as
+  /// versions 1 and 2 have it (version 3's numbered chunks: ChunkedCaptureWriter).
+  static let streamVersion: UInt16 = 2
+
+  /// Starts a capture with `header` (or with no header at all). A header of the current version
+  /// is written as ``streamVersion``, the layout the records below follow.
   init(header: CaptureHeader? = CaptureHeader(pid: 4242, parentPID: 1, pageSize: 4096)) {
-    if let header { bytes = CaptureWriter.encode(header) }
+    guard var header else { return }
+    if header.version == CaptureFormat.version { header.version = CaptureWriter.streamVersion }
+    bytes = CaptureWriter.encode(header)
   }
 
   static func encode(_ header: CaptureHeader) -> [UInt8] {

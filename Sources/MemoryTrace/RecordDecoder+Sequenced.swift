@@ -1,0 +1,312 @@
+// Version 3 decoding: the top-level records (CHUNK, SYNC, EXEC, LOST), the records inside a chunk,
+// and their delivery to the visitor in the capture's global order (docs/capture-format.md).
+
+extension RecordDecoder {
+  /// Decodes one top-level record of a version 3 capture; returns the records it held.
+  mutating func decodeTopLevel<Visitor: CaptureVisitor>(
+    _ cursor: inout ByteCursor, fileOffset: Int, into visitor: inout Visitor
+  ) throws(DecodeStop) -> Int {
+    let tag = try cursor.byte()
+    switch tag {
+    case CaptureFormat.chunkTag:
+      let thread = try cursor.unsigned()
+      let stream = try cursor.unsigned()
+      let length = try cursor.unsigned()
+      guard length <= UInt64(CaptureFormat.maximumRecordBytes) else {
+        throw .damaged(position: cursor.recordStart, .oversizedRecord(byteCount: Int(clamping: length)))
+      }
+      let start = cursor.position
+      // A chunk is decoded only once it is whole: its records take effect all together.
+      guard cursor.end - start >= Int(length) else { throw .needMore }
+      var inner = ByteCursor(base: cursor.base, end: start + Int(length), position: start, recordStart: start)
+      var recent = recentAllocations.removeValue(forKey: stream) ?? RecentAllocations()
+      defer { recentAllocations[stream] = recent }
+      let count = try decodeChunk(&inner, thread: thread, recent: &recent, fileOffset: fileOffset, into: &visitor)
+      cursor.position = inner.end
+      return count
+    case CaptureFormat.syncTag:
+      let written = try cursor.unsigned()
+      try deliver(below: written, into: &visitor)
+    case CaptureFormat.execTag:
+      let microseconds = try cursor.unsigned()
+      // Everything of the old program is in the file before EXEC; the new one numbers from 0.
+      try deliverAll(into: &visitor)
+      merger.next = 0
+      recentAllocations.removeAll()
+      lastTimestamp = max(lastTimestamp, microseconds)
+      modules = ModuleTable()
+      nodeBase = UInt64(frames.count - 1)
+      deliveredThread = 0
+      visitor.visit(ExecEvent(microseconds: microseconds))
+    case CaptureFormat.lostTag:
+      let count = try cursor.unsigned()
+      let restart = try cursor.unsigned()
+      // Every record numbered below `restart` that reached the file is before LOST; the nodes
+      // defined after it are numbered from 1 again.
+      try deliverAll(into: &visitor)
+      merger.next = max(merger.next, restart)
+      recentAllocations.removeAll()
+      nodeBase = UInt64(frames.count - 1)
+      visitor.visitLost(count: count)
+    default:
+      throw .damaged(position: cursor.recordStart, .unknownRecord(tag: tag))
+    }
+    return 1
+  }
+
+  /// Delivers every record still held back, in order: the file is finished.
+  mutating func finish<Visitor: CaptureVisitor>(into visitor: inout Visitor) throws(DecodeFailure) {
+    do {
+      try deliverAll(into: &visitor)
+    } catch {
+      if case .damagedInFile(let offset, let damage) = error { throw DecodeFailure(offset: offset, damage: damage) }
+    }
+  }
+
+  // MARK: - A chunk
+
+  private mutating func decodeChunk<Visitor: CaptureVisitor>(
+    _ cursor: inout ByteCursor, thread chunkThread: UInt64, recent: inout RecentAllocations, fileOffset: Int,
+    into visitor: inout Visitor
+  ) throws(DecodeStop) -> Int {
+    var sequence: UInt64 = 0
+    var address: UInt64 = 0
+    var thread = chunkThread
+    var frames: [PendingFrame]? = nil
+    var heldFree: SequencedRecord? = nil
+    var count = 0
+    do throws(DecodeStop) {
+      while cursor.position < cursor.end {
+        cursor.recordStart = cursor.position
+        let tag = try cursor.byte()
+        count += 1
+        if tag == CaptureFormat.frameTag {
+          let parent = try cursor.unsigned()
+          let delta = try cursor.signed()
+          frames =
+            (frames ?? []) + [PendingFrame(localParent: parent, delta: delta, offset: fileOffset + cursor.recordStart)]
+          continue
+        }
+        if tag == CaptureFormat.threadTag {
+          thread = try cursor.unsigned()
+          continue
+        }
+        let type = tag & CaptureFormat.typeMask & ~CaptureFormat.nextNumberFlag
+        if tag & CaptureFormat.nextNumberFlag != 0 && type != 0 {
+          sequence &+= 1
+        } else {
+          sequence &+= try cursor.unsigned()
+        }
+        let body: SequencedRecord.Body
+        let kind = tag & CaptureFormat.kindMask
+        switch type {
+        case CaptureFormat.allocTag:
+          guard let kind = AllocationKind(rawValue: kind) else {
+            throw .damaged(position: cursor.recordStart, .unknownRecord(tag: tag))
+          }
+          address = address &+ UInt64(bitPattern: try cursor.signed())
+          let size = try cursor.unsigned()
+          let stack = try cursor.unsigned()
+          recent.append(address)
+          body = .alloc(kind, address: address, size: size, localStack: stack, pairedFree: nil)
+        case CaptureFormat.freeTag, CaptureFormat.freeBackTag:
+          guard let kind = DeallocationKind(rawValue: kind) else {
+            throw .damaged(position: cursor.recordStart, .unknownRecord(tag: tag))
+          }
+          if type == CaptureFormat.freeTag {
+            address = address &+ UInt64(bitPattern: try cursor.signed())
+          } else {
+            let back = try cursor.unsigned()
+            guard let named = recent.address(back: back) else {
+              throw .damaged(position: cursor.recordStart, .unknownAllocation(back: back))
+            }
+            address = named
+          }
+          body = .free(kind, address: address, paired: false)
+        default:
+          body = try decodeRareBody(tag, &cursor)
+        }
+        var record = SequencedRecord(
+          sequence: sequence, thread: thread, offset: fileOffset + cursor.recordStart, frames: frames, body: body)
+        frames = nil
+        if var free = heldFree {
+          heldFree = nil
+          // realloc(): FREE of the old block, then (FRAMEs aside) ALLOC of the new one.
+          if case .alloc(let kind, let address, let size, let stack, _) = record.body,
+            kind == .realloc || kind == .reallocarray, case .free(let freeKind, let old, _) = free.body
+          {
+            free.body = .free(freeKind, address: old, paired: true)
+            record.body = .alloc(kind, address: address, size: size, localStack: stack, pairedFree: old)
+          }
+          try submit(free, into: &visitor)
+        }
+        if case .free(.realloc, _, _) = record.body {
+          heldFree = record
+          continue
+        }
+        try submit(record, into: &visitor)
+      }
+      if let free = heldFree { try submit(free, into: &visitor) }
+    } catch {
+      if case .needMore = error { throw .damaged(position: cursor.recordStart, .chunkEndsMidRecord) }
+      throw error
+    }
+    if frames != nil { throw .damaged(position: cursor.recordStart, .chunkEndsMidRecord) }
+    return count
+  }
+
+  private func decodeRareBody(_ tag: UInt8, _ cursor: inout ByteCursor) throws(DecodeStop) -> SequencedRecord.Body {
+    switch tag {
+    case CaptureFormat.tickTag:
+      return .tick(try cursor.tick())
+    case CaptureFormat.modulesTag:
+      return .modules(try cursor.modules())
+    case CaptureFormat.markerTag:
+      return .marker(try cursor.string())
+    case CaptureFormat.commandTag:
+      return .command(try cursor.command())
+    case CaptureFormat.endTag:
+      return .end(try cursor.unsigned())
+    default:
+      throw .damaged(position: cursor.recordStart, .unknownRecord(tag: tag))
+    }
+  }
+
+  // MARK: - Merging
+
+  /// Delivers `record` now if it is the next number, else holds it back until its turn.
+  private mutating func submit<Visitor: CaptureVisitor>(
+    _ record: SequencedRecord, into visitor: inout Visitor
+  ) throws(DecodeStop) {
+    if record.sequence == merger.next {
+      try deliver(record, into: &visitor)
+      merger.next = record.sequence &+ 1
+      while let smallest = merger.smallest, smallest == merger.next, let next = merger.pop() {
+        try deliver(next, into: &visitor)
+        merger.next = smallest &+ 1
+      }
+    } else if record.sequence > merger.next {
+      // A real capture holds back at most what its threads wrote between two SYNCs (10 ms).
+      guard merger.waiting.count < CaptureFormat.maximumHeldRecords else {
+        throw .damagedInFile(
+          offset: record.offset, .tooManyWaiting(count: merger.waiting.count))
+      }
+      merger.push(record)
+    } else {
+      throw .damagedInFile(offset: record.offset, .outOfOrder(sequence: record.sequence, expected: merger.next))
+    }
+  }
+
+  /// SYNC: every record numbered below `written` has been read; numbers missing below it never
+  /// became records.
+  private mutating func deliver<Visitor: CaptureVisitor>(below written: UInt64, into visitor: inout Visitor)
+    throws(DecodeStop)
+  {
+    while let smallest = merger.smallest, smallest < written || smallest == merger.next, let next = merger.pop() {
+      try deliver(next, into: &visitor)
+      merger.next = max(merger.next, smallest &+ 1)
+    }
+    merger.next = max(merger.next, written)
+    while let smallest = merger.smallest, smallest == merger.next, let next = merger.pop() {
+      try deliver(next, into: &visitor)
+      merger.next = smallest &+ 1
+    }
+  }
+
+  private mutating func deliverAll<Visitor: CaptureVisitor>(into visitor: inout Visitor) throws(DecodeStop) {
+    while let next = merger.pop() {
+      try deliver(next, into: &visitor)
+      merger.next = max(merger.next, next.sequence &+ 1)
+    }
+    // A realloc's FREE always stands in the same chunk as its ALLOC: nothing is left deferred.
+    for (_, free) in merger.deferredFrees { try deliverFree(free, into: &visitor) }
+    merger.deferredFrees.removeAll()
+  }
+
+  /// The visitor sees a thread switch whenever the delivered records change thread.
+  private mutating func switchThread<Visitor: CaptureVisitor>(to thread: UInt64, into visitor: inout Visitor) {
+    if thread != deliveredThread {
+      deliveredThread = thread
+      visitor.visitThread(thread)
+    }
+  }
+
+  private mutating func deliverFree<Visitor: CaptureVisitor>(_ record: SequencedRecord, into visitor: inout Visitor)
+    throws(DecodeStop)
+  {
+    guard case .free(let kind, let address, _) = record.body else { return }
+    switchThread(to: record.thread, into: &visitor)
+    visitor.visit(DeallocationEvent(kind: kind, address: address, thread: record.thread))
+  }
+
+  private mutating func deliver<Visitor: CaptureVisitor>(_ record: SequencedRecord, into visitor: inout Visitor)
+    throws(DecodeStop)
+  {
+    if let pending = record.frames {
+      for frame in pending { try deliverFrame(frame, into: &visitor) }
+    }
+    switch record.body {
+    case .alloc(let kind, let address, let size, let localStack, let pairedFree):
+      if let old = pairedFree, let free = merger.deferredFrees.removeValue(forKey: old) {
+        try deliverFree(free, into: &visitor)
+      } else if !merger.deferredFrees.isEmpty, let free = merger.deferredFrees.removeValue(forKey: address) {
+        // Another thread got the old block of a realloc() still in progress: its FREE comes first.
+        try deliverFree(free, into: &visitor)
+      }
+      guard size <= CaptureFormat.maximumBlockSize else {
+        throw .damagedInFile(offset: record.offset, .impossibleSize(size))
+      }
+      let total = totalBytes + size
+      guard total <= CaptureFormat.maximumTotalBytes else {
+        throw .damagedInFile(offset: record.offset, .impossibleTotal(total))
+      }
+      guard localStack < UInt64(frames.count) &- nodeBase else {
+        throw .damagedInFile(offset: record.offset, .unknownStackNode(localStack))
+      }
+      let stack = localStack == 0 ? 0 : localStack &+ nodeBase
+      totalBytes = total
+      switchThread(to: record.thread, into: &visitor)
+      visitor.visit(
+        AllocationEvent(kind: kind, address: address, size: size, stack: UInt32(stack), thread: record.thread))
+    case .free(_, let address, let paired):
+      if paired {
+        merger.deferredFrees[address] = record
+      } else {
+        try deliverFree(record, into: &visitor)
+      }
+    case .tick(let tick):
+      lastTimestamp = tick.microseconds
+      visitor.visit(tick)
+    case .modules(let list):
+      modules = ModuleTable(list)
+      visitor.visit(modules)
+    case .marker(let name):
+      switchThread(to: record.thread, into: &visitor)
+      visitor.visit(MarkerEvent(name: name, thread: record.thread))
+    case .command(let command):
+      if self.command == nil { self.command = command }
+      visitor.visit(command)
+    case .end(let microseconds):
+      lastTimestamp = max(lastTimestamp, microseconds)
+      sawEnd = true
+      visitor.visitEnd(microseconds: microseconds)
+    }
+  }
+
+  private mutating func deliverFrame<Visitor: CaptureVisitor>(_ frame: PendingFrame, into visitor: inout Visitor)
+    throws(DecodeStop)
+  {
+    let node = UInt64(frames.count)
+    guard frame.localParent < node &- nodeBase else {
+      throw .damagedInFile(
+        offset: frame.offset, .unknownParentNode(node: node &- nodeBase, parent: frame.localParent))
+    }
+    guard node <= CaptureFormat.maximumFrames else {
+      throw .damagedInFile(offset: frame.offset, .oversizedCount(record: "frame", count: node))
+    }
+    let parent = frame.localParent == 0 ? 0 : frame.localParent &+ nodeBase
+    let ip = frames.ip(of: UInt32(parent)) &+ UInt64(bitPattern: frame.delta)
+    _ = frames.append(parent: UInt32(parent), ip: ip, in: modules)
+    visitor.visit(FrameEvent(node: UInt32(node), parent: UInt32(parent), ip: ip))
+  }
+}

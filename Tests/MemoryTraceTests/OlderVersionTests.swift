@@ -1,0 +1,65 @@
+import Foundation
+import MemoryTrace
+import Testing
+
+/// Captures written by earlier trackers (format version 2: every record at the top level, in
+/// order) still read exactly. The fixtures were written by the version 2 tracker running
+/// Tests/TrackerTests/Programs/pattern_basic.c and pattern_threads.c.
+@Suite("Captures of older format versions")
+struct OlderVersionTests {
+  static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+  /// Allocations, frees, peak and what is left, from the records alone.
+  struct Figures: CaptureVisitor {
+    var live: [UInt64: UInt64] = [:]
+    var heap: UInt64 = 0
+    var peak: UInt64 = 0
+    var allocations = 0
+    var frees = 0
+    var threads: Set<UInt64> = []
+    mutating func visit(_ allocation: AllocationEvent) {
+      allocations += 1
+      if let replaced = live.updateValue(allocation.size, forKey: allocation.address) { heap -= replaced }
+      heap += allocation.size
+      peak = max(peak, heap)
+      threads.insert(allocation.thread)
+    }
+    mutating func visit(_ deallocation: DeallocationEvent) {
+      if let size = live.removeValue(forKey: deallocation.address) {
+        heap -= size
+        frees += 1
+      }
+    }
+  }
+
+  func read(_ name: String) throws -> (figures: Figures, header: CaptureHeader?, progress: ReadProgress) {
+    let reader = try CaptureReader(path: Self.fixtures.appendingPathComponent(name).path)
+    var figures = Figures()
+    let progress = try reader.read(into: &figures)
+    return (figures, reader.header, progress)
+  }
+
+  @Test("a version 2 capture of every allocator function reads as its program says")
+  func basic() throws {
+    let (figures, header, progress) = try read("pattern_basic.v2.bin")
+    #expect(header?.version == 2)
+    #expect(progress.sawEnd && progress.warning == nil)
+    #expect(figures.allocations == 11)
+    #expect(figures.frees == 8)
+    #expect(figures.peak == 7140)
+    #expect(figures.heap == 1240)
+    #expect(figures.live.count == 3)
+  }
+
+  @Test("a version 2 capture of 8 threads reads as its program says")
+  func threads() throws {
+    let (figures, header, progress) = try read("pattern_threads.v2.bin")
+    #expect(header?.version == 2)
+    #expect(progress.sawEnd && progress.warning == nil)
+    #expect(figures.allocations == 808)
+    #expect(figures.frees == 796)
+    #expect(figures.peak == 232_832)
+    #expect(figures.heap == 3520)
+    #expect(figures.threads.count == 9)
+  }
+}

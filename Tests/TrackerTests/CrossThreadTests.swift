@@ -1,0 +1,79 @@
+import Foundation
+import MemoryAnalysis
+import MemoryTrace
+import Testing
+import WorkshopTestSupport
+
+/// Threads that free and realloc each other's blocks: each thread records into a buffer of its
+/// own, and the capture must still read as one exact order.
+@Suite("Threads freeing each other's blocks")
+struct CrossThreadTests {
+  @Test("8 threads that free and realloc each other's blocks read exactly, every free after its allocation")
+  func eightThreadsCrossing() throws {
+    let program = try Programs.compile("pattern_cross_threads.c", extraFlags: ["-fno-builtin", "-pthread"])
+    let run = try TrackedRun.run(program.executable)
+    #expect(run.result.status == 0)
+    let profile = run.profile
+    #expect(profile.sawEnd)
+    let own = run.totals(profile.allocatedByStack, allocatedDirectlyFrom: program.executable)
+    #expect(own.count == 242_400)
+    let leaked = run.totals(profile.leaks, allocatedDirectlyFrom: program.executable)
+    #expect(leaked.bytes == 1152)
+    #expect(leaked.count == 8)
+    let atPeak = run.totals(profile.peak.aliveByStack, allocatedDirectlyFrom: program.executable)
+    #expect(atPeak.bytes == 345_600, "every block after the reallocs, all alive at the second barrier")
+    #expect(profile.totals.threads >= 9, "eight workers and the main thread")
+    #expect(profile.totals.allocationsByKind[.realloc] == 800 + 80_000)
+    #expect(profile.totals.unknownFrees == 0, "no free is read before its allocation")
+    #expect(profile.totals.overwrittenBlocks == 0, "no allocation is read before the free of its address")
+
+    // The same, on the records themselves, as the reader delivers them.
+    let reader = try CaptureReader(path: run.capturePath)
+    var order = OrderCheck()
+    let progress = try reader.read(into: &order)
+    #expect(progress.sawEnd)
+    #expect(order.freesOfUnknownBlocks == 0)
+    #expect(order.allocationsOfLiveAddresses == 0)
+    #expect(order.framesAfterUse == 0)
+    #expect(order.reallocFreesNotFollowedByTheirAllocation == 0)
+    #expect(order.reallocPairs + order.reallocsSplit == 800 + 80_000)
+  }
+}
+
+/// Checks the order of delivered records: a FREE names a live block, an ALLOC a free address, a
+/// stack node is defined before it is named, and a realloc's FREE is followed by its ALLOC (or, when
+/// another thread got the old block back during the call, by that thread's ALLOC of it).
+private struct OrderCheck: CaptureVisitor {
+  var live: Set<UInt64> = []
+  var nodes: UInt32 = 0
+  var pendingReallocFree: UInt64?
+  var freesOfUnknownBlocks = 0
+  var allocationsOfLiveAddresses = 0
+  var framesAfterUse = 0
+  var reallocFreesNotFollowedByTheirAllocation = 0
+  var reallocPairs = 0
+  var reallocsSplit = 0
+
+  mutating func visit(_ frame: FrameEvent) { nodes = max(nodes, frame.node) }
+
+  mutating func visit(_ allocation: AllocationEvent) {
+    if let old = pendingReallocFree {
+      if allocation.kind == .realloc || allocation.kind == .reallocarray {
+        reallocPairs += 1
+      } else if allocation.address == old {
+        reallocsSplit += 1
+      } else {
+        reallocFreesNotFollowedByTheirAllocation += 1
+      }
+      pendingReallocFree = nil
+    }
+    if allocation.stack > nodes { framesAfterUse += 1 }
+    if !live.insert(allocation.address).inserted { allocationsOfLiveAddresses += 1 }
+  }
+
+  mutating func visit(_ deallocation: DeallocationEvent) {
+    if pendingReallocFree != nil { reallocFreesNotFollowedByTheirAllocation += 1 }
+    pendingReallocFree = deallocation.kind == .realloc ? deallocation.address : nil
+    if live.remove(deallocation.address) == nil { freesOfUnknownBlocks += 1 }
+  }
+}
