@@ -146,7 +146,7 @@ public enum HTMLFlamegraph {
 
   /// The JSON the script reads: the tree as `nodes` (parent, name, module, size, allocations per
   /// node, each parent before its children and children largest first), the tables of names and
-  /// modules, the timeline as (µs, highest heap) pairs, the peak and the markers.
+  /// modules, the chart as (µs, heap) pairs (``chartPoints(_:)``), the peak and the markers.
   static func data(_ page: Page) -> String {
     let tree = page.tree
     var names: [String] = []
@@ -191,9 +191,7 @@ public enum HTMLFlamegraph {
       + modules.map { String(Icicle.stableHash($0) % UInt64(Icicle.modulePalette.count)) }.joined(separator: ",")
       + "]"
     json += ",\"nodes\":[" + nodes + "]"
-    json +=
-      ",\"timeline\":["
-      + page.timeline.map { "\($0.microseconds),\($0.maxHeapBytes)" }.joined(separator: ",") + "]"
+    json += ",\"timeline\":[" + chartPoints(page).map { "\($0.0),\($0.1)" }.joined(separator: ",") + "]"
     json += ",\"durationUs\":\(UInt64((page.summary.durationMilliseconds * 1000).rounded()))"
     json +=
       ",\"peak\":[\(UInt64((page.summary.peakTimeMilliseconds * 1000).rounded())),\(page.summary.peakBytes)]"
@@ -201,6 +199,27 @@ public enum HTMLFlamegraph {
       ",\"markers\":["
       + page.markers.map { "[\($0.microseconds),\(HTMLEscaping.jsonString($0.name))]" }.joined(separator: ",") + "]"
     return json + "}"
+  }
+
+  /// The heap over time as (µs, bytes): from nothing at the start, each tick's highest heap, the
+  /// exact peak at its tick (the ticks come every 10 ms and may miss it), and the heap left at the
+  /// end, so that even a run shorter than a tick has a chart that reaches its peak.
+  static func chartPoints(_ page: Page) -> [(UInt64, UInt64)] {
+    let summary = page.summary
+    let peak = (UInt64((summary.peakTimeMilliseconds * 1000).rounded()), summary.peakBytes)
+    let end = max(UInt64((summary.durationMilliseconds * 1000).rounded()), peak.0)
+    var points: [(UInt64, UInt64)] = [(0, 0)]
+    var peakPlaced = false
+    for point in page.timeline {
+      if !peakPlaced && point.microseconds > peak.0 {
+        points.append(peak)
+        peakPlaced = true
+      }
+      points.append((point.microseconds, point.maxHeapBytes))
+    }
+    if !peakPlaced { points.append(peak) }
+    if let last = points.last, last.0 < end { points.append((end, summary.leakedBytes)) }
+    return points
   }
 
   // MARK: Text

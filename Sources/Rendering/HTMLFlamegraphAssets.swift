@@ -99,6 +99,7 @@ enum HTMLFlamegraphAssets {
         element.style.width = width.toFixed(1) + "px";
         element.style.top = depth[n] * ROW + "px";
         element.dataset.node = n;
+        element.dataset.bytes = size[n];
         var label = data.names[nameOf[n]];
         if (width >= 12) element.textContent = label;
         element.title = label + "\\n" + sizeText(size[n]) + " (" + percent(size[n], total) + ")";
