@@ -44,6 +44,7 @@ enum HTMLFlamegraphAssets {
   static let script = """
     (function () {
       "use strict";
+      var began = performance.now();
       var data = JSON.parse(document.getElementById("flamegraph-data").textContent);
       var STRIDE = 5, ROW = 20, MIN_PX = 1;
       var count = data.nodes.length / STRIDE;
@@ -259,6 +260,7 @@ enum HTMLFlamegraphAssets {
       });
       drawChart();
       loadFragment();
+      document.body.dataset.renderMs = Math.round(performance.now() - began);
       document.body.dataset.ready = "true";
     })();
     """

@@ -71,6 +71,13 @@ import WorkshopTestSupport
     let native = try BrowserPage.open(try page(run, ["--native"], name: "native"))
     #expect(native.console.isEmpty, "\(native.console)")
     #expect(native.frames.contains { $0.text.hasPrefix("swift_allocObject") })
+
+    let temporary = try BrowserPage.open(
+      try page(run, ["--temporary-allocations", "--colour", "share"], name: "temporary"))
+    #expect(temporary.console.isEmpty, "\(temporary.console)")
+    #expect(temporary.element("h1")?.text == "Temporary allocations")
+    let shares = temporary.frames.filter { $0.node != 0 }.map { $0.classes[1] }
+    #expect(!shares.isEmpty && shares.allSatisfy { ["s0", "s1", "s2", "s3", "s4"].contains($0) }, "\(shares)")
   }
 
   @Test(.timeLimit(.minutes(3)))
@@ -138,7 +145,15 @@ import WorkshopTestSupport
     let elements = Int(shown.element(id: "icicle")?.attributes["data-frames"] ?? "") ?? 0
     #expect(elements > 100 && elements < 10_000, "\(elements) frame elements for \(nodes) frames")
     #expect(shown.element(id: "search-result")?.attributes["data-frames"] == "16383")
-    print("html flamegraph of \(nodes) frames: \(size) bytes, written in \(seconds) s, opened in \(shown.seconds) s")
+    let script = shown.element("body")?.attributes["data-render-ms"] ?? "?"
+    // It frees everything: the leaks' page has a tree of nothing, and says so without a fault.
+    let empty = try BrowserPage.open(try page(run, ["--leaks"], name: "leaks"))
+    #expect(empty.console.isEmpty, "\(empty.console)")
+    #expect(empty.frames.map(\.bytes) == [0])
+    #expect(empty.element(id: "total-leaked")?.text == "0 B in 0 allocations")
+    print(
+      "html flamegraph of \(nodes) frames: \(size) bytes, written in \(seconds) s, opened in \(shown.seconds) s, script \(script) ms"
+    )
   }
 }
 
