@@ -106,6 +106,60 @@ import WorkshopTestSupport
     #expect(zoomed.element(id: "zoom-path")?.text.hasPrefix("Zoomed into fill(_:)") == true)
   }
 
+  /// A person's clicks and keys, over the DevTools protocol (Programs/browser_session.py): a click
+  /// zooms into a frame, a click on a caller above zooms out to it, the buttons and Escape go back,
+  /// typing in the search box lights the frames and puts the search in the address.
+  @Test(.timeLimit(.minutes(3)))
+  func clicksZoomAndTypingSearches() throws {
+    let run = try capture("Growth.swift")
+    let url = URL(fileURLWithPath: try page(run)).absoluteString
+    let focus = "document.getElementById('icicle').dataset.focus"
+    let steps: [[String: String]] = [
+      ["read": focus],
+      ["click": ".frame[title^='build()']"],
+      ["read": "[\(focus), document.getElementById('zoom-path').textContent]"],
+      ["read": "document.querySelector('.frame[title^=\"build()\"]').style.left"],
+      ["click": ".frame.ancestor[title^='main']"],
+      ["read": "document.querySelector('.frame[data-node=\"' + \(focus) + '\"]').title.split('\\n')[0]"],
+      ["click": "#zoom-out"],
+      ["read": focus],
+      ["click": ".frame[title^='fill(_:)']"],
+      ["key": "Escape"],
+      ["read": focus],
+      ["click": "#search"],
+      ["type": "fill"],
+      [
+        "read":
+          "[document.querySelectorAll('.frame.match').length, document.getElementById('search-result').textContent,"
+          + " location.hash]"
+      ],
+      ["click": ".frame.match"],
+      ["click": "#zoom-reset"],
+      ["read": "[\(focus), location.hash]"],
+    ]
+    let script = Self.programs.appendingPathComponent("browser_session.py").path
+    let stepsJSON = String(decoding: try JSONSerialization.data(withJSONObject: steps), as: UTF8.self)
+    let result = try Command.run(["python3", script, url, stepsJSON], timeLimit: 90)
+    #expect(result.status == 0, "\(result.all)")
+    let session = try #require(
+      try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+    #expect((session["console"] as? [String])?.isEmpty == true, "\(session["console"] ?? "")")
+    let reads = try #require(session["reads"] as? [Any])
+    try #require(reads.count == 8, "\(reads)")
+    #expect(reads[0] as? String == "0")
+    let zoomed = try #require(reads[1] as? [String])
+    #expect(zoomed[0] != "0" && zoomed[1].hasPrefix("Zoomed into build() (Growth.swift:12)"), "\(zoomed)")
+    #expect(reads[2] as? String == "0px", "the zoomed frame starts at the left edge")
+    #expect((reads[3] as? String)?.hasPrefix("main (Growth.swift:") == true, "\(reads[3])")
+    #expect(reads[4] as? String == "0", "main's caller is the program")
+    #expect(reads[5] as? String == "0", "Escape resets the zoom")
+    let searched = try #require(reads[6] as? [Any])
+    #expect(searched[0] as? Int == 1, "\(searched)")
+    #expect((searched[1] as? String)?.hasPrefix("1 frame matches: ") == true, "\(searched)")
+    #expect(searched[2] as? String == "#search=fill", "\(searched)")
+    #expect(reads[7] as? [String] == ["0", "#search=fill"], "\(reads[7])")
+  }
+
   /// A function named with markup (a Swift raw identifier) and arguments that are markup: the page
   /// shows them as text, and nothing they carry runs (the CSP would report it on the console).
   @Test(.timeLimit(.minutes(3)))
