@@ -146,7 +146,8 @@ public enum HTMLFlamegraph {
 
   /// The JSON the script reads: the tree as `nodes` (parent, name, module, size, allocations per
   /// node, each parent before its children and children largest first), the tables of names and
-  /// modules, the chart as (µs, heap) pairs (``chartPoints(_:)``), the peak and the markers.
+  /// modules, the chart as (µs, heap) pairs (``chartPoints(_:)``), the peak (the tick before it,
+  /// its bytes, the end of its interval) and the markers.
   static func data(_ page: Page) -> String {
     let tree = page.tree
     var names: [String] = []
@@ -191,34 +192,36 @@ public enum HTMLFlamegraph {
       + modules.map { String(Icicle.stableHash($0) % UInt64(Icicle.modulePalette.count)) }.joined(separator: ",")
       + "]"
     json += ",\"nodes\":[" + nodes + "]"
-    json += ",\"timeline\":[" + chartPoints(page).map { "\($0.0),\($0.1)" }.joined(separator: ",") + "]"
+    let points = chartPoints(page)
+    json += ",\"timeline\":[" + points.map { "\($0.0),\($0.1)" }.joined(separator: ",") + "]"
     json += ",\"durationUs\":\(UInt64((page.summary.durationMilliseconds * 1000).rounded()))"
-    json +=
-      ",\"peak\":[\(UInt64((page.summary.peakTimeMilliseconds * 1000).rounded())),\(page.summary.peakBytes)]"
+    // The peak is known to the tick: it came after the tick before it, by the end of the interval
+    // whose highest heap it is.
+    let peakStart = UInt64((page.summary.peakTimeMilliseconds * 1000).rounded())
+    let peakEnd = points.first { $0.0 > peakStart && $0.1 >= page.summary.peakBytes }?.0 ?? peakStart
+    json += ",\"peak\":[\(peakStart),\(page.summary.peakBytes),\(peakEnd)]"
     json +=
       ",\"markers\":["
       + page.markers.map { "[\($0.microseconds),\(HTMLEscaping.jsonString($0.name))]" }.joined(separator: ",") + "]"
     return json + "}"
   }
 
-  /// The heap over time as (µs, bytes): from nothing at the start, each tick's highest heap, the
-  /// exact peak at its tick (the ticks come every 10 ms and may miss it), and the heap left at the
-  /// end, so that even a run shorter than a tick has a chart that reaches its peak.
+  /// The heap over time as (µs, bytes) steps: each point holds the highest heap of the interval
+  /// that ends at it (as the tracker's ticks record it, every 10 ms), from nothing at the start to
+  /// the end of the run. The last interval, after the last tick, reaches the exact peak when no
+  /// tick saw it (a run shorter than a tick has one interval), else the heap left at the end.
   static func chartPoints(_ page: Page) -> [(UInt64, UInt64)] {
     let summary = page.summary
-    let peak = (UInt64((summary.peakTimeMilliseconds * 1000).rounded()), summary.peakBytes)
-    let end = max(UInt64((summary.durationMilliseconds * 1000).rounded()), peak.0)
+    let end = UInt64((summary.durationMilliseconds * 1000).rounded())
     var points: [(UInt64, UInt64)] = [(0, 0)]
-    var peakPlaced = false
-    for point in page.timeline {
-      if !peakPlaced && point.microseconds > peak.0 {
-        points.append(peak)
-        peakPlaced = true
-      }
-      points.append((point.microseconds, point.maxHeapBytes))
+    for point in page.timeline { points.append((point.microseconds, point.maxHeapBytes)) }
+    let peakSeen = page.timeline.contains { $0.maxHeapBytes >= summary.peakBytes }
+    let last = peakSeen ? summary.leakedBytes : max(summary.peakBytes, summary.leakedBytes)
+    if points.count == 1 || points[points.count - 1].0 < end {
+      points.append((max(end, points[points.count - 1].0), last))
+    } else if !peakSeen {
+      points[points.count - 1].1 = max(points[points.count - 1].1, summary.peakBytes)
     }
-    if !peakPlaced { points.append(peak) }
-    if let last = points.last, last.0 < end { points.append((end, summary.leakedBytes)) }
     return points
   }
 

@@ -157,13 +157,15 @@ enum HTMLFlamegraphAssets {
 
       // Search: frames whose name holds the term are lit; their share counts each byte once.
       var searchBox = document.getElementById("search"), result = document.getElementById("search-result");
+      var lowerNames = null;
       function search(term) {
         term = term.trim().toLowerCase();
         matched = null;
         result.textContent = "";
         delete result.dataset.bytes;
         if (term !== "") {
-          var hit = data.names.map(function (name) { return name.toLowerCase().indexOf(term) >= 0; });
+          if (lowerNames === null) lowerNames = data.names.map(function (name) { return name.toLowerCase(); });
+          var hit = lowerNames.map(function (name) { return name.indexOf(term) >= 0; });
           matched = new Uint8Array(count);
           var inside = new Uint8Array(count), bytes = 0, frames = 0;
           for (var n = 0; n < count; n++) {
@@ -203,8 +205,8 @@ enum HTMLFlamegraphAssets {
       }
       window.addEventListener("hashchange", loadFragment);
 
-      // The chart: the heap (each interval's highest) as an area, the exact peak marked, the
-      // program's markers as labelled lines.
+      // The chart: the heap (each interval's highest) as steps, the exact peak marked at the tick
+      // before it, the program's markers as labelled lines.
       var SVG = "http://www.w3.org/2000/svg", chart = document.getElementById("chart");
       function svg(tag, attributes, parentElement) {
         var element = document.createElementNS(SVG, tag);
@@ -217,6 +219,9 @@ enum HTMLFlamegraphAssets {
         var left = 70, right = 12, top = 16, bottom = 22;
         var plotWidth = Math.max(width - left - right, 10), plotHeight = Math.max(height - top - bottom, 10);
         var t = data.timeline, points = t.length / 2, peakUs = data.peak[0], peakBytes = data.peak[1];
+        // Between the tick before the peak and the end of its interval: the ticks' resolution.
+        var peakTimeText = data.peak[2] > peakUs ? (data.peak[2] < 10000000 ? Math.round(peakUs / 1000) + "\\u2013" :
+          timeText(peakUs) + "\\u2013") + timeText(data.peak[2]) : timeText(peakUs);
         var duration = Math.max(data.durationUs, peakUs, points > 0 ? t[(points - 1) * 2] : 0, 1);
         var highest = peakBytes;
         for (var i = 0; i < points; i++) highest = Math.max(highest, t[i * 2 + 1]);
@@ -226,11 +231,12 @@ enum HTMLFlamegraphAssets {
         var root = document.createElementNS(SVG, "svg");
         root.setAttribute("viewBox", "0 0 " + width + " " + height);
         root.setAttribute("role", "img");
-        root.setAttribute("aria-label", "Heap over time; peak " + bytesText(peakBytes) + " at " + timeText(peakUs));
+        root.setAttribute("aria-label", "Heap over time; peak " + bytesText(peakBytes) + " at " + peakTimeText);
         if (points > 0) {
-          var area = "M" + x(0).toFixed(1) + "," + y(0).toFixed(1);
-          for (i = 0; i < points; i++) area += "L" + x(t[i * 2]).toFixed(1) + "," + y(t[i * 2 + 1]).toFixed(1);
-          area += "L" + x(t[(points - 1) * 2]).toFixed(1) + "," + y(0).toFixed(1) + "Z";
+          // Steps: each point's height holds over the interval that ends at it.
+          var area = "M" + x(t[0]).toFixed(1) + "," + y(t[1]).toFixed(1);
+          for (i = 1; i < points; i++) area += "V" + y(t[i * 2 + 1]).toFixed(1) + "H" + x(t[i * 2]).toFixed(1);
+          area += "V" + y(0).toFixed(1) + "Z";
           svg("path", { d: area, "class": "heap", id: "chart-heap" }, root);
         }
         svg("line", { x1: left, y1: top, x2: left, y2: top + plotHeight, "class": "axis" }, root);
@@ -249,7 +255,7 @@ enum HTMLFlamegraphAssets {
         svg("circle", { cx: peakX, cy: peakY, r: 4, "class": "peak", id: "chart-peak" }, root);
         var label = svg("text", { x: peakX + (peakX > left + plotWidth * 0.7 ? -8 : 8), y: Math.max(peakY - 4, 11),
           "text-anchor": peakX > left + plotWidth * 0.7 ? "end" : "start", "class": "peak-label", id: "chart-peak-label" }, root);
-        label.textContent = "peak " + bytesText(peakBytes) + " at " + timeText(peakUs);
+        label.textContent = "peak " + bytesText(peakBytes) + " at " + peakTimeText;
         chart.replaceChildren(root);
       }
 

@@ -92,10 +92,25 @@ import Testing
     #expect(rows.map { $0[4] } == [4, 4, 3, 3, 1])
     #expect(rows[0][2] == -1 && rows[1][2] == 0)
     #expect(data["modules"] as? [String] == ["app"])
-    #expect(data["timeline"] as? [Int] == [0, 0, 10_000, 200, 12_500, 1000, 40_000, 64], "start, tick, peak, end")
-    #expect(data["peak"] as? [Int] == [12_500, 1000])
+    // The start, the tick, then the end's interval, which holds the peak no tick saw.
+    #expect(data["timeline"] as? [Int] == [0, 0, 10_000, 200, 40_000, 1000])
+    #expect(data["peak"] as? [Int] == [12_500, 1000, 40_000], "after the tick at 12.5 ms, by the end")
     let shallow = try Self.data(HTMLFlamegraph.render(try Self.page(builder.build(), maxDepth: 1)))
     #expect((shallow["nodes"] as? [Int])?.count == 2 * 5, "the root and main only")
+  }
+
+  @Test func chartEndsAtTheHeapLeftOnceATickSawThePeak() throws {
+    var page = try Self.page(StressTrees.dominantPath)
+    page.timeline = [
+      TimelinePoint(microseconds: 10_000, heapBytes: 900, maxHeapBytes: 1_000_000, residentBytes: 0, trackerBytes: 0),
+      TimelinePoint(microseconds: 20_000, heapBytes: 500, maxHeapBytes: 900, residentBytes: 0, trackerBytes: 0),
+    ]
+    #expect(
+      HTMLFlamegraph.chartPoints(page).map { [$0.0, $0.1] } == [
+        [0, 0], [10_000, 1_000_000], [20_000, 900], [40_000, 64],
+      ])
+    page.timeline = []
+    #expect(HTMLFlamegraph.chartPoints(page).map { [$0.0, $0.1] } == [[0, 0], [40_000, 1_000_000]], "one interval")
   }
 
   @Test func totalsTitleAndDateAreText() throws {
