@@ -64,6 +64,7 @@ public enum HTMLFlamegraph {
     let command = commandText(page.commandLine)
     let nonce = HTMLEscaping.text(page.nonce)
     let summary = page.summary
+    let heading = HTMLEscaping.text(page.title.prefix(1).uppercased() + page.title.dropFirst())
     var html = """
       <!DOCTYPE html>
       <html lang="en">
@@ -78,7 +79,7 @@ public enum HTMLFlamegraph {
       </head>
       <body>
       <header>
-      <h1>\(HTMLEscaping.text(page.title.prefix(1).uppercased() + page.title.dropFirst()))</h1>
+      <h1>\(heading)</h1>
       <p class="command"><code id="command">\(HTMLEscaping.text(command))</code></p>
       <dl class="totals">
 
@@ -121,8 +122,7 @@ public enum HTMLFlamegraph {
       <div id="chart"></div>
       </section>
       <section aria-label="Icicle">
-      <h2 id="icicle-title">\(HTMLEscaping.text(page.title.prefix(1).uppercased() + page.title.dropFirst())) \
-      by call stack</h2>
+      <h2 id="icicle-title">\(heading) by call stack</h2>
       <div class="controls">
       <button type="button" id="zoom-out">Zoom out</button>
       <button type="button" id="zoom-reset">Reset zoom</button>

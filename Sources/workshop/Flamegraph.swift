@@ -97,7 +97,12 @@ struct Flamegraph: ParsableCommand {
     do {
       try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
     } catch {
-      throw WorkshopError.writeFailed(path: output, reason: (error as NSError).localizedDescription)
+      // The system's reason ("Is a directory") says more than Foundation's wrapper around it.
+      let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? POSIXError
+      throw WorkshopError.writeFailed(
+        path: output,
+        reason: underlying.map { String(cString: strerror($0.code.rawValue)) }
+          ?? (error as NSError).localizedDescription)
     }
   }
 }
