@@ -3,7 +3,7 @@
 // thousands of frames. Built with -O0 so that no call is inlined or turned into a jump.
 #include <stdlib.h>
 
-#define DEPTH 14
+#define DEPTH 13
 
 static void *blocks[1 << DEPTH];
 static int used;
