@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 packages=(libunwind-dev libncurses-dev libzstd-dev)
-# The tests also drive the real terminal UI in tmux.
-[[ ${1:-} == --tests ]] && packages+=(tmux)
+# The tests also drive the real terminal UI in tmux and open the HTML flamegraph in headless Chromium.
+[[ ${1:-} == --tests ]] && packages+=(tmux chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -4,21 +4,25 @@ import Rendering
 import TerminalUI
 import WorkshopKit
 import MemoryAnalysis
+import MemoryTrace
 
 /// `workshop flamegraph`: the allocation tree of a capture as an icicle graph or folded stacks.
 struct Flamegraph: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Show where the memory went, as an icicle graph or folded stacks.",
+    abstract: "Show where the memory went, as an icicle graph, folded stacks or an HTML page.",
     discussion: """
       By default the tree is what was alive at the peak. Frames that only explain how memory was \
       allocated (the allocator, the Swift runtime, library internals) are hidden and their bytes \
       given to the nearest frame you wrote or called; --native shows every frame. Folded stacks \
-      (frame;frame;frame bytes) feed flamegraph.pl, inferno and speedscope.
+      (frame;frame;frame bytes) feed flamegraph.pl, inferno and speedscope. --format html writes one \
+      self-contained page for sharing (no network): the command line, the totals and the date, the heap \
+      over time with its peak, and the icicle with zoom and search (#search=TERM in its address lights \
+      the frames that match).
       """
   )
 
   enum Format: String, ExpressibleByArgument, CaseIterable {
-    case icicle, folded
+    case icicle, folded, html
   }
 
   @Argument(help: "The capture file.")
@@ -42,8 +46,11 @@ struct Flamegraph: ParsableCommand {
   @Option(help: "Levels of frames shown below the program (default: all).")
   var depth: Int?
 
-  @Option(help: "icicle or folded.")
+  @Option(help: "icicle, folded or html.")
   var format: Format = .icicle
+
+  @Option(name: [.customShort("o"), .long], help: "Write to this file instead of standard output.")
+  var output: String?
 
   @Option(help: "Colour the icicle by module or by share of the total.")
   var colour: IcicleColouring = .module
@@ -63,15 +70,39 @@ struct Flamegraph: ParsableCommand {
     let tree = try report.tree(selection, native: native, inverted: inverted)
     switch format {
     case .folded:
-      print(FoldedStacks.render(tree), terminator: "")
+      try emit(FoldedStacks.render(tree))
     case .icicle:
-      let terminal = Terminal.standardOutput()
+      // A file gets plain text; the terminal gets its colours.
+      let terminal = output == nil ? Terminal.standardOutput() : .plain
       let options = IcicleOptions(
         title: selection.title, totalAllocatedBytes: report.profile.totals.bytesAllocated, maxDepth: depth,
         colouring: colour, capabilities: terminal)
       let grid = Icicle.render(
         tree, width: LayoutWidth.choose(width, terminal: terminal.width, fallback: 100), options: options)
-      print(grid.text(for: terminal), terminator: "")
+      try emit(grid.text(for: terminal))
+    case .html:
+      let profile = report.profile
+      let page = HTMLFlamegraph.Page(
+        title: selection.title, commandLine: profile.command?.arguments ?? [],
+        recordedAtSeconds: profile.header.map { $0.startRealtimeNanoseconds / 1_000_000_000 },
+        summary: profile.summary, timeline: profile.timeline, markers: profile.markers, tree: tree, maxDepth: depth,
+        colouring: colour)
+      try emit(HTMLFlamegraph.render(page))
+    }
+  }
+
+  /// Prints `text`, or writes it to `--output`.
+  private func emit(_ text: String) throws {
+    guard let output else { return print(text, terminator: "") }
+    do {
+      try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+    } catch {
+      // The system's reason ("Is a directory") says more than Foundation's wrapper around it.
+      let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? POSIXError
+      throw WorkshopError.writeFailed(
+        path: output,
+        reason: underlying.map { String(cString: strerror($0.code.rawValue)) }
+          ?? (error as NSError).localizedDescription)
     }
   }
 }
