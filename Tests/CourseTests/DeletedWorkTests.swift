@@ -63,7 +63,8 @@ struct DeletedWorkTests {
     #expect(course.exercises.map(\.name) == Self.edits.map(\.exercise))
   }
 
-  @Test("the edit gets a wrong answer", arguments: edits)
+  // One at a time: ten compilers at once would starve the rest of the suite on a small machine.
+  @Test("the edit gets a wrong answer", .serialized, arguments: edits)
   func deletedWork(_ edit: DeletingEdit) throws {
     let folder = try TestEnvironment.scratchFolder("deleted-work-\(edit.exercise)").appendingPathComponent("course")
     for part in ["Exercises/Support", "Exercises/\(edit.exercise)", "Solutions/\(edit.exercise)"] {
