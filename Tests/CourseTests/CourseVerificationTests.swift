@@ -12,23 +12,23 @@ import WorkshopKit
 @Suite("course verification")
 struct CourseVerificationTests {
   @Test("every exercise in the repository's Exercises/, in the debug build checks use")
-  func repositoryCourse() throws {
+  func repositoryCourse() async throws {
     let course = try Course(folder: TestEnvironment.repositoryRoot)
     try #require(!course.exercises.isEmpty, "the repository's course has no exercises")
-    try verify(course, name: "the course", lessonSolutions: 2)
+    try await verify(course, name: "the course", lessonSolutions: 2)
   }
 
   @Test("every exercise in the repository's Exercises/, built with -O")
-  func repositoryCourseOptimized() throws {
+  func repositoryCourseOptimized() async throws {
     let course = try Course(folder: TestEnvironment.repositoryRoot)
     try #require(!course.exercises.isEmpty, "the repository's course has no exercises")
-    try verify(course, name: "the course, built with -O", extraFlags: ["-O"])
+    try await verify(course, name: "the course, built with -O", extraFlags: ["-O"])
   }
 
   @Test("every exercise of the fixture course (the verification itself, before any content lands)")
-  func fixtureCourse() throws {
+  func fixtureCourse() async throws {
     let copy = try CourseCopy()
-    try verify(try Course(folder: copy.folder), name: "the fixture course")
+    try await verify(try Course(folder: copy.folder), name: "the fixture course")
   }
 
   /// One row of the table.
@@ -42,20 +42,28 @@ struct CourseVerificationTests {
   /// Checks every exercise of `course` as shipped and solved, built with ``ExerciseBuilder/flags``
   /// and `extraFlags`; the lessons are checked once, with the debug build, for at least two hints
   /// and `lessonSolutions` solution blocks (the course's: the reference and an alternative).
-  private func verify(_ course: Course, name: String, extraFlags: [String] = [], lessonSolutions: Int = 1) throws {
+  private func verify(
+    _ course: Course, name: String, extraFlags: [String] = [], lessonSolutions: Int = 1
+  ) async throws {
     let checker = ExerciseChecker(
       builder: ExerciseBuilder(cacheFolder: CourseTestEnvironment.sharedBuildCache, extraFlags: extraFlags),
       runner: ExerciseRunner(trackerLibrary: TestEnvironment.trackerLibrary))
     let scratch = try TestEnvironment.scratchFolder("verification" + extraFlags.joined())
+    let results = try await onOwnThread {
+      try course.exercises.map { exercise in
+        (
+          shipped: try checker.check(
+            exercise, variant: .learner, capturePath: scratch.appendingPathComponent("\(exercise.name).bin").path),
+          solution: try checker.check(
+            exercise, variant: .solution,
+            capturePath: scratch.appendingPathComponent("\(exercise.name)-solution.bin").path)
+        )
+      }
+    }
     var rows: [Row] = []
-    for exercise in course.exercises {
+    for (exercise, (shipped, solution)) in zip(course.exercises, results) {
       let limit = exercise.manifest.limit
       let measure = CheckReportText.Measure(rawValue: limit.measure.rawValue) ?? .peak
-      let shipped = try checker.check(
-        exercise, variant: .learner, capturePath: scratch.appendingPathComponent("\(exercise.name).bin").path)
-      let solution = try checker.check(
-        exercise, variant: .solution,
-        capturePath: scratch.appendingPathComponent("\(exercise.name)-solution.bin").path)
       let name =
         "\(exercise.name) (\(exercise.manifest.title))"
         + (extraFlags.isEmpty ? "" : " with \(extraFlags.joined(separator: " "))")

@@ -65,7 +65,7 @@ struct DeletedWorkTests {
 
   // One at a time: ten compilers at once would starve the rest of the suite on a small machine.
   @Test("the edit gets a wrong answer", .serialized, arguments: edits)
-  func deletedWork(_ edit: DeletingEdit) throws {
+  func deletedWork(_ edit: DeletingEdit) async throws {
     let folder = try TestEnvironment.scratchFolder("deleted-work-\(edit.exercise)").appendingPathComponent("course")
     for part in ["Exercises/Support", "Exercises/\(edit.exercise)", "Solutions/\(edit.exercise)"] {
       try FileManager.default.createDirectory(
@@ -85,8 +85,10 @@ struct DeletedWorkTests {
     let checker = ExerciseChecker(
       builder: ExerciseBuilder(cacheFolder: CourseTestEnvironment.sharedBuildCache),
       runner: ExerciseRunner(trackerLibrary: TestEnvironment.trackerLibrary))
-    let result = try checker.check(
-      try course.exercise(named: edit.exercise), capturePath: folder.appendingPathComponent("capture.bin").path)
+    let exercise = try course.exercise(named: edit.exercise)
+    let result = try await onOwnThread {
+      try checker.check(exercise, capturePath: folder.appendingPathComponent("capture.bin").path)
+    }
     #expect(
       result.verdict == .casesFailed,
       "\(edit.exercise) with `\(edit.statement)`: \(result.verdict) \(result.diagnostics ?? "")")
