@@ -3,18 +3,21 @@
 // `summarizeReadings(count:)` cleans up a day of temperature readings in four steps — read,
 // calibrate, clip, smooth — and summarizes the result. Each step is correct, and each needs the
 // previous step's output. But every step's output stays alive until the function returns, long
-// after the next step has used it.
+// after the next step has used it: the summary looks back at three of them for one small figure
+// each (how many readings there were, how many were glitches the clip step pinned).
 //
 // Your task: keep the summary the same, and bring the workload's peak memory under the limit in
 // exercise.json (6 MB, for 2 MB of readings). Run `workshop check 2` to check, `workshop lesson 2`
 // for the lesson.
 
-/// What a day of readings comes to. Temperatures are in tenths of a degree.
+/// What a day of readings comes to. Temperatures are in tenths of a degree; `glitches` counts the
+/// readings outside the sensor's range, which the clip step pinned to it.
 struct ReadingSummary: Equatable {
   var count: Int
   var mean: Int
   var highest: Int
   var hotSamples: Int
+  var glitches: Int
 }
 
 /// The sensor's raw readings, in tenths of a degree: a made-up but repeatable day.
@@ -57,12 +60,14 @@ func summarizeReadings(count: Int) -> ReadingSummary {
   let clipped = calibrated.map(clip)
   let smooth = smoothed(clipped)
 
-  var summary = ReadingSummary(count: smooth.count, mean: 0, highest: Int.min, hotSamples: 0)
+  var summary = ReadingSummary(count: raw.count, mean: 0, highest: Int.min, hotSamples: 0, glitches: 0)
   var total = 0
-  for reading in smooth {
+  for index in smooth.indices {
+    let reading = smooth[index]
     total += reading
     summary.highest = max(summary.highest, reading)
     if reading > 250 { summary.hotSamples += 1 }
+    if clipped[index] != calibrated[index] { summary.glitches += 1 }
   }
   summary.mean = smooth.isEmpty ? 0 : total / smooth.count
   return summary

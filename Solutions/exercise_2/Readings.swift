@@ -2,17 +2,20 @@
 //
 // The steps are the same, but they all work on one array, in place: each reading is calibrated,
 // clipped and smoothed where it lies. The only buffer the workload allocates is the raw readings'.
+// The glitches are counted while each reading is clipped, the one moment both values are at hand.
 // Smoothing in place needs one extra variable: the reading to the left, as it was before it was
 // overwritten.
 //
 // Other ways to get there are in alternatives/: reassigning one variable, and `consume`.
 
-/// What a day of readings comes to. Temperatures are in tenths of a degree.
+/// What a day of readings comes to. Temperatures are in tenths of a degree; `glitches` counts the
+/// readings outside the sensor's range, which the clip step pinned to it.
 struct ReadingSummary: Equatable {
   var count: Int
   var mean: Int
   var highest: Int
   var hotSamples: Int
+  var glitches: Int
 }
 
 /// The sensor's raw readings, in tenths of a degree: a made-up but repeatable day.
@@ -54,12 +57,15 @@ func smooth(_ readings: inout [Int]) {
 /// The summary of `count` cleaned-up readings.
 func summarizeReadings(count: Int) -> ReadingSummary {
   var readings = rawReadings(count: count)
+  var glitches = 0
   for index in readings.indices {
-    readings[index] = clip(calibrate(readings[index]))
+    let calibrated = calibrate(readings[index])
+    readings[index] = clip(calibrated)
+    if readings[index] != calibrated { glitches += 1 }
   }
   smooth(&readings)
 
-  var summary = ReadingSummary(count: readings.count, mean: 0, highest: Int.min, hotSamples: 0)
+  var summary = ReadingSummary(count: readings.count, mean: 0, highest: Int.min, hotSamples: 0, glitches: glitches)
   var total = 0
   for reading in readings {
     total += reading

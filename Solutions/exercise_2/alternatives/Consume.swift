@@ -5,12 +5,14 @@
 // step's array, so it is freed as soon as the step that reads it is done, not when the function
 // returns. As with reassignment, two buffers are alive at once while a step runs.
 
-/// What a day of readings comes to. Temperatures are in tenths of a degree.
+/// What a day of readings comes to. Temperatures are in tenths of a degree; `glitches` counts the
+/// readings outside the sensor's range, which the clip step pinned to it.
 struct ReadingSummary: Equatable {
   var count: Int
   var mean: Int
   var highest: Int
   var hotSamples: Int
+  var glitches: Int
 }
 
 /// The sensor's raw readings, in tenths of a degree: a made-up but repeatable day.
@@ -50,10 +52,12 @@ func smoothed(_ readings: [Int]) -> [Int] {
 func summarizeReadings(count: Int) -> ReadingSummary {
   let raw = rawReadings(count: count)
   let calibrated = (consume raw).map(calibrate)
+  var glitches = 0
+  for index in calibrated.indices where clip(calibrated[index]) != calibrated[index] { glitches += 1 }
   let clipped = (consume calibrated).map(clip)
   let smooth = smoothed(consume clipped)
 
-  var summary = ReadingSummary(count: smooth.count, mean: 0, highest: Int.min, hotSamples: 0)
+  var summary = ReadingSummary(count: smooth.count, mean: 0, highest: Int.min, hotSamples: 0, glitches: glitches)
   var total = 0
   for reading in smooth {
     total += reading

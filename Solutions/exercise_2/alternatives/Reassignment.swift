@@ -6,12 +6,14 @@
 // once, never more: half the limit rather than a third of it, but it passes, and the code reads
 // almost exactly as before.
 
-/// What a day of readings comes to. Temperatures are in tenths of a degree.
+/// What a day of readings comes to. Temperatures are in tenths of a degree; `glitches` counts the
+/// readings outside the sensor's range, which the clip step pinned to it.
 struct ReadingSummary: Equatable {
   var count: Int
   var mean: Int
   var highest: Int
   var hotSamples: Int
+  var glitches: Int
 }
 
 /// The sensor's raw readings, in tenths of a degree: a made-up but repeatable day.
@@ -51,10 +53,12 @@ func smoothed(_ readings: [Int]) -> [Int] {
 func summarizeReadings(count: Int) -> ReadingSummary {
   var smooth = rawReadings(count: count)
   smooth = smooth.map(calibrate)
+  var glitches = 0
+  for index in smooth.indices where clip(smooth[index]) != smooth[index] { glitches += 1 }
   smooth = smooth.map(clip)
   smooth = smoothed(smooth)
 
-  var summary = ReadingSummary(count: smooth.count, mean: 0, highest: Int.min, hotSamples: 0)
+  var summary = ReadingSummary(count: smooth.count, mean: 0, highest: Int.min, hotSamples: 0, glitches: glitches)
   var total = 0
   for reading in smooth {
     total += reading

@@ -31,12 +31,21 @@ public enum BuildOutcome: Sendable, Equatable {
 public struct ExerciseBuilder: Sendable {
   /// Where built programs are kept (`.workshop/build/` of the course, by default).
   public var cacheFolder: URL
-  /// The compiler's flags besides the files and `-o`.
+  /// The compiler's flags besides the files and `-o`: the debug build every check uses.
   public static let flags = ["-g", "-module-name", "Exercise"]
+  /// Flags added after ``flags`` (the course verification adds `-O` to check the margins of an
+  /// optimized build too); part of the cache key.
+  public var extraFlags: [String]
 
   /// A builder that caches in `cacheFolder`.
   public init(cacheFolder: URL) {
+    self.init(cacheFolder: cacheFolder, extraFlags: [])
+  }
+
+  /// A builder that caches in `cacheFolder` and compiles with ``flags`` then `extraFlags`.
+  public init(cacheFolder: URL, extraFlags: [String]) {
     self.cacheFolder = cacheFolder
+    self.extraFlags = extraFlags
   }
 
   /// A builder that caches in the course's `.workshop/build/`, or in `WORKSHOP_BUILD_CACHE` when set
@@ -96,7 +105,8 @@ public struct ExerciseBuilder: Sendable {
       unlink(diagnosticsPath)
     }
     let status = try compiler.compile(
-      sources + ["-o", temporary], flags: Self.flags, in: exercise.courseFolder.path, diagnostics: diagnosticsPath)
+      sources + ["-o", temporary], flags: Self.flags + extraFlags, in: exercise.courseFolder.path,
+      diagnostics: diagnosticsPath)
     let diagnostics = (try? String(contentsOfFile: diagnosticsPath, encoding: .utf8)) ?? ""
     guard status == .exited(0) else {
       try? FileManager.default.removeItem(at: folder)
@@ -126,7 +136,7 @@ public struct ExerciseBuilder: Sendable {
   ) {
     var hash = ContentHash()
     hash.add(try compiler.version(cacheFolder: cacheFolder))
-    hash.add(Self.flags.joined(separator: " "))
+    hash.add((Self.flags + extraFlags).joined(separator: " "))
     for source in Self.sources(of: exercise, variant: variant) {
       guard let bytes = FileManager.default.contents(atPath: exercise.path(source)) else {
         throw .exerciseFileMissing(path: source)
