@@ -38,7 +38,10 @@ static void give_back_on_fatal_signal(int signal_number, siginfo_t *info, void *
   } else if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN) {
     previous.sa_handler(signal_number);
   }
-  signal(signal_number, SIG_DFL);
+  struct sigaction default_action;
+  memset(&default_action, 0, sizeof default_action);
+  default_action.sa_handler = SIG_DFL;
+  sigaction(signal_number, &default_action, NULL);
   // Blocked until this handler returns, then delivered to the default action. A fault that
   // returns here happens again under the default action too.
   raise(signal_number);
@@ -55,10 +58,16 @@ void terminal_guard_arm(const char *give_back, size_t length) {
   memset(&action, 0, sizeof action);
   action.sa_sigaction = give_back_on_fatal_signal;
   // On the alternate stack where the thread has one: a stack overflow is one of these crashes.
-  action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  // Reset on entry: a crash inside the previous handler, called from this one, is not caught
+  // here again.
+  action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND;
   sigemptyset(&action.sa_mask);
   for (int index = 0; index < FATAL_SIGNAL_COUNT; index++) {
-    sigaction(fatal_signals[index], &action, &previous_actions[index]);
+    struct sigaction *previous = &previous_actions[index];
+    sigaction(fatal_signals[index], &action, previous);
+    // A signal the process ignores (SIGQUIT in a background job) stays ignored.
+    if (!(previous->sa_flags & SA_SIGINFO) && previous->sa_handler == SIG_IGN)
+      sigaction(fatal_signals[index], previous, NULL);
   }
   armed = 1;
 }

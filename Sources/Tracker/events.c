@@ -184,6 +184,11 @@ void *record_realloc(workshop_alloc_kind kind, void *old_block, size_t count, si
   uint8_t *start = stream_reserve(2 * EVENT_RECORD_MAX + stack_reserve(&stack));
   /* The FREE is numbered before the real call releases the old block (another thread may get
      its address back at once); it is kept only if the call succeeds. */
+  /* The encoder's state before the FREE, to take back with it if the call fails. */
+  thread_stream *stream = writing_stream;
+  uint64_t sequence_before = stream->last_sequence;
+  uintptr_t address_before = stream->last_address;
+  pid_t thread_before = stream->last_thread;
   uint8_t *end = put_free(start, WORKSHOP_FREE_REALLOC, old_block);
   void *block = kind == WORKSHOP_ALLOC_REALLOCARRAY ? real_reallocarray(old_block, count, element_size)
                                                     : real_realloc(old_block, size);
@@ -191,10 +196,16 @@ void *record_realloc(workshop_alloc_kind kind, void *old_block, size_t count, si
   if (end != NULL) {
     /* glibc's realloc(p, 0) frees p and returns NULL; any other NULL is a failure, which freed
        nothing: its FREE is taken back (its number stays unused). */
-    if (block != NULL || size == 0)
+    if (block != NULL || size == 0) {
       events++;
-    else
+    } else {
+      /* The records after it are decoded from what the buffer holds: the encoder forgets the
+         FREE's number, address and THREAD record too. */
       end = start;
+      stream->last_sequence = sequence_before;
+      stream->last_address = address_before;
+      stream->last_thread = thread_before;
+    }
     if (block != NULL) {
       end = put_alloc(end, kind, block, size, &stack);
       events++;

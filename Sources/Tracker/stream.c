@@ -301,6 +301,11 @@ static void flush_all_locked(void) {
     spinlock_lock(&registry_lock);
     /* An exited thread's stream, now empty, is reused by the next new thread. */
     if (stream->exited && stream->used == CHUNK_HEADER_ROOM && stream != &shared_stream) {
+      /* While the lock was let go, a new thread may have put its buffer at the head of the list:
+         `link` may then point at that buffer's field, so the link to this one is found again. */
+      link = &streams;
+      while (*link != stream)
+        link = &(*link)->next;
       *link = stream->next;
       stream->next = free_streams;
       free_streams = stream;
@@ -389,6 +394,8 @@ void stream_fork_child(int fd, const char *path, uint64_t offset) {
   shared_stream.next = NULL;
   streams = &shared_stream;
   own_stream = NULL;
+  /* The forking thread's buffer is free now: its end must not mark whoever takes it next. */
+  pthread_setspecific(stream_key, NULL);
   writing_stream = NULL;
   atomic_store(&stream_sequence, 0);
   guarded_fd_close(&capture);

@@ -2,7 +2,7 @@
  * tracker_internal.h — what the tracker's C files share. Nothing here is exported from the .so
  * (the build uses -fvisibility=hidden); only the allocator hooks and workshop_tracker_marker are.
  *
- * Locks, in the order they are taken (outermost first); fork_prepare (tracker.c) takes all five
+ * Locks, in the order they are taken (outermost first); fork_prepare (tracker.c) takes them all
  * in this order and the atfork parent/child handlers release them in reverse:
  *   0. signals_lock (endings.c): a leaf of its own, held with every signal blocked while the
  *      program's sigaction() is answered; never held with another tracker lock;
@@ -10,9 +10,9 @@
  *   2. file_lock (stream.c, a mutex): a flush, with 3 taken inside it;
  *   3. registry_lock (stream.c): the list of thread buffers;
  *   3a. each thread buffer's lock (stream.c): its owner, for every record; a flush, to swap it;
- *   3b. stacks_lock (stream.c): the stack tree, inside a buffer's lock; node growth takes 5;
- *   4. sites_lock (stackcache.c): a leaf, never held with another lock outside fork_prepare;
- *   5. arena_lock (arena.c): the innermost, taken by every arena allocation.
+ *   3b. stacks_lock (stream.c): the stack tree, inside a buffer's lock;
+ *   4. sites_lock (stackcache.c): a leaf, never held with another lock outside fork_prepare.
+ * The arena (arena.c) takes no lock: its blocks are claimed with compare-and-swap.
  */
 #ifndef WORKSHOP_TRACKER_INTERNAL_H
 #define WORKSHOP_TRACKER_INTERNAL_H

@@ -385,8 +385,8 @@ static bool cfi_proves_frame_pointer(uintptr_t ip) {
 }
 
 /* Verdicts per ip, lock-free: (ip << 2) | 2 | proven. Another library can be loaded where an
-   unloaded one was (dlclose + dlopen): the cache is cleared when a new MODULES is written
-   (unwind_modules_changed). */
+   unloaded one was (dlclose + dlopen): the cache is cleared when the program calls dlclose() and
+   when a new MODULES is written (unwind_modules_changed). */
 #define PROOF_CACHE_SIZE 16384
 static _Atomic uint64_t *proof_cache;
 
@@ -404,6 +404,20 @@ void unwind_modules_changed(void) {
   if (proof_cache)
     for (size_t i = 0; i < PROOF_CACHE_SIZE; i++)
       atomic_store_explicit(&proof_cache[i], 0, memory_order_relaxed);
+}
+
+/* The program's dlclose(): the verdicts are per address, and the next dlopen() may map another
+   library where this one was, before any stack of this thread is recorded with a new MODULES.
+   So they are forgotten as soon as the library is gone. */
+__attribute__((visibility("default"))) int dlclose(void *handle) {
+  static int (*real_dlclose)(void *);
+  if (UNLIKELY(real_dlclose == NULL))
+    real_dlclose = (int (*)(void *))dlsym(RTLD_NEXT, "dlclose");
+  if (UNLIKELY(real_dlclose == NULL))
+    return -1;
+  int result = real_dlclose(handle);
+  unwind_modules_changed();
+  return result;
 }
 
 /* ---- The tail cache ---- */

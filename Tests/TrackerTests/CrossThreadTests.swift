@@ -77,3 +77,23 @@ private struct OrderCheck: CaptureVisitor {
     if live.remove(deallocation.address) == nil { freesOfUnknownBlocks += 1 }
   }
 }
+
+/// Short-lived threads and failed reallocs: the two ways a buffer's bookkeeping can slip.
+@Suite("Thread buffers come and go", .timeLimit(.minutes(2)))
+struct ThreadChurnTests {
+  @Test("300 threads started one after another and 1,000 failed reallocs read exactly")
+  func threadsComeAndGo() throws {
+    let program = try Programs.compile("pattern_thread_churn.c", extraFlags: ["-fno-builtin", "-pthread"])
+    let run = try TrackedRun.run(program.executable)
+    #expect(run.result.status == 0)
+    let profile = run.profile
+    #expect(profile.sawEnd)
+    let leaked = run.totals(profile.leaks, allocatedDirectlyFrom: program.executable)
+    #expect(leaked.bytes == 300 * 24 + 40)
+    #expect(leaked.count == 301)
+    let own = run.totals(profile.allocatedByStack, allocatedDirectlyFrom: program.executable)
+    #expect(own.count == 300 * 101 + 1000 * 2 + 1, "failed reallocs allocate nothing")
+    #expect(profile.totals.unknownFrees == 0)
+    #expect(profile.totals.overwrittenBlocks == 0)
+  }
+}
