@@ -187,9 +187,9 @@ extension RecordDecoder {
       }
     } else if record.sequence > merger.next {
       // A real capture holds back at most what its threads wrote between two SYNCs (10 ms).
-      guard merger.waiting.count < CaptureFormat.maximumHeldRecords else {
+      guard merger.count < CaptureFormat.maximumHeldRecords else {
         throw .damagedInFile(
-          offset: record.offset, .tooManyWaiting(count: merger.waiting.count))
+          offset: record.offset, .tooManyWaiting(count: merger.count))
       }
       merger.push(record)
     } else {

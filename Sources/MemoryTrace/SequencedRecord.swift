@@ -39,45 +39,59 @@ struct SequencedRecord {
 /// one (a single thread's records always are), otherwise when the missing ones arrive or a SYNC
 /// says they never will (numbers taken by calls that failed, or dropped records).
 struct RecordMerger {
-  private(set) var waiting: [SequencedRecord] = []
+  /// The heap orders small (number, slot) pairs; the records stay put in `slots`, so that sifting
+  /// moves 16 trivial bytes instead of a record with arrays and strings in it (which made a
+  /// capture of 4 threads read 14 times slower than its program ran).
+  private var heap: [(sequence: UInt64, slot: Int)] = []
+  private var slots: [SequencedRecord?] = []
+  private var freeSlots: [Int] = []
   var next: UInt64 = 0
-  /// FREEs of realloc() calls held back until their ALLOC, by old address.
   var deferredFrees: [UInt64: SequencedRecord] = [:]
 
-  var isEmpty: Bool { waiting.isEmpty }
-  var smallest: UInt64? { waiting.first?.sequence }
+  /// How many records wait.
+  var count: Int { heap.count }
+  var isEmpty: Bool { heap.isEmpty }
+  var smallest: UInt64? { heap.first?.sequence }
 
   mutating func push(_ record: SequencedRecord) {
-    waiting.append(record)
-    var child = waiting.count - 1
+    let slot: Int
+    if let free = freeSlots.popLast() {
+      slot = free
+      slots[slot] = record
+    } else {
+      slot = slots.count
+      slots.append(record)
+    }
+    heap.append((record.sequence, slot))
+    var child = heap.count - 1
     while child > 0 {
       let parent = (child - 1) / 2
-      guard waiting[child].sequence < waiting[parent].sequence else { break }
-      waiting.swapAt(child, parent)
+      guard heap[child].sequence < heap[parent].sequence else { break }
+      heap.swapAt(child, parent)
       child = parent
     }
   }
 
   mutating func pop() -> SequencedRecord? {
-    guard !waiting.isEmpty else { return nil }
-    waiting.swapAt(0, waiting.count - 1)
-    let top = waiting.removeLast()
+    guard !heap.isEmpty else { return nil }
+    heap.swapAt(0, heap.count - 1)
+    let top = heap.removeLast()
     var parent = 0
     while true {
       let left = 2 * parent + 1
-      guard left < waiting.count else { break }
+      guard left < heap.count else { break }
       var smaller = left
-      if left + 1 < waiting.count && waiting[left + 1].sequence < waiting[left].sequence { smaller = left + 1 }
-      guard waiting[smaller].sequence < waiting[parent].sequence else { break }
-      waiting.swapAt(smaller, parent)
+      if left + 1 < heap.count && heap[left + 1].sequence < heap[left].sequence { smaller = left + 1 }
+      guard heap[smaller].sequence < heap[parent].sequence else { break }
+      heap.swapAt(smaller, parent)
       parent = smaller
     }
-    return top
+    let record = slots[top.slot].take()
+    freeSlots.append(top.slot)
+    return record
   }
 }
 
-/// The addresses of a stream's latest ALLOC records (at most ``CaptureFormat/freeBackLimit``), for
-/// FREE_BACK records, which name a block by how many ALLOCs of their stream ago it was allocated.
 struct RecentAllocations {
   private var addresses: [UInt64] = []
   /// ALLOC records of the stream so far.
