@@ -1,3 +1,5 @@
+import TerminalUI
+
 /// Why the profile screens could not run.
 public enum ProfileUIError: Error, Equatable, CustomStringConvertible {
   /// Standard input or output is not a terminal.
@@ -16,13 +18,11 @@ public enum ProfileUIError: Error, Equatable, CustomStringConvertible {
     }
   }
 
-  /// Why `command` cannot draw a full screen here (not a terminal, a dumb one), or nil when it can.
-  public static func check(
-    command: String, inputIsTerminal: Bool, outputIsTerminal: Bool, term: String
-  ) -> ProfileUIError? {
-    guard inputIsTerminal && outputIsTerminal else { return .noTerminal(command: command) }
-    // A dumb terminal cannot move its cursor: ncurses would draw garbage on it.
-    if term.isEmpty || term == "dumb" { return .screenUnavailable(term: term) }
-    return nil
+  /// `problem` said for `command`.
+  public init(_ problem: Terminal.FullScreenProblem, command: String) {
+    switch problem {
+    case .notATerminal: self = .noTerminal(command: command)
+    case .cannotDraw(let term): self = .screenUnavailable(term: term)
+    }
   }
 }

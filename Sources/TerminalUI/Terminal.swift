@@ -15,6 +15,22 @@ public enum Terminal {
   /// True when standard input is a terminal (the pager reads keys from it).
   public static var standardInputIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
 
+  /// Why a full screen cannot be drawn on standard input and output.
+  public enum FullScreenProblem: Equatable, Sendable {
+    /// Standard input or output is not a terminal.
+    case notATerminal
+    /// `TERM` is unset or names a terminal that cannot move its cursor.
+    case cannotDraw(term: String)
+  }
+
+  /// Why a full-screen command (`start`, `view`, `run --live`) cannot run here, or nil when it can.
+  public static func fullScreenProblem(term: String) -> FullScreenProblem? {
+    guard standardInputIsTerminal && standardOutputIsTerminal else { return .notATerminal }
+    // A dumb terminal cannot move its cursor: ncurses would draw garbage on it.
+    if term.isEmpty || term == "dumb" { return .cannotDraw(term: term) }
+    return nil
+  }
+
   /// Colour, Unicode, hyperlinks and width of standard output, by
   /// ``TerminalCapabilities/detect(environment:isTerminal:width:)``.
   public static func standardOutput(

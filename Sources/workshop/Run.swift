@@ -109,11 +109,8 @@ struct Run: ParsableCommand {
   private func runLive(_ program: TrackedProgram, started: Date) throws {
     let environment = ProcessInfo.processInfo.environment
     let term = environment["TERM"] ?? ""
-    if let problem = ProfileUIError.check(
-      command: "workshop run --live", inputIsTerminal: Terminal.standardInputIsTerminal,
-      outputIsTerminal: Terminal.standardOutputIsTerminal, term: term)
-    {
-      say("\(problem); without --live the program shares the terminal")
+    if let problem = Terminal.fullScreenProblem(term: term) {
+      say("\(ProfileUIError(problem, command: "workshop run --live")); without --live the program shares the terminal")
       throw ExitCode(2)
     }
     var program = program

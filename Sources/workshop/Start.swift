@@ -16,15 +16,15 @@ struct Start: ParsableCommand {
   )
 
   func run() throws {
-    guard Terminal.standardInputIsTerminal && Terminal.standardOutputIsTerminal else {
+    let environment = ProcessInfo.processInfo.environment
+    let term = environment["TERM"] ?? ""
+    let problem = Terminal.fullScreenProblem(term: term)
+    if problem == .notATerminal {
       say("\(CourseUIError.noTerminal)")
       throw ExitCode(2)
     }
-    let environment = ProcessInfo.processInfo.environment
     let session = try CourseSession.locate()
-    let term = environment["TERM"] ?? ""
-    // A dumb terminal cannot move its cursor: ncurses would draw garbage on it.
-    if term.isEmpty || term == "dumb" {
+    if case .cannotDraw = problem {
       say("\(CourseUIError.screenUnavailable(term: term))")
       throw ExitCode(2)
     }

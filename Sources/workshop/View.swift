@@ -25,11 +25,8 @@ struct View: ParsableCommand {
   func run() throws {
     let environment = ProcessInfo.processInfo.environment
     let term = environment["TERM"] ?? ""
-    if let problem = ProfileUIError.check(
-      command: "workshop view", inputIsTerminal: Terminal.standardInputIsTerminal,
-      outputIsTerminal: Terminal.standardOutputIsTerminal, term: term)
-    {
-      say("\(problem)")
+    if let problem = Terminal.fullScreenProblem(term: term) {
+      say("\(ProfileUIError(problem, command: "workshop view"))")
       throw ExitCode(2)
     }
     let trees = try CaptureTrees(path: file)

@@ -6,9 +6,10 @@ import WorkshopTestSupport
 /// server of the test's own.
 final class StartSession {
   let course: URL
-  let socket: String
-  let session = "start"
   private let marks: URL
+  /// The tmux server the course runs in.
+  private let terminal: TmuxScreen
+  var session: String { terminal.session }
 
   init(name: String = #function, width: Int = 100, height: Int = 30, manifest: [String: Any] = [:]) throws {
     try TestEnvironment.requireProducts()
@@ -26,7 +27,6 @@ final class StartSession {
       for (key, value) in manifest { object[key] = value }
       try JSONSerialization.data(withJSONObject: object).write(to: path)
     }
-    socket = "workshop-start-\(UUID().uuidString.prefix(8))"
     let cache = FileManager.default.temporaryDirectory.appendingPathComponent("workshop-course-tests-build-cache")
     // The shell records the terminal's settings before and after, and workshop's exit status.
     // An editor that only writes down what it was asked to open.
@@ -38,29 +38,20 @@ final class StartSession {
       env -u NO_COLOR LC_ALL=C.UTF-8 TERM=tmux-256color EDITOR=\(editor.path) WORKSHOP_BUILD_CACHE=\(cache.path) \(TestEnvironment.workshopExecutable) start; \
       echo "EXIT=$?"; stty -a > \(marks.path)/stty-after; sleep 60
       """
-    _ = try tmux(["new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(height)", "-c", course.path, script])
+    terminal = try TmuxScreen(script, in: course, width: width, height: height)
   }
-
-  deinit { _ = try? tmux(["kill-server"]) }
 
   @discardableResult
-  func tmux(_ arguments: [String]) throws -> Command.Result {
-    try Command.run(["tmux", "-L", socket] + arguments, timeLimit: 20)
-  }
+  func tmux(_ arguments: [String]) throws -> Command.Result { try terminal.tmux(arguments) }
 
-  func screen() -> String { (try? tmux(["capture-pane", "-p", "-t", session]).standardOutput) ?? "" }
+  func screen() -> String { terminal.screen() }
 
-  func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", session] + keys) }
+  func keys(_ keys: String...) throws { try terminal.tmux(["send-keys", "-t", session] + keys) }
 
   /// Waits until the screen shows `text` (polling every 30 ms); the screen as it was then.
   @discardableResult
   func wait(for text: String, seconds: Double = 60, sourceLocation: SourceLocation = #_sourceLocation) -> String {
-    let deadline = Date().addingTimeInterval(seconds)
-    var shown = screen()
-    while !shown.contains(text) && Date() < deadline {
-      usleep(30_000)
-      shown = screen()
-    }
+    let shown = terminal.poll(for: text, seconds: seconds)
     #expect(
       shown.contains(text), "waited \(seconds) s for \"\(text)\"; the screen:\n\(shown)", sourceLocation: sourceLocation
     )
