@@ -210,3 +210,27 @@ struct ProfileCommandTests {
     try tmux.expectTerminalRestored()
   }
 }
+
+/// Without a terminal the full-screen commands say so in one sentence and draw nothing.
+@Suite("workshop view and run --live without a terminal", .timeLimit(.minutes(2)))
+struct ProfileWithoutTerminalTests {
+  @Test("each says it needs a terminal, exits 2, and run --live does not start the program")
+  func noTerminal() throws {
+    try TestEnvironment.requireProducts()
+    let folder = try TestEnvironment.scratchFolder(#function)
+    let view = try Command.run(
+      [TestEnvironment.workshopExecutable, "view", "missing.bin"], currentDirectory: folder, timeLimit: 30)
+    #expect(view.status == 2)
+    #expect(
+      view.standardError
+        == "workshop: workshop view draws a full screen and needs a terminal on standard input and output\n")
+    let marker = folder.appendingPathComponent("ran")
+    let live = try Command.run(
+      [TestEnvironment.workshopExecutable, "run", "--live", "--", "/usr/bin/touch", marker.path],
+      currentDirectory: folder, timeLimit: 30)
+    #expect(live.status == 2)
+    #expect(live.standardError.contains("workshop run --live draws a full screen and needs a terminal"), "\(live.all)")
+    #expect(live.standardError.contains("without --live the program shares the terminal"))
+    #expect(!FileManager.default.fileExists(atPath: marker.path), "the program never started")
+  }
+}
