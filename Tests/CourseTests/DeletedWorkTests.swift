@@ -6,7 +6,7 @@ import WorkshopTestSupport
 /// Every exercise's correctness cases catch a "fix" that deletes the work: the learner's main
 /// function made to return an empty result (or to do nothing) at once. Such an edit passes any
 /// memory limit, so the cases are all that stand between it and "passed".
-@Suite("deleted work gets a wrong answer")
+@Suite("deleted work gets a wrong answer", .timeLimit(.minutes(10)))
 struct DeletedWorkTests {
   /// An edit that deletes an exercise's work: `statement` put first in the body of the function
   /// declared by `declaration` (the rest of the body is then never run).

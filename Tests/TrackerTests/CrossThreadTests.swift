@@ -6,7 +6,7 @@ import WorkshopTestSupport
 
 /// Threads that free and realloc each other's blocks: each thread records into a buffer of its
 /// own, and the capture must still read as one exact order.
-@Suite("Threads freeing each other's blocks")
+@Suite("Threads freeing each other's blocks", .timeLimit(.minutes(5)))
 struct CrossThreadTests {
   @Test("8 threads that free and realloc each other's blocks read exactly, every free after its allocation")
   func eightThreadsCrossing() throws {
@@ -79,7 +79,7 @@ private struct OrderCheck: CaptureVisitor {
 }
 
 /// Short-lived threads and failed reallocs: the two ways a buffer's bookkeeping can slip.
-@Suite("Thread buffers come and go", .timeLimit(.minutes(2)))
+@Suite("Thread buffers come and go", .timeLimit(.minutes(5)))
 struct ThreadChurnTests {
   @Test("300 threads started one after another and 1,000 failed reallocs read exactly")
   func threadsComeAndGo() throws {

@@ -6,7 +6,7 @@ import WorkshopTestSupport
 /// The tracker records from the program's first allocation: libraries whose constructors run
 /// before the tracker's (libstdc++, the Swift runtime) allocate there, and those blocks are the
 /// program's. The tracker starts inside the first hook call instead of waiting for its constructor.
-@Suite("Allocations before the tracker's constructor")
+@Suite("Allocations before the tracker's constructor", .timeLimit(.minutes(5)))
 struct EarlyAllocationTests {
   @Test("a library constructor's allocations are recorded exactly")
   func libraryConstructor() throws {

@@ -6,7 +6,7 @@ import MemoryTrace
 
 /// A program that replaces itself with `exec` is still the program the user asked about: the
 /// tracker follows it into the new image, in the same capture.
-@Suite("Tracking across exec")
+@Suite("Tracking across exec", .timeLimit(.minutes(5)))
 struct ExecTrackingTests {
   @Test("three images of one process give one capture with exact figures; the exec'd blocks are not leaks")
   func designedExecChain() throws {

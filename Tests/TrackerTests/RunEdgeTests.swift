@@ -5,7 +5,7 @@ import WorkshopTestSupport
 
 /// No event is lost at the edges of a run: a program that dies at once, one that closes every
 /// descriptor, a shell whose children inherit the tracker.
-@Suite("Events at the edges of a run")
+@Suite("Events at the edges of a run", .timeLimit(.minutes(5)))
 struct RunEdgeTests {
   @Test(
     "a program that dies within a millisecond of allocating leaves every event, and dies as it would",

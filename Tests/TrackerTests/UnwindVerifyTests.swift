@@ -7,7 +7,7 @@ import WorkshopTestSupport
 /// from a cache checked byte for byte. In verify mode every walked stack is compared with
 /// libunwind's and any difference aborts the program with both stacks printed, so these runs fail
 /// loudly if the walk ever gives another stack than libunwind.
-@Suite("Frame-pointer walk against libunwind")
+@Suite("Frame-pointer walk against libunwind", .timeLimit(.minutes(10)))
 struct UnwindVerifyTests {
   struct Case: Sendable, CustomTestStringConvertible {
     let source: String
