@@ -36,8 +36,8 @@ private final class TmuxSession {
 
   /// Waits until the screen shows `text`; the screen as it was then.
   @discardableResult
-  func wait(for text: String, seconds: Double = 60, sourceLocation: SourceLocation = #_sourceLocation) -> String {
-    let shown = screen.poll(for: text, seconds: seconds)
+  func wait(for text: String, seconds: Double = 60, sourceLocation: SourceLocation = #_sourceLocation) async -> String {
+    let shown = await screen.poll(for: text, seconds: seconds)
     #expect(
       shown.contains(text), "waited \(seconds) s for \"\(text)\"; the screen:\n\(shown)", sourceLocation: sourceLocation
     )
@@ -59,155 +59,167 @@ private let growing = TestEnvironment.repositoryRoot.appendingPathComponent(
 struct ProfileCommandTests {
   @Test(
     "run --live: the chart redraws as the program grows, the top location is the growing function, q keeps the capture")
-  func live() throws {
-    let (tmux, capture) = try TmuxSession.live(growing, capture: "grow.bin")
-    tmux.wait(for: "workshop run --live:", seconds: 20)
-    let first = tmux.wait(for: "running", seconds: 20)
-    #expect(first.contains("its output: \(tmux.folder.path)/grow.output.txt"), "the output's file is named:\n\(first)")
+  func live() async throws {
+    try await withOwnThread {
+      let (tmux, capture) = try TmuxSession.live(growing, capture: "grow.bin")
+      await tmux.wait(for: "workshop run --live:", seconds: 20)
+      let first = await tmux.wait(for: "running", seconds: 20)
+      #expect(
+        first.contains("its output: \(tmux.folder.path)/grow.output.txt"), "the output's file is named:\n\(first)")
 
-    // The chart's rows (under the two heading lines), captured for a second and a half.
-    func chart(_ screen: String) -> String {
-      screen.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2).prefix(10).joined(separator: "\n")
-    }
-    var captures = 0
-    var charts = Set<String>()
-    var lastRunning = ""
-    let deadline = Date().addingTimeInterval(1.5)
-    while Date() < deadline {
-      let screen = tmux.screenText()
-      guard screen.contains("running") else { break }
-      captures += 1
-      charts.insert(chart(screen))
-      lastRunning = screen
-    }
-    // At 10 or more redraws a second, nearly every capture (each takes a tmux process) sees a new chart.
-    #expect(charts.count >= 10, "\(charts.count) charts in \(captures) captures")
-    #expect(Double(charts.count) >= Double(min(captures, 15)) * 0.75, "\(charts.count) charts in \(captures) captures")
-    #expect(lastRunning.contains("┤"), "the Braille chart's axis:\n\(lastRunning)")
-
-    // By own bytes, the top location is the function that grows.
-    try tmux.keys("o")
-    let table = tmux.wait(for: "by own", seconds: 10)
-    var topRow = ""
-    let tableDeadline = Date().addingTimeInterval(10)
-    repeat {
-      let lines = tmux.screenText().split(separator: "\n").map(String.init)
-      if let header = lines.firstIndex(where: { $0.contains("allocs  location") }), header + 1 < lines.count {
-        topRow = lines[header + 1]
+      // The chart's rows (under the two heading lines), captured for a second and a half.
+      func chart(_ screen: String) -> String {
+        screen.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2).prefix(10).joined(separator: "\n")
       }
-      if topRow.contains("grow_steadily") { break }
-      usleep(50_000)
-    } while Date() < tableDeadline
-    #expect(topRow.contains("grow_steadily"), "the top row by own bytes: \(topRow)\n\(table)")
+      var captures = 0
+      var charts = Set<String>()
+      var lastRunning = ""
+      let deadline = Date().addingTimeInterval(1.5)
+      while Date() < deadline {
+        let screen = tmux.screenText()
+        guard screen.contains("running") else { break }
+        captures += 1
+        charts.insert(chart(screen))
+        lastRunning = screen
+      }
+      // At 10 or more redraws a second, nearly every capture (each takes a tmux process) sees a new chart.
+      #expect(charts.count >= 10, "\(charts.count) charts in \(captures) captures")
+      #expect(
+        Double(charts.count) >= Double(min(captures, 15)) * 0.75, "\(charts.count) charts in \(captures) captures")
+      #expect(lastRunning.contains("┤"), "the Braille chart's axis:\n\(lastRunning)")
 
-    // Space holds the view while the program goes on.
-    try tmux.keys("Space")
-    tmux.wait(for: "PAUSED", seconds: 10)
-    try tmux.keys("Space")
+      // By own bytes, the top location is the function that grows.
+      try tmux.keys("o")
+      let table = await tmux.wait(for: "by own", seconds: 10)
+      var topRow = ""
+      let tableDeadline = Date().addingTimeInterval(10)
+      repeat {
+        let lines = tmux.screenText().split(separator: "\n").map(String.init)
+        if let header = lines.firstIndex(where: { $0.contains("allocs  location") }), header + 1 < lines.count {
+          topRow = lines[header + 1]
+        }
+        if topRow.contains("grow_steadily") { break }
+        try await Task.sleep(for: .microseconds(50_000))
+      } while Date() < tableDeadline
+      #expect(topRow.contains("grow_steadily"), "the top row by own bytes: \(topRow)\n\(table)")
 
-    // When it ends: the explorer of its peak; q leaves with the summary, the capture kept.
-    let explorer = tmux.wait(for: "peak memory:", seconds: 30)
-    #expect(explorer.contains("q leaves"), "\(explorer)")
-    #expect(explorer.contains("grow_steadily"), "the icicle of the peak names the function:\n\(explorer)")
-    try tmux.keys("q")
-    let summary = tmux.wait(for: "EXIT=0", seconds: 30)
-    #expect(summary.contains("peak heap"), "the usual summary:\n\(summary)")
-    #expect(FileManager.default.fileExists(atPath: capture.path))
-    let output = try String(contentsOf: tmux.folder.appendingPathComponent("grow.output.txt"), encoding: .utf8)
-    #expect(output.contains("step 290"), "the program's output is in its file, not on the screen")
-    #expect(!summary.contains("step 1"), "nothing of the program's output on the terminal")
-    let profile = try MemoryProfile(contentsOf: capture.path)
-    #expect(profile.peak.bytes >= 300 * 16 * 1024)
-    try tmux.expectTerminalRestored()
+      // Space holds the view while the program goes on.
+      try tmux.keys("Space")
+      await tmux.wait(for: "PAUSED", seconds: 10)
+      try tmux.keys("Space")
+
+      // When it ends: the explorer of its peak; q leaves with the summary, the capture kept.
+      let explorer = await tmux.wait(for: "peak memory:", seconds: 30)
+      #expect(explorer.contains("q leaves"), "\(explorer)")
+      #expect(explorer.contains("grow_steadily"), "the icicle of the peak names the function:\n\(explorer)")
+      try tmux.keys("q")
+      let summary = await tmux.wait(for: "EXIT=0", seconds: 30)
+      #expect(summary.contains("peak heap"), "the usual summary:\n\(summary)")
+      #expect(FileManager.default.fileExists(atPath: capture.path))
+      let output = try String(contentsOf: tmux.folder.appendingPathComponent("grow.output.txt"), encoding: .utf8)
+      #expect(output.contains("step 290"), "the program's output is in its file, not on the screen")
+      #expect(!summary.contains("step 1"), "nothing of the program's output on the terminal")
+      let profile = try MemoryProfile(contentsOf: capture.path)
+      #expect(profile.peak.bytes >= 300 * 16 * 1024)
+      try tmux.expectTerminalRestored()
+    }
   }
 
   @Test("run --live: q while the program runs detaches; the summary follows when it ends")
-  func detach() throws {
-    let (tmux, _) = try TmuxSession.live(growing, capture: "grow.bin")
-    tmux.wait(for: "running", seconds: 20)
-    try tmux.keys("q")
-    let detached = tmux.wait(for: "goes on", seconds: 10)
-    #expect(!detached.contains("EXIT="))
-    let summary = tmux.wait(for: "EXIT=0", seconds: 30)
-    #expect(summary.contains("peak heap"), "\(summary)")
-    try tmux.expectTerminalRestored()
+  func detach() async throws {
+    try await withOwnThread {
+      let (tmux, _) = try TmuxSession.live(growing, capture: "grow.bin")
+      await tmux.wait(for: "running", seconds: 20)
+      try tmux.keys("q")
+      let detached = await tmux.wait(for: "goes on", seconds: 10)
+      #expect(!detached.contains("EXIT="))
+      let summary = await tmux.wait(for: "EXIT=0", seconds: 30)
+      #expect(summary.contains("peak heap"), "\(summary)")
+      try tmux.expectTerminalRestored()
+    }
   }
 
   @Test("run --live: a program that crashes is reported on the explorer and in the summary; the terminal is restored")
-  func crash() throws {
-    let (tmux, _) = try TmuxSession.live(
-      TestEnvironment.repositoryRoot.appendingPathComponent("Tests/ProfileUITests/Programs/crash_after_growing.c"),
-      capture: "crash.bin")
-    let explorer = tmux.wait(for: "was killed by SIGSEGV", seconds: 30)
-    #expect(explorer.contains("hold_some"), "the icicle of what it held:\n\(explorer)")
-    try tmux.keys("q")
-    let summary = tmux.wait(for: "EXIT=139", seconds: 20)
-    #expect(summary.contains("was killed by SIGSEGV"), "\(summary)")
-    #expect(!summary.contains("about to crash"), "its output went to its file")
-    try tmux.expectTerminalRestored()
+  func crash() async throws {
+    try await withOwnThread {
+      let (tmux, _) = try TmuxSession.live(
+        TestEnvironment.repositoryRoot.appendingPathComponent("Tests/ProfileUITests/Programs/crash_after_growing.c"),
+        capture: "crash.bin")
+      let explorer = await tmux.wait(for: "was killed by SIGSEGV", seconds: 30)
+      #expect(explorer.contains("hold_some"), "the icicle of what it held:\n\(explorer)")
+      try tmux.keys("q")
+      let summary = await tmux.wait(for: "EXIT=139", seconds: 20)
+      #expect(summary.contains("was killed by SIGSEGV"), "\(summary)")
+      #expect(!summary.contains("about to crash"), "its output went to its file")
+      try tmux.expectTerminalRestored()
+    }
   }
 
   @Test("run --live: Ctrl-C stops the program; the capture is kept and the summary printed")
-  func interrupt() throws {
-    let (tmux, capture) = try TmuxSession.live(growing, capture: "grow.bin")
-    tmux.wait(for: "running", seconds: 20)
-    usleep(300_000)
-    let before = Date()
-    try tmux.keys("C-c")
-    let summary = tmux.wait(for: "EXIT=130", seconds: 20)
-    #expect(Date().timeIntervalSince(before) < 2.5, "stopped well before the program's 3 s")
-    #expect(summary.contains("peak heap"), "\(summary)")
-    #expect(FileManager.default.fileExists(atPath: capture.path))
-    try tmux.expectTerminalRestored()
+  func interrupt() async throws {
+    try await withOwnThread {
+      let (tmux, capture) = try TmuxSession.live(growing, capture: "grow.bin")
+      await tmux.wait(for: "running", seconds: 20)
+      try await Task.sleep(for: .microseconds(300_000))
+      let before = Date()
+      try tmux.keys("C-c")
+      let summary = await tmux.wait(for: "EXIT=130", seconds: 20)
+      #expect(Date().timeIntervalSince(before) < 2.5, "stopped well before the program's 3 s")
+      #expect(summary.contains("peak heap"), "\(summary)")
+      #expect(FileManager.default.fileExists(atPath: capture.path))
+      try tmux.expectTerminalRestored()
+    }
   }
 
   @Test("view: markers as bands, search lights frames and shows their share, a moment and a range chosen on the chart")
-  func view() throws {
-    let program = try TestProgram.compile(growing)
-    let run = try TrackedRun.run(program.executable)
-    let folder = URL(fileURLWithPath: run.capturePath).deletingLastPathComponent()
-    let tmux = try TmuxSession("\(TestEnvironment.workshopExecutable) view \(run.capturePath)", in: folder)
-    let opened = tmux.wait(for: "peak memory:", seconds: 30)
-    #expect(opened.contains("growing"), "the marker's band is labelled:\n\(opened)")
+  func view() async throws {
+    try await withOwnThread {
+      let program = try TestProgram.compile(growing)
+      let run = try TrackedRun.run(program.executable)
+      let folder = URL(fileURLWithPath: run.capturePath).deletingLastPathComponent()
+      let tmux = try TmuxSession("\(TestEnvironment.workshopExecutable) view \(run.capturePath)", in: folder)
+      let opened = await tmux.wait(for: "peak memory:", seconds: 30)
+      #expect(opened.contains("growing"), "the marker's band is labelled:\n\(opened)")
 
-    try tmux.keys("/", "g", "r", "o", "w")
-    let searching = tmux.wait(for: "matching “grow”", seconds: 10)
-    #expect(searching.contains("search: grow"), "\(searching)")
-    // grow_steadily holds nearly all of the peak.
-    let share = searching.firstMatch(of: /matching “grow”: \d+ frames?, [0-9.]+ [KM]iB \((\d+)\.\d%\)/)
-    #expect(share.flatMap { Int($0.1) }.map { $0 >= 90 } == true, "the share matching:\n\(searching)")
-    try tmux.keys("Enter")
+      try tmux.keys("/", "g", "r", "o", "w")
+      let searching = await tmux.wait(for: "matching “grow”", seconds: 10)
+      #expect(searching.contains("search: grow"), "\(searching)")
+      // grow_steadily holds nearly all of the peak.
+      let share = searching.firstMatch(of: /matching “grow”: \d+ frames?, [0-9.]+ [KM]iB \((\d+)\.\d%\)/)
+      #expect(share.flatMap { Int($0.1) }.map { $0 >= 90 } == true, "the share matching:\n\(searching)")
+      try tmux.keys("Enter")
 
-    // A moment near the middle of the run: what was alive then.
-    try tmux.keys("c", "Home")
-    for _ in 0..<6 { try tmux.keys("]") }
-    try tmux.keys("Enter")
-    let moment = tmux.wait(for: "showing alive at", seconds: 20)
-    let time = try #require(moment.firstMatch(of: /showing alive at (\d+) ms/).flatMap { UInt64($0.1) })
-    let status = try #require(
-      moment.firstMatch(of: /alive at \d+ ms: [0-9.]+ [KMG]?i?B in ([0-9,]+) allocations?/), "\(moment)")
-    let shown = try #require(UInt64(status.1.replacingOccurrences(of: ",", with: "")))
-    let expected = try TemporalSnapshot(contentsOf: run.capturePath, query: .aliveAt(microseconds: time * 1000))
-    #expect(
-      (Int(shown) - Int(expected.count)).magnitude <= 2, "\(shown) allocations shown, \(expected.count) alive then")
-    #expect(expected.count > 20 && expected.count < 290, "a moment within the growth: \(expected.count)")
-    #expect(moment.contains("matching “grow”"), "the search stays across views")
+      // A moment near the middle of the run: what was alive then.
+      try tmux.keys("c", "Home")
+      for _ in 0..<6 { try tmux.keys("]") }
+      try tmux.keys("Enter")
+      let moment = await tmux.wait(for: "showing alive at", seconds: 20)
+      let time = try #require(moment.firstMatch(of: /showing alive at (\d+) ms/).flatMap { UInt64($0.1) })
+      let status = try #require(
+        moment.firstMatch(of: /alive at \d+ ms: [0-9.]+ [KMG]?i?B in ([0-9,]+) allocations?/), "\(moment)")
+      let shown = try #require(UInt64(status.1.replacingOccurrences(of: ",", with: "")))
+      let expected = try TemporalSnapshot(contentsOf: run.capturePath, query: .aliveAt(microseconds: time * 1000))
+      #expect(
+        (Int(shown) - Int(expected.count)).magnitude <= 2, "\(shown) allocations shown, \(expected.count) alive then")
+      #expect(expected.count > 20 && expected.count < 290, "a moment within the growth: \(expected.count)")
+      #expect(moment.contains("matching “grow”"), "the search stays across views")
 
-    // A range: allocated within it and not freed.
-    try tmux.keys("c", " ")
-    for _ in 0..<3 { try tmux.keys("]") }
-    try tmux.keys("Enter")
-    let range = tmux.wait(for: "showing allocated from", seconds: 20)
-    #expect(range.contains("not freed:"), "the icicle's status:\n\(range)")
-    #expect(range.contains("grow_steadily"), "\(range)")
-    #expect(!range.contains("make_scratch"), "freed at once: not in the range's icicle")
+      // A range: allocated within it and not freed.
+      try tmux.keys("c", " ")
+      for _ in 0..<3 { try tmux.keys("]") }
+      try tmux.keys("Enter")
+      let range = await tmux.wait(for: "showing allocated from", seconds: 20)
+      #expect(range.contains("not freed:"), "the icicle's status:\n\(range)")
+      #expect(range.contains("grow_steadily"), "\(range)")
+      #expect(!range.contains("make_scratch"), "freed at once: not in the range's icicle")
 
-    try tmux.keys("l")
-    let leaks = tmux.wait(for: "leaked at exit:", seconds: 20)
-    #expect(leaks.contains("leak_once"), "\(leaks)")
-    try tmux.keys("q")
-    tmux.wait(for: "EXIT=0", seconds: 10)
-    try tmux.expectTerminalRestored()
+      try tmux.keys("l")
+      let leaks = await tmux.wait(for: "leaked at exit:", seconds: 20)
+      #expect(leaks.contains("leak_once"), "\(leaks)")
+      try tmux.keys("q")
+      await tmux.wait(for: "EXIT=0", seconds: 10)
+      try tmux.expectTerminalRestored()
+    }
   }
 }
 
@@ -215,22 +227,25 @@ struct ProfileCommandTests {
 @Suite("workshop view and run --live without a terminal", .timeLimit(.minutes(2)))
 struct ProfileWithoutTerminalTests {
   @Test("each says it needs a terminal, exits 2, and run --live does not start the program")
-  func noTerminal() throws {
-    try TestEnvironment.requireProducts()
-    let folder = try TestEnvironment.scratchFolder(#function)
-    let view = try Command.run(
-      [TestEnvironment.workshopExecutable, "view", "missing.bin"], currentDirectory: folder, timeLimit: 30)
-    #expect(view.status == 2)
-    #expect(
-      view.standardError
-        == "workshop: workshop view draws a full screen and needs a terminal on standard input and output\n")
-    let marker = folder.appendingPathComponent("ran")
-    let live = try Command.run(
-      [TestEnvironment.workshopExecutable, "run", "--live", "--", "/usr/bin/touch", marker.path],
-      currentDirectory: folder, timeLimit: 30)
-    #expect(live.status == 2)
-    #expect(live.standardError.contains("workshop run --live draws a full screen and needs a terminal"), "\(live.all)")
-    #expect(live.standardError.contains("without --live the program shares the terminal"))
-    #expect(!FileManager.default.fileExists(atPath: marker.path), "the program never started")
+  func noTerminal() async throws {
+    try await withOwnThread {
+      try TestEnvironment.requireProducts()
+      let folder = try TestEnvironment.scratchFolder(#function)
+      let view = try Command.run(
+        [TestEnvironment.workshopExecutable, "view", "missing.bin"], currentDirectory: folder, timeLimit: 30)
+      #expect(view.status == 2)
+      #expect(
+        view.standardError
+          == "workshop: workshop view draws a full screen and needs a terminal on standard input and output\n")
+      let marker = folder.appendingPathComponent("ran")
+      let live = try Command.run(
+        [TestEnvironment.workshopExecutable, "run", "--live", "--", "/usr/bin/touch", marker.path],
+        currentDirectory: folder, timeLimit: 30)
+      #expect(live.status == 2)
+      #expect(
+        live.standardError.contains("workshop run --live draws a full screen and needs a terminal"), "\(live.all)")
+      #expect(live.standardError.contains("without --live the program shares the terminal"))
+      #expect(!FileManager.default.fileExists(atPath: marker.path), "the program never started")
+    }
   }
 }

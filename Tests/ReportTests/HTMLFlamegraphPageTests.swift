@@ -43,10 +43,10 @@ import WorkshopTestSupport
   }
 
   @Test(.timeLimit(.minutes(5)))
-  func totalsEqualStatsAndTheTreeIsThePeakOrTheLeaks() throws {
+  func totalsEqualStatsAndTheTreeIsThePeakOrTheLeaks() async throws {
     let run = try capture("Growth.swift")
     let figures = try stats(run)
-    let peak = try BrowserPage.open(try page(run))
+    let peak = try await BrowserPage.open(try page(run))
     #expect(peak.console.isEmpty, "\(peak.console)")
     #expect(peak.element("body")?.attributes["data-ready"] == "true", "the script ran to its end")
     let number = { (key: String) in (figures[key] as? NSNumber)?.stringValue }
@@ -72,7 +72,7 @@ import WorkshopTestSupport
     let native = try PageData(path: try page(run, ["--native"], name: "native"))
     #expect(native.names.contains { $0.hasPrefix("swift_allocObject") })
 
-    let temporary = try BrowserPage.open(
+    let temporary = try await BrowserPage.open(
       try page(run, ["--temporary-allocations", "--colour", "share"], name: "temporary"))
     #expect(temporary.console.isEmpty, "\(temporary.console)")
     #expect(temporary.element("h1")?.text == "Temporary allocations")
@@ -81,10 +81,10 @@ import WorkshopTestSupport
   }
 
   @Test(.timeLimit(.minutes(5)))
-  func theAddressSearchesAndZooms() throws {
+  func theAddressSearchesAndZooms() async throws {
     let run = try capture("Growth.swift")
     let path = try page(run)
-    let searched = try BrowserPage.open(path, fragment: "search=FILL")
+    let searched = try await BrowserPage.open(path, fragment: "search=FILL")
     #expect(searched.console.isEmpty, "\(searched.console)")
     let lit = searched.frames.filter { $0.classes.contains("match") }
     #expect(!lit.isEmpty)
@@ -97,7 +97,7 @@ import WorkshopTestSupport
     #expect(result.attributes["data-bytes"] == String(fill.bytes))
     #expect(result.text.contains("% of peak memory"), "\(result.text)")
 
-    let zoomed = try BrowserPage.open(path, fragment: "zoom=\(fill.node)")
+    let zoomed = try await BrowserPage.open(path, fragment: "zoom=\(fill.node)")
     #expect(zoomed.console.isEmpty, "\(zoomed.console)")
     #expect(zoomed.element(id: "icicle")?.attributes["data-focus"] == String(fill.node))
     let focus = try #require(zoomed.frames.first { $0.node == fill.node })
@@ -107,7 +107,7 @@ import WorkshopTestSupport
   }
 
   @Test(.timeLimit(.minutes(5)))
-  func anOutputThatCannotBeWrittenIsOneSentence() throws {
+  func anOutputThatCannotBeWrittenIsOneSentence() async throws {
     let run = try capture("Growth.swift")
     let folder = URL(fileURLWithPath: run.capturePath).deletingLastPathComponent().path
     let result = try Command.run(
@@ -122,7 +122,7 @@ import WorkshopTestSupport
   /// zooms into a frame, a click on a caller above zooms out to it, the buttons and Escape go back,
   /// typing in the search box lights the frames and puts the search in the address.
   @Test(.timeLimit(.minutes(5)))
-  func clicksZoomAndTypingSearches() throws {
+  func clicksZoomAndTypingSearches() async throws {
     let run = try capture("Growth.swift")
     let url = URL(fileURLWithPath: try page(run)).absoluteString
     let focus = "document.getElementById('icicle').dataset.focus"
@@ -151,7 +151,7 @@ import WorkshopTestSupport
     ]
     let script = Self.programs.appendingPathComponent("browser_session.py").path
     let stepsJSON = String(decoding: try JSONSerialization.data(withJSONObject: steps), as: UTF8.self)
-    let result = try Command.run(["python3", script, url, stepsJSON], timeLimit: 90)
+    let result = try await Command.runOffPool(["python3", script, url, stepsJSON], timeLimit: 90)
     #expect(result.status == 0, "\(result.all)")
     let session = try #require(
       try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
@@ -175,10 +175,10 @@ import WorkshopTestSupport
   /// A function named with markup (a Swift raw identifier) and arguments that are markup: the page
   /// shows them as text, and nothing they carry runs (the CSP would report it on the console).
   @Test(.timeLimit(.minutes(5)))
-  func markupFromTheCaptureStaysText() throws {
+  func markupFromTheCaptureStaysText() async throws {
     let markup = "<img src=x onerror=alert(1)> & </script><script>alert(2)</script>"
     let run = try capture("Hostile.swift", arguments: ["</title><script>alert(3)</script>", "it's"])
-    let shown = try BrowserPage.open(try page(run))
+    let shown = try await BrowserPage.open(try page(run))
     #expect(shown.console.isEmpty, "\(shown.console)")
     #expect(shown.dom.components(separatedBy: "<script").count - 1 == 2, "only the page's own scripts")
     #expect(!shown.dom.contains("<img"))
@@ -193,7 +193,7 @@ import WorkshopTestSupport
   /// A tree of 40,958 frames: the page stays compact (the script lays it out from JSON), the
   /// browser makes elements only for the frames wide enough to see, and it opens quickly.
   @Test(.timeLimit(.minutes(5)))
-  func aLargeTreeStaysCompactAndQuick() throws {
+  func aLargeTreeStaysCompactAndQuick() async throws {
     let run = try capture("wide_tree.c", flags: ["-O0"])
     let start = Date()
     let path = try page(run)
@@ -202,14 +202,14 @@ import WorkshopTestSupport
     let nodes = try PageData(path: path).nodes.count / 5
     #expect(nodes > 30_000, "the program makes tens of thousands of frames: \(nodes)")
     #expect(size < nodes * 24, "\(size) bytes for \(nodes) frames")
-    let shown = try BrowserPage.open(path, fragment: "search=right")
+    let shown = try await BrowserPage.open(path, fragment: "search=right")
     #expect(shown.console.isEmpty, "\(shown.console)")
     let elements = Int(shown.element(id: "icicle")?.attributes["data-frames"] ?? "") ?? 0
     #expect(elements > 100 && elements < 10_000, "\(elements) frame elements for \(nodes) frames")
     #expect(shown.element(id: "search-result")?.attributes["data-frames"] == "8191")
     let script = shown.element("body")?.attributes["data-render-ms"] ?? "?"
     // It frees everything: the leaks' page has a tree of nothing, and says so without a fault.
-    let empty = try BrowserPage.open(try page(run, ["--leaks"], name: "leaks"))
+    let empty = try await BrowserPage.open(try page(run, ["--leaks"], name: "leaks"))
     #expect(empty.console.isEmpty, "\(empty.console)")
     #expect(empty.frames.map(\.bytes) == [0])
     #expect(empty.element(id: "total-leaked")?.text == "0 B in 0 allocations")
@@ -259,11 +259,11 @@ struct BrowserPage {
   var seconds: Double
 
   /// Opens `path` (with `#fragment`) and dumps the DOM; at most 90 s.
-  static func open(_ path: String, fragment: String? = nil) throws -> BrowserPage {
+  static func open(_ path: String, fragment: String? = nil) async throws -> BrowserPage {
     let profile = try TestEnvironment.scratchFolder("chromium-profile")
     defer { try? FileManager.default.removeItem(at: profile) }
     let url = URL(fileURLWithPath: path).absoluteString + (fragment.map { "#" + $0 } ?? "")
-    let result = try Command.run(
+    let result = try await Command.runOffPool(
       [
         "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(profile.path)",
         "--window-size=1280,900", "--enable-logging=stderr", "--v=0", "--dump-dom", url,

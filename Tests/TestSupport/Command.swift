@@ -79,4 +79,18 @@ public enum Command {
       standardOutput: String(decoding: try Data(contentsOf: outputURL), as: UTF8.self),
       standardError: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self), seconds: seconds)
   }
+
+  /// ``run(_:environment:unsetting:currentDirectory:standardInput:timeLimit:)`` on a thread of
+  /// its own, awaited without holding a thread of the test pool: for the commands that take
+  /// seconds (a browser session, a tracked program), so the other tests keep running meanwhile.
+  public static func runOffPool(
+    _ arguments: [String], environment: [String: String] = [:], unsetting: [String] = [],
+    currentDirectory: URL? = nil, standardInput: String? = nil, timeLimit seconds: Double = 180
+  ) async throws -> Result {
+    try await onOwnThread {
+      try run(
+        arguments, environment: environment, unsetting: unsetting, currentDirectory: currentDirectory,
+        standardInput: standardInput, timeLimit: seconds)
+    }
+  }
 }

@@ -28,11 +28,15 @@ public final class TmuxScreen {
   public func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", session] + keys) }
 
   /// Polls the screen every 30 ms until it shows `text` or `seconds` pass; the screen then.
-  public func poll(for text: String, seconds: Double) -> String {
+  ///
+  /// It sleeps by suspending, not by blocking: on two cores a test that blocked a thread of the
+  /// test pool for the whole wait would leave the other tests' bodies (and their time limits)
+  /// waiting for it.
+  public func poll(for text: String, seconds: Double) async -> String {
     let deadline = Date().addingTimeInterval(seconds)
     var shown = screen()
     while !shown.contains(text) && Date() < deadline {
-      usleep(30_000)
+      try? await Task.sleep(for: .milliseconds(30))
       shown = screen()
     }
     return shown

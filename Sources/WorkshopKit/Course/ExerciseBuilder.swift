@@ -163,7 +163,8 @@ public struct ExerciseBuilder: Sendable {
   }
 
   /// Keeps the three most recently used builds per exercise and variant, so the cache does not grow
-  /// with every edit; a build used in the last minute is never removed (a check may be running it).
+  /// with every edit; a build used in the last ten minutes is never removed: a check may still be
+  /// running it or symbolizing from it, which on a loaded machine can take more than a minute.
   private func removeStaleBuilds(of exercise: Exercise, variant: ExerciseVariant, keeping kept: String) {
     let prefix = "\(exercise.name)-\(variant.rawValue)-"
     let names = (try? FileManager.default.contentsOfDirectory(atPath: cacheFolder.path)) ?? []
@@ -172,7 +173,7 @@ public struct ExerciseBuilder: Sendable {
       let modified = (try? FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? nil
       return (url, modified ?? .distantPast)
     }.sorted { $0.1 > $1.1 }
-    for (url, modified) in builds.dropFirst(2) where modified < Date(timeIntervalSinceNow: -60) {
+    for (url, modified) in builds.dropFirst(2) where modified < Date(timeIntervalSinceNow: -600) {
       try? FileManager.default.removeItem(at: url)
     }
   }

@@ -6,7 +6,7 @@ import Foundation
 /// compiles and runs twenty programs synchronously would hold a thread for minutes, and on two
 /// cores the other tests' time limits would run out while they wait for one. Only the blocking
 /// work goes here; expectations stay in the test, where they are attributed to it.
-func onOwnThread<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
+public func onOwnThread<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
   try await withCheckedThrowingContinuation { continuation in
     let thread = Thread { continuation.resume(with: Result { try work() }) }
     thread.start()
