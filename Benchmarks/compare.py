@@ -157,6 +157,8 @@ def compare(workload, args, scratch, tools):
     """Runs one workload's rounds; returns a dictionary of figures for its table rows."""
     env = dict(os.environ, **workload.env)
     times = {name: [] for name in ["untracked", *tools, "massif"]}
+    if args.baseline_tracker:
+        times["baseline preload"] = []
     ratios = {name: [] for name in times}
     massif_ok = not args.no_massif
     prefix = os.path.join(scratch, workload.key)
@@ -165,6 +167,11 @@ def compare(workload, args, scratch, tools):
         remove(f"{prefix}.raw*")
         round_times["preload"] = measured(
             workload.command, dict(env, LD_PRELOAD=args.tracker, WORKSHOP_CAPTURE=f"{prefix}.raw"))
+        if args.baseline_tracker:
+            remove(f"{prefix}.baseline.raw*")
+            round_times["baseline preload"] = measured(
+                workload.command,
+                dict(env, LD_PRELOAD=args.baseline_tracker, WORKSHOP_CAPTURE=f"{prefix}.baseline.raw"))
         for name, workshop in tools.items():
             if name == "preload":
                 continue
@@ -218,6 +225,11 @@ def compare(workload, args, scratch, tools):
 
 def section(args, workloads, results, tools, load_before, load_after, elapsed):
     runs = [name for name in tools if name not in ("preload", "heaptrack")]
+    # The baseline's own preloaded tracker, timed in the same rounds, when there is a baseline.
+    preloads = ["preload"] + (["baseline preload"] if args.baseline_tracker else [])
+    def own_preload(name):  # each build's `workshop run` is set against its own preloaded tracker
+        return "baseline preload" if name == "baseline" and args.baseline_tracker else "preload"
+    preload_label = {"preload": "`LD_PRELOAD` tracker", "baseline preload": f"`LD_PRELOAD` ({args.baseline_label})"}
     label = {"workshop": "`workshop run`"}
     label.update({name: f"`workshop run` ({args.baseline_label})" for name in runs if name != "workshop"})
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -231,15 +243,16 @@ def section(args, workloads, results, tools, load_before, load_after, elapsed):
         "",
         "Run time, as a ratio to the untracked run (its own wall time in the second column):",
         "",
-        "| workload | untracked | `LD_PRELOAD` tracker | "
+        "| workload | untracked | " + " | ".join(preload_label[name] for name in preloads) + " | "
         + " | ".join(label[name] for name in runs) + " | heaptrack | massif |",
-        "|---|---|---|" + "---|" * len(runs) + "---|---|",
+        "|---|---|" + "---|" * len(preloads) + "---|" * len(runs) + "---|---|",
     ]
     for workload in workloads:
         figures = results[workload.key]
         massif = "> 60 s" if figures["massif_timed_out"] else ratio(figures["ratio"]["massif"])
         lines.append(
-            f"| {workload.title} | {seconds(figures['wall']['untracked'])} | {ratio(figures['ratio']['preload'])} | "
+            f"| {workload.title} | {seconds(figures['wall']['untracked'])} | "
+            + " | ".join(ratio(figures["ratio"][name]) for name in preloads) + " | "
             + " | ".join(ratio(figures["ratio"][name]) for name in runs)
             + f" | {ratio(figures['ratio']['heaptrack'])} | {massif} |")
     lines += [
@@ -247,16 +260,19 @@ def section(args, workloads, results, tools, load_before, load_after, elapsed):
         "CPU seconds (user + system, every process of the run) and what `workshop run` adds to the"
         " preloaded tracker (goal: ≤ 1.15×):",
         "",
-        "| workload | untracked | `LD_PRELOAD` | " + " | ".join(label[name] for name in runs)
-        + " | heaptrack | " + " | ".join(f"{label[name]} / `LD_PRELOAD`" for name in runs) + " |",
-        "|---|---|---|" + "---|" * len(runs) + "---|" + "---|" * len(runs),
+        "| workload | untracked | " + " | ".join(preload_label[name] for name in preloads) + " | "
+        + " | ".join(label[name] for name in runs)
+        + " | heaptrack | "
+        + " | ".join(f"{label[name]} / {preload_label[own_preload(name)]}" for name in runs) + " |",
+        "|---|---|" + "---|" * len(preloads) + "---|" * len(runs) + "---|" + "---|" * len(runs),
     ]
     for workload in workloads:
         cpu = results[workload.key]["cpu"]
         lines.append(
-            f"| {workload.title} | {seconds(cpu['untracked'])} | {seconds(cpu['preload'])} | "
+            f"| {workload.title} | {seconds(cpu['untracked'])} | "
+            + " | ".join(seconds(cpu[name]) for name in preloads) + " | "
             + " | ".join(seconds(cpu[name]) for name in runs) + f" | {seconds(cpu['heaptrack'])} | "
-            + " | ".join(ratio(cpu[name] / cpu["preload"]) for name in runs) + " |")
+            + " | ".join(ratio(cpu[name] / cpu[own_preload(name)]) for name in runs) + " |")
     lines += [
         "",
         "Captures (MB; the tracker's plain file as written, then as `workshop run` leaves it) and report times"
@@ -290,8 +306,8 @@ def main():
     parser.add_argument("--label", default="current", help="names the section, e.g. before or after")
     parser.add_argument("--only", help="comma-separated workload keys (churn, alloc_churn, threads1, threads2,"
                         " threads4, threads8, tree20, tree_build, sqlite, python, swift)")
-    parser.add_argument("--baseline-bin", help="another build's bin folder: its `workshop run` and reports are"
-                        " timed in the same rounds")
+    parser.add_argument("--baseline-bin", help="another build's bin folder: its preloaded tracker, `workshop run`"
+                        " and reports are timed in the same rounds")
     parser.add_argument("--baseline-label", default="baseline")
     parser.add_argument("--massif-runs", type=int, default=1, help="rounds that also run massif (default 1)")
     parser.add_argument("--no-massif", action="store_true")
@@ -300,8 +316,10 @@ def main():
     args = parser.parse_args()
     args.tracker = os.path.join(os.path.abspath(args.bin), "libworkshop_tracker.so")
     tools = {"preload": None, "workshop": os.path.join(os.path.abspath(args.bin), "workshop")}
+    args.baseline_tracker = None
     if args.baseline_bin:
         tools["baseline"] = os.path.join(os.path.abspath(args.baseline_bin), "workshop")
+        args.baseline_tracker = os.path.join(os.path.abspath(args.baseline_bin), "libworkshop_tracker.so")
     tools["heaptrack"] = None
     scratch = args.scratch or tempfile.mkdtemp(prefix="workshop-compare-")
     os.makedirs(scratch, exist_ok=True)
