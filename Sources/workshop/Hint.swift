@@ -39,10 +39,25 @@ struct Hint: ParsableCommand {
     let chosen = reveal.exercise
     print("Hint \(reveal.number) of \(reveal.count) for \(chosen.name) (\(chosen.manifest.title)):\n")
     print(renderLessonPart(reveal.lesson, nodes: [reveal.hint], width: width), terminator: "")
+    if let target = reveal.target { print(Self.pointer(target, in: chosen), terminator: "") }
     switch reveal.next {
     case .solution: print("\nThat was the last hint; `\(reveal.next.command())` shows a solution.")
     default: print("\nThe next hint: `\(reveal.next.command())`.")
     }
     reveal.warnings.forEach(say)
+  }
+
+  /// What the hint points at, as `workshop start` shows it: the named line of the learner's file
+  /// with a line either side, and the frame to look for in the icicle; empty when it names neither
+  /// (or a line the file does not have).
+  static func pointer(_ target: HintTarget, in exercise: Exercise) -> String {
+    var text = ""
+    if let excerpt = target.excerpt(in: exercise), let place = excerpt.first {
+      text += "\nIt points at \(place):\n" + excerpt.dropFirst().map { "  \($0)\n" }.joined()
+    }
+    if let function = target.function {
+      text += "\nIn the icicle of `workshop check \(exercise.number)`, look for \(function).\n"
+    }
+    return text
   }
 }

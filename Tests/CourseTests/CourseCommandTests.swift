@@ -27,6 +27,27 @@ struct CourseCommandTests {
     #expect(try course.progress(of: "exercise_1")["hintsRevealed"] as? Int == 2)
   }
 
+  @Test("a hint that points shows its line of the learner's file and names the frame; a line past the end shows none")
+  func pointedHint() throws {
+    let course = try CourseCopy()
+    let lesson = "Lessons/01-squares.rst"
+    let pointed = try course.read(lesson).replacingOccurrences(
+      of: ".. course-hint::\n\n   Does the caller",
+      with: ".. course-hint::\n   :frame: squares(count:)\n   :line: Squares.swift:5\n\n   Does the caller")
+    try #require(pointed != (try course.read(lesson)), "the fixture's first hint moved")
+    try course.write(lesson, pointed)
+    let first = try course.workshop("hint", "1", "1")
+    #expect(first.status == 0, "\(first.all)")
+    #expect(first.standardOutput.contains("It points at Squares.swift:5:\n"), "\(first.all)")
+    #expect(first.standardOutput.contains("  > 5 │     result.append(number * number)\n"), "\(first.all)")
+    #expect(first.standardOutput.contains("    4 │   for number in 0..<count {\n"), "the line before")
+    #expect(first.standardOutput.contains("In the icicle of `workshop check 1`, look for squares(count:)."))
+    try course.write(lesson, pointed.replacingOccurrences(of: "Squares.swift:5", with: "Squares.swift:500"))
+    let past = try course.workshop("hint", "1", "1")
+    #expect(past.status == 0, "\(past.all)")
+    #expect(!past.standardOutput.contains("It points at"), "no such line: no excerpt")
+  }
+
   @Test("a huge hint count in the progress file neither crashes hint nor shows in list")
   func hugeHintCount() throws {
     let course = try CourseCopy()
