@@ -233,8 +233,12 @@ public final class LiveRun: Sendable {
       let pause = elapsed < 0.05 ? 0.001 : elapsed < 0.25 ? 0.005 : bounds.pollInterval
       usleep(UInt32(pause * 1_000_000))
     }
-    // What the program started and left in its group ends with it.
-    if program.ownProcessGroup { kill(-pid, SIGKILL) }
+    // What the program started ends with it: what is left in its group, and what left the group
+    // or was left behind (ProcessTree finds them by the marker in their environment).
+    if program.ownProcessGroup {
+      kill(-pid, SIGKILL)
+      program.processTree.kill(root: nil, group: false)
+    }
     state.withLock { $0.snapshot.phase = .reading }
     // A cancel that killed it before the loop saw the request.
     if reached == nil, state.withLock({ $0.cancelRequested }) {
@@ -262,8 +266,11 @@ public final class LiveRun: Sendable {
   }
 
   private func stop(_ pid: pid_t) {
-    if program.ownProcessGroup { kill(-pid, SIGKILL) }
-    kill(pid, SIGKILL)
+    if program.ownProcessGroup {
+      program.processTree.kill(root: pid, group: true)
+    } else {
+      kill(pid, SIGKILL)
+    }
   }
 
   // MARK: - The follower thread

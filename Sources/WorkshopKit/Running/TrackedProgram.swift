@@ -29,6 +29,10 @@ public struct TrackedProgram: Sendable {
   /// or when it ends) ends everything it started too. A program that reads the terminal must stay
   /// in ours (`workshop run`): a background group is stopped when it reads.
   public var ownProcessGroup = false
+  /// What the program starts, found and ended with it when it has a process group of its own
+  /// (``ownProcessGroup``): the processes below it, and through the variable ``ProcessTree/marker``
+  /// in their environment those that left its group or session and those it left behind.
+  public var processTree = ProcessTree.unique(markerName: "WORKSHOP_RUN_MARKER")
   /// Where to stop a runaway program.
   public var bounds = RunBounds()
 
@@ -46,6 +50,11 @@ public struct TrackedProgram: Sendable {
     let preload = [trackerLibrary, base["LD_PRELOAD"]].compactMap { $0 }.filter { !$0.isEmpty }
     environment["LD_PRELOAD"] = preload.joined(separator: " ")
     environment["WORKSHOP_CAPTURE"] = capturePath
+    if ownProcessGroup {
+      environment["WORKSHOP_RUN_MARKER"] = processTree.markerValue
+    } else {
+      environment.removeValue(forKey: "WORKSHOP_RUN_MARKER")
+    }
     if followFork {
       environment["WORKSHOP_FOLLOW_FORK"] = "1"
     } else {
