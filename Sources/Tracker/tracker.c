@@ -431,7 +431,7 @@ static void *sampler_main(void *unused) {
       break;
     write_tick();
     tracker_refresh_modules();
-    stream_flush();
+    stream_flush_ready(); /* never waits for a thread that is recording or interning */
   }
   return NULL;
 }

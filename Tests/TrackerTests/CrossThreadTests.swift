@@ -43,7 +43,7 @@ struct CrossThreadTests {
 /// Checks the order of delivered records: a FREE names a live block, an ALLOC a free address, a
 /// stack node is defined before it is named, and a realloc's FREE is followed by its ALLOC (or, when
 /// another thread got the old block back during the call, by that thread's ALLOC of it).
-private struct OrderCheck: CaptureVisitor {
+struct OrderCheck: CaptureVisitor {
   var live: Set<UInt64> = []
   var nodes: UInt32 = 0
   var pendingReallocFree: UInt64?
