@@ -9,7 +9,8 @@
  *   1. modules_lock (tracker.c): held while a MODULES record is built and written (2, 3, 5 inside);
  *   2. file_lock (stream.c, a mutex): a flush, with 3 taken inside it;
  *   3. registry_lock (stream.c): the list of thread buffers;
- *   3a. each thread buffer's lock (stream.c): its owner, for every record; a flush, to swap it;
+ *   3a. each thread buffer's lock (stream.c): its owner, for every record; a flush, to swap it
+ *       (the sampler's flush only tries it, and skips a buffer whose owner holds it);
  *   3b. stacks_lock (stream.c): the stack tree, inside a buffer's lock;
  *   4. sites_lock (stackcache.c): a leaf, never held with another lock outside fork_prepare.
  * The arena (arena.c) takes no lock: its blocks are claimed with compare-and-swap.
