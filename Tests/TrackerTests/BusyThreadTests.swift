@@ -12,28 +12,14 @@ import WorkshopTestSupport
 struct BusyThreadTests {
   @Test("a thread interning deep stacks, 4 churning threads and 1,000 short-lived ones read exactly")
   func busyBuffersReadExactly() throws {
-    let program = try Programs.compile("pattern_busy_threads.c", extraFlags: ["-fno-builtin", "-pthread"])
-    let run = try TrackedRun.run(program.executable)
-    #expect(run.result.status == 0)
+    let (program, run) = try runThreaded("pattern_busy_threads.c")
     let profile = run.profile
-    #expect(profile.sawEnd)
     let own = run.totals(profile.allocatedByStack, allocatedDirectlyFrom: program.executable)
     #expect(own.count == 221_500)
     let leaked = run.totals(profile.leaks, allocatedDirectlyFrom: program.executable)
     #expect(leaked.count == 0)
     #expect(profile.totals.allocationsByKind[.realloc] == 40_000)
     #expect(profile.totals.threads >= 1_006, "the deep thread, 4 churners, 1,000 short-lived, main")
-    #expect(profile.totals.unknownFrees == 0, "no free is read before its allocation")
-    #expect(profile.totals.overwrittenBlocks == 0, "no allocation is read before the free of its address")
-
-    let reader = try CaptureReader(path: run.capturePath)
-    var order = OrderCheck()
-    let progress = try reader.read(into: &order)
-    #expect(progress.sawEnd)
-    #expect(order.freesOfUnknownBlocks == 0)
-    #expect(order.allocationsOfLiveAddresses == 0)
-    #expect(order.framesAfterUse == 0)
-    #expect(order.reallocFreesNotFollowedByTheirAllocation == 0)
-    #expect(order.reallocPairs + order.reallocsSplit == 40_000)
+    try expectExactOrder(of: run, reallocs: 40_000)
   }
 }
