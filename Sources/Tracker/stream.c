@@ -151,26 +151,37 @@ static thread_stream *stream_create(void) {
   return stream;
 }
 
-/* A stream for the calling thread (with tracker_busy set: the arena serves pthread_setspecific). */
-thread_stream *stream_acquire(void) {
-  spinlock_lock(&registry_lock);
-  thread_stream *stream = free_streams;
-  if (stream)
-    free_streams = stream->next;
-  spinlock_unlock(&registry_lock);
-  if (!stream && !(stream = stream_create()))
-    return &shared_stream;
+/* Makes `stream` the calling thread's and puts it in the list (registry_lock held). */
+static void stream_take_locked(thread_stream *stream) {
   stream->thread = tracker_thread_id();
   stream->exited = false;
   reset_encoder(stream);
   /* Any number this thread takes from now on is at least the counter's value now. */
   stream->unwritten_from = atomic_load(&stream_sequence.next);
-  spinlock_lock(&registry_lock);
   if (stream->id == 0)
     stream->id = stream_count++; /* a recycled stream keeps its id, a fresh one gets the next */
   stream->next = streams;
   streams = stream;
+}
+
+/* A stream for the calling thread (with tracker_busy set: the arena serves pthread_setspecific).
+   A recycled one is popped and linked in one hold of registry_lock (a disk-full recovery, which
+   holds it, must find every stream on one list or the other); a fresh one is made before. */
+thread_stream *stream_acquire(void) {
+  spinlock_lock(&registry_lock);
+  thread_stream *stream = free_streams;
+  if (stream) {
+    free_streams = stream->next;
+    stream_take_locked(stream);
+  }
   spinlock_unlock(&registry_lock);
+  if (!stream) {
+    if (!(stream = stream_create()))
+      return &shared_stream;
+    spinlock_lock(&registry_lock);
+    stream_take_locked(stream);
+    spinlock_unlock(&registry_lock);
+  }
   own_stream = stream;
   pthread_setspecific(stream_key, stream); /* marks it exited when the thread ends */
   return stream;
