@@ -12,6 +12,7 @@
 static pthread_barrier_t barrier;
 
 static void *allocate_and_wait(void *unused) {
+  (void)unused;
   void *block = malloc(32);
   pthread_barrier_wait(&barrier); /* every thread, and so every thread's buffer, exists at once */
   free(block);
