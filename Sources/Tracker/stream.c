@@ -40,8 +40,8 @@
 #include <unistd.h>
 
 
-/* The global order. */
-atomic_uint_fast64_t stream_sequence;
+/* The global order, alone on its cache line. */
+sequence_counter stream_sequence;
 
 /* Every stream that may hold records, and streams of exited threads ready for reuse; both
    guarded by registry_lock. */
@@ -137,30 +137,51 @@ void stream_init(int fd, const char *path, uint64_t offset) {
 
 size_t stream_record_limit(void) { return (STREAM_BUFFER_SIZE - CHUNK_HEADER_ROOM) / 2; }
 
-/* A stream for the calling thread (with tracker_busy set: the arena serves pthread_setspecific). */
+/* A fresh stream with its buffer and table of recent allocations, or NULL (arena exhausted).
+   Called with no lock held: a new block may have to be committed and populated (768 KiB a
+   thread), and a program starting thousands of threads must not queue behind that. */
+static thread_stream *stream_create(void) {
+  thread_stream *stream = arena_alloc(sizeof *stream, 64);
+  uint8_t *data = stream ? arena_alloc(STREAM_BUFFER_SIZE, 4096) : NULL;
+  recent_allocation *recent = data ? arena_alloc(RECENT_SLOTS * sizeof *recent, 64) : NULL;
+  if (!recent)
+    return NULL; /* what was claimed stays claimed: the arena never reuses addresses */
+  stream->data = data;
+  stream->recent = recent;
+  return stream;
+}
+
+/* Makes `stream` the calling thread's and puts it in the list (registry_lock held). */
+static void stream_take_locked(thread_stream *stream) {
+  stream->thread = tracker_thread_id();
+  stream->exited = false;
+  reset_encoder(stream);
+  /* Any number this thread takes from now on is at least the counter's value now. */
+  stream->unwritten_from = atomic_load(&stream_sequence.next);
+  if (stream->id == 0)
+    stream->id = stream_count++; /* a recycled stream keeps its id, a fresh one gets the next */
+  stream->next = streams;
+  streams = stream;
+}
+
+/* A stream for the calling thread (with tracker_busy set: the arena serves pthread_setspecific).
+   A recycled one is popped and linked in one hold of registry_lock (a disk-full recovery, which
+   holds it, must find every stream on one list or the other); a fresh one is made before. */
 thread_stream *stream_acquire(void) {
   spinlock_lock(&registry_lock);
   thread_stream *stream = free_streams;
   if (stream) {
     free_streams = stream->next;
-  } else {
-    stream = arena_alloc(sizeof *stream, 64);
-    uint8_t *data = stream ? arena_alloc(STREAM_BUFFER_SIZE, 4096) : NULL;
-    recent_allocation *recent = data ? arena_alloc(RECENT_SLOTS * sizeof *recent, 64) : NULL;
-    if (!recent) {
-      spinlock_unlock(&registry_lock);
-      return &shared_stream;
-    }
-    stream->data = data;
-    stream->recent = recent;
-    stream->id = stream_count++;
+    stream_take_locked(stream);
   }
-  stream->thread = tracker_thread_id();
-  stream->exited = false;
-  reset_encoder(stream);
-  stream->next = streams;
-  streams = stream;
   spinlock_unlock(&registry_lock);
+  if (!stream) {
+    if (!(stream = stream_create()))
+      return &shared_stream;
+    spinlock_lock(&registry_lock);
+    stream_take_locked(stream);
+    spinlock_unlock(&registry_lock);
+  }
   own_stream = stream;
   pthread_setspecific(stream_key, stream); /* marks it exited when the thread ends */
   return stream;
@@ -168,7 +189,7 @@ thread_stream *stream_acquire(void) {
 
 uint8_t *stream_put_end(uint8_t *cursor, uint64_t microseconds) {
   thread_stream *stream = writing_stream;
-  uint64_t number = atomic_fetch_add(&stream_sequence, 1);
+  uint64_t number = atomic_fetch_add(&stream_sequence.next, 1);
   *cursor++ = WORKSHOP_RECORD_END;
   cursor = put_uv(cursor, number - stream->last_sequence);
   stream->last_sequence = number;
@@ -218,7 +239,7 @@ static void drop_everything_locked(void) {
   stacks_truncate_locked(0);
   spinlock_unlock(&stacks_lock);
   __atomic_store_n(&stream_modules_generation, 0, __ATOMIC_RELAXED);
-  lost_restart = atomic_load(&stream_sequence);
+  lost_restart = atomic_load(&stream_sequence.next);
 }
 
 /* With the file lock held, after a failed write of `dropped_events` events: every stream is
@@ -249,19 +270,30 @@ static bool report_lost_locked(void) {
   return true;
 }
 
+typedef enum chunk_outcome {
+  CHUNK_WRITTEN, /* in the file (or nothing to write) */
+  CHUNK_SKIPPED, /* its owner holds the buffer and the caller does not wait: left for later */
+  CHUNK_FAILED,  /* the file refused it; every buffer was dropped (counted as lost) */
+} chunk_outcome;
+
 /* With the file lock held: takes the stream's records (swapping in the spare buffer) and writes
-   them as one CHUNK. False when the file refused them (they are then counted as lost). */
-static bool write_stream_locked(thread_stream *stream) {
-  spinlock_lock(&stream->lock);
+   them as one CHUNK. Without `wait`, a buffer whose owner holds it is left as it is. */
+static chunk_outcome write_stream_locked(thread_stream *stream, bool wait) {
+  if (wait)
+    spinlock_lock(&stream->lock);
+  else if (!spinlock_trylock(&stream->lock))
+    return CHUNK_SKIPPED;
   if (stream->used == CHUNK_HEADER_ROOM) {
     spinlock_unlock(&stream->lock);
-    return true;
+    return CHUNK_WRITTEN;
   }
   uint8_t *full = stream->data;
   size_t used = stream->used;
   uint64_t events = stream->events;
   pid_t thread = stream->thread;
   uint32_t id = stream->id;
+  /* The chunk's last number: every later record of the stream is numbered above it. */
+  uint64_t last_number = stream->last_sequence;
   stream->data = spare_buffer;
   reset_encoder(stream);
   spinlock_unlock(&stream->lock);
@@ -276,31 +308,44 @@ static bool write_stream_locked(thread_stream *stream) {
   size_t header_length = (size_t)(end - header);
   uint8_t *start = full + CHUNK_HEADER_ROOM - header_length;
   __builtin_memcpy(start, header, header_length);
-  if (write_bytes(start, used - CHUNK_HEADER_ROOM + header_length))
-    return true;
+  if (write_bytes(start, used - CHUNK_HEADER_ROOM + header_length)) {
+    stream->unwritten_from = last_number + 1;
+    return CHUNK_WRITTEN;
+  }
   rewind_all_locked(events);
-  return false;
+  return CHUNK_FAILED;
 }
 
-/* With the file lock held: every stream's records, then SYNC. */
-static void flush_all_locked(void) {
+/*
+ * With the file lock held: every stream's records, then SYNC. SYNC n promises that every record
+ * numbered below n is in the file. The counter is read first (n), so every number below it was
+ * taken by a thread holding its buffer; with `wait`, each buffer is taken in turn and holds every
+ * such record. Without `wait` (the sampler), a buffer whose owner holds it (mid-record, perhaps
+ * interning a deep stack) is skipped: its records not yet written are numbered at least its
+ * `unwritten_from` (the owner numbers in increasing order, after what was written), so SYNC says
+ * the smaller of the two and stays true.
+ */
+static void flush_all_locked(bool wait) {
   if (!capture_open())
     return;
   if (!report_lost_locked()) {
     rewind_all_locked(0);
     return;
   }
-  uint64_t written_below = atomic_load(&stream_sequence);
+  uint64_t written_below = atomic_load(&stream_sequence.next);
   spinlock_lock(&registry_lock);
   thread_stream **link = &streams;
-  bool written = true;
-  while (*link && written) {
+  chunk_outcome outcome = CHUNK_WRITTEN;
+  while (*link && outcome != CHUNK_FAILED) {
     thread_stream *stream = *link;
     spinlock_unlock(&registry_lock); /* a writer may need it to register while we write */
-    written = write_stream_locked(stream);
+    outcome = write_stream_locked(stream, wait);
+    if (outcome == CHUNK_SKIPPED && stream->unwritten_from < written_below)
+      written_below = stream->unwritten_from;
     spinlock_lock(&registry_lock);
     /* An exited thread's stream, now empty, is reused by the next new thread. */
-    if (stream->exited && stream->used == CHUNK_HEADER_ROOM && stream != &shared_stream) {
+    if (outcome == CHUNK_WRITTEN && stream->exited && stream->used == CHUNK_HEADER_ROOM &&
+        stream != &shared_stream) {
       /* While the lock was let go, a new thread may have put its buffer at the head of the list:
          `link` may then point at that buffer's field, so the link to this one is found again. */
       link = &streams;
@@ -314,7 +359,7 @@ static void flush_all_locked(void) {
     }
   }
   spinlock_unlock(&registry_lock);
-  if (!written)
+  if (outcome == CHUNK_FAILED)
     return;
   uint8_t record[16];
   uint8_t *cursor = record;
@@ -328,7 +373,7 @@ void stream_flush_own(void) {
   thread_stream *stream = own_stream ? own_stream : &shared_stream;
   pthread_mutex_lock(&file_lock);
   if (capture_open() && report_lost_locked())
-    write_stream_locked(stream);
+    write_stream_locked(stream, true);
   else if (capture_open())
     rewind_all_locked(0);
   pthread_mutex_unlock(&file_lock);
@@ -336,13 +381,21 @@ void stream_flush_own(void) {
 
 void stream_flush(void) {
   pthread_mutex_lock(&file_lock);
-  flush_all_locked();
+  flush_all_locked(true);
+  pthread_mutex_unlock(&file_lock);
+}
+
+void stream_flush_ready(void) {
+  /* A thread writing its full buffer holds the file: the next tick comes in 10 ms. */
+  if (pthread_mutex_trylock(&file_lock) != 0)
+    return;
+  flush_all_locked(false);
   pthread_mutex_unlock(&file_lock);
 }
 
 void stream_flush_and_hold_file(void) {
   pthread_mutex_lock(&file_lock);
-  flush_all_locked();
+  flush_all_locked(true);
 }
 
 void stream_release_file(void) { pthread_mutex_unlock(&file_lock); }
@@ -392,12 +445,13 @@ void stream_fork_child(int fd, const char *path, uint64_t offset) {
     stream = next;
   }
   shared_stream.next = NULL;
+  shared_stream.unwritten_from = 0; /* the child numbers from 0 */
   streams = &shared_stream;
   own_stream = NULL;
   /* The forking thread's buffer is free now: its end must not mark whoever takes it next. */
   pthread_setspecific(stream_key, NULL);
   writing_stream = NULL;
-  atomic_store(&stream_sequence, 0);
+  atomic_store(&stream_sequence.next, 0);
   guarded_fd_close(&capture);
   guarded_fd_init(&capture, fd, path, O_WRONLY);
   file_offset = offset;

@@ -414,8 +414,9 @@ static void write_tick(void) {
 
 static void *sampler_main(void *unused) {
   tracker_busy = 1; /* everything this thread allocates is the tracker's */
-  /* A thread interning a new stack (hundreds of frames) or growing the node table holds the
-     stream lock for a while: the sampler sleeps instead of spinning, leaving it the CPU. */
+  /* The flush skips the buffers of threads that hold them; the locks the sampler still takes
+     (its own buffer, which a full-disk recovery may hold, and modules_lock, held by a thread
+     writing MODULES) it waits for by sleeping, leaving the holder the CPU. */
   spinlock_sleeps = true;
   struct timespec next;
   clock_gettime(CLOCK_MONOTONIC, &next);
@@ -431,7 +432,7 @@ static void *sampler_main(void *unused) {
       break;
     write_tick();
     tracker_refresh_modules();
-    stream_flush();
+    stream_flush_ready(); /* never waits for a thread that is recording or interning */
   }
   return NULL;
 }

@@ -9,7 +9,8 @@
  *   1. modules_lock (tracker.c): held while a MODULES record is built and written (2, 3, 5 inside);
  *   2. file_lock (stream.c, a mutex): a flush, with 3 taken inside it;
  *   3. registry_lock (stream.c): the list of thread buffers;
- *   3a. each thread buffer's lock (stream.c): its owner, for every record; a flush, to swap it;
+ *   3a. each thread buffer's lock (stream.c): its owner, for every record; a flush, to swap it
+ *       (the sampler's flush only tries it, and skips a buffer whose owner holds it);
  *   3b. stacks_lock (stream.c): the stack tree, inside a buffer's lock;
  *   4. sites_lock (stackcache.c): a leaf, never held with another lock outside fork_prepare.
  * The arena (arena.c) takes no lock: its blocks are claimed with compare-and-swap.
@@ -65,6 +66,12 @@ extern __thread bool spinlock_sleeps;
 static inline void spinlock_lock(spinlock *lock) {
   if (UNLIKELY(atomic_exchange_explicit(&lock->held, 1, memory_order_acquire)))
     spinlock_wait(lock);
+}
+
+/* The lock if it is free, at once; false (and nothing taken) when another thread holds it. */
+static inline bool spinlock_trylock(spinlock *lock) {
+  return !atomic_load_explicit(&lock->held, memory_order_relaxed) &&
+         !atomic_exchange_explicit(&lock->held, 1, memory_order_acquire);
 }
 
 static inline void spinlock_unlock(spinlock *lock) {
@@ -214,6 +221,9 @@ void stream_init(int fd, const char *path, uint64_t file_offset);
 uint8_t *stream_put_end(uint8_t *cursor, uint64_t microseconds);
 /* Writes every buffer to the file, then SYNC (everything numbered before the flush is there). */
 void stream_flush(void);
+/* The sampler's flush: never waits. Skips the whole flush if another thread holds the file, and
+   any buffer its owner holds (recording, interning); SYNC is then lowered so that it stays true. */
+void stream_flush_ready(void);
 /* Writes the calling thread's buffer (it is full). */
 void stream_flush_own(void);
 /* stream_flush(), then keeps the file lock so that no flush can run (and leave half a record in
@@ -343,6 +353,11 @@ typedef struct thread_stream {
   uint64_t allocations;
   struct recent_allocation *recent;
   uint32_t id; /* names the stream in its chunks: 0 shared, then 1, 2, ... */
+  /* Every record of this stream that is not in the file yet has a number at least this (the
+     number after the last one written, or the counter when the stream was taken). Written and
+     read with the file lock held, or before the stream is in the list: a flush that skips a
+     stream whose owner is busy lowers its SYNC to this. */
+  uint64_t unwritten_from;
   struct thread_stream *next; /* in `streams` or `free_streams` */
 } thread_stream;
 
@@ -356,8 +371,12 @@ typedef struct recent_allocation {
 #define RECENT_SLOTS_LOG2 14
 #define RECENT_SLOTS (1u << RECENT_SLOTS_LOG2)
 
-/* The global order: every numbered record takes the next value. */
-extern atomic_uint_fast64_t stream_sequence;
+/* The global order: every numbered record takes the next value. Every thread writes it, so it
+   has a cache line to itself (stream.c): nothing read on the hot path moves with it. */
+typedef struct sequence_counter {
+  _Alignas(64) atomic_uint_fast64_t next; /* the struct's size rounds up to the whole line */
+} sequence_counter;
+extern sequence_counter stream_sequence;
 /* The calling thread's buffer, and the one it holds between reserve and commit. */
 extern __thread thread_stream *own_stream;
 extern __thread thread_stream *writing_stream;
@@ -407,7 +426,7 @@ static inline uint8_t *stream_put_thread(uint8_t *cursor) {
    capture's global order. NULL when recording has stopped (after END): write nothing then. */
 static inline uint8_t *stream_put_tag(uint8_t *cursor, uint8_t tag) {
   thread_stream *stream = writing_stream;
-  uint64_t number = atomic_fetch_add(&stream_sequence, 1);
+  uint64_t number = atomic_fetch_add(&stream_sequence.next, 1);
   /* END clears tracker_active before taking its number, so a number taken after END's sees
      it cleared: no record follows END in the order. */
   if (UNLIKELY(!atomic_load(&tracker_active)))

@@ -10,11 +10,8 @@ import WorkshopTestSupport
 struct CrossThreadTests {
   @Test("8 threads that free and realloc each other's blocks read exactly, every free after its allocation")
   func eightThreadsCrossing() throws {
-    let program = try Programs.compile("pattern_cross_threads.c", extraFlags: ["-fno-builtin", "-pthread"])
-    let run = try TrackedRun.run(program.executable)
-    #expect(run.result.status == 0)
+    let (program, run) = try runThreaded("pattern_cross_threads.c")
     let profile = run.profile
-    #expect(profile.sawEnd)
     let own = run.totals(profile.allocatedByStack, allocatedDirectlyFrom: program.executable)
     #expect(own.count == 242_400)
     let leaked = run.totals(profile.leaks, allocatedDirectlyFrom: program.executable)
@@ -24,20 +21,34 @@ struct CrossThreadTests {
     #expect(atPeak.bytes == 345_600, "every block after the reallocs, all alive at the second barrier")
     #expect(profile.totals.threads >= 9, "eight workers and the main thread")
     #expect(profile.totals.allocationsByKind[.realloc] == 800 + 80_000)
-    #expect(profile.totals.unknownFrees == 0, "no free is read before its allocation")
-    #expect(profile.totals.overwrittenBlocks == 0, "no allocation is read before the free of its address")
-
-    // The same, on the records themselves, as the reader delivers them.
-    let reader = try CaptureReader(path: run.capturePath)
-    var order = OrderCheck()
-    let progress = try reader.read(into: &order)
-    #expect(progress.sawEnd)
-    #expect(order.freesOfUnknownBlocks == 0)
-    #expect(order.allocationsOfLiveAddresses == 0)
-    #expect(order.framesAfterUse == 0)
-    #expect(order.reallocFreesNotFollowedByTheirAllocation == 0)
-    #expect(order.reallocPairs + order.reallocsSplit == 800 + 80_000)
+    try expectExactOrder(of: run, reallocs: 800 + 80_000)
   }
+}
+
+/// Compiles a threaded test program and runs it under the tracker; it must end normally.
+func runThreaded(_ source: String) throws -> (TestProgram, TrackedRun) {
+  let program = try Programs.compile(source, extraFlags: ["-fno-builtin", "-pthread"])
+  let run = try TrackedRun.run(program.executable)
+  #expect(run.result.status == 0)
+  #expect(run.profile.sawEnd)
+  return (program, run)
+}
+
+/// The capture of `run` in exact order: in the analysis (no free of an unknown block, no
+/// allocation of a live address) and on the records as the reader delivers them (FRAMEs before
+/// use, every realloc's FREE followed by its ALLOC), with `reallocs` reallocs.
+func expectExactOrder(of run: TrackedRun, reallocs: Int) throws {
+  #expect(run.profile.totals.unknownFrees == 0, "no free is read before its allocation")
+  #expect(run.profile.totals.overwrittenBlocks == 0, "no allocation is read before the free of its address")
+  let reader = try CaptureReader(path: run.capturePath)
+  var order = OrderCheck()
+  let progress = try reader.read(into: &order)
+  #expect(progress.sawEnd)
+  #expect(order.freesOfUnknownBlocks == 0)
+  #expect(order.allocationsOfLiveAddresses == 0)
+  #expect(order.framesAfterUse == 0)
+  #expect(order.reallocFreesNotFollowedByTheirAllocation == 0)
+  #expect(order.reallocPairs + order.reallocsSplit == reallocs)
 }
 
 /// Checks the order of delivered records: a FREE names a live block, an ALLOC a free address, a
