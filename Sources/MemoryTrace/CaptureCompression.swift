@@ -59,6 +59,8 @@ public final class CaptureCompressor {
   private let plain: UnsafeMutableRawBufferPointer
   private let packed: UnsafeMutableRawBufferPointer
   private var finished = false
+  /// Version 3 captures become version 4 on the way: their chunks packed where that pays.
+  private let repacker = CaptureRepacker()
 
   /// Opens the capture and creates the temporary file; nothing is compressed yet.
   ///
@@ -105,7 +107,9 @@ public final class CaptureCompressor {
         throw .unreadable(file: path, reason: String(cString: strerror(errno)))
       }
       if count == 0 { return taken }
-      try feed(UnsafeRawBufferPointer(rebasing: plain[0..<count]), mode: ZSTD_e_continue)
+      try repacker.take(UnsafeRawBufferPointer(rebasing: plain[0..<count])) { (bytes) throws(CaptureError) in
+        try feed(bytes, mode: ZSTD_e_continue)
+      }
       plainByteCount += count
       taken += count
     }
@@ -123,6 +127,7 @@ public final class CaptureCompressor {
     guard fstat(input, &status) == 0, Int(status.st_size) == plainByteCount else {
       throw .unreadable(file: path, reason: "it was cut back after \(plainByteCount) bytes had been compressed")
     }
+    try repacker.finish { (bytes) throws(CaptureError) in try feed(bytes, mode: ZSTD_e_continue) }
     try feed(UnsafeRawBufferPointer(start: nil, count: 0), mode: ZSTD_e_end)
     guard fsync(output) == 0, rename(temporaryPath, path) == 0 else {
       throw .unreadable(file: temporaryPath, reason: String(cString: strerror(errno)))
