@@ -32,9 +32,14 @@ final class CaptureRepacker {
   /// zstd's fastest level decides, chunk by chunk, which of the two layouts goes out.
   private let trial: OpaquePointer
   private var trialOutput: UnsafeMutableRawBufferPointer
-  /// Chunks seen and chunks packed, for tests and figures.
+  /// Chunks seen and chunks packed.
   private(set) var chunkCount = 0
   private(set) var packedCount = 0
+  /// The trial runs on every fourth chunk; the chunks in between follow its verdict (a program's
+  /// records keep their character for a while, and the trial costs two compressions).
+  private static let trialInterval = 4
+  private var chunksUntilTrial = 0
+  private var packingPaid = true
 
   init(policy: Policy = .whereSmaller) {
     self.policy = policy
@@ -118,7 +123,7 @@ final class CaptureRepacker {
       case .chunk(let idsEnd, let fieldsEnd, let end):
         chunkCount += 1
         let records = UnsafeRawBufferPointer(rebasing: bytes[fieldsEnd..<end])
-        if packer.pack(records), policy == .always || packingPays(records) {
+        if shouldPack(records) {
           packedCount += 1
           output.append(CaptureFormat.columnsTag)
           // Thread and stream as the CHUNK has them, then the two lengths.
@@ -181,6 +186,19 @@ final class CaptureRepacker {
       guard unsigned() != nil else { return cutOff() ? .incomplete : .unknown }
     }
     return .other(end: cursor)
+  }
+
+  /// Packs `records` into the packer if they go out packed.
+  private func shouldPack(_ records: UnsafeRawBufferPointer) -> Bool {
+    if policy == .always { return packer.pack(records) }
+    if chunksUntilTrial > 0 {
+      chunksUntilTrial -= 1
+      return packingPaid && packer.pack(records)
+    }
+    chunksUntilTrial = Self.trialInterval - 1
+    guard packer.pack(records) else { return false }
+    packingPaid = packingPays(records)
+    return packingPaid
   }
 
   /// Whether the packed chunk compresses smaller than the plain one, by zstd's fastest level

@@ -84,10 +84,13 @@ struct ChunkPacker {
       storage = .allocate(capacity: storageCapacity)
     }
     guard let storage else { return false }
-    var writer = ColumnWriter(base: storage, capacity: columnCapacity)
+    let writerCounts = UnsafeMutablePointer<Int>.allocate(capacity: PackedColumn.count)
+    defer { writerCounts.deallocate() }
+    writerCounts.initialize(repeating: 0, count: PackedColumn.count)
+    var writer = ColumnWriter(base: storage, capacity: columnCapacity, counts: writerCounts)
     var reader = FieldReader(base: input.assumingMemoryBound(to: UInt8.self), end: records.count)
     guard writer.packRecords(&reader), !writer.overflowed else { return false }
-    for column in 0..<PackedColumn.count { counts[column] = writer.counts[column] }
+    for column in 0..<PackedColumn.count { counts[column] = writerCounts[column] }
     packed.removeAll(keepingCapacity: true)
     for column in 0..<PackedColumn.count { appendUnsigned(UInt64(counts[column]), to: &packed) }
     for column in 0..<PackedColumn.count {
@@ -146,7 +149,8 @@ private struct FieldReader {
 private struct ColumnWriter {
   let base: UnsafeMutablePointer<UInt8>
   let capacity: Int
-  var counts = [Int](repeating: 0, count: PackedColumn.count)
+  /// Bytes written in each column.
+  let counts: UnsafeMutablePointer<Int>
   var overflowed = false
 
   @inline(__always)
@@ -315,13 +319,10 @@ private struct ColumnWriter {
 /// Unpacks a COLUMNS record's body back into the records of its chunk, exactly as the tracker
 /// wrote them. Every read is checked: a damaged body throws, it never reads past its bytes.
 struct ChunkUnpacker {
-  private struct Column {
-    var position: Int
-    let end: Int
-  }
-
   private let base: UnsafePointer<UInt8>
-  private var columns: [Column] = []
+  /// Each column's read position, and where it ends.
+  private let positions: UnsafeMutablePointer<Int>
+  private let ends: UnsafeMutablePointer<Int>
   private var output: UnsafeMutablePointer<UInt8>
   private let outputCapacity: Int
   private var written = 0
@@ -330,15 +331,23 @@ struct ChunkUnpacker {
   /// exactly the declared chunk length; returns false when the body does not hold such records.
   static func unpack(_ body: UnsafeRawBufferPointer, into records: UnsafeMutableRawBufferPointer) -> Bool {
     guard let base = body.baseAddress, let output = records.baseAddress else { return body.isEmpty && records.isEmpty }
+    let bounds = UnsafeMutablePointer<Int>.allocate(capacity: 2 * PackedColumn.count)
+    defer { bounds.deallocate() }
+    bounds.initialize(repeating: 0, count: 2 * PackedColumn.count)
     var unpacker = ChunkUnpacker(
-      base: base.assumingMemoryBound(to: UInt8.self), output: output.assumingMemoryBound(to: UInt8.self),
-      outputCapacity: records.count)
+      base: base.assumingMemoryBound(to: UInt8.self), positions: bounds, ends: bounds + PackedColumn.count,
+      output: output.assumingMemoryBound(to: UInt8.self), outputCapacity: records.count)
     guard unpacker.readColumnLengths(body.count) else { return false }
     return unpacker.unpackRecords() && unpacker.written == records.count
   }
 
-  private init(base: UnsafePointer<UInt8>, output: UnsafeMutablePointer<UInt8>, outputCapacity: Int) {
+  private init(
+    base: UnsafePointer<UInt8>, positions: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>,
+    output: UnsafeMutablePointer<UInt8>, outputCapacity: Int
+  ) {
     self.base = base
+    self.positions = positions
+    self.ends = ends
     self.output = output
     self.outputCapacity = outputCapacity
   }
@@ -361,9 +370,10 @@ struct ChunkUnpacker {
       guard value <= UInt64(count) else { return false }
       lengths.append(Int(value))
     }
-    for length in lengths {
+    for (column, length) in lengths.enumerated() {
       guard length <= count - position else { return false }
-      columns.append(Column(position: position, end: position + length))
+      positions[column] = position
+      ends[column] = position + length
       position += length
     }
     return position == count
@@ -371,9 +381,9 @@ struct ChunkUnpacker {
 
   @inline(__always)
   private mutating func take(_ column: Int) -> UInt8? {
-    let position = columns[column].position
-    guard position < columns[column].end else { return nil }
-    columns[column].position = position + 1
+    let position = positions[column]
+    guard position < ends[column] else { return nil }
+    positions[column] = position + 1
     return base[position]
   }
 
@@ -497,7 +507,7 @@ struct ChunkUnpacker {
       }
     }
     // Every column used up: nothing left over that the records did not account for.
-    for column in columns where column.position != column.end { return false }
+    for column in 0..<PackedColumn.count where positions[column] != ends[column] { return false }
     return true
   }
 }
