@@ -168,7 +168,7 @@ public final class CaptureCompressor {
 
   /// Packed chunks compress fast at a low level; records left as they are gain from a higher one.
   private func chooseLevelAndFeedStaged() throws(CaptureError) {
-    let mostlyPacked = repacker.packedCount * 2 > repacker.chunkCount
+    let mostlyPacked = repacker.packedByteCount * 2 > repacker.chunkByteCount
     choose(mostlyPacked ? CaptureCompression.packedLevel : CaptureCompression.repetitiveLevel)
     let bytes = staged
     staged = []

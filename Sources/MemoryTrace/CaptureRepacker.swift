@@ -32,14 +32,18 @@ final class CaptureRepacker {
   /// zstd's fastest level decides, chunk by chunk, which of the two layouts goes out.
   private let trial: OpaquePointer
   private var trialOutput: UnsafeMutableRawBufferPointer
-  /// Chunks seen and chunks packed.
+  /// Chunks seen, and the bytes of their records, all and packed.
   private(set) var chunkCount = 0
-  private(set) var packedCount = 0
+  private(set) var chunkByteCount = 0
+  private(set) var packedByteCount = 0
   /// The trial runs on every fourth chunk; the chunks in between follow its verdict (a program's
   /// records keep their character for a while, and the trial costs two compressions).
   private static let trialInterval = 4
-  private var chunksUntilTrial = 0
-  private var packingPaid = true
+  /// Chunks smaller than this stay as they are, untried (the sampler's TICKs, a thread's last few
+  /// records): they weigh little, and their verdict says nothing about the big ones.
+  private static let smallestTried = 4096
+  /// Each stream's trial state: chunks until its next trial, and the last trial's verdict.
+  private var trials: [UInt64: (chunksUntilTrial: Int, packingPaid: Bool)] = [:]
 
   init(policy: Policy = .whereSmaller) {
     self.policy = policy
@@ -120,11 +124,12 @@ final class CaptureRepacker {
       case .other(let end):
         output.append(contentsOf: bytes[position..<end])
         position = end
-      case .chunk(let idsEnd, let fieldsEnd, let end):
+      case .chunk(let stream, let idsEnd, let fieldsEnd, let end):
         chunkCount += 1
+        chunkByteCount += end - fieldsEnd
         let records = UnsafeRawBufferPointer(rebasing: bytes[fieldsEnd..<end])
-        if shouldPack(records) {
-          packedCount += 1
+        if shouldPack(records, stream: stream) {
+          packedByteCount += end - fieldsEnd
           output.append(CaptureFormat.columnsTag)
           // Thread and stream as the CHUNK has them, then the two lengths.
           output.append(contentsOf: bytes[(position + 1)..<idsEnd])
@@ -145,7 +150,7 @@ final class CaptureRepacker {
     case unknown
     case other(end: Int)
     /// A CHUNK: its thread and stream end at `idsEnd`, its records run from `fieldsEnd` to `end`.
-    case chunk(idsEnd: Int, fieldsEnd: Int, end: Int)
+    case chunk(stream: UInt64, idsEnd: Int, fieldsEnd: Int, end: Int)
   }
 
   /// Where the top-level record at `position` ends.
@@ -169,12 +174,12 @@ final class CaptureRepacker {
     let fields: Int
     switch bytes[position] {
     case CaptureFormat.chunkTag:
-      guard unsigned() != nil, unsigned() != nil else { return cutOff() ? .incomplete : .unknown }
+      guard unsigned() != nil, let stream = unsigned() else { return cutOff() ? .incomplete : .unknown }
       let idsEnd = cursor
       guard let length = unsigned() else { return cutOff() ? .incomplete : .unknown }
       guard length <= UInt64(CaptureFormat.maximumRecordBytes) else { return .unknown }
       let end = cursor + Int(length)
-      return end <= bytes.count ? .chunk(idsEnd: idsEnd, fieldsEnd: cursor, end: end) : .incomplete
+      return end <= bytes.count ? .chunk(stream: stream, idsEnd: idsEnd, fieldsEnd: cursor, end: end) : .incomplete
     case CaptureFormat.syncTag, CaptureFormat.execTag:
       fields = 1
     case CaptureFormat.lostTag:
@@ -189,16 +194,19 @@ final class CaptureRepacker {
   }
 
   /// Packs `records` into the packer if they go out packed.
-  private func shouldPack(_ records: UnsafeRawBufferPointer) -> Bool {
+  private func shouldPack(_ records: UnsafeRawBufferPointer, stream: UInt64) -> Bool {
     if policy == .always { return packer.pack(records) }
-    if chunksUntilTrial > 0 {
-      chunksUntilTrial -= 1
-      return packingPaid && packer.pack(records)
+    guard records.count >= Self.smallestTried else { return false }
+    var trial = trials[stream] ?? (chunksUntilTrial: 0, packingPaid: true)
+    defer { trials[stream] = trial }
+    if trial.chunksUntilTrial > 0 {
+      trial.chunksUntilTrial -= 1
+      return trial.packingPaid && packer.pack(records)
     }
-    chunksUntilTrial = Self.trialInterval - 1
+    trial.chunksUntilTrial = Self.trialInterval - 1
     guard packer.pack(records) else { return false }
-    packingPaid = packingPays(records)
-    return packingPaid
+    trial.packingPaid = packingPays(records)
+    return trial.packingPaid
   }
 
   /// Whether the packed chunk compresses smaller than the plain one, by zstd's fastest level
