@@ -73,8 +73,9 @@ public final class CaptureCompressor {
   /// zstd's level, once chosen; until then the repacked bytes wait in `staged`.
   private var levelChosen = false
   private var staged: [UInt8] = []
-  /// Chunks seen before the level is chosen by how many of them were packed.
-  private static let chunksBeforeLevel = 16
+  /// Chunk bytes seen before the level is chosen by the share of them packed (a program's first
+  /// records, its start-up, are not yet like the rest).
+  private static let bytesBeforeLevel = 2 << 20
 
   /// Opens the capture and creates the temporary file; nothing is compressed yet.
   ///
@@ -163,7 +164,7 @@ public final class CaptureCompressor {
       return
     }
     staged.append(contentsOf: bytes)
-    if repacker.chunkCount >= Self.chunksBeforeLevel { try chooseLevelAndFeedStaged() }
+    if repacker.chunkByteCount >= Self.bytesBeforeLevel { try chooseLevelAndFeedStaged() }
   }
 
   /// Packed chunks compress fast at a low level; records left as they are gain from a higher one.

@@ -36,14 +36,15 @@ final class CaptureRepacker {
   private(set) var chunkCount = 0
   private(set) var chunkByteCount = 0
   private(set) var packedByteCount = 0
-  /// The trial runs on every fourth chunk; the chunks in between follow its verdict (a program's
-  /// records keep their character for a while, and the trial costs two compressions).
-  private static let trialInterval = 4
+  /// A stream's trial runs on every chunk while its verdicts change, and on every second, fourth,
+  /// up to every eighth chunk while they agree; the chunks in between follow the last verdict (a
+  /// program's records keep their character for a while, and a trial costs two compressions).
+  private static let longestTrialInterval = 8
   /// Chunks smaller than this stay as they are, untried (the sampler's TICKs, a thread's last few
   /// records): they weigh little, and their verdict says nothing about the big ones.
   private static let smallestTried = 4096
-  /// Each stream's trial state: chunks until its next trial, and the last trial's verdict.
-  private var trials: [UInt64: (chunksUntilTrial: Int, packingPaid: Bool)] = [:]
+  /// Each stream's trial state: chunks until its next trial, the interval, the last verdict.
+  private var trials: [UInt64: (chunksUntilTrial: Int, interval: Int, packingPaid: Bool?)] = [:]
 
   init(policy: Policy = .whereSmaller) {
     self.policy = policy
@@ -197,16 +198,18 @@ final class CaptureRepacker {
   private func shouldPack(_ records: UnsafeRawBufferPointer, stream: UInt64) -> Bool {
     if policy == .always { return packer.pack(records) }
     guard records.count >= Self.smallestTried else { return false }
-    var trial = trials[stream] ?? (chunksUntilTrial: 0, packingPaid: true)
+    var trial = trials[stream] ?? (chunksUntilTrial: 0, interval: 1, packingPaid: nil)
     defer { trials[stream] = trial }
     if trial.chunksUntilTrial > 0 {
       trial.chunksUntilTrial -= 1
-      return trial.packingPaid && packer.pack(records)
+      return trial.packingPaid == true && packer.pack(records)
     }
-    trial.chunksUntilTrial = Self.trialInterval - 1
     guard packer.pack(records) else { return false }
-    trial.packingPaid = packingPays(records)
-    return trial.packingPaid
+    let pays = packingPays(records)
+    trial.interval = pays == trial.packingPaid ? min(2 * trial.interval, Self.longestTrialInterval) : 1
+    trial.chunksUntilTrial = trial.interval - 1
+    trial.packingPaid = pays
+    return pays
   }
 
   /// Whether the packed chunk compresses smaller than the plain one, by zstd's fastest level
