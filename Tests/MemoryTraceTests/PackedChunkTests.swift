@@ -173,6 +173,25 @@ struct PackedChunkTests {
     }
   }
 
+  @Test("a packed chunk longer than the reader's buffer is read whole")
+  func longerThanBuffer() throws {
+    var chunk = Chunk(thread: 3)
+    for index in 0..<3000 {
+      chunk.alloc(
+        UInt64(2 * index), address: 0x7000_0000 + UInt64(index * 4099 % 65_536) * 16, size: UInt64(index % 4096))
+      chunk.freeBack(UInt64(2 * index + 1), back: 1, address: 0x7000_0000 + UInt64(index * 4099 % 65_536) * 16)
+    }
+    chunk.end(6000, microseconds: 5)
+    let plain = ChunkedCaptureTests.capture([chunk.bytes])
+    let scratch = ScratchDirectory()
+    let path = scratch.write(repacked(plain), to: "long.bin")
+    var collector = CaptureEventCollector()
+    let progress = try CaptureReader(path: path, chunkSize: 4096).read(into: &collector)
+    #expect(progress.warning == nil)
+    #expect(withoutHeader(collector.events) == withoutHeader(try events(plain)))
+    #expect(collector.events.filter { if case .alloc = $0 { true } else { false } }.count == 3000)
+  }
+
   @Test("damaged packed chunks are one sentence, never a crash", arguments: 0..<4)
   func damaged(seed: Int) throws {
     let chunk = Self.everyRecordChunk()
