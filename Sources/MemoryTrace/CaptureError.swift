@@ -138,6 +138,8 @@ public enum CaptureDamage: Sendable, Equatable {
   case unknownAllocation(back: UInt64)
   /// A record numbered below what an earlier SYNC said was all in the file (version 3).
   case outOfOrder(sequence: UInt64, expected: UInt64)
+  /// A COLUMNS record whose columns do not hold the records it declares (version 4).
+  case damagedPackedChunk
 
   /// The noun phrase used in ``CaptureError/description``.
   var phrase: String {
@@ -169,6 +171,8 @@ public enum CaptureDamage: Sendable, Equatable {
       return "a free record naming the allocation \(back) back, which its stream does not have,"
     case .outOfOrder(let sequence, let expected):
       return "a record numbered \(sequence) after every record below \(expected) was said to be written,"
+    case .damagedPackedChunk:
+      return "a packed chunk whose columns do not hold the records it declares"
     }
   }
 }

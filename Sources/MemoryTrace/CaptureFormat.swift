@@ -4,10 +4,14 @@ import TrackerFormat
 public enum CaptureFormat {
   /// The 8 bytes every capture starts with.
   public static let magic: [UInt8] = Array("WSHPCAP1".utf8)
-  /// The format version the tracker writes, the newest this reader understands.
-  public static let version = UInt16(WORKSHOP_CAPTURE_VERSION)
+  /// The newest format version this reader understands: version 4, a version 3 capture whose
+  /// chunks workshop's compressor packed column by column.
+  public static let version = UInt16(WORKSHOP_CAPTURE_PACKED_VERSION)
+  /// The format version the tracker writes (3); a compressed capture is ``version``.
+  public static let trackerVersion = UInt16(WORKSHOP_CAPTURE_VERSION)
   /// Every version this reader understands (version 1 is version 2 without the EXEC record;
-  /// version 3 writes each thread's records in chunks of its own, numbered in one global order).
+  /// version 3 writes each thread's records in chunks of its own, numbered in one global order;
+  /// version 4 is version 3 with packed chunks, COLUMNS records).
   public static let readableVersions = UInt16(WORKSHOP_CAPTURE_OLDEST_VERSION)...version
   /// The size of the fixed header of this version.
   public static let headerSize = MemoryLayout<workshop_capture_header>.size
@@ -45,6 +49,7 @@ public enum CaptureFormat {
   static let execTag = UInt8(WORKSHOP_RECORD_EXEC)
   static let chunkTag = UInt8(WORKSHOP_RECORD_CHUNK)
   static let syncTag = UInt8(WORKSHOP_RECORD_SYNC)
+  static let columnsTag = UInt8(WORKSHOP_RECORD_COLUMNS)
   /// The first version whose records come in numbered chunks, merged by the reader.
   static let firstSequencedVersion: UInt16 = 3
   static let allocTag = UInt8(WORKSHOP_RECORD_ALLOC)

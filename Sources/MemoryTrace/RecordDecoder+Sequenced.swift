@@ -24,6 +24,8 @@ extension RecordDecoder {
       let count = try decodeChunk(&inner, thread: thread, recent: &recent, fileOffset: fileOffset, into: &visitor)
       cursor.position = inner.end
       return count
+    case CaptureFormat.columnsTag:
+      return try decodePackedChunk(&cursor, fileOffset: fileOffset, into: &visitor)
     case CaptureFormat.syncTag:
       let written = try cursor.unsigned()
       try deliver(below: written, into: &visitor)
@@ -52,6 +54,47 @@ extension RecordDecoder {
       throw .damaged(position: cursor.recordStart, .unknownRecord(tag: tag))
     }
     return 1
+  }
+
+  /// A COLUMNS record (version 4): the chunk it packs, unpacked and decoded as a CHUNK. Offsets
+  /// of its records count from the COLUMNS record, in its unpacked bytes.
+  private mutating func decodePackedChunk<Visitor: CaptureVisitor>(
+    _ cursor: inout ByteCursor, fileOffset: Int, into visitor: inout Visitor
+  ) throws(DecodeStop) -> Int {
+    let thread = try cursor.unsigned()
+    let stream = try cursor.unsigned()
+    let length = try cursor.unsigned()
+    let packedLength = try cursor.unsigned()
+    guard length <= UInt64(CaptureFormat.maximumRecordBytes), packedLength <= UInt64(CaptureFormat.maximumRecordBytes)
+    else {
+      throw .damaged(
+        position: cursor.recordStart, .oversizedRecord(byteCount: Int(clamping: max(length, packedLength))))
+    }
+    let start = cursor.position
+    guard cursor.end - start >= Int(packedLength) else { throw .needMore }
+    let recordStart = cursor.recordStart
+    let records = UnsafeMutableRawBufferPointer.allocate(byteCount: max(Int(length), 1), alignment: 16)
+    defer { records.deallocate() }
+    let unpacked = UnsafeMutableRawBufferPointer(rebasing: records[0..<Int(length)])
+    guard
+      ChunkUnpacker.unpack(
+        UnsafeRawBufferPointer(start: cursor.base + start, count: Int(packedLength)), into: unpacked)
+    else { throw .damaged(position: recordStart, .damagedPackedChunk) }
+    var inner = ByteCursor(base: UnsafeRawPointer(records.baseAddress!), end: Int(length), position: 0, recordStart: 0)
+    var recent = recentAllocations.removeValue(forKey: stream) ?? RecentAllocations()
+    defer { recentAllocations[stream] = recent }
+    let count: Int
+    do {
+      count = try decodeChunk(
+        &inner, thread: thread, recent: &recent, fileOffset: fileOffset + recordStart, into: &visitor)
+    } catch {
+      // Positions inside the unpacked records are not positions in the file.
+      if case .damaged(_, let damage) = error { throw .damaged(position: recordStart, damage) }
+      if case .needMore = error { throw .damaged(position: recordStart, .chunkEndsMidRecord) }
+      throw error
+    }
+    cursor.position = start + Int(packedLength)
+    return count
   }
 
   /// Delivers every record still held back, in order: the file is finished.

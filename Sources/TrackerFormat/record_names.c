@@ -25,6 +25,7 @@ const char *workshop_record_name(uint8_t tag) {
   case WORKSHOP_RECORD_EXEC: return "exec";
   case WORKSHOP_RECORD_CHUNK: return "chunk";
   case WORKSHOP_RECORD_SYNC: return "sync";
+  case WORKSHOP_RECORD_COLUMNS: return "columns";
   default: return NULL;
   }
 }

@@ -2,9 +2,12 @@ import Foundation
 import MemoryTrace
 import Testing
 
-/// Captures written by earlier trackers (format version 2: every record at the top level, in
-/// order) still read exactly. The fixtures were written by the version 2 tracker running
-/// Tests/TrackerTests/Programs/pattern_basic.c and pattern_threads.c.
+/// Captures written by earlier trackers still read exactly: format version 2 (every record at the
+/// top level, in order), written by the version 2 tracker running
+/// Tests/TrackerTests/Programs/pattern_basic.c and pattern_threads.c, and format version 3 (numbered
+/// per-thread chunks, FREE_BACK), written by the version 3 tracker running pattern_basic.c,
+/// pattern_threads.c and pattern_cross_threads.c (that one compressed by the zstd command, as a
+/// version 3 `workshop run` left its captures: chunks as the tracker wrote them).
 @Suite("Captures of older format versions")
 struct OlderVersionTests {
   static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
@@ -60,6 +63,45 @@ struct OlderVersionTests {
     #expect(figures.frees == 796)
     #expect(figures.peak == 232_832)
     #expect(figures.heap == 3520)
+    #expect(figures.threads.count == 9)
+  }
+
+  @Test("a version 3 capture of every allocator function reads as its program says")
+  func basicVersion3() throws {
+    let (figures, header, progress) = try read("pattern_basic.v3.bin")
+    #expect(header?.version == 3)
+    #expect(progress.sawEnd && progress.warning == nil)
+    #expect(figures.allocations == 11)
+    #expect(figures.frees == 8)
+    #expect(figures.peak == 7140)
+    #expect(figures.heap == 1240)
+    #expect(figures.live.count == 3)
+  }
+
+  @Test("a version 3 capture of 8 threads reads as its program says")
+  func threadsVersion3() throws {
+    let (figures, header, progress) = try read("pattern_threads.v3.bin")
+    #expect(header?.version == 3)
+    #expect(progress.sawEnd && progress.warning == nil)
+    #expect(figures.allocations == 808)
+    #expect(figures.frees == 796)
+    #expect(figures.peak == 232_832)
+    #expect(figures.heap == 3520)
+    #expect(figures.threads.count == 9)
+  }
+
+  /// The program's own blocks are 242,400 allocations, 8 leaked (1,152 B) and a peak of
+  /// 345,600 B; libc and pthread_create add 8 allocations, 4 of them left at the end.
+  @Test("a compressed version 3 capture of 8 threads freeing and reallocating each other's blocks reads exactly")
+  func crossThreadsVersion3() throws {
+    let (figures, header, progress) = try read("pattern_cross_threads.v3.zst.bin")
+    #expect(header?.version == 3)
+    #expect(progress.sawEnd && progress.warning == nil)
+    #expect(figures.allocations == 242_408)
+    #expect(figures.frees == 242_396)
+    #expect(figures.peak == 348_032)
+    #expect(figures.heap == 2368)
+    #expect(figures.live.count == 12)
     #expect(figures.threads.count == 9)
   }
 }

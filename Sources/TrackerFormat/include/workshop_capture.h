@@ -15,6 +15,9 @@
 #define WORKSHOP_CAPTURE_MAGIC "WSHPCAP1"
 #define WORKSHOP_CAPTURE_MAGIC_SIZE 8
 #define WORKSHOP_CAPTURE_VERSION 3
+/* The newest version readers accept: version 3 with chunks that workshop's compressor packed into
+   COLUMNS records. The tracker writes version 3; only a compressed capture is ever version 4. */
+#define WORKSHOP_CAPTURE_PACKED_VERSION 4
 /* The oldest version readers still accept: version 1 is version 2 without the EXEC record;
    versions 1 and 2 write every record at the top level, in order, with no sequence numbers. */
 #define WORKSHOP_CAPTURE_OLDEST_VERSION 1
@@ -112,6 +115,11 @@ typedef struct __attribute__((packed)) workshop_capture_header {
  *                       ALLOC, FREE and FREE_BACK tags with WORKSHOP_RECORD_NEXT_NUMBER (0x80) set
  *                       carry no number: theirs is the previous one + 1.
  * SYNC       0x0c       uv n. (Version 3.) Every record numbered below n is in the file before this.
+ * COLUMNS    0x0d       uv thread id, uv stream id, uv byte length of the chunk's records, uv byte
+ *                       length of the body, then the body. (Version 4.) A CHUNK whose records are
+ *                       laid out field by field (see docs/capture-format.md, "Packed chunks"); it
+ *                       stands for the CHUNK with those records. Written only by workshop's
+ *                       compressor, never by the tracker.
  * In version 3 only CHUNK, SYNC, EXEC and LOST stand at the top level. EXEC (no number) ends the
  * old program's numbering: everything before it in the file comes first; numbers restart at 0.
  * LOST carries a second uv (version 3): the number from which the stream starts afresh; every
@@ -132,6 +140,7 @@ enum {
   WORKSHOP_RECORD_EXEC = 0x0a,
   WORKSHOP_RECORD_CHUNK = 0x0b,
   WORKSHOP_RECORD_SYNC = 0x0c,
+  WORKSHOP_RECORD_COLUMNS = 0x0d,
   WORKSHOP_RECORD_ALLOC = 0x10, /* | workshop_alloc_kind */
   WORKSHOP_RECORD_FREE = 0x20,  /* | workshop_free_kind */
   WORKSHOP_RECORD_FREE_BACK = 0x30, /* | workshop_free_kind; version 3, inside chunks */

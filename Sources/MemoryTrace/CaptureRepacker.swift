@@ -1,0 +1,232 @@
+// The compressor's first stage: a version 3 capture becomes version 4, each CHUNK packed into a
+// COLUMNS record when that compresses better (docs/capture-format.md, "Packed chunks").
+import CZstd
+
+/// Rewrites a plain capture's bytes, as they grow, into the bytes that go to zstd: the header with
+/// version 4 and every chunk either as it is or packed (``ChunkPacker``), whichever a quick zstd
+/// pass makes smaller. Captures of other versions, and anything after a record it does not know,
+/// pass through untouched.
+final class CaptureRepacker {
+  private enum Stage {
+    case header
+    case records
+    /// Not a version 3 capture, or a record that is not what the tracker writes: the rest goes
+    /// through as it is.
+    case passThrough
+  }
+
+  /// Which chunks are packed.
+  enum Policy {
+    /// Those that zstd's fastest level compresses smaller packed.
+    case whereSmaller
+    /// Every chunk that can be (for tests).
+    case always
+  }
+
+  private let policy: Policy
+  private var stage = Stage.header
+  /// Bytes taken in but not yet passed on: the start of a record not yet whole.
+  private var pending: [UInt8] = []
+  private var output: [UInt8] = []
+  private var packer = ChunkPacker()
+  /// zstd's fastest level decides, chunk by chunk, which of the two layouts goes out.
+  private let trial: OpaquePointer
+  private var trialOutput: UnsafeMutableRawBufferPointer
+  /// Chunks seen, and the bytes of their records, all and packed.
+  private(set) var chunkCount = 0
+  private(set) var chunkByteCount = 0
+  private(set) var packedByteCount = 0
+  /// A stream's trial runs on every chunk while its verdicts change, and on every second, fourth,
+  /// up to every eighth chunk while they agree; the chunks in between follow the last verdict (a
+  /// program's records keep their character for a while, and a trial costs two compressions).
+  private static let longestTrialInterval = 8
+  /// Chunks smaller than this stay as they are, untried (the sampler's TICKs, a thread's last few
+  /// records): they weigh little, and their verdict says nothing about the big ones.
+  private static let smallestTried = 4096
+  /// Each stream's trial state: chunks until its next trial, the interval, the last verdict.
+  private var trials: [UInt64: (chunksUntilTrial: Int, interval: Int, packingPaid: Bool?)] = [:]
+
+  init(policy: Policy = .whereSmaller) {
+    self.policy = policy
+    trial = ZSTD_createCCtx()
+    trialOutput = .allocate(byteCount: 1 << 16, alignment: 16)
+  }
+
+  deinit {
+    ZSTD_freeCCtx(trial)
+    trialOutput.deallocate()
+    packer.deallocate()
+  }
+
+  /// Takes the next plain bytes; calls `emit` with the bytes that go out (possibly none).
+  func take(
+    _ bytes: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws(CaptureError) -> Void
+  ) throws(CaptureError) {
+    if case .passThrough = stage, pending.isEmpty {
+      try emit(bytes)
+      return
+    }
+    pending.append(contentsOf: bytes)
+    output.removeAll(keepingCapacity: true)
+    let consumed = pending.withUnsafeBytes { process($0) }
+    try Self.emit(output, to: emit)
+    pending.removeFirst(consumed)
+  }
+
+  /// The end of the file: whatever is left (a record cut short) goes out as it is.
+  func finish(emit: (UnsafeRawBufferPointer) throws(CaptureError) -> Void) throws(CaptureError) {
+    try Self.emit(pending, to: emit)
+    pending.removeAll()
+  }
+
+  private static func emit(
+    _ bytes: [UInt8], to emit: (UnsafeRawBufferPointer) throws(CaptureError) -> Void
+  ) throws(CaptureError) {
+    guard !bytes.isEmpty else { return }
+    do {
+      try bytes.withUnsafeBytes { try emit($0) }
+    } catch let error as CaptureError {
+      throw error
+    } catch {
+      preconditionFailure("emit throws only CaptureError")
+    }
+  }
+
+  /// Rewrites whole records from the start of `bytes` into `output`; returns the bytes used.
+  private func process(_ bytes: UnsafeRawBufferPointer) -> Int {
+    var position = 0
+    if case .header = stage {
+      let size = CaptureFormat.headerSize
+      guard bytes.count >= size else { return 0 }
+      let version = UInt16(bytes[8]) | UInt16(bytes[9]) << 8
+      let headerSize = Int(UInt16(bytes[10]) | UInt16(bytes[11]) << 8)
+      output.append(contentsOf: bytes[0..<size])
+      if bytes.starts(with: CaptureFormat.magic) && version == CaptureFormat.trackerVersion && headerSize == size {
+        output[8] = UInt8(truncatingIfNeeded: CaptureFormat.version)
+        output[9] = UInt8(truncatingIfNeeded: CaptureFormat.version >> 8)
+        stage = .records
+      } else {
+        stage = .passThrough
+      }
+      position = size
+    }
+    if case .passThrough = stage {
+      output.append(contentsOf: bytes[position...])
+      return bytes.count
+    }
+    while position < bytes.count {
+      switch nextRecord(bytes, at: position) {
+      case .incomplete:
+        return position
+      case .unknown:
+        stage = .passThrough
+        output.append(contentsOf: bytes[position...])
+        return bytes.count
+      case .other(let end):
+        output.append(contentsOf: bytes[position..<end])
+        position = end
+      case .chunk(let stream, let idsEnd, let fieldsEnd, let end):
+        chunkCount += 1
+        chunkByteCount += end - fieldsEnd
+        let records = UnsafeRawBufferPointer(rebasing: bytes[fieldsEnd..<end])
+        if shouldPack(records, stream: stream) {
+          packedByteCount += end - fieldsEnd
+          output.append(CaptureFormat.columnsTag)
+          // Thread and stream as the CHUNK has them, then the two lengths.
+          output.append(contentsOf: bytes[(position + 1)..<idsEnd])
+          appendUnsigned(UInt64(records.count), to: &output)
+          appendUnsigned(UInt64(packer.packed.count), to: &output)
+          output.append(contentsOf: packer.packed)
+        } else {
+          output.append(contentsOf: bytes[position..<end])
+        }
+        position = end
+      }
+    }
+    return position
+  }
+
+  private enum NextRecord {
+    case incomplete
+    case unknown
+    case other(end: Int)
+    /// A CHUNK: its thread and stream end at `idsEnd`, its records run from `fieldsEnd` to `end`.
+    case chunk(stream: UInt64, idsEnd: Int, fieldsEnd: Int, end: Int)
+  }
+
+  /// Where the top-level record at `position` ends.
+  private func nextRecord(_ bytes: UnsafeRawBufferPointer, at position: Int) -> NextRecord {
+    var cursor = position + 1
+    func unsigned() -> UInt64? {
+      var value: UInt64 = 0
+      var shift: UInt64 = 0
+      while cursor < bytes.count {
+        let byte = bytes[cursor]
+        cursor += 1
+        guard shift < 63 else { return nil }
+        value |= UInt64(byte & 0x7f) << shift
+        if byte < 0x80 { return value }
+        shift += 7
+      }
+      return nil
+    }
+    // A varint cut off by the end of the bytes at hand, as opposed to one too long to be right.
+    func cutOff() -> Bool { cursor >= bytes.count }
+    let fields: Int
+    switch bytes[position] {
+    case CaptureFormat.chunkTag:
+      guard unsigned() != nil, let stream = unsigned() else { return cutOff() ? .incomplete : .unknown }
+      let idsEnd = cursor
+      guard let length = unsigned() else { return cutOff() ? .incomplete : .unknown }
+      guard length <= UInt64(CaptureFormat.maximumRecordBytes) else { return .unknown }
+      let end = cursor + Int(length)
+      return end <= bytes.count ? .chunk(stream: stream, idsEnd: idsEnd, fieldsEnd: cursor, end: end) : .incomplete
+    case CaptureFormat.syncTag, CaptureFormat.execTag:
+      fields = 1
+    case CaptureFormat.lostTag:
+      fields = 2
+    default:
+      return .unknown
+    }
+    for _ in 0..<fields {
+      guard unsigned() != nil else { return cutOff() ? .incomplete : .unknown }
+    }
+    return .other(end: cursor)
+  }
+
+  /// Packs `records` into the packer if they go out packed.
+  private func shouldPack(_ records: UnsafeRawBufferPointer, stream: UInt64) -> Bool {
+    if policy == .always { return packer.pack(records) }
+    guard records.count >= Self.smallestTried else { return false }
+    var trial = trials[stream] ?? (chunksUntilTrial: 0, interval: 1, packingPaid: nil)
+    defer { trials[stream] = trial }
+    if trial.chunksUntilTrial > 0 {
+      trial.chunksUntilTrial -= 1
+      return trial.packingPaid == true && packer.pack(records)
+    }
+    guard packer.pack(records) else { return false }
+    let pays = packingPays(records)
+    trial.interval = pays == trial.packingPaid ? min(2 * trial.interval, Self.longestTrialInterval) : 1
+    trial.chunksUntilTrial = trial.interval - 1
+    trial.packingPaid = pays
+    return pays
+  }
+
+  /// Whether the packed chunk compresses smaller than the plain one, by zstd's fastest level
+  /// (sqlite's repetitive records compress best as they are; random sizes and addresses, and
+  /// new stacks' FRAMEs, best packed).
+  private func packingPays(_ records: UnsafeRawBufferPointer) -> Bool {
+    let bound = ZSTD_compressBound(records.count + 64) + packer.packed.count
+    if trialOutput.count < bound {
+      trialOutput.deallocate()
+      trialOutput = .allocate(byteCount: bound, alignment: 16)
+    }
+    let plain = ZSTD_compressCCtx(
+      trial, trialOutput.baseAddress, trialOutput.count, records.baseAddress, records.count, 1)
+    let packed = packer.packed.withUnsafeBytes {
+      ZSTD_compressCCtx(trial, trialOutput.baseAddress, trialOutput.count, $0.baseAddress, $0.count, 1)
+    }
+    if ZSTD_isError(plain) != 0 || ZSTD_isError(packed) != 0 { return false }
+    return packed < plain
+  }
+}

@@ -1,0 +1,513 @@
+// Version 4's COLUMNS record: a chunk's records laid out field by field, so that zstd compresses them
+// well. The tracker writes records one after the other (tag, number, address, size, node, ...), which
+// is cheap to write and to read live; but zstd codes every byte it cannot match with one Huffman
+// table per block, and a table shared by tags, addresses, sizes and stack nodes fits none of them.
+// A packed chunk moves each field into a column of its own and splits every varint into its first
+// byte, its second byte and the rest, so each column holds bytes of one distribution. Packing is
+// exact: unpacking gives back the chunk's bytes as the tracker wrote them.
+
+/// The columns of a packed chunk, in the order they follow one another.
+enum PackedColumn {
+  /// Every record's tag. On ALLOC and FREE, bit 0x40 says that the address's low 4 bits are in
+  /// ``lowBits`` (the tracker never sets it: ALLOC, FREE and FREE_BACK types are 0x10, 0x20, 0x30).
+  static let tag = 0
+  /// Sequence numbers, as the tracker wrote them (three planes, see ``PackedChunk``).
+  static let number = 1
+  /// ALLOC address deltas, divided by 16 (allocators align blocks to 16 bytes), zig-zag coded.
+  static let allocAddress = 4
+  /// The low 4 bits of the address deltas that are not multiples of 16, one byte each.
+  static let lowBits = 7
+  /// ALLOC sizes, as the tracker wrote them.
+  static let size = 8
+  /// ALLOC stack nodes, as the difference from the predicted node: the previous ALLOC's node, or
+  /// after a FRAME the node after that FRAME's parent (a new stack's FRAMEs form a chain).
+  static let node = 11
+  /// FREE address deltas, coded as ALLOC's.
+  static let freeAddress = 14
+  /// FREE_BACK distances, as the tracker wrote them.
+  static let back = 17
+  /// FRAME parents, as the difference from the previous FRAME's parent in the chunk.
+  static let parent = 20
+  /// FRAME ip deltas, as the tracker wrote them.
+  static let ip = 23
+  /// Everything else (THREAD, TICK, MODULES, MARKER, COMMAND, END fields), each as a uv byte
+  /// count followed by the field bytes as the tracker wrote them.
+  static let rare = 26
+  static let count = 27
+}
+
+/// The packed chunk's codec. Every varint goes to three planes: its first byte to column *c*, its
+/// second to *c* + 1 and the rest to *c* + 2; a reader follows the continuation bits across them.
+enum PackedChunk {
+  /// Chunks above this size stay as they are (the tracker's are 512 KiB at most).
+  static let largestPackedChunk = 4 << 20
+  /// Bit on an ALLOC or FREE tag in the tag column: the address's low bits are in their column.
+  static let misalignedFlag: UInt8 = 0x40
+
+  @inline(__always)
+  static func zigZag(_ value: Int64) -> UInt64 { UInt64(bitPattern: (value << 1) ^ (value >> 63)) }
+
+  @inline(__always)
+  static func unZigZag(_ raw: UInt64) -> Int64 { Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1))) }
+}
+
+// MARK: - Packing
+
+/// Packs chunks (``pack(_:)``); one packer serves a whole capture, reusing its memory.
+struct ChunkPacker {
+  private var storage: UnsafeMutablePointer<UInt8>? = nil
+  private var storageCapacity = 0
+  private var columnCapacity = 0
+  private var counts = [Int](repeating: 0, count: PackedColumn.count)
+
+  /// The packed body of the last chunk packed: the column lengths, then the columns.
+  private(set) var packed: [UInt8] = []
+
+  mutating func deallocate() {
+    storage?.deallocate()
+    storage = nil
+  }
+
+  /// Packs the records of one CHUNK into ``packed``. Returns false (nothing to use) when the bytes
+  /// are not records as the tracker writes them (an unknown tag, a record cut off, an address or
+  /// node written in more bytes than needed): such a chunk stays as it is, so damage stays where
+  /// it was.
+  mutating func pack(_ records: UnsafeRawBufferPointer) -> Bool {
+    guard records.count <= PackedChunk.largestPackedChunk, let input = records.baseAddress else { return false }
+    // No column grows faster than the records, except transformed nodes and parents (up to 10
+    // bytes for a 1-byte field of a record of at least 3 bytes).
+    let capacity = 4 * records.count + 64
+    if capacity > columnCapacity {
+      storage?.deallocate()
+      columnCapacity = capacity
+      storageCapacity = capacity * PackedColumn.count
+      storage = .allocate(capacity: storageCapacity)
+    }
+    guard let storage else { return false }
+    let writerCounts = UnsafeMutablePointer<Int>.allocate(capacity: PackedColumn.count)
+    defer { writerCounts.deallocate() }
+    writerCounts.initialize(repeating: 0, count: PackedColumn.count)
+    var writer = ColumnWriter(base: storage, capacity: columnCapacity, counts: writerCounts)
+    var reader = FieldReader(base: input.assumingMemoryBound(to: UInt8.self), end: records.count)
+    guard writer.packRecords(&reader), !writer.overflowed else { return false }
+    for column in 0..<PackedColumn.count { counts[column] = writerCounts[column] }
+    packed.removeAll(keepingCapacity: true)
+    for column in 0..<PackedColumn.count { appendUnsigned(UInt64(counts[column]), to: &packed) }
+    for column in 0..<PackedColumn.count {
+      packed.append(contentsOf: UnsafeBufferPointer(start: storage + column * columnCapacity, count: counts[column]))
+    }
+    return true
+  }
+}
+
+/// Appends `value` as an unsigned LEB128 varint.
+@inline(__always)
+func appendUnsigned(_ value: UInt64, to bytes: inout [UInt8]) {
+  var value = value
+  while value >= 0x80 {
+    bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+    value >>= 7
+  }
+  bytes.append(UInt8(value))
+}
+
+/// Reads the tracker's records for the packer, refusing anything it would not write.
+private struct FieldReader {
+  let base: UnsafePointer<UInt8>
+  let end: Int
+  var position = 0
+
+  var atEnd: Bool { position >= end }
+
+  /// The byte count of the varint at the cursor (nil: cut off, or longer than 10 bytes).
+  @inline(__always)
+  func varintLength() -> Int? {
+    var length = 0
+    while position + length < end {
+      let byte = base[position + length]
+      length += 1
+      if byte < 0x80 { return length }
+      if length == 10 { return nil }
+    }
+    return nil
+  }
+
+  /// A varint's value, only if written in as few bytes as it needs (so that packing can rewrite it).
+  @inline(__always)
+  mutating func canonicalUnsigned() -> UInt64? {
+    guard let length = varintLength() else { return nil }
+    var value: UInt64 = 0
+    for index in 0..<length { value |= UInt64(base[position + index] & 0x7f) << (7 * UInt64(index)) }
+    if length > 1 && base[position + length - 1] == 0 { return nil }
+    if length == 10 && base[position + 9] > 1 { return nil }
+    position += length
+    return value
+  }
+}
+
+/// The columns being written; every write is checked against the capacity.
+private struct ColumnWriter {
+  let base: UnsafeMutablePointer<UInt8>
+  let capacity: Int
+  /// Bytes written in each column.
+  let counts: UnsafeMutablePointer<Int>
+  var overflowed = false
+
+  @inline(__always)
+  mutating func put(_ byte: UInt8, _ column: Int) {
+    let count = counts[column]
+    guard count < capacity else {
+      overflowed = true
+      return
+    }
+    base[column * capacity + count] = byte
+    counts[column] = count + 1
+  }
+
+  /// A value as a canonical varint across the three planes from `column`.
+  @inline(__always)
+  mutating func putPlanes(_ value: UInt64, _ column: Int) {
+    var value = value
+    var plane = column
+    while value >= 0x80 {
+      put(UInt8(truncatingIfNeeded: value) | 0x80, plane)
+      value >>= 7
+      if plane < column + 2 { plane += 1 }
+    }
+    put(UInt8(value), plane)
+  }
+
+  /// The varint at the reader's cursor, byte for byte, across the three planes from `column`.
+  @inline(__always)
+  mutating func movePlanes(_ reader: inout FieldReader, _ column: Int) -> Bool {
+    guard let length = reader.varintLength() else { return false }
+    for index in 0..<length { put(reader.base[reader.position + index], column + min(index, 2)) }
+    reader.position += length
+    return true
+  }
+
+  /// `length` bytes from the reader's cursor into the rare column, after their count.
+  @inline(__always)
+  mutating func moveRare(_ reader: inout FieldReader, from start: Int) {
+    let length = reader.position - start
+    var count = UInt64(length)
+    while count >= 0x80 {
+      put(UInt8(truncatingIfNeeded: count) | 0x80, PackedColumn.rare)
+      count >>= 7
+    }
+    put(UInt8(count), PackedColumn.rare)
+    for index in 0..<length { put(reader.base[start + index], PackedColumn.rare) }
+  }
+
+  /// An address delta: divided by 16 into its column, the low bits (if any) into theirs.
+  /// Returns the tag bit to set, or nil when the delta is not canonical.
+  @inline(__always)
+  mutating func putAddress(_ reader: inout FieldReader, _ column: Int) -> UInt8? {
+    guard let raw = reader.canonicalUnsigned() else { return nil }
+    let delta = PackedChunk.unZigZag(raw)
+    putPlanes(PackedChunk.zigZag(delta >> 4), column)
+    let low = UInt8(truncatingIfNeeded: delta & 15)
+    guard low != 0 else { return 0 }
+    put(low, PackedColumn.lowBits)
+    return PackedChunk.misalignedFlag
+  }
+
+  /// Skips a string (uv length, bytes) at the reader's cursor.
+  private func skipString(_ reader: inout FieldReader) -> Bool {
+    guard let length = reader.canonicalUnsigned(), length <= UInt64(reader.end - reader.position) else { return false }
+    reader.position += Int(length)
+    return true
+  }
+
+  private func skipUnsigned(_ reader: inout FieldReader, _ count: Int) -> Bool {
+    for _ in 0..<count {
+      guard let length = reader.varintLength() else { return false }
+      reader.position += length
+    }
+    return true
+  }
+
+  /// The fields of a rarely written numbered record, skipped so they can be copied whole.
+  private func skipRareFields(_ tag: UInt8, _ reader: inout FieldReader) -> Bool {
+    switch tag {
+    case CaptureFormat.tickTag:
+      return skipUnsigned(&reader, 3)
+    case CaptureFormat.modulesTag:
+      guard let count = reader.canonicalUnsigned(), count <= CaptureFormat.maximumCount else { return false }
+      for _ in 0..<count {
+        guard skipString(&reader), skipUnsigned(&reader, 3) else { return false }
+      }
+      return true
+    case CaptureFormat.markerTag:
+      return skipString(&reader)
+    case CaptureFormat.commandTag:
+      guard skipString(&reader), let count = reader.canonicalUnsigned(), count <= CaptureFormat.maximumCount else {
+        return false
+      }
+      for _ in 0..<count { guard skipString(&reader) else { return false } }
+      return true
+    case CaptureFormat.endTag:
+      return skipUnsigned(&reader, 1)
+    default:
+      return false
+    }
+  }
+
+  /// Every record of the chunk into the columns; false on anything the tracker does not write.
+  mutating func packRecords(_ reader: inout FieldReader) -> Bool {
+    var predictedNode: UInt64 = 0
+    var previousParent: UInt64 = 0
+    while !reader.atEnd {
+      let tag = reader.base[reader.position]
+      reader.position += 1
+      let type = tag & CaptureFormat.typeMask & ~CaptureFormat.nextNumberFlag
+      if type == 0 {
+        // FRAME, THREAD and the rare numbered records: never the implicit-number bit.
+        switch tag {
+        case CaptureFormat.frameTag:
+          guard let parent = reader.canonicalUnsigned() else { return false }
+          put(tag, PackedColumn.tag)
+          putPlanes(PackedChunk.zigZag(Int64(bitPattern: parent &- previousParent)), PackedColumn.parent)
+          previousParent = parent
+          predictedNode = parent &+ 1
+          guard movePlanes(&reader, PackedColumn.ip) else { return false }
+        case CaptureFormat.threadTag:
+          let start = reader.position
+          guard let length = reader.varintLength() else { return false }
+          reader.position += length
+          put(tag, PackedColumn.tag)
+          moveRare(&reader, from: start)
+        case CaptureFormat.tickTag, CaptureFormat.modulesTag, CaptureFormat.markerTag, CaptureFormat.commandTag,
+          CaptureFormat.endTag:
+          put(tag, PackedColumn.tag)
+          guard movePlanes(&reader, PackedColumn.number) else { return false }
+          let start = reader.position
+          guard skipRareFields(tag, &reader) else { return false }
+          moveRare(&reader, from: start)
+        default:
+          return false
+        }
+        continue
+      }
+      // ALLOC, FREE, FREE_BACK (0x10, 0x20, 0x30 with the kind, and maybe the implicit-number bit).
+      guard tag & PackedChunk.misalignedFlag == 0 else { return false }
+      let tagIndex = counts[PackedColumn.tag]
+      put(tag, PackedColumn.tag)
+      if tag & CaptureFormat.nextNumberFlag == 0 {
+        guard movePlanes(&reader, PackedColumn.number) else { return false }
+      }
+      switch type {
+      case CaptureFormat.allocTag:
+        guard let flag = putAddress(&reader, PackedColumn.allocAddress) else { return false }
+        if flag != 0 && !overflowed { base[tagIndex] |= flag }
+        guard movePlanes(&reader, PackedColumn.size), let node = reader.canonicalUnsigned() else { return false }
+        putPlanes(PackedChunk.zigZag(Int64(bitPattern: node &- predictedNode)), PackedColumn.node)
+        predictedNode = node
+      case CaptureFormat.freeTag:
+        guard let flag = putAddress(&reader, PackedColumn.freeAddress) else { return false }
+        if flag != 0 && !overflowed { base[tagIndex] |= flag }
+      default:
+        guard movePlanes(&reader, PackedColumn.back) else { return false }
+      }
+    }
+    return true
+  }
+}
+
+// MARK: - Unpacking
+
+/// Unpacks a COLUMNS record's body back into the records of its chunk, exactly as the tracker
+/// wrote them. Every read is checked: a damaged body throws, it never reads past its bytes.
+struct ChunkUnpacker {
+  private let base: UnsafePointer<UInt8>
+  /// Each column's read position, and where it ends.
+  private let positions: UnsafeMutablePointer<Int>
+  private let ends: UnsafeMutablePointer<Int>
+  private var output: UnsafeMutablePointer<UInt8>
+  private let outputCapacity: Int
+  private var written = 0
+
+  /// Unpacks `body` (column lengths, then columns) into `records`, which must have room for
+  /// exactly the declared chunk length; returns false when the body does not hold such records.
+  static func unpack(_ body: UnsafeRawBufferPointer, into records: UnsafeMutableRawBufferPointer) -> Bool {
+    guard let base = body.baseAddress, let output = records.baseAddress else { return body.isEmpty && records.isEmpty }
+    let bounds = UnsafeMutablePointer<Int>.allocate(capacity: 2 * PackedColumn.count)
+    defer { bounds.deallocate() }
+    bounds.initialize(repeating: 0, count: 2 * PackedColumn.count)
+    var unpacker = ChunkUnpacker(
+      base: base.assumingMemoryBound(to: UInt8.self), positions: bounds, ends: bounds + PackedColumn.count,
+      output: output.assumingMemoryBound(to: UInt8.self), outputCapacity: records.count)
+    guard unpacker.readColumnLengths(body.count) else { return false }
+    return unpacker.unpackRecords() && unpacker.written == records.count
+  }
+
+  private init(
+    base: UnsafePointer<UInt8>, positions: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>,
+    output: UnsafeMutablePointer<UInt8>, outputCapacity: Int
+  ) {
+    self.base = base
+    self.positions = positions
+    self.ends = ends
+    self.output = output
+    self.outputCapacity = outputCapacity
+  }
+
+  private mutating func readColumnLengths(_ count: Int) -> Bool {
+    var position = 0
+    var lengths: [Int] = []
+    lengths.reserveCapacity(PackedColumn.count)
+    for _ in 0..<PackedColumn.count {
+      var value: UInt64 = 0
+      var shift: UInt64 = 0
+      while true {
+        guard position < count, shift < 63 else { return false }
+        let byte = base[position]
+        position += 1
+        value |= UInt64(byte & 0x7f) << shift
+        if byte < 0x80 { break }
+        shift += 7
+      }
+      guard value <= UInt64(count) else { return false }
+      lengths.append(Int(value))
+    }
+    for (column, length) in lengths.enumerated() {
+      guard length <= count - position else { return false }
+      positions[column] = position
+      ends[column] = position + length
+      position += length
+    }
+    return position == count
+  }
+
+  @inline(__always)
+  private mutating func take(_ column: Int) -> UInt8? {
+    let position = positions[column]
+    guard position < ends[column] else { return nil }
+    positions[column] = position + 1
+    return base[position]
+  }
+
+  @inline(__always)
+  private mutating func emit(_ byte: UInt8) -> Bool {
+    guard written < outputCapacity else { return false }
+    output[written] = byte
+    written += 1
+    return true
+  }
+
+  @inline(__always)
+  private mutating func emitUnsigned(_ value: UInt64) -> Bool {
+    var value = value
+    while value >= 0x80 {
+      guard emit(UInt8(truncatingIfNeeded: value) | 0x80) else { return false }
+      value >>= 7
+    }
+    return emit(UInt8(value))
+  }
+
+  /// A varint from the three planes at `column`, copied byte for byte to the output.
+  @inline(__always)
+  private mutating func copyPlanes(_ column: Int) -> Bool {
+    var plane = column
+    for index in 0..<10 {
+      guard let byte = take(plane), emit(byte) else { return false }
+      if byte < 0x80 { return true }
+      if index < 2 { plane += 1 }
+    }
+    return false
+  }
+
+  /// A varint's value from the three planes at `column`.
+  @inline(__always)
+  private mutating func readPlanes(_ column: Int) -> UInt64? {
+    var plane = column
+    var value: UInt64 = 0
+    for index in 0..<10 {
+      guard let byte = take(plane) else { return nil }
+      value |= UInt64(byte & 0x7f) << (7 * UInt64(index))
+      if byte < 0x80 { return value }
+      if index < 2 { plane += 1 }
+    }
+    return nil
+  }
+
+  /// An address delta from its column (and the low bits when `misaligned`), written as the
+  /// tracker wrote it.
+  @inline(__always)
+  private mutating func emitAddress(_ column: Int, misaligned: Bool) -> Bool {
+    guard let raw = readPlanes(column) else { return false }
+    var delta = PackedChunk.unZigZag(raw) &<< 4
+    if misaligned {
+      guard let low = take(PackedColumn.lowBits), low != 0, low < 16 else { return false }
+      delta |= Int64(low)
+    }
+    return emitUnsigned(PackedChunk.zigZag(delta))
+  }
+
+  private mutating func copyRare() -> Bool {
+    guard let length = readPlanesFromRare() else { return false }
+    for _ in 0..<length {
+      guard let byte = take(PackedColumn.rare), emit(byte) else { return false }
+    }
+    return true
+  }
+
+  private mutating func readPlanesFromRare() -> UInt64? {
+    var value: UInt64 = 0
+    for index in 0..<10 {
+      guard let byte = take(PackedColumn.rare) else { return nil }
+      value |= UInt64(byte & 0x7f) << (7 * UInt64(index))
+      if byte < 0x80 { return value }
+    }
+    return nil
+  }
+
+  private mutating func unpackRecords() -> Bool {
+    var predictedNode: UInt64 = 0
+    var previousParent: UInt64 = 0
+    while let tag = take(PackedColumn.tag) {
+      let type = tag & 0x30
+      if tag & 0x70 == 0 {
+        guard tag & CaptureFormat.nextNumberFlag == 0, emit(tag) else { return false }
+        switch tag {
+        case CaptureFormat.frameTag:
+          guard let difference = readPlanes(PackedColumn.parent) else { return false }
+          let parent = previousParent &+ UInt64(bitPattern: PackedChunk.unZigZag(difference))
+          previousParent = parent
+          predictedNode = parent &+ 1
+          guard emitUnsigned(parent), copyPlanes(PackedColumn.ip) else { return false }
+        case CaptureFormat.threadTag:
+          guard copyRare() else { return false }
+        case CaptureFormat.tickTag, CaptureFormat.modulesTag, CaptureFormat.markerTag, CaptureFormat.commandTag,
+          CaptureFormat.endTag:
+          guard copyPlanes(PackedColumn.number), copyRare() else { return false }
+        default:
+          return false
+        }
+        continue
+      }
+      let misaligned = tag & PackedChunk.misalignedFlag != 0
+      guard type != 0, !(misaligned && type == CaptureFormat.freeBackTag) else { return false }
+      guard emit(tag & ~PackedChunk.misalignedFlag) else { return false }
+      if tag & CaptureFormat.nextNumberFlag == 0 {
+        guard copyPlanes(PackedColumn.number) else { return false }
+      }
+      switch type {
+      case CaptureFormat.allocTag:
+        guard emitAddress(PackedColumn.allocAddress, misaligned: misaligned), copyPlanes(PackedColumn.size),
+          let difference = readPlanes(PackedColumn.node)
+        else { return false }
+        let node = predictedNode &+ UInt64(bitPattern: PackedChunk.unZigZag(difference))
+        predictedNode = node
+        guard emitUnsigned(node) else { return false }
+      case CaptureFormat.freeTag:
+        guard emitAddress(PackedColumn.freeAddress, misaligned: misaligned) else { return false }
+      default:
+        guard copyPlanes(PackedColumn.back) else { return false }
+      }
+    }
+    // Every column used up: nothing left over that the records did not account for.
+    for column in 0..<PackedColumn.count where positions[column] != ends[column] { return false }
+    return true
+  }
+}
