@@ -21,7 +21,8 @@ package struct LiveBlock: Sendable, Equatable {
 /// The live blocks of a capture: an open-addressing hash map from address to ``LiveBlock``.
 ///
 /// Linear probing over one flat buffer of 32-byte slots (address and block side by side), with
-/// Fibonacci hashing and backward-shift deletion, so there are no tombstones and lookups stay
+/// a hash that keeps neighbouring addresses in neighbouring slots (`home(of:shift:mask:)`) and
+/// backward-shift deletion, so there are no tombstones and lookups stay
 /// short after millions of frees. Address 0
 /// (the empty-slot marker) is kept aside. Replaying the 10M alloc/free operations of the synthetic
 /// benchmark capture, it runs at about 28 M operations/s against about 19 M/s for
@@ -62,9 +63,18 @@ package final class LiveBlockTable {
 
   deinit { slots.deallocate() }
 
+  /// The first slot to probe for `address`: each 512-byte span of addresses gets a slot found by
+  /// Fibonacci hashing, and the 16-byte granules of the span the slots after it. Blocks allocated
+  /// one after another usually lie side by side, so their slots do too: a program that keeps
+  /// hundreds of thousands of blocks (python's dict, a tree) then touches one cache line of the
+  /// table for several of them instead of missing the cache on every insert and remove, while
+  /// spans far apart (page-aligned blocks too) still scatter over the whole table. A span's blocks
+  /// take at most 32 slots in a row, which bounds how far two spans sent to the same place push
+  /// each other.
   @inline(__always)
-  private static func home(of address: UInt64, shift: UInt64) -> Int {
-    Int(truncatingIfNeeded: (address &* 0x9E37_79B9_7F4A_7C15) >> shift)
+  private static func home(of address: UInt64, shift: UInt64, mask: Int) -> Int {
+    let span = Int(truncatingIfNeeded: ((address >> 9) &* 0x9E37_79B9_7F4A_7C15) >> shift)
+    return (span &+ Int(truncatingIfNeeded: (address >> 4) & 31)) & mask
   }
 
   /// The block at `address`, if it is live.
@@ -72,7 +82,7 @@ package final class LiveBlockTable {
     if address == 0 { return zeroBlock }
     let slots = self.slots
     let mask = slots.count - 1
-    var index = Self.home(of: address, shift: shift)
+    var index = Self.home(of: address, shift: shift, mask: mask)
     while true {
       let key = slots[index].address
       if key == address { return slots[index].block }
@@ -93,7 +103,7 @@ package final class LiveBlockTable {
     if (count + 1) * 10 > slots.count * 7 { grow() }
     let slots = self.slots
     let mask = slots.count - 1
-    var index = Self.home(of: address, shift: shift)
+    var index = Self.home(of: address, shift: shift, mask: mask)
     while true {
       let key = slots[index].address
       if key == address {
@@ -122,7 +132,7 @@ package final class LiveBlockTable {
     let slots = self.slots
     let shift = self.shift
     let mask = slots.count - 1
-    var index = Self.home(of: address, shift: shift)
+    var index = Self.home(of: address, shift: shift, mask: mask)
     while true {
       let key = slots[index].address
       if key == 0 { return nil }
@@ -137,7 +147,7 @@ package final class LiveBlockTable {
     while true {
       let key = slots[next].address
       if key == 0 { break }
-      if (next &- Self.home(of: key, shift: shift)) & mask >= (next &- hole) & mask {
+      if (next &- Self.home(of: key, shift: shift, mask: mask)) & mask >= (next &- hole) & mask {
         slots[hole] = slots[next]
         hole = next
       }
@@ -161,7 +171,7 @@ package final class LiveBlockTable {
     shift = UInt64(64 - size.trailingZeroBitCount)
     let mask = size - 1
     for slot in old where slot.address != 0 {
-      var index = Self.home(of: slot.address, shift: shift)
+      var index = Self.home(of: slot.address, shift: shift, mask: mask)
       while slots[index].address != 0 { index = (index + 1) & mask }
       slots[index] = slot
     }

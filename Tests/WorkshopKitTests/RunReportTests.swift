@@ -49,4 +49,32 @@ struct RunReportTests {
     #expect(run.status == 0)
     #expect(!run.standardError.contains("not seen"), "\(run.standardError)")
   }
+
+  @Test(
+    "a program whose file names libjemalloc and libmimalloc gets one line for each, naming the program",
+    .timeLimit(.minutes(3)))
+  func linkedAllocators() throws {
+    try TestEnvironment.requireProducts()
+    let folder = try TestEnvironment.scratchFolder()
+    // The check reads the program's file for `lib<name>`, as its dynamic section would hold it.
+    let source = folder.appendingPathComponent("names_allocators.c")
+    try """
+    #include <stdio.h>
+    #include <stdlib.h>
+    const char *wanted[] = {"libjemalloc.so.2", "libmimalloc.so.2"};
+    int main(void) { char *p = malloc(64); puts(wanted[p == NULL]); free(p); return 0; }
+    """.write(to: source, atomically: true, encoding: .utf8)
+    let program = folder.appendingPathComponent("names_allocators").path
+    let build = try Command.run(["cc", "-O1", source.path, "-o", program])
+    try #require(build.status == 0, "\(build.all)")
+    let run = try Command.run(
+      [TestEnvironment.workshopExecutable, "run", "-o", folder.appendingPathComponent("d.bin").path, "--", program])
+    #expect(run.status == 0, "\(run.all)")
+    let lines = run.standardError.split(separator: "\n").filter { $0.contains("not seen") }
+    #expect(
+      lines.map { String($0.split(separator: " is linked in")[0]) } == [
+        "  not seen     libjemalloc (needed by names_allocators)",
+        "  not seen     libmimalloc (needed by names_allocators)",
+      ], "\(run.standardError)")
+  }
 }

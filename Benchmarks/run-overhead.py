@@ -1,0 +1,62 @@
+"""What `workshop run` costs over the preloaded tracker alone, for two builds in the same loop:
+every round runs the workload under `LD_PRELOAD` (the after build's tracker), then under each
+build's `workshop run`, in alternating order; medians of CPU seconds (user + system of every
+process, through wait4) and wall time. Quicker than compare.py (no heaptrack, no reports), for
+iterating on the follower; compare.py's workloads and timing are reused.
+
+Usage (from the repository's root):
+  python3 Benchmarks/run-overhead.py --before BIN --after BIN [--runs 5] churn python ...
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--before", required=True, help="a release bin folder (workshop)")
+    parser.add_argument("--after", required=True, help="a release bin folder (workshop, libworkshop_tracker.so)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--scratch", default="/tmp/workshop-run-overhead", help="programs and captures")
+    parser.add_argument("keys", nargs="+", help="compare.py's workload keys")
+    args = parser.parse_args()
+    os.makedirs(args.scratch, exist_ok=True)
+    built = os.path.join(args.scratch, "workloads.json")
+    if not os.path.exists(built):
+        workloads = compare.build_workloads(args.scratch)
+        with open(built, "w") as file:
+            json.dump([(w.key, w.command, w.env) for w in workloads], file)
+    workloads = {key: (command, env) for key, command, env in json.load(open(built))}
+    tracker = os.path.join(os.path.abspath(args.after), "libworkshop_tracker.so")
+    builds = {"before": os.path.abspath(args.before), "after": os.path.abspath(args.after)}
+    print(f"load average {compare.load_average()}", flush=True)
+    for key in args.keys:
+        command, extra = workloads[key]
+        env = dict(os.environ, **extra)
+        prefix = os.path.join(args.scratch, key)
+        times = {"preload": [], "before": [], "after": []}
+        for round_index in range(args.runs):
+            compare.remove(prefix + ".raw*")
+            times["preload"].append(
+                compare.measured(command, dict(env, LD_PRELOAD=tracker, WORKSHOP_CAPTURE=prefix + ".raw")))
+            for name in (["before", "after"] if round_index % 2 == 0 else ["after", "before"]):
+                compare.remove(f"{prefix}.{name}.bin*")
+                capture = f"{prefix}.{name}.bin"
+                times[name].append(compare.measured(
+                    [os.path.join(builds[name], "workshop"), "run", "-o", capture, "--", *command], env))
+        cpu = {name: statistics.median(m.cpu for m in values) for name, values in times.items()}
+        wall = {name: statistics.median(m.wall for m in values) for name, values in times.items()}
+        print(f"{key}: LD_PRELOAD {cpu['preload']:.2f} s CPU, {wall['preload']:.2f} s wall"
+              + "".join(f" | {name} {cpu[name]:.2f} s ({cpu[name] / cpu['preload']:.2f}×) CPU,"
+                        f" {wall[name]:.2f} s ({wall[name] / wall['preload']:.2f}×) wall" for name in builds)
+              + f" | load average {compare.load_average()}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
