@@ -96,7 +96,7 @@ extension AllocationTree {
     /// A child's place: its parent (high 32 bits) and its frame's identity number (low 32 bits).
     /// Integers rather than the identity's strings: hashing and comparing those for every node was
     /// most of building a tree of a million stacks.
-    private var childIndex: [UInt64: Int32] = [:]
+    private var childIndex = ChildTable()
     /// The number of each distinct frame identity met so far.
     private var identityNumbers: [SymbolizedFrame.Identity: Int] = [:]
     /// What the root stands for.
@@ -121,7 +121,7 @@ extension AllocationTree {
       let identity = frame.identity
       let number = identityNumber(identity)
       let key = UInt64(parent) << 32 | UInt64(number)
-      if let known = childIndex[key] { return Int(known) }
+      if let known = childIndex.value(for: key) { return Int(known) }
       frameTable.append(frame)
       return makeChild(of: parent, frameRef: Int32(frameTable.count - 1), key: key)
     }
@@ -136,7 +136,7 @@ extension AllocationTree {
     /// ``child(of:frame:)`` for a registered frame: no hashing of strings.
     mutating func child(of parent: Int, registered frame: RegisteredFrame) -> Int {
       let key = UInt64(parent) << 32 | UInt64(frame.identityNumber)
-      if let known = childIndex[key] { return Int(known) }
+      if let known = childIndex.value(for: key) { return Int(known) }
       return makeChild(of: parent, frameRef: frame.frameRef, key: key)
     }
 
@@ -154,7 +154,7 @@ extension AllocationTree {
       ownBytes.append(0)
       ownCounts.append(0)
       recursionDepths.append(1)
-      childIndex[key] = Int32(index)
+      childIndex.insert(Int32(index), for: key)
       return index
     }
 
@@ -302,5 +302,64 @@ extension AllocationTree {
       builder.add(bytes: nodes[index].ownBytes, count: nodes[index].ownCount, to: target)
     }
     return builder.build()
+  }
+}
+
+/// The builder's map from a child's place (parent and identity number, packed in 64 bits) to its
+/// node: open addressing with linear probing and a multiplicative hash. Why not a `Dictionary`: its
+/// seeded SipHash and generic probing were a fifth of building a tree of two million nodes, for
+/// keys that are plain integers.
+struct ChildTable {
+  private var keys: [UInt64]
+  private var values: [Int32]
+  private var mask: Int
+  private(set) var count = 0
+
+  /// An empty table.
+  init() {
+    keys = [UInt64](repeating: .max, count: 16)
+    values = [Int32](repeating: 0, count: 16)
+    mask = 15
+  }
+
+  /// Grows to hold `count` keys without growing again.
+  mutating func reserveCapacity(_ count: Int) {
+    var capacity = 16
+    while capacity < count * 2 { capacity <<= 1 }
+    if capacity > keys.count { rehash(capacity) }
+  }
+
+  /// The value for `key` (never `UInt64.max`, which marks an empty slot).
+  func value(for key: UInt64) -> Int32? {
+    var slot = Self.slot(key, mask)
+    while true {
+      let found = keys[slot]
+      if found == key { return values[slot] }
+      if found == .max { return nil }
+      slot = (slot + 1) & mask
+    }
+  }
+
+  /// Stores `value` for `key`, which is not in the table yet.
+  mutating func insert(_ value: Int32, for key: UInt64) {
+    if (count + 1) * 2 > keys.count { rehash(keys.count * 2) }
+    var slot = Self.slot(key, mask)
+    while keys[slot] != .max { slot = (slot + 1) & mask }
+    keys[slot] = key
+    values[slot] = value
+    count += 1
+  }
+
+  private static func slot(_ key: UInt64, _ mask: Int) -> Int {
+    Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+  }
+
+  private mutating func rehash(_ capacity: Int) {
+    let (oldKeys, oldValues) = (keys, values)
+    keys = [UInt64](repeating: .max, count: capacity)
+    values = [Int32](repeating: 0, count: capacity)
+    mask = capacity - 1
+    count = 0
+    for (key, value) in zip(oldKeys, oldValues) where key != .max { insert(value, for: key) }
   }
 }

@@ -115,7 +115,8 @@ struct SymbolDiskCache {
     for (offset, frames) in module.frames.sorted(by: { $0.key < $1.key }) {
       text += String(offset, radix: 16)
       for frame in frames {
-        text += "\t" + Self.field(frame.function) + "\t" + Self.field(frame.file) + "\t"
+        text +=
+          "\t" + Self.field(frame.function) + "\t" + Self.field(frame.file) + "\t"
           + (frame.line.map(String.init) ?? "") + "\t" + (frame.isInlined ? "1" : "0")
       }
       text += "\n"
@@ -194,7 +195,8 @@ struct SymbolDiskCache {
   }
 
   static func escaped(_ text: String) -> String {
-    guard text.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\n") })
+    guard
+      text.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\n") })
     else { return text }
     var result = ""
     for character in text.unicodeScalars {
@@ -214,7 +216,8 @@ struct SymbolDiskCache {
     var escaping = false
     for byte in bytes {
       if escaping {
-        result.append(byte == UInt8(ascii: "t") ? UInt8(ascii: "\t") : byte == UInt8(ascii: "n") ? UInt8(ascii: "\n") : byte)
+        result.append(
+          byte == UInt8(ascii: "t") ? UInt8(ascii: "\t") : byte == UInt8(ascii: "n") ? UInt8(ascii: "\n") : byte)
         escaping = false
       } else if byte == UInt8(ascii: "\\") {
         escaping = true
@@ -237,6 +240,7 @@ struct SymbolDiskCache {
     }
     let bytes = Array(text.utf8)
     let parts = [fnv(bytes), fnv(bytes.reversed())]
-    return parts.map { String(repeating: "0", count: 16 - String($0, radix: 16).count) + String($0, radix: 16) }.joined()
+    return parts.map { String(repeating: "0", count: 16 - String($0, radix: 16).count) + String($0, radix: 16) }
+      .joined()
   }
 }
