@@ -44,9 +44,16 @@ public struct LLVMSymbolizer: SymbolResolving {
   /// allocations instead of taking the machine's memory.
   public var addressSpaceLimit: UInt64 = 4 << 30
 
-  /// Uses the given executable, or the one ``locate(environment:)`` finds.
+  /// The folder where frames are kept between reports (``SymbolDiskCache``), nil for none:
+  /// `WORKSHOP_SYMBOL_CACHE` (empty: none), else `$XDG_CACHE_HOME/workshop/symbols`, else
+  /// `~/.cache/workshop/symbols`.
+  public var symbolCacheFolder: String?
+
+  /// Uses the given executable, or the one ``locate(environment:)`` finds, and the symbol cache
+  /// folder `environment` names.
   public init(executable: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
     self.executable = try executable ?? Self.locate(environment: environment)
+    self.symbolCacheFolder = SymbolDiskCache.folder(environment: environment)
   }
 
   /// Finds llvm-symbolizer: `WORKSHOP_LLVM_SYMBOLIZER`, then next to the `swift` on `PATH` (the
@@ -72,10 +79,6 @@ public struct LLVMSymbolizer: SymbolResolving {
     return found
   }
 
-  /// Whether frames are kept on disk between reports (``SymbolDiskCache``): `WORKSHOP_SYMBOL_CACHE`
-  /// names the folder (empty: none), else the user's cache folder.
-  public var usesDiskCache = true
-
   /// Resolves all locations: what the disk cache knows from an earlier report, and the rest with
   /// one symbolizer process (its frames, then the line search, in the same process).
   ///
@@ -93,8 +96,7 @@ public struct LLVMSymbolizer: SymbolResolving {
     let order = locations.indices.filter { isRegularFile[locations[$0].module] == true }
       .sorted { locations[$0] < locations[$1] }
     guard !order.isEmpty else { return result }
-    let environment = ProcessInfo.processInfo.environment
-    let diskCache = usesDiskCache ? SymbolDiskCache(environment: environment, symbolizer: executable) : nil
+    let diskCache = symbolCacheFolder.flatMap { SymbolDiskCache(folder: $0, symbolizer: executable) }
     var cached: [String: SymbolDiskCache.Module] = [:]
     var asked: [Int] = []
     for index in order {
@@ -109,7 +111,7 @@ public struct LLVMSymbolizer: SymbolResolving {
       }
     }
     guard !asked.isEmpty else { return result }
-    var environmentForSymbolizer = environment
+    var environmentForSymbolizer = ProcessInfo.processInfo.environment
     environmentForSymbolizer["DEBUGINFOD_URLS"] = ""  // never wait on the network for a library's debug information
     let session = try SymbolizerSession(
       arguments: [executable, "--inlines", "--output-style=JSON", "--functions=linkage", "--no-demangle"],

@@ -17,8 +17,8 @@
 /// one; two reports writing at once lose one's additions, never correctness. Anything unreadable
 /// is a miss, and a folder that cannot be written is no cache.
 ///
-/// The folder: `WORKSHOP_SYMBOL_CACHE` (empty: no cache), else `$XDG_CACHE_HOME/workshop/symbols`,
-/// else `~/.cache/workshop/symbols`. It keeps at most ``maximumModules`` files, the oldest going first.
+/// The folder: see ``folder(environment:)``. It keeps at most ``maximumModules`` files, the oldest
+/// going first.
 struct SymbolDiskCache {
   /// The folder of module files.
   let folder: String
@@ -30,19 +30,22 @@ struct SymbolDiskCache {
   /// The format of the files; part of every identity.
   static let version = "workshop symbol cache 1"
 
-  /// The cache for reports run with `environment`, nil when there is no folder for it.
-  init?(environment: [String: String], symbolizer: String) {
-    let folder: String
+  /// The folder `environment` names: `WORKSHOP_SYMBOL_CACHE` (empty: none), else
+  /// `$XDG_CACHE_HOME/workshop/symbols`, else `~/.cache/workshop/symbols`; nil for none.
+  static func folder(environment: [String: String]) -> String? {
     if let explicit = environment["WORKSHOP_SYMBOL_CACHE"] {
-      guard !explicit.isEmpty else { return nil }
-      folder = explicit
+      return explicit.isEmpty ? nil : explicit
     } else if let base = environment["XDG_CACHE_HOME"], base.hasPrefix("/") {
-      folder = base + "/workshop/symbols"
+      return base + "/workshop/symbols"
     } else if let home = environment["HOME"], home.hasPrefix("/") {
-      folder = home + "/.cache/workshop/symbols"
-    } else {
-      return nil
+      return home + "/.cache/workshop/symbols"
     }
+    return nil
+  }
+
+  /// The cache in `folder` for the answers of the symbolizer at `symbolizer`; nil when that is
+  /// no regular file.
+  init?(folder: String, symbolizer: String) {
     guard let identity = Self.fileIdentity(symbolizer) else { return nil }
     self.folder = folder
     self.symbolizerIdentity = identity
