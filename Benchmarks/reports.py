@@ -90,19 +90,10 @@ def main():
     finally:
         shutil.rmtree(warm_cache, ignore_errors=True)
     load_after = os.getloadavg()
-    names = ["stats before", "stats cold", "stats warm", "flamegraph before", "flamegraph cold",
-             "flamegraph warm", "heaptrack_print"]
     print(f"Load average {load_before[0]:.2f} / {load_before[1]:.2f} / {load_before[2]:.2f} before, "
-          f"{load_after[0]:.2f} / {load_after[1]:.2f} / {load_after[2]:.2f} after; medians of {args.runs} "
-          "interleaved rounds, wall seconds (CPU seconds):\n")
-    print("| workload | " + " | ".join(names) + " |")
-    print("|---" * (len(names) + 1) + "|")
-    for key, times in rows:
-        cells = []
-        for name in names:
-            values = times[name]
-            cells.append(f"{statistics.median(w for w, _ in values):.2f} ({statistics.median(c for _, c in values):.2f})")
-        print(f"| {key} | " + " | ".join(cells) + " |")
+          f"{load_after[0]:.2f} / {load_after[1]:.2f} / {load_after[2]:.2f} after; medians of interleaved rounds "
+          "(runs per cell in the last column), wall seconds (CPU seconds):\n")
+    print_table(dict(rows))
 
 
 def table(path):
@@ -114,11 +105,16 @@ def table(path):
             key, name, wall, cpu, load = line.rstrip("\n").split("\t")
             rows.setdefault(key, {}).setdefault(name, []).append((float(wall), float(cpu)))
             loads.append(float(load))
-    names = ["stats before", "stats cold", "stats warm", "flamegraph before", "flamegraph cold",
-             "flamegraph warm", "heaptrack_print"]
     print(f"1-minute load average while measuring: {min(loads):.2f}–{max(loads):.2f} (median "
           f"{statistics.median(loads):.2f}); medians of interleaved rounds (runs per cell in the last column),"
           " wall seconds (CPU seconds):\n")
+    print_table(rows)
+
+
+def print_table(rows):
+    """One Markdown row per workload of `rows` ({key: {cell name: [(wall, cpu)]}})."""
+    names = ["stats before", "stats cold", "stats warm", "flamegraph before", "flamegraph cold",
+             "flamegraph warm", "heaptrack_print"]
     print("| workload | " + " | ".join(names) + " | runs |")
     print("|---" * (len(names) + 2) + "|")
     for key, times in rows.items():
@@ -126,7 +122,6 @@ def table(path):
                  if n in times else "–" for n in names]
         runs = "/".join(sorted({str(len(v)) for v in times.values()}))
         print(f"| {key} | " + " | ".join(cells) + f" | {runs} |")
-
 
 if __name__ == "__main__":
     main()
