@@ -211,7 +211,10 @@ public struct LLVMSymbolizer: SymbolResolving {
   }
 
   /// Whether `path` is a regular file (after symbolic links), the only kind of module looked into.
+  /// A path with a line break is not asked at all: it would be two questions to the symbolizer,
+  /// whose extra answer would shift every answer after it in the session.
   static func isRegularFile(_ path: String) -> Bool {
+    guard !path.utf8.contains(where: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) else { return false }
     var status = stat()
     return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
   }

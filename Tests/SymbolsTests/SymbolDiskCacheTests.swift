@@ -81,6 +81,19 @@ import Testing
     #expect(setup.startCount == 3)
   }
 
+  @Test("a module path with a line break is not asked: the answers after it stay in place")
+  func lineBreakInPath() throws {
+    let setup = try Setup()
+    let odd = setup.path + "/Lo\nops"
+    try FileManager.default.copyItem(atPath: setup.program, toPath: odd)
+    let normal = try setup.locations()[0]
+    let oddLocation = CodeLocation(module: odd, offset: normal.offset)
+    let frames = try setup.symbolizer.resolve([oddLocation, normal])
+    #expect(frames[0] == [.unresolved(oddLocation)])
+    #expect(frames[1].last?.function == "total(_:)")
+    #expect(frames[1].last?.line == 7)
+  }
+
   @Test("names with tabs, newlines and backslashes survive the file; a damaged file is a miss")
   func fieldsRoundTrip() throws {
     let setup = try Setup()
