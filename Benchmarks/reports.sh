@@ -2,6 +2,8 @@
 # Times `workshop flamegraph` and `workshop summary` on the tracker benchmark's capture against
 # `heaptrack_print` on heaptrack's capture of the same program, side by side (release build).
 # Usage: Benchmarks/reports.sh [RUNS]   (needs heaptrack; prints one line per tool and run)
+# For issue 13's workloads, two builds side by side with a cold and a warm symbol cache, see
+# Benchmarks/reports.py (on the captures a `compare.py --scratch DIR` run leaves).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs=${1:-3}

@@ -85,31 +85,28 @@ extension AllocationTree {
   /// Builds a tree from explicit stacks, outermost frame first. Frames that are the same place
   /// (``SymbolizedFrame/identity``) under the same parent share a node.
   public struct Builder {
-    private var frames: [SymbolizedFrame?] = [nil]
-    private var parents: [Int?] = [nil]
+    /// Each node's frame, as an index into ``frameTable`` (-1 for the root): a tree of millions of
+    /// nodes has a few dozen distinct frames, so each is stored, labelled and released once.
+    private var frameRefs: [Int32] = [-1]
+    private var frameTable: [SymbolizedFrame] = []
+    private var parents: [Int32] = [-1]
     private var ownBytes: [UInt64] = [0]
     private var ownCounts: [UInt64] = [0]
-    private var recursionDepths: [Int] = [1]
-    private var childIndex: [ChildKey: Int] = [:]
+    private var recursionDepths: [Int32] = [1]
+    /// A child's place: its parent (high 32 bits) and its frame's identity number (low 32 bits).
+    /// Integers rather than the identity's strings: hashing and comparing those for every node was
+    /// most of building a tree of a million stacks.
+    private var childIndex = ChildTable()
+    /// The number of each distinct frame identity met so far.
+    private var identityNumbers: [SymbolizedFrame.Identity: Int] = [:]
     /// What the root stands for.
     public var rootLabel: String
 
-    /// A child's place: its parent and its frame's identity. The identity's hash is computed once
-    /// per frame by the caller that can (``child(of:frame:identity:identityHash:)``): hashing the
-    /// identity's strings for every node was most of building a tree of a million stacks.
-    private struct ChildKey: Hashable {
-      var parent: Int
-      var identity: SymbolizedFrame.Identity
-      var identityHash: Int
-
-      static func == (a: ChildKey, b: ChildKey) -> Bool {
-        a.parent == b.parent && a.identityHash == b.identityHash && a.identity == b.identity
-      }
-
-      func hash(into hasher: inout Hasher) {
-        hasher.combine(parent)
-        hasher.combine(identityHash)
-      }
+    /// A frame added once and used under many parents: its place in the frame table and the
+    /// number of its identity (``AllocationTree/Builder/register(_:)``).
+    struct RegisteredFrame {
+      var frameRef: Int32
+      var identityNumber: Int
     }
 
     /// An empty tree whose root is `rootLabel`.
@@ -122,29 +119,48 @@ extension AllocationTree {
     /// - Complexity: O(1) amortised.
     public mutating func child(of parent: Int, frame: SymbolizedFrame) -> Int {
       let identity = frame.identity
-      return child(of: parent, frame: frame, identity: identity, identityHash: identity.hashValue)
+      let number = identityNumber(identity)
+      let key = UInt64(parent) << 32 | UInt64(number)
+      if let known = childIndex.value(for: key) { return Int(known) }
+      frameTable.append(frame)
+      return makeChild(of: parent, frameRef: Int32(frameTable.count - 1), key: key)
     }
 
-    /// ``child(of:frame:)`` with the frame's identity and its hash given, for a caller that adds
-    /// one frame under many parents.
-    mutating func child(
-      of parent: Int, frame: SymbolizedFrame, identity: SymbolizedFrame.Identity, identityHash: Int
-    ) -> Int {
-      let key = ChildKey(parent: parent, identity: identity, identityHash: identityHash)
-      if let known = childIndex[key] { return known }
-      let index = frames.count
-      frames.append(frame)
-      parents.append(parent)
+    /// Adds `frame` to the frame table once, for a caller that puts it under many parents
+    /// (``child(of:registered:)``).
+    mutating func register(_ frame: SymbolizedFrame) -> RegisteredFrame {
+      frameTable.append(frame)
+      return RegisteredFrame(frameRef: Int32(frameTable.count - 1), identityNumber: identityNumber(frame.identity))
+    }
+
+    /// ``child(of:frame:)`` for a registered frame: no hashing of strings.
+    mutating func child(of parent: Int, registered frame: RegisteredFrame) -> Int {
+      let key = UInt64(parent) << 32 | UInt64(frame.identityNumber)
+      if let known = childIndex.value(for: key) { return Int(known) }
+      return makeChild(of: parent, frameRef: frame.frameRef, key: key)
+    }
+
+    private mutating func identityNumber(_ identity: SymbolizedFrame.Identity) -> Int {
+      if let known = identityNumbers[identity] { return known }
+      let number = identityNumbers.count
+      identityNumbers[identity] = number
+      return number
+    }
+
+    private mutating func makeChild(of parent: Int, frameRef: Int32, key: UInt64) -> Int {
+      let index = frameRefs.count
+      frameRefs.append(frameRef)
+      parents.append(Int32(parent))
       ownBytes.append(0)
       ownCounts.append(0)
       recursionDepths.append(1)
-      childIndex[key] = index
+      childIndex.insert(Int32(index), for: key)
       return index
     }
 
     /// Makes room for about `count` nodes, so that a large tree does not grow its index step by step.
     mutating func reserveCapacity(_ count: Int) {
-      frames.reserveCapacity(count)
+      frameRefs.reserveCapacity(count)
       parents.reserveCapacity(count)
       ownBytes.reserveCapacity(count)
       ownCounts.reserveCapacity(count)
@@ -160,7 +176,7 @@ extension AllocationTree {
 
     /// Records that `node` stands for at least `depth` consecutive calls of its function.
     mutating func noteRecursion(_ depth: Int, of node: Int) {
-      recursionDepths[node] = max(recursionDepths[node], depth)
+      recursionDepths[node] = max(recursionDepths[node], Int32(clamping: depth))
     }
 
     /// Adds one stack, outermost frame first; an empty stack adds to the root.
@@ -176,43 +192,74 @@ extension AllocationTree {
     ///
     /// - Complexity: O(n log n) for n nodes (the sort of each node's children).
     public func build() -> AllocationTree {
-      let count = frames.count
+      let count = frameRefs.count
       var bytes = ownBytes
       var counts = ownCounts
       // Children always come after their parent, so one backward pass sums every subtree.
       for index in stride(from: count - 1, through: 1, by: -1) {
-        let parent = parents[index]!
+        let parent = Int(parents[index])
         bytes[parent] += bytes[index]
         counts[parent] += counts[index]
       }
-      var children = [[Int]](repeating: [], count: count)
+      // Each node's children as a range of one array (counted, then placed), not an array each.
+      var childStart = [Int32](repeating: 0, count: count + 1)
       for index in 1..<max(count, 1) where bytes[index] > 0 || counts[index] > 0 {
-        children[parents[index]!].append(index)
+        childStart[Int(parents[index]) + 1] += 1
       }
-      // Renumber depth-first from the root so that parents precede children and siblings are sorted.
-      var nodes: [Node] = []
-      nodes.reserveCapacity(count)
-      var stack: [(old: Int, parent: Int?, depth: Int)] = [(0, nil, 0)]
-      // Labels break ties between siblings of equal size; each is made once, when first compared.
-      var labels = [String?](repeating: nil, count: count)
+      for index in 0..<count { childStart[index + 1] += childStart[index] }
+      var filled = childStart
+      var childList = [Int32](repeating: 0, count: Int(childStart[count]))
+      for index in 1..<max(count, 1) where bytes[index] > 0 || counts[index] > 0 {
+        let parent = Int(parents[index])
+        childList[Int(filled[parent])] = Int32(index)
+        filled[parent] += 1
+      }
+      // Labels break ties between siblings of equal size; each distinct frame's is made once, when
+      // first compared.
+      var labels = [String?](repeating: nil, count: frameTable.count)
       func label(_ node: Int) -> String {
-        if let known = labels[node] { return known }
-        let made = frames[node]?.label ?? ""
-        labels[node] = made
+        let ref = Int(frameRefs[node])
+        guard ref >= 0 else { return "" }
+        if let known = labels[ref] { return known }
+        let made = frameTable[ref].label
+        labels[ref] = made
         return made
       }
-      while let (old, parent, depth) = stack.popLast() {
-        let index = nodes.count
+      // Sort each node's children largest first, then renumber depth-first from the root so that
+      // parents precede children and siblings are in order.
+      for node in 0..<count {
+        let range = Int(childStart[node])..<Int(childStart[node + 1])
+        guard range.count > 1 else { continue }
+        childList[range].sort { a, b in
+          let (a, b) = (Int(a), Int(b))
+          return bytes[a] != bytes[b] ? bytes[a] > bytes[b] : frameRefs[a] != frameRefs[b] && label(a) < label(b)
+        }
+      }
+      var order: [Int32] = []  // old index of each new node
+      order.reserveCapacity(count)
+      var newIndex = [Int32](repeating: -1, count: count)
+      var pending: [Int32] = [0]
+      while let old = pending.popLast() {
+        newIndex[Int(old)] = Int32(order.count)
+        order.append(old)
+        let range = Int(childStart[Int(old)])..<Int(childStart[Int(old) + 1])
+        for child in childList[range].reversed() { pending.append(child) }
+      }
+      var depths = [Int](repeating: 0, count: count)
+      var nodes: [Node] = []
+      nodes.reserveCapacity(order.count)
+      for old in order.lazy.map(Int.init) {
+        let parentOld = Int(parents[old])
+        let depth = parentOld >= 0 ? depths[parentOld] + 1 : 0
+        depths[old] = depth
+        let range = Int(childStart[old])..<Int(childStart[old + 1])
+        let ref = Int(frameRefs[old])
         nodes.append(
           Node(
-            frame: frames[old], parent: parent, children: [], bytes: bytes[old], count: counts[old],
-            ownBytes: ownBytes[old], ownCount: ownCounts[old], depth: depth, recursionDepth: recursionDepths[old]))
-        if let parent { nodes[parent].children.append(index) }
-        var sorted = children[old]
-        if sorted.count > 1 {
-          sorted.sort { a, b in bytes[a] != bytes[b] ? bytes[a] > bytes[b] : label(a) < label(b) }
-        }
-        for child in sorted.reversed() { stack.append((child, index, depth + 1)) }
+            frame: ref >= 0 ? frameTable[ref] : nil, parent: parentOld >= 0 ? Int(newIndex[parentOld]) : nil,
+            children: childList[range].map { Int(newIndex[Int($0)]) }, bytes: bytes[old], count: counts[old],
+            ownBytes: ownBytes[old], ownCount: ownCounts[old], depth: depth,
+            recursionDepth: Int(recursionDepths[old])))
       }
       return AllocationTree(nodes: nodes, rootLabel: rootLabel)
     }
@@ -255,5 +302,64 @@ extension AllocationTree {
       builder.add(bytes: nodes[index].ownBytes, count: nodes[index].ownCount, to: target)
     }
     return builder.build()
+  }
+}
+
+/// The builder's map from a child's place (parent and identity number, packed in 64 bits) to its
+/// node: open addressing with linear probing and a multiplicative hash. Why not a `Dictionary`: its
+/// seeded SipHash and generic probing were a fifth of building a tree of two million nodes, for
+/// keys that are plain integers.
+struct ChildTable {
+  private var keys: [UInt64]
+  private var values: [Int32]
+  private var mask: Int
+  private(set) var count = 0
+
+  /// An empty table.
+  init() {
+    keys = [UInt64](repeating: .max, count: 16)
+    values = [Int32](repeating: 0, count: 16)
+    mask = 15
+  }
+
+  /// Grows to hold `count` keys without growing again.
+  mutating func reserveCapacity(_ count: Int) {
+    var capacity = 16
+    while capacity < count * 2 { capacity <<= 1 }
+    if capacity > keys.count { rehash(capacity) }
+  }
+
+  /// The value for `key` (never `UInt64.max`, which marks an empty slot).
+  func value(for key: UInt64) -> Int32? {
+    var slot = Self.slot(key, mask)
+    while true {
+      let found = keys[slot]
+      if found == key { return values[slot] }
+      if found == .max { return nil }
+      slot = (slot + 1) & mask
+    }
+  }
+
+  /// Stores `value` for `key`, which is not in the table yet.
+  mutating func insert(_ value: Int32, for key: UInt64) {
+    if (count + 1) * 2 > keys.count { rehash(keys.count * 2) }
+    var slot = Self.slot(key, mask)
+    while keys[slot] != .max { slot = (slot + 1) & mask }
+    keys[slot] = key
+    values[slot] = value
+    count += 1
+  }
+
+  private static func slot(_ key: UInt64, _ mask: Int) -> Int {
+    Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+  }
+
+  private mutating func rehash(_ capacity: Int) {
+    let (oldKeys, oldValues) = (keys, values)
+    keys = [UInt64](repeating: .max, count: capacity)
+    values = [Int32](repeating: 0, count: capacity)
+    mask = capacity - 1
+    count = 0
+    for (key, value) in zip(oldKeys, oldValues) where key != .max { insert(value, for: key) }
   }
 }

@@ -9,6 +9,14 @@ public struct CaptureStacks: StackNodes {
   /// The stacks of `frames`.
   public init(frames: FrameTable) { self.frames = frames }
 
+  /// Every node of the frame table, numbered from 0.
+  public var nodeCount: Int? { frames.count }
+
+  /// The node's module number and instruction pointer: equal keys are equal locations.
+  public func locationKey(of node: Int) -> StackLocationKey? {
+    StackLocationKey(module: frames.moduleIndex(of: UInt32(node)), address: frames.ip(of: UInt32(node)))
+  }
+
   /// The node's caller, 0 for an outermost frame.
   public func parent(of node: Int) -> Int { Int(frames.parent(of: UInt32(node))) }
 

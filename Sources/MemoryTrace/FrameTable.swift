@@ -78,7 +78,12 @@ public struct FrameTable: Sendable {
   }
 
   /// The instruction pointer of `node` (0 for the root or an unknown node).
-  func ip(of node: UInt32) -> UInt64 { contains(node) ? ips[Int(node)] : 0 }
+  public func ip(of node: UInt32) -> UInt64 { contains(node) ? ips[Int(node)] : 0 }
+
+  /// The index in ``modules`` of the module holding `node`'s instruction, -1 when none did (and
+  /// for the root or an unknown node). With ``ip(of:)``, a key for the node's location that costs
+  /// no string (the tree builder memoises by it).
+  public func moduleIndex(of node: UInt32) -> Int32 { contains(node) ? moduleIndices[Int(node)] : -1 }
 
   /// Appends the next node; the caller has checked that `parent < count`.
   mutating func append(parent: UInt32, ip: UInt64, in table: ModuleTable) -> UInt32 {

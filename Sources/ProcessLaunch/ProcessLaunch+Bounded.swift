@@ -25,6 +25,16 @@ extension ProcessLaunch {
       }
       opened.append(file)
     }
+    return try spawnBounded(
+      addressSpaceBytes: addressSpaceBytes, input: opened[0], output: opened[1], errorOutput: opened[2])
+  }
+
+  /// ``spawnBounded(addressSpaceBytes:)`` with the child's standard streams given as open
+  /// descriptors (pipe ends, say) instead of paths; the caller keeps and closes them.
+  public func spawnBounded(addressSpaceBytes: UInt64, input: Int32, output: Int32, errorOutput: Int32)
+    throws(ProcessLaunchError) -> pid_t
+  {
+    guard let program = arguments.first, !program.isEmpty else { throw .noProgram }
     let argv = arguments.map { strdup($0) } + [nil]
     let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer {
@@ -32,8 +42,7 @@ extension ProcessLaunch {
       envp.forEach { free($0) }
     }
     var failure: Int32 = 0
-    let pid = workshop_spawn_bounded(
-      program, argv, envp, opened[0], opened[1], opened[2], addressSpaceBytes, &failure)
+    let pid = workshop_spawn_bounded(program, argv, envp, input, output, errorOutput, addressSpaceBytes, &failure)
     guard pid > 0 else { throw .notStarted(program: program, reason: String(cString: strerror(failure))) }
     return pid
   }

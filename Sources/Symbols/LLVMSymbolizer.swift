@@ -1,4 +1,4 @@
-// Resolves code locations with one llvm-symbolizer process per batch.
+// Resolves code locations with one llvm-symbolizer process per report, and a cache on disk.
 import Foundation
 import ProcessLaunch
 
@@ -27,7 +27,9 @@ public protocol SymbolResolving {
 ///   information, so a frame is never dropped.
 /// - It needs no C shim and no Debian package: the Swift toolchain ships it.
 ///
-/// Its cost is a process and a JSON stream, so it is fed in one batch per report, addresses grouped
+/// Its cost is a process and a JSON stream, so one process serves a report (``SymbolizerSession``),
+/// what it named is kept on disk for the next report (``SymbolDiskCache``), and each batch has its
+/// addresses grouped
 /// per module (the symbolizer keeps each module's tables open while its addresses follow), with
 /// file-relative addresses (ip minus load bias). Names are asked in linkage form
 /// (`--functions=linkage --no-demangle`) and demangled here by ``SwiftDemangler``: the symbolizer
@@ -35,15 +37,23 @@ public protocol SymbolResolving {
 public struct LLVMSymbolizer: SymbolResolving {
   /// The `llvm-symbolizer` executable.
   public var executable: String
-  /// Seconds one batch may take before the symbolizer is killed and the frames go unnamed.
+  /// Seconds the symbolizer may take over a report's batches before it is killed and the frames go
+  /// unnamed.
   public var timeLimit: Double = 120
   /// Address space the symbolizer may map (4 GiB), so that a module it cannot cope with fails its
   /// allocations instead of taking the machine's memory.
   public var addressSpaceLimit: UInt64 = 4 << 30
 
-  /// Uses the given executable, or the one ``locate(environment:)`` finds.
+  /// The folder where frames are kept between reports (``SymbolDiskCache``), nil for none:
+  /// `WORKSHOP_SYMBOL_CACHE` (empty: none), else `$XDG_CACHE_HOME/workshop/symbols`, else
+  /// `~/.cache/workshop/symbols`.
+  public var symbolCacheFolder: String?
+
+  /// Uses the given executable, or the one ``locate(environment:)`` finds, and the symbol cache
+  /// folder `environment` names.
   public init(executable: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
     self.executable = try executable ?? Self.locate(environment: environment)
+    self.symbolCacheFolder = SymbolDiskCache.folder(environment: environment)
   }
 
   /// Finds llvm-symbolizer: `WORKSHOP_LLVM_SYMBOLIZER`, then next to the `swift` on `PATH` (the
@@ -69,10 +79,11 @@ public struct LLVMSymbolizer: SymbolResolving {
     return found
   }
 
-  /// Resolves all locations with one symbolizer process.
+  /// Resolves all locations: what the disk cache knows from an earlier report, and the rest with
+  /// one symbolizer process (its frames, then the line search, in the same process).
   ///
-  /// - Complexity: one process; O(n) lines written and read. The symbolizer's own cost is reading
-  ///   each module's tables once plus a lookup per address.
+  /// - Complexity: at most one process; O(n) lines written and read. The symbolizer's own cost is
+  ///   reading each module's tables once plus a lookup per address.
   public func resolve(_ locations: [CodeLocation]) throws -> [[SymbolizedFrame]] {
     // Only regular files are worth opening: a capture may name /dev/zero or a FIFO as a module,
     // which the symbolizer would read forever.
@@ -85,20 +96,61 @@ public struct LLVMSymbolizer: SymbolResolving {
     let order = locations.indices.filter { isRegularFile[locations[$0].module] == true }
       .sorted { locations[$0] < locations[$1] }
     guard !order.isEmpty else { return result }
-    var input = ""
-    input.reserveCapacity(order.count * 64)
+    let diskCache = symbolCacheFolder.flatMap { SymbolDiskCache(folder: $0, symbolizer: executable) }
+    var cached: [String: SymbolDiskCache.Module] = [:]
+    var asked: [Int] = []
     for index in order {
+      let location = locations[index]
+      if cached[location.module] == nil, let diskCache, let module = diskCache.module(location.module) {
+        cached[location.module] = module
+      }
+      if let stored = cached[location.module]?.frames[location.lookupOffset] {
+        result[index] = stored.isEmpty ? [.unresolved(location)] : stored.map { Self.frame($0, at: location) }
+      } else {
+        asked.append(index)
+      }
+    }
+    guard !asked.isEmpty else { return result }
+    var environmentForSymbolizer = ProcessInfo.processInfo.environment
+    environmentForSymbolizer["DEBUGINFOD_URLS"] = ""  // never wait on the network for a library's debug information
+    let session = try SymbolizerSession(
+      arguments: [executable, "--inlines", "--output-style=JSON", "--functions=linkage", "--no-demangle"],
+      environment: environmentForSymbolizer, timeLimit: timeLimit, addressSpaceLimit: addressSpaceLimit)
+    defer { session.end() }
+    var input = ""
+    input.reserveCapacity(asked.count * 64)
+    for index in asked {
       let location = locations[index]
       input += "CODE \(Self.quoted(location.module)) 0x\(String(location.lookupOffset, radix: 16))\n"
     }
-    let output = try run(input: Data(input.utf8))
-    let answers = try decode(output, expected: order.count)
+    let answers = try decode(try session.answer(Array(input.utf8), expected: asked.count), expected: asked.count)
     var names: [String: String] = [:]  // linkage name → demangled, many addresses share a function
-    for (answer, index) in zip(answers, order) {
+    for (answer, index) in zip(answers, asked) {
       result[index] = frames(answer, location: locations[index], names: &names)
     }
-    try lineCodeBefore(in: &result, locations: locations)
+    try lineCodeBefore(in: &result, locations: locations, among: asked, session: session)
+    session.end()
+    guard let diskCache else { return result }
+    for index in asked {
+      let location = locations[index]
+      guard var module = cached[location.module] else { continue }
+      let frames = result[index]
+      module.frames[location.lookupOffset] =
+        frames.count == 1 && frames[0] == .unresolved(location)
+        ? []
+        : frames.map { .init(function: $0.function, file: $0.file, line: $0.line, isInlined: $0.isInlined) }
+      module.changed = true
+      cached[location.module] = module
+    }
+    for module in cached.values { diskCache.save(module) }
     return result
+  }
+
+  /// A stored frame at `location`.
+  private static func frame(_ stored: SymbolDiskCache.Stored, at location: CodeLocation) -> SymbolizedFrame {
+    SymbolizedFrame(
+      function: stored.function, file: stored.file, line: stored.line, location: location,
+      isInlined: stored.isInlined)
   }
 
   /// How far back, in bytes, a location of line 0 is looked for a line, in rounds: most are found
@@ -109,10 +161,13 @@ public struct LLVMSymbolizer: SymbolResolving {
   /// generates itself at line 0 (a `for` loop's call to `IndexingIterator.next()` is there in a
   /// debug build), so a return address into it names the file but no line, and the learner cannot
   /// tell which loop it is. The line of the nearest code before it in the same function is the
-  /// statement that code belongs to, as a debugger would show it.
-  private func lineCodeBefore(in result: inout [[SymbolizedFrame]], locations: [CodeLocation]) throws {
+  /// statement that code belongs to, as a debugger would show it. Only the locations at `among`
+  /// are looked at (the others came from the disk cache with their lines found already).
+  private func lineCodeBefore(
+    in result: inout [[SymbolizedFrame]], locations: [CodeLocation], among: [Int], session: SymbolizerSession
+  ) throws {
     var mayHaveLines: [String: Bool] = [:]
-    var missing = locations.indices.filter { index in
+    var missing = among.filter { index in
       guard result[index].last.map({ $0.file != nil && $0.line == nil && $0.function != nil }) ?? false else {
         return false
       }
@@ -133,7 +188,8 @@ public struct LLVMSymbolizer: SymbolResolving {
         }
       }
       guard !asked.isEmpty else { return }
-      let answers = try decode(try run(input: Data(input.utf8)), expected: asked.count)
+      let answers = try decode(
+        try session.answer(Array(input.utf8), expected: asked.count), expected: asked.count)
       var found = Set<Int>()
       for (answer, question) in zip(answers, asked) where !found.contains(question.index) {
         // The owning function is the answer's last symbol; the search ends where that function does.
@@ -155,7 +211,10 @@ public struct LLVMSymbolizer: SymbolResolving {
   }
 
   /// Whether `path` is a regular file (after symbolic links), the only kind of module looked into.
+  /// A path with a line break is not asked at all: it would be two questions to the symbolizer,
+  /// whose extra answer would shift every answer after it in the session.
   static func isRegularFile(_ path: String) -> Bool {
+    guard !path.utf8.contains(where: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) else { return false }
     var status = stat()
     return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
   }
@@ -194,10 +253,10 @@ public struct LLVMSymbolizer: SymbolResolving {
     return frames.isEmpty ? [.unresolved(location)] : frames
   }
 
-  private func decode(_ output: Data, expected: Int) throws -> [SymbolizerAnswer] {
+  private func decode(_ output: [UInt8], expected: Int) throws -> [SymbolizerAnswer] {
     let answers: [SymbolizerAnswer]
     do {
-      answers = try SymbolizerAnswer.answers(in: [UInt8](output))
+      answers = try SymbolizerAnswer.answers(in: output)
     } catch {
       throw SymbolError.symbolizerFailed(
         path: executable, reason: "its output is not the JSON expected (\(error.reason))")
@@ -207,64 +266,5 @@ public struct LLVMSymbolizer: SymbolResolving {
         path: executable, reason: "it answered \(answers.count) of \(expected) addresses")
     }
     return answers
-  }
-
-  /// Runs the symbolizer over `input` through files (no pipe can fill up), bounded in time and
-  /// address space, killed with us if we die first.
-  private func run(input: Data) throws -> Data {
-    let template = strdup(FileManager.default.temporaryDirectory.path + "/workshop-symbols-XXXXXX")
-    defer { free(template) }
-    guard let template, let made = mkdtemp(template) else {
-      throw SymbolError.symbolizerNotStarted(
-        path: executable, reason: "no temporary folder could be made (\(String(cString: strerror(errno))))")
-    }
-    let folder = String(cString: made)
-    defer { try? FileManager.default.removeItem(atPath: folder) }
-    let inputPath = folder + "/addresses"
-    let outputPath = folder + "/frames"
-    do {
-      try input.write(to: URL(fileURLWithPath: inputPath))
-    } catch {
-      throw SymbolError.symbolizerNotStarted(path: executable, reason: "its input could not be written (\(error))")
-    }
-    var environment = ProcessInfo.processInfo.environment
-    environment["DEBUGINFOD_URLS"] = ""  // never wait on the network for a library's debug information
-    let launch = ProcessLaunch(
-      arguments: [executable, "--inlines", "--output-style=JSON", "--functions=linkage", "--no-demangle"],
-      environment: environment, standardInputPath: inputPath, standardOutputPath: outputPath)
-    let pid: pid_t
-    switch Result(catching: { () throws(ProcessLaunchError) in
-      try launch.spawnBounded(addressSpaceBytes: addressSpaceLimit)
-    }) {
-    case .success(let started): pid = started
-    case .failure(let error): throw SymbolError.symbolizerNotStarted(path: executable, reason: error.reason)
-    }
-    let waited: Int32?
-    switch Result(catching: { () throws(ProcessLaunchError) in try ProcessLaunch.waitStatus(of: pid, seconds: timeLimit)
-    })
-    {
-    case .success(let status): waited = status
-    case .failure(let error):
-      ProcessLaunch.killGroup(of: pid)
-      throw SymbolError.symbolizerFailed(path: executable, reason: error.reason)
-    }
-    guard let status = waited else {
-      ProcessLaunch.killGroup(of: pid)
-      throw SymbolError.symbolizerFailed(
-        path: executable, reason: "it was still running after \(Int(timeLimit)) s and was stopped")
-    }
-    switch ExitStatus(waitStatus: status) {
-    case .exited(0): break
-    case .exited(let code):
-      throw SymbolError.symbolizerFailed(path: executable, reason: "it exited with status \(code)")
-    case .signaled(let signal):
-      throw SymbolError.symbolizerFailed(
-        path: executable,
-        reason: "it was ended by signal \(signal) (its memory is bounded to \(addressSpaceLimit >> 30) GiB)")
-    }
-    guard let output = FileManager.default.contents(atPath: outputPath) else {
-      throw SymbolError.symbolizerFailed(path: executable, reason: "its output could not be read")
-    }
-    return output
   }
 }

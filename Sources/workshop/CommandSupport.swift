@@ -7,6 +7,15 @@ func say(_ message: String) {
   FileHandle.standardError.write(Data("workshop: \(message)\n".utf8))
 }
 
+/// Ends a report command once its output is written, with status 0, without freeing what it built
+/// (call it inside `withExtendedLifetime` of the report and its tree, or Swift frees them after
+/// their last use): a profile and a tree of millions of nodes would be freed node by node by a
+/// process about to end anyway.
+func endAfterReport() -> Never {
+  fflush(nil)  // every output stream, standard output included
+  exit(0)
+}
+
 /// The columns a command lays its text out for: `--width` checked against one range, else the
 /// terminal's width (``Terminal/columns(environment:)``: `COLUMNS` first, then the window's width).
 enum LayoutWidth {

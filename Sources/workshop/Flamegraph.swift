@@ -89,6 +89,7 @@ struct Flamegraph: ParsableCommand {
         colouring: colour)
       try emit(HTMLFlamegraph.render(page))
     }
+    withExtendedLifetime((report, tree)) { endAfterReport() }
   }
 
   /// Prints `text`, or writes it to `--output`.

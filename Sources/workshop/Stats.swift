@@ -46,7 +46,7 @@ struct Stats: ParsableCommand {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]
       print(String(decoding: try encoder.encode(summary), as: UTF8.self))
-      return
+      withExtendedLifetime(profile) { endAfterReport() }
     }
     let report = try CaptureReport(path: file, regions: regionRequest.map { [$0] } ?? [])
     for warning in report.warnings { say(warning) }
@@ -64,6 +64,7 @@ struct Stats: ParsableCommand {
     if let request = regionRequest {
       print(StatsText.renderRegion(try regionSummary(report.profile, request)).text(for: terminal), terminator: "")
     }
+    withExtendedLifetime(report) { endAfterReport() }
   }
 
   private var regionRequest: RegionRequest? {

@@ -44,6 +44,7 @@ struct Summary: ParsableCommand {
         LocationSummary(tree: tree), order: sort, maxRows: maxRows,
         width: terminal.width.map { min($0, LayoutWidth.maximum) }, unicode: terminal.unicode
       ).text(for: terminal), terminator: "")
+    withExtendedLifetime((report, tree)) { endAfterReport() }
   }
 }
 

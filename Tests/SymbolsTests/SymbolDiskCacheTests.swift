@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+
+@testable import Symbols
+
+/// The frames of one report are kept on disk for the next: the same frames, no symbolizer started,
+/// and a module that changed is asked again.
+@Suite(.timeLimit(.minutes(5))) struct SymbolDiskCacheTests {
+  /// A folder of its own holding a copy of the Loops program (a file no other test touches), a
+  /// symbolizer that counts its starts before running the real one, and the cache folder.
+  final class Setup {
+    let path = NSTemporaryDirectory() + "workshop-symbol-cache-\(UUID().uuidString)"
+    let program: String
+    let starts: String
+    var symbolizer: LLVMSymbolizer
+
+    init() throws {
+      try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+      program = path + "/Loops"
+      try FileManager.default.copyItem(atPath: try SymbolTestSupport.compile("Loops.swift"), toPath: program)
+      starts = path + "/starts"
+      let real = try LLVMSymbolizer.locate()
+      let counting = path + "/symbolizer"
+      try "#!/bin/sh\necho x >> \(starts)\nexec \(real) \"$@\"\n".write(
+        toFile: counting, atomically: true, encoding: .utf8)
+      chmod(counting, 0o755)
+      symbolizer = try LLVMSymbolizer(executable: counting)
+      symbolizer.symbolCacheFolder = path + "/cache"
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    var startCount: Int {
+      ((try? String(contentsOfFile: starts, encoding: .utf8)) ?? "").split(separator: "\n").count
+    }
+
+    /// Locations in the program: a function's entry, the loop call whose line comes from the
+    /// line search, an address past every function, and one in a module that does not exist.
+    func locations() throws -> [CodeLocation] {
+      let loopCall = try #require(try LLVMSymbolizerTests.returnAddressOfLoopCall(in: program))
+      return [
+        CodeLocation(module: program, offset: loopCall),
+        CodeLocation(module: program, offset: loopCall, isReturnAddress: false),
+        CodeLocation(module: program, offset: 0x7fff_ffff),
+        CodeLocation(module: "/no/such/module.so", offset: 0x10),
+      ]
+    }
+  }
+
+  @Test("a second report gets the same frames from the cache and starts no symbolizer")
+  func secondReportIsCached() throws {
+    let setup = try Setup()
+    let locations = try setup.locations()
+    let first = try setup.symbolizer.resolve(locations)
+    #expect(setup.startCount == 1, "one symbolizer for the frames and the line search")
+    #expect(first[0].last?.line == 7, "the loop's line, found by the line search: \(first[0])")
+    let second = try setup.symbolizer.resolve(locations)
+    #expect(second == first)
+    #expect(setup.startCount == 1)
+    // A location of the same module not seen before starts it again, and keeps what was known.
+    let more = [CodeLocation(module: setup.program, offset: 0x10)] + locations
+    let third = try setup.symbolizer.resolve(more)
+    #expect(Array(third.dropFirst()) == first)
+    #expect(setup.startCount == 2)
+    _ = try setup.symbolizer.resolve(more)
+    #expect(setup.startCount == 2)
+  }
+
+  @Test("a module rewritten in place is symbolized again, and no folder means no cache")
+  func changedModuleIsAskedAgain() throws {
+    let setup = try Setup()
+    let locations = try setup.locations()
+    let first = try setup.symbolizer.resolve(locations)
+    // Same bytes, another modification time: what a rebuild leaves.
+    var times = [timespec(tv_sec: 1_000_000_000, tv_nsec: 0), timespec(tv_sec: 1_000_000_000, tv_nsec: 0)]
+    #expect(utimensat(AT_FDCWD, setup.program, &times, 0) == 0)
+    #expect(try setup.symbolizer.resolve(locations) == first)
+    #expect(setup.startCount == 2)
+    setup.symbolizer.symbolCacheFolder = nil
+    #expect(try setup.symbolizer.resolve(locations) == first)
+    #expect(setup.startCount == 3)
+  }
+
+  @Test("a module path with a line break is not asked: the answers after it stay in place")
+  func lineBreakInPath() throws {
+    let setup = try Setup()
+    let odd = setup.path + "/Lo\nops"
+    try FileManager.default.copyItem(atPath: setup.program, toPath: odd)
+    let normal = try setup.locations()[0]
+    let oddLocation = CodeLocation(module: odd, offset: normal.offset)
+    let frames = try setup.symbolizer.resolve([oddLocation, normal])
+    #expect(frames[0] == [.unresolved(oddLocation)])
+    #expect(frames[1].last?.function == "total(_:)")
+    #expect(frames[1].last?.line == 7)
+  }
+
+  @Test("names with tabs, newlines and backslashes survive the file; a damaged file is a miss")
+  func fieldsRoundTrip() throws {
+    let setup = try Setup()
+    let folder = setup.path + "/cache"
+    let cache = try #require(SymbolDiskCache(folder: folder, symbolizer: "/bin/sh"))
+    var module = try #require(cache.module(setup.program))
+    let odd = SymbolDiskCache.Stored(function: "a\tb\nc\\d", file: nil, line: 3, isInlined: true)
+    let plain = SymbolDiskCache.Stored(function: nil, file: "/x/y.swift", line: nil, isInlined: false)
+    module.frames[0x42] = [odd, plain]
+    module.frames[0x43] = []
+    module.changed = true
+    cache.save(module)
+    let read = try #require(cache.module(setup.program))
+    #expect(read.frames == module.frames)
+    let file = try #require(try FileManager.default.contentsOfDirectory(atPath: folder).first)
+    try "garbage\n42\t=x".write(toFile: folder + "/" + file, atomically: true, encoding: .utf8)
+    #expect(cache.module(setup.program)?.frames.isEmpty == true)
+  }
+}
