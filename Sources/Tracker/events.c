@@ -36,9 +36,12 @@ static inline void capture_unwound(captured_stack *stack) {
   stack->hashed = true;
   stack->generation = atomic_load_explicit(&stacks_generation, memory_order_relaxed);
   stack->cached_node = stacks_lookup_cached(stack->ips, stack->depth, stack->hash);
-  /* A stack this thread has not seen may run through a library loaded since the last MODULES. */
-  if (stack->cached_node == 0 && stack->depth > 0)
+  /* A stack this thread has not seen may run through a library loaded since the last MODULES.
+     Its tree slots are fetched meanwhile. */
+  if (stack->cached_node == 0 && stack->depth > 0) {
+    stacks_prefetch(stack->ips, stack->depth);
     tracker_refresh_modules();
+  }
 }
 
 /* A key met again: the slow unwind that finds the stack words, checked against the ordinary one

@@ -74,6 +74,7 @@ typedef struct thread_cache {
      different helpers), which are then not looked up again. Valid in path_generation. */
   uint32_t path_depth, path_generation;
   uintptr_t path_ips[TRACKER_MAX_DEPTH];
+  uint64_t path_hashes[TRACKER_MAX_DEPTH]; /* each level's path hash (see path_hash) */
   uint32_t path_nodes[TRACKER_MAX_DEPTH];
   cache_entry entries[THREAD_CACHE_SIZE];
 } thread_cache;
@@ -129,36 +130,83 @@ uint32_t stacks_lookup_cached(const uintptr_t *ips, int depth, uint64_t hash) {
   if (UNLIKELY(cache == NULL))
     return 0;
   const cache_entry *entry = &cache->entries[hash & (THREAD_CACHE_SIZE - 1)];
-  if (entry->hash == hash && entry->depth == (uint32_t)depth &&
+  if (entry->hash == hash && entry->stack != NULL && entry->depth == (uint32_t)depth &&
       entry->generation == atomic_load_explicit(&stacks_generation, memory_order_relaxed) &&
       memcmp(entry->stack, ips, (size_t)depth * sizeof *ips) == 0)
     return entry->node;
   return 0;
 }
 
-static void remember_in_cache(thread_cache *cache, uint64_t hash, const uintptr_t *stack,
-                              int depth, uint32_t leaf_id) {
-  cache_entry *entry = &cache->entries[hash & (THREAD_CACHE_SIZE - 1)];
-  entry->hash = hash;
-  entry->stack = stack;
-  entry->node = leaf_id;
-  entry->depth = (uint32_t)depth;
-  entry->generation = atomic_load_explicit(&stacks_generation, memory_order_relaxed);
-}
-
 /* ---- The global tree ------------------------------------------------------------------------ */
 
-static inline uint64_t slot_hash(uint32_t parent, uintptr_t ip) {
-  uint64_t key = ((uint64_t)ip * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)parent * 0xc2b2ae3d27d4eb4full);
-  return key ^ (key >> 29);
+/*
+ * A node's slot is found by the hash of its whole path from the root (the hash of its parent's
+ * path mixed with its ip), not by its parent's id: every level of a stack then has a hash known
+ * before any lookup, so a thread can prefetch all the slots its stack will touch at once, before
+ * it takes the lock (stacks_prefetch), instead of missing the caches once per level in a chain
+ * (one load of a slot was 56 % of a program whose every allocation re-walks a known deep stack).
+ * A match is still decided exactly, by the node's own parent and ip.
+ */
+#define ROOT_PATH_HASH 0x6a09e667f3bcc909ull
+
+static inline uint64_t path_hash(uint64_t parent_hash, uintptr_t ip) {
+  uint64_t x = parent_hash ^ (uint64_t)ip;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
 }
 
-static void insert_slot(uint32_t parent, uintptr_t ip, uint32_t node) {
-  uint64_t hash = slot_hash(parent, ip);
+/* The table as seen outside stacks_lock, for prefetching only (a stale pair is harmless: a
+   prefetch never faults). */
+static inline void publish_slots(trie_slot *table, size_t count) {
+  __atomic_store_n(&slots, table, __ATOMIC_RELAXED);
+  __atomic_store_n(&slot_count, count, __ATOMIC_RELAXED);
+}
+
+static void insert_slot(uint64_t hash, uint32_t node) {
   size_t index = (size_t)hash & (slot_count - 1);
   while (slots[index].node != 0)
     index = (index + 1) & (slot_count - 1);
   slots[index] = (trie_slot){node, (uint32_t)(hash >> 32)};
+}
+
+/* A node's path hash from its ancestors, when no table of hashes could be had. */
+static uint64_t path_hash_of(uint32_t id) {
+  uint32_t chain[TRACKER_MAX_DEPTH];
+  int length = 0;
+  for (; id != 0 && length < TRACKER_MAX_DEPTH; id = node_at(id)->parent)
+    chain[length++] = id;
+  uint64_t hash = ROOT_PATH_HASH;
+  while (length > 0)
+    hash = path_hash(hash, node_at(chain[--length])->ip);
+  return hash;
+}
+
+/* Every node 1..node_count into the (empty) table: path hashes in id order (a parent's id is
+   below its children's), then the inserts, each slot prefetched a few inserts ahead (a rehash
+   of millions of nodes otherwise waits for one cache miss per node). */
+static void rehash_all(void) {
+  if (node_count == 0)
+    return;
+  size_t bytes = ((size_t)node_count + 1) * sizeof(uint64_t);
+  uint64_t *hashes = arena_alloc(bytes, 64);
+  if (!hashes) {
+    for (uint32_t id = 1; id <= node_count; id++)
+      insert_slot(path_hash_of(id), id);
+    return;
+  }
+  hashes[0] = ROOT_PATH_HASH;
+  for (uint32_t id = 1; id <= node_count; id++) {
+    const stack_node *node = node_at(id);
+    hashes[id] = path_hash(hashes[node->parent], node->ip);
+  }
+  const uint32_t ahead = 16;
+  for (uint32_t id = 1; id <= node_count; id++) {
+    if (id + ahead <= node_count)
+      __builtin_prefetch(&slots[hashes[id + ahead] & (slot_count - 1)], 1);
+    insert_slot(hashes[id], id);
+  }
+  arena_release(hashes, bytes);
 }
 
 static bool resize_slots(size_t new_count) {
@@ -169,8 +217,8 @@ static bool resize_slots(size_t new_count) {
   size_t old_count = slot_count;
   slots = fresh;
   slot_count = new_count;
-  for (uint32_t id = 1; id <= node_count; id++)
-    insert_slot(node_at(id)->parent, node_at(id)->ip, id);
+  rehash_all();
+  publish_slots(fresh, new_count);
   if (old)
     arena_release(old, old_count * sizeof *old);
   return true;
@@ -195,9 +243,42 @@ bool stacks_init(void) {
   return pthread_key_create(&cache_key, recycle_cache) == 0;
 }
 
-/* The child of `parent` for `ip`, or 0 with *empty set to the slot where it would go. */
-static uint32_t find_child(uint32_t parent, uintptr_t ip, size_t *empty) {
-  uint64_t hash = slot_hash(parent, ip);
+/* How many outer frames of `ips` (innermost first) the thread's last interned path shares. */
+static inline int shared_levels(const thread_cache *cache, const uintptr_t *ips, int depth) {
+  int shared = depth < (int)cache->path_depth ? depth : (int)cache->path_depth;
+  int level = 0;
+  while (level < shared && cache->path_ips[level] == ips[depth - 1 - level])
+    level++;
+  return level;
+}
+
+/* Prefetch no more levels than the core can have misses in flight. */
+#define PREFETCH_LEVELS 24
+
+void stacks_prefetch(const uintptr_t *ips, int depth) {
+  const thread_cache *cache = current_cache;
+  unsigned generation = atomic_load_explicit(&stacks_generation, memory_order_relaxed);
+  int level = 0;
+  uint64_t hash = ROOT_PATH_HASH;
+  /* Path hashes stay right across generations (they depend on ips only); the path itself is
+     this thread's own, written only by this thread under the lock. */
+  if (cache && cache->path_generation == generation) {
+    level = shared_levels(cache, ips, depth);
+    if (level > 0)
+      hash = cache->path_hashes[level - 1];
+  }
+  const trie_slot *table = __atomic_load_n(&slots, __ATOMIC_RELAXED);
+  size_t mask = __atomic_load_n(&slot_count, __ATOMIC_RELAXED) - 1;
+  int end = depth - level > PREFETCH_LEVELS ? level + PREFETCH_LEVELS : depth;
+  for (; level < end; level++) {
+    hash = path_hash(hash, ips[depth - 1 - level]);
+    __builtin_prefetch(&table[hash & mask], 1);
+  }
+}
+
+/* The child of `parent` for `ip` (its path hash `hash`), or 0 with *empty set to the slot where
+   it would go. */
+static uint32_t find_child(uint32_t parent, uintptr_t ip, uint64_t hash, size_t *empty) {
   uint32_t tag = (uint32_t)(hash >> 32);
   size_t index = (size_t)hash & (slot_count - 1);
   while (slots[index].node != 0) {
@@ -215,9 +296,11 @@ static uint32_t find_child(uint32_t parent, uintptr_t ip, size_t *empty) {
 /*
  * Defines a node and writes its FRAME record; `empty` is its free slot from find_child, or
  * SIZE_MAX when the parent is new too (it cannot have children yet: no lookup was made).
+ * `parent_ip` is the parent's ip (the caller has it; reading the node would be a cache miss).
  * 0 when the arena is exhausted.
  */
-static uint32_t add_child(uint8_t **cursor, uint32_t parent, uintptr_t ip, size_t empty) {
+static uint32_t add_child(uint8_t **cursor, uint32_t parent, uintptr_t parent_ip, uintptr_t ip,
+                          uint64_t hash, size_t empty) {
   if (node_count + 1 >= node_capacity && !add_node_chunk())
     return 0;
   if (10 * ((size_t)node_count + 1) > 7 * slot_count) {
@@ -229,18 +312,49 @@ static uint32_t add_child(uint8_t **cursor, uint32_t parent, uintptr_t ip, size_
   }
   uint32_t id = ++node_count;
   *node_at(id) = (stack_node){ip, parent, 0};
-  uint64_t hash = slot_hash(parent, ip);
   if (empty == SIZE_MAX) {
-    insert_slot(parent, ip, id);
+    insert_slot(hash, id);
   } else {
     slots[empty] = (trie_slot){id, (uint32_t)(hash >> 32)};
   }
   uint8_t *p = *cursor;
   *p++ = WORKSHOP_RECORD_FRAME;
   p = put_uv(p, parent);
-  p = put_sv(p, (int64_t)(ip - node_at(parent)->ip));
+  p = put_sv(p, (int64_t)(ip - parent_ip));
   *cursor = p;
   return id;
+}
+
+/*
+ * The thread cache's entry for a stack just interned through the tree. A stack gets its copy
+ * (what a cache hit is confirmed against) only when it comes back while its entry from the last
+ * meeting is still in this thread's cache: stacks that recur sooner than the cache forgets them
+ * are the ones it can serve. A program that re-walks 262,144 stacks round after round would
+ * otherwise copy each of them (44 MB) for entries that are overwritten before they are read.
+ */
+static void remember_interned(thread_cache *cache, uint64_t hash, const uintptr_t *ips, int depth,
+                              uint32_t node, bool created, unsigned generation) {
+  cache_entry *entry = &cache->entries[hash & (THREAD_CACHE_SIZE - 1)];
+  const uintptr_t *copy = NULL;
+  if (!created) {
+    stack_node *leaf = node_at(node);
+    if (leaf->copy != 0) {
+      copy = node_copy(leaf);
+    } else if (entry->hash == hash && entry->node == node && entry->stack == NULL &&
+               entry->generation == generation) {
+      uintptr_t *fresh = arena_alloc((size_t)depth * sizeof *fresh, 16);
+      if (fresh) {
+        memcpy(fresh, ips, (size_t)depth * sizeof *fresh);
+        leaf->copy = (uint32_t)(((uintptr_t)fresh - arena_base) / 16);
+        copy = fresh;
+      }
+    }
+  }
+  entry->hash = hash;
+  entry->stack = copy; /* NULL: met once lately, no copy yet; lookups miss */
+  entry->node = node;
+  entry->depth = (uint32_t)depth;
+  entry->generation = generation;
 }
 
 uint32_t stacks_intern_locked(uint8_t **cursor, const uintptr_t *ips, int depth, uint64_t hash) {
@@ -248,29 +362,36 @@ uint32_t stacks_intern_locked(uint8_t **cursor, const uintptr_t *ips, int depth,
   thread_cache *cache = cache_for_this_thread();
   int level = 0;
   uint32_t node = 0;
+  uintptr_t node_ip = 0;
+  uint64_t node_hash = ROOT_PATH_HASH;
   bool created = false;
   /* The outer frames this stack shares with the thread's previous one keep their nodes. */
   if (cache && cache->path_generation == generation) {
-    int shared = depth < (int)cache->path_depth ? depth : (int)cache->path_depth;
-    while (level < shared && cache->path_ips[level] == ips[depth - 1 - level])
-      level++;
-    if (level > 0)
+    level = shared_levels(cache, ips, depth);
+    if (level > 0) {
       node = cache->path_nodes[level - 1];
+      node_ip = cache->path_ips[level - 1];
+      node_hash = cache->path_hashes[level - 1];
+    }
   }
   for (; level < depth; level++) {
     uintptr_t ip = ips[depth - 1 - level];
+    uint64_t child_hash = path_hash(node_hash, ip);
     size_t empty = SIZE_MAX;
-    uint32_t child = created ? 0 : find_child(node, ip, &empty);
+    uint32_t child = created ? 0 : find_child(node, ip, child_hash, &empty);
     if (child == 0) {
-      child = add_child(cursor, node, ip, empty);
+      child = add_child(cursor, node, node_ip, ip, child_hash, empty);
       created = true;
     }
     if (child == 0)
       break;
     node = child;
+    node_ip = ip;
+    node_hash = child_hash;
     if (cache) {
       cache->path_ips[level] = ip;
       cache->path_nodes[level] = child;
+      cache->path_hashes[level] = child_hash;
     }
   }
   if (cache) {
@@ -279,20 +400,8 @@ uint32_t stacks_intern_locked(uint8_t **cursor, const uintptr_t *ips, int depth,
   }
   if (level < depth || node == 0)
     return 0;
-  /* A stack met for the first time gets no copy: most never come back (every node of a
-     recursively built tree has a stack of its own). The second meeting finds every node and
-     makes the copy that the thread caches compare against. */
-  if (created || !cache)
-    return node;
-  stack_node *leaf = node_at(node);
-  if (leaf->copy == 0) {
-    uintptr_t *copy = arena_alloc((size_t)depth * sizeof *copy, 16);
-    if (!copy)
-      return node;
-    memcpy(copy, ips, (size_t)depth * sizeof *copy);
-    leaf->copy = (uint32_t)(((uintptr_t)copy - arena_base) / 16);
-  }
-  remember_in_cache(cache, hash, node_copy(leaf), depth, node);
+  if (cache)
+    remember_interned(cache, hash, ips, depth, node, created, generation);
   return node;
 }
 
@@ -303,7 +412,6 @@ void stacks_truncate_locked(uint32_t keep) {
     return;
   node_count = keep;
   memset(slots, 0, slot_count * sizeof *slots);
-  for (uint32_t id = 1; id <= node_count; id++)
-    insert_slot(node_at(id)->parent, node_at(id)->ip, id);
+  rehash_all();
   atomic_fetch_add_explicit(&stacks_generation, 1, memory_order_relaxed);
 }
