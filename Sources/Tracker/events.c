@@ -39,12 +39,10 @@ static inline void capture_unwound(captured_stack *stack) {
   stack->cached_node = stacks_lookup_cached(stack->ips, stack->depth, stack->hash);
   /* A stack this thread has not seen may run through a library loaded since the last MODULES,
      unless the unwind knows better; a LOST or a fork child's fresh stream (generation 0) wants a
-     MODULES again in any case. Its tree slots are fetched meanwhile. */
-  if (stack->cached_node == 0 && stack->depth > 0) {
-    stacks_prefetch(stack->ips, stack->depth);
-    if (!modules_known || __atomic_load_n(&stream_modules_generation, __ATOMIC_RELAXED) == 0)
-      tracker_refresh_modules();
-  }
+     MODULES again in any case. */
+  if (stack->cached_node == 0 && stack->depth > 0 &&
+      (!modules_known || __atomic_load_n(&stream_modules_generation, __ATOMIC_RELAXED) == 0))
+    tracker_refresh_modules();
 }
 
 /* A key met again: the slow unwind that finds the stack words, checked against the ordinary one

@@ -17,18 +17,30 @@
 #include <pthread.h>
 #include <string.h>
 
-/* 16 bytes: a million new stacks make four million nodes. */
+/*
+ * 24 bytes. A node's children are found through a list (first_child, next_sibling) while it has
+ * at most LIST_CHILDREN of them, and through the hash table of slots once it has more. Why: a
+ * hash table puts every child at a random address, so each lookup of a known deep stack missed
+ * the caches (a program re-walking 262,144 stacks spent half its time on one load); a list's
+ * nodes lie in the order they were created, which is the order a program that walks the same
+ * paths again meets them, and a new child is written next to the last one.
+ */
 typedef struct stack_node {
   uintptr_t ip;
   uint32_t parent;
   /* The interned copy of the stack that ends here (ips innermost first), as an arena offset in
-     16-byte units; 0 until the stack is met a second time. Written once, never freed: the
-     thread caches point at it. A stack met once (a new path in a recursion) never gets one. */
+     16-byte units; 0 until the stack comes back while a thread still has it cached. Written once,
+     never freed: the thread caches point at it. */
   uint32_t copy;
+  uint32_t first_child;  /* 0: none; WIDE_NODE set: the children are in the slots */
+  uint32_t next_sibling; /* the parent's next child in its list, in the order they were made */
 } stack_node;
 
-/* (parent, ip) -> node, open addressing; the tag (high bits of the key's hash) avoids reading
-   the node of a slot that cannot match. */
+#define LIST_CHILDREN 4
+#define WIDE_NODE 0x80000000u
+
+/* (parent, ip) -> node for the children of wide nodes, open addressing; the tag (high bits of
+   the key's hash) avoids reading the node of a slot that cannot match. */
 typedef struct trie_slot {
   uint32_t node; /* 0: empty */
   uint32_t tag;
@@ -37,13 +49,14 @@ typedef struct trie_slot {
 /* Nodes live in fixed chunks that never move: growing copies nothing and wastes nothing. */
 #define NODE_CHUNK_BITS 16
 #define NODE_CHUNK_SIZE ((uint32_t)1 << NODE_CHUNK_BITS)
-#define NODE_CHUNKS_MAX 16384 /* a billion nodes */
+#define NODE_CHUNKS_MAX 16384 /* a billion nodes (below WIDE_NODE) */
 
 static stack_node **node_chunks;
 static uint32_t node_count; /* nodes 1..node_count are defined; node 0 is the root (ip 0) */
 static uint32_t node_capacity;
 static trie_slot *slots;
-static size_t slot_count; /* a power of two; grown fourfold past 70 % full */
+static size_t slot_count;  /* a power of two; grown fourfold past 70 % full */
+static size_t slots_used;  /* children of wide nodes */
 
 atomic_uint stacks_generation = 1;
 
@@ -74,7 +87,6 @@ typedef struct thread_cache {
      different helpers), which are then not looked up again. Valid in path_generation. */
   uint32_t path_depth, path_generation;
   uintptr_t path_ips[TRACKER_MAX_DEPTH];
-  uint64_t path_hashes[TRACKER_MAX_DEPTH]; /* each level's path hash (see path_hash) */
   uint32_t path_nodes[TRACKER_MAX_DEPTH];
   cache_entry entries[THREAD_CACHE_SIZE];
 } thread_cache;
@@ -139,74 +151,29 @@ uint32_t stacks_lookup_cached(const uintptr_t *ips, int depth, uint64_t hash) {
 
 /* ---- The global tree ------------------------------------------------------------------------ */
 
-/*
- * A node's slot is found by the hash of its whole path from the root (the hash of its parent's
- * path mixed with its ip), not by its parent's id: every level of a stack then has a hash known
- * before any lookup, so a thread can prefetch all the slots its stack will touch at once, before
- * it takes the lock (stacks_prefetch), instead of missing the caches once per level in a chain
- * (one load of a slot was 56 % of a program whose every allocation re-walks a known deep stack).
- * A match is still decided exactly, by the node's own parent and ip.
- */
-#define ROOT_PATH_HASH 0x6a09e667f3bcc909ull
-
-static inline uint64_t path_hash(uint64_t parent_hash, uintptr_t ip) {
-  uint64_t x = parent_hash ^ (uint64_t)ip;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
+static inline uint64_t slot_hash(uint32_t parent, uintptr_t ip) {
+  uint64_t key = ((uint64_t)ip * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)parent * 0xc2b2ae3d27d4eb4full);
+  return key ^ (key >> 29);
 }
 
-/* The table as seen outside stacks_lock, for prefetching only (a stale pair is harmless: a
-   prefetch never faults). */
-static inline void publish_slots(trie_slot *table, size_t count) {
-  __atomic_store_n(&slots, table, __ATOMIC_RELAXED);
-  __atomic_store_n(&slot_count, count, __ATOMIC_RELAXED);
-}
-
-static void insert_slot(uint64_t hash, uint32_t node) {
+static void insert_slot(uint32_t parent, uintptr_t ip, uint32_t node) {
+  uint64_t hash = slot_hash(parent, ip);
   size_t index = (size_t)hash & (slot_count - 1);
   while (slots[index].node != 0)
     index = (index + 1) & (slot_count - 1);
   slots[index] = (trie_slot){node, (uint32_t)(hash >> 32)};
 }
 
-/* A node's path hash from its ancestors, when no table of hashes could be had. */
-static uint64_t path_hash_of(uint32_t id) {
-  uint32_t chain[TRACKER_MAX_DEPTH];
-  int length = 0;
-  for (; id != 0 && length < TRACKER_MAX_DEPTH; id = node_at(id)->parent)
-    chain[length++] = id;
-  uint64_t hash = ROOT_PATH_HASH;
-  while (length > 0)
-    hash = path_hash(hash, node_at(chain[--length])->ip);
-  return hash;
-}
-
-/* Every node 1..node_count into the (empty) table: path hashes in id order (a parent's id is
-   below its children's), then the inserts, each slot prefetched a few inserts ahead (a rehash
-   of millions of nodes otherwise waits for one cache miss per node). */
-static void rehash_all(void) {
-  if (node_count == 0)
-    return;
-  size_t bytes = ((size_t)node_count + 1) * sizeof(uint64_t);
-  uint64_t *hashes = arena_alloc(bytes, 64);
-  if (!hashes) {
-    for (uint32_t id = 1; id <= node_count; id++)
-      insert_slot(path_hash_of(id), id);
-    return;
-  }
-  hashes[0] = ROOT_PATH_HASH;
+/* Every child of a wide node into the (empty) table. */
+static void rehash_wide_children(void) {
+  slots_used = 0;
   for (uint32_t id = 1; id <= node_count; id++) {
     const stack_node *node = node_at(id);
-    hashes[id] = path_hash(hashes[node->parent], node->ip);
+    if (node_at(node->parent)->first_child & WIDE_NODE) {
+      insert_slot(node->parent, node->ip, id);
+      slots_used++;
+    }
   }
-  const uint32_t ahead = 16;
-  for (uint32_t id = 1; id <= node_count; id++) {
-    if (id + ahead <= node_count)
-      __builtin_prefetch(&slots[hashes[id + ahead] & (slot_count - 1)], 1);
-    insert_slot(hashes[id], id);
-  }
-  arena_release(hashes, bytes);
 }
 
 static bool resize_slots(size_t new_count) {
@@ -217,8 +184,7 @@ static bool resize_slots(size_t new_count) {
   size_t old_count = slot_count;
   slots = fresh;
   slot_count = new_count;
-  rehash_all();
-  publish_slots(fresh, new_count);
+  rehash_wide_children();
   if (old)
     arena_release(old, old_count * sizeof *old);
   return true;
@@ -238,7 +204,7 @@ static bool add_node_chunk(void) {
 
 bool stacks_init(void) {
   node_chunks = arena_alloc(NODE_CHUNKS_MAX * sizeof *node_chunks, 64);
-  if (!node_chunks || !add_node_chunk() || !resize_slots(2 * NODE_CHUNK_SIZE))
+  if (!node_chunks || !add_node_chunk() || !resize_slots(4096))
     return false;
   return pthread_key_create(&cache_key, recycle_cache) == 0;
 }
@@ -252,33 +218,30 @@ static inline int shared_levels(const thread_cache *cache, const uintptr_t *ips,
   return level;
 }
 
-/* Prefetch no more levels than the core can have misses in flight. */
-#define PREFETCH_LEVELS 24
+/* Where a missing child goes: after `last` in the parent's list (0: as its first child), or into
+   the slots at `empty` (SIZE_MAX: look for a free slot). */
+typedef struct child_place {
+  uint32_t last;
+  uint32_t listed; /* children in the parent's list */
+  size_t empty;
+} child_place;
 
-void stacks_prefetch(const uintptr_t *ips, int depth) {
-  const thread_cache *cache = current_cache;
-  unsigned generation = atomic_load_explicit(&stacks_generation, memory_order_relaxed);
-  int level = 0;
-  uint64_t hash = ROOT_PATH_HASH;
-  /* Path hashes stay right across generations (they depend on ips only); the path itself is
-     this thread's own, written only by this thread under the lock. */
-  if (cache && cache->path_generation == generation) {
-    level = shared_levels(cache, ips, depth);
-    if (level > 0)
-      hash = cache->path_hashes[level - 1];
+/* The child of `parent` for `ip`, or 0 with *place set to where it would go. */
+static uint32_t find_child(uint32_t parent, uintptr_t ip, child_place *place) {
+  uint32_t child = node_at(parent)->first_child;
+  place->last = 0;
+  place->listed = 0;
+  place->empty = SIZE_MAX;
+  if (!(child & WIDE_NODE)) {
+    for (; child != 0; child = node_at(child)->next_sibling) {
+      if (node_at(child)->ip == ip)
+        return child;
+      place->last = child;
+      place->listed++;
+    }
+    return 0;
   }
-  const trie_slot *table = __atomic_load_n(&slots, __ATOMIC_RELAXED);
-  size_t mask = __atomic_load_n(&slot_count, __ATOMIC_RELAXED) - 1;
-  int end = depth - level > PREFETCH_LEVELS ? level + PREFETCH_LEVELS : depth;
-  for (; level < end; level++) {
-    hash = path_hash(hash, ips[depth - 1 - level]);
-    __builtin_prefetch(&table[hash & mask], 1);
-  }
-}
-
-/* The child of `parent` for `ip` (its path hash `hash`), or 0 with *empty set to the slot where
-   it would go. */
-static uint32_t find_child(uint32_t parent, uintptr_t ip, uint64_t hash, size_t *empty) {
+  uint64_t hash = slot_hash(parent, ip);
   uint32_t tag = (uint32_t)(hash >> 32);
   size_t index = (size_t)hash & (slot_count - 1);
   while (slots[index].node != 0) {
@@ -289,33 +252,58 @@ static uint32_t find_child(uint32_t parent, uintptr_t ip, uint64_t hash, size_t 
     }
     index = (index + 1) & (slot_count - 1);
   }
-  *empty = index;
+  place->empty = index;
   return 0;
 }
 
+/* Room in the slots for `more` entries, growing the table fourfold past 70 % full. */
+static bool slots_room(size_t more, child_place *place) {
+  if (10 * (slots_used + more) <= 7 * slot_count)
+    return true;
+  size_t count = slot_count;
+  while (10 * (slots_used + more) > 7 * count)
+    count *= 4;
+  place->empty = SIZE_MAX; /* the table moves */
+  return resize_slots(count);
+}
+
 /*
- * Defines a node and writes its FRAME record; `empty` is its free slot from find_child, or
- * SIZE_MAX when the parent is new too (it cannot have children yet: no lookup was made).
- * `parent_ip` is the parent's ip (the caller has it; reading the node would be a cache miss).
- * 0 when the arena is exhausted.
+ * Defines a node and writes its FRAME record, at `place` from find_child (for a parent made in
+ * this call: no children yet, a zeroed place). `parent_ip` is the parent's ip (the caller has
+ * it). 0 when the arena is exhausted.
  */
 static uint32_t add_child(uint8_t **cursor, uint32_t parent, uintptr_t parent_ip, uintptr_t ip,
-                          uint64_t hash, size_t empty) {
+                          child_place *place) {
   if (node_count + 1 >= node_capacity && !add_node_chunk())
     return 0;
-  if (10 * ((size_t)node_count + 1) > 7 * slot_count) {
-    /* Four times larger: rehashing runs under the stream lock, which every thread and the
-       sampler wait for; growing by 4 rehashes 1.3 times the final count instead of 2 times. */
-    if (!resize_slots(4 * slot_count))
+  stack_node *parent_node = node_at(parent);
+  if (parent_node->first_child & WIDE_NODE) {
+    if (!slots_room(1, place))
       return 0;
-    empty = SIZE_MAX; /* the table moved */
+  } else if (place->listed == LIST_CHILDREN) {
+    /* A fifth child: from now on this node's children are found through the slots. */
+    if (!slots_room(LIST_CHILDREN + 1, place))
+      return 0;
+    for (uint32_t child = parent_node->first_child; child != 0; child = node_at(child)->next_sibling) {
+      insert_slot(parent, node_at(child)->ip, child);
+      slots_used++;
+    }
+    parent_node->first_child |= WIDE_NODE;
+    place->empty = SIZE_MAX;
   }
   uint32_t id = ++node_count;
-  *node_at(id) = (stack_node){ip, parent, 0};
-  if (empty == SIZE_MAX) {
-    insert_slot(hash, id);
+  *node_at(id) = (stack_node){ip, parent, 0, 0, 0};
+  if (parent_node->first_child & WIDE_NODE) {
+    if (place->empty == SIZE_MAX) {
+      insert_slot(parent, ip, id);
+    } else {
+      slots[place->empty] = (trie_slot){id, (uint32_t)(slot_hash(parent, ip) >> 32)};
+    }
+    slots_used++;
+  } else if (place->last == 0) {
+    parent_node->first_child = id;
   } else {
-    slots[empty] = (trie_slot){id, (uint32_t)(hash >> 32)};
+    node_at(place->last)->next_sibling = id;
   }
   uint8_t *p = *cursor;
   *p++ = WORKSHOP_RECORD_FRAME;
@@ -363,7 +351,6 @@ uint32_t stacks_intern_locked(uint8_t **cursor, const uintptr_t *ips, int depth,
   int level = 0;
   uint32_t node = 0;
   uintptr_t node_ip = 0;
-  uint64_t node_hash = ROOT_PATH_HASH;
   bool created = false;
   /* The outer frames this stack shares with the thread's previous one keep their nodes. */
   if (cache && cache->path_generation == generation) {
@@ -371,27 +358,24 @@ uint32_t stacks_intern_locked(uint8_t **cursor, const uintptr_t *ips, int depth,
     if (level > 0) {
       node = cache->path_nodes[level - 1];
       node_ip = cache->path_ips[level - 1];
-      node_hash = cache->path_hashes[level - 1];
     }
   }
   for (; level < depth; level++) {
     uintptr_t ip = ips[depth - 1 - level];
-    uint64_t child_hash = path_hash(node_hash, ip);
-    size_t empty = SIZE_MAX;
-    uint32_t child = created ? 0 : find_child(node, ip, child_hash, &empty);
+    child_place place = {0, 0, SIZE_MAX};
+    /* Below a node made in this call there is nothing to look up. */
+    uint32_t child = created ? 0 : find_child(node, ip, &place);
     if (child == 0) {
-      child = add_child(cursor, node, node_ip, ip, child_hash, empty);
+      child = add_child(cursor, node, node_ip, ip, &place);
       created = true;
     }
     if (child == 0)
       break;
     node = child;
     node_ip = ip;
-    node_hash = child_hash;
     if (cache) {
       cache->path_ips[level] = ip;
       cache->path_nodes[level] = child;
-      cache->path_hashes[level] = child_hash;
     }
   }
   if (cache) {
@@ -411,7 +395,16 @@ void stacks_truncate_locked(uint32_t keep) {
   if (keep >= node_count)
     return;
   node_count = keep;
+  /* Lists hold their children in the order they were made, so a link to a forgotten node ends
+     its list; a wide node stays wide. */
+  for (uint32_t id = 0; id <= node_count; id++) {
+    stack_node *node = node_at(id);
+    if ((node->first_child & ~WIDE_NODE) > keep)
+      node->first_child &= WIDE_NODE;
+    if (node->next_sibling > keep)
+      node->next_sibling = 0;
+  }
   memset(slots, 0, slot_count * sizeof *slots);
-  rehash_all();
+  rehash_wide_children();
   atomic_fetch_add_explicit(&stacks_generation, 1, memory_order_relaxed);
 }

@@ -149,9 +149,6 @@ bool stacks_init(void);
 uint64_t stacks_hash(const uintptr_t *ips, int depth);
 /* The leaf node of this exact stack from the calling thread's cache, or 0. No lock taken. */
 uint32_t stacks_lookup_cached(const uintptr_t *ips, int depth, uint64_t hash);
-/* No lock taken: prefetches the tree's slots that interning this stack will read, so that their
-   cache misses overlap (and overlap the work before the lock) instead of following one another. */
-void stacks_prefetch(const uintptr_t *ips, int depth);
 /*
  * With the stream lock held: the leaf node of the stack, writing a FRAME record at *cursor for
  * every node that is new. The caller reserved FRAME_RECORD_MAX * depth bytes.
