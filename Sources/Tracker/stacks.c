@@ -2,9 +2,10 @@
  * stacks.c — stacks interned as a prefix tree rooted at the outermost frame.
  *
  * Node N is defined by the N-th FRAME record (parent node, ip); an ALLOC names its leaf, the
- * innermost frame. The tree lives in the arena: a node array indexed by id and an
- * open-addressing table (parent, ip) -> id. Both are only touched under stacks_lock, which the
- * record that first names a new node holds while it takes its sequence number (events.c).
+ * innermost frame. The tree lives in the arena: a node array indexed by id, each node listing
+ * its children while it has at most LIST_CHILDREN, and an open-addressing table (parent, ip) -> id
+ * for the children of wider nodes. Both are only touched under stacks_lock, which the record
+ * that first names a new node holds while it takes its sequence number (events.c).
  *
  * Most allocations repeat a stack seen before, so each thread first probes its own small cache,
  * without any lock: hash of the ip array -> (leaf, pointer to the interned copy of the stack).
