@@ -31,13 +31,17 @@ typedef struct captured_stack {
 
 /* The ordinary path: unw_backtrace, hash, the per-thread cache of interned stacks. */
 static inline void capture_unwound(captured_stack *stack) {
-  stack->ips = unwind_capture(stack->scratch, &stack->depth);
+  bool modules_known;
+  stack->ips = unwind_capture(stack->scratch, &stack->depth, &modules_known);
   stack->hash = stacks_hash(stack->ips, stack->depth);
   stack->hashed = true;
   stack->generation = atomic_load_explicit(&stacks_generation, memory_order_relaxed);
   stack->cached_node = stacks_lookup_cached(stack->ips, stack->depth, stack->hash);
-  /* A stack this thread has not seen may run through a library loaded since the last MODULES. */
-  if (stack->cached_node == 0 && stack->depth > 0)
+  /* A stack this thread has not seen may run through a library loaded since the last MODULES,
+     unless the unwind knows better; a LOST or a fork child's fresh stream (generation 0) wants a
+     MODULES again in any case. */
+  if (stack->cached_node == 0 && stack->depth > 0 &&
+      (!modules_known || __atomic_load_n(&stream_modules_generation, __ATOMIC_RELAXED) == 0))
     tracker_refresh_modules();
 }
 
@@ -61,7 +65,8 @@ static __attribute__((noinline)) void capture_and_learn(captured_stack *stack, s
 static __attribute__((noinline)) void verify_hit(const captured_stack *stack) {
   uintptr_t scratch[TRACKER_MAX_DEPTH + UNWIND_SCRATCH_EXTRA];
   int depth;
-  const uintptr_t *ips = unwind_capture(scratch, &depth);
+  bool modules_known;
+  const uintptr_t *ips = unwind_capture(scratch, &depth, &modules_known);
   if (depth != stack->depth || __builtin_memcmp(ips, stack->ips, (size_t)depth * sizeof *ips) != 0)
     stackcache_mismatch(stack->ips, stack->depth, ips, depth);
 }

@@ -109,9 +109,11 @@ bool unwind_init(void);
  * Fills `scratch` (TRACKER_MAX_DEPTH + UNWIND_SCRATCH_EXTRA entries) with the calling thread's
  * return addresses and returns the innermost one that is not the tracker's or libunwind's own
  * frame, i.e. the caller of malloc. *depth receives the number of frames from there outwards.
+ * *modules_known: every ip of the stack is in a module that the last MODULES written covers
+ * (while that record is still in force), so no FRAME of it needs a fresh MODULES first.
  */
 #define UNWIND_SCRATCH_EXTRA 16
-const uintptr_t *unwind_capture(uintptr_t *scratch, int *depth);
+const uintptr_t *unwind_capture(uintptr_t *scratch, int *depth, bool *modules_known);
 
 /* Verify modes: prints both stacks side by side on `fd` under `headline`, and aborts. */
 void stacks_differ(int fd, const char *headline, const char *first_name, const uintptr_t *first,

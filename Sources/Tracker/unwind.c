@@ -134,6 +134,8 @@ static inline bool in_range(uintptr_t ip, const address_range *range) {
 
 static bool frame_walk_enabled;
 static bool frame_walk_verify;
+/* The walk's figures are counted only when they are reported (a shared counter per stack). */
+static bool frame_walk_counting;
 static const uintptr_t *libunwind_capture(uintptr_t *scratch, int *depth);
 static _Atomic uint64_t walked, tail_misses;
 
@@ -396,6 +398,10 @@ static inline bool frame_pointer_proven(uintptr_t ip) {
   if (LIKELY((known >> 2) == ip && (known & 2)))
     return known & 1;
   bool proven = cfi_proves_frame_pointer(ip);
+  /* Before the verdict is kept, the MODULES record covers the ip's module: a stack whose every
+     ip has a kept verdict then needs no look at the modules (see unwind_capture). A new MODULES
+     clears the verdicts, so each kept one is younger than the last MODULES written. */
+  tracker_refresh_modules();
   atomic_store_explicit(slot, ((uint64_t)ip << 2) | 2 | proven, memory_order_relaxed);
   return proven;
 }
@@ -584,8 +590,10 @@ static tail_entry *find_tail(walk_thread *walk, uintptr_t ip, uintptr_t sp, uint
   return NULL;
 }
 
-/* The walk: the stack like unwind_capture's, or NULL (then unw_backtrace). */
-static __attribute__((noinline)) const uintptr_t *frame_walk_capture(uintptr_t *scratch, int *depth) {
+/* The walk: the stack like unwind_capture's, or NULL (then unw_backtrace). *learned: its tail
+   was learned by this walk (its ips have not been checked against the modules yet). */
+static __attribute__((noinline)) const uintptr_t *frame_walk_capture(uintptr_t *scratch, int *depth,
+                                                                    bool *learned) {
   walk_thread *walk = walk_for_this_thread();
   if (!walk)
     return NULL;
@@ -609,7 +617,8 @@ static __attribute__((noinline)) const uintptr_t *frame_walk_capture(uintptr_t *
       uintptr_t sp = frame + 2 * sizeof(uintptr_t);
       tail = find_tail(walk, ip, sp, caller_frame);
       if (!tail) {
-        atomic_fetch_add_explicit(&tail_misses, 1, memory_order_relaxed);
+        if (UNLIKELY(frame_walk_counting))
+          atomic_fetch_add_explicit(&tail_misses, 1, memory_order_relaxed);
         /* Learning costs some 40 unwinds: after a miss, back off exponentially (up to 1023
            stacks) until a learned tail hits again. */
         if (walk->skip > 0) {
@@ -619,6 +628,7 @@ static __attribute__((noinline)) const uintptr_t *frame_walk_capture(uintptr_t *
         walk->backoff = walk->backoff >= 512 ? 1023 : 2 * walk->backoff + 1;
         walk->skip = walk->backoff;
         tail = learn_tail(walk, scratch, count, ip, sp, caller_frame);
+        *learned = true;
       } else {
         walk->backoff = 0;
       }
@@ -639,7 +649,8 @@ static __attribute__((noinline)) const uintptr_t *frame_walk_capture(uintptr_t *
     first++;
   count -= first;
   *depth = count < TRACKER_MAX_DEPTH ? count : TRACKER_MAX_DEPTH;
-  atomic_fetch_add_explicit(&walked, 1, memory_order_relaxed);
+  if (UNLIKELY(frame_walk_counting))
+    atomic_fetch_add_explicit(&walked, 1, memory_order_relaxed);
   return scratch + first;
 }
 
@@ -680,8 +691,7 @@ static __attribute__((noinline)) void verify_frame_walk(const uintptr_t *ips, in
 }
 
 void unwind_report(void) {
-  if (!frame_walk_verify && !(getenv("WORKSHOP_TRACKER_STACK_CACHE_STATS") &&
-                              strcmp(getenv("WORKSHOP_TRACKER_STACK_CACHE_STATS"), "1") == 0))
+  if (!frame_walk_counting)
     return;
   char line[240];
   snprintf(line, sizeof line,
@@ -696,6 +706,8 @@ static void frame_walk_init(void) {
   const char *enabled = getenv("WORKSHOP_TRACKER_FRAME_WALK");
   const char *verify = getenv("WORKSHOP_TRACKER_VERIFY_UNWIND");
   frame_walk_verify = verify && strcmp(verify, "1") == 0;
+  const char *statistics = getenv("WORKSHOP_TRACKER_STACK_CACHE_STATS");
+  frame_walk_counting = frame_walk_verify || (statistics && strcmp(statistics, "1") == 0);
   if (frame_walk_verify) {
     int copy = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 100);
     if (copy >= 0)
@@ -720,16 +732,22 @@ static const uintptr_t *libunwind_capture(uintptr_t *scratch, int *depth) {
   return scratch + first;
 }
 
-const uintptr_t *unwind_capture(uintptr_t *scratch, int *depth) {
+const uintptr_t *unwind_capture(uintptr_t *scratch, int *depth, bool *modules_known) {
+  *modules_known = false;
   if (UNLIKELY(!unw_backtrace_fn)) {
     *depth = 0;
     return scratch;
   }
   if (frame_walk_enabled) {
-    const uintptr_t *ips = frame_walk_capture(scratch, depth);
+    bool learned = false;
+    const uintptr_t *ips = frame_walk_capture(scratch, depth, &learned);
     if (ips) {
       if (UNLIKELY(frame_walk_verify))
         verify_frame_walk(ips, *depth);
+      /* Every walked ip has a kept verdict (the modules were refreshed before it was kept); a
+         tail that hit was checked when it was learned, and its memory unchanged means the same
+         return addresses, in modules still loaded. */
+      *modules_known = !learned;
       return ips;
     }
   }
