@@ -190,6 +190,7 @@ extension RecordDecoder {
         try submit(record, into: &visitor)
       }
       if let free = heldFree { try submit(free, into: &visitor) }
+      merger.seal()
     } catch {
       if case .needMore = error { throw .damaged(position: cursor.recordStart, .chunkEndsMidRecord) }
       throw error
@@ -257,6 +258,7 @@ extension RecordDecoder {
   }
 
   private mutating func deliverAll<Visitor: CaptureVisitor>(into visitor: inout Visitor) throws(DecodeStop) {
+    merger.seal()  // a chunk cut short by damage leaves its run open
     while let next = merger.pop() {
       try deliver(next, into: &visitor)
       merger.next = max(merger.next, next.sequence &+ 1)

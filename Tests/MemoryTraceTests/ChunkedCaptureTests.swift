@@ -116,6 +116,30 @@ struct ChunkedCaptureTests {
       ])
   }
 
+  @Test("three threads' chunks, numbered in turn and written in any order, are delivered in number order")
+  func manyRuns() throws {
+    // Numbers 0..<36 dealt in turn to threads 1, 2 and 3; each thread's twelve in two chunks of six,
+    // the later chunks written first, so that every record waits in a run of its chunk.
+    var parts: [[UInt8]] = []
+    for half in [1, 0] {
+      for thread in [3, 1, 2] as [UInt64] {
+        var chunk = Chunk(thread: thread)
+        for turn in 0..<6 {
+          let number = UInt64((half * 6 + turn) * 3) + thread - 1
+          chunk.alloc(number, address: 0x10_0000 * thread + UInt64(half * 6 + turn), size: number + 1)
+        }
+        parts.append(chunk.bytes)
+      }
+      if half == 1 { parts.append(Self.sync(0)) }
+    }
+    let events = try read(Self.capture(parts + [Self.sync(36)]))
+    let sizes = events.compactMap { event -> UInt64? in
+      if case .alloc(let allocation) = event { return allocation.size }
+      return nil
+    }
+    #expect(sizes == (1...36).map { UInt64($0) }, "every record once, in number order")
+  }
+
   @Test("a FRAME comes just before the record it belongs to, before any other thread names it")
   func framesBeforeUse() throws {
     var definer = Chunk(thread: 1)
