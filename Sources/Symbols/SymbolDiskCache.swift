@@ -124,7 +124,9 @@ struct SymbolDiskCache {
       }
       text += "\n"
     }
-    let aside = "\(module.path).\(getpid()).tmp"
+    // A name of its own for each save: two threads (or reports) saving one module at once must
+    // never write into the same file, or one rename could publish the other's half-written text.
+    let aside = "\(module.path).\(getpid()).\(String(UInt64.random(in: 0...UInt64.max), radix: 16)).tmp"
     let file = open(aside, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
     guard file >= 0 else { return }
     let bytes = Array(text.utf8)

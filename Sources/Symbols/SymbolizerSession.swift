@@ -133,8 +133,8 @@ final class SymbolizerSession {
       throw SymbolError.symbolizerFailed(
         path: executable, reason: "it was still running after \(Int(timeLimit)) s and was stopped")
     }
-    // Anything it left in its group goes with it.
-    kill(-pid, SIGKILL)
+    // No group kill here: the symbolizer is reaped, so its group id could already name another
+    // process's group; llvm-symbolizer starts no children of its own.
     switch ExitStatus(waitStatus: status) {
     case .exited(0): return
     case .exited(let code):

@@ -36,7 +36,8 @@ public final class TmuxScreen {
     let deadline = Date().addingTimeInterval(seconds)
     var shown = screen()
     while !shown.contains(text) && Date() < deadline {
-      try? await Task.sleep(for: .milliseconds(30))
+      // A cancelled test (its time limit reached) stops polling instead of spinning on tmux.
+      guard (try? await Task.sleep(for: .milliseconds(30))) != nil else { break }
       shown = screen()
     }
     return shown
