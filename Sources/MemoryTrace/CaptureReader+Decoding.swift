@@ -178,6 +178,10 @@ struct RecordDecoder {
   /// Version 3: records come in numbered chunks and are merged (``RecordMerger``).
   var sequenced = false
   var merger = RecordMerger()
+  /// What the held records carry besides their plain fields (their FRAMEs, a rare record's
+  /// body), by ``SequencedRecord/extra``: so that a record itself is plain bytes to copy.
+  var extras: [Int: SequencedExtra] = [:]
+  var nextExtra = 0
   /// The thread of the last record delivered (version 3), to tell the visitor of switches.
   var deliveredThread: UInt64 = 0
   /// Each stream's latest allocations, for FREE_BACK records (version 3), by stream id.

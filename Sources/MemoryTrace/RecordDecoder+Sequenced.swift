@@ -141,6 +141,7 @@ extension RecordDecoder {
           sequence &+= try cursor.unsigned()
         }
         let body: SequencedRecord.Body
+        var rare: RareBody? = nil
         let kind = tag & CaptureFormat.kindMask
         switch type {
         case CaptureFormat.allocTag:
@@ -167,10 +168,17 @@ extension RecordDecoder {
           }
           body = .free(kind, address: address, paired: false)
         default:
-          body = try decodeRareBody(tag, &cursor)
+          rare = try decodeRareBody(tag, &cursor)
+          body = .rare
+        }
+        var extra = -1
+        if frames != nil || rare != nil {
+          extra = nextExtra
+          nextExtra += 1
+          extras[extra] = SequencedExtra(frames: frames, rare: rare)
         }
         var record = SequencedRecord(
-          sequence: sequence, thread: thread, offset: fileOffset + cursor.recordStart, frames: frames, body: body)
+          sequence: sequence, thread: thread, offset: fileOffset + cursor.recordStart, body: body, extra: extra)
         frames = nil
         if var free = heldFree {
           heldFree = nil
@@ -199,7 +207,7 @@ extension RecordDecoder {
     return count
   }
 
-  private func decodeRareBody(_ tag: UInt8, _ cursor: inout ByteCursor) throws(DecodeStop) -> SequencedRecord.Body {
+  private func decodeRareBody(_ tag: UInt8, _ cursor: inout ByteCursor) throws(DecodeStop) -> RareBody {
     switch tag {
     case CaptureFormat.tickTag:
       return .tick(try cursor.tick())
@@ -287,8 +295,12 @@ extension RecordDecoder {
   private mutating func deliver<Visitor: CaptureVisitor>(_ record: SequencedRecord, into visitor: inout Visitor)
     throws(DecodeStop)
   {
-    if let pending = record.frames {
-      for frame in pending { try deliverFrame(frame, into: &visitor) }
+    var rare: RareBody? = nil
+    if record.extra >= 0, let extra = extras.removeValue(forKey: record.extra) {
+      if let pending = extra.frames {
+        for frame in pending { try deliverFrame(frame, into: &visitor) }
+      }
+      rare = extra.rare
     }
     switch record.body {
     case .alloc(let kind, let address, let size, let localStack, let pairedFree):
@@ -319,6 +331,15 @@ extension RecordDecoder {
       } else {
         try deliverFree(record, into: &visitor)
       }
+    case .rare:
+      if let rare { try deliver(rare, of: record, into: &visitor) }
+    }
+  }
+
+  private mutating func deliver<Visitor: CaptureVisitor>(
+    _ rare: RareBody, of record: SequencedRecord, into visitor: inout Visitor
+  ) throws(DecodeStop) {
+    switch rare {
     case .tick(let tick):
       lastTimestamp = tick.microseconds
       visitor.visit(tick)

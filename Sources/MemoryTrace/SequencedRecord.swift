@@ -10,26 +10,43 @@ struct PendingFrame {
 }
 
 /// One numbered record of a chunk, decoded but not yet delivered.
+///
+/// It holds no reference (no array, no string), so that holding it back, sifting it and handing it
+/// on copy plain bytes: what else it carries waits in the decoder's ``SequencedExtra`` table.
 struct SequencedRecord {
   enum Body {
     /// `pairedFree`: the old address of the realloc() this ALLOC completes, if its FREE came first.
     case alloc(AllocationKind, address: UInt64, size: UInt64, localStack: UInt64, pairedFree: UInt64?)
     /// `paired`: the FREE of a realloc() whose ALLOC follows; delivered with it.
     case free(DeallocationKind, address: UInt64, paired: Bool)
-    case tick(TickEvent)
-    case modules([Module])
-    case marker(String)
-    case command(CaptureCommand)
-    case end(UInt64)
+    /// A rare record (TICK, MODULES, MARKER, COMMAND, END): its body is in its extra.
+    case rare
   }
 
   var sequence: UInt64
   var thread: UInt64
   /// The record's offset in the file, for damage reports.
   var offset: Int
-  /// FRAME records that precede it in its chunk (nil: none, the common case).
-  var frames: [PendingFrame]?
   var body: Body
+  /// Its entry in the decoder's table of extras (FRAMEs before it, a rare body), or -1: none, the
+  /// common case.
+  var extra: Int
+}
+
+/// The body of a rare numbered record.
+enum RareBody {
+  case tick(TickEvent)
+  case modules([Module])
+  case marker(String)
+  case command(CaptureCommand)
+  case end(UInt64)
+}
+
+/// What a held record carries besides its plain fields.
+struct SequencedExtra {
+  /// FRAME records that precede it in its chunk.
+  var frames: [PendingFrame]?
+  var rare: RareBody?
 }
 
 /// The numbered records read but not yet delivered, and the number the merged stream expects next.
