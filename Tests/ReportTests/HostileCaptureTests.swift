@@ -184,7 +184,13 @@ import WorkshopTestSupport
     let chunkPath = scratch.write(chunk.bytes, to: "chunk.bin")
     let appender = Process()
     appender.executableURL = URL(fileURLWithPath: "/bin/sh")
-    appender.arguments = ["-c", "exec 3>>'\(path)'; while :; do cat '\(chunkPath)' >&3; done"]
+    // It grows the file for a while, then keeps it open without writing: a bounded size, so that the
+    // time this takes does not grow with how late a loaded machine starts the report.
+    appender.arguments = [
+      "-c",
+      "exec 3>>'\(path)'; i=0; while [ $i -lt 150 ]; do cat '\(chunkPath)' >&3; i=$((i + 1)); sleep 0.005; done;"
+        + " exec sleep 600",
+    ]
     try appender.run()
     defer {
       kill(-appender.processIdentifier, SIGKILL)
