@@ -325,14 +325,17 @@ static chunk_outcome write_stream_locked(thread_stream *stream, bool wait) {
  * `unwritten_from` (the owner numbers in increasing order, after what was written), so SYNC says
  * the smaller of the two and stays true.
  */
-static void flush_all_locked(bool wait) {
+/* Writes every buffer (skipping, when `wait` is false, those whose owner holds them) and a SYNC.
+   Returns the SYNC's number when a skipped buffer made it lower than the counter, else UINT64_MAX. */
+static uint64_t flush_all_locked(bool wait) {
   if (!capture_open())
-    return;
+    return UINT64_MAX;
   if (!report_lost_locked()) {
     rewind_all_locked(0);
-    return;
+    return UINT64_MAX;
   }
   uint64_t written_below = atomic_load(&stream_sequence.next);
+  bool lowered = false;
   spinlock_lock(&registry_lock);
   thread_stream **link = &streams;
   chunk_outcome outcome = CHUNK_WRITTEN;
@@ -340,8 +343,10 @@ static void flush_all_locked(bool wait) {
     thread_stream *stream = *link;
     spinlock_unlock(&registry_lock); /* a writer may need it to register while we write */
     outcome = write_stream_locked(stream, wait);
-    if (outcome == CHUNK_SKIPPED && stream->unwritten_from < written_below)
+    if (outcome == CHUNK_SKIPPED && stream->unwritten_from < written_below) {
       written_below = stream->unwritten_from;
+      lowered = true;
+    }
     spinlock_lock(&registry_lock);
     /* An exited thread's stream, now empty, is reused by the next new thread. */
     if (outcome == CHUNK_WRITTEN && stream->exited && stream->used == CHUNK_HEADER_ROOM &&
@@ -360,13 +365,16 @@ static void flush_all_locked(bool wait) {
   }
   spinlock_unlock(&registry_lock);
   if (outcome == CHUNK_FAILED)
-    return;
+    return UINT64_MAX;
   uint8_t record[16];
   uint8_t *cursor = record;
   *cursor++ = WORKSHOP_RECORD_SYNC;
   cursor = put_uv(cursor, written_below);
-  if (!write_bytes(record, (size_t)(cursor - record)))
+  if (!write_bytes(record, (size_t)(cursor - record))) {
     rewind_all_locked(0);
+    return UINT64_MAX;
+  }
+  return lowered ? written_below : UINT64_MAX;
 }
 
 void stream_flush_own(void) {
@@ -385,11 +393,23 @@ void stream_flush(void) {
   pthread_mutex_unlock(&file_lock);
 }
 
+/* The reader holds back every record numbered above a SYNC's promise. A promise held low by one
+   buffer whose owner keeps it for long (a realloc() copying gigabytes) would let the others'
+   records pile up in the reader without bound, where waiting for that buffer bounds them (the
+   other threads stop at their next full buffer, as they do for any flush that waits). So after
+   STUCK_FLUSHES_BEFORE_WAITING sampler flushes in a row (10 ms apart) held at the same number,
+   the next one waits. Interning and recording hold a buffer for microseconds: they are skipped. */
+#define STUCK_FLUSHES_BEFORE_WAITING 25
+static uint64_t last_lowered_sync = UINT64_MAX; /* under file_lock */
+static unsigned stuck_flushes;                  /* under file_lock */
+
 void stream_flush_ready(void) {
   /* A thread writing its full buffer holds the file: the next tick comes in 10 ms. */
   if (pthread_mutex_trylock(&file_lock) != 0)
     return;
-  flush_all_locked(false);
+  uint64_t lowered_to = flush_all_locked(stuck_flushes >= STUCK_FLUSHES_BEFORE_WAITING);
+  stuck_flushes = lowered_to != UINT64_MAX && lowered_to == last_lowered_sync ? stuck_flushes + 1 : 0;
+  last_lowered_sync = lowered_to;
   pthread_mutex_unlock(&file_lock);
 }
 
@@ -458,6 +478,8 @@ void stream_fork_child(int fd, const char *path, uint64_t offset) {
   stream_modules_generation = 0;
   lost_unreported = 0;
   lost_restart = 0;
+  last_lowered_sync = UINT64_MAX;
+  stuck_flushes = 0;
   spinlock_unlock(&stacks_lock);
   spinlock_unlock(&registry_lock);
 }
