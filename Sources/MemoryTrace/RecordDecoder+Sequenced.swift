@@ -238,7 +238,8 @@ extension RecordDecoder {
         merger.next = smallest &+ 1
       }
     } else if record.sequence > merger.next {
-      // A real capture holds back at most what its threads wrote between two SYNCs (10 ms).
+      // A real capture holds back what its threads wrote between two SYNCs: 10 ms, at most about a
+      // quarter of a second when one thread holds its buffer that long (the tracker then waits).
       guard merger.count < CaptureFormat.maximumHeldRecords else {
         throw .damagedInFile(
           offset: record.offset, .tooManyWaiting(count: merger.count))
