@@ -118,6 +118,8 @@ extension RecordDecoder {
     var frames: [PendingFrame]? = nil
     var heldFree: SequencedRecord? = nil
     var count = 0
+    // Records take 2 bytes at the least and about 4 in a busy thread's chunk.
+    merger.runCapacityHint = max(16, (cursor.end - cursor.position) / 4)
     do throws(DecodeStop) {
       while cursor.position < cursor.end {
         cursor.recordStart = cursor.position

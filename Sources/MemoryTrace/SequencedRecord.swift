@@ -77,6 +77,9 @@ struct RecordMerger {
   /// The run being gathered from the chunk being decoded; ``seal()`` puts it in the heap.
   private var open: [SequencedRecord] = []
   private(set) var count = 0
+  /// About how many records the chunk being decoded holds: a run starts with room for them, so
+  /// that gathering it does not copy it over and over as it grows.
+  var runCapacityHint = 16
   var next: UInt64 = 0
   var deferredFrees: [UInt64: SequencedRecord] = [:]
 
@@ -88,6 +91,7 @@ struct RecordMerger {
   /// record, or starts a new one.
   mutating func push(_ record: SequencedRecord) {
     if let last = open.last, record.sequence <= last.sequence { seal() }
+    if open.isEmpty { open.reserveCapacity(runCapacityHint) }
     open.append(record)
     count += 1
   }
