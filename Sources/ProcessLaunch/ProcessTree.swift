@@ -7,28 +7,28 @@ import Foundation
 /// The processes a child started, found in `/proc`, and how to end them all: those still below it
 /// in the process tree, including any that left its process group or session (`setsid`), and
 /// those it left behind when it ended (orphans re-parented to init), which carry the run's
-/// ``marker`` in their environment.
+/// marker (``markerName``=``markerValue``) in their environment.
 ///
 /// A process group alone misses both: `setsid()` or `setpgid()` takes a process out of the group,
 /// and a daemon's double fork takes it out of the tree. The environment a child was started with
 /// is inherited by everything it forks or executes, so a variable made for one run
 /// (`NAME=unique value`) finds them unless a program empties its environment on purpose.
 public struct ProcessTree: Sendable {
-  /// The variable every process of the run inherits, as `NAME=value`.
-  public var marker: String
+  /// The name of the variable every process of the run inherits.
+  public let markerName: String
+  /// Its value, unique to the run.
+  public let markerValue: String
 
-  /// A run's tree, marked by `NAME=value`: put the same pair in the child's environment.
+  /// A run's tree, marked by `name=value`: put the same pair in the child's environment.
   public init(markerName name: String, value: String) {
-    marker = "\(name)=\(value)"
+    markerName = name
+    markerValue = value
   }
 
   /// A marker no other run shares: `name` with a fresh random value.
   public static func unique(markerName name: String) -> ProcessTree {
     ProcessTree(markerName: name, value: UUID().uuidString)
   }
-
-  /// The marker's value alone, for the child's environment.
-  public var markerValue: String { String(marker.split(separator: "=", maxSplits: 1).last ?? "") }
 
   /// Kills (SIGKILL) `root`'s process group when `group` is set, every process below `root` in the
   /// tree, every process that carries the marker, and `root` itself; `root` is not reaped (its
@@ -56,10 +56,10 @@ public struct ProcessTree: Sendable {
     let own = getpid()
     var children: [pid_t: [pid_t]] = [:]
     var marked: Set<pid_t> = []
-    let needle = Array(marker.utf8) + [0]
+    let entry = Array("\(markerName)=\(markerValue)".utf8)
     for pid in Self.processes() where pid != own {
       if let parent = Self.parent(of: pid) { children[parent, default: []].append(pid) }
-      if Self.environment(of: pid, contains: needle) { marked.insert(pid) }
+      if Self.environment(of: pid, contains: entry) { marked.insert(pid) }
     }
     var below: Set<pid_t> = []
     var queue = root.map { [$0] } ?? []
@@ -87,17 +87,9 @@ public struct ProcessTree: Sendable {
     return fields.count > 1 ? pid_t(fields[1]) : nil
   }
 
-  /// Whether `/proc/PID/environ` holds `needle` (`NAME=value` and its NUL) as one whole entry.
-  static func environment(of pid: pid_t, contains needle: [UInt8]) -> Bool {
-    guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/environ"), data.count >= needle.count - 1
-    else { return false }
-    let bytes = [UInt8](data) + [0]
-    var start = 0
-    while start < bytes.count {
-      let end = bytes[start...].firstIndex(of: 0) ?? bytes.count
-      if end - start == needle.count - 1 && bytes[start..<end].elementsEqual(needle.dropLast()) { return true }
-      start = end + 1
-    }
-    return false
+  /// Whether `/proc/PID/environ` holds `entry` (`NAME=value`) as one whole entry.
+  static func environment(of pid: pid_t, contains entry: [UInt8]) -> Bool {
+    guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return false }
+    return data.split(separator: 0).contains { $0.elementsEqual(entry) }
   }
 }

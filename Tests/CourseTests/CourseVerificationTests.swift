@@ -49,7 +49,7 @@ struct CourseVerificationTests {
       builder: ExerciseBuilder(cacheFolder: CourseTestEnvironment.sharedBuildCache, extraFlags: extraFlags),
       runner: ExerciseRunner(trackerLibrary: TestEnvironment.trackerLibrary))
     let scratch = try TestEnvironment.scratchFolder("verification" + extraFlags.joined())
-    let results = try await onOwnThread {
+    let results = try await withOwnThread {
       try course.exercises.map { exercise in
         (
           shipped: try checker.check(

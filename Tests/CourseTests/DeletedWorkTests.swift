@@ -86,7 +86,7 @@ struct DeletedWorkTests {
       builder: ExerciseBuilder(cacheFolder: CourseTestEnvironment.sharedBuildCache),
       runner: ExerciseRunner(trackerLibrary: TestEnvironment.trackerLibrary))
     let exercise = try course.exercise(named: edit.exercise)
-    let result = try await onOwnThread {
+    let result = try await withOwnThread {
       try checker.check(exercise, capturePath: folder.appendingPathComponent("capture.bin").path)
     }
     #expect(

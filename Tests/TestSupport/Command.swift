@@ -87,7 +87,7 @@ public enum Command {
     _ arguments: [String], environment: [String: String] = [:], unsetting: [String] = [],
     currentDirectory: URL? = nil, standardInput: String? = nil, timeLimit seconds: Double = 180
   ) async throws -> Result {
-    try await onOwnThread {
+    try await withOwnThread {
       try run(
         arguments, environment: environment, unsetting: unsetting, currentDirectory: currentDirectory,
         standardInput: standardInput, timeLimit: seconds)

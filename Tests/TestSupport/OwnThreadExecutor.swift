@@ -52,7 +52,8 @@ public final class OwnThreadExecutor: TaskExecutor, @unchecked Sendable {
 }
 
 /// Runs `body` on a thread of its own (an ``OwnThreadExecutor``), so that neither its blocking
-/// waits hold a thread of the test pool nor the pool's other tests delay it.
+/// waits hold a thread of the test pool nor the pool's other tests delay it: a test that compiles
+/// and runs twenty programs, or drives a screen in tmux, puts that work here.
 public func withOwnThread<Value>(_ body: () async throws -> Value) async throws -> Value {
   let executor = OwnThreadExecutor()
   defer { executor.stop() }

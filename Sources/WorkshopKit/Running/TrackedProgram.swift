@@ -30,7 +30,7 @@ public struct TrackedProgram: Sendable {
   /// in ours (`workshop run`): a background group is stopped when it reads.
   public var ownProcessGroup = false
   /// What the program starts, found and ended with it when it has a process group of its own
-  /// (``ownProcessGroup``): the processes below it, and through the variable ``ProcessTree/marker``
+  /// (``ownProcessGroup``): the processes below it, and through the variable ``ProcessTree/markerName``
   /// in their environment those that left its group or session and those it left behind.
   public var processTree = ProcessTree.unique(markerName: "WORKSHOP_RUN_MARKER")
   /// Where to stop a runaway program.
@@ -51,9 +51,9 @@ public struct TrackedProgram: Sendable {
     environment["LD_PRELOAD"] = preload.joined(separator: " ")
     environment["WORKSHOP_CAPTURE"] = capturePath
     if ownProcessGroup {
-      environment["WORKSHOP_RUN_MARKER"] = processTree.markerValue
+      environment[processTree.markerName] = processTree.markerValue
     } else {
-      environment.removeValue(forKey: "WORKSHOP_RUN_MARKER")
+      environment.removeValue(forKey: processTree.markerName)
     }
     if followFork {
       environment["WORKSHOP_FOLLOW_FORK"] = "1"
