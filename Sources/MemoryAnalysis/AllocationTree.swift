@@ -114,13 +114,10 @@ extension AllocationTree {
     private var ownCounts: [UInt64] = [0]
     private var recursionDepths: [Int32] = [1]
     /// Each node's children as a list (its first child, each child's next sibling, newest first)
-    /// and each node's frame identity number: a node's few children are found by walking the list,
+    /// and each node's frame identity number, in one record per node: a node's few children are found by walking the list,
     /// whose entries were made close together, instead of probing a table of every node at a
     /// random place (those cache misses were a sixth of building a tree of two million nodes).
-    private var firstChild: [Int32] = [-1]
-    private var nextSibling: [Int32] = [-1]
-    private var childCounts: [Int32] = [0]
-    private var identities: [Int32] = [-1]
+    private var links: [ChildLinks] = [ChildLinks(identity: -1)]
     /// The children of nodes with more than ``listedChildren``: a child's place is its parent
     /// (high 32 bits) and its frame's identity number (low 32 bits). Integers rather than the
     /// identity's strings: hashing and comparing those for every node was most of building a tree
@@ -138,6 +135,17 @@ extension AllocationTree {
     struct RegisteredFrame {
       var frameRef: Int32
       var identityNumber: Int
+    }
+
+    /// What finding a node's children needs of each node, side by side in one record.
+    private struct ChildLinks {
+      /// The node's frame identity number.
+      var identity: Int32
+      /// Its newest child, -1 for none.
+      var firstChild: Int32 = -1
+      /// Its parent's next older child, -1 for none.
+      var nextSibling: Int32 = -1
+      var childCount: Int32 = 0
     }
 
     /// An empty tree whose root is `rootLabel`.
@@ -171,13 +179,13 @@ extension AllocationTree {
 
     /// The child of `parent` whose frame has identity number `number`, if it was made.
     private func existingChild(of parent: Int, identityNumber number: Int) -> Int? {
-      if childCounts[parent] > Self.listedChildren {
+      if links[parent].childCount > Self.listedChildren {
         return childIndex.value(for: UInt64(parent) << 32 | UInt64(number)).map(Int.init)
       }
-      var child = firstChild[parent]
+      var child = links[parent].firstChild
       while child >= 0 {
-        if identities[Int(child)] == Int32(truncatingIfNeeded: number) { return Int(child) }
-        child = nextSibling[Int(child)]
+        if links[Int(child)].identity == Int32(truncatingIfNeeded: number) { return Int(child) }
+        child = links[Int(child)].nextSibling
       }
       return nil
     }
@@ -196,20 +204,20 @@ extension AllocationTree {
       ownBytes.append(0)
       ownCounts.append(0)
       recursionDepths.append(1)
-      identities.append(Int32(truncatingIfNeeded: number))
-      firstChild.append(-1)
-      nextSibling.append(firstChild[parent])
-      childCounts.append(0)
-      firstChild[parent] = Int32(index)
-      childCounts[parent] += 1
-      if childCounts[parent] == Self.listedChildren + 1 {
+      links.append(
+        ChildLinks(identity: Int32(truncatingIfNeeded: number), nextSibling: links[parent].firstChild))
+      links[parent].firstChild = Int32(index)
+      links[parent].childCount += 1
+      let childCount = links[parent].childCount
+      if childCount == Self.listedChildren + 1 {
         // Too wide to walk: from now on its children are found in the table.
-        var child = firstChild[parent]
+        var child = links[parent].firstChild
         while child >= 0 {
-          childIndex.insert(child, for: UInt64(parent) << 32 | UInt64(UInt32(bitPattern: identities[Int(child)])))
-          child = nextSibling[Int(child)]
+          let identity = UInt64(UInt32(bitPattern: links[Int(child)].identity))
+          childIndex.insert(child, for: UInt64(parent) << 32 | identity)
+          child = links[Int(child)].nextSibling
         }
-      } else if childCounts[parent] > Self.listedChildren + 1 {
+      } else if childCount > Self.listedChildren + 1 {
         childIndex.insert(Int32(index), for: UInt64(parent) << 32 | UInt64(number))
       }
       return index
@@ -222,10 +230,7 @@ extension AllocationTree {
       ownBytes.reserveCapacity(count)
       ownCounts.reserveCapacity(count)
       recursionDepths.reserveCapacity(count)
-      identities.reserveCapacity(count)
-      firstChild.reserveCapacity(count)
-      nextSibling.reserveCapacity(count)
-      childCounts.reserveCapacity(count)
+      links.reserveCapacity(count)
     }
 
     /// Adds `bytes` in `count` allocations to `node`'s own share.
@@ -357,11 +362,21 @@ extension AllocationTree {
   /// - Complexity: O(sum of the depths of the nodes with own bytes).
   public func inverted() -> AllocationTree {
     var builder = Builder(rootLabel: rootLabel)
+    // Each distinct frame registered once (the nodes of one frame share its object), so that the
+    // walks below, one per node and as long as its depth, hash no strings.
+    var registeredByObject: [ObjectIdentifier: Builder.RegisteredFrame] = [:]
+    let registered = nodes.map { node -> Builder.RegisteredFrame? in
+      guard let shared = node.sharedFrame else { return nil }
+      if let known = registeredByObject[ObjectIdentifier(shared)] { return known }
+      let made = builder.register(shared.frame)
+      registeredByObject[ObjectIdentifier(shared)] = made
+      return made
+    }
     for index in nodes.indices where nodes[index].ownBytes > 0 || nodes[index].ownCount > 0 {
       var target = AllocationTree.rootIndex
       var current: Int? = index
-      while let node = current, let frame = nodes[node].frame {
-        target = builder.child(of: target, frame: frame)
+      while let node = current, let frame = registered[node] {
+        target = builder.child(of: target, registered: frame)
         current = nodes[node].parent
       }
       builder.add(bytes: nodes[index].ownBytes, count: nodes[index].ownCount, to: target)
