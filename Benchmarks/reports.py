@@ -4,7 +4,8 @@ two builds on the same captures, against `heaptrack_print` on heaptrack's captur
 The captures come from a `compare.py --scratch DIR` run (KEY.workshop.bin and KEY.heaptrack.*), so
 the reports can be timed again without running the workloads again. The newer build is timed twice:
 with a symbol cache it filled in an earlier round ("warm", what a second report of a program
-meets) and with an empty one each time ("cold", the first report of a program just built).
+meets) and with an empty one each time ("cold", the first report of a program just built); the older
+build reads the warm cache too. Every workload of compare.py by default.
 
 Usage: python3 Benchmarks/reports.py --scratch DIR --bin NEW_BIN --baseline-bin OLD_BIN
            [--runs 5] [--only swift,python,...] [--raw FILE]
@@ -43,7 +44,8 @@ def main():
     parser.add_argument("--raw", help="append every measure to this file")
     parser.add_argument("--table", help="print the table of the measures in this file and stop")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--only", default="churn,sqlite,python,swift,tree_build,tree20")
+    parser.add_argument("--only", default="churn,alloc_churn,threads1,threads2,threads4,threads8,tree20,tree_build,"
+                        "sqlite,python,swift")
     args = parser.parse_args()
     if args.table:
         return table(args.table)
@@ -60,7 +62,8 @@ def main():
             heaptrack = glob.glob(os.path.join(args.scratch, f"{key}.heaptrack.*"))[0]
             commands = {}
             for report, extra in [("stats", []), ("flamegraph", ["--width", "120"])]:
-                commands[f"{report} before"] = ([old, report, capture, *extra], "none")
+                # The older build reads the same warm cache: both builds name frames the same way.
+                commands[f"{report} before"] = ([old, report, capture, *extra], "warm")
                 commands[f"{report} cold"] = ([new, report, capture, *extra], "cold")
                 commands[f"{report} warm"] = ([new, report, capture, *extra], "warm")
             commands["heaptrack_print"] = (["heaptrack_print", heaptrack], "none")

@@ -11,7 +11,14 @@ public struct AllocationTree: Sendable {
   /// One frame of the tree.
   public struct Node: Sendable, Equatable {
     /// The frame, or nil for the root.
-    public var frame: SymbolizedFrame?
+    public var frame: SymbolizedFrame? {
+      get { sharedFrame?.frame }
+      set { sharedFrame = newValue.map(SharedFrame.init) }
+    }
+    /// The frame, one object shared by every node of that frame: a tree of millions of nodes has a
+    /// few dozen frames, and a node holding its frame by value was twice the size and retained
+    /// three strings each time it was copied.
+    fileprivate var sharedFrame: SharedFrame?
     /// The parent's index, or nil for the root.
     public var parent: Int?
     /// The children's indices, largest first (ties by label, so the order is stable).
@@ -29,6 +36,19 @@ public struct AllocationTree: Sendable {
     /// How many consecutive calls of one function the node stands for: 1, or more in a tree whose
     /// recursion was folded (``AllocationTree/foldingRecursion()``).
     public var recursionDepth: Int = 1
+
+    /// Equal when every figure and the frame are.
+    public static func == (a: Node, b: Node) -> Bool {
+      a.frame == b.frame && a.parent == b.parent && a.children == b.children && a.bytes == b.bytes
+        && a.count == b.count && a.ownBytes == b.ownBytes && a.ownCount == b.ownCount && a.depth == b.depth
+        && a.recursionDepth == b.recursionDepth
+    }
+  }
+
+  /// A frame shared by the nodes that show it (see ``Node/frame``).
+  fileprivate final class SharedFrame: Sendable {
+    let frame: SymbolizedFrame
+    init(_ frame: SymbolizedFrame) { self.frame = frame }
   }
 
   /// The root's index in ``nodes``.
@@ -93,10 +113,18 @@ extension AllocationTree {
     private var ownBytes: [UInt64] = [0]
     private var ownCounts: [UInt64] = [0]
     private var recursionDepths: [Int32] = [1]
-    /// A child's place: its parent (high 32 bits) and its frame's identity number (low 32 bits).
-    /// Integers rather than the identity's strings: hashing and comparing those for every node was
-    /// most of building a tree of a million stacks.
+    /// Each node's children as a list (its first child, each child's next sibling, newest first)
+    /// and each node's frame identity number, in one record per node: a node's few children are found by walking the list,
+    /// whose entries were made close together, instead of probing a table of every node at a
+    /// random place (those cache misses were a sixth of building a tree of two million nodes).
+    private var links: [ChildLinks] = [ChildLinks(identity: -1)]
+    /// The children of nodes with more than ``listedChildren``: a child's place is its parent
+    /// (high 32 bits) and its frame's identity number (low 32 bits). Integers rather than the
+    /// identity's strings: hashing and comparing those for every node was most of building a tree
+    /// of a million stacks.
     private var childIndex = ChildTable()
+    /// Children found by walking the list; a wider node's are in ``childIndex``.
+    private static let listedChildren: Int32 = 8
     /// The number of each distinct frame identity met so far.
     private var identityNumbers: [SymbolizedFrame.Identity: Int] = [:]
     /// What the root stands for.
@@ -107,6 +135,17 @@ extension AllocationTree {
     struct RegisteredFrame {
       var frameRef: Int32
       var identityNumber: Int
+    }
+
+    /// What finding a node's children needs of each node, side by side in one record.
+    private struct ChildLinks {
+      /// The node's frame identity number.
+      var identity: Int32
+      /// Its newest child, -1 for none.
+      var firstChild: Int32 = -1
+      /// Its parent's next older child, -1 for none.
+      var nextSibling: Int32 = -1
+      var childCount: Int32 = 0
     }
 
     /// An empty tree whose root is `rootLabel`.
@@ -120,10 +159,9 @@ extension AllocationTree {
     public mutating func child(of parent: Int, frame: SymbolizedFrame) -> Int {
       let identity = frame.identity
       let number = identityNumber(identity)
-      let key = UInt64(parent) << 32 | UInt64(number)
-      if let known = childIndex.value(for: key) { return Int(known) }
+      if let known = existingChild(of: parent, identityNumber: number) { return known }
       frameTable.append(frame)
-      return makeChild(of: parent, frameRef: Int32(frameTable.count - 1), key: key)
+      return makeChild(of: parent, frameRef: Int32(frameTable.count - 1), identityNumber: number)
     }
 
     /// Adds `frame` to the frame table once, for a caller that puts it under many parents
@@ -135,9 +173,21 @@ extension AllocationTree {
 
     /// ``child(of:frame:)`` for a registered frame: no hashing of strings.
     mutating func child(of parent: Int, registered frame: RegisteredFrame) -> Int {
-      let key = UInt64(parent) << 32 | UInt64(frame.identityNumber)
-      if let known = childIndex.value(for: key) { return Int(known) }
-      return makeChild(of: parent, frameRef: frame.frameRef, key: key)
+      if let known = existingChild(of: parent, identityNumber: frame.identityNumber) { return known }
+      return makeChild(of: parent, frameRef: frame.frameRef, identityNumber: frame.identityNumber)
+    }
+
+    /// The child of `parent` whose frame has identity number `number`, if it was made.
+    private func existingChild(of parent: Int, identityNumber number: Int) -> Int? {
+      if links[parent].childCount > Self.listedChildren {
+        return childIndex.value(for: UInt64(parent) << 32 | UInt64(number)).map(Int.init)
+      }
+      var child = links[parent].firstChild
+      while child >= 0 {
+        if links[Int(child)].identity == Int32(truncatingIfNeeded: number) { return Int(child) }
+        child = links[Int(child)].nextSibling
+      }
+      return nil
     }
 
     private mutating func identityNumber(_ identity: SymbolizedFrame.Identity) -> Int {
@@ -147,14 +197,29 @@ extension AllocationTree {
       return number
     }
 
-    private mutating func makeChild(of parent: Int, frameRef: Int32, key: UInt64) -> Int {
+    private mutating func makeChild(of parent: Int, frameRef: Int32, identityNumber number: Int) -> Int {
       let index = frameRefs.count
       frameRefs.append(frameRef)
       parents.append(Int32(parent))
       ownBytes.append(0)
       ownCounts.append(0)
       recursionDepths.append(1)
-      childIndex.insert(Int32(index), for: key)
+      links.append(
+        ChildLinks(identity: Int32(truncatingIfNeeded: number), nextSibling: links[parent].firstChild))
+      links[parent].firstChild = Int32(index)
+      links[parent].childCount += 1
+      let childCount = links[parent].childCount
+      if childCount == Self.listedChildren + 1 {
+        // Too wide to walk: from now on its children are found in the table.
+        var child = links[parent].firstChild
+        while child >= 0 {
+          let identity = UInt64(UInt32(bitPattern: links[Int(child)].identity))
+          childIndex.insert(child, for: UInt64(parent) << 32 | identity)
+          child = links[Int(child)].nextSibling
+        }
+      } else if childCount > Self.listedChildren + 1 {
+        childIndex.insert(Int32(index), for: UInt64(parent) << 32 | UInt64(number))
+      }
       return index
     }
 
@@ -165,7 +230,7 @@ extension AllocationTree {
       ownBytes.reserveCapacity(count)
       ownCounts.reserveCapacity(count)
       recursionDepths.reserveCapacity(count)
-      childIndex.reserveCapacity(count)
+      links.reserveCapacity(count)
     }
 
     /// Adds `bytes` in `count` allocations to `node`'s own share.
@@ -192,6 +257,10 @@ extension AllocationTree {
     ///
     /// - Complexity: O(n log n) for n nodes (the sort of each node's children).
     public func build() -> AllocationTree {
+      // Local copies of the arrays (a retain each): the closures below would otherwise capture the
+      // whole builder, and copying it per comparison was a fifth of building a large tree.
+      let (parents, frameRefs, frameTable) = (self.parents, self.frameRefs, self.frameTable)
+      let (ownBytes, ownCounts, recursionDepths) = (self.ownBytes, self.ownCounts, self.recursionDepths)
       let count = frameRefs.count
       var bytes = ownBytes
       var counts = ownCounts
@@ -245,7 +314,8 @@ extension AllocationTree {
         let range = Int(childStart[Int(old)])..<Int(childStart[Int(old) + 1])
         for child in childList[range].reversed() { pending.append(child) }
       }
-      var depths = [Int](repeating: 0, count: count)
+      var depths = [Int32](repeating: 0, count: count)
+      let sharedFrames = frameTable.map(SharedFrame.init)
       var nodes: [Node] = []
       nodes.reserveCapacity(order.count)
       for old in order.lazy.map(Int.init) {
@@ -256,9 +326,9 @@ extension AllocationTree {
         let ref = Int(frameRefs[old])
         nodes.append(
           Node(
-            frame: ref >= 0 ? frameTable[ref] : nil, parent: parentOld >= 0 ? Int(newIndex[parentOld]) : nil,
+            sharedFrame: ref >= 0 ? sharedFrames[ref] : nil, parent: parentOld >= 0 ? Int(newIndex[parentOld]) : nil,
             children: childList[range].map { Int(newIndex[Int($0)]) }, bytes: bytes[old], count: counts[old],
-            ownBytes: ownBytes[old], ownCount: ownCounts[old], depth: depth,
+            ownBytes: ownBytes[old], ownCount: ownCounts[old], depth: Int(depth),
             recursionDepth: Int(recursionDepths[old])))
       }
       return AllocationTree(nodes: nodes, rootLabel: rootLabel)
@@ -292,11 +362,21 @@ extension AllocationTree {
   /// - Complexity: O(sum of the depths of the nodes with own bytes).
   public func inverted() -> AllocationTree {
     var builder = Builder(rootLabel: rootLabel)
+    // Each distinct frame registered once (the nodes of one frame share its object), so that the
+    // walks below, one per node and as long as its depth, hash no strings.
+    var registeredByObject: [ObjectIdentifier: Builder.RegisteredFrame] = [:]
+    let registered = nodes.map { node -> Builder.RegisteredFrame? in
+      guard let shared = node.sharedFrame else { return nil }
+      if let known = registeredByObject[ObjectIdentifier(shared)] { return known }
+      let made = builder.register(shared.frame)
+      registeredByObject[ObjectIdentifier(shared)] = made
+      return made
+    }
     for index in nodes.indices where nodes[index].ownBytes > 0 || nodes[index].ownCount > 0 {
       var target = AllocationTree.rootIndex
       var current: Int? = index
-      while let node = current, let frame = nodes[node].frame {
-        target = builder.child(of: target, frame: frame)
+      while let node = current, let frame = registered[node] {
+        target = builder.child(of: target, registered: frame)
         current = nodes[node].parent
       }
       builder.add(bytes: nodes[index].ownBytes, count: nodes[index].ownCount, to: target)

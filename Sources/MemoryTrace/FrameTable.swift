@@ -30,6 +30,9 @@ public struct FrameTable: Sendable {
   /// Every distinct module ever in force, indexed by `moduleIndices`.
   public private(set) var modules: [Module] = []
   private var moduleIDs: [Module: Int32] = [:]
+  /// The module interned last and its index: runs of frames lie in one module, and hashing the
+  /// module's path for every FRAME record was a tenth of reading a capture of two million stacks.
+  private var lastInterned: (module: Module, id: Int32)?
 
   /// Creates a table holding only the root.
   public init() {}
@@ -99,10 +102,16 @@ public struct FrameTable: Sendable {
   }
 
   private mutating func intern(_ module: Module) -> Int32 {
-    if let id = moduleIDs[module] { return id }
-    let id = Int32(modules.count)
-    modules.append(module)
-    moduleIDs[module] = id
+    if let last = lastInterned, last.module == module { return last.id }
+    let id: Int32
+    if let known = moduleIDs[module] {
+      id = known
+    } else {
+      id = Int32(modules.count)
+      modules.append(module)
+      moduleIDs[module] = id
+    }
+    lastInterned = (module, id)
     return id
   }
 }

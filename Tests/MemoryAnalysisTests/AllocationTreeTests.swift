@@ -34,6 +34,38 @@ func frame(_ function: String, _ file: String? = "main.swift", _ line: Int? = 1,
     #expect(builder.build().root.children.count == 2)
   }
 
+  /// A node's first children are found in a list, a wider node's in a table: the same child must be
+  /// found whichever holds it, before and after the node outgrows its list.
+  @Test func wideNodesKeepOneChildPerFrame() {
+    var builder = AllocationTree.Builder(rootLabel: "app")
+    for round in 1...3 {
+      for callee in 0..<20 {
+        builder.add(stack: [frame("main"), frame("callee\(callee)")], bytes: UInt64(callee + 1), count: 1)
+        builder.add(stack: [frame("main"), frame("callee\(callee)"), frame("leaf")], bytes: 1, count: 1)
+      }
+      let tree = builder.build()
+      let main = tree[tree.root.children[0]]
+      #expect(tree.root.children.count == 1)
+      #expect(main.children.count == 20)
+      #expect(main.children.map { tree[$0].frame?.function } == (0..<20).reversed().map { "callee\($0)" })
+      #expect(main.children.allSatisfy { tree[$0].children.count == 1 && tree[$0].count == UInt64(2 * round) })
+      #expect(tree.nodes.count == 42)
+    }
+  }
+
+  @Test func invertedOfWideTreeMatchesBuildingItUpsideDown() {
+    var upright = AllocationTree.Builder(rootLabel: "app")
+    var upsideDown = AllocationTree.Builder(rootLabel: "app")
+    for callee in 0..<12 {
+      for leaf in 0..<3 {
+        let stack = [frame("main"), frame("callee\(callee)"), frame("leaf\(leaf)")]
+        upright.add(stack: stack, bytes: UInt64(callee * 3 + leaf + 1), count: 1)
+        upsideDown.add(stack: stack.reversed(), bytes: UInt64(callee * 3 + leaf + 1), count: 1)
+      }
+    }
+    #expect(upright.build().inverted().nodes == upsideDown.build().nodes)
+  }
+
   @Test func invertedPutsTheAllocatingFramesOnTop() {
     var builder = AllocationTree.Builder(rootLabel: "app")
     builder.add(stack: [frame("main"), frame("a"), frame("leaf")], bytes: 30, count: 1)
