@@ -62,7 +62,7 @@ public final class LiveRun: Sendable {
     /// How many times a snapshot was published; a reader redraws when it changes.
     public var sequence = 0
     /// The blocks alive now by stack, with the frames to name them: a live view's top locations.
-    /// Only when the run was asked for them (``LiveRun/init(program:compress:regions:aliveStacksInterval:onUpdate:)``).
+    /// Only when the run was asked for them (``LiveRun/init(program:compress:regions:detail:aliveStacksInterval:onUpdate:)``).
     public var aliveStacks: AliveStacks?
 
     /// A snapshot of a run not started yet (and, in tests, one filled in by hand).
@@ -104,6 +104,7 @@ public final class LiveRun: Sendable {
   public let program: TrackedProgram
   private let compress: Bool
   private let regions: [RegionRequest]
+  private let detail: MemoryProfiler.Detail
   private let onUpdate: (@Sendable () -> Void)?
   private let aliveStacksInterval: Double?
   private let state = Mutex(State())
@@ -114,16 +115,20 @@ public final class LiveRun: Sendable {
   /// - Parameters:
   ///   - compress: compress the capture with zstd as it grows (in place once the program ends).
   ///   - regions: marker regions to measure besides the whole run.
+  ///   - detail: what the analysis works out: ``MemoryProfiler/Detail/headline`` when only the
+  ///     summary `workshop run` prints is wanted (no per-stack figures, no ``Snapshot/aliveStacks``).
   ///   - aliveStacksInterval: when given, snapshots carry ``Snapshot/aliveStacks``, taken at most
   ///     this often (seconds): each costs O(s log s) for s stacks on the follower's thread.
   ///   - onUpdate: called (on one of the run's threads) after each new snapshot: a UI's wake-up.
   public init(
     program: TrackedProgram, compress: Bool = true, regions: [RegionRequest] = [],
-    aliveStacksInterval: Double? = nil, onUpdate: (@Sendable () -> Void)? = nil
+    detail: MemoryProfiler.Detail = .everything, aliveStacksInterval: Double? = nil,
+    onUpdate: (@Sendable () -> Void)? = nil
   ) {
     self.program = program
     self.compress = compress
     self.regions = regions
+    self.detail = detail
     self.aliveStacksInterval = aliveStacksInterval
     self.onUpdate = onUpdate
   }
@@ -136,7 +141,7 @@ public final class LiveRun: Sendable {
   /// - Throws: ``WorkshopError/captureExists(path:)`` or ``WorkshopError/programNotStarted(program:reason:)``;
   ///   then nothing runs.
   public func start() throws(WorkshopError) {
-    let follower = CaptureFollower(path: program.capturePath, compress: compress, regions: regions) {
+    let follower = CaptureFollower(path: program.capturePath, compress: compress, regions: regions, detail: detail) {
       [self] live in publish(live)
     }
     follower.start()
@@ -188,26 +193,9 @@ public final class LiveRun: Sendable {
     var peakResident: UInt64 = 0
     var samples: [ResidentSample] = []
     let bounds = program.bounds
-    while true {
-      // Reaped under the lock, so that cancel() never signals a pid the kernel may have reused.
-      let ended = state.withLock { state -> Bool in
-        while true {
-          let result = waitpid(pid, &status, WNOHANG)
-          if result == pid {
-            state.reaped = true
-            return true
-          }
-          if result == -1 && errno == EINTR { continue }
-          if result == -1 {
-            // Reaped elsewhere (SIGCHLD ignored): nothing to wait for; report it killed.
-            state.reaped = true
-            status = SIGKILL
-            return true
-          }
-          return false
-        }
-      }
-      if ended { break }
+    let exited = Self.signalWhenExited(pid)
+    var ended = exited.wait(timeout: .now()) == .success
+    while !ended {
       let elapsed = Self.now() - started
       let resident = TrackedProgram.residentBytes(of: pid)
       peakResident = max(peakResident, resident)
@@ -229,10 +217,12 @@ public final class LiveRun: Sendable {
         }
         if reached != nil { state.withLock { if !$0.reaped { stop(pid) } } }
       }
-      // Briefly at first, so that short runs end promptly.
+      // Briefly at first, so that a short run's resident size is seen; the end itself is seen at
+      // once, whatever the pause.
       let pause = elapsed < 0.05 ? 0.001 : elapsed < 0.25 ? 0.005 : bounds.pollInterval
-      usleep(UInt32(pause * 1_000_000))
+      ended = exited.wait(timeout: .now() + pause) == .success
     }
+    reap(pid, status: &status)
     // What the program started ends with it: what is left in its group, and what left the group
     // or was left behind (ProcessTree finds them by the marker in their environment).
     if program.ownProcessGroup {
@@ -263,6 +253,45 @@ public final class LiveRun: Sendable {
     }
     finished.signal()
     onUpdate?()
+  }
+
+  /// A semaphore signalled once `pid` has ended (or cannot be waited for: reaped elsewhere, with
+  /// SIGCHLD ignored). A thread of its own blocks in `waitid` with `WNOWAIT`, which leaves the
+  /// process a zombie: only ``reap(_:status:)`` reaps it, under the lock, so ``cancel()`` never
+  /// signals a pid the kernel may have given to another process. The watcher used to poll
+  /// `waitpid` every 20 ms and so saw the end up to 20 ms late.
+  private static func signalWhenExited(_ pid: pid_t) -> DispatchSemaphore {
+    let exited = DispatchSemaphore(value: 0)
+    let thread = Thread {
+      var information = siginfo_t()
+      while waitid(P_PID, id_t(pid), &information, WEXITED | WNOWAIT) == -1 && errno == EINTR {}
+      exited.signal()
+    }
+    thread.name = "workshop run exit"
+    thread.start()
+    return exited
+  }
+
+  /// Reaps the ended program under the lock (``signalWhenExited(_:)`` has seen it end), so that
+  /// ``cancel()`` never signals a reaped pid.
+  private func reap(_ pid: pid_t, status: inout Int32) {
+    var waitStatus: Int32 = 0
+    while true {
+      let reaped = state.withLock { state -> Bool in
+        let result = waitpid(pid, &waitStatus, WNOHANG)
+        if result == -1 && errno != EINTR {
+          // Reaped elsewhere (SIGCHLD ignored): nothing to wait for; report it killed.
+          waitStatus = SIGKILL
+        } else if result != pid {
+          return false
+        }
+        state.reaped = true
+        return true
+      }
+      if reaped { break }
+      usleep(1000)  // interrupted, or (never seen) not yet waitable
+    }
+    status = waitStatus
   }
 
   private func stop(_ pid: pid_t) {

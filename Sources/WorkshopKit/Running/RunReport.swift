@@ -69,7 +69,9 @@ public struct RunReport {
         lines.append("  not seen     " + allocator.sentence)
       }
     }
-    let size = (try? FileManager.default.attributesOfItem(atPath: capturePath)[.size] as? UInt64) ?? nil
+    // stat, not FileManager's attributes: those look the owner up in /etc/passwd and /etc/group.
+    var status = stat()
+    let size = stat(capturePath, &status) == 0 ? UInt64(status.st_size) : nil
     lines.append("  capture      \(capturePath)" + (size.map { " (\(ByteCountText.describe($0)))" } ?? ""))
     for child in childCaptures { lines.append("  child        \(child)") }
     lines.append("look further:")
