@@ -18,9 +18,27 @@ package struct LiveBlock: Sendable, Equatable {
   }
 }
 
-/// The live blocks of a capture: an open-addressing hash map from address to ``LiveBlock``.
+extension LiveBlock: LiveBlockValue {
+  package static let vacant = LiveBlock(size: 0, serial: 0, stack: 0, thread: 0)
+}
+
+/// What a ``LiveBlockTable`` keeps per live block: a plain value with a filler for empty slots.
+package protocol LiveBlockValue: BitwiseCopyable {
+  /// What an empty slot holds (never returned).
+  static var vacant: Self { get }
+}
+
+/// A block's size alone: all a profiler that keeps nothing per stack needs
+/// (``MemoryProfiler/Detail/headline``), in 16-byte slots, half the cache lines of a ``LiveBlock``'s.
+extension UInt64: LiveBlockValue {
+  package static var vacant: UInt64 { 0 }
+}
+
+/// The live blocks of a capture: an open-addressing hash map from address to what is kept per
+/// block (a ``LiveBlock``, or its size alone).
 ///
-/// Linear probing over one flat buffer of 32-byte slots (address and block side by side), with
+/// Linear probing over one flat buffer of slots (address and block side by side: 32 bytes with a
+/// ``LiveBlock``, 16 with a size), with
 /// a hash that keeps neighbouring addresses in neighbouring slots (`home(of:shift:mask:)`) and
 /// backward-shift deletion, so there are no tombstones and lookups stay
 /// short after millions of frees. Address 0
@@ -30,21 +48,21 @@ package struct LiveBlock: Sendable, Equatable {
 ///
 /// - Complexity: expected O(1) for ``insert(_:_:)``, ``remove(_:)`` and ``subscript(_:)``; O(*capacity*)
 ///   for ``forEach(_:)``.
-package final class LiveBlockTable {
-  /// A key and its block side by side (32 bytes), so a probe touches one cache line.
+package final class LiveBlockTable<Block: LiveBlockValue> {
+  /// A key and its block side by side, so a probe touches one cache line.
   private struct Slot {
     var address: UInt64
-    var block: LiveBlock
+    var block: Block
   }
 
-  private static let empty = Slot(address: 0, block: LiveBlock(size: 0, serial: 0, stack: 0, thread: 0))
+  private static var empty: Slot { Slot(address: 0, block: .vacant) }
 
   // Unchecked exclusivity: the runtime's dynamic check on each access to these properties cost
   // about a tenth of an insert or remove. A table belongs to one profiler on one thread (a shared
   // table is copied before it is changed), so no two accesses can overlap.
   @exclusivity(unchecked) private var slots: UnsafeMutableBufferPointer<Slot>
   @exclusivity(unchecked) private var shift: UInt64
-  @exclusivity(unchecked) private var zeroBlock: LiveBlock?
+  @exclusivity(unchecked) private var zeroBlock: Block?
   /// The number of live blocks.
   @exclusivity(unchecked) package private(set) var count = 0
 
@@ -78,7 +96,7 @@ package final class LiveBlockTable {
   }
 
   /// The block at `address`, if it is live.
-  package subscript(_ address: UInt64) -> LiveBlock? {
+  package subscript(_ address: UInt64) -> Block? {
     if address == 0 { return zeroBlock }
     let slots = self.slots
     let mask = slots.count - 1
@@ -93,7 +111,7 @@ package final class LiveBlockTable {
 
   /// Makes `block` live at `address`; returns the block it replaced, if one was live there.
   @discardableResult
-  package func insert(_ address: UInt64, _ block: LiveBlock) -> LiveBlock? {
+  package func insert(_ address: UInt64, _ block: Block) -> Block? {
     if address == 0 {
       let old = zeroBlock
       zeroBlock = block
@@ -122,7 +140,7 @@ package final class LiveBlockTable {
 
   /// Removes and returns the block at `address`, or `nil` if none is live there.
   @discardableResult
-  package func remove(_ address: UInt64) -> LiveBlock? {
+  package func remove(_ address: UInt64) -> Block? {
     if address == 0 {
       let old = zeroBlock
       if old != nil { count -= 1 }
@@ -158,7 +176,7 @@ package final class LiveBlockTable {
   }
 
   /// Calls `body` with every live block, in no particular order.
-  package func forEach(_ body: (UInt64, LiveBlock) -> Void) {
+  package func forEach(_ body: (UInt64, Block) -> Void) {
     if let zeroBlock { body(0, zeroBlock) }
     for slot in slots where slot.address != 0 { body(slot.address, slot.block) }
   }

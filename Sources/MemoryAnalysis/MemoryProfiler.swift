@@ -33,7 +33,10 @@ public struct MemoryProfiler: CaptureVisitor {
   public let detail: Detail
   /// `detail == .everything`, read on every event.
   private let everything: Bool
-  private var blocks = LiveBlockTable()
+  /// The live blocks, with ``Detail/everything``.
+  private var blocks = LiveBlockTable<LiveBlock>()
+  /// The live blocks' sizes alone, with ``Detail/headline``.
+  private var sizes = LiveBlockTable<UInt64>()
   private var mark = HighWaterMark()
   private var allocatedByStack: [(bytes: UInt64, count: UInt64)] = []
   private var histogram = SizeHistogram()
@@ -145,8 +148,13 @@ public struct MemoryProfiler: CaptureVisitor {
     ended.reserveCapacity(blocks.count)
     blocks.forEach { _, block in ended.append(block) }
     let endedBytes = heapBytes
+    let endedBlocks = ended.count + sizes.count
     for block in ended { release(block) }
     blocks = LiveBlockTable()
+    sizes.forEach { _, size in
+      mark.leaving(); heapBytes &-= size
+    }
+    sizes = LiveBlockTable()
     temporaries.programEnded()
     guard execs.count < Self.maximumExecs else {
       recordsNotKept &+= 1
@@ -156,7 +164,7 @@ public struct MemoryProfiler: CaptureVisitor {
     execs.append(
       ProgramExec(
         microseconds: exec.microseconds, eventIndex: eventCount, command: CaptureCommand(executable: "", arguments: []),
-        endedBytes: endedBytes, endedBlocks: UInt64(ended.count)))
+        endedBytes: endedBytes, endedBlocks: UInt64(endedBlocks)))
     execAwaitsCommand = true
   }
 
@@ -184,16 +192,29 @@ public struct MemoryProfiler: CaptureVisitor {
     }
 
     let block = LiveBlock(size: size, serial: serial, stack: allocation.stack, thread: thread)
-    if !isKnownUniquelyReferenced(&blocks) { blocks = blocks.copy() }
-    if let replaced = blocks.insert(allocation.address, block) {
-      // The address is still live: a realloc() that grew or shrank in place (no FREE record is
-      // written for it), or a FREE the tracker lost. Either way the old block is gone.
+    // The address may still be live: a realloc() that grew or shrank in place (no FREE record is
+    // written for it), or a FREE the tracker lost. Either way the old block is gone.
+    var replaced = false
+    if everything {
+      if !isKnownUniquelyReferenced(&blocks) { blocks = blocks.copy() }
+      if let old = blocks.insert(allocation.address, block) {
+        replaced = true
+        release(old)
+      }
+    } else {
+      if !isKnownUniquelyReferenced(&sizes) { sizes = sizes.copy() }
+      if let old = sizes.insert(allocation.address, size) {
+        replaced = true
+        mark.leaving()
+        heapBytes &-= old
+      }
+    }
+    if replaced {
       if allocation.kind == .realloc || allocation.kind == .reallocarray {
         inPlaceReallocations &+= 1
       } else {
         overwrittenBlocks &+= 1
       }
-      release(replaced)
     }
     heapBytes &+= size
     if everything { mark.add(stack: allocation.stack, bytes: size) }
@@ -211,13 +232,24 @@ public struct MemoryProfiler: CaptureVisitor {
     let thread = slot(of: deallocation.thread)
     eventCount &+= 1
     deallocationKinds[Int(deallocation.kind.rawValue)] &+= 1
+    guard everything else {
+      if !isKnownUniquelyReferenced(&sizes) { sizes = sizes.copy() }
+      guard let size = sizes.remove(deallocation.address) else {
+        unknownFrees &+= 1
+        return
+      }
+      frees &+= 1
+      mark.leaving()
+      heapBytes &-= size
+      return
+    }
     if !isKnownUniquelyReferenced(&blocks) { blocks = blocks.copy() }
     guard let block = blocks.remove(deallocation.address) else {
       unknownFrees &+= 1
       return
     }
     frees &+= 1
-    if everything, temporaries.freed(deallocation.address, thread: Int(thread), block: block) {
+    if temporaries.freed(deallocation.address, thread: Int(thread), block: block) {
       for index in regions.indices where regions[index].state == .active && regions[index].owns(block) {
         regions[index].temporary(block)
       }
@@ -279,7 +311,6 @@ public struct MemoryProfiler: CaptureVisitor {
   @inline(__always)
   private mutating func release(_ block: LiveBlock) {
     heapBytes &-= block.size
-    guard everything else { return }
     mark.leaving()
     mark.remove(stack: block.stack, bytes: block.size)
     for index in regions.indices where regions[index].state == .active {
@@ -333,7 +364,7 @@ public struct MemoryProfiler: CaptureVisitor {
     let end = durationMicroseconds
     return MemoryProfile(
       header: header, command: command, detail: detail, totals: totals, peak: peak, leaks: leaks,
-      heapBytesAtEnd: heapBytes, leakedAllocations: UInt64(blocks.count),
+      heapBytesAtEnd: heapBytes, leakedAllocations: UInt64(blocks.count + sizes.count),
       timeline: timeline, histogram: histogram, temporaries: temporaries.result,
       allocatedByStack: .ranked(count: allocatedByStack.count) { allocatedByStack[$0] }, markers: markers,
       regions: regions.map { $0.result(endTime: end, leaks: regionLeaks(of: $0)) }, threadIDs: threadIDs,
@@ -356,6 +387,7 @@ public struct MemoryProfiler: CaptureVisitor {
       .sorted { ($0.bytes, $1.stack) > ($1.bytes, $0.stack) }
   }
 
-  /// Every live block now (address and block), for callers that need them one by one.
+  /// Every live block now (address and block), for callers that need them one by one (none with
+  /// ``Detail/headline``).
   package func forEachLiveBlock(_ body: (UInt64, LiveBlock) -> Void) { blocks.forEach(body) }
 }

@@ -151,7 +151,8 @@ public final class CaptureFollower: @unchecked Sendable {
   @discardableResult
   private func catchUp() -> Int {
     if live == nil {
-      guard FileManager.default.fileExists(atPath: path), let opened = try? LiveCapture(path: path, regions: regions, detail: detail)
+      guard FileManager.default.fileExists(atPath: path),
+        let opened = try? LiveCapture(path: path, regions: regions, detail: detail)
       else { return 0 }
       live = opened
     }
