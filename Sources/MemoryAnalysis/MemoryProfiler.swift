@@ -33,10 +33,8 @@ public struct MemoryProfiler: CaptureVisitor {
   public let detail: Detail
   /// `detail == .everything`, read on every event.
   private let everything: Bool
-  /// The live blocks, with ``Detail/everything``.
-  private var blocks = LiveBlockTable<LiveBlock>()
-  /// The live blocks' sizes alone, with ``Detail/headline``.
-  private var sizes = LiveBlockTable<UInt64>()
+  /// The live blocks (their sizes alone with ``Detail/headline``).
+  private var blocks: LiveBlockTable
   private var mark = HighWaterMark()
   private var allocatedByStack: [(bytes: UInt64, count: UInt64)] = []
   private var histogram = SizeHistogram()
@@ -105,6 +103,7 @@ public struct MemoryProfiler: CaptureVisitor {
     self.regions = regions.map(RegionTracker.init)
     self.detail = regions.isEmpty ? detail : .everything
     everything = self.detail == .everything
+    blocks = LiveBlockTable(contents: everything ? .blocks : .sizes)
   }
 
   /// The largest heap reached so far, in bytes.
@@ -148,13 +147,8 @@ public struct MemoryProfiler: CaptureVisitor {
     ended.reserveCapacity(blocks.count)
     blocks.forEach { _, block in ended.append(block) }
     let endedBytes = heapBytes
-    let endedBlocks = ended.count + sizes.count
     for block in ended { release(block) }
-    blocks = LiveBlockTable()
-    sizes.forEach { _, size in
-      mark.leaving(); heapBytes &-= size
-    }
-    sizes = LiveBlockTable()
+    blocks = LiveBlockTable(contents: blocks.contents)
     temporaries.programEnded()
     guard execs.count < Self.maximumExecs else {
       recordsNotKept &+= 1
@@ -164,7 +158,7 @@ public struct MemoryProfiler: CaptureVisitor {
     execs.append(
       ProgramExec(
         microseconds: exec.microseconds, eventIndex: eventCount, command: CaptureCommand(executable: "", arguments: []),
-        endedBytes: endedBytes, endedBlocks: UInt64(endedBlocks)))
+        endedBytes: endedBytes, endedBlocks: UInt64(ended.count)))
     execAwaitsCommand = true
   }
 
@@ -192,29 +186,16 @@ public struct MemoryProfiler: CaptureVisitor {
     }
 
     let block = LiveBlock(size: size, serial: serial, stack: allocation.stack, thread: thread)
-    // The address may still be live: a realloc() that grew or shrank in place (no FREE record is
-    // written for it), or a FREE the tracker lost. Either way the old block is gone.
-    var replaced = false
-    if everything {
-      if !isKnownUniquelyReferenced(&blocks) { blocks = blocks.copy() }
-      if let old = blocks.insert(allocation.address, block) {
-        replaced = true
-        release(old)
-      }
-    } else {
-      if !isKnownUniquelyReferenced(&sizes) { sizes = sizes.copy() }
-      if let old = sizes.insert(allocation.address, size) {
-        replaced = true
-        mark.leaving()
-        heapBytes &-= old
-      }
-    }
-    if replaced {
+    if !isKnownUniquelyReferenced(&blocks) { blocks = blocks.copy() }
+    if let replaced = blocks.insert(allocation.address, block) {
+      // The address is still live: a realloc() that grew or shrank in place (no FREE record is
+      // written for it), or a FREE the tracker lost. Either way the old block is gone.
       if allocation.kind == .realloc || allocation.kind == .reallocarray {
         inPlaceReallocations &+= 1
       } else {
         overwrittenBlocks &+= 1
       }
+      release(replaced)
     }
     heapBytes &+= size
     if everything { mark.add(stack: allocation.stack, bytes: size) }
@@ -232,24 +213,13 @@ public struct MemoryProfiler: CaptureVisitor {
     let thread = slot(of: deallocation.thread)
     eventCount &+= 1
     deallocationKinds[Int(deallocation.kind.rawValue)] &+= 1
-    guard everything else {
-      if !isKnownUniquelyReferenced(&sizes) { sizes = sizes.copy() }
-      guard let size = sizes.remove(deallocation.address) else {
-        unknownFrees &+= 1
-        return
-      }
-      frees &+= 1
-      mark.leaving()
-      heapBytes &-= size
-      return
-    }
     if !isKnownUniquelyReferenced(&blocks) { blocks = blocks.copy() }
     guard let block = blocks.remove(deallocation.address) else {
       unknownFrees &+= 1
       return
     }
     frees &+= 1
-    if temporaries.freed(deallocation.address, thread: Int(thread), block: block) {
+    if everything, temporaries.freed(deallocation.address, thread: Int(thread), block: block) {
       for index in regions.indices where regions[index].state == .active && regions[index].owns(block) {
         regions[index].temporary(block)
       }
@@ -311,6 +281,8 @@ public struct MemoryProfiler: CaptureVisitor {
   @inline(__always)
   private mutating func release(_ block: LiveBlock) {
     heapBytes &-= block.size
+    // A headline profile keeps nothing per stack or region (its blocks carry their sizes alone).
+    guard everything else { return }
     mark.leaving()
     mark.remove(stack: block.stack, bytes: block.size)
     for index in regions.indices where regions[index].state == .active {
@@ -364,7 +336,7 @@ public struct MemoryProfiler: CaptureVisitor {
     let end = durationMicroseconds
     return MemoryProfile(
       header: header, command: command, detail: detail, totals: totals, peak: peak, leaks: leaks,
-      heapBytesAtEnd: heapBytes, leakedAllocations: UInt64(blocks.count + sizes.count),
+      heapBytesAtEnd: heapBytes, leakedAllocations: UInt64(blocks.count),
       timeline: timeline, histogram: histogram, temporaries: temporaries.result,
       allocatedByStack: .ranked(count: allocatedByStack.count) { allocatedByStack[$0] }, markers: markers,
       regions: regions.map { $0.result(endTime: end, leaks: regionLeaks(of: $0)) }, threadIDs: threadIDs,
@@ -387,7 +359,7 @@ public struct MemoryProfiler: CaptureVisitor {
       .sorted { ($0.bytes, $1.stack) > ($1.bytes, $0.stack) }
   }
 
-  /// Every live block now (address and block), for callers that need them one by one (none with
-  /// ``Detail/headline``).
+  /// Every live block now (address and block), for callers that need them one by one (with
+  /// ``Detail/headline``, their sizes alone).
   package func forEachLiveBlock(_ body: (UInt64, LiveBlock) -> Void) { blocks.forEach(body) }
 }

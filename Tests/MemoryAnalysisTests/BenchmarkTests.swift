@@ -101,7 +101,7 @@ struct BenchmarkTests {
       tableSeconds = min(
         tableSeconds,
         Self.measure {
-          let table = LiveBlockTable<LiveBlock>()
+          let table = LiveBlockTable()
           var serial: UInt64 = 0
           for (address, isAlloc) in operations {
             if isAlloc {
