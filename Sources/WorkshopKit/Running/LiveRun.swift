@@ -194,8 +194,26 @@ public final class LiveRun: Sendable {
     var samples: [ResidentSample] = []
     let bounds = program.bounds
     let exited = Self.signalWhenExited(pid)
-    var ended = exited.wait(timeout: .now()) == .success
-    while !ended {
+    while true {
+      // Reaped under the lock, so that cancel() never signals a pid the kernel may have reused.
+      let ended = state.withLock { state -> Bool in
+        while true {
+          let result = waitpid(pid, &status, WNOHANG)
+          if result == pid {
+            state.reaped = true
+            return true
+          }
+          if result == -1 && errno == EINTR { continue }
+          if result == -1 {
+            // Reaped elsewhere (SIGCHLD ignored): nothing to wait for; report it killed.
+            state.reaped = true
+            status = SIGKILL
+            return true
+          }
+          return false
+        }
+      }
+      if ended { break }
       let elapsed = Self.now() - started
       let resident = TrackedProgram.residentBytes(of: pid)
       peakResident = max(peakResident, resident)
@@ -217,12 +235,11 @@ public final class LiveRun: Sendable {
         }
         if reached != nil { state.withLock { if !$0.reaped { stop(pid) } } }
       }
-      // Briefly at first, so that a short run's resident size is seen; the end itself is seen at
-      // once, whatever the pause.
+      // Briefly at first, so that a short run's resident size is seen; the pause ends early when
+      // the program ends, so its end is seen at once (it used to be seen up to 20 ms late).
       let pause = elapsed < 0.05 ? 0.001 : elapsed < 0.25 ? 0.005 : bounds.pollInterval
-      ended = exited.wait(timeout: .now() + pause) == .success
+      _ = exited.wait(timeout: .now() + pause)
     }
-    reap(pid, status: &status)
     // What the program started ends with it: what is left in its group, and what left the group
     // or was left behind (ProcessTree finds them by the marker in their environment).
     if program.ownProcessGroup {
@@ -255,11 +272,10 @@ public final class LiveRun: Sendable {
     onUpdate?()
   }
 
-  /// A semaphore signalled once `pid` has ended (or cannot be waited for: reaped elsewhere, with
-  /// SIGCHLD ignored). A thread of its own blocks in `waitid` with `WNOWAIT`, which leaves the
-  /// process a zombie: only ``reap(_:status:)`` reaps it, under the lock, so ``cancel()`` never
-  /// signals a pid the kernel may have given to another process. The watcher used to poll
-  /// `waitpid` every 20 ms and so saw the end up to 20 ms late.
+  /// A semaphore signalled once `pid` has ended (or cannot be waited for), to cut the watcher's
+  /// pause short. A thread of its own blocks in `waitid` with `WNOWAIT`, which leaves the process a
+  /// zombie: the watcher still reaps it with `waitpid` under the lock, and still polls, so a wake-up
+  /// that never comes costs only the pause.
   private static func signalWhenExited(_ pid: pid_t) -> DispatchSemaphore {
     let exited = DispatchSemaphore(value: 0)
     let thread = Thread {
@@ -270,28 +286,6 @@ public final class LiveRun: Sendable {
     thread.name = "workshop run exit"
     thread.start()
     return exited
-  }
-
-  /// Reaps the ended program under the lock (``signalWhenExited(_:)`` has seen it end), so that
-  /// ``cancel()`` never signals a reaped pid.
-  private func reap(_ pid: pid_t, status: inout Int32) {
-    var waitStatus: Int32 = 0
-    while true {
-      let reaped = state.withLock { state -> Bool in
-        let result = waitpid(pid, &waitStatus, WNOHANG)
-        if result == -1 && errno != EINTR {
-          // Reaped elsewhere (SIGCHLD ignored): nothing to wait for; report it killed.
-          waitStatus = SIGKILL
-        } else if result != pid {
-          return false
-        }
-        state.reaped = true
-        return true
-      }
-      if reaped { break }
-      usleep(1000)  // interrupted, or (never seen) not yet waitable
-    }
-    status = waitStatus
   }
 
   private func stop(_ pid: pid_t) {
