@@ -4,14 +4,21 @@ build's `workshop run`, in alternating order; medians of CPU seconds (user + sys
 process, through wait4) and wall time. Quicker than compare.py (no heaptrack, no reports), for
 iterating on the follower; compare.py's workloads and timing are reused.
 
+With --roles, each workload is then run once more under `perf record -g` (the after build) and its
+CPU samples are split by role: the program and its tracker, the follower's reader (decoding and
+merging), its profiler (MemoryProfiler and the live block table), compression (repacking and zstd),
+and the rest (start-up, the watcher, the summary, exit).
+
 Usage (from the repository's root):
-  python3 Benchmarks/run-overhead.py --before BIN --after BIN [--runs 5] churn python ...
+  python3 Benchmarks/run-overhead.py --before BIN --after BIN [--runs 5] [--roles] churn python ...
 """
 
 import argparse
+import collections
 import json
 import os
 import statistics
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -24,6 +31,7 @@ def main():
     parser.add_argument("--after", required=True, help="a release bin folder (workshop, libworkshop_tracker.so)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--scratch", default="/tmp/workshop-run-overhead", help="programs and captures")
+    parser.add_argument("--roles", action="store_true", help="split the after build's CPU by role (perf)")
     parser.add_argument("keys", nargs="+", help="compare.py's workload keys")
     args = parser.parse_args()
     os.makedirs(args.scratch, exist_ok=True)
@@ -56,6 +64,41 @@ def main():
               + "".join(f" | {name} {cpu[name]:.2f} s ({cpu[name] / cpu['preload']:.2f}×) CPU,"
                         f" {wall[name]:.2f} s ({wall[name] / wall['preload']:.2f}×) wall" for name in builds)
               + f" | load average {compare.load_average()}", flush=True)
+        if args.roles:
+            print(f"{key}: " + roles(builds["after"], command, env, prefix), flush=True)
+
+
+# Frames (in a sample's call chain) that name each role of `workshop run`'s process; the first match wins.
+ROLES = [
+    ("reader", ["CaptureFollowerC7catchUp"]),
+    ("compression", ["CaptureCompressor", "compressAppended", "finishCompression", "libzstd", "ColumnWriter",
+                     "ChunkPacker", "CaptureRepacker"]),
+]
+
+
+def roles(bin_folder, command, env, prefix):
+    """One `workshop run` under `perf record -g`: the share of CPU samples of each role."""
+    capture, data = f"{prefix}.roles.bin", f"{prefix}.perf.data"
+    compare.remove(capture + "*")
+    subprocess.run(["perf", "record", "-q", "-F", "1999", "-g", "-o", data, "--",
+                    os.path.join(bin_folder, "workshop"), "run", "-o", capture, "--", *command],
+                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    script = subprocess.run(["perf", "script", "-i", data, "-F", "comm,tid,ip,sym,dso"],
+                            capture_output=True, text=True, check=True).stdout
+    counts = collections.Counter()
+    for sample in script.split("\n\n"):
+        if not sample.strip():
+            continue
+        if sample.split()[0] != "workshop":
+            role = "program and tracker"
+        else:
+            role = next((name for name, frames in ROLES if any(frame in sample for frame in frames)), "the rest")
+            if role == "reader" and ("14MemoryAnalysis0A8Profiler" in sample or "LiveBlockTable" in sample):
+                role = "profiler"
+        counts[role] += 1
+    total = sum(counts.values()) or 1
+    names = ["program and tracker", "reader", "profiler", "compression", "the rest"]
+    return ", ".join(f"{name} {100 * counts[name] / total:.0f} %" for name in names) + f" of {total} samples"
 
 
 if __name__ == "__main__":

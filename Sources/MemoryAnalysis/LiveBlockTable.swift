@@ -18,12 +18,16 @@ package struct LiveBlock: Sendable, Equatable {
   }
 }
 
-/// The live blocks of a capture: an open-addressing hash map from address to ``LiveBlock``.
+/// The live blocks of a capture: an open-addressing hash map from address to ``LiveBlock``, or to
+/// its size alone.
 ///
-/// Linear probing over one flat buffer of 32-byte slots (address and block side by side), with
-/// a hash that keeps neighbouring addresses in neighbouring slots (`home(of:shift:mask:)`) and
-/// backward-shift deletion, so there are no tombstones and lookups stay
-/// short after millions of frees. Address 0
+/// Linear probing over one flat buffer of slots, each an address and what is kept of its block side
+/// by side: 32 bytes with the whole ``LiveBlock``, 16 with its size alone (``Contents/sizes``: all a
+/// profiler that keeps nothing per stack needs, ``MemoryProfiler/Detail/headline``, in half the
+/// cache lines). The slot's width is a value of the table, not a generic parameter: the tests run a
+/// debug build, where generic code ran the analysis several times slower. A hash that keeps
+/// neighbouring addresses in neighbouring slots (`home(of:shift:mask:)`) and backward-shift
+/// deletion mean there are no tombstones and lookups stay short after millions of frees. Address 0
 /// (the empty-slot marker) is kept aside. Replaying the 10M alloc/free operations of the synthetic
 /// benchmark capture, it runs at about 28 M operations/s against about 19 M/s for
 /// `Dictionary<UInt64, LiveBlock>` (release build, see `BenchmarkTests`).
@@ -31,18 +35,25 @@ package struct LiveBlock: Sendable, Equatable {
 /// - Complexity: expected O(1) for ``insert(_:_:)``, ``remove(_:)`` and ``subscript(_:)``; O(*capacity*)
 ///   for ``forEach(_:)``.
 package final class LiveBlockTable {
-  /// A key and its block side by side (32 bytes), so a probe touches one cache line.
-  private struct Slot {
-    var address: UInt64
-    var block: LiveBlock
+  /// What a table keeps of each block.
+  package enum Contents: Sendable {
+    /// The whole ``LiveBlock``.
+    case blocks
+    /// Its size alone: the blocks it gives back have serial, stack and thread 0.
+    case sizes
   }
 
-  private static let empty = Slot(address: 0, block: LiveBlock(size: 0, serial: 0, stack: 0, thread: 0))
+  /// What this table keeps of each block.
+  package let contents: Contents
+  private let keepsBlocks: Bool
+  /// Bytes per slot: the address, then the block or its size.
+  private let stride: Int
 
   // Unchecked exclusivity: the runtime's dynamic check on each access to these properties cost
   // about a tenth of an insert or remove. A table belongs to one profiler on one thread (a shared
   // table is copied before it is changed), so no two accesses can overlap.
-  @exclusivity(unchecked) private var slots: UnsafeMutableBufferPointer<Slot>
+  @exclusivity(unchecked) private var slots: UnsafeMutableRawPointer
+  @exclusivity(unchecked) private var slotCount: Int
   @exclusivity(unchecked) private var shift: UInt64
   @exclusivity(unchecked) private var zeroBlock: LiveBlock?
   /// The number of live blocks.
@@ -53,15 +64,23 @@ package final class LiveBlockTable {
   /// Small by default (16 KB): a program that keeps few blocks alive at a time (the churn
   /// benchmarks keep 8 to 64) then finds its table in the first-level cache, where a 4 MB table
   /// missed the cache on most inserts; a large heap grows it by doubling, O(1) amortized.
-  package init(capacity: Int = 1 << 8) {
+  package init(capacity: Int = 1 << 8, contents: Contents = .blocks) {
+    self.contents = contents
+    keepsBlocks = contents == .blocks
+    stride = keepsBlocks ? 8 + MemoryLayout<LiveBlock>.stride : 16
     var size = 16
     while size < capacity * 2 { size *= 2 }
-    slots = .allocate(capacity: size)
-    slots.initialize(repeating: Self.empty)
-    shift = UInt64(64 - size.trailingZeroBitCount)
+    (slots, slotCount, shift) = Self.emptySlots(size, stride: stride)
   }
 
   deinit { slots.deallocate() }
+
+  /// `count` empty slots of `stride` bytes (every address 0), and the shift that hashes into them.
+  private static func emptySlots(_ count: Int, stride: Int) -> (UnsafeMutableRawPointer, Int, UInt64) {
+    let slots = UnsafeMutableRawPointer.allocate(byteCount: count * stride, alignment: 64)
+    slots.initializeMemory(as: UInt8.self, repeating: 0, count: count * stride)
+    return (slots, count, UInt64(64 - count.trailingZeroBitCount))
+  }
 
   /// The first slot to probe for `address`: each 512-byte span of addresses gets a slot found by
   /// Fibonacci hashing, and the 16-byte granules of the span the slots after it. Blocks allocated
@@ -77,15 +96,37 @@ package final class LiveBlockTable {
     return (span &+ Int(truncatingIfNeeded: (address >> 4) & 31)) & mask
   }
 
+  @inline(__always)
+  private func address(at index: Int) -> UInt64 {
+    slots.load(fromByteOffset: index &* stride, as: UInt64.self)
+  }
+
+  @inline(__always)
+  private func block(at index: Int) -> LiveBlock {
+    let slot = slots + index &* stride
+    if keepsBlocks { return slot.load(fromByteOffset: 8, as: LiveBlock.self) }
+    return LiveBlock(size: slot.load(fromByteOffset: 8, as: UInt64.self), serial: 0, stack: 0, thread: 0)
+  }
+
+  @inline(__always)
+  private func store(_ address: UInt64, _ block: LiveBlock, at index: Int) {
+    let slot = slots + index &* stride
+    slot.storeBytes(of: address, as: UInt64.self)
+    if keepsBlocks {
+      slot.storeBytes(of: block, toByteOffset: 8, as: LiveBlock.self)
+    } else {
+      slot.storeBytes(of: block.size, toByteOffset: 8, as: UInt64.self)
+    }
+  }
+
   /// The block at `address`, if it is live.
   package subscript(_ address: UInt64) -> LiveBlock? {
     if address == 0 { return zeroBlock }
-    let slots = self.slots
-    let mask = slots.count - 1
+    let mask = slotCount - 1
     var index = Self.home(of: address, shift: shift, mask: mask)
     while true {
-      let key = slots[index].address
-      if key == address { return slots[index].block }
+      let key = self.address(at: index)
+      if key == address { return block(at: index) }
       if key == 0 { return nil }
       index = (index + 1) & mask
     }
@@ -96,23 +137,22 @@ package final class LiveBlockTable {
   package func insert(_ address: UInt64, _ block: LiveBlock) -> LiveBlock? {
     if address == 0 {
       let old = zeroBlock
-      zeroBlock = block
+      zeroBlock = keepsBlocks ? block : LiveBlock(size: block.size, serial: 0, stack: 0, thread: 0)
       if old == nil { count += 1 }
       return old
     }
-    if (count + 1) * 10 > slots.count * 7 { grow() }
-    let slots = self.slots
-    let mask = slots.count - 1
+    if (count + 1) * 10 > slotCount * 7 { grow() }
+    let mask = slotCount - 1
     var index = Self.home(of: address, shift: shift, mask: mask)
     while true {
-      let key = slots[index].address
+      let key = self.address(at: index)
       if key == address {
-        let old = slots[index].block
-        slots[index].block = block
+        let old = self.block(at: index)
+        store(address, block, at: index)
         return old
       }
       if key == 0 {
-        slots[index] = Slot(address: address, block: block)
+        store(address, block, at: index)
         count += 1
         return nil
       }
@@ -129,51 +169,52 @@ package final class LiveBlockTable {
       zeroBlock = nil
       return old
     }
-    let slots = self.slots
     let shift = self.shift
-    let mask = slots.count - 1
+    let mask = slotCount - 1
     var index = Self.home(of: address, shift: shift, mask: mask)
     while true {
-      let key = slots[index].address
+      let key = self.address(at: index)
       if key == 0 { return nil }
       if key == address { break }
       index = (index + 1) & mask
     }
-    let removed = slots[index].block
+    let removed = block(at: index)
     count -= 1
     // Backward-shift deletion: pull later entries of the probe run into the hole.
     var hole = index
     var next = (hole + 1) & mask
     while true {
-      let key = slots[next].address
+      let key = self.address(at: next)
       if key == 0 { break }
       if (next &- Self.home(of: key, shift: shift, mask: mask)) & mask >= (next &- hole) & mask {
-        slots[hole] = slots[next]
+        (slots + hole &* stride).copyMemory(from: slots + next &* stride, byteCount: stride)
         hole = next
       }
       next = (next + 1) & mask
     }
-    slots[hole].address = 0
+    slots.storeBytes(of: 0, toByteOffset: hole &* stride, as: UInt64.self)
     return removed
   }
 
   /// Calls `body` with every live block, in no particular order.
   package func forEach(_ body: (UInt64, LiveBlock) -> Void) {
     if let zeroBlock { body(0, zeroBlock) }
-    for slot in slots where slot.address != 0 { body(slot.address, slot.block) }
+    for index in 0..<slotCount {
+      let key = address(at: index)
+      if key != 0 { body(key, block(at: index)) }
+    }
   }
 
   private func grow() {
-    let old = slots
-    let size = old.count * 2
-    slots = .allocate(capacity: size)
-    slots.initialize(repeating: Self.empty)
-    shift = UInt64(64 - size.trailingZeroBitCount)
-    let mask = size - 1
-    for slot in old where slot.address != 0 {
-      var index = Self.home(of: slot.address, shift: shift, mask: mask)
-      while slots[index].address != 0 { index = (index + 1) & mask }
-      slots[index] = slot
+    let (old, oldCount) = (slots, slotCount)
+    (slots, slotCount, shift) = Self.emptySlots(oldCount * 2, stride: stride)
+    let mask = slotCount - 1
+    for oldIndex in 0..<oldCount {
+      let key = old.load(fromByteOffset: oldIndex &* stride, as: UInt64.self)
+      guard key != 0 else { continue }
+      var index = Self.home(of: key, shift: shift, mask: mask)
+      while address(at: index) != 0 { index = (index + 1) & mask }
+      (slots + index &* stride).copyMemory(from: old + oldIndex &* stride, byteCount: stride)
     }
     old.deallocate()
   }
@@ -182,7 +223,7 @@ package final class LiveBlockTable {
 extension LiveBlockTable {
   /// A table with the same blocks, sharing no storage with this one.
   package func copy() -> LiveBlockTable {
-    let copy = LiveBlockTable(capacity: count)
+    let copy = LiveBlockTable(capacity: count, contents: contents)
     forEach { copy.insert($0, $1) }
     return copy
   }

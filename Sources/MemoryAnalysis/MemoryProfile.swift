@@ -54,6 +54,9 @@ public struct MemoryProfile: Sendable {
   public var header: CaptureHeader?
   /// The command line that ran (the first program, if it exec()ed others: see ``execs``).
   public var command: CaptureCommand?
+  /// What the profiler worked out: with ``MemoryProfiler/Detail/headline``, the per-stack lists
+  /// (``peak``'s, ``leaks``, ``allocatedByStack``, ``temporaries``) and ``histogram`` are empty.
+  public var detail: MemoryProfiler.Detail = .everything
   /// Counts over the whole run.
   public var totals: ProfileTotals
   /// The peak heap and what was alive then.
@@ -62,6 +65,8 @@ public struct MemoryProfile: Sendable {
   public var leaks: [StackTotal]
   /// The heap at the end of the run (the sum of ``leaks``).
   public var heapBytesAtEnd: UInt64
+  /// Blocks still alive at the end (the sum of ``leaks``' counts).
+  public var leakedAllocations: UInt64
   /// Heap and resident size at every tick.
   public var timeline: [TimelinePoint]
   /// Allocation sizes.
@@ -87,8 +92,6 @@ public struct MemoryProfile: Sendable {
 
   /// Bytes still alive at the end.
   public var leakedBytes: UInt64 { heapBytesAtEnd }
-  /// Blocks still alive at the end.
-  public var leakedAllocations: UInt64 { leaks.reduce(0) { $0 &+ $1.count } }
 
   /// The frames of `stack`, innermost first (empty for 0, "no stack").
   ///
@@ -105,10 +108,13 @@ extension MemoryProfile {
   /// A capture cut short, or damaged part-way, still yields a profile of what could be read, with
   /// the reason in ``readProblem``.
   ///
+  /// - Parameter detail: what to work out (``MemoryProfiler/Detail``).
   /// - Throws: a ``CaptureError`` when the file is not a readable capture at all.
   /// - Complexity: O(*n*) for *n* records.
-  public init(contentsOf path: String, regions: [RegionRequest] = []) throws(CaptureError) {
-    let live = try LiveCapture(path: path, regions: regions)
+  public init(
+    contentsOf path: String, regions: [RegionRequest] = [], detail: MemoryProfiler.Detail = .everything
+  ) throws(CaptureError) {
+    let live = try LiveCapture(path: path, regions: regions, detail: detail)
     try live.update(fileMayGrow: false)
     self = live.profile()
   }
@@ -127,10 +133,13 @@ public final class LiveCapture {
   /// The last truncation warning or damage seen.
   public private(set) var readProblem: CaptureError?
 
-  /// Opens `path`; nothing is read until ``update(fileMayGrow:)``.
-  public init(path: String, regions: [RegionRequest] = []) throws(CaptureError) {
+  /// Opens `path`; nothing is read until ``update(fileMayGrow:)``. The profiler works out what
+  /// `detail` names.
+  public init(
+    path: String, regions: [RegionRequest] = [], detail: MemoryProfiler.Detail = .everything
+  ) throws(CaptureError) {
     reader = try CaptureReader(path: path)
-    profiler = MemoryProfiler(regions: regions)
+    profiler = MemoryProfiler(regions: regions, detail: detail)
   }
 
   /// Reads what was appended since the last call and analyzes it.

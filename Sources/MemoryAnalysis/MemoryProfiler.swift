@@ -9,11 +9,32 @@ import MemoryTrace
 ///
 /// Event indices count ALLOC and FREE records only, from 0.
 ///
+/// With ``Detail/headline`` it keeps only what `workshop run`'s summary prints (see ``Detail``).
+///
 /// - Complexity: O(1) expected per event (a hash-map update and array updates, plus O(*r*) for
 ///   *r* active regions); memory O(*b* + *s* + *t*) for *b* live blocks, *s* stacks, *t* ticks.
 ///   ``profile(frames:readProblem:)`` is O(*s* log *s* + *b*).
 public struct MemoryProfiler: CaptureVisitor {
-  private var blocks = LiveBlockTable()
+  /// How much a profiler works out per event.
+  public enum Detail: Sendable, Equatable {
+    /// Every figure a report draws.
+    case everything
+    /// The figures `workshop run`'s summary prints and no more: counts, the heap, its peak (bytes,
+    /// time, event), the leaks' bytes and blocks, the timeline, markers, threads and execs. Nothing
+    /// is kept per stack (what was alive at the peak, leaks and allocations by stack and the
+    /// temporaries come out empty) and the size histogram stays empty: on a program with a million
+    /// stacks (a recursive tree) those arrays were most of the follower's work, and on any program
+    /// a third of the profiler's. Regions need the per-stack figures: asking for one means
+    /// ``everything``.
+    case headline
+  }
+
+  /// What this profiler works out.
+  public let detail: Detail
+  /// `detail == .everything`, read on every event.
+  private let everything: Bool
+  /// The live blocks (their sizes alone with ``Detail/headline``).
+  private var blocks: LiveBlockTable
   private var mark = HighWaterMark()
   private var allocatedByStack: [(bytes: UInt64, count: UInt64)] = []
   private var histogram = SizeHistogram()
@@ -76,9 +97,13 @@ public struct MemoryProfiler: CaptureVisitor {
   /// Markers and execs seen but not kept (past the bounds above).
   public private(set) var recordsNotKept: UInt64 = 0
 
-  /// Creates a profiler that will also measure the peak of each region in `regions`.
-  public init(regions: [RegionRequest] = []) {
+  /// Creates a profiler that will also measure the peak of each region in `regions`, working out
+  /// the figures `detail` names (``Detail/everything`` whenever a region is asked for).
+  public init(regions: [RegionRequest] = [], detail: Detail = .everything) {
     self.regions = regions.map(RegionTracker.init)
+    self.detail = regions.isEmpty ? detail : .everything
+    everything = self.detail == .everything
+    blocks = LiveBlockTable(contents: everything ? .blocks : .sizes)
   }
 
   /// The largest heap reached so far, in bytes.
@@ -93,7 +118,8 @@ public struct MemoryProfiler: CaptureVisitor {
   /// The time of the last TICK or END seen, in microseconds.
   public var durationMicroseconds: UInt64 { endTime ?? lastTick }
 
-  /// The blocks alive now, grouped by stack, largest first: a live view's top locations.
+  /// The blocks alive now, grouped by stack, largest first: a live view's top locations (none
+  /// with ``Detail/headline``).
   ///
   /// - Complexity: O(*s* log *s*) for *s* stacks seen.
   public func aliveNowByStack() -> [StackTotal] { mark.aliveNow() }
@@ -122,7 +148,7 @@ public struct MemoryProfiler: CaptureVisitor {
     blocks.forEach { _, block in ended.append(block) }
     let endedBytes = heapBytes
     for block in ended { release(block) }
-    blocks = LiveBlockTable()
+    blocks = LiveBlockTable(contents: blocks.contents)
     temporaries.programEnded()
     guard execs.count < Self.maximumExecs else {
       recordsNotKept &+= 1
@@ -148,14 +174,16 @@ public struct MemoryProfiler: CaptureVisitor {
     allocations &+= 1
     bytesAllocated &+= size
     allocationKinds[Int(allocation.kind.rawValue)] &+= 1
-    histogram.add(size)
-    let stack = Int(allocation.stack)
-    if stack >= allocatedByStack.count {
-      allocatedByStack.append(
-        contentsOf: repeatElement((bytes: UInt64(0), count: UInt64(0)), count: stack + 1 - allocatedByStack.count))
+    if everything {
+      histogram.add(size)
+      let stack = Int(allocation.stack)
+      if stack >= allocatedByStack.count {
+        allocatedByStack.append(
+          contentsOf: repeatElement((bytes: UInt64(0), count: UInt64(0)), count: stack + 1 - allocatedByStack.count))
+      }
+      allocatedByStack[stack].bytes &+= size
+      allocatedByStack[stack].count &+= 1
     }
-    allocatedByStack[stack].bytes &+= size
-    allocatedByStack[stack].count &+= 1
 
     let block = LiveBlock(size: size, serial: serial, stack: allocation.stack, thread: thread)
     if !isKnownUniquelyReferenced(&blocks) { blocks = blocks.copy() }
@@ -170,9 +198,10 @@ public struct MemoryProfiler: CaptureVisitor {
       release(replaced)
     }
     heapBytes &+= size
-    mark.add(stack: allocation.stack, bytes: size)
+    if everything { mark.add(stack: allocation.stack, bytes: size) }
     mark.reached(Int64(bitPattern: heapBytes), event: serial, time: lastTick)
     if heapBytes > maxSinceTick { maxSinceTick = heapBytes }
+    guard everything else { return }
     temporaries.allocated(allocation.address, thread: Int(thread))
     for index in regions.indices where regions[index].state == .active {
       regions[index].allocated(block, heap: heapBytes, time: lastTick)
@@ -190,7 +219,7 @@ public struct MemoryProfiler: CaptureVisitor {
       return
     }
     frees &+= 1
-    if temporaries.freed(deallocation.address, thread: Int(thread), block: block) {
+    if everything, temporaries.freed(deallocation.address, thread: Int(thread), block: block) {
       for index in regions.indices where regions[index].state == .active && regions[index].owns(block) {
         regions[index].temporary(block)
       }
@@ -252,6 +281,8 @@ public struct MemoryProfiler: CaptureVisitor {
   @inline(__always)
   private mutating func release(_ block: LiveBlock) {
     heapBytes &-= block.size
+    // A headline profile keeps nothing per stack or region (its blocks carry their sizes alone).
+    guard everything else { return }
     mark.leaving()
     mark.remove(stack: block.stack, bytes: block.size)
     for index in regions.indices where regions[index].state == .active {
@@ -304,7 +335,8 @@ public struct MemoryProfiler: CaptureVisitor {
     let leaks = mark.aliveNow()
     let end = durationMicroseconds
     return MemoryProfile(
-      header: header, command: command, totals: totals, peak: peak, leaks: leaks, heapBytesAtEnd: heapBytes,
+      header: header, command: command, detail: detail, totals: totals, peak: peak, leaks: leaks,
+      heapBytesAtEnd: heapBytes, leakedAllocations: UInt64(blocks.count),
       timeline: timeline, histogram: histogram, temporaries: temporaries.result,
       allocatedByStack: .ranked(count: allocatedByStack.count) { allocatedByStack[$0] }, markers: markers,
       regions: regions.map { $0.result(endTime: end, leaks: regionLeaks(of: $0)) }, threadIDs: threadIDs,
@@ -327,6 +359,7 @@ public struct MemoryProfiler: CaptureVisitor {
       .sorted { ($0.bytes, $1.stack) > ($1.bytes, $0.stack) }
   }
 
-  /// Every live block now (address and block), for callers that need them one by one.
+  /// Every live block now (address and block), for callers that need them one by one (with
+  /// ``Detail/headline``, their sizes alone).
   package func forEachLiveBlock(_ body: (UInt64, LiveBlock) -> Void) { blocks.forEach(body) }
 }

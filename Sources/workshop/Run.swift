@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MemoryAnalysis
 import MemoryTrace
 import ProcessLaunch
 import ProfileUI
@@ -82,7 +83,8 @@ struct Run: ParsableCommand {
     // to report how it ended (as `time` and shells do).
     let interrupts = Interrupts([SIGINT, SIGQUIT])
     defer { interrupts.restore() }
-    let live = LiveRun(program: program, compress: !noCompress)
+    // Only the summary is printed: the follower works out nothing per stack.
+    let live = LiveRun(program: program, compress: !noCompress, detail: .headline)
     // SIGTERM and SIGHUP are sent to us alone (a service manager, a closed terminal): passed on to
     // the program, which gets a few seconds to end before it is killed; the capture is finished
     // either way, and we exit as the signal would have ended us.

@@ -9,8 +9,22 @@ struct LiveBlockTableTests {
 
   @Test("behaves like a Dictionary under random inserts, replacements and removals", arguments: 0..<4)
   func matchesDictionary(seed: Int) {
+    Self.matchDictionary(seed: seed, contents: .blocks)
+  }
+
+  @Test("keeping sizes alone, behaves like a Dictionary of sizes", arguments: 0..<4)
+  func sizesMatchDictionary(seed: Int) {
+    Self.matchDictionary(seed: seed, contents: .sizes)
+  }
+
+  /// What a table of `contents` gives back for `block`.
+  static func kept(_ block: LiveBlock, _ contents: LiveBlockTable.Contents) -> LiveBlock {
+    contents == .blocks ? block : LiveBlock(size: block.size, serial: 0, stack: 0, thread: 0)
+  }
+
+  static func matchDictionary(seed: Int, contents: LiveBlockTable.Contents) {
     var random = SplitMix(seed: UInt64(seed))
-    let table = LiveBlockTable(capacity: 4)
+    let table = LiveBlockTable(capacity: 4, contents: contents)
     var reference: [UInt64: LiveBlock] = [:]
     // Few distinct keys force long probe runs, replacements and wrap-around; 0 is a real address.
     let keySpace: UInt64 = seed % 2 == 0 ? 64 : 20_000
@@ -19,8 +33,8 @@ struct LiveBlockTableTests {
       if random.next() % 3 == 0 {
         #expect(table.remove(address) == reference.removeValue(forKey: address))
       } else {
-        let value = Self.block(UInt64(step))
-        #expect(table.insert(address, value) == reference.updateValue(value, forKey: address))
+        let value = kept(Self.block(UInt64(step)), contents)
+        #expect(table.insert(address, Self.block(UInt64(step))) == reference.updateValue(value, forKey: address))
       }
       #expect(table.count == reference.count)
     }

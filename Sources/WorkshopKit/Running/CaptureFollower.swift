@@ -23,10 +23,14 @@ public final class CaptureFollower: @unchecked Sendable {
   public let path: String
   private let compress: Bool
   private let regions: [RegionRequest]
+  private let detail: MemoryProfiler.Detail
   private let interval: Double
   private let observe: ((LiveCapture) -> Void)?
   private let stopRequested = Atomic<Bool>(false)
   private let stopped = DispatchSemaphore(value: 0)
+  /// Cuts a thread's pause short when a stop is requested: the program has ended and its tail is
+  /// waited for, so a thread must not sleep out its interval first (that was up to 20 ms of every run).
+  private let wake = DispatchSemaphore(value: 0)
   private var live: LiveCapture?
   // The compressor and its problem belong to the compression thread until it has stopped (and to
   // the helper that finishes the tail in `finish()`, until it is joined).
@@ -42,16 +46,18 @@ public final class CaptureFollower: @unchecked Sendable {
   /// - Parameters:
   ///   - compress: compress the capture (with zstd, in place once the program has ended).
   ///   - regions: regions to measure besides the whole run (``MemoryProfile/region(_:)``).
+  ///   - detail: what the analysis works out (``MemoryProfiler/Detail``).
   ///   - interval: seconds to wait when the tracker has written nothing new.
   ///   - observe: called on the follower's thread after each read that found new records, with
   ///     the analysis so far (read it there; do not keep it).
   public init(
-    path: String, compress: Bool, regions: [RegionRequest] = [], interval: Double = 0.02,
-    observe: ((LiveCapture) -> Void)? = nil
+    path: String, compress: Bool, regions: [RegionRequest] = [], detail: MemoryProfiler.Detail = .everything,
+    interval: Double = 0.02, observe: ((LiveCapture) -> Void)? = nil
   ) {
     self.path = path
     self.compress = compress
     self.regions = regions
+    self.detail = detail
     self.interval = interval
     self.observe = observe
   }
@@ -68,7 +74,7 @@ public final class CaptureFollower: @unchecked Sendable {
   private func startThread(named name: String, step: @escaping @Sendable () -> Int) {
     let thread = Thread { [self] in
       while !stopRequested.load(ordering: .acquiring) {
-        if step() == 0 { Thread.sleep(forTimeInterval: interval) }
+        if step() == 0 { _ = wake.wait(timeout: .now() + interval) }
       }
       stopped.signal()
     }
@@ -114,7 +120,7 @@ public final class CaptureFollower: @unchecked Sendable {
     if trusted, let followed {
       profile = followed
     } else if FileManager.default.fileExists(atPath: path) {
-      profile = Result { try MemoryProfile(contentsOf: path, regions: regions) }
+      profile = Result { try MemoryProfile(contentsOf: path, regions: regions, detail: detail) }
     } else {
       profile = .failure(WorkshopError.captureMissing(path: path))
     }
@@ -136,6 +142,8 @@ public final class CaptureFollower: @unchecked Sendable {
     guard started, !stopping else { return }
     stopping = true
     stopRequested.store(true, ordering: .releasing)
+    // One wake-up per thread; one left over by a thread that was not pausing does no harm.
+    for _ in 0..<threadCount { wake.signal() }
     for _ in 0..<threadCount { stopped.wait() }
   }
 
@@ -143,7 +151,8 @@ public final class CaptureFollower: @unchecked Sendable {
   @discardableResult
   private func catchUp() -> Int {
     if live == nil {
-      guard FileManager.default.fileExists(atPath: path), let opened = try? LiveCapture(path: path, regions: regions)
+      guard FileManager.default.fileExists(atPath: path),
+        let opened = try? LiveCapture(path: path, regions: regions, detail: detail)
       else { return 0 }
       live = opened
     }

@@ -62,7 +62,7 @@ public final class LiveRun: Sendable {
     /// How many times a snapshot was published; a reader redraws when it changes.
     public var sequence = 0
     /// The blocks alive now by stack, with the frames to name them: a live view's top locations.
-    /// Only when the run was asked for them (``LiveRun/init(program:compress:regions:aliveStacksInterval:onUpdate:)``).
+    /// Only when the run was asked for them (``LiveRun/init(program:compress:regions:detail:aliveStacksInterval:onUpdate:)``).
     public var aliveStacks: AliveStacks?
 
     /// A snapshot of a run not started yet (and, in tests, one filled in by hand).
@@ -104,6 +104,7 @@ public final class LiveRun: Sendable {
   public let program: TrackedProgram
   private let compress: Bool
   private let regions: [RegionRequest]
+  private let detail: MemoryProfiler.Detail
   private let onUpdate: (@Sendable () -> Void)?
   private let aliveStacksInterval: Double?
   private let state = Mutex(State())
@@ -114,16 +115,20 @@ public final class LiveRun: Sendable {
   /// - Parameters:
   ///   - compress: compress the capture with zstd as it grows (in place once the program ends).
   ///   - regions: marker regions to measure besides the whole run.
+  ///   - detail: what the analysis works out: ``MemoryProfiler/Detail/headline`` when only the
+  ///     summary `workshop run` prints is wanted (no per-stack figures, no ``Snapshot/aliveStacks``).
   ///   - aliveStacksInterval: when given, snapshots carry ``Snapshot/aliveStacks``, taken at most
   ///     this often (seconds): each costs O(s log s) for s stacks on the follower's thread.
   ///   - onUpdate: called (on one of the run's threads) after each new snapshot: a UI's wake-up.
   public init(
     program: TrackedProgram, compress: Bool = true, regions: [RegionRequest] = [],
-    aliveStacksInterval: Double? = nil, onUpdate: (@Sendable () -> Void)? = nil
+    detail: MemoryProfiler.Detail = .everything, aliveStacksInterval: Double? = nil,
+    onUpdate: (@Sendable () -> Void)? = nil
   ) {
     self.program = program
     self.compress = compress
     self.regions = regions
+    self.detail = detail
     self.aliveStacksInterval = aliveStacksInterval
     self.onUpdate = onUpdate
   }
@@ -136,7 +141,7 @@ public final class LiveRun: Sendable {
   /// - Throws: ``WorkshopError/captureExists(path:)`` or ``WorkshopError/programNotStarted(program:reason:)``;
   ///   then nothing runs.
   public func start() throws(WorkshopError) {
-    let follower = CaptureFollower(path: program.capturePath, compress: compress, regions: regions) {
+    let follower = CaptureFollower(path: program.capturePath, compress: compress, regions: regions, detail: detail) {
       [self] live in publish(live)
     }
     follower.start()
@@ -188,6 +193,7 @@ public final class LiveRun: Sendable {
     var peakResident: UInt64 = 0
     var samples: [ResidentSample] = []
     let bounds = program.bounds
+    let exited = Self.signalWhenExited(pid)
     while true {
       // Reaped under the lock, so that cancel() never signals a pid the kernel may have reused.
       let ended = state.withLock { state -> Bool in
@@ -229,9 +235,10 @@ public final class LiveRun: Sendable {
         }
         if reached != nil { state.withLock { if !$0.reaped { stop(pid) } } }
       }
-      // Briefly at first, so that short runs end promptly.
+      // Briefly at first, so that a short run's resident size is seen; the pause ends early when
+      // the program ends, so its end is seen at once (it used to be seen up to 20 ms late).
       let pause = elapsed < 0.05 ? 0.001 : elapsed < 0.25 ? 0.005 : bounds.pollInterval
-      usleep(UInt32(pause * 1_000_000))
+      _ = exited.wait(timeout: .now() + pause)
     }
     // What the program started ends with it: what is left in its group, and what left the group
     // or was left behind (ProcessTree finds them by the marker in their environment).
@@ -263,6 +270,22 @@ public final class LiveRun: Sendable {
     }
     finished.signal()
     onUpdate?()
+  }
+
+  /// A semaphore signalled once `pid` has ended (or cannot be waited for), to cut the watcher's
+  /// pause short. A thread of its own blocks in `waitid` with `WNOWAIT`, which leaves the process a
+  /// zombie: the watcher still reaps it with `waitpid` under the lock, and still polls, so a wake-up
+  /// that never comes costs only the pause.
+  private static func signalWhenExited(_ pid: pid_t) -> DispatchSemaphore {
+    let exited = DispatchSemaphore(value: 0)
+    let thread = Thread {
+      var information = siginfo_t()
+      while waitid(P_PID, id_t(pid), &information, WEXITED | WNOWAIT) == -1 && errno == EINTR {}
+      exited.signal()
+    }
+    thread.name = "workshop run exit"
+    thread.start()
+    return exited
   }
 
   private func stop(_ pid: pid_t) {

@@ -6,7 +6,9 @@ struct Run {
   var profiler: MemoryProfiler
   var thread: UInt64 = 1
 
-  init(regions: [RegionRequest] = []) { profiler = MemoryProfiler(regions: regions) }
+  init(regions: [RegionRequest] = [], detail: MemoryProfiler.Detail = .everything) {
+    profiler = MemoryProfiler(regions: regions, detail: detail)
+  }
 
   mutating func on(_ thread: UInt64) {
     self.thread = thread
