@@ -38,7 +38,7 @@ package struct HighWaterMark: Sendable {
 
   @inline(__always)
   private mutating func touch(_ stack: Int) {
-    if stack >= usage.count { usage.append(contentsOf: repeatElement(Usage(), count: stack + 1 - usage.count)) }
+    usage.ensureIndex(stack, filler: Usage())
     if usage[stack].savedEpoch != epoch {
       usage[stack].savedBytes = usage[stack].bytes
       usage[stack].savedCount = usage[stack].count
@@ -89,9 +89,6 @@ package struct HighWaterMark: Sendable {
   package func current(_ stack: Int) -> (bytes: UInt64, count: UInt64) {
     stack < usage.count ? (usage[stack].bytes, usage[stack].count) : (0, 0)
   }
-
-  /// The number of stacks seen.
-  package var stackCount: Int { usage.count }
 
   /// The blocks alive at the peak, grouped by stack, largest first.
   package func aliveAtPeak() -> [StackTotal] {

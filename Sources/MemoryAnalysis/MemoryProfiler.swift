@@ -177,10 +177,7 @@ public struct MemoryProfiler: CaptureVisitor {
     if everything {
       histogram.add(size)
       let stack = Int(allocation.stack)
-      if stack >= allocatedByStack.count {
-        allocatedByStack.append(
-          contentsOf: repeatElement((bytes: UInt64(0), count: UInt64(0)), count: stack + 1 - allocatedByStack.count))
-      }
+      allocatedByStack.ensureIndex(stack, filler: (bytes: 0, count: 0))
       allocatedByStack[stack].bytes &+= size
       allocatedByStack[stack].count &+= 1
     }

@@ -156,9 +156,7 @@ struct PerStackTotals {
   @inline(__always)
   mutating func add(_ block: LiveBlock) {
     let stack = Int(block.stack)
-    if stack >= totals.count {
-      totals.append(contentsOf: repeatElement((bytes: UInt64(0), count: UInt64(0)), count: stack + 1 - totals.count))
-    }
+    totals.ensureIndex(stack, filler: (bytes: 0, count: 0))
     totals[stack].bytes &+= block.size
     totals[stack].count &+= 1
   }

@@ -38,10 +38,7 @@ struct TemporaryAllocationTracker {
     guard thread < pending.count, pending[thread], lastAddress[thread] == address else { return false }
     pending[thread] = false
     let stack = Int(block.stack)
-    if stack >= perStack.count {
-      perStack.append(
-        contentsOf: repeatElement((bytes: UInt64(0), count: UInt64(0)), count: stack + 1 - perStack.count))
-    }
+    perStack.ensureIndex(stack, filler: (bytes: 0, count: 0))
     perStack[stack].bytes &+= block.size
     perStack[stack].count &+= 1
     count &+= 1
