@@ -47,7 +47,7 @@ public struct HeapPeak: Sendable, Equatable {
 
 /// Everything the analysis found in a capture, from one streaming pass.
 ///
-/// Made by ``MemoryProfile/init(contentsOf:regions:)`` for a finished file, by
+/// Made by ``MemoryProfile/init(contentsOf:regions:detail:)`` for a finished file, by
 /// ``LiveCapture/profile()`` for a growing one, or by ``MemoryProfiler/profile(frames:readProblem:)``.
 public struct MemoryProfile: Sendable {
   /// The capture header (nil only for a profile fed events directly).

@@ -4,7 +4,8 @@
  * (dlsym RTLD_NEXT) are then this library's, so it sees every allocation the tracker passes on to
  * the allocator, from the process's first to its last, whether the tracker recorded it or not:
  * an independent count to hold the capture against. It reaches glibc through its exported
- * __libc_* entry points, so it never calls dlsym and never allocates itself.
+ * __libc_* entry points, so it never calls dlsym and never allocates itself, and no function of it
+ * calls another through the PLT (which would go back through the tracker).
  *
  * At exit it writes "ALLOCATIONS BYTES" (a realloc counts as one allocation of its new size, as
  * the capture counts it) to the file named by ALLOCATION_WITNESS_OUT.
@@ -39,7 +40,7 @@ void *calloc(size_t count, size_t size) { return counted(__libc_calloc(count, si
 void *realloc(void *block, size_t size) { return counted(__libc_realloc(block, size), size); }
 void free(void *block) { __libc_free(block); }
 void *memalign(size_t alignment, size_t size) { return counted(__libc_memalign(alignment, size), size); }
-void *aligned_alloc(size_t alignment, size_t size) { return memalign(alignment, size); }
+void *aligned_alloc(size_t alignment, size_t size) { return counted(__libc_memalign(alignment, size), size); }
 void *valloc(size_t size) { return counted(__libc_valloc(size), size); }
 void *pvalloc(size_t size) { return counted(__libc_pvalloc(size), size); }
 
@@ -49,7 +50,7 @@ void *reallocarray(void *block, size_t count, size_t size) {
     errno = ENOMEM;
     return NULL;
   }
-  return realloc(block, total);
+  return counted(__libc_realloc(block, total), total);
 }
 
 int posix_memalign(void **result, size_t alignment, size_t size) {
