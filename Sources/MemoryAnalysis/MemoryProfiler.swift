@@ -31,8 +31,8 @@ public struct MemoryProfiler: CaptureVisitor {
 
   /// What this profiler works out.
   public let detail: Detail
-  /// `detail == .everything`, read on every event.
-  private let everything: Bool
+  /// `detail == .everything`, asked on every event.
+  private var everything: Bool { detail == .everything }
   /// The live blocks (their sizes alone with ``Detail/headline``).
   private var blocks: LiveBlockTable
   private var mark = HighWaterMark()
@@ -102,8 +102,7 @@ public struct MemoryProfiler: CaptureVisitor {
   public init(regions: [RegionRequest] = [], detail: Detail = .everything) {
     self.regions = regions.map(RegionTracker.init)
     self.detail = regions.isEmpty ? detail : .everything
-    everything = self.detail == .everything
-    blocks = LiveBlockTable(contents: everything ? .blocks : .sizes)
+    blocks = LiveBlockTable(contents: self.detail == .everything ? .blocks : .sizes)
   }
 
   /// The largest heap reached so far, in bytes.
