@@ -120,7 +120,8 @@ public struct FrameTable: Sendable {
   /// of two million new stacks). Room not written to costs no memory, only addresses.
   private mutating func reserveAhead() {
     guard parents.count >= 1 << 16 else { return }
-    let capacity = parents.count * 8
+    // No further ahead than the most nodes a capture may hold (then twofold again, as before).
+    let capacity = min(parents.count * 8, max(parents.count * 2, Int(CaptureFormat.maximumFrames) + 1))
     parents.reserveCapacity(capacity)
     ips.reserveCapacity(capacity)
     moduleIndices.reserveCapacity(capacity)
