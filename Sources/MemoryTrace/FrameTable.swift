@@ -33,6 +33,9 @@ public struct FrameTable: Sendable {
   /// The module interned last and its index: runs of frames lie in one module, and hashing the
   /// module's path for every FRAME record was a tenth of reading a capture of two million stacks.
   private var lastInterned: (module: Module, id: Int32)?
+  /// The last module lookup: the table asked (its ``ModuleTable/identity``), the addresses that
+  /// get the same answer from it, and the answer.
+  private var lastLookup: (table: Int, sameAnswer: Range<UInt64>, id: Int32) = (-1, 0..<0, -1)
 
   /// Creates a table holding only the root.
   public init() {}
@@ -91,14 +94,37 @@ public struct FrameTable: Sendable {
   /// Appends the next node; the caller has checked that `parent < count`.
   mutating func append(parent: UInt32, ip: UInt64, in table: ModuleTable) -> UInt32 {
     let node = UInt32(parents.count)
+    if parents.count == parents.capacity { reserveAhead() }
     parents.append(parent)
     ips.append(ip)
-    if let index = table.index(containing: ip) {
-      moduleIndices.append(intern(table.modules[index]))
-    } else {
-      moduleIndices.append(-1)
-    }
+    moduleIndices.append(moduleIndex(of: ip, in: table))
     return node
+  }
+
+  /// The index in ``modules`` of the module of `table` holding `ip`, interning the module.
+  @inline(__always)
+  private mutating func moduleIndex(of ip: UInt64, in table: ModuleTable) -> Int32 {
+    // A stack's frames lie mostly in one module: while they stay in the addresses the last lookup
+    // answered for, the answer is the same. Searching the table and interning its module (copying
+    // it, comparing paths) for every FRAME record was a tenth of following a run of two million
+    // new stacks.
+    if table.identity == lastLookup.table && lastLookup.sameAnswer.contains(ip) { return lastLookup.id }
+    guard let (index, sameAnswer) = table.lookup(ip) else { return -1 }
+    let id = intern(table.modules[index])
+    lastLookup = (table.identity, sameAnswer, id)
+    return id
+  }
+
+  /// Makes room for many more nodes at once when the table is large: growing twofold copied each
+  /// node about once more and wrote it into fresh pages again (half of appending a node on a run
+  /// of two million new stacks). Room not written to costs no memory, only addresses.
+  private mutating func reserveAhead() {
+    guard parents.count >= 1 << 16 else { return }
+    // No further ahead than the most nodes a capture may hold (then twofold again, as before).
+    let capacity = min(parents.count * 8, max(parents.count * 2, Int(CaptureFormat.maximumFrames) + 1))
+    parents.reserveCapacity(capacity)
+    ips.reserveCapacity(capacity)
+    moduleIndices.reserveCapacity(capacity)
   }
 
   private mutating func intern(_ module: Module) -> Int32 {
