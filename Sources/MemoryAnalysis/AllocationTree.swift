@@ -18,7 +18,7 @@ public struct AllocationTree: Sendable {
     /// The frame, one object shared by every node of that frame: a tree of millions of nodes has a
     /// few dozen frames, and a node holding its frame by value was twice the size and retained
     /// three strings each time it was copied.
-    fileprivate var sharedFrame: SharedFrame?
+    var sharedFrame: SharedFrame?
     /// The parent's index, or nil for the root.
     public var parent: Int?
     /// The children's indices, largest first (ties by label, so the order is stable).
@@ -46,7 +46,7 @@ public struct AllocationTree: Sendable {
   }
 
   /// A frame shared by the nodes that show it (see ``Node/frame``).
-  fileprivate final class SharedFrame: Sendable {
+  final class SharedFrame: Sendable {
     let frame: SymbolizedFrame
     init(_ frame: SymbolizedFrame) { self.frame = frame }
   }
@@ -55,7 +55,7 @@ public struct AllocationTree: Sendable {
   public static let rootIndex = 0
 
   /// Every node; the root first, each parent before its children.
-  public private(set) var nodes: [Node]
+  public private(set) var nodes: Nodes
 
   /// What the root stands for (the program's name).
   public var rootLabel: String
@@ -64,17 +64,17 @@ public struct AllocationTree: Sendable {
   public var root: Node { nodes[Self.rootIndex] }
 
   /// The total bytes: the peak, the leaks or the temporary allocations, whichever was built.
-  public var totalBytes: UInt64 { root.bytes }
+  public var totalBytes: UInt64 { nodes.columns.bytes[Int(nodes.columns.order[Self.rootIndex])] }
 
   /// The total number of allocations.
-  public var totalCount: UInt64 { root.count }
+  public var totalCount: UInt64 { nodes.columns.counts[Int(nodes.columns.order[Self.rootIndex])] }
 
   /// The node at `index`.
   public subscript(index: Int) -> Node { nodes[index] }
 
   /// A node's label: the root's label for the root, else its frame's.
   public func label(of index: Int) -> String {
-    nodes[index].frame?.label ?? rootLabel
+    nodes.columns.sharedFrame(of: index)?.frame.label ?? rootLabel
   }
 
   /// The indices from the root down to `index`, both included.
@@ -82,10 +82,10 @@ public struct AllocationTree: Sendable {
   /// - Complexity: O(depth).
   public func path(to index: Int) -> [Int] {
     var path = [index]
-    var current = nodes[index].parent
-    while let node = current {
-      path.append(node)
-      current = nodes[node].parent
+    var current = nodes.columns.parent(of: index)
+    while current >= 0 {
+      path.append(current)
+      current = nodes.columns.parent(of: current)
     }
     return path.reversed()
   }
@@ -93,10 +93,10 @@ public struct AllocationTree: Sendable {
   /// The deepest node's depth.
   ///
   /// - Complexity: O(n).
-  public var height: Int { nodes.map(\.depth).max() ?? 0 }
+  public var height: Int { Int(nodes.columns.depths.max() ?? 0) }
 
-  init(nodes: [Node], rootLabel: String) {
-    self.nodes = nodes
+  init(columns: Columns, rootLabel: String) {
+    self.nodes = Nodes(columns: columns)
     self.rootLabel = rootLabel
   }
 }
@@ -294,44 +294,42 @@ extension AllocationTree {
         labels[ref] = made
         return made
       }
-      // Sort each node's children largest first, then renumber depth-first from the root so that
-      // parents precede children and siblings are in order.
+      // Sort each node's children largest first, then number the nodes depth-first from the root so
+      // that parents precede children and siblings are in order.
+      func precedes(_ a: Int32, _ b: Int32) -> Bool {
+        let (a, b) = (Int(a), Int(b))
+        return bytes[a] != bytes[b] ? bytes[a] > bytes[b] : frameRefs[a] != frameRefs[b] && label(a) < label(b)
+      }
       for node in 0..<count {
-        let range = Int(childStart[node])..<Int(childStart[node + 1])
-        guard range.count > 1 else { continue }
-        childList[range].sort { a, b in
-          let (a, b) = (Int(a), Int(b))
-          return bytes[a] != bytes[b] ? bytes[a] > bytes[b] : frameRefs[a] != frameRefs[b] && label(a) < label(b)
+        let start = Int(childStart[node])
+        let end = Int(childStart[node + 1])
+        if end - start == 2 {
+          // Most nodes of a large tree have one or two children: two need one comparison, not a sort
+          // (the same order: the second goes first only if it precedes the first).
+          if precedes(childList[start + 1], childList[start]) { childList.swapAt(start, start + 1) }
+        } else if end - start > 2 {
+          childList[start..<end].sort(by: precedes)
         }
       }
-      var order: [Int32] = []  // old index of each new node
+      var order: [Int32] = []  // the builder's number of each node of the tree
       order.reserveCapacity(count)
-      var newIndex = [Int32](repeating: -1, count: count)
+      var treeIndex = [Int32](repeating: -1, count: count)
+      var depths = [Int32](repeating: 0, count: count)
       var pending: [Int32] = [0]
-      while let old = pending.popLast() {
-        newIndex[Int(old)] = Int32(order.count)
-        order.append(old)
-        let range = Int(childStart[Int(old)])..<Int(childStart[Int(old) + 1])
+      while let made = pending.popLast().map(Int.init) {
+        treeIndex[made] = Int32(order.count)
+        order.append(Int32(made))
+        let parent = Int(parents[made])
+        if parent >= 0 { depths[made] = depths[parent] + 1 }
+        let range = Int(childStart[made])..<Int(childStart[made + 1])
         for child in childList[range].reversed() { pending.append(child) }
       }
-      var depths = [Int32](repeating: 0, count: count)
-      let sharedFrames = frameTable.map(SharedFrame.init)
-      var nodes: [Node] = []
-      nodes.reserveCapacity(order.count)
-      for old in order.lazy.map(Int.init) {
-        let parentOld = Int(parents[old])
-        let depth = parentOld >= 0 ? depths[parentOld] + 1 : 0
-        depths[old] = depth
-        let range = Int(childStart[old])..<Int(childStart[old + 1])
-        let ref = Int(frameRefs[old])
-        nodes.append(
-          Node(
-            sharedFrame: ref >= 0 ? sharedFrames[ref] : nil, parent: parentOld >= 0 ? Int(newIndex[parentOld]) : nil,
-            children: childList[range].map { Int(newIndex[Int($0)]) }, bytes: bytes[old], count: counts[old],
-            ownBytes: ownBytes[old], ownCount: ownCounts[old], depth: Int(depth),
-            recursionDepth: Int(recursionDepths[old])))
-      }
-      return AllocationTree(nodes: nodes, rootLabel: rootLabel)
+      // The builder's arrays, as they are: the tree's numbers lead to them through `order`.
+      let columns = Columns(
+        frames: frameTable.map(SharedFrame.init), frameRefs: frameRefs, parents: parents, childStart: childStart,
+        children: childList, bytes: bytes, counts: counts, ownBytes: ownBytes, ownCounts: ownCounts, depths: depths,
+        recursionDepths: recursionDepths, order: order, treeIndex: treeIndex)
+      return AllocationTree(columns: columns, rootLabel: rootLabel)
     }
   }
 
@@ -341,19 +339,8 @@ extension AllocationTree {
   ///
   /// - Complexity: O(*n*) for *n* nodes.
   public func weightedByCount() -> AllocationTree {
-    var copy = self
-    for index in copy.nodes.indices {
-      copy.nodes[index].bytes = copy.nodes[index].count
-      copy.nodes[index].ownBytes = copy.nodes[index].ownCount
-    }
     // Children stay largest first, now by count (ties keep their order by bytes).
-    let counts = copy.nodes.map(\.count)
-    for index in copy.nodes.indices {
-      copy.nodes[index].children = copy.nodes[index].children.enumerated().sorted {
-        (counts[$0.element], $1.offset) > (counts[$1.element], $0.offset)
-      }.map(\.element)
-    }
-    return copy
+    AllocationTree(columns: nodes.columns.weightedByCount(), rootLabel: rootLabel)
   }
 
   /// The same bytes with every stack turned upside down: the root's children are the frames that
@@ -364,22 +351,24 @@ extension AllocationTree {
     var builder = Builder(rootLabel: rootLabel)
     // Each distinct frame registered once (the nodes of one frame share its object), so that the
     // walks below, one per node and as long as its depth, hash no strings.
-    var registeredByObject: [ObjectIdentifier: Builder.RegisteredFrame] = [:]
-    let registered = nodes.map { node -> Builder.RegisteredFrame? in
-      guard let shared = node.sharedFrame else { return nil }
-      if let known = registeredByObject[ObjectIdentifier(shared)] { return known }
-      let made = builder.register(shared.frame)
-      registeredByObject[ObjectIdentifier(shared)] = made
-      return made
+    let columns = nodes.columns
+    // Registered in the order of the tree's nodes; indexed by the builder's numbers (see ``Columns``).
+    var registeredByRef = [Builder.RegisteredFrame?](repeating: nil, count: columns.frames.count)
+    var registered = [Builder.RegisteredFrame?](repeating: nil, count: columns.frameRefs.count)
+    for made in columns.order.lazy.map(Int.init) {
+      let ref = Int(columns.frameRefs[made])
+      guard ref >= 0 else { continue }
+      if registeredByRef[ref] == nil { registeredByRef[ref] = builder.register(columns.frames[ref].frame) }
+      registered[made] = registeredByRef[ref]
     }
-    for index in nodes.indices where nodes[index].ownBytes > 0 || nodes[index].ownCount > 0 {
+    for made in columns.order.lazy.map(Int.init) where columns.ownBytes[made] > 0 || columns.ownCounts[made] > 0 {
       var target = AllocationTree.rootIndex
-      var current: Int? = index
-      while let node = current, let frame = registered[node] {
+      var current = made
+      while current >= 0, let frame = registered[current] {
         target = builder.child(of: target, registered: frame)
-        current = nodes[node].parent
+        current = Int(columns.parents[current])
       }
-      builder.add(bytes: nodes[index].ownBytes, count: nodes[index].ownCount, to: target)
+      builder.add(bytes: columns.ownBytes[made], count: columns.ownCounts[made], to: target)
     }
     return builder.build()
   }

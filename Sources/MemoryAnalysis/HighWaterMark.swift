@@ -20,7 +20,8 @@ package struct HighWaterMark: Sendable {
     var savedEpoch: UInt64 = 0
   }
 
-  private var usage: [Usage] = []
+  /// Per stack; a new stack's record is all zeros, as `Usage()` is.
+  private var usage = PerStackTable<Usage>()
   private var epoch: UInt64 = 0
   /// Whether the current state is the last peak reached (no decrease since).
   package private(set) var atPeak = false
@@ -36,32 +37,33 @@ package struct HighWaterMark: Sendable {
   /// Creates a mark with no stacks and no peak.
   package init() {}
 
+  /// `stack`'s record, its value at the last committed peak saved first if this is its first
+  /// change since.
   @inline(__always)
-  private mutating func touch(_ stack: Int) {
-    usage.ensureIndex(stack, filler: Usage())
-    if usage[stack].savedEpoch != epoch {
-      usage[stack].savedBytes = usage[stack].bytes
-      usage[stack].savedCount = usage[stack].count
-      usage[stack].savedEpoch = epoch
+  private mutating func touch(_ stack: UInt32) -> UnsafeMutablePointer<Usage> {
+    let entry = usage.place(Int(stack))
+    if entry.pointee.savedEpoch != epoch {
+      entry.pointee.savedBytes = entry.pointee.bytes
+      entry.pointee.savedCount = entry.pointee.count
+      entry.pointee.savedEpoch = epoch
     }
+    return entry
   }
 
   /// A block of `bytes` now lives at `stack`. Call ``reached(_:event:time:)`` after the level rises.
   @inline(__always)
   package mutating func add(stack: UInt32, bytes: UInt64) {
-    let stack = Int(stack)
-    touch(stack)
-    usage[stack].bytes &+= bytes
-    usage[stack].count &+= 1
+    let entry = touch(stack)
+    entry.pointee.bytes &+= bytes
+    entry.pointee.count &+= 1
   }
 
   /// A block of `bytes` at `stack` is gone. Call ``leaving()`` first.
   @inline(__always)
   package mutating func remove(stack: UInt32, bytes: UInt64) {
-    let stack = Int(stack)
-    touch(stack)
-    usage[stack].bytes &-= bytes
-    usage[stack].count &-= 1
+    let entry = touch(stack)
+    entry.pointee.bytes &-= bytes
+    entry.pointee.count &-= 1
   }
 
   /// The state is about to change other than by growing: commit the pending peak, if any.

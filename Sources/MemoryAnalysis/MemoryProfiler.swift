@@ -36,7 +36,7 @@ public struct MemoryProfiler: CaptureVisitor {
   /// The live blocks (their sizes alone with ``Detail/headline``).
   private var blocks: LiveBlockTable
   private var mark = HighWaterMark()
-  private var allocatedByStack: [(bytes: UInt64, count: UInt64)] = []
+  private var allocatedByStack = PerStackTotals()
   private var histogram = SizeHistogram()
   private var temporaries = TemporaryAllocationTracker()
   private var regions: [RegionTracker]
@@ -175,10 +175,7 @@ public struct MemoryProfiler: CaptureVisitor {
     allocationKinds[Int(allocation.kind.rawValue)] &+= 1
     if everything {
       histogram.add(size)
-      let stack = Int(allocation.stack)
-      allocatedByStack.ensureIndex(stack, filler: (bytes: 0, count: 0))
-      allocatedByStack[stack].bytes &+= size
-      allocatedByStack[stack].count &+= 1
+      allocatedByStack.add(size, at: allocation.stack)
     }
 
     let block = LiveBlock(size: size, serial: serial, stack: allocation.stack, thread: thread)
@@ -334,7 +331,7 @@ public struct MemoryProfiler: CaptureVisitor {
       header: header, command: command, detail: detail, totals: totals, peak: peak, leaks: leaks,
       heapBytesAtEnd: heapBytes, leakedAllocations: UInt64(blocks.count),
       timeline: timeline, histogram: histogram, temporaries: temporaries.result,
-      allocatedByStack: .ranked(count: allocatedByStack.count) { allocatedByStack[$0] }, markers: markers,
+      allocatedByStack: allocatedByStack.ranked, markers: markers,
       regions: regions.map { $0.result(endTime: end, leaks: regionLeaks(of: $0)) }, threadIDs: threadIDs,
       frames: frames, execs: execs,
       sawEnd: endTime != nil, readProblem: readProblem)

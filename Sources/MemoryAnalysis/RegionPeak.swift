@@ -148,19 +148,3 @@ struct RegionTracker {
       endMicroseconds: state == .closed ? endTime : runEnd)
   }
 }
-
-/// Bytes and blocks per stack, in a dense array indexed by stack node.
-struct PerStackTotals {
-  private var totals: [(bytes: UInt64, count: UInt64)] = []
-
-  @inline(__always)
-  mutating func add(_ block: LiveBlock) {
-    let stack = Int(block.stack)
-    totals.ensureIndex(stack, filler: (bytes: 0, count: 0))
-    totals[stack].bytes &+= block.size
-    totals[stack].count &+= 1
-  }
-
-  /// The stacks with any total, largest bytes first.
-  var ranked: [StackTotal] { .ranked(count: totals.count) { totals[$0] } }
-}

@@ -21,6 +21,14 @@ extension Array where Element == StackTotal {
   /// The totals with a non-zero count, largest bytes first (then most blocks, then lowest node).
   static func ranked(count: Int, _ total: (Int) -> (bytes: UInt64, count: UInt64)) -> [StackTotal] {
     var result: [StackTotal] = []
+    // Counted first, so that the list is made once at its size: grown by appends, two million
+    // totals (a recursive tree's) were copied twenty times over into ever larger buffers.
+    var kept = 0
+    for node in 0..<count {
+      let value = total(node)
+      if value.count > 0 || value.bytes > 0 { kept += 1 }
+    }
+    result.reserveCapacity(kept)
     for node in 0..<count {
       let value = total(node)
       if value.count > 0 || value.bytes > 0 {

@@ -18,7 +18,7 @@ public struct TemporaryAllocations: Sendable, Equatable {
 struct TemporaryAllocationTracker {
   private var lastAddress: [UInt64] = []
   private var pending: [Bool] = []
-  private var perStack: [(bytes: UInt64, count: UInt64)] = []
+  private var perStack = PerStackTotals()
   private(set) var count: UInt64 = 0
   private(set) var bytes: UInt64 = 0
 
@@ -37,10 +37,7 @@ struct TemporaryAllocationTracker {
   mutating func freed(_ address: UInt64, thread: Int, block: LiveBlock) -> Bool {
     guard thread < pending.count, pending[thread], lastAddress[thread] == address else { return false }
     pending[thread] = false
-    let stack = Int(block.stack)
-    perStack.ensureIndex(stack, filler: (bytes: 0, count: 0))
-    perStack[stack].bytes &+= block.size
-    perStack[stack].count &+= 1
+    perStack.add(block)
     count &+= 1
     bytes &+= block.size
     return true
@@ -52,6 +49,6 @@ struct TemporaryAllocationTracker {
   }
 
   var result: TemporaryAllocations {
-    TemporaryAllocations(count: count, bytes: bytes, byStack: .ranked(count: perStack.count) { perStack[$0] })
+    TemporaryAllocations(count: count, bytes: bytes, byStack: perStack.ranked)
   }
 }
