@@ -73,6 +73,8 @@ public final class CaptureCompressor {
   /// zstd's level, once chosen; until then the repacked bytes wait in `staged`.
   private var levelChosen = false
   private var staged: [UInt8] = []
+  /// Where zstd blocks end in `staged`.
+  private var stagedBlockEnds: [Int] = []
   /// Chunk bytes seen before the level is chosen by the share of them packed (a program's first
   /// records, its start-up, are not yet like the rest).
   private static let bytesBeforeLevel = 2 << 20
@@ -122,9 +124,10 @@ public final class CaptureCompressor {
         throw .unreadable(file: path, reason: String(cString: strerror(errno)))
       }
       if count == 0 { return taken }
-      try repacker.take(UnsafeRawBufferPointer(rebasing: plain[0..<count])) { (bytes) throws(CaptureError) in
-        try compress(bytes)
-      }
+      try repacker.take(
+        UnsafeRawBufferPointer(rebasing: plain[0..<count]),
+        emit: { (bytes) throws(CaptureError) in try compress(bytes) },
+        endBlock: { () throws(CaptureError) in try endBlock() })
       plainByteCount += count
       taken += count
     }
@@ -167,14 +170,32 @@ public final class CaptureCompressor {
     if repacker.chunkByteCount >= Self.bytesBeforeLevel { try chooseLevelAndFeedStaged() }
   }
 
+  /// Ends zstd's block: the bytes that follow get a Huffman table of their own.
+  private func endBlock() throws(CaptureError) {
+    if levelChosen {
+      try feed(UnsafeRawBufferPointer(start: nil, count: 0), mode: ZSTD_e_flush)
+    } else {
+      stagedBlockEnds.append(staged.count)
+    }
+  }
+
   /// Packed chunks compress fast at a low level; records left as they are gain from a higher one.
   private func chooseLevelAndFeedStaged() throws(CaptureError) {
     let mostlyPacked = repacker.packedByteCount * 2 > repacker.chunkByteCount
     choose(mostlyPacked ? CaptureCompression.packedLevel : CaptureCompression.repetitiveLevel)
     let bytes = staged
+    let blockEnds = stagedBlockEnds
     staged = []
+    stagedBlockEnds = []
     do {
-      try bytes.withUnsafeBytes { try feed($0, mode: ZSTD_e_continue) }
+      try bytes.withUnsafeBytes { all in
+        var start = 0
+        for end in blockEnds + [all.count] {
+          try feed(UnsafeRawBufferPointer(rebasing: all[start..<end]), mode: ZSTD_e_continue)
+          if end < all.count { try feed(UnsafeRawBufferPointer(start: nil, count: 0), mode: ZSTD_e_flush) }
+          start = end
+        }
+      }
     } catch let error as CaptureError {
       throw error
     } catch {
@@ -193,7 +214,7 @@ public final class CaptureCompressor {
       }
       try writeAll(UnsafeRawBufferPointer(rebasing: packed[0..<target.pos]))
       compressedByteCount += target.pos
-    } while (mode == ZSTD_e_end && remaining != 0) || source.pos < source.size
+    } while ((mode == ZSTD_e_end || mode == ZSTD_e_flush) && remaining != 0) || source.pos < source.size
   }
 
   private func writeAll(_ bytes: UnsafeRawBufferPointer) throws(CaptureError) {
