@@ -163,7 +163,7 @@ struct ElidedAddressTests {
       chunk.freeBack(UInt64(2 * index + 1), back: 1, address: 0x1000 + UInt64(index % 7) * 0x40)
     }
     let packed = repacked(ChunkedCaptureTests.capture([chunk.bytes]))
-    #expect(packed.count(of: CaptureFormat.columnsTag) >= 1)
+    #expect(packed.contains(CaptureFormat.columnsTag))
     var random = SplitMix(seed: UInt64(seed))
     for _ in 0..<40 {
       var damaged = packed
