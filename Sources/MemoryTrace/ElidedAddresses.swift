@@ -237,8 +237,7 @@ extension ChunkPacker {
     open: inout OpenAllocations, decoded: inout [UInt64]
   ) -> Int? {
     decoded.removeAll(keepingCapacity: true)
-    // An ALLOC record takes 4 bytes at the least.
-    open.reset(allocations: records.count / 4 + 1)
+    open.reset()
     var unpackedLength = records.count
     let packed = packColumns(records, marker: PackedChunk.elidedAddressesMarker) { writer, reader in
       writer.packElidedRecords(
@@ -304,7 +303,8 @@ extension ColumnWriter {
           model = address
         }
         decoded.append(running)
-        guard open.append(), movePlanes(&reader, PackedColumn.size), let node = reader.canonicalUnsigned() else {
+        open.append()
+        guard movePlanes(&reader, PackedColumn.size), let node = reader.canonicalUnsigned() else {
           return false
         }
         if let index = recentNodes.use(node) {
@@ -344,7 +344,7 @@ extension ColumnWriter {
         } else {
           if field <= inChunk, let rank = open.rank(of: decoded.count - Int(field)) {
             putPlanes(UInt64(rank), PackedColumn.back)
-            open.close(decoded.count - Int(field))
+            open.close(rank: rank)
           } else {
             putPlanes(0, PackedColumn.back)
             putPlanes(field, PackedColumn.back)
@@ -374,9 +374,10 @@ extension ChunkUnpacker {
     var model: UInt64 = 0
     var running: UInt64 = 0
     var decoded: [UInt64] = []
+    decoded.reserveCapacity(ends[PackedColumn.tag] - positions[PackedColumn.tag])
     let ordinalBase = recent.count
     var open = OpenAllocations()
-    open.reset(allocations: ends[PackedColumn.tag] - positions[PackedColumn.tag])
+    open.reset()
     var recentNodes = RecentNodes()
     while let tag = take(PackedColumn.tag) {
       let type = tag & 0x30
@@ -408,7 +409,8 @@ extension ChunkUnpacker {
         guard emitUnsigned(PackedChunk.zigZag(Int64(bitPattern: address &- running))) else { return false }
         running = address
         decoded.append(address)
-        guard open.append(), copyPlanes(PackedColumn.size), let code = readPlanes(PackedColumn.node) else {
+        open.append()
+        guard copyPlanes(PackedColumn.size), let code = readPlanes(PackedColumn.node) else {
           return false
         }
         let node: UInt64
@@ -437,7 +439,7 @@ extension ChunkUnpacker {
           guard code <= UInt64(OpenAllocations.window), let allocation = open.allocation(ofRank: Int(code)) else {
             return false
           }
-          open.close(allocation)
+          open.close(rank: Int(code))
           back = UInt64(decoded.count - allocation)
         }
         guard emitUnsigned(back) else { return false }
