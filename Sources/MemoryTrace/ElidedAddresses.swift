@@ -267,16 +267,10 @@ extension ColumnWriter {
     var ordinal = 0
     let ordinalBase = history.decoded.count
     var recentNodes = RecentNodes()
-    while !reader.atEnd {
-      let tag = reader.base[reader.position]
-      reader.position += 1
+    while true {
+      let next = nextAddressedTag(&reader, predictedNode: &predictedNode, previousParent: &previousParent)
+      guard case .tag(let tag) = next else { return next == .end && ordinal == analysis.addresses.count }
       let type = tag & CaptureFormat.typeMask & ~CaptureFormat.nextNumberFlag
-      if type == 0 {
-        guard packUnaddressed(tag, &reader, predictedNode: &predictedNode, previousParent: &previousParent) else {
-          return false
-        }
-        continue
-      }
       guard tag & PackedChunk.misalignedFlag == 0, ordinal < analysis.addresses.count else { return false }
       let tagIndex = counts[PackedColumn.tag]
       put(tag, PackedColumn.tag)
@@ -358,7 +352,6 @@ extension ColumnWriter {
       if newTag != tag && !overflowed { base[tagIndex] = newTag }
       ordinal += 1
     }
-    return ordinal == analysis.addresses.count
   }
 }
 
@@ -379,14 +372,8 @@ extension ChunkUnpacker {
     var open = OpenAllocations()
     open.reset()
     var recentNodes = RecentNodes()
-    while let tag = take(PackedColumn.tag) {
+    while let tag = nextAddressedTag(predictedNode: &predictedNode, previousParent: &previousParent) {
       let type = tag & 0x30
-      if tag & 0x70 == 0 {
-        guard unpackUnaddressed(tag, predictedNode: &predictedNode, previousParent: &previousParent) else {
-          return false
-        }
-        continue
-      }
       let misaligned = tag & PackedChunk.misalignedFlag != 0
       let kind = tag & CaptureFormat.kindMask
       let elided = type == CaptureFormat.allocTag && kind >= ElidedAddresses.firstElidedKind

@@ -317,20 +317,38 @@ struct ColumnWriter {
     return true
   }
 
+  /// What ``nextAddressedTag(_:predictedNode:previousParent:)`` found.
+  enum NextAddressed: Equatable {
+    case tag(UInt8)
+    case end
+    case refused
+  }
+
+  /// Packs the records without an address up to the next ALLOC, FREE or FREE_BACK, and reads its
+  /// tag; `.end` after the last record, `.refused` on anything the tracker does not write.
+  @inline(__always)
+  mutating func nextAddressedTag(
+    _ reader: inout FieldReader, predictedNode: inout UInt64, previousParent: inout UInt64
+  ) -> NextAddressed {
+    while !reader.atEnd {
+      let tag = reader.base[reader.position]
+      reader.position += 1
+      if tag & CaptureFormat.typeMask & ~CaptureFormat.nextNumberFlag != 0 { return .tag(tag) }
+      guard packUnaddressed(tag, &reader, predictedNode: &predictedNode, previousParent: &previousParent) else {
+        return .refused
+      }
+    }
+    return .end
+  }
+
   /// Every record of the chunk into the columns; false on anything the tracker does not write.
   mutating func packRecords(_ reader: inout FieldReader) -> Bool {
     var predictedNode: UInt64 = 0
     var previousParent: UInt64 = 0
-    while !reader.atEnd {
-      let tag = reader.base[reader.position]
-      reader.position += 1
+    while true {
+      let next = nextAddressedTag(&reader, predictedNode: &predictedNode, previousParent: &previousParent)
+      guard case .tag(let tag) = next else { return next == .end }
       let type = tag & CaptureFormat.typeMask & ~CaptureFormat.nextNumberFlag
-      if type == 0 {
-        guard packUnaddressed(tag, &reader, predictedNode: &predictedNode, previousParent: &previousParent) else {
-          return false
-        }
-        continue
-      }
       // ALLOC, FREE, FREE_BACK (0x10, 0x20, 0x30 with the kind, and maybe the implicit-number bit).
       guard tag & PackedChunk.misalignedFlag == 0 else { return false }
       let tagIndex = counts[PackedColumn.tag]
@@ -352,7 +370,6 @@ struct ColumnWriter {
         guard movePlanes(&reader, PackedColumn.back) else { return false }
       }
     }
-    return true
   }
 }
 
@@ -368,6 +385,8 @@ struct ChunkUnpacker {
   var output: UnsafeMutablePointer<UInt8>
   let outputCapacity: Int
   var written = 0
+  /// A record without an address could not be unpacked.
+  var failed = false
 
   /// Unpacks `body` (column lengths, then columns) into `records`, which must have room for
   /// exactly the declared chunk length; returns false when the body does not hold such records.
@@ -550,8 +569,24 @@ struct ChunkUnpacker {
     return emitUnsigned(node)
   }
 
+  /// Unpacks the records without an address up to the next ALLOC, FREE or FREE_BACK and takes
+  /// its tag; nil after the last record, or on damage (then ``columnsUsedUp`` is false, or the
+  /// output is short).
+  @inline(__always)
+  mutating func nextAddressedTag(predictedNode: inout UInt64, previousParent: inout UInt64) -> UInt8? {
+    while let tag = take(PackedColumn.tag) {
+      if tag & 0x70 != 0 { return tag }
+      guard unpackUnaddressed(tag, predictedNode: &predictedNode, previousParent: &previousParent) else {
+        failed = true
+        return nil
+      }
+    }
+    return nil
+  }
+
   /// Whether every column was used up: nothing left over that the records did not account for.
   var columnsUsedUp: Bool {
+    if failed { return false }
     for column in 0..<PackedColumn.count where positions[column] != ends[column] { return false }
     return true
   }
@@ -559,14 +594,8 @@ struct ChunkUnpacker {
   mutating func unpackRecords() -> Bool {
     var predictedNode: UInt64 = 0
     var previousParent: UInt64 = 0
-    while let tag = take(PackedColumn.tag) {
+    while let tag = nextAddressedTag(predictedNode: &predictedNode, previousParent: &previousParent) {
       let type = tag & 0x30
-      if tag & 0x70 == 0 {
-        guard unpackUnaddressed(tag, predictedNode: &predictedNode, previousParent: &previousParent) else {
-          return false
-        }
-        continue
-      }
       let misaligned = tag & PackedChunk.misalignedFlag != 0
       guard type != 0, !(misaligned && type == CaptureFormat.freeBackTag) else { return false }
       guard emit(tag & ~PackedChunk.misalignedFlag) else { return false }
