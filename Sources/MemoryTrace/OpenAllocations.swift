@@ -47,18 +47,21 @@ struct OpenAllocations {
   @inline(__always)
   mutating func rank(of allocation: Int) -> Int? {
     trim()
-    guard start < open.count else { return nil }
-    // Without branches (the program frees in any order): the last index below `allocation`.
-    var base = start
-    var length = open.count - start
-    while length > 1 {
-      let half = length / 2
-      base = Int(open[base + half]) < allocation ? base + half : base
-      length -= half
+    let target = Int32(truncatingIfNeeded: allocation)
+    return open.withUnsafeBufferPointer { open in
+      guard start < open.count, allocation < count else { return nil }
+      // Without branches (the program frees in any order): the first index not below `target`.
+      var base = start
+      var length = open.count - start
+      while length > 1 {
+        let half = length / 2
+        base = open[base + half] < target ? base + half : base
+        length -= half
+      }
+      if open[base] < target { base += 1 }
+      guard base < open.count, open[base] == target else { return nil }
+      return open.count - base
     }
-    if Int(open[base]) < allocation { base += 1 }
-    guard base < open.count, Int(open[base]) == allocation else { return nil }
-    return open.count - base
   }
 
   /// The open ALLOC of that rank within the window, or nil.
