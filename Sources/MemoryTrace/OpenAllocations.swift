@@ -12,6 +12,8 @@
 struct OpenAllocations {
   /// How far back a rank reaches; a FREE_BACK further back keeps its distance.
   static let window = 4096
+  /// Up to this many open ALLOCs, a rank is counted rather than searched for.
+  private static let countedLength = 256
   /// Open ALLOCs' indices, increasing, from `start` on (those before `start` left the window).
   private var open: [Int32] = []
   private var start = 0
@@ -50,8 +52,24 @@ struct OpenAllocations {
     let target = Int32(truncatingIfNeeded: allocation)
     return open.withUnsafeBufferPointer { open in
       guard start < open.count, allocation < count else { return nil }
-      // Without branches (the program frees in any order): the first index not below `target`.
       var base = start
+      if open.count - start <= Self.countedLength {
+        // Few open ALLOCs (a program keeping tens of blocks alive): count those below `target`,
+        // four at a time without a branch. A binary search's branch on the probe mispredicts half
+        // the time (the program frees in any order), and the compiler turns even a masked step
+        // back into that branch. The sign of each difference is summed (-1 for each below; indices
+        // are below 2^31, so it cannot overflow): a comparison there became a branch too.
+        guard let first = open.baseAddress else { return nil }
+        var below: Int32 = 0
+        var index = start
+        while index < open.count {
+          below &+= (first[index] &- target) >> 31
+          index &+= 1
+        }
+        base = start - Int(below)
+        guard base < open.count, open[base] == target else { return nil }
+        return open.count - base
+      }
       var length = open.count - start
       while length > 1 {
         let half = length / 2

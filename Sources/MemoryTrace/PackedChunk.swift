@@ -148,8 +148,44 @@ struct FieldReader {
   }
 
   /// A varint's value, only if written in as few bytes as it needs (so that packing can rewrite it).
+  /// One byte (most FREE_BACK distances, nodes, number deltas) inline; longer ones in a call (the
+  /// whole reading, inlined everywhere, was emitted as a call anyway, on every field).
   @inline(__always)
   mutating func canonicalUnsigned() -> UInt64? {
+    if position < end {
+      let first = base[position]
+      if first < 0x80 {
+        position += 1
+        return UInt64(first)
+      }
+    }
+    return canonicalLongUnsigned()
+  }
+
+  /// ``canonicalUnsigned()`` of a varint of more than one byte, in one pass.
+  @inline(never)
+  mutating func canonicalLongUnsigned() -> UInt64? {
+    var value: UInt64 = 0
+    var cursor = position
+    var shift: UInt64 = 0
+    while cursor < end && shift < 70 {
+      let byte = base[cursor]
+      cursor += 1
+      value |= UInt64(byte & 0x7f) << shift
+      if byte < 0x80 {
+        let length = cursor - position
+        if length > 1 && byte == 0 { return nil }
+        if length == 10 && byte > 1 { return nil }
+        position = cursor
+        return value
+      }
+      shift += 7
+    }
+    return nil
+  }
+
+  /// The reading ``canonicalUnsigned()`` replaced, kept to check it against.
+  mutating func canonicalUnsignedByLength() -> UInt64? {
     guard let length = varintLength() else { return nil }
     var value: UInt64 = 0
     for index in 0..<length { value |= UInt64(base[position + index] & 0x7f) << (7 * UInt64(index)) }
