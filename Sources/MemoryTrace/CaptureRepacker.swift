@@ -28,7 +28,22 @@ final class CaptureRepacker {
   /// Bytes taken in but not yet passed on: the start of a record not yet whole.
   private var pending: [UInt8] = []
   private var output: [UInt8] = []
+  /// Offsets in `output` where zstd should start a new block: around each large column, so that
+  /// its Huffman table is the column's own (mixed into one block, columns cost 12 % more).
+  private var blockStarts: [Int] = []
+  /// Columns at least this long start and end a zstd block of their own.
+  private static let blockOfItsOwn = 2048
   private var packer = ChunkPacker()
+  /// Each stream's ALLOCs so far (the second layout resolves FREE_BACKs into earlier chunks), and
+  /// the streams whose history is lost (a chunk the packer could not read): those stay as they are
+  /// until EXEC or LOST starts every stream afresh.
+  private var histories: [UInt64: PackedStreamHistory] = [:]
+  private var streamsWithoutHistory: Set<UInt64> = []
+  private var analysis = ChunkAddressAnalysis()
+  /// The addresses a reader gives the last packed chunk's ALLOCs, and its unpacked byte count.
+  private var decodedAddresses: [UInt64] = []
+  private var openAllocations = OpenAllocations()
+  private var unpackedLength = 0
   /// zstd's fastest level decides, chunk by chunk, which of the two layouts goes out.
   private let trial: OpaquePointer
   private var trialOutput: UnsafeMutableRawBufferPointer
@@ -56,11 +71,14 @@ final class CaptureRepacker {
     ZSTD_freeCCtx(trial)
     trialOutput.deallocate()
     packer.deallocate()
+    analysis.deallocate()
   }
 
-  /// Takes the next plain bytes; calls `emit` with the bytes that go out (possibly none).
+  /// Takes the next plain bytes; calls `emit` with the bytes that go out (possibly none), and
+  /// `endBlock` between two pieces of them that zstd compresses best in blocks of their own.
   func take(
-    _ bytes: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws(CaptureError) -> Void
+    _ bytes: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws(CaptureError) -> Void,
+    endBlock: () throws(CaptureError) -> Void = {}
   ) throws(CaptureError) {
     if case .passThrough = stage, pending.isEmpty {
       try emit(bytes)
@@ -68,19 +86,26 @@ final class CaptureRepacker {
     }
     pending.append(contentsOf: bytes)
     output.removeAll(keepingCapacity: true)
+    blockStarts.removeAll(keepingCapacity: true)
     let consumed = pending.withUnsafeBytes { process($0) }
-    try Self.emit(output, to: emit)
+    var start = 0
+    for blockStart in blockStarts where blockStart > start && blockStart < output.count {
+      try Self.emit(output[start..<blockStart], to: emit)
+      try endBlock()
+      start = blockStart
+    }
+    try Self.emit(output[start...], to: emit)
     pending.removeFirst(consumed)
   }
 
   /// The end of the file: whatever is left (a record cut short) goes out as it is.
   func finish(emit: (UnsafeRawBufferPointer) throws(CaptureError) -> Void) throws(CaptureError) {
-    try Self.emit(pending, to: emit)
+    try Self.emit(pending[...], to: emit)
     pending.removeAll()
   }
 
   private static func emit(
-    _ bytes: [UInt8], to emit: (UnsafeRawBufferPointer) throws(CaptureError) -> Void
+    _ bytes: ArraySlice<UInt8>, to emit: (UnsafeRawBufferPointer) throws(CaptureError) -> Void
   ) throws(CaptureError) {
     guard !bytes.isEmpty else { return }
     do {
@@ -123,20 +148,50 @@ final class CaptureRepacker {
         output.append(contentsOf: bytes[position...])
         return bytes.count
       case .other(let end):
+        if bytes[position] == CaptureFormat.execTag || bytes[position] == CaptureFormat.lostTag {
+          // FREE_BACK counts start again, in every stream.
+          histories.removeAll()
+          streamsWithoutHistory.removeAll()
+        }
         output.append(contentsOf: bytes[position..<end])
         position = end
       case .chunk(let stream, let idsEnd, let fieldsEnd, let end):
         chunkCount += 1
         chunkByteCount += end - fieldsEnd
         let records = UnsafeRawBufferPointer(rebasing: bytes[fieldsEnd..<end])
-        if shouldPack(records, stream: stream) {
+        var history = histories.removeValue(forKey: stream) ?? PackedStreamHistory()
+        let known = !streamsWithoutHistory.contains(stream) && analysis.analyse(records, history: history)
+        let packs = known && shouldPack(records, stream: stream, history: history)
+        if known {
+          let allocations = analysis.allocations
+          if packs {
+            for (allocation, decoded) in zip(allocations, decodedAddresses) {
+              history.actual.append(allocation.actual)
+              history.decoded.append(decoded)
+            }
+          } else {
+            for allocation in allocations {
+              history.actual.append(allocation.actual)
+              history.decoded.append(allocation.actual)
+            }
+          }
+          histories[stream] = history
+        } else {
+          streamsWithoutHistory.insert(stream)
+        }
+        if packs {
           packedByteCount += end - fieldsEnd
           output.append(CaptureFormat.columnsTag)
           // Thread and stream as the CHUNK has them, then the two lengths.
           output.append(contentsOf: bytes[(position + 1)..<idsEnd])
-          appendUnsigned(UInt64(records.count), to: &output)
+          appendUnsigned(UInt64(unpackedLength), to: &output)
           appendUnsigned(UInt64(packer.packed.count), to: &output)
+          var columnStart = output.count + packer.packed.count - packer.columnLengths.reduce(0, +)
           output.append(contentsOf: packer.packed)
+          for length in packer.columnLengths {
+            if length >= Self.blockOfItsOwn { blockStarts.append(contentsOf: [columnStart, columnStart + length]) }
+            columnStart += length
+          }
         } else {
           output.append(contentsOf: bytes[position..<end])
         }
@@ -195,21 +250,32 @@ final class CaptureRepacker {
   }
 
   /// Packs `records` into the packer if they go out packed.
-  private func shouldPack(_ records: UnsafeRawBufferPointer, stream: UInt64) -> Bool {
-    if policy == .always { return packer.pack(records) }
+  private func shouldPack(_ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory) -> Bool {
+    if policy == .always { return pack(records, stream: stream, history: history) }
     guard records.count >= Self.smallestTried else { return false }
     var trial = trials[stream] ?? (chunksUntilTrial: 0, interval: 1, packingPaid: nil)
     defer { trials[stream] = trial }
     if trial.chunksUntilTrial > 0 {
       trial.chunksUntilTrial -= 1
-      return trial.packingPaid == true && packer.pack(records)
+      return trial.packingPaid == true && pack(records, stream: stream, history: history)
     }
-    guard packer.pack(records) else { return false }
+    guard pack(records, stream: stream, history: history) else { return false }
     let pays = packingPays(records)
     trial.interval = pays == trial.packingPaid ? min(2 * trial.interval, Self.longestTrialInterval) : 1
     trial.chunksUntilTrial = trial.interval - 1
     trial.packingPaid = pays
     return pays
+  }
+
+  /// Packs the chunk the analysis has read, in the second layout.
+  private func pack(_ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory) -> Bool {
+    guard
+      let length = packer.packElidingAddresses(
+        records, stream: stream, history: history, analysis: analysis, open: &openAllocations,
+        decoded: &decodedAddresses)
+    else { return false }
+    unpackedLength = length
+    return true
   }
 
   /// Whether the packed chunk compresses smaller than the plain one, by zstd's fastest level

@@ -76,13 +76,14 @@ extension RecordDecoder {
     let records = UnsafeMutableRawBufferPointer.allocate(byteCount: max(Int(length), 1), alignment: 16)
     defer { records.deallocate() }
     let unpacked = UnsafeMutableRawBufferPointer(rebasing: records[0..<Int(length)])
-    guard
-      ChunkUnpacker.unpack(
-        UnsafeRawBufferPointer(start: cursor.base + start, count: Int(packedLength)), into: unpacked)
-    else { throw .damaged(position: recordStart, .damagedPackedChunk) }
-    var inner = ByteCursor(base: UnsafeRawPointer(records.baseAddress!), end: Int(length), position: 0, recordStart: 0)
     var recent = recentAllocations.removeValue(forKey: stream) ?? RecentAllocations()
     defer { recentAllocations[stream] = recent }
+    guard
+      ChunkUnpacker.unpack(
+        UnsafeRawBufferPointer(start: cursor.base + start, count: Int(packedLength)), into: unpacked, stream: stream,
+        recent: recent)
+    else { throw .damaged(position: recordStart, .damagedPackedChunk) }
+    var inner = ByteCursor(base: UnsafeRawPointer(records.baseAddress!), end: Int(length), position: 0, recordStart: 0)
     let count: Int
     do {
       count = try decodeChunk(
