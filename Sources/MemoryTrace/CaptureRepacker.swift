@@ -39,10 +39,9 @@ final class CaptureRepacker {
   /// until EXEC or LOST starts every stream afresh.
   private var histories: [UInt64: PackedStreamHistory] = [:]
   private var streamsWithoutHistory: Set<UInt64> = []
-  private var analysis = ChunkAddressAnalysis()
-  /// The addresses a reader gives the last packed chunk's ALLOCs, and its unpacked byte count.
-  private var decodedAddresses: [UInt64] = []
-  private var openAllocations = OpenAllocations()
+  /// The packer's memory for the chunk at hand (its ALLOCs, once packed), and the byte count of
+  /// the records a reader unpacks from it.
+  private var scratch = ElisionScratch()
   private var unpackedLength = 0
   /// zstd's fastest level decides, chunk by chunk, which of the two layouts goes out.
   private let trial: OpaquePointer
@@ -71,7 +70,7 @@ final class CaptureRepacker {
     ZSTD_freeCCtx(trial)
     trialOutput.deallocate()
     packer.deallocate()
-    analysis.deallocate()
+    scratch.deallocate()
   }
 
   /// Takes the next plain bytes; calls `emit` with the bytes that go out (possibly none), and
@@ -159,24 +158,13 @@ final class CaptureRepacker {
         chunkCount += 1
         chunkByteCount += end - fieldsEnd
         let records = UnsafeRawBufferPointer(rebasing: bytes[fieldsEnd..<end])
-        var history = histories.removeValue(forKey: stream) ?? PackedStreamHistory()
-        let known = !streamsWithoutHistory.contains(stream) && analysis.analyse(records, history: history)
+        let history = histories[stream] ?? newHistory(of: stream)
+        let known = !streamsWithoutHistory.contains(stream)
         let packs = known && shouldPack(records, stream: stream, history: history)
-        if known {
-          let allocations = analysis.allocations
-          if packs {
-            for (allocation, decoded) in zip(allocations, decodedAddresses) {
-              history.actual.append(allocation.actual)
-              history.decoded.append(decoded)
-            }
-          } else {
-            for allocation in allocations {
-              history.actual.append(allocation.actual)
-              history.decoded.append(allocation.actual)
-            }
-          }
-          histories[stream] = history
-        } else {
+        if packs {
+          scratch.record(in: history, packed: true)
+        } else if known && !ChunkPacker.recordAllocations(records, in: history) {
+          histories[stream] = nil
           streamsWithoutHistory.insert(stream)
         }
         if packs {
@@ -249,6 +237,12 @@ final class CaptureRepacker {
     return .other(end: cursor)
   }
 
+  private func newHistory(of stream: UInt64) -> PackedStreamHistory {
+    let history = PackedStreamHistory()
+    histories[stream] = history
+    return history
+  }
+
   /// Packs `records` into the packer if they go out packed.
   private func shouldPack(_ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory) -> Bool {
     if policy == .always { return pack(records, stream: stream, history: history) }
@@ -267,12 +261,9 @@ final class CaptureRepacker {
     return pays
   }
 
-  /// Packs the chunk the analysis has read, in the second layout.
+  /// Packs the chunk in the second layout, its ALLOCs left in `scratch`.
   private func pack(_ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory) -> Bool {
-    guard
-      let length = packer.packElidingAddresses(
-        records, stream: stream, history: history, analysis: analysis, open: &openAllocations,
-        decoded: &decodedAddresses)
+    guard let length = packer.packElidingAddresses(records, stream: stream, history: history, scratch: &scratch)
     else { return false }
     unpackedLength = length
     return true

@@ -38,127 +38,159 @@ enum ElidedAddresses {
   }
 }
 
-/// One stream's ALLOCs so far, as the packer of the second layout needs them: the address each
-/// had and the one a reader gives it (its stand-in when it went out without). Counted like the
-/// reader's ``RecentAllocations``, from the start or the last EXEC or LOST.
-struct PackedStreamHistory {
-  var actual = RecentAllocations()
-  var decoded = RecentAllocations()
-}
+/// One stream's ALLOCs so far, as the packer of the second layout needs them to resolve a
+/// FREE_BACK into an earlier chunk: the address each had, and whether a reader gives it a stand-in
+/// instead (it went out without its address). Counted like the reader's ``RecentAllocations``, from
+/// the start or the last EXEC or LOST, and reaching as far back (the latest 2^20).
+final class PackedStreamHistory {
+  private var actual: UnsafeMutablePointer<UInt64>
+  private var elided: UnsafeMutablePointer<Bool>
+  /// A power of two, up to the FREE_BACK limit; each ALLOC sits at its count modulo it.
+  private var capacity = 64
+  /// ALLOCs of the stream so far.
+  private(set) var count = 0
 
-/// Which ALLOCs of a chunk may go out without their address (the packer's first pass over it),
-/// and every address its records name.
-struct ChunkAddressAnalysis {
-  /// What the analysis knows of one ALLOC of the chunk.
-  struct Allocation {
-    /// The address the program got.
-    var actual: UInt64
-    /// Its number, and the numbered records of the chunk before it.
-    var number: UInt64
-    var numberedBefore: Int32
-    /// Its ordinal among the chunk's ALLOC, FREE and FREE_BACK records.
-    var ordinal: Int32
-    /// THREAD records of the chunk before it.
-    var threadSwitches: Int32
-    /// The ordinal of the FREE_BACK that frees it when it goes without its address, else -1.
-    var elidedUntil: Int32
-    var kind: UInt8
-    var elided: Bool { elidedUntil >= 0 }
+  init() {
+    actual = .allocate(capacity: capacity)
+    elided = .allocate(capacity: capacity)
   }
 
-  /// The chunk's ALLOCs, in order.
-  private(set) var allocations: [Allocation] = []
-  /// Per ALLOC, FREE and FREE_BACK of the chunk, in order: the address it names.
-  private(set) var addresses: [UInt64] = []
-  private var touches = AddressTouches()
+  deinit {
+    actual.deallocate()
+    elided.deallocate()
+  }
 
-  mutating func deallocate() { touches.deallocate() }
+  @inline(__always)
+  func append(_ address: UInt64, elided isElided: Bool) {
+    if count == capacity && capacity < CaptureFormat.freeBackLimit { grow() }
+    let slot = count & (capacity - 1)
+    actual[slot] = address
+    elided[slot] = isElided
+    count += 1
+  }
 
-  /// Reads the chunk's records; false on anything the tracker does not write, or a FREE_BACK out
-  /// of the history's reach.
-  mutating func analyse(_ records: UnsafeRawBufferPointer, history: PackedStreamHistory) -> Bool {
-    allocations.removeAll(keepingCapacity: true)
-    addresses.removeAll(keepingCapacity: true)
-    guard let base = records.baseAddress else { return true }
-    touches.prepare(for: records.count)
-    var reader = FieldReader(base: base.assumingMemoryBound(to: UInt8.self), end: records.count)
-    var running: UInt64 = 0
-    var sequence: UInt64 = 0
-    var numberedCount: Int32 = 0
-    var threadCount: Int32 = 0
-    while !reader.atEnd {
-      let tag = reader.base[reader.position]
-      reader.position += 1
-      let type = tag & CaptureFormat.typeMask & ~CaptureFormat.nextNumberFlag
-      if type == 0 {
-        switch tag {
-        case CaptureFormat.frameTag:
-          guard ColumnWriter.skipUnsigned(&reader, 2) else { return false }
-        case CaptureFormat.threadTag:
-          guard ColumnWriter.skipUnsigned(&reader, 1) else { return false }
-          threadCount += 1
-        default:
-          guard let delta = reader.canonicalUnsigned(), ColumnWriter.skipRareFields(tag, &reader) else { return false }
-          sequence &+= delta
-          numberedCount += 1
-        }
-        continue
-      }
-      guard tag & PackedChunk.misalignedFlag == 0 else { return false }
-      if tag & CaptureFormat.nextNumberFlag != 0 {
-        sequence &+= 1
-      } else {
-        guard let delta = reader.canonicalUnsigned() else { return false }
-        sequence &+= delta
-      }
-      let ordinal = Int32(addresses.count)
-      switch type {
-      case CaptureFormat.allocTag:
-        guard let raw = reader.canonicalUnsigned(), ColumnWriter.skipUnsigned(&reader, 2) else { return false }
-        running &+= UInt64(bitPattern: PackedChunk.unZigZag(raw))
-        allocations.append(
-          Allocation(
-            actual: running, number: sequence, numberedBefore: numberedCount, ordinal: ordinal,
-            threadSwitches: threadCount, elidedUntil: -1, kind: tag & CaptureFormat.kindMask))
-      case CaptureFormat.freeTag:
-        guard let raw = reader.canonicalUnsigned() else { return false }
-        running &+= UInt64(bitPattern: PackedChunk.unZigZag(raw))
-      default:
-        guard let back = reader.canonicalUnsigned(), back >= 1 else { return false }
-        let inChunk = UInt64(allocations.count)
-        if back <= inChunk {
-          let index = allocations.count - Int(back)
-          let allocation = allocations[index]
-          running = allocation.actual
-          // Nothing but this FREE_BACK sees the address: a plain free of the ALLOC's own block,
-          // no record of the chunk naming the address since, no other thread's record in between
-          // (the numbers run on without a gap), no THREAD switch (temporary allocations are per
-          // thread).
-          if tag & CaptureFormat.kindMask == 0 && allocation.kind <= 1
-            && touches.last(running) == allocation.ordinal
-            && sequence &- allocation.number == UInt64(numberedCount - allocation.numberedBefore)
-            && threadCount == allocation.threadSwitches
-          {
-            allocations[index].elidedUntil = ordinal
-          }
-        } else {
-          guard let address = history.actual.address(back: back - inChunk) else { return false }
-          running = address
-        }
-      }
-      numberedCount += 1
-      touches.set(running, ordinal)
-      addresses.append(running)
+  /// Doubles the ring, keeping every ALLOC at its count modulo the new capacity.
+  @inline(never)
+  private func grow() {
+    let grown = 2 * capacity
+    let newActual = UnsafeMutablePointer<UInt64>.allocate(capacity: grown)
+    let newElided = UnsafeMutablePointer<Bool>.allocate(capacity: grown)
+    for ordinal in max(0, count - capacity)..<count {
+      newActual[ordinal & (grown - 1)] = actual[ordinal & (capacity - 1)]
+      newElided[ordinal & (grown - 1)] = elided[ordinal & (capacity - 1)]
     }
-    return true
+    actual.deallocate()
+    elided.deallocate()
+    actual = newActual
+    elided = newElided
+    capacity = grown
+  }
+
+  /// The ALLOC `distance` back (1: the latest): its address and whether it went out without it;
+  /// nil when out of reach.
+  @inline(__always)
+  func allocation(back distance: UInt64) -> (actual: UInt64, elided: Bool)? {
+    guard distance >= 1, distance <= UInt64(min(count, capacity)) else { return nil }
+    let slot = (count - Int(distance)) & (capacity - 1)
+    return (actual[slot], elided[slot])
   }
 }
 
+/// What the one-pass packer keeps of one ALLOC of the chunk until its FREE_BACK decides whether it
+/// goes out without its address.
+struct PendingAllocation {
+  /// The address the program got.
+  var actual: UInt64
+  /// The run of records it belongs to: a THREAD record or a number other than the previous + 1
+  /// starts a new one, and only a FREE_BACK of the same run may free it unseen.
+  var run: Int32
+  /// Its ordinal among the chunk's ALLOC, FREE and FREE_BACK records.
+  var ordinal: Int32
+  /// Where its tag is in the tag column (marked when its address is left out).
+  var tagIndex: Int32
+  var kind: UInt8
+  var elided: Bool
+}
+
+/// An ALLOC, FREE or FREE_BACK whose address coding waits for the end of the chunk: ALLOC and FREE
+/// addresses are coded from the last address a reader knows, which depends on whether ALLOCs still
+/// open go out without theirs.
+struct PendingAddress {
+  /// The address (for a FREE_BACK, the one a reader gives the block: maybe a stand-in).
+  var address: UInt64
+  /// For an ALLOC its index among the chunk's ALLOCs, else ``free`` or ``freeBack``.
+  var allocation: Int32
+  var tagIndex: Int32
+  static let free: Int32 = -1
+  static let freeBack: Int32 = -2
+}
+
+/// The one-pass packer's memory, reused from chunk to chunk: the chunk's ALLOCs, its address
+/// records, the last record naming each address, and the open ALLOCs.
+struct ElisionScratch {
+  private(set) var allocations: UnsafeMutablePointer<PendingAllocation>
+  private(set) var addresses: UnsafeMutablePointer<PendingAddress>
+  private(set) var allocationCount = 0
+  private(set) var addressCount = 0
+  private var allocationCapacity = 0
+  private var addressCapacity = 0
+  var touches = AddressTouches()
+  var open = OpenAllocations()
+
+  init() {
+    allocations = .allocate(capacity: 1)
+    addresses = .allocate(capacity: 1)
+  }
+
+  mutating func deallocate() {
+    allocations.deallocate()
+    addresses.deallocate()
+    touches.deallocate()
+  }
+
+  /// Empties it for a chunk of `recordBytes`, with room for as many records as that can hold (an
+  /// ALLOC takes at least 4 bytes, a FREE or FREE_BACK 2), so that appending never checks.
+  mutating func reset(for recordBytes: Int) {
+    allocationCount = 0
+    addressCount = 0
+    open.reset()
+    touches.prepare(for: recordBytes)
+    if recordBytes / 4 + 1 > allocationCapacity {
+      allocations.deallocate()
+      allocationCapacity = recordBytes / 4 + 1
+      allocations = .allocate(capacity: allocationCapacity)
+    }
+    if recordBytes / 2 + 1 > addressCapacity {
+      addresses.deallocate()
+      addressCapacity = recordBytes / 2 + 1
+      addresses = .allocate(capacity: addressCapacity)
+    }
+  }
+
+  @inline(__always)
+  mutating func append(_ allocation: PendingAllocation) {
+    (allocations + allocationCount).initialize(to: allocation)
+    allocationCount += 1
+  }
+
+  @inline(__always)
+  mutating func append(_ address: PendingAddress) {
+    (addresses + addressCount).initialize(to: address)
+    addressCount += 1
+  }
+
+  /// Appends each of the chunk's ALLOCs to `history`, as they went out (`packed`) or as they are.
+  func record(in history: PackedStreamHistory, packed: Bool) {
+    for index in 0..<allocationCount {
+      history.append(allocations[index].actual, elided: packed && allocations[index].elided)
+    }
+  }
+}
 /// The last address record of a chunk naming each address, or one sharing its slot: a small
 /// direct-mapped table (128 KiB, so it stays in cache; an exact table of every address missed the
 /// cache on every record and cost more than the rest of the packing). Two addresses sharing a slot
 /// only keep an ALLOC's address in the capture: the answer errs on the side of "seen".
-private struct AddressTouches {
+struct AddressTouches {
   private static let slotCount = 1 << 15
   private var slots: UnsafeMutablePointer<Int32>? = nil
 
@@ -228,79 +260,130 @@ struct RecentNodes {
 // MARK: - Packing
 
 extension ChunkPacker {
-  /// Packs `records`, the next chunk of `stream`, into ``packed`` in the second layout, after
-  /// `analysis` has read them. `decoded` gets the address a reader gives each of the chunk's
-  /// ALLOCs; returns the byte count of the records a reader unpacks (stand-ins change address
-  /// deltas), or nil when the records cannot be packed.
+  /// Packs `records`, the next chunk of `stream`, into ``packed`` in the second layout, in one
+  /// pass. Returns the byte count of the records a reader unpacks (stand-ins change address
+  /// deltas), or nil when the records cannot be packed; `scratch` then holds the chunk's ALLOCs
+  /// for ``ElisionScratch/record(in:packed:)``.
   mutating func packElidingAddresses(
-    _ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory, analysis: ChunkAddressAnalysis,
-    open: inout OpenAllocations, decoded: inout [UInt64]
+    _ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory, scratch: inout ElisionScratch
   ) -> Int? {
-    decoded.removeAll(keepingCapacity: true)
-    open.reset()
+    scratch.reset(for: records.count)
     var unpackedLength = records.count
     let packed = packColumns(records, marker: PackedChunk.elidedAddressesMarker) { writer, reader in
       writer.packElidedRecords(
-        &reader, stream: stream, history: history, analysis: analysis, open: &open, decoded: &decoded,
-        unpackedLength: &unpackedLength)
+        &reader, stream: stream, history: history, scratch: &scratch, unpackedLength: &unpackedLength)
     }
     return packed ? unpackedLength : nil
+  }
+
+  /// Appends the ALLOCs of a chunk that goes out as it is to `history`; false on anything the
+  /// tracker does not write (the stream's history is then lost).
+  static func recordAllocations(_ records: UnsafeRawBufferPointer, in history: PackedStreamHistory) -> Bool {
+    guard let base = records.baseAddress else { return true }
+    var reader = FieldReader(base: base.assumingMemoryBound(to: UInt8.self), end: records.count)
+    var running: UInt64 = 0
+    while !reader.atEnd {
+      let tag = reader.base[reader.position]
+      reader.position += 1
+      let type = tag & CaptureFormat.typeMask & ~CaptureFormat.nextNumberFlag
+      switch type {
+      case 0:
+        switch tag {
+        case CaptureFormat.frameTag:
+          guard ColumnWriter.skipUnsigned(&reader, 2) else { return false }
+        case CaptureFormat.threadTag:
+          guard ColumnWriter.skipUnsigned(&reader, 1) else { return false }
+        default:
+          guard ColumnWriter.skipUnsigned(&reader, 1), ColumnWriter.skipRareFields(tag, &reader) else { return false }
+        }
+        continue
+      case CaptureFormat.allocTag, CaptureFormat.freeTag, CaptureFormat.freeBackTag:
+        break
+      default:
+        return false
+      }
+      if tag & CaptureFormat.nextNumberFlag == 0 { guard ColumnWriter.skipUnsigned(&reader, 1) else { return false } }
+      guard let field = reader.canonicalUnsigned() else { return false }
+      switch type {
+      case CaptureFormat.allocTag:
+        running &+= UInt64(bitPattern: PackedChunk.unZigZag(field))
+        history.append(running, elided: false)
+        guard ColumnWriter.skipUnsigned(&reader, 2) else { return false }
+      case CaptureFormat.freeTag:
+        running &+= UInt64(bitPattern: PackedChunk.unZigZag(field))
+      default:
+        // Only the running address matters here, and no ALLOC address is a delta from a FREE_BACK's
+        // without a FREE or ALLOC delta depending on it: resolve it like the reader.
+        guard let named = history.allocation(back: field) else { return false }
+        running = named.actual
+      }
+    }
+    return true
   }
 }
 
 extension ColumnWriter {
-  /// The second layout's records: as ``packRecords(_:)``, but ALLOC and FREE addresses are coded
-  /// from the last address a reader knows (the model address), ALLOCs the analysis found unseen
-  /// go without theirs, a FREE_BACK naming such an ALLOC a second time becomes a FREE, and a
-  /// FREE_BACK names an open ALLOC of the chunk's latest 4096 by its rank among the open ones
-  /// (``OpenAllocations``), any other by 0 and its distance.
+  /// The second layout's records, in one pass: as ``packRecords(_:)``, but an ALLOC that its own
+  /// FREE_BACK turns out to be the only one to see goes without its address (its tag, already in
+  /// the tag column, is marked then), a FREE_BACK naming such an ALLOC a second time becomes a
+  /// FREE, and a FREE_BACK names an open ALLOC of the chunk's latest 4096 by its rank among the open
+  /// ones (``OpenAllocations``), any other by 0 and its distance. ALLOC and FREE addresses are coded
+  /// from the last address a reader knows (the model address), which depends on ALLOCs still
+  /// open; so they wait in `scratch` and go into their columns at the end of the chunk
+  /// (``putPendingAddresses(_:stream:ordinalBase:)``).
   mutating func packElidedRecords(
-    _ reader: inout FieldReader, stream: UInt64, history: PackedStreamHistory, analysis: ChunkAddressAnalysis,
-    open: inout OpenAllocations, decoded: inout [UInt64], unpackedLength: inout Int
+    _ reader: inout FieldReader, stream: UInt64, history: PackedStreamHistory, scratch: inout ElisionScratch,
+    unpackedLength: inout Int
   ) -> Bool {
     var predictedNode: UInt64 = 0
     var previousParent: UInt64 = 0
-    // The last address whose value a reader has (never a stand-in), which addresses are coded
-    // from; and the running address a reader decodes the unpacked records with.
-    var model: UInt64 = 0
+    // The tracker's running address, which the records' deltas are from.
     var running: UInt64 = 0
-    var ordinal = 0
-    let ordinalBase = history.decoded.count
+    var run: Int32 = 0
+    var ordinal: Int32 = 0
+    let ordinalBase = history.count
     var recentNodes = RecentNodes()
-    while true {
-      let next = nextAddressedTag(&reader, predictedNode: &predictedNode, previousParent: &previousParent)
-      guard case .tag(let tag) = next else { return next == .end && ordinal == analysis.addresses.count }
+    while !reader.atEnd {
+      let tag = reader.base[reader.position]
+      reader.position += 1
       let type = tag & CaptureFormat.typeMask & ~CaptureFormat.nextNumberFlag
-      guard tag & PackedChunk.misalignedFlag == 0, ordinal < analysis.addresses.count else { return false }
-      let tagIndex = counts[PackedColumn.tag]
+      if type == 0 {
+        // A THREAD record, or a number other than the previous + 1 (another thread's records
+        // came in between), starts a new run.
+        if tag == CaptureFormat.threadTag
+          || (tag != CaptureFormat.frameTag && (reader.atEnd || reader.base[reader.position] != 1))
+        {
+          run &+= 1
+        }
+        guard packUnaddressed(tag, &reader, predictedNode: &predictedNode, previousParent: &previousParent) else {
+          return false
+        }
+        continue
+      }
+      // ALLOC, FREE, FREE_BACK (0x10, 0x20, 0x30 with the kind, and maybe the implicit-number bit).
+      guard tag & PackedChunk.misalignedFlag == 0 else { return false }
+      let tagIndex = Int32(truncatingIfNeeded: counts[PackedColumn.tag])
       put(tag, PackedColumn.tag)
       if tag & CaptureFormat.nextNumberFlag == 0 {
+        if reader.atEnd || reader.base[reader.position] != 1 { run &+= 1 }
         guard movePlanes(&reader, PackedColumn.number) else { return false }
       }
-      let address = analysis.addresses[ordinal]
       let fieldStart = reader.position
       guard let field = reader.canonicalUnsigned() else { return false }
       let fieldLength = reader.position - fieldStart
-      var newTag = tag
       switch type {
       case CaptureFormat.allocTag:
-        let allocation = decoded.count
-        if analysis.allocations[allocation].elided {
-          let standIn = ElidedAddresses.standIn(stream: stream, ordinal: ordinalBase + allocation)
-          newTag = tag &+ ElidedAddresses.firstElidedKind
-          unpackedLength += ElidedAddresses.varintLength(PackedChunk.zigZag(Int64(bitPattern: standIn &- running)))
-          running = standIn
-        } else {
-          newTag |= putAddressDelta(Int64(bitPattern: address &- model), PackedColumn.allocAddress)
-          unpackedLength += ElidedAddresses.varintLength(PackedChunk.zigZag(Int64(bitPattern: address &- running)))
-          running = address
-          model = address
-        }
-        decoded.append(running)
-        open.append()
-        guard movePlanes(&reader, PackedColumn.size), let node = reader.canonicalUnsigned() else {
-          return false
-        }
+        running &+= UInt64(bitPattern: PackedChunk.unZigZag(field))
+        scratch.append(
+          PendingAddress(
+            address: running, allocation: Int32(truncatingIfNeeded: scratch.allocationCount), tagIndex: tagIndex))
+        scratch.append(
+          PendingAllocation(
+            actual: running, run: run, ordinal: ordinal, tagIndex: tagIndex, kind: tag & CaptureFormat.kindMask,
+            elided: false))
+        scratch.open.append()
+        unpackedLength -= fieldLength
+        guard movePlanes(&reader, PackedColumn.size), let node = reader.canonicalUnsigned() else { return false }
         if let index = recentNodes.use(node) {
           putPlanes(UInt64(index), PackedColumn.node)
         } else {
@@ -310,48 +393,98 @@ extension ColumnWriter {
         }
         predictedNode = node
       case CaptureFormat.freeTag:
-        newTag |= putAddressDelta(Int64(bitPattern: address &- model), PackedColumn.freeAddress)
-        unpackedLength += ElidedAddresses.varintLength(PackedChunk.zigZag(Int64(bitPattern: address &- running)))
-        running = address
-        model = address
+        running &+= UInt64(bitPattern: PackedChunk.unZigZag(field))
+        scratch.append(PendingAddress(address: running, allocation: PendingAddress.free, tagIndex: tagIndex))
+        unpackedLength -= fieldLength
       default:
-        let inChunk = UInt64(decoded.count)
-        let named: UInt64
+        guard field >= 1 else { return false }
+        let inChunk = UInt64(scratch.allocationCount)
+        // The address a reader gives the block, and whether its stand-in is gone already.
+        var named: UInt64
         let namedTwice: Bool
         if field <= inChunk {
-          let allocation = decoded.count - Int(field)
-          named = decoded[allocation]
-          namedTwice =
-            analysis.allocations[allocation].elided && analysis.allocations[allocation].elidedUntil != Int32(ordinal)
+          let index = scratch.allocationCount - Int(field)
+          let allocation = scratch.allocations[index]
+          running = allocation.actual
+          named = running
+          namedTwice = allocation.elided
+          // Nothing but this FREE_BACK sees the address: a plain free of the ALLOC's own block, no
+          // record of the chunk naming the address since, and the same run (no other thread's
+          // record in between, no THREAD switch: temporary allocations are per thread).
+          if !namedTwice && tag & CaptureFormat.kindMask == 0 && allocation.kind <= 1 && allocation.run == run
+            && scratch.touches.last(running) == allocation.ordinal
+          {
+            scratch.allocations[index].elided = true
+            if !overflowed { base[Int(allocation.tagIndex)] &+= ElidedAddresses.firstElidedKind }
+            named = ElidedAddresses.standIn(stream: stream, ordinal: ordinalBase + index)
+          }
         } else {
-          guard let address = history.decoded.address(back: field - inChunk) else { return false }
-          named = address
-          namedTwice = ElidedAddresses.isStandIn(named)
+          guard let earlier = history.allocation(back: field - inChunk) else { return false }
+          running = earlier.actual
+          named = running
+          namedTwice = earlier.elided
         }
         if namedTwice {
           // Its stand-in is gone with the first free; the reader needs the address itself.
-          newTag = (tag & ~CaptureFormat.typeMask) | CaptureFormat.freeTag | (tag & CaptureFormat.nextNumberFlag)
-          newTag |= putAddressDelta(Int64(bitPattern: address &- model), PackedColumn.freeAddress)
-          unpackedLength += ElidedAddresses.varintLength(PackedChunk.zigZag(Int64(bitPattern: address &- running)))
-          running = address
-          model = address
+          if !overflowed {
+            base[Int(tagIndex)] =
+              (tag & ~CaptureFormat.typeMask) | CaptureFormat.freeTag | (tag & CaptureFormat.nextNumberFlag)
+          }
+          scratch.append(PendingAddress(address: running, allocation: PendingAddress.free, tagIndex: tagIndex))
+          unpackedLength -= fieldLength
         } else {
-          if field <= inChunk, let rank = open.rank(of: decoded.count - Int(field)) {
+          if field <= inChunk, let rank = scratch.open.rank(of: scratch.allocationCount - Int(field)) {
             putPlanes(UInt64(rank), PackedColumn.back)
-            open.close(rank: rank)
+            scratch.open.close(rank: rank)
           } else {
             putPlanes(0, PackedColumn.back)
             putPlanes(field, PackedColumn.back)
           }
-          unpackedLength += fieldLength
-          running = named
-          if !ElidedAddresses.isStandIn(named) { model = named }
+          scratch.append(PendingAddress(address: named, allocation: PendingAddress.freeBack, tagIndex: tagIndex))
         }
       }
-      unpackedLength -= fieldLength
-      if newTag != tag && !overflowed { base[tagIndex] = newTag }
-      ordinal += 1
+      scratch.touches.set(running, ordinal)
+      ordinal &+= 1
     }
+    unpackedLength += putPendingAddresses(scratch, stream: stream, ordinalBase: ordinalBase)
+    return true
+  }
+
+  /// The chunk's ALLOC and FREE addresses into their columns, now that every ALLOC's fate is
+  /// known: each kept one as the difference from the model address. Returns the byte count of the
+  /// address deltas in the records a reader unpacks.
+  @inline(__always)
+  mutating func putPendingAddresses(_ scratch: ElisionScratch, stream: UInt64, ordinalBase: Int) -> Int {
+    var model: UInt64 = 0
+    // The reader's running address: stand-ins included.
+    var running: UInt64 = 0
+    var length = 0
+    for index in 0..<scratch.addressCount {
+      let pending = scratch.addresses[index]
+      let column: Int
+      switch pending.allocation {
+      case PendingAddress.freeBack:
+        running = pending.address
+        if !ElidedAddresses.isStandIn(running) { model = running }
+        continue
+      case PendingAddress.free:
+        column = PackedColumn.freeAddress
+      default:
+        if scratch.allocations[Int(pending.allocation)].elided {
+          let standIn = ElidedAddresses.standIn(stream: stream, ordinal: ordinalBase + Int(pending.allocation))
+          length += ElidedAddresses.varintLength(PackedChunk.zigZag(Int64(bitPattern: standIn &- running)))
+          running = standIn
+          continue
+        }
+        column = PackedColumn.allocAddress
+      }
+      let flag = putAddressDelta(Int64(bitPattern: pending.address &- model), column)
+      if flag != 0 && !overflowed { base[Int(pending.tagIndex)] |= flag }
+      length += ElidedAddresses.varintLength(PackedChunk.zigZag(Int64(bitPattern: pending.address &- running)))
+      running = pending.address
+      model = pending.address
+    }
+    return length
   }
 }
 
