@@ -135,7 +135,7 @@ struct ElisionScratch {
   private var allocationCapacity = 0
   private var addressCapacity = 0
   var touches = AddressTouches()
-  var open = OpenAllocations()
+  var closed = ClosedAllocations()
 
   init() {
     allocations = .allocate(capacity: 1)
@@ -146,6 +146,7 @@ struct ElisionScratch {
     allocations.deallocate()
     addresses.deallocate()
     touches.deallocate()
+    closed.deallocate()
   }
 
   /// Empties it for a chunk of `recordBytes`, with room for as many records as that can hold (an
@@ -153,13 +154,12 @@ struct ElisionScratch {
   mutating func reset(for recordBytes: Int) {
     allocationCount = 0
     addressCount = 0
-    open.reset()
-    touches.prepare(for: recordBytes)
     if recordBytes / 4 + 1 > allocationCapacity {
       allocations.deallocate()
       allocationCapacity = recordBytes / 4 + 1
       allocations = .allocate(capacity: allocationCapacity)
     }
+    closed.reset(capacity: allocationCapacity)
     if recordBytes / 2 + 1 > addressCapacity {
       addresses.deallocate()
       addressCapacity = recordBytes / 2 + 1
@@ -192,21 +192,17 @@ struct ElisionScratch {
 /// only keep an ALLOC's address in the capture: the answer errs on the side of "seen".
 struct AddressTouches {
   private static let slotCount = 1 << 15
-  private var slots: UnsafeMutablePointer<Int32>? = nil
+  private let slots: UnsafeMutablePointer<Int32>
 
-  mutating func deallocate() {
-    slots?.deallocate()
-    slots = nil
+  init() {
+    slots = .allocate(capacity: Self.slotCount)
+    slots.initialize(repeating: -1, count: Self.slotCount)
   }
 
-  /// Each chunk's ordinals start at 0, but the ALLOC asked about has always set its own slot
-  /// earlier in the chunk, so what the table held before does not matter.
-  mutating func prepare(for recordBytes: Int) {
-    if slots == nil {
-      slots = .allocate(capacity: Self.slotCount)
-      slots!.initialize(repeating: -1, count: Self.slotCount)
-    }
-  }
+  func deallocate() { slots.deallocate() }
+
+  // Each chunk's ordinals start at 0 again, but the ALLOC asked about has always set its own slot
+  // earlier in the chunk, so what the table held before does not matter.
 
   @inline(__always)
   private func slot(_ address: UInt64) -> Int {
@@ -215,10 +211,10 @@ struct AddressTouches {
 
   /// The ordinal of the last record naming `address` or an address sharing its slot.
   @inline(__always)
-  func last(_ address: UInt64) -> Int32 { slots.map { $0[slot(address)] } ?? -1 }
+  func last(_ address: UInt64) -> Int32 { slots[slot(address)] }
 
   @inline(__always)
-  mutating func set(_ address: UInt64, _ ordinal: Int32) { slots?[slot(address)] = ordinal }
+  func set(_ address: UInt64, _ ordinal: Int32) { slots[slot(address)] = ordinal }
 }
 
 /// The stack nodes of a chunk's latest ALLOCs, the latest first, so that an ALLOC can name its
@@ -248,12 +244,20 @@ struct RecentNodes {
     }
   }
 
-  /// The node at `place`, moved to the front.
+  /// The node at `place` (below ``count``), moved to the front.
   @inline(__always)
   mutating func use(at place: Int) -> UInt64 {
-    let node = withUnsafeBytes(of: &nodes) { $0.load(fromByteOffset: place * 8, as: UInt64.self) }
-    _ = use(node)
-    return node
+    withUnsafeMutableBytes(of: &nodes) { raw in
+      let nodes = raw.bindMemory(to: UInt64.self)
+      let node = nodes[place]
+      var slot = place
+      while slot > 0 {
+        nodes[slot] = nodes[slot - 1]
+        slot -= 1
+      }
+      nodes[0] = node
+      return node
+    }
   }
 }
 
@@ -381,7 +385,7 @@ extension ColumnWriter {
           PendingAllocation(
             actual: running, run: run, ordinal: ordinal, tagIndex: tagIndex, kind: tag & CaptureFormat.kindMask,
             elided: false))
-        scratch.open.append()
+        scratch.closed.append()
         unpackedLength -= fieldLength
         guard movePlanes(&reader, PackedColumn.size), let node = reader.canonicalUnsigned() else { return false }
         if let index = recentNodes.use(node) {
@@ -433,9 +437,9 @@ extension ColumnWriter {
           scratch.append(PendingAddress(address: running, allocation: PendingAddress.free, tagIndex: tagIndex))
           unpackedLength -= fieldLength
         } else {
-          if field <= inChunk, let rank = scratch.open.rank(of: scratch.allocationCount - Int(field)) {
+          if field <= inChunk, let rank = scratch.closed.rank(of: scratch.allocationCount - Int(field)) {
             putPlanes(UInt64(rank), PackedColumn.back)
-            scratch.open.close(rank: rank)
+            scratch.closed.close(scratch.allocationCount - Int(field))
           } else {
             putPlanes(0, PackedColumn.back)
             putPlanes(field, PackedColumn.back)
@@ -499,11 +503,15 @@ extension ChunkUnpacker {
     var previousParent: UInt64 = 0
     var model: UInt64 = 0
     var running: UInt64 = 0
-    var decoded: [UInt64] = []
-    decoded.reserveCapacity(ends[PackedColumn.tag] - positions[PackedColumn.tag])
+    // Every ALLOC has a tag: the tag column's length bounds their count. Raw memory, since an
+    // array's uniqueness and bounds checks on every append were a tenth of the unpacking.
+    let allocationCapacity = ends[PackedColumn.tag] - positions[PackedColumn.tag]
+    let decoded = UnsafeMutablePointer<UInt64>.allocate(capacity: max(allocationCapacity, 1))
+    defer { decoded.deallocate() }
+    var decodedCount = 0
     let ordinalBase = recent.count
-    var open = OpenAllocations()
-    open.reset()
+    var open = OpenAllocations(capacity: allocationCapacity)
+    defer { open.deallocate() }
     var recentNodes = RecentNodes()
     while let tag = nextAddressedTag(predictedNode: &predictedNode, previousParent: &previousParent) {
       let type = tag & 0x30
@@ -520,7 +528,7 @@ extension ChunkUnpacker {
       case CaptureFormat.allocTag:
         let address: UInt64
         if elided {
-          address = ElidedAddresses.standIn(stream: stream, ordinal: ordinalBase + decoded.count)
+          address = ElidedAddresses.standIn(stream: stream, ordinal: ordinalBase + decodedCount)
         } else {
           guard let delta = readAddressDelta(PackedColumn.allocAddress, misaligned: misaligned) else { return false }
           address = model &+ UInt64(bitPattern: delta)
@@ -528,8 +536,9 @@ extension ChunkUnpacker {
         }
         guard emitUnsigned(PackedChunk.zigZag(Int64(bitPattern: address &- running))) else { return false }
         running = address
-        decoded.append(address)
-        open.append()
+        guard open.append() else { return false }
+        decoded[decodedCount] = address
+        decodedCount += 1
         guard copyPlanes(PackedColumn.size), let code = readPlanes(PackedColumn.node) else {
           return false
         }
@@ -550,7 +559,7 @@ extension ChunkUnpacker {
         model = address
       default:
         guard let code = readPlanes(PackedColumn.back) else { return false }
-        let inChunk = UInt64(decoded.count)
+        let inChunk = UInt64(decodedCount)
         let back: UInt64
         if code == 0 {
           guard let distance = readPlanes(PackedColumn.back), distance >= 1 else { return false }
@@ -560,11 +569,11 @@ extension ChunkUnpacker {
             return false
           }
           open.close(rank: Int(code))
-          back = UInt64(decoded.count - allocation)
+          back = UInt64(decodedCount - allocation)
         }
         guard emitUnsigned(back) else { return false }
         if back <= inChunk {
-          running = decoded[decoded.count - Int(back)]
+          running = decoded[decodedCount - Int(back)]
         } else {
           guard let named = recent.address(back: back - inChunk) else { return false }
           running = named

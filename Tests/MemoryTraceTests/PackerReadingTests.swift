@@ -49,32 +49,42 @@ struct PackerReadingTests {
     #expect(Self.readAll(bytes, quick: true).map(\.0) == values.map { $0 })
   }
 
-  @Test("A rank counted among few open ALLOCs is the rank searched for among many")
-  func rankCountedAndSearched() {
-    // The same frees against a short open list (counted) and a long one (searched): the ALLOCs
-    // kept open below them only add to no rank, since ranks count from the newest.
+  @Test("The packer's rank (counted over closed flags) is the unpacker's (an ordered open list), both ways")
+  func ranksAgree() {
+    // Random frees among 64 to 400 live blocks, and among as many again kept open far below them
+    // (ranks count from the newest, so those add to none, but they leave the window).
     var generator = SystemRandomNumberGenerator()
-    for openBelow in [0, 1000] {
-      var open = OpenAllocations()
-      open.reset()
-      for _ in 0..<openBelow { open.append() }
+    for openBelow in [0, 1000, 5000] {
+      let steps = 20_000
+      var open = OpenAllocations(capacity: openBelow + steps)
+      defer { open.deallocate() }
+      var closed = ClosedAllocations()
+      defer { closed.deallocate() }
+      closed.reset(capacity: openBelow + steps)
+      for _ in 0..<openBelow {
+        #expect(open.append())
+        closed.append()
+      }
       var live: [Int] = []
-      for step in 0..<20_000 {
+      for step in 0..<steps {
         if live.count < 64 || (live.count < 400 && Bool.random(using: &generator)) {
           live.append(open.count)
-          open.append()
+          #expect(open.append())
+          closed.append()
           continue
         }
         let freed = live.remove(at: Int.random(in: 0..<live.count, using: &generator))
         // A block the window left behind has no rank.
         guard freed >= open.count - OpenAllocations.window else {
-          #expect(open.rank(of: freed) == nil)
+          #expect(closed.rank(of: freed) == nil)
           continue
         }
         let expected = live.filter { $0 > freed }.count + 1
-        #expect(open.rank(of: freed) == expected, "step \(step), \(openBelow) open below")
+        #expect(closed.rank(of: freed) == expected, "step \(step), \(openBelow) open below")
+        #expect(open.allocation(ofRank: expected) == freed, "step \(step), \(openBelow) open below")
         open.close(rank: expected)
-        #expect(open.rank(of: freed) == nil)
+        closed.close(freed)
+        #expect(closed.rank(of: freed) == nil)
       }
     }
   }
