@@ -20,12 +20,14 @@ public enum CaptureCompression {
   /// finds little to match there, and level 5 would cost more than twice level 3's time for 1 %
   /// (the random churn's 42 MB: 0.12 s at level 3, 0.29 s at 5).
   public static let packedLevel: Int32 = 3
-  /// zstd's window for a capture whose chunks are mostly packed, searched by long-distance
-  /// matching: packed columns repeat from one chunk to the next (sequential addresses, a tree's
+  /// zstd's window for a capture whose chunks are mostly packed and repeat (the trials compressed
+  /// them tenfold or more: ``CaptureRepacker/packedChunksRepeat``), searched by long-distance
+  /// matching: such columns repeat from one chunk to the next (sequential addresses, a tree's
   /// FRAME chains, the same sizes in every thread) farther back than level 3's window reaches.
   /// Measured on session 6's captures (level 3 without and with it): `alloc_churn` 0.237 -> 0.073
-  /// MB, 8 threads 0.239 -> 0.074 MB, the depth-20 tree 0.266 -> 0.098 MB, the random churn 13.27
-  /// -> 13.27 MB, for 15-40 ms more.
+  /// MB, 8 threads 0.239 -> 0.074 MB, the depth-20 tree 0.266 -> 0.098 MB, for 15-40 ms more; the
+  /// random churn's columns (random sizes and ranks, compressed about 2.3-fold) gained nothing
+  /// (13.27 -> 13.27 MB) for 41 ms, so they go without it.
   public static let packedWindowLog: Int32 = 24
 
   /// Replaces the plain capture at `path` by its zstd compression, atomically: the compressed
@@ -190,7 +192,7 @@ public final class CaptureCompressor {
   private func chooseLevelAndFeedStaged() throws(CaptureError) {
     let mostlyPacked = repacker.packedByteCount * 2 > repacker.chunkByteCount
     choose(mostlyPacked ? CaptureCompression.packedLevel : CaptureCompression.repetitiveLevel)
-    if mostlyPacked {
+    if mostlyPacked && repacker.packedChunksRepeat {
       ZSTD_CCtx_setParameter(context, ZSTD_c_enableLongDistanceMatching, 1)
       ZSTD_CCtx_setParameter(context, ZSTD_c_windowLog, CaptureCompression.packedWindowLog)
     }

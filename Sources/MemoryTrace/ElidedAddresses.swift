@@ -97,19 +97,30 @@ final class PackedStreamHistory {
 }
 
 /// What the one-pass packer keeps of one ALLOC of the chunk until its FREE_BACK decides whether it
-/// goes out without its address.
+/// goes out without its address: 16 bytes, since a FREE_BACK reads its ALLOC's from anywhere in
+/// the last few hundred.
 struct PendingAllocation {
   /// The address the program got.
   var actual: UInt64
   /// The run of records it belongs to: a THREAD record or a number other than the previous + 1
-  /// starts a new one, and only a FREE_BACK of the same run may free it unseen.
+  /// starts a new one, and only a FREE_BACK of the same run may free it unseen. ``elidedRun`` once
+  /// it goes out without its address (no run is that one).
   var run: Int32
-  /// Its ordinal among the chunk's ALLOC, FREE and FREE_BACK records.
-  var ordinal: Int32
-  /// Where its tag is in the tag column (marked when its address is left out).
-  var tagIndex: Int32
-  var kind: UInt8
-  var elided: Bool
+  /// Where its tag is in the tag column (which also orders the records naming addresses, for
+  /// ``AddressTouches``), times 16, plus its kind.
+  private var tagIndexAndKind: UInt32
+
+  static let elidedRun = Int32.min
+
+  init(actual: UInt64, run: Int32, tagIndex: Int32, kind: UInt8) {
+    self.actual = actual
+    self.run = run
+    tagIndexAndKind = UInt32(truncatingIfNeeded: tagIndex) << 4 | UInt32(kind & CaptureFormat.kindMask)
+  }
+
+  var tagIndex: Int32 { Int32(truncatingIfNeeded: tagIndexAndKind >> 4) }
+  var kind: UInt8 { UInt8(truncatingIfNeeded: tagIndexAndKind & 15) }
+  var elided: Bool { run == Self.elidedRun }
 }
 
 /// An ALLOC, FREE or FREE_BACK whose address coding waits for the end of the chunk: ALLOC and FREE
@@ -186,10 +197,12 @@ struct ElisionScratch {
     }
   }
 }
+
 /// The last address record of a chunk naming each address, or one sharing its slot: a small
 /// direct-mapped table (128 KiB, so it stays in cache; an exact table of every address missed the
 /// cache on every record and cost more than the rest of the packing). Two addresses sharing a slot
-/// only keep an ALLOC's address in the capture: the answer errs on the side of "seen".
+/// only keep an ALLOC's address in the capture: the answer errs on the side of "seen". A record is
+/// known by the index of its tag in the tag column.
 struct AddressTouches {
   private static let slotCount = 1 << 15
   private let slots: UnsafeMutablePointer<Int32>
@@ -201,20 +214,20 @@ struct AddressTouches {
 
   func deallocate() { slots.deallocate() }
 
-  // Each chunk's ordinals start at 0 again, but the ALLOC asked about has always set its own slot
-  // earlier in the chunk, so what the table held before does not matter.
+  // Each chunk's tag indices start at 0 again, but the ALLOC asked about has always set its own
+  // slot earlier in the chunk, so what the table held before does not matter.
 
   @inline(__always)
   private func slot(_ address: UInt64) -> Int {
     Int(truncatingIfNeeded: ((address >> 4) &* 0x9E37_79B9_7F4A_7C15) >> 49)
   }
 
-  /// The ordinal of the last record naming `address` or an address sharing its slot.
+  /// The tag index of the last record naming `address` or an address sharing its slot.
   @inline(__always)
   func last(_ address: UInt64) -> Int32 { slots[slot(address)] }
 
   @inline(__always)
-  func set(_ address: UInt64, _ ordinal: Int32) { slots[slot(address)] = ordinal }
+  func set(_ address: UInt64, _ tagIndex: Int32) { slots[slot(address)] = tagIndex }
 }
 
 /// The stack nodes of a chunk's latest ALLOCs, the latest first, so that an ALLOC can name its
@@ -344,7 +357,6 @@ extension ColumnWriter {
     // The tracker's running address, which the records' deltas are from.
     var running: UInt64 = 0
     var run: Int32 = 0
-    var ordinal: Int32 = 0
     let ordinalBase = history.count
     var recentNodes = RecentNodes()
     while !reader.atEnd {
@@ -382,9 +394,7 @@ extension ColumnWriter {
           PendingAddress(
             address: running, allocation: Int32(truncatingIfNeeded: scratch.allocationCount), tagIndex: tagIndex))
         scratch.append(
-          PendingAllocation(
-            actual: running, run: run, ordinal: ordinal, tagIndex: tagIndex, kind: tag & CaptureFormat.kindMask,
-            elided: false))
+          PendingAllocation(actual: running, run: run, tagIndex: tagIndex, kind: tag & CaptureFormat.kindMask))
         scratch.closed.append()
         unpackedLength -= fieldLength
         guard movePlanes(&reader, PackedColumn.size), let node = reader.canonicalUnsigned() else { return false }
@@ -416,9 +426,9 @@ extension ColumnWriter {
           // record of the chunk naming the address since, and the same run (no other thread's
           // record in between, no THREAD switch: temporary allocations are per thread).
           if !namedTwice && tag & CaptureFormat.kindMask == 0 && allocation.kind <= 1 && allocation.run == run
-            && scratch.touches.last(running) == allocation.ordinal
+            && scratch.touches.last(running) == allocation.tagIndex
           {
-            scratch.allocations[index].elided = true
+            scratch.allocations[index].run = PendingAllocation.elidedRun
             if !overflowed { base[Int(allocation.tagIndex)] &+= ElidedAddresses.firstElidedKind }
             named = ElidedAddresses.standIn(stream: stream, ordinal: ordinalBase + index)
           }
@@ -447,8 +457,7 @@ extension ColumnWriter {
           scratch.append(PendingAddress(address: named, allocation: PendingAddress.freeBack, tagIndex: tagIndex))
         }
       }
-      scratch.touches.set(running, ordinal)
-      ordinal &+= 1
+      scratch.touches.set(running, tagIndex)
     }
     unpackedLength += putPendingAddresses(scratch, stream: stream, ordinalBase: ordinalBase)
     return true
