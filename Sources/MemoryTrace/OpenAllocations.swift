@@ -65,19 +65,11 @@ struct OpenAllocations {
     if index - start < rank - 1 {
       // Nearer the oldest end (a program that frees in the order it allocated): the older ones
       // move up one instead of the newer ones down.
-      var position = index
-      while position > start {
-        open[position] = open[position - 1]
-        position -= 1
-      }
+      (open + start + 1).update(from: open + start, count: index - start)
       start += 1
     } else {
-      // The newer ones move down one (a few, mostly: one at a time beats a call to memmove).
-      var position = index
-      while position < end - 1 {
-        open[position] = open[position + 1]
-        position += 1
-      }
+      // The newer ones move down one, in one copy.
+      (open + index).update(from: open + index + 1, count: rank - 1)
       end -= 1
     }
   }
