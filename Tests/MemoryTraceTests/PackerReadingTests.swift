@@ -62,14 +62,16 @@ struct PackerReadingTests {
       defer { closed.deallocate() }
       closed.reset(capacity: openBelow + steps)
       for _ in 0..<openBelow {
-        #expect(open.append())
+        let appended = open.append()
+        #expect(appended)
         closed.append()
       }
       var live: [Int] = []
       for step in 0..<steps {
         if live.count < 64 || (live.count < 400 && Bool.random(using: &generator)) {
           live.append(open.count)
-          #expect(open.append())
+          let appended = open.append()
+          #expect(appended)
           closed.append()
           continue
         }
@@ -81,7 +83,8 @@ struct PackerReadingTests {
         }
         let expected = live.filter { $0 > freed }.count + 1
         #expect(closed.rank(of: freed) == expected, "step \(step), \(openBelow) open below")
-        #expect(open.allocation(ofRank: expected) == freed, "step \(step), \(openBelow) open below")
+        let allocation = open.allocation(ofRank: expected)
+        #expect(allocation == freed, "step \(step), \(openBelow) open below")
         open.close(rank: expected)
         closed.close(freed)
         #expect(closed.rank(of: freed) == nil)
