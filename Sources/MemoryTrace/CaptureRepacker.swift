@@ -51,10 +51,9 @@ final class CaptureRepacker {
   private(set) var chunkByteCount = 0
   private(set) var packedByteCount = 0
   /// A stream's trial runs on every chunk while its verdicts change, and on every second, fourth,
-  /// up to every 32nd chunk while they agree; the chunks in between follow the last verdict (a
-  /// program's records keep their character for a while, and a trial costs two compressions: at
-  /// most every eighth, the random churn's 19 trials took about a tenth of its compression).
-  private static let longestTrialInterval = 32
+  /// up to every eighth chunk while they agree; the chunks in between follow the last verdict (a
+  /// program's records keep their character for a while, and a trial costs two compressions).
+  private static let longestTrialInterval = 8
   /// Chunks smaller than this stay as they are, untried (the sampler's TICKs, a thread's last few
   /// records): they weigh little, and their verdict says nothing about the big ones.
   private static let smallestTried = 4096
