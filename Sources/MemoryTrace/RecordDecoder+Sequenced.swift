@@ -119,8 +119,9 @@ extension RecordDecoder {
     var frames: [PendingFrame]? = nil
     var heldFree: SequencedRecord? = nil
     var count = 0
-    // Records take 2 bytes at the least and about 4 in a busy thread's chunk.
-    merger.runCapacityHint = max(16, (cursor.end - cursor.position) / 4)
+    // Records take 2 bytes at the least and 3-4 in a busy thread's chunk (ALLOC and FREE_BACK
+    // pairs; fewer where packing left addresses out): a run that outgrows its room is copied whole.
+    merger.runCapacityHint = max(16, (cursor.end - cursor.position) / 3)
     do throws(DecodeStop) {
       while cursor.position < cursor.end {
         cursor.recordStart = cursor.position
