@@ -113,6 +113,26 @@ struct ElidedAddressTests {
     #expect(Self.standInCount(read, matching: try events(plain)) == 1)
   }
 
+  @Test("a record numbered right after keeps the run an ALLOC may go without its address in; a gap ends it")
+  func runsOfNumbers() throws {
+    var chunk = Chunk(thread: 3)
+    // A TICK numbered next: nothing of another thread came in between, the address goes.
+    chunk.alloc(0, address: 0x1000, size: 8)
+    chunk.numbered(0x04, 1)
+    for field: UInt64 in [10, 4096, 0] { chunk.records.uv(field) }
+    chunk.freeBack(2, back: 1, address: 0x1000)
+    // A TICK after a gap (number 4 went to another thread): the address stays.
+    chunk.alloc(3, address: 0x2000, size: 8)
+    chunk.numbered(0x04, 5)
+    for field: UInt64 in [20, 4096, 0] { chunk.records.uv(field) }
+    chunk.freeBack(6, back: 1, address: 0x2000)
+    var other = Chunk(thread: 4)
+    other.alloc(4, address: 0x9000, size: 4)
+    let plain = ChunkedCaptureTests.capture([chunk.bytes, other.bytes])
+    let read = try events(repacked(plain))
+    #expect(Self.standInCount(read, matching: try events(plain)) == 1)
+  }
+
   @Test("a FREE_BACK naming a left-out ALLOC again frees its real address")
   func namedTwice() throws {
     var first = Chunk(thread: 1)
