@@ -20,6 +20,15 @@ public enum CaptureCompression {
   /// finds little to match there, and level 5 would cost more than twice level 3's time for 1 %
   /// (the random churn's 42 MB: 0.12 s at level 3, 0.29 s at 5).
   public static let packedLevel: Int32 = 3
+  /// zstd's window for a capture whose chunks are mostly packed and repeat (the trials compressed
+  /// them tenfold or more: ``CaptureRepacker/packedChunksRepeat``), searched by long-distance
+  /// matching: such columns repeat from one chunk to the next (sequential addresses, a tree's
+  /// FRAME chains, the same sizes in every thread) farther back than level 3's window reaches.
+  /// Measured on session 6's captures (level 3 without and with it): `alloc_churn` 0.237 -> 0.073
+  /// MB, 8 threads 0.239 -> 0.074 MB, the depth-20 tree 0.266 -> 0.098 MB, for 15-40 ms more; the
+  /// random churn's columns (random sizes and ranks, compressed about 2.3-fold) gained nothing
+  /// (13.27 -> 13.27 MB) for 41 ms, so they go without it.
+  public static let packedWindowLog: Int32 = 24
 
   /// Replaces the plain capture at `path` by its zstd compression, atomically: the compressed
   /// bytes go to a temporary file beside it, which is renamed over the original only when whole.
@@ -73,6 +82,8 @@ public final class CaptureCompressor {
   /// zstd's level, once chosen; until then the repacked bytes wait in `staged`.
   private var levelChosen = false
   private var staged: [UInt8] = []
+  /// Where zstd blocks end in `staged`.
+  private var stagedBlockEnds: [Int] = []
   /// Chunk bytes seen before the level is chosen by the share of them packed (a program's first
   /// records, its start-up, are not yet like the rest).
   private static let bytesBeforeLevel = 2 << 20
@@ -122,9 +133,10 @@ public final class CaptureCompressor {
         throw .unreadable(file: path, reason: String(cString: strerror(errno)))
       }
       if count == 0 { return taken }
-      try repacker.take(UnsafeRawBufferPointer(rebasing: plain[0..<count])) { (bytes) throws(CaptureError) in
-        try compress(bytes)
-      }
+      try repacker.take(
+        UnsafeRawBufferPointer(rebasing: plain[0..<count]),
+        emit: { (bytes) throws(CaptureError) in try compress(bytes) },
+        endBlock: { () throws(CaptureError) in try endBlock() })
       plainByteCount += count
       taken += count
     }
@@ -167,14 +179,36 @@ public final class CaptureCompressor {
     if repacker.chunkByteCount >= Self.bytesBeforeLevel { try chooseLevelAndFeedStaged() }
   }
 
+  /// Ends zstd's block: the bytes that follow get a Huffman table of their own.
+  private func endBlock() throws(CaptureError) {
+    if levelChosen {
+      try feed(UnsafeRawBufferPointer(start: nil, count: 0), mode: ZSTD_e_flush)
+    } else {
+      stagedBlockEnds.append(staged.count)
+    }
+  }
+
   /// Packed chunks compress fast at a low level; records left as they are gain from a higher one.
   private func chooseLevelAndFeedStaged() throws(CaptureError) {
     let mostlyPacked = repacker.packedByteCount * 2 > repacker.chunkByteCount
     choose(mostlyPacked ? CaptureCompression.packedLevel : CaptureCompression.repetitiveLevel)
+    if mostlyPacked && repacker.packedChunksRepeat {
+      ZSTD_CCtx_setParameter(context, ZSTD_c_enableLongDistanceMatching, 1)
+      ZSTD_CCtx_setParameter(context, ZSTD_c_windowLog, CaptureCompression.packedWindowLog)
+    }
     let bytes = staged
+    let blockEnds = stagedBlockEnds
     staged = []
+    stagedBlockEnds = []
     do {
-      try bytes.withUnsafeBytes { try feed($0, mode: ZSTD_e_continue) }
+      try bytes.withUnsafeBytes { all in
+        var start = 0
+        for end in blockEnds + [all.count] {
+          try feed(UnsafeRawBufferPointer(rebasing: all[start..<end]), mode: ZSTD_e_continue)
+          if end < all.count { try feed(UnsafeRawBufferPointer(start: nil, count: 0), mode: ZSTD_e_flush) }
+          start = end
+        }
+      }
     } catch let error as CaptureError {
       throw error
     } catch {
@@ -193,7 +227,7 @@ public final class CaptureCompressor {
       }
       try writeAll(UnsafeRawBufferPointer(rebasing: packed[0..<target.pos]))
       compressedByteCount += target.pos
-    } while (mode == ZSTD_e_end && remaining != 0) || source.pos < source.size
+    } while ((mode == ZSTD_e_end || mode == ZSTD_e_flush) && remaining != 0) || source.pos < source.size
   }
 
   private func writeAll(_ bytes: UnsafeRawBufferPointer) throws(CaptureError) {

@@ -43,6 +43,10 @@ enum PackedChunk {
   static let largestPackedChunk = 4 << 20
   /// Bit on an ALLOC or FREE tag in the tag column: the address's low bits are in their column.
   static let misalignedFlag: UInt8 = 0x40
+  /// The first bytes of a body in the layout whose ALLOCs may leave out their address
+  /// (``ElidedAddresses``). A body of the first layout starts with the tag column's length, and
+  /// one of 0 (no records) is followed by 26 more zeros, so 00 02 cannot start one.
+  static let elidedAddressesMarker: [UInt8] = [0x00, 0x02]
 
   @inline(__always)
   static func zigZag(_ value: Int64) -> UInt64 { UInt64(bitPattern: (value << 1) ^ (value >> 63)) }
@@ -58,7 +62,8 @@ struct ChunkPacker {
   private var storage: UnsafeMutablePointer<UInt8>? = nil
   private var storageCapacity = 0
   private var columnCapacity = 0
-  private var counts = [Int](repeating: 0, count: PackedColumn.count)
+  /// The byte count of each column of the last chunk packed.
+  private(set) var columnLengths = [Int](repeating: 0, count: PackedColumn.count)
 
   /// The packed body of the last chunk packed: the column lengths, then the columns.
   private(set) var packed: [UInt8] = []
@@ -73,6 +78,14 @@ struct ChunkPacker {
   /// node written in more bytes than needed): such a chunk stays as it is, so damage stays where
   /// it was.
   mutating func pack(_ records: UnsafeRawBufferPointer) -> Bool {
+    packColumns(records, marker: []) { writer, reader in writer.packRecords(&reader) }
+  }
+
+  /// Lays out `records` in columns with `fill`, into ``packed`` after `marker` (a layout's first
+  /// bytes); false when `fill` refuses them or a column overflows.
+  mutating func packColumns(
+    _ records: UnsafeRawBufferPointer, marker: [UInt8], _ fill: (inout ColumnWriter, inout FieldReader) -> Bool
+  ) -> Bool {
     guard records.count <= PackedChunk.largestPackedChunk, let input = records.baseAddress else { return false }
     // No column grows faster than the records, except transformed nodes and parents (up to 10
     // bytes for a 1-byte field of a record of at least 3 bytes).
@@ -89,12 +102,14 @@ struct ChunkPacker {
     writerCounts.initialize(repeating: 0, count: PackedColumn.count)
     var writer = ColumnWriter(base: storage, capacity: columnCapacity, counts: writerCounts)
     var reader = FieldReader(base: input.assumingMemoryBound(to: UInt8.self), end: records.count)
-    guard writer.packRecords(&reader), !writer.overflowed else { return false }
-    for column in 0..<PackedColumn.count { counts[column] = writerCounts[column] }
+    guard fill(&writer, &reader), !writer.overflowed else { return false }
+    for column in 0..<PackedColumn.count { columnLengths[column] = writerCounts[column] }
     packed.removeAll(keepingCapacity: true)
-    for column in 0..<PackedColumn.count { appendUnsigned(UInt64(counts[column]), to: &packed) }
+    packed.append(contentsOf: marker)
+    for column in 0..<PackedColumn.count { appendUnsigned(UInt64(columnLengths[column]), to: &packed) }
     for column in 0..<PackedColumn.count {
-      packed.append(contentsOf: UnsafeBufferPointer(start: storage + column * columnCapacity, count: counts[column]))
+      packed.append(
+        contentsOf: UnsafeBufferPointer(start: storage + column * columnCapacity, count: columnLengths[column]))
     }
     return true
   }
@@ -112,7 +127,7 @@ func appendUnsigned(_ value: UInt64, to bytes: inout [UInt8]) {
 }
 
 /// Reads the tracker's records for the packer, refusing anything it would not write.
-private struct FieldReader {
+struct FieldReader {
   let base: UnsafePointer<UInt8>
   let end: Int
   var position = 0
@@ -133,8 +148,44 @@ private struct FieldReader {
   }
 
   /// A varint's value, only if written in as few bytes as it needs (so that packing can rewrite it).
+  /// One byte (most FREE_BACK distances, nodes, number deltas) inline; longer ones in a call (the
+  /// whole reading, inlined everywhere, was emitted as a call anyway, on every field).
   @inline(__always)
   mutating func canonicalUnsigned() -> UInt64? {
+    if position < end {
+      let first = base[position]
+      if first < 0x80 {
+        position += 1
+        return UInt64(first)
+      }
+    }
+    return canonicalLongUnsigned()
+  }
+
+  /// ``canonicalUnsigned()`` of a varint of more than one byte, in one pass.
+  @inline(never)
+  mutating func canonicalLongUnsigned() -> UInt64? {
+    var value: UInt64 = 0
+    var cursor = position
+    var shift: UInt64 = 0
+    while cursor < end && shift < 70 {
+      let byte = base[cursor]
+      cursor += 1
+      value |= UInt64(byte & 0x7f) << shift
+      if byte < 0x80 {
+        let length = cursor - position
+        if length > 1 && byte == 0 { return nil }
+        if length == 10 && byte > 1 { return nil }
+        position = cursor
+        return value
+      }
+      shift += 7
+    }
+    return nil
+  }
+
+  /// The reading ``canonicalUnsigned()`` replaced, kept to check it against.
+  mutating func canonicalUnsignedByLength() -> UInt64? {
     guard let length = varintLength() else { return nil }
     var value: UInt64 = 0
     for index in 0..<length { value |= UInt64(base[position + index] & 0x7f) << (7 * UInt64(index)) }
@@ -146,7 +197,7 @@ private struct FieldReader {
 }
 
 /// The columns being written; every write is checked against the capacity.
-private struct ColumnWriter {
+struct ColumnWriter {
   let base: UnsafeMutablePointer<UInt8>
   let capacity: Int
   /// Bytes written in each column.
@@ -204,7 +255,12 @@ private struct ColumnWriter {
   @inline(__always)
   mutating func putAddress(_ reader: inout FieldReader, _ column: Int) -> UInt8? {
     guard let raw = reader.canonicalUnsigned() else { return nil }
-    let delta = PackedChunk.unZigZag(raw)
+    return putAddressDelta(PackedChunk.unZigZag(raw), column)
+  }
+
+  /// An address delta the caller worked out, coded as ``putAddress(_:_:)`` codes one it reads.
+  @inline(__always)
+  mutating func putAddressDelta(_ delta: Int64, _ column: Int) -> UInt8 {
     putPlanes(PackedChunk.zigZag(delta >> 4), column)
     let low = UInt8(truncatingIfNeeded: delta & 15)
     guard low != 0 else { return 0 }
@@ -213,13 +269,13 @@ private struct ColumnWriter {
   }
 
   /// Skips a string (uv length, bytes) at the reader's cursor.
-  private func skipString(_ reader: inout FieldReader) -> Bool {
+  static func skipString(_ reader: inout FieldReader) -> Bool {
     guard let length = reader.canonicalUnsigned(), length <= UInt64(reader.end - reader.position) else { return false }
     reader.position += Int(length)
     return true
   }
 
-  private func skipUnsigned(_ reader: inout FieldReader, _ count: Int) -> Bool {
+  static func skipUnsigned(_ reader: inout FieldReader, _ count: Int) -> Bool {
     for _ in 0..<count {
       guard let length = reader.varintLength() else { return false }
       reader.position += length
@@ -228,67 +284,107 @@ private struct ColumnWriter {
   }
 
   /// The fields of a rarely written numbered record, skipped so they can be copied whole.
-  private func skipRareFields(_ tag: UInt8, _ reader: inout FieldReader) -> Bool {
+  static func skipRareFields(_ tag: UInt8, _ reader: inout FieldReader) -> Bool {
     switch tag {
     case CaptureFormat.tickTag:
-      return skipUnsigned(&reader, 3)
+      return Self.skipUnsigned(&reader, 3)
     case CaptureFormat.modulesTag:
       guard let count = reader.canonicalUnsigned(), count <= CaptureFormat.maximumCount else { return false }
       for _ in 0..<count {
-        guard skipString(&reader), skipUnsigned(&reader, 3) else { return false }
+        guard Self.skipString(&reader), Self.skipUnsigned(&reader, 3) else { return false }
       }
       return true
     case CaptureFormat.markerTag:
-      return skipString(&reader)
+      return Self.skipString(&reader)
     case CaptureFormat.commandTag:
-      guard skipString(&reader), let count = reader.canonicalUnsigned(), count <= CaptureFormat.maximumCount else {
+      guard Self.skipString(&reader), let count = reader.canonicalUnsigned(), count <= CaptureFormat.maximumCount else {
         return false
       }
-      for _ in 0..<count { guard skipString(&reader) else { return false } }
+      for _ in 0..<count { guard Self.skipString(&reader) else { return false } }
       return true
     case CaptureFormat.endTag:
-      return skipUnsigned(&reader, 1)
+      return Self.skipUnsigned(&reader, 1)
     default:
       return false
     }
+  }
+
+  /// A record without an address (FRAME, THREAD and the rarely written numbered ones) into the
+  /// columns, its tag already read; false on anything the tracker does not write.
+  @inline(__always)
+  mutating func packUnaddressed(
+    _ tag: UInt8, _ reader: inout FieldReader, predictedNode: inout UInt64, previousParent: inout UInt64
+  ) -> Bool {
+    // Never the implicit-number bit on these.
+    switch tag {
+    case CaptureFormat.frameTag:
+      guard let parent = reader.canonicalUnsigned() else { return false }
+      put(tag, PackedColumn.tag)
+      putPlanes(PackedChunk.zigZag(Int64(bitPattern: parent &- previousParent)), PackedColumn.parent)
+      previousParent = parent
+      predictedNode = parent &+ 1
+      return movePlanes(&reader, PackedColumn.ip)
+    case CaptureFormat.threadTag:
+      let start = reader.position
+      guard let length = reader.varintLength() else { return false }
+      reader.position += length
+      put(tag, PackedColumn.tag)
+      moveRare(&reader, from: start)
+      return true
+    case CaptureFormat.tickTag, CaptureFormat.modulesTag, CaptureFormat.markerTag, CaptureFormat.commandTag,
+      CaptureFormat.endTag:
+      put(tag, PackedColumn.tag)
+      guard movePlanes(&reader, PackedColumn.number) else { return false }
+      let start = reader.position
+      guard Self.skipRareFields(tag, &reader) else { return false }
+      moveRare(&reader, from: start)
+      return true
+    default:
+      return false
+    }
+  }
+
+  /// An ALLOC's stack node into its column, as the difference from the predicted node.
+  @inline(__always)
+  mutating func putNode(_ reader: inout FieldReader, predictedNode: inout UInt64) -> Bool {
+    guard let node = reader.canonicalUnsigned() else { return false }
+    putPlanes(PackedChunk.zigZag(Int64(bitPattern: node &- predictedNode)), PackedColumn.node)
+    predictedNode = node
+    return true
+  }
+
+  /// What ``nextAddressedTag(_:predictedNode:previousParent:)`` found.
+  enum NextAddressed: Equatable {
+    case tag(UInt8)
+    case end
+    case refused
+  }
+
+  /// Packs the records without an address up to the next ALLOC, FREE or FREE_BACK, and reads its
+  /// tag; `.end` after the last record, `.refused` on anything the tracker does not write.
+  @inline(__always)
+  mutating func nextAddressedTag(
+    _ reader: inout FieldReader, predictedNode: inout UInt64, previousParent: inout UInt64
+  ) -> NextAddressed {
+    while !reader.atEnd {
+      let tag = reader.base[reader.position]
+      reader.position += 1
+      if tag & CaptureFormat.typeMask & ~CaptureFormat.nextNumberFlag != 0 { return .tag(tag) }
+      guard packUnaddressed(tag, &reader, predictedNode: &predictedNode, previousParent: &previousParent) else {
+        return .refused
+      }
+    }
+    return .end
   }
 
   /// Every record of the chunk into the columns; false on anything the tracker does not write.
   mutating func packRecords(_ reader: inout FieldReader) -> Bool {
     var predictedNode: UInt64 = 0
     var previousParent: UInt64 = 0
-    while !reader.atEnd {
-      let tag = reader.base[reader.position]
-      reader.position += 1
+    while true {
+      let next = nextAddressedTag(&reader, predictedNode: &predictedNode, previousParent: &previousParent)
+      guard case .tag(let tag) = next else { return next == .end }
       let type = tag & CaptureFormat.typeMask & ~CaptureFormat.nextNumberFlag
-      if type == 0 {
-        // FRAME, THREAD and the rare numbered records: never the implicit-number bit.
-        switch tag {
-        case CaptureFormat.frameTag:
-          guard let parent = reader.canonicalUnsigned() else { return false }
-          put(tag, PackedColumn.tag)
-          putPlanes(PackedChunk.zigZag(Int64(bitPattern: parent &- previousParent)), PackedColumn.parent)
-          previousParent = parent
-          predictedNode = parent &+ 1
-          guard movePlanes(&reader, PackedColumn.ip) else { return false }
-        case CaptureFormat.threadTag:
-          let start = reader.position
-          guard let length = reader.varintLength() else { return false }
-          reader.position += length
-          put(tag, PackedColumn.tag)
-          moveRare(&reader, from: start)
-        case CaptureFormat.tickTag, CaptureFormat.modulesTag, CaptureFormat.markerTag, CaptureFormat.commandTag,
-          CaptureFormat.endTag:
-          put(tag, PackedColumn.tag)
-          guard movePlanes(&reader, PackedColumn.number) else { return false }
-          let start = reader.position
-          guard skipRareFields(tag, &reader) else { return false }
-          moveRare(&reader, from: start)
-        default:
-          return false
-        }
-        continue
-      }
       // ALLOC, FREE, FREE_BACK (0x10, 0x20, 0x30 with the kind, and maybe the implicit-number bit).
       guard tag & PackedChunk.misalignedFlag == 0 else { return false }
       let tagIndex = counts[PackedColumn.tag]
@@ -300,9 +396,9 @@ private struct ColumnWriter {
       case CaptureFormat.allocTag:
         guard let flag = putAddress(&reader, PackedColumn.allocAddress) else { return false }
         if flag != 0 && !overflowed { base[tagIndex] |= flag }
-        guard movePlanes(&reader, PackedColumn.size), let node = reader.canonicalUnsigned() else { return false }
-        putPlanes(PackedChunk.zigZag(Int64(bitPattern: node &- predictedNode)), PackedColumn.node)
-        predictedNode = node
+        guard movePlanes(&reader, PackedColumn.size), putNode(&reader, predictedNode: &predictedNode) else {
+          return false
+        }
       case CaptureFormat.freeTag:
         guard let flag = putAddress(&reader, PackedColumn.freeAddress) else { return false }
         if flag != 0 && !overflowed { base[tagIndex] |= flag }
@@ -310,7 +406,6 @@ private struct ColumnWriter {
         guard movePlanes(&reader, PackedColumn.back) else { return false }
       }
     }
-    return true
   }
 }
 
@@ -319,29 +414,39 @@ private struct ColumnWriter {
 /// Unpacks a COLUMNS record's body back into the records of its chunk, exactly as the tracker
 /// wrote them. Every read is checked: a damaged body throws, it never reads past its bytes.
 struct ChunkUnpacker {
-  private let base: UnsafePointer<UInt8>
+  let base: UnsafePointer<UInt8>
   /// Each column's read position, and where it ends.
-  private let positions: UnsafeMutablePointer<Int>
-  private let ends: UnsafeMutablePointer<Int>
-  private var output: UnsafeMutablePointer<UInt8>
-  private let outputCapacity: Int
-  private var written = 0
+  let positions: UnsafeMutablePointer<Int>
+  let ends: UnsafeMutablePointer<Int>
+  var output: UnsafeMutablePointer<UInt8>
+  let outputCapacity: Int
+  var written = 0
+  /// A record without an address could not be unpacked.
+  var failed = false
 
   /// Unpacks `body` (column lengths, then columns) into `records`, which must have room for
   /// exactly the declared chunk length; returns false when the body does not hold such records.
-  static func unpack(_ body: UnsafeRawBufferPointer, into records: UnsafeMutableRawBufferPointer) -> Bool {
+  static func unpack(
+    _ body: UnsafeRawBufferPointer, into records: UnsafeMutableRawBufferPointer, stream: UInt64 = 0,
+    recent: RecentAllocations = RecentAllocations()
+  ) -> Bool {
     guard let base = body.baseAddress, let output = records.baseAddress else { return body.isEmpty && records.isEmpty }
+    let elided = body.starts(with: PackedChunk.elidedAddressesMarker)
     let bounds = UnsafeMutablePointer<Int>.allocate(capacity: 2 * PackedColumn.count)
     defer { bounds.deallocate() }
     bounds.initialize(repeating: 0, count: 2 * PackedColumn.count)
     var unpacker = ChunkUnpacker(
       base: base.assumingMemoryBound(to: UInt8.self), positions: bounds, ends: bounds + PackedColumn.count,
       output: output.assumingMemoryBound(to: UInt8.self), outputCapacity: records.count)
-    guard unpacker.readColumnLengths(body.count) else { return false }
-    return unpacker.unpackRecords() && unpacker.written == records.count
+    guard unpacker.readColumnLengths(body.count, from: elided ? PackedChunk.elidedAddressesMarker.count : 0) else {
+      return false
+    }
+    let unpacked =
+      elided ? unpacker.unpackElidedRecords(stream: stream, recent: recent) : unpacker.unpackRecords()
+    return unpacked && unpacker.written == records.count
   }
 
-  private init(
+  init(
     base: UnsafePointer<UInt8>, positions: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>,
     output: UnsafeMutablePointer<UInt8>, outputCapacity: Int
   ) {
@@ -352,8 +457,8 @@ struct ChunkUnpacker {
     self.outputCapacity = outputCapacity
   }
 
-  private mutating func readColumnLengths(_ count: Int) -> Bool {
-    var position = 0
+  mutating func readColumnLengths(_ count: Int, from start: Int) -> Bool {
+    var position = start
     var lengths: [Int] = []
     lengths.reserveCapacity(PackedColumn.count)
     for _ in 0..<PackedColumn.count {
@@ -380,7 +485,7 @@ struct ChunkUnpacker {
   }
 
   @inline(__always)
-  private mutating func take(_ column: Int) -> UInt8? {
+  mutating func take(_ column: Int) -> UInt8? {
     let position = positions[column]
     guard position < ends[column] else { return nil }
     positions[column] = position + 1
@@ -388,7 +493,7 @@ struct ChunkUnpacker {
   }
 
   @inline(__always)
-  private mutating func emit(_ byte: UInt8) -> Bool {
+  mutating func emit(_ byte: UInt8) -> Bool {
     guard written < outputCapacity else { return false }
     output[written] = byte
     written += 1
@@ -396,7 +501,7 @@ struct ChunkUnpacker {
   }
 
   @inline(__always)
-  private mutating func emitUnsigned(_ value: UInt64) -> Bool {
+  mutating func emitUnsigned(_ value: UInt64) -> Bool {
     var value = value
     while value >= 0x80 {
       guard emit(UInt8(truncatingIfNeeded: value) | 0x80) else { return false }
@@ -407,7 +512,7 @@ struct ChunkUnpacker {
 
   /// A varint from the three planes at `column`, copied byte for byte to the output.
   @inline(__always)
-  private mutating func copyPlanes(_ column: Int) -> Bool {
+  mutating func copyPlanes(_ column: Int) -> Bool {
     var plane = column
     for index in 0..<10 {
       guard let byte = take(plane), emit(byte) else { return false }
@@ -419,7 +524,7 @@ struct ChunkUnpacker {
 
   /// A varint's value from the three planes at `column`.
   @inline(__always)
-  private mutating func readPlanes(_ column: Int) -> UInt64? {
+  mutating func readPlanes(_ column: Int) -> UInt64? {
     var plane = column
     var value: UInt64 = 0
     for index in 0..<10 {
@@ -434,17 +539,24 @@ struct ChunkUnpacker {
   /// An address delta from its column (and the low bits when `misaligned`), written as the
   /// tracker wrote it.
   @inline(__always)
-  private mutating func emitAddress(_ column: Int, misaligned: Bool) -> Bool {
-    guard let raw = readPlanes(column) else { return false }
-    var delta = PackedChunk.unZigZag(raw) &<< 4
-    if misaligned {
-      guard let low = take(PackedColumn.lowBits), low != 0, low < 16 else { return false }
-      delta |= Int64(low)
-    }
+  mutating func emitAddress(_ column: Int, misaligned: Bool) -> Bool {
+    guard let delta = readAddressDelta(column, misaligned: misaligned) else { return false }
     return emitUnsigned(PackedChunk.zigZag(delta))
   }
 
-  private mutating func copyRare() -> Bool {
+  /// An address delta from its column (and the low bits when `misaligned`).
+  @inline(__always)
+  mutating func readAddressDelta(_ column: Int, misaligned: Bool) -> Int64? {
+    guard let raw = readPlanes(column) else { return nil }
+    var delta = PackedChunk.unZigZag(raw) &<< 4
+    if misaligned {
+      guard let low = take(PackedColumn.lowBits), low != 0, low < 16 else { return nil }
+      delta |= Int64(low)
+    }
+    return delta
+  }
+
+  mutating func copyRare() -> Bool {
     guard let length = readPlanesFromRare() else { return false }
     for _ in 0..<length {
       guard let byte = take(PackedColumn.rare), emit(byte) else { return false }
@@ -452,7 +564,7 @@ struct ChunkUnpacker {
     return true
   }
 
-  private mutating func readPlanesFromRare() -> UInt64? {
+  mutating func readPlanesFromRare() -> UInt64? {
     var value: UInt64 = 0
     for index in 0..<10 {
       guard let byte = take(PackedColumn.rare) else { return nil }
@@ -462,30 +574,64 @@ struct ChunkUnpacker {
     return nil
   }
 
-  private mutating func unpackRecords() -> Bool {
+  /// A record without an address from the columns, its tag already taken (see
+  /// ``ColumnWriter/packUnaddressed(_:_:predictedNode:previousParent:)``).
+  @inline(__always)
+  mutating func unpackUnaddressed(_ tag: UInt8, predictedNode: inout UInt64, previousParent: inout UInt64) -> Bool {
+    guard tag & CaptureFormat.nextNumberFlag == 0, emit(tag) else { return false }
+    switch tag {
+    case CaptureFormat.frameTag:
+      guard let difference = readPlanes(PackedColumn.parent) else { return false }
+      let parent = previousParent &+ UInt64(bitPattern: PackedChunk.unZigZag(difference))
+      previousParent = parent
+      predictedNode = parent &+ 1
+      return emitUnsigned(parent) && copyPlanes(PackedColumn.ip)
+    case CaptureFormat.threadTag:
+      return copyRare()
+    case CaptureFormat.tickTag, CaptureFormat.modulesTag, CaptureFormat.markerTag, CaptureFormat.commandTag,
+      CaptureFormat.endTag:
+      return copyPlanes(PackedColumn.number) && copyRare()
+    default:
+      return false
+    }
+  }
+
+  /// An ALLOC's stack node from its column: the difference from the predicted node.
+  @inline(__always)
+  mutating func emitNode(predictedNode: inout UInt64) -> Bool {
+    guard let difference = readPlanes(PackedColumn.node) else { return false }
+    let node = predictedNode &+ UInt64(bitPattern: PackedChunk.unZigZag(difference))
+    predictedNode = node
+    return emitUnsigned(node)
+  }
+
+  /// Unpacks the records without an address up to the next ALLOC, FREE or FREE_BACK and takes
+  /// its tag; nil after the last record, or on damage (then ``columnsUsedUp`` is false, or the
+  /// output is short).
+  @inline(__always)
+  mutating func nextAddressedTag(predictedNode: inout UInt64, previousParent: inout UInt64) -> UInt8? {
+    while let tag = take(PackedColumn.tag) {
+      if tag & 0x70 != 0 { return tag }
+      guard unpackUnaddressed(tag, predictedNode: &predictedNode, previousParent: &previousParent) else {
+        failed = true
+        return nil
+      }
+    }
+    return nil
+  }
+
+  /// Whether every column was used up: nothing left over that the records did not account for.
+  var columnsUsedUp: Bool {
+    if failed { return false }
+    for column in 0..<PackedColumn.count where positions[column] != ends[column] { return false }
+    return true
+  }
+
+  mutating func unpackRecords() -> Bool {
     var predictedNode: UInt64 = 0
     var previousParent: UInt64 = 0
-    while let tag = take(PackedColumn.tag) {
+    while let tag = nextAddressedTag(predictedNode: &predictedNode, previousParent: &previousParent) {
       let type = tag & 0x30
-      if tag & 0x70 == 0 {
-        guard tag & CaptureFormat.nextNumberFlag == 0, emit(tag) else { return false }
-        switch tag {
-        case CaptureFormat.frameTag:
-          guard let difference = readPlanes(PackedColumn.parent) else { return false }
-          let parent = previousParent &+ UInt64(bitPattern: PackedChunk.unZigZag(difference))
-          previousParent = parent
-          predictedNode = parent &+ 1
-          guard emitUnsigned(parent), copyPlanes(PackedColumn.ip) else { return false }
-        case CaptureFormat.threadTag:
-          guard copyRare() else { return false }
-        case CaptureFormat.tickTag, CaptureFormat.modulesTag, CaptureFormat.markerTag, CaptureFormat.commandTag,
-          CaptureFormat.endTag:
-          guard copyPlanes(PackedColumn.number), copyRare() else { return false }
-        default:
-          return false
-        }
-        continue
-      }
       let misaligned = tag & PackedChunk.misalignedFlag != 0
       guard type != 0, !(misaligned && type == CaptureFormat.freeBackTag) else { return false }
       guard emit(tag & ~PackedChunk.misalignedFlag) else { return false }
@@ -495,19 +641,14 @@ struct ChunkUnpacker {
       switch type {
       case CaptureFormat.allocTag:
         guard emitAddress(PackedColumn.allocAddress, misaligned: misaligned), copyPlanes(PackedColumn.size),
-          let difference = readPlanes(PackedColumn.node)
+          emitNode(predictedNode: &predictedNode)
         else { return false }
-        let node = predictedNode &+ UInt64(bitPattern: PackedChunk.unZigZag(difference))
-        predictedNode = node
-        guard emitUnsigned(node) else { return false }
       case CaptureFormat.freeTag:
         guard emitAddress(PackedColumn.freeAddress, misaligned: misaligned) else { return false }
       default:
         guard copyPlanes(PackedColumn.back) else { return false }
       }
     }
-    // Every column used up: nothing left over that the records did not account for.
-    for column in 0..<PackedColumn.count where positions[column] != ends[column] { return false }
-    return true
+    return columnsUsedUp
   }
 }

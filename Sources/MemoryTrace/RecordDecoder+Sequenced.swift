@@ -76,13 +76,14 @@ extension RecordDecoder {
     let records = UnsafeMutableRawBufferPointer.allocate(byteCount: max(Int(length), 1), alignment: 16)
     defer { records.deallocate() }
     let unpacked = UnsafeMutableRawBufferPointer(rebasing: records[0..<Int(length)])
-    guard
-      ChunkUnpacker.unpack(
-        UnsafeRawBufferPointer(start: cursor.base + start, count: Int(packedLength)), into: unpacked)
-    else { throw .damaged(position: recordStart, .damagedPackedChunk) }
-    var inner = ByteCursor(base: UnsafeRawPointer(records.baseAddress!), end: Int(length), position: 0, recordStart: 0)
     var recent = recentAllocations.removeValue(forKey: stream) ?? RecentAllocations()
     defer { recentAllocations[stream] = recent }
+    guard
+      ChunkUnpacker.unpack(
+        UnsafeRawBufferPointer(start: cursor.base + start, count: Int(packedLength)), into: unpacked, stream: stream,
+        recent: recent)
+    else { throw .damaged(position: recordStart, .damagedPackedChunk) }
+    var inner = ByteCursor(base: UnsafeRawPointer(records.baseAddress!), end: Int(length), position: 0, recordStart: 0)
     let count: Int
     do {
       count = try decodeChunk(
@@ -118,8 +119,9 @@ extension RecordDecoder {
     var frames: [PendingFrame]? = nil
     var heldFree: SequencedRecord? = nil
     var count = 0
-    // Records take 2 bytes at the least and about 4 in a busy thread's chunk.
-    merger.runCapacityHint = max(16, (cursor.end - cursor.position) / 4)
+    // Records take 2 bytes at the least and 3-4 in a busy thread's chunk (ALLOC and FREE_BACK
+    // pairs; fewer where packing left addresses out): a run that outgrows its room is copied whole.
+    merger.runCapacityHint = max(16, (cursor.end - cursor.position) / 3)
     do throws(DecodeStop) {
       while cursor.position < cursor.end {
         cursor.recordStart = cursor.position

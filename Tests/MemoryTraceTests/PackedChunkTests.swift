@@ -161,14 +161,15 @@ struct PackedChunkTests {
       let path = OlderVersionTests.fixtures.appendingPathComponent(name).path
       let plain = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
       let expected = withoutHeader(try events(plain))
-      #expect(withoutHeader(try events(repacked(plain, pieces: 5))) == expected, "\(name)")
+      #expect(
+        ElidedAddressTests.standInCount(try events(repacked(plain, pieces: 5)), matching: expected) != nil, "\(name)")
       let scratch = ScratchDirectory()
       let compressed = scratch.write(plain, to: "c.bin")
       try CaptureCompression.compress(path: compressed)
       let reader = try CaptureReader(path: compressed)
       let (read, progress) = try reader.readEvents()
       #expect(reader.header?.version == 4)
-      #expect(withoutHeader(read) == expected, "\(name)")
+      #expect(ElidedAddressTests.standInCount(read, matching: expected) != nil, "\(name)")
       #expect(progress.sawEnd && progress.warning == nil)
     }
   }
@@ -188,7 +189,7 @@ struct PackedChunkTests {
     var collector = CaptureEventCollector()
     let progress = try CaptureReader(path: path, chunkSize: 4096).read(into: &collector)
     #expect(progress.warning == nil)
-    #expect(withoutHeader(collector.events) == withoutHeader(try events(plain)))
+    #expect(ElidedAddressTests.standInCount(collector.events, matching: try events(plain)) == 3000)
     #expect(collector.events.filter { if case .alloc = $0 { true } else { false } }.count == 3000)
   }
 

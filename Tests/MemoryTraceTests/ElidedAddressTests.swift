@@ -1,0 +1,198 @@
+import Foundation
+import Testing
+
+@testable import MemoryTrace
+
+/// The second layout of packed chunks: an ALLOC that only its own FREE_BACK sees goes out without
+/// its address and reads back with a stand-in; every other address reads back exactly.
+@Suite("Packed chunks without the addresses nobody needs")
+struct ElidedAddressTests {
+  typealias Chunk = ChunkedCaptureTests.Chunk
+
+  /// Whether `packed` reads as `plain` but for stand-in addresses, each of which stands for one
+  /// real address for as long as its block lives; returns the number of stand-ins.
+  static func standInCount(_ packed: [CaptureEvent], matching plain: [CaptureEvent]) -> Int? {
+    func withoutHeader(_ events: [CaptureEvent]) -> [CaptureEvent] {
+      events.filter { if case .header = $0 { false } else { true } }
+    }
+    let packed = withoutHeader(packed)
+    let plain = withoutHeader(plain)
+    guard packed.count == plain.count else { return nil }
+    var standsFor: [UInt64: UInt64] = [:]
+    var count = 0
+    for (read, expected) in zip(packed, plain) {
+      switch (read, expected) {
+      case (.alloc(var allocation), .alloc(let original)) where ElidedAddresses.isStandIn(allocation.address):
+        guard standsFor[allocation.address] == nil else { return nil }
+        standsFor[allocation.address] = original.address
+        allocation.address = original.address
+        guard allocation == original else { return nil }
+        count += 1
+      case (.free(var deallocation), .free(let original)) where ElidedAddresses.isStandIn(deallocation.address):
+        guard standsFor.removeValue(forKey: deallocation.address) == original.address else { return nil }
+        deallocation.address = original.address
+        guard deallocation == original else { return nil }
+      default:
+        guard read == expected else { return nil }
+      }
+    }
+    return count
+  }
+
+  func events(_ bytes: [UInt8]) throws -> [CaptureEvent] {
+    let scratch = ScratchDirectory()
+    return try CaptureReader(path: scratch.write(bytes, to: "capture.bin")).readEvents().events
+  }
+
+  func repacked(_ bytes: [UInt8], pieces: Int = 1) -> [UInt8] {
+    PackedChunkTests().repacked(bytes, policy: .always, pieces: pieces)
+  }
+
+  @Test("a churn of pairs: every ALLOC freed by FREE_BACK in its chunk goes without its address")
+  func churn() throws {
+    var random = SplitMix(seed: 7)
+    var chunks: [[UInt8]] = []
+    var number: UInt64 = 0
+    var live: [UInt64] = []
+    var allocations: [UInt64] = []
+    var nextAddress: UInt64 = 0x5555_0000
+    for _ in 0..<4 {
+      var chunk = Chunk(thread: 9)
+      chunk.frame(parent: 0, ipDelta: 0x401000)
+      for _ in 0..<400 {
+        if live.count >= 16 {
+          let index = Int(random.next() % UInt64(live.count))
+          let address = live.remove(at: index)
+          let back = UInt64(allocations.count - allocations.lastIndex(of: address)!)
+          chunk.freeBack(number, back: back, address: address)
+          number += 1
+        }
+        // Addresses come back after their free, as an allocator's bins hand them back.
+        let address = random.next() % 2 == 0 && !allocations.isEmpty ? nextAddress : nextAddress + 0x40
+        nextAddress = address + 0x40 * (1 + random.next() % 3)
+        chunk.alloc(number, address: address, size: 16 + random.next() % 4096, stack: 1)
+        number += 1
+        live.append(address)
+        allocations.append(address)
+      }
+      chunks.append(chunk.bytes)
+    }
+    let plain = ChunkedCaptureTests.capture(chunks)
+    let packed = repacked(plain, pieces: 3)
+    let count = try #require(Self.standInCount(try events(packed), matching: try events(plain)))
+    // All but the blocks still live at the end, and those freed from an earlier chunk.
+    #expect(count > 1400 && count < 1600, "\(count) stand-ins")
+  }
+
+  @Test("an ALLOC whose address another record sees keeps it")
+  func seenAddresses() throws {
+    var chunk = Chunk(thread: 3)
+    // Another thread's record is numbered in between (2): the address stays.
+    chunk.alloc(0, address: 0x1000, size: 8)
+    chunk.alloc(1, address: 0x2000, size: 8)
+    chunk.freeBack(3, back: 2, address: 0x1000)
+    // A FREE of the same address in between (a free the tracker missed, then the block again).
+    chunk.alloc(4, address: 0x3000, size: 8)
+    chunk.free(5, address: 0x3000)
+    chunk.freeBack(6, back: 1, address: 0x3000)
+    // A THREAD switch in between.
+    chunk.alloc(7, address: 0x4000, size: 8)
+    chunk.records.bytes.append(0x03)
+    chunk.records.uv(77)
+    chunk.freeBack(8, back: 1, address: 0x4000)
+    // A realloc's FREE, and a calloc that only its FREE_BACK sees (left out).
+    chunk.alloc(9, address: 0x5000, size: 8)
+    chunk.freeBack(10, .realloc, back: 1, address: 0x5000)
+    chunk.alloc(11, .realloc, address: 0x5000, size: 16)
+    chunk.alloc(12, .calloc, address: 0x6000, size: 8)
+    chunk.freeBack(13, back: 1, address: 0x6000)
+    var other = Chunk(thread: 4)
+    other.alloc(2, address: 0x1000, size: 4)
+    let plain = ChunkedCaptureTests.capture([chunk.bytes, other.bytes])
+    let read = try events(repacked(plain))
+    #expect(Self.standInCount(read, matching: try events(plain)) == 1)
+  }
+
+  @Test("a record numbered right after keeps the run an ALLOC may go without its address in; a gap ends it")
+  func runsOfNumbers() throws {
+    var chunk = Chunk(thread: 3)
+    // A TICK numbered next: nothing of another thread came in between, the address goes.
+    chunk.alloc(0, address: 0x1000, size: 8)
+    chunk.numbered(0x04, 1)
+    for field: UInt64 in [10, 4096, 0] { chunk.records.uv(field) }
+    chunk.freeBack(2, back: 1, address: 0x1000)
+    // A TICK after a gap (number 4 went to another thread): the address stays.
+    chunk.alloc(3, address: 0x2000, size: 8)
+    chunk.numbered(0x04, 5)
+    for field: UInt64 in [20, 4096, 0] { chunk.records.uv(field) }
+    chunk.freeBack(6, back: 1, address: 0x2000)
+    var other = Chunk(thread: 4)
+    other.alloc(4, address: 0x9000, size: 4)
+    let plain = ChunkedCaptureTests.capture([chunk.bytes, other.bytes])
+    let read = try events(repacked(plain))
+    #expect(Self.standInCount(read, matching: try events(plain)) == 1)
+  }
+
+  @Test("a FREE_BACK naming a left-out ALLOC again frees its real address")
+  func namedTwice() throws {
+    var first = Chunk(thread: 1)
+    first.alloc(0, address: 0x7000, size: 32)
+    first.freeBack(1, back: 1, address: 0x7000)
+    // In the same chunk, after another thread got 0x7000 (number 2) and passed it here.
+    first.freeBack(3, back: 1, address: 0x7000)
+    first.alloc(4, address: 0x8000, size: 32)
+    first.freeBack(5, back: 1, address: 0x8000)
+    var other = Chunk(thread: 2)
+    other.alloc(2, address: 0x7000, size: 64)
+    other.alloc(6, address: 0x8000, size: 64)
+    var second = Chunk(thread: 1)
+    // In a later chunk.
+    second.freeBack(7, back: 1, address: 0x8000)
+    second.end(8, microseconds: 10)
+    let plain = ChunkedCaptureTests.capture([first.bytes, other.bytes, second.bytes])
+    let read = try events(repacked(plain, pieces: 4))
+    #expect(Self.standInCount(read, matching: try events(plain)) == 2)
+  }
+
+  @Test("EXEC starts every stream's history afresh; FREE_BACKs into an earlier chunk resolve")
+  func historyBoundaries() throws {
+    var first = Chunk(thread: 1)
+    first.alloc(0, address: 0x100, size: 1)
+    first.alloc(1, address: 0x200, size: 1)
+    var second = Chunk(thread: 1)
+    second.freeBack(2, back: 2, address: 0x100)
+    second.alloc(3, address: 0x300, size: 1)
+    second.freeBack(4, back: 1, address: 0x300)
+    var afterExec = Chunk(thread: 1)
+    afterExec.alloc(0, address: 0x900, size: 1)
+    afterExec.freeBack(1, back: 1, address: 0x900)
+    afterExec.freeBack(2, back: 1, address: 0x900)
+    var exec = CaptureWriter(header: nil)
+    exec.bytes.append(CaptureFormat.execTag)
+    exec.uv(5)
+    let plain = ChunkedCaptureTests.capture([first.bytes, second.bytes, exec.bytes, afterExec.bytes])
+    let read = try events(repacked(plain, pieces: 5))
+    #expect(Self.standInCount(read, matching: try events(plain)) == 2)
+  }
+
+  @Test("damaged second-layout chunks are one sentence, never a crash", arguments: 0..<4)
+  func damaged(seed: Int) throws {
+    var chunk = Chunk(thread: 1)
+    for index in 0..<200 {
+      chunk.alloc(UInt64(2 * index), address: 0x1000 + UInt64(index % 7) * 0x40, size: UInt64(index))
+      chunk.freeBack(UInt64(2 * index + 1), back: 1, address: 0x1000 + UInt64(index % 7) * 0x40)
+    }
+    let packed = repacked(ChunkedCaptureTests.capture([chunk.bytes]))
+    #expect(packed.contains(CaptureFormat.columnsTag))
+    var random = SplitMix(seed: UInt64(seed))
+    for _ in 0..<40 {
+      var damaged = packed
+      let index = CaptureFormat.headerSize + Int(random.next() % UInt64(packed.count - CaptureFormat.headerSize))
+      damaged[index] ^= UInt8(truncatingIfNeeded: 1 + random.next() % 255)
+      let scratch = ScratchDirectory()
+      let path = scratch.write(damaged, to: "damaged.bin")
+      // Either it reads (the byte changed a size, say) or it stops with a warning; never a trap.
+      _ = try? CaptureReader(path: path).readEvents()
+    }
+  }
+}
