@@ -77,7 +77,7 @@ public final class CaptureCompressor {
   private let plain: UnsafeMutableRawBufferPointer
   private let packed: UnsafeMutableRawBufferPointer
   private var finished = false
-  /// Version 3 captures become version 4 on the way: their chunks packed where that pays.
+  /// Version 3 captures become version 5 on the way: their chunks packed where that pays.
   private let repacker = CaptureRepacker()
   /// zstd's level, once chosen; until then the repacked bytes wait in `staged`.
   private var levelChosen = false

@@ -138,7 +138,7 @@ public enum CaptureDamage: Sendable, Equatable {
   case unknownAllocation(back: UInt64)
   /// A record numbered below what an earlier SYNC said was all in the file (version 3).
   case outOfOrder(sequence: UInt64, expected: UInt64)
-  /// A COLUMNS record whose columns do not hold the records it declares (version 4).
+  /// A COLUMNS record whose columns do not hold the records it declares (versions 4 and 5).
   case damagedPackedChunk
 
   /// The noun phrase used in ``CaptureError/description``.

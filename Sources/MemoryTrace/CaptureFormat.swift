@@ -4,14 +4,15 @@ import TrackerFormat
 public enum CaptureFormat {
   /// The 8 bytes every capture starts with.
   public static let magic: [UInt8] = Array("WSHPCAP1".utf8)
-  /// The newest format version this reader understands: version 4, a version 3 capture whose
-  /// chunks workshop's compressor packed column by column.
+  /// The newest format version this reader understands: version 5, a version 3 capture whose
+  /// chunks workshop's compressor packed column by column, in either COLUMNS layout.
   public static let version = UInt16(WORKSHOP_CAPTURE_PACKED_VERSION)
   /// The format version the tracker writes (3); a compressed capture is ``version``.
   public static let trackerVersion = UInt16(WORKSHOP_CAPTURE_VERSION)
   /// Every version this reader understands (version 1 is version 2 without the EXEC record;
   /// version 3 writes each thread's records in chunks of its own, numbered in one global order;
-  /// version 4 is version 3 with packed chunks, COLUMNS records).
+  /// version 4 is version 3 with packed chunks, COLUMNS records in the first layout; version 5
+  /// allows the second layout too).
   public static let readableVersions = UInt16(WORKSHOP_CAPTURE_OLDEST_VERSION)...version
   /// The size of the fixed header of this version.
   public static let headerSize = MemoryLayout<workshop_capture_header>.size

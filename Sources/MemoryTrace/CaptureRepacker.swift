@@ -1,9 +1,9 @@
-// The compressor's first stage: a version 3 capture becomes version 4, each CHUNK packed into a
+// The compressor's first stage: a version 3 capture becomes version 5, each CHUNK packed into a
 // COLUMNS record when that compresses better (docs/capture-format.md, "Packed chunks").
 import CZstd
 
 /// Rewrites a plain capture's bytes, as they grow, into the bytes that go to zstd: the header with
-/// version 4 and every chunk either as it is or packed (``ChunkPacker``), whichever a quick zstd
+/// version 5 and every chunk either as it is or packed (``ChunkPacker``), whichever a quick zstd
 /// pass makes smaller. Captures of other versions, and anything after a record it does not know,
 /// pass through untouched.
 final class CaptureRepacker {

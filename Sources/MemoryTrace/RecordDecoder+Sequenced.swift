@@ -56,7 +56,7 @@ extension RecordDecoder {
     return 1
   }
 
-  /// A COLUMNS record (version 4): the chunk it packs, unpacked and decoded as a CHUNK. Offsets
+  /// A COLUMNS record (versions 4 and 5): the chunk it packs, unpacked and decoded as a CHUNK. Offsets
   /// of its records count from the COLUMNS record, in its unpacked bytes.
   private mutating func decodePackedChunk<Visitor: CaptureVisitor>(
     _ cursor: inout ByteCursor, fileOffset: Int, into visitor: inout Visitor

@@ -134,7 +134,7 @@ struct PackedChunkTests {
     #expect(packed != plain)
     #expect(packed.count(of: CaptureFormat.columnsTag) >= 3)
     let read = try events(packed)
-    #expect(read.first.map { if case .header(let header) = $0 { header.version == 4 } else { false } } == true)
+    #expect(read.first.map { if case .header(let header) = $0 { header.version == 5 } else { false } } == true)
     #expect(withoutHeader(read) == withoutHeader(try events(plain)))
     #expect(
       withoutHeader(read).filter { if case .thread = $0 { false } else { true } }.count == 10,
@@ -168,7 +168,7 @@ struct PackedChunkTests {
       try CaptureCompression.compress(path: compressed)
       let reader = try CaptureReader(path: compressed)
       let (read, progress) = try reader.readEvents()
-      #expect(reader.header?.version == 4)
+      #expect(reader.header?.version == 5)
       #expect(ElidedAddressTests.standInCount(read, matching: expected) != nil, "\(name)")
       #expect(progress.sawEnd && progress.warning == nil)
     }

@@ -16,8 +16,9 @@
 #define WORKSHOP_CAPTURE_MAGIC_SIZE 8
 #define WORKSHOP_CAPTURE_VERSION 3
 /* The newest version readers accept: version 3 with chunks that workshop's compressor packed into
-   COLUMNS records. The tracker writes version 3; only a compressed capture is ever version 4. */
-#define WORKSHOP_CAPTURE_PACKED_VERSION 4
+   COLUMNS records, in either layout. The tracker writes version 3; only a compressed capture is
+   ever version 4 (first layout only, written until session 7) or 5 (either layout). */
+#define WORKSHOP_CAPTURE_PACKED_VERSION 5
 /* The oldest version readers still accept: version 1 is version 2 without the EXEC record;
    versions 1 and 2 write every record at the top level, in order, with no sequence numbers. */
 #define WORKSHOP_CAPTURE_OLDEST_VERSION 1
