@@ -166,12 +166,12 @@ final class CaptureRepacker {
         chunkCount += 1
         chunkByteCount += end - fieldsEnd
         let records = UnsafeRawBufferPointer(rebasing: bytes[fieldsEnd..<end])
-        let history = histories[stream] ?? newHistory(of: stream)
-        let known = !streamsWithoutHistory.contains(stream)
-        let packs = known && shouldPack(records, stream: stream, history: history)
-        if packs {
-          scratch.record(in: history, packed: true)
-        } else if known && !ChunkPacker.recordAllocations(records, in: history) {
+        // A stream whose history was given up gets no new one: its chunks stay as they are.
+        let history = streamsWithoutHistory.contains(stream) ? nil : histories[stream] ?? newHistory(of: stream)
+        let packs = history.map { shouldPack(records, stream: stream, history: $0) } ?? false
+        if packs, let history {
+          scratch.record(in: history)
+        } else if let history, !ChunkPacker.recordAllocations(records, in: history) {
           histories[stream] = nil
           streamsWithoutHistory.insert(stream)
         }

@@ -193,10 +193,10 @@ struct ElisionScratch {
     addressCount += 1
   }
 
-  /// Appends each of the chunk's ALLOCs to `history`, as they went out (`packed`) or as they are.
-  func record(in history: PackedStreamHistory, packed: Bool) {
+  /// Appends each of the chunk's ALLOCs to `history`, as they went out in the packed chunk.
+  func record(in history: PackedStreamHistory) {
     for index in 0..<allocationCount {
-      history.append(allocations[index].actual, elided: packed && allocations[index].elided)
+      history.append(allocations[index].actual, elided: allocations[index].elided)
     }
   }
 }
@@ -282,8 +282,8 @@ struct RecentNodes {
 extension ChunkPacker {
   /// Packs `records`, the next chunk of `stream`, into ``packed`` in the second layout, in one
   /// pass. Returns the byte count of the records a reader unpacks (stand-ins change address
-  /// deltas), or nil when the records cannot be packed; `scratch` then holds the chunk's ALLOCs
-  /// for ``ElisionScratch/record(in:packed:)``.
+  /// deltas), or nil when the records cannot be packed. On success `scratch` holds the chunk's
+  /// ALLOCs for ``ElisionScratch/record(in:)``.
   mutating func packElidingAddresses(
     _ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory, scratch: inout ElisionScratch
   ) -> Int? {

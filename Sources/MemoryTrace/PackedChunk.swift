@@ -1,10 +1,11 @@
-// Version 4's COLUMNS record: a chunk's records laid out field by field, so that zstd compresses them
+// The COLUMNS record (versions 4 and 5): a chunk's records laid out field by field, so that zstd compresses them
 // well. The tracker writes records one after the other (tag, number, address, size, node, ...), which
 // is cheap to write and to read live; but zstd codes every byte it cannot match with one Huffman
 // table per block, and a table shared by tags, addresses, sizes and stack nodes fits none of them.
 // A packed chunk moves each field into a column of its own and splits every varint into its first
-// byte, its second byte and the rest, so each column holds bytes of one distribution. Packing is
-// exact: unpacking gives back the chunk's bytes as the tracker wrote them.
+// byte, its second byte and the rest, so each column holds bytes of one distribution. The first
+// layout is exact: unpacking gives back the chunk's bytes as the tracker wrote them; the second
+// (ElidedAddresses.swift) gives stand-ins for the addresses it left out.
 
 /// The columns of a packed chunk, in the order they follow one another.
 enum PackedColumn {
@@ -411,8 +412,8 @@ struct ColumnWriter {
 
 // MARK: - Unpacking
 
-/// Unpacks a COLUMNS record's body back into the records of its chunk, exactly as the tracker
-/// wrote them. Every read is checked: a damaged body throws, it never reads past its bytes.
+/// Unpacks a COLUMNS record's body back into the records of its chunk, as the tracker wrote them
+/// (with stand-ins for the addresses a second-layout body left out). Every read is checked: a damaged body throws, it never reads past its bytes.
 struct ChunkUnpacker {
   let base: UnsafePointer<UInt8>
   /// Each column's read position, and where it ends.

@@ -3,9 +3,10 @@ import Testing
 
 @testable import MemoryTrace
 
-/// Version 4's packed chunks: the compressor's COLUMNS records give back the chunks' records byte
-/// for byte, read exactly like the CHUNKs they stand for, and damage in them is one sentence.
-@Suite("Packed chunks (format version 4)")
+/// Packed chunks in the first layout (version 4's; version 5 adds the second): the compressor's
+/// COLUMNS records give back the chunks' records byte for byte, read exactly like the CHUNKs they
+/// stand for, and damage in them is one sentence.
+@Suite("Packed chunks (the first layout, format versions 4 and 5)")
 struct PackedChunkTests {
   typealias Chunk = ChunkedCaptureTests.Chunk
 
