@@ -39,10 +39,8 @@ final class CaptureRepacker {
   /// until EXEC or LOST starts every stream afresh.
   private var histories: [UInt64: PackedStreamHistory] = [:]
   private var streamsWithoutHistory: Set<UInt64> = []
-  /// The packer's memory for the chunk at hand (its ALLOCs, once packed), and the byte count of
-  /// the records a reader unpacks from it.
+  /// The packer's memory for the chunk at hand (its ALLOCs, once packed).
   private var scratch = ElisionScratch()
-  private var unpackedLength = 0
   /// zstd's fastest level decides, chunk by chunk, which of the two layouts goes out.
   private let trial: OpaquePointer
   private var trialOutput: UnsafeMutableRawBufferPointer
@@ -168,14 +166,15 @@ final class CaptureRepacker {
         let records = UnsafeRawBufferPointer(rebasing: bytes[fieldsEnd..<end])
         // A stream whose history was given up gets no new one: its chunks stay as they are.
         let history = streamsWithoutHistory.contains(stream) ? nil : histories[stream] ?? newHistory(of: stream)
-        let packs = history.map { shouldPack(records, stream: stream, history: $0) } ?? false
-        if packs, let history {
+        // The byte count of the records a reader unpacks, when the chunk goes out packed.
+        let unpackedLength = history.flatMap { packedLength(records, stream: stream, history: $0) }
+        if unpackedLength != nil, let history {
           scratch.record(in: history)
         } else if let history, !ChunkPacker.recordAllocations(records, in: history) {
           histories[stream] = nil
           streamsWithoutHistory.insert(stream)
         }
-        if packs {
+        if let unpackedLength {
           packedByteCount += end - fieldsEnd
           output.append(CaptureFormat.columnsTag)
           // Thread and stream as the CHUNK has them, then the two lengths.
@@ -251,30 +250,29 @@ final class CaptureRepacker {
     return history
   }
 
-  /// Packs `records` into the packer if they go out packed.
-  private func shouldPack(_ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory) -> Bool {
+  /// Packs `records` into the packer if they go out packed; returns the byte count of the records
+  /// a reader unpacks from them then, or nil when they go out as they are.
+  private func packedLength(_ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory) -> Int? {
     if policy == .always { return pack(records, stream: stream, history: history) }
-    guard records.count >= Self.smallestTried else { return false }
+    guard records.count >= Self.smallestTried else { return nil }
     var trial = trials[stream] ?? (chunksUntilTrial: 0, interval: 1, packingPaid: nil)
     defer { trials[stream] = trial }
     if trial.chunksUntilTrial > 0 {
       trial.chunksUntilTrial -= 1
-      return trial.packingPaid == true && pack(records, stream: stream, history: history)
+      return trial.packingPaid == true ? pack(records, stream: stream, history: history) : nil
     }
-    guard pack(records, stream: stream, history: history) else { return false }
+    guard let length = pack(records, stream: stream, history: history) else { return nil }
     let pays = packingPays(records)
     trial.interval = pays == trial.packingPaid ? min(2 * trial.interval, Self.longestTrialInterval) : 1
     trial.chunksUntilTrial = trial.interval - 1
     trial.packingPaid = pays
-    return pays
+    return pays ? length : nil
   }
 
-  /// Packs the chunk in the second layout, its ALLOCs left in `scratch`.
-  private func pack(_ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory) -> Bool {
-    guard let length = packer.packElidingAddresses(records, stream: stream, history: history, scratch: &scratch)
-    else { return false }
-    unpackedLength = length
-    return true
+  /// Packs the chunk in the second layout, its ALLOCs left in `scratch`; the byte count of the
+  /// records a reader unpacks from it, or nil when it cannot be packed.
+  private func pack(_ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory) -> Int? {
+    packer.packElidingAddresses(records, stream: stream, history: history, scratch: &scratch)
   }
 
   /// Whether the packed chunk compresses a tenth smaller than the plain one, by zstd's fastest level

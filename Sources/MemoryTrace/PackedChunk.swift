@@ -212,8 +212,10 @@ struct ColumnWriter {
       overflowed = true
       return
     }
-    base[column * capacity + count] = byte
-    counts[column] = count + 1
+    // Wrapping arithmetic: both are below the storage's size, and the overflow checks were a
+    // branch on every byte of every column.
+    base[column &* capacity &+ count] = byte
+    counts[column] = count &+ 1
   }
 
   /// A value as a canonical varint across the three planes from `column`.
