@@ -410,6 +410,8 @@ extension ColumnWriter {
       let fieldStart = reader.position
       guard let field = reader.canonicalUnsigned() else { return false }
       let fieldLength = reader.position - fieldStart
+      // Whether the record's address goes into the table of the last record naming each.
+      var touches = true
       switch type {
       case CaptureFormat.allocTag:
         // Kinds 14 and 15 in the tag column say the address is left out: an ALLOC the tracker
@@ -457,6 +459,11 @@ extension ColumnWriter {
             scratch.allocations[index].run = PendingAllocation.elidedRun
             if !overflowed { base[Int(allocation.tagIndex)] &+= ElidedAddresses.firstElidedKind }
             named = ElidedAddresses.standIn(stream: stream, ordinal: ordinalBase + index)
+            // Its slot keeps the ALLOC's index, which answers every later question as this
+            // FREE_BACK's would: an earlier ALLOC of the slot was seen (by this ALLOC, after it),
+            // a later one sets the slot itself. (Most FREE_BACKs are these: a store to a random
+            // slot spared.)
+            touches = false
           }
         } else {
           guard let earlier = history.allocation(back: field - inChunk) else { return false }
@@ -483,7 +490,7 @@ extension ColumnWriter {
           scratch.append(PendingAddress(address: named, allocation: PendingAddress.freeBack, tagIndex: tagIndex))
         }
       }
-      scratch.touches.set(running, tagIndex)
+      if touches { scratch.touches.set(running, tagIndex) }
     }
     unpackedLength += putPendingAddresses(scratch, stream: stream, ordinalBase: ordinalBase)
     return true

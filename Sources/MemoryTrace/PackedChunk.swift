@@ -98,13 +98,10 @@ struct ChunkPacker {
       storage = .allocate(capacity: storageCapacity)
     }
     guard let storage else { return false }
-    let writerCounts = UnsafeMutablePointer<Int>.allocate(capacity: PackedColumn.count)
-    defer { writerCounts.deallocate() }
-    writerCounts.initialize(repeating: 0, count: PackedColumn.count)
-    var writer = ColumnWriter(base: storage, capacity: columnCapacity, counts: writerCounts)
+    var writer = ColumnWriter(base: storage, capacity: columnCapacity)
     var reader = FieldReader(base: input.assumingMemoryBound(to: UInt8.self), end: records.count)
     guard fill(&writer, &reader), !writer.overflowed else { return false }
-    for column in 0..<PackedColumn.count { columnLengths[column] = writerCounts[column] }
+    for column in 0..<PackedColumn.count { columnLengths[column] = writer.counts[column] }
     packed.removeAll(keepingCapacity: true)
     packed.append(contentsOf: marker)
     for column in 0..<PackedColumn.count { appendUnsigned(UInt64(columnLengths[column]), to: &packed) }
@@ -201,9 +198,16 @@ struct FieldReader {
 struct ColumnWriter {
   let base: UnsafeMutablePointer<UInt8>
   let capacity: Int
-  /// Bytes written in each column.
-  let counts: UnsafeMutablePointer<Int>
+  /// Bytes written in each column. Inside the writer (an `inout`, which nothing else may touch
+  /// meanwhile), not in memory of its own: the compiler then knows the columns' bytes are not
+  /// these counts, and need not load them again after every byte written.
+  var counts = InlineArray<27, Int>(repeating: 0)
   var overflowed = false
+
+  init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+    self.base = base
+    self.capacity = capacity
+  }
 
   @inline(__always)
   mutating func put(_ byte: UInt8, _ column: Int) {
