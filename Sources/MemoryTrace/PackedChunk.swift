@@ -422,9 +422,10 @@ struct ColumnWriter {
 /// (with stand-ins for the addresses a second-layout body left out). Every read is checked: a damaged body throws, it never reads past its bytes.
 struct ChunkUnpacker {
   let base: UnsafePointer<UInt8>
-  /// Each column's read position, and where it ends.
-  let positions: UnsafeMutablePointer<Int>
-  let ends: UnsafeMutablePointer<Int>
+  /// Each column's read position, and where it ends: inside the unpacker, as the writer's counts
+  /// are inside the writer (``ColumnWriter/counts``), so that no byte written seems to change them.
+  var positions = InlineArray<27, Int>(repeating: 0)
+  var ends = InlineArray<27, Int>(repeating: 0)
   var output: UnsafeMutablePointer<UInt8>
   let outputCapacity: Int
   var written = 0
@@ -439,12 +440,9 @@ struct ChunkUnpacker {
   ) -> Bool {
     guard let base = body.baseAddress, let output = records.baseAddress else { return body.isEmpty && records.isEmpty }
     let elided = body.starts(with: PackedChunk.elidedAddressesMarker)
-    let bounds = UnsafeMutablePointer<Int>.allocate(capacity: 2 * PackedColumn.count)
-    defer { bounds.deallocate() }
-    bounds.initialize(repeating: 0, count: 2 * PackedColumn.count)
     var unpacker = ChunkUnpacker(
-      base: base.assumingMemoryBound(to: UInt8.self), positions: bounds, ends: bounds + PackedColumn.count,
-      output: output.assumingMemoryBound(to: UInt8.self), outputCapacity: records.count)
+      base: base.assumingMemoryBound(to: UInt8.self), output: output.assumingMemoryBound(to: UInt8.self),
+      outputCapacity: records.count)
     guard unpacker.readColumnLengths(body.count, from: elided ? PackedChunk.elidedAddressesMarker.count : 0) else {
       return false
     }
@@ -453,13 +451,8 @@ struct ChunkUnpacker {
     return unpacked && unpacker.written == records.count
   }
 
-  init(
-    base: UnsafePointer<UInt8>, positions: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>,
-    output: UnsafeMutablePointer<UInt8>, outputCapacity: Int
-  ) {
+  init(base: UnsafePointer<UInt8>, output: UnsafeMutablePointer<UInt8>, outputCapacity: Int) {
     self.base = base
-    self.positions = positions
-    self.ends = ends
     self.output = output
     self.outputCapacity = outputCapacity
   }
