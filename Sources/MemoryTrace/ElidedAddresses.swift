@@ -72,10 +72,10 @@ final class PackedStreamHistory {
     count += 1
   }
 
-  /// Grows the ring 64-fold (to the limit at the second step: a stream that went past 4096 ALLOCs
-  /// is likely to go on, and doubling copied every entry again and again, 3 % of the packing of 8
-  /// threads), keeping every ALLOC at its count modulo the new capacity. Only the pages written
-  /// are ever touched, so a large ring costs what its ALLOCs fill.
+  /// Grows the ring 64-fold up to the limit (64, 4096, 2^18, then 2^20: a stream that went past a
+  /// few thousand ALLOCs is likely to go on, and doubling copied every entry again and again, 3 %
+  /// of the packing of 8 threads), keeping every ALLOC at its count modulo the new capacity. Only
+  /// the pages written are ever touched, so a large ring costs what its ALLOCs fill.
   @inline(never)
   private func grow() {
     let grown = min(capacity << 6, CaptureFormat.freeBackLimit)
