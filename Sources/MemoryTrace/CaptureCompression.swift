@@ -205,7 +205,7 @@ public final class CaptureCompressor {
         var start = 0
         for end in blockEnds + [all.count] {
           try feed(UnsafeRawBufferPointer(rebasing: all[start..<end]), mode: ZSTD_e_continue)
-          if end < all.count { try feed(UnsafeRawBufferPointer(start: nil, count: 0), mode: ZSTD_e_flush) }
+          if end < all.count { try endBlock() }
           start = end
         }
       }

@@ -39,10 +39,8 @@ final class CaptureRepacker {
   /// until EXEC or LOST starts every stream afresh.
   private var histories: [UInt64: PackedStreamHistory] = [:]
   private var streamsWithoutHistory: Set<UInt64> = []
-  /// The packer's memory for the chunk at hand (its ALLOCs, once packed), and the byte count of
-  /// the records a reader unpacks from it.
+  /// The packer's memory for the chunk at hand (its ALLOCs, once packed).
   private var scratch = ElisionScratch()
-  private var unpackedLength = 0
   /// zstd's fastest level decides, chunk by chunk, which of the two layouts goes out.
   private let trial: OpaquePointer
   private var trialOutput: UnsafeMutableRawBufferPointer
@@ -54,6 +52,12 @@ final class CaptureRepacker {
   /// up to every eighth chunk while they agree; the chunks in between follow the last verdict (a
   /// program's records keep their character for a while, and a trial costs two compressions).
   private static let longestTrialInterval = 8
+  /// While packing pays by far (packed chunks compress to under half of the plain ones: the
+  /// churn's 0.39-0.45, threads' and trees' 0.03-0.07), up to every 32nd: the trials between cost
+  /// the churn's compression about 2 % and 8 threads' 4 %, and gave the same verdicts (the same
+  /// captures, byte for byte, on ten workloads). Near the line (python's 0.66-0.76, sqlite's
+  /// 0.91-0.99) every eighth still: every 32nd there let python's capture grow 5 % (session 7).
+  private static let longestClearTrialInterval = 32
   /// Chunks smaller than this stay as they are, untried (the sampler's TICKs, a thread's last few
   /// records): they weigh little, and their verdict says nothing about the big ones.
   private static let smallestTried = 4096
@@ -168,14 +172,15 @@ final class CaptureRepacker {
         let records = UnsafeRawBufferPointer(rebasing: bytes[fieldsEnd..<end])
         // A stream whose history was given up gets no new one: its chunks stay as they are.
         let history = streamsWithoutHistory.contains(stream) ? nil : histories[stream] ?? newHistory(of: stream)
-        let packs = history.map { shouldPack(records, stream: stream, history: $0) } ?? false
-        if packs, let history {
+        // The byte count of the records a reader unpacks, when the chunk goes out packed.
+        let unpackedLength = history.flatMap { packedLength(records, stream: stream, history: $0) }
+        if unpackedLength != nil, let history {
           scratch.record(in: history)
         } else if let history, !ChunkPacker.recordAllocations(records, in: history) {
           histories[stream] = nil
           streamsWithoutHistory.insert(stream)
         }
-        if packs {
+        if let unpackedLength {
           packedByteCount += end - fieldsEnd
           output.append(CaptureFormat.columnsTag)
           // Thread and stream as the CHUNK has them, then the two lengths.
@@ -251,36 +256,36 @@ final class CaptureRepacker {
     return history
   }
 
-  /// Packs `records` into the packer if they go out packed.
-  private func shouldPack(_ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory) -> Bool {
+  /// Packs `records` into the packer if they go out packed; returns the byte count of the records
+  /// a reader unpacks from them then, or nil when they go out as they are.
+  private func packedLength(_ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory) -> Int? {
     if policy == .always { return pack(records, stream: stream, history: history) }
-    guard records.count >= Self.smallestTried else { return false }
+    guard records.count >= Self.smallestTried else { return nil }
     var trial = trials[stream] ?? (chunksUntilTrial: 0, interval: 1, packingPaid: nil)
     defer { trials[stream] = trial }
     if trial.chunksUntilTrial > 0 {
       trial.chunksUntilTrial -= 1
-      return trial.packingPaid == true && pack(records, stream: stream, history: history)
+      return trial.packingPaid == true ? pack(records, stream: stream, history: history) : nil
     }
-    guard pack(records, stream: stream, history: history) else { return false }
-    let pays = packingPays(records)
-    trial.interval = pays == trial.packingPaid ? min(2 * trial.interval, Self.longestTrialInterval) : 1
+    guard let length = pack(records, stream: stream, history: history) else { return nil }
+    let (pays, byFar) = packingPays(records)
+    let longest = byFar ? Self.longestClearTrialInterval : Self.longestTrialInterval
+    trial.interval = pays == trial.packingPaid ? min(2 * trial.interval, longest) : 1
     trial.chunksUntilTrial = trial.interval - 1
     trial.packingPaid = pays
-    return pays
+    return pays ? length : nil
   }
 
-  /// Packs the chunk in the second layout, its ALLOCs left in `scratch`.
-  private func pack(_ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory) -> Bool {
-    guard let length = packer.packElidingAddresses(records, stream: stream, history: history, scratch: &scratch)
-    else { return false }
-    unpackedLength = length
-    return true
+  /// Packs the chunk in the second layout, its ALLOCs left in `scratch`; the byte count of the
+  /// records a reader unpacks from it, or nil when it cannot be packed.
+  private func pack(_ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory) -> Int? {
+    packer.packElidingAddresses(records, stream: stream, history: history, scratch: &scratch)
   }
 
   /// Whether the packed chunk compresses a tenth smaller than the plain one, by zstd's fastest level
   /// (sqlite's repetitive records compress best as they are; random sizes and addresses, and
-  /// new stacks' FRAMEs, best packed).
-  private func packingPays(_ records: UnsafeRawBufferPointer) -> Bool {
+  /// new stacks' FRAMEs, best packed), and whether to under half of it.
+  private func packingPays(_ records: UnsafeRawBufferPointer) -> (pays: Bool, byFar: Bool) {
     let bound = ZSTD_compressBound(records.count + 64) + packer.packed.count
     if trialOutput.count < bound {
       trialOutput.deallocate()
@@ -291,13 +296,13 @@ final class CaptureRepacker {
     let packed = packer.packed.withUnsafeBytes {
       ZSTD_compressCCtx(trial, trialOutput.baseAddress, trialOutput.count, $0.baseAddress, $0.count, 1)
     }
-    if ZSTD_isError(plain) != 0 || ZSTD_isError(packed) != 0 { return false }
+    if ZSTD_isError(plain) != 0 || ZSTD_isError(packed) != 0 { return (false, false) }
     trialPackedBytes += packer.packed.count
     trialPackedCompressed += packed
     // A tenth smaller at least: sqlite's chunks came out 1-9 % smaller packed in a trial, yet as
     // they are zstd matched them against the chunks before them (its capture: 0.109 MB with
     // them packed, 0.100 without). Those that pay pay far more (packed to 0.39-0.45 of the plain
     // size on the churn, 0.05-0.07 on threads, 0.66-0.76 on python, 0.03-0.07 on a tree).
-    return packed * 10 < plain * 9
+    return (packed * 10 < plain * 9, packed * 2 < plain)
   }
 }

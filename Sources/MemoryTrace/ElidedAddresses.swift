@@ -46,46 +46,45 @@ enum ElidedAddresses {
 /// instead (it went out without its address). Counted like the reader's ``RecentAllocations``, from
 /// the start or the last EXEC or LOST, and reaching as far back (the latest 2^20).
 final class PackedStreamHistory {
-  private var actual: UnsafeMutablePointer<UInt64>
-  private var elided: UnsafeMutablePointer<Bool>
+  /// Each ALLOC's address, with ``elidedBit`` set when it went out without it (the packer takes
+  /// only addresses below 2^63, as every user-space address is).
+  private var entries: UnsafeMutablePointer<UInt64>
   /// A power of two, up to the FREE_BACK limit; each ALLOC sits at its count modulo it.
   private var capacity = 64
   /// ALLOCs of the stream so far.
   private(set) var count = 0
 
+  static let elidedBit: UInt64 = 1 << 63
+
   init() {
-    actual = .allocate(capacity: capacity)
-    elided = .allocate(capacity: capacity)
+    entries = .allocate(capacity: capacity)
   }
 
   deinit {
-    actual.deallocate()
-    elided.deallocate()
+    entries.deallocate()
   }
 
+  /// Appends an ALLOC's address (below 2^63), and whether it went out without it.
   @inline(__always)
   func append(_ address: UInt64, elided isElided: Bool) {
     if count == capacity && capacity < CaptureFormat.freeBackLimit { grow() }
-    let slot = count & (capacity - 1)
-    actual[slot] = address
-    elided[slot] = isElided
+    entries[count & (capacity - 1)] = address | (isElided ? Self.elidedBit : 0)
     count += 1
   }
 
-  /// Doubles the ring, keeping every ALLOC at its count modulo the new capacity.
+  /// Grows the ring 64-fold up to the limit (64, 4096, 2^18, then 2^20: a stream that went past a
+  /// few thousand ALLOCs is likely to go on, and doubling copied every entry again and again, 3 %
+  /// of the packing of 8 threads), keeping every ALLOC at its count modulo the new capacity. Only
+  /// the pages written are ever touched, so a large ring costs what its ALLOCs fill.
   @inline(never)
   private func grow() {
-    let grown = 2 * capacity
-    let newActual = UnsafeMutablePointer<UInt64>.allocate(capacity: grown)
-    let newElided = UnsafeMutablePointer<Bool>.allocate(capacity: grown)
+    let grown = min(capacity << 6, CaptureFormat.freeBackLimit)
+    let newEntries = UnsafeMutablePointer<UInt64>.allocate(capacity: grown)
     for ordinal in max(0, count - capacity)..<count {
-      newActual[ordinal & (grown - 1)] = actual[ordinal & (capacity - 1)]
-      newElided[ordinal & (grown - 1)] = elided[ordinal & (capacity - 1)]
+      newEntries[ordinal & (grown - 1)] = entries[ordinal & (capacity - 1)]
     }
-    actual.deallocate()
-    elided.deallocate()
-    actual = newActual
-    elided = newElided
+    entries.deallocate()
+    entries = newEntries
     capacity = grown
   }
 
@@ -94,8 +93,8 @@ final class PackedStreamHistory {
   @inline(__always)
   func allocation(back distance: UInt64) -> (actual: UInt64, elided: Bool)? {
     guard distance >= 1, distance <= UInt64(min(count, capacity)) else { return nil }
-    let slot = (count - Int(distance)) & (capacity - 1)
-    return (actual[slot], elided[slot])
+    let entry = entries[(count - Int(distance)) & (capacity - 1)]
+    return (entry & ~Self.elidedBit, entry & Self.elidedBit != 0)
   }
 }
 
@@ -144,12 +143,15 @@ struct PendingAddress {
 struct ElisionScratch {
   private(set) var allocations: UnsafeMutablePointer<PendingAllocation>
   private(set) var addresses: UnsafeMutablePointer<PendingAddress>
-  private(set) var allocationCount = 0
   private(set) var addressCount = 0
   private var allocationCapacity = 0
   private var addressCapacity = 0
   var touches = AddressTouches()
+  /// Which of the chunk's ALLOCs a FREE_BACK named; it counts them too.
   var closed = ClosedAllocations()
+
+  /// The chunk's ALLOCs so far.
+  var allocationCount: Int { closed.count }
 
   init() {
     allocations = .allocate(capacity: 1)
@@ -166,7 +168,6 @@ struct ElisionScratch {
   /// Empties it for a chunk of `recordBytes`, with room for as many records as that can hold (an
   /// ALLOC takes at least 4 bytes, a FREE or FREE_BACK 2), so that appending never checks.
   mutating func reset(for recordBytes: Int) {
-    allocationCount = 0
     addressCount = 0
     if recordBytes / 4 + 1 > allocationCapacity {
       allocations.deallocate()
@@ -181,10 +182,11 @@ struct ElisionScratch {
     }
   }
 
+  /// The chunk's next ALLOC, open.
   @inline(__always)
   mutating func append(_ allocation: PendingAllocation) {
     (allocations + allocationCount).initialize(to: allocation)
-    allocationCount += 1
+    closed.append()
   }
 
   @inline(__always)
@@ -202,17 +204,21 @@ struct ElisionScratch {
 }
 
 /// The last address record of a chunk naming each address, or one sharing its slot: a small
-/// direct-mapped table (128 KiB, so it stays in cache; an exact table of every address missed the
+/// direct-mapped table (64 KiB, so it stays in cache; an exact table of every address missed the
 /// cache on every record and cost more than the rest of the packing). Two addresses sharing a slot
 /// only keep an ALLOC's address in the capture: the answer errs on the side of "seen". A record is
-/// known by the index of its tag in the tag column.
+/// known by the index of its tag in the tag column, of which a slot keeps the low 16 bits (half
+/// the table of whole indices, which was 128 KiB: the packer's stores there missed the cache).
 struct AddressTouches {
   private static let slotCount = 1 << 15
-  private let slots: UnsafeMutablePointer<Int32>
+  /// How many tags after its ALLOC a record may be for ``isLast(_:_:before:)`` to be sure: below
+  /// that, no later record has the same low 16 bits.
+  static let reach: Int32 = 1 << 16
+  private let slots: UnsafeMutablePointer<UInt16>
 
   init() {
     slots = .allocate(capacity: Self.slotCount)
-    slots.initialize(repeating: -1, count: Self.slotCount)
+    slots.initialize(repeating: 0, count: Self.slotCount)
   }
 
   func deallocate() { slots.deallocate() }
@@ -225,12 +231,17 @@ struct AddressTouches {
     Int(truncatingIfNeeded: ((address >> 4) &* 0x9E37_79B9_7F4A_7C15) >> 49)
   }
 
-  /// The tag index of the last record naming `address` or an address sharing its slot.
+  /// Whether the record at `tagIndex` (which named `address`) is the last one of the chunk to
+  /// name it or an address sharing its slot, asked by a record at `now`: only once the ALLOC has
+  /// set its slot, and less than ``reach`` tags later (every record between set its slot with a
+  /// tag index between the two, whose low 16 bits then differ from the ALLOC's).
   @inline(__always)
-  func last(_ address: UInt64) -> Int32 { slots[slot(address)] }
+  func isLast(_ address: UInt64, _ tagIndex: Int32, before now: Int32) -> Bool {
+    now &- tagIndex < Self.reach && slots[slot(address)] == UInt16(truncatingIfNeeded: tagIndex)
+  }
 
   @inline(__always)
-  func set(_ address: UInt64, _ tagIndex: Int32) { slots[slot(address)] = tagIndex }
+  func set(_ address: UInt64, _ tagIndex: Int32) { slots[slot(address)] = UInt16(truncatingIfNeeded: tagIndex) }
 }
 
 /// The stack nodes of a chunk's latest ALLOCs, the latest first, so that an ALLOC can name its
@@ -242,6 +253,11 @@ struct RecentNodes {
   static let count = 8
   private var nodes: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
 
+  // Both sides use the list on every ALLOC. The shift was a loop lowered to a `memmove` call of
+  // the place's length; every slot is now moved by selects instead. The search stops at the match:
+  // comparing every place cost threads (the same two call sites in turn, well predicted) 10 % of
+  // their packing.
+
   /// Moves `node` to the front; returns where it was, or nil when it was not here (it is now).
   @inline(__always)
   mutating func use(_ node: UInt64) -> Int? {
@@ -249,31 +265,33 @@ struct RecentNodes {
       let nodes = raw.bindMemory(to: UInt64.self)
       var index = 0
       while index < Self.count && nodes[index] != node { index += 1 }
-      let found = index < Self.count
-      var slot = min(index, Self.count - 1)
-      while slot > 0 {
-        nodes[slot] = nodes[slot - 1]
-        slot -= 1
-      }
-      nodes[0] = node
-      return found ? index : nil
+      if index == 0 { return 0 }
+      Self.moveToFront(nodes, from: min(index, Self.count - 1), node)
+      return index < Self.count ? index : nil
     }
   }
 
   /// The node at `place` (below ``count``), moved to the front.
   @inline(__always)
   mutating func use(at place: Int) -> UInt64 {
-    withUnsafeMutableBytes(of: &nodes) { raw in
+    if place == 0 { return nodes.0 }
+    return withUnsafeMutableBytes(of: &nodes) { raw in
       let nodes = raw.bindMemory(to: UInt64.self)
       let node = nodes[place]
-      var slot = place
-      while slot > 0 {
-        nodes[slot] = nodes[slot - 1]
-        slot -= 1
-      }
-      nodes[0] = node
+      Self.moveToFront(nodes, from: place, node)
       return node
     }
+  }
+
+  /// Moves the places before `place` back one, and `node` to the front.
+  @inline(__always)
+  private static func moveToFront(_ nodes: UnsafeMutableBufferPointer<UInt64>, from place: Int, _ node: UInt64) {
+    var slot = Self.count - 1
+    while slot > 0 {
+      nodes[slot] = slot <= place ? nodes[slot - 1] : nodes[slot]
+      slot -= 1
+    }
+    nodes[0] = node
   }
 }
 
@@ -327,6 +345,8 @@ extension ChunkPacker {
       switch type {
       case CaptureFormat.allocTag:
         running &+= UInt64(bitPattern: PackedChunk.unZigZag(field))
+        // The history has no room for an address above every user-space one (nor has the tracker).
+        guard running < PackedStreamHistory.elidedBit else { return false }
         history.append(running, elided: false)
         guard ColumnWriter.skipUnsigned(&reader, 2) else { return false }
       case CaptureFormat.freeTag:
@@ -390,15 +410,20 @@ extension ColumnWriter {
       let fieldStart = reader.position
       guard let field = reader.canonicalUnsigned() else { return false }
       let fieldLength = reader.position - fieldStart
+      // Whether the record's address goes into the table of the last record naming each.
+      var touches = true
       switch type {
       case CaptureFormat.allocTag:
+        // Kinds 14 and 15 in the tag column say the address is left out: an ALLOC the tracker
+        // never writes, which would read back as another.
+        guard tag & CaptureFormat.kindMask < ElidedAddresses.firstElidedKind else { return false }
         running &+= UInt64(bitPattern: PackedChunk.unZigZag(field))
+        guard running < PackedStreamHistory.elidedBit else { return false }
         scratch.append(
           PendingAddress(
             address: running, allocation: Int32(truncatingIfNeeded: scratch.allocationCount), tagIndex: tagIndex))
         scratch.append(
           PendingAllocation(actual: running, run: run, tagIndex: tagIndex, kind: tag & CaptureFormat.kindMask))
-        scratch.closed.append()
         unpackedLength -= fieldLength
         guard movePlanes(&reader, PackedColumn.size), let node = reader.canonicalUnsigned() else { return false }
         if let index = recentNodes.use(node) {
@@ -429,11 +454,16 @@ extension ColumnWriter {
           // record of the chunk naming the address since, and the same run (no other thread's
           // record in between, no THREAD switch: temporary allocations are per thread).
           if !namedTwice && tag & CaptureFormat.kindMask == 0 && allocation.kind <= 1 && allocation.run == run
-            && scratch.touches.last(running) == allocation.tagIndex
+            && scratch.touches.isLast(running, allocation.tagIndex, before: tagIndex)
           {
             scratch.allocations[index].run = PendingAllocation.elidedRun
             if !overflowed { base[Int(allocation.tagIndex)] &+= ElidedAddresses.firstElidedKind }
             named = ElidedAddresses.standIn(stream: stream, ordinal: ordinalBase + index)
+            // Its slot keeps the ALLOC's index, which answers every later question as this
+            // FREE_BACK's would: an earlier ALLOC of the slot was seen (by this ALLOC, after it),
+            // a later one sets the slot itself. (Most FREE_BACKs are these: a store to a random
+            // slot spared.)
+            touches = false
           }
         } else {
           guard let earlier = history.allocation(back: field - inChunk) else { return false }
@@ -460,7 +490,7 @@ extension ColumnWriter {
           scratch.append(PendingAddress(address: named, allocation: PendingAddress.freeBack, tagIndex: tagIndex))
         }
       }
-      scratch.touches.set(running, tagIndex)
+      if touches { scratch.touches.set(running, tagIndex) }
     }
     unpackedLength += putPendingAddresses(scratch, stream: stream, ordinalBase: ordinalBase)
     return true
@@ -520,7 +550,6 @@ extension ChunkUnpacker {
     let allocationCapacity = ends[PackedColumn.tag] - positions[PackedColumn.tag]
     let decoded = UnsafeMutablePointer<UInt64>.allocate(capacity: max(allocationCapacity, 1))
     defer { decoded.deallocate() }
-    var decodedCount = 0
     let ordinalBase = recent.count
     var open = OpenAllocations(capacity: allocationCapacity)
     defer { open.deallocate() }
@@ -540,7 +569,7 @@ extension ChunkUnpacker {
       case CaptureFormat.allocTag:
         let address: UInt64
         if elided {
-          address = ElidedAddresses.standIn(stream: stream, ordinal: ordinalBase + decodedCount)
+          address = ElidedAddresses.standIn(stream: stream, ordinal: ordinalBase + open.count)
         } else {
           guard let delta = readAddressDelta(PackedColumn.allocAddress, misaligned: misaligned) else { return false }
           address = model &+ UInt64(bitPattern: delta)
@@ -548,9 +577,9 @@ extension ChunkUnpacker {
         }
         guard emitUnsigned(PackedChunk.zigZag(Int64(bitPattern: address &- running))) else { return false }
         running = address
+        let index = open.count
         guard open.append() else { return false }
-        decoded[decodedCount] = address
-        decodedCount += 1
+        decoded[index] = address
         guard copyPlanes(PackedColumn.size), let code = readPlanes(PackedColumn.node) else {
           return false
         }
@@ -571,7 +600,7 @@ extension ChunkUnpacker {
         model = address
       default:
         guard let code = readPlanes(PackedColumn.back) else { return false }
-        let inChunk = UInt64(decodedCount)
+        let inChunk = UInt64(open.count)
         let back: UInt64
         if code == 0 {
           guard let distance = readPlanes(PackedColumn.back), distance >= 1 else { return false }
@@ -581,11 +610,11 @@ extension ChunkUnpacker {
             return false
           }
           open.close(rank: Int(code))
-          back = UInt64(decodedCount - allocation)
+          back = UInt64(open.count - allocation)
         }
         guard emitUnsigned(back) else { return false }
         if back <= inChunk {
-          running = decoded[decodedCount - Int(back)]
+          running = decoded[open.count - Int(back)]
         } else {
           guard let named = recent.address(back: back - inChunk) else { return false }
           running = named

@@ -98,13 +98,10 @@ struct ChunkPacker {
       storage = .allocate(capacity: storageCapacity)
     }
     guard let storage else { return false }
-    let writerCounts = UnsafeMutablePointer<Int>.allocate(capacity: PackedColumn.count)
-    defer { writerCounts.deallocate() }
-    writerCounts.initialize(repeating: 0, count: PackedColumn.count)
-    var writer = ColumnWriter(base: storage, capacity: columnCapacity, counts: writerCounts)
+    var writer = ColumnWriter(base: storage, capacity: columnCapacity)
     var reader = FieldReader(base: input.assumingMemoryBound(to: UInt8.self), end: records.count)
     guard fill(&writer, &reader), !writer.overflowed else { return false }
-    for column in 0..<PackedColumn.count { columnLengths[column] = writerCounts[column] }
+    for column in 0..<PackedColumn.count { columnLengths[column] = writer.counts[column] }
     packed.removeAll(keepingCapacity: true)
     packed.append(contentsOf: marker)
     for column in 0..<PackedColumn.count { appendUnsigned(UInt64(columnLengths[column]), to: &packed) }
@@ -201,9 +198,16 @@ struct FieldReader {
 struct ColumnWriter {
   let base: UnsafeMutablePointer<UInt8>
   let capacity: Int
-  /// Bytes written in each column.
-  let counts: UnsafeMutablePointer<Int>
+  /// Bytes written in each column. Inside the writer (an `inout`, which nothing else may touch
+  /// meanwhile), not in memory of its own: the compiler then knows the columns' bytes are not
+  /// these counts, and need not load them again after every byte written.
+  var counts = InlineArray<27, Int>(repeating: 0)
   var overflowed = false
+
+  init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+    self.base = base
+    self.capacity = capacity
+  }
 
   @inline(__always)
   mutating func put(_ byte: UInt8, _ column: Int) {
@@ -212,8 +216,10 @@ struct ColumnWriter {
       overflowed = true
       return
     }
-    base[column * capacity + count] = byte
-    counts[column] = count + 1
+    // Wrapping arithmetic: both are below the storage's size, and the overflow checks were a
+    // branch on every byte of every column.
+    base[column &* capacity &+ count] = byte
+    counts[column] = count &+ 1
   }
 
   /// A value as a canonical varint across the three planes from `column`.
@@ -416,9 +422,10 @@ struct ColumnWriter {
 /// (with stand-ins for the addresses a second-layout body left out). Every read is checked: a damaged body throws, it never reads past its bytes.
 struct ChunkUnpacker {
   let base: UnsafePointer<UInt8>
-  /// Each column's read position, and where it ends.
-  let positions: UnsafeMutablePointer<Int>
-  let ends: UnsafeMutablePointer<Int>
+  /// Each column's read position, and where it ends: inside the unpacker, as the writer's counts
+  /// are inside the writer (``ColumnWriter/counts``), so that no byte written seems to change them.
+  var positions = InlineArray<27, Int>(repeating: 0)
+  var ends = InlineArray<27, Int>(repeating: 0)
   var output: UnsafeMutablePointer<UInt8>
   let outputCapacity: Int
   var written = 0
@@ -433,12 +440,9 @@ struct ChunkUnpacker {
   ) -> Bool {
     guard let base = body.baseAddress, let output = records.baseAddress else { return body.isEmpty && records.isEmpty }
     let elided = body.starts(with: PackedChunk.elidedAddressesMarker)
-    let bounds = UnsafeMutablePointer<Int>.allocate(capacity: 2 * PackedColumn.count)
-    defer { bounds.deallocate() }
-    bounds.initialize(repeating: 0, count: 2 * PackedColumn.count)
     var unpacker = ChunkUnpacker(
-      base: base.assumingMemoryBound(to: UInt8.self), positions: bounds, ends: bounds + PackedColumn.count,
-      output: output.assumingMemoryBound(to: UInt8.self), outputCapacity: records.count)
+      base: base.assumingMemoryBound(to: UInt8.self), output: output.assumingMemoryBound(to: UInt8.self),
+      outputCapacity: records.count)
     guard unpacker.readColumnLengths(body.count, from: elided ? PackedChunk.elidedAddressesMarker.count : 0) else {
       return false
     }
@@ -447,13 +451,8 @@ struct ChunkUnpacker {
     return unpacked && unpacker.written == records.count
   }
 
-  init(
-    base: UnsafePointer<UInt8>, positions: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>,
-    output: UnsafeMutablePointer<UInt8>, outputCapacity: Int
-  ) {
+  init(base: UnsafePointer<UInt8>, output: UnsafeMutablePointer<UInt8>, outputCapacity: Int) {
     self.base = base
-    self.positions = positions
-    self.ends = ends
     self.output = output
     self.outputCapacity = outputCapacity
   }

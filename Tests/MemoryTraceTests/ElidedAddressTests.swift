@@ -175,6 +175,44 @@ struct ElidedAddressTests {
     #expect(Self.standInCount(read, matching: try events(plain)) == 2)
   }
 
+  @Test(
+    "ALLOCs the packer cannot tell apart from a left-out one stay as they are: kinds 14 and 15, addresses from 2^63",
+    arguments: [(UInt8(0x1e), UInt64(0x1000)), (0x1f, 0x1000), (0x10, 0x8000_0000_0000_1000)])
+  func unpackable(tag: UInt8, address: UInt64) throws {
+    var chunk = Chunk(thread: 1)
+    for index in 0..<8 {
+      chunk.alloc(UInt64(2 * index), address: 0x2000 + UInt64(index) * 0x40, size: 24)
+      chunk.freeBack(UInt64(2 * index + 1), back: 1, address: 0x2000 + UInt64(index) * 0x40)
+    }
+    // Written by hand: no kind of the tracker's is 14 or 15.
+    chunk.numbered(tag, 16)
+    chunk.records.sv(Int64(bitPattern: address &- chunk.address))
+    chunk.address = address
+    chunk.records.uv(24)
+    chunk.records.uv(0)
+    chunk.freeBack(17, back: 1, address: address)
+    let plain = ChunkedCaptureTests.capture([chunk.bytes])
+    let packed = repacked(plain)
+    // The chunk goes out as it is: everything after the header (whose version says 5) is the same.
+    #expect(packed.count == plain.count)
+    #expect(packed.dropFirst(CaptureFormat.headerSize).elementsEqual(plain.dropFirst(CaptureFormat.headerSize)))
+  }
+
+  @Test("the address table keeps 16 bits of a tag index and answers only within their reach")
+  func addressTouches() {
+    let touches = AddressTouches()
+    defer { touches.deallocate() }
+    let address: UInt64 = 0x7f00_1234_5670
+    touches.set(address, 5)
+    #expect(touches.isLast(address, 5, before: 6))
+    touches.set(address, 9)
+    #expect(!touches.isLast(address, 5, before: 10))
+    // 2^16 tags later the low bits are the ALLOC's again: too far to tell, so "seen".
+    touches.set(address, 5 + AddressTouches.reach)
+    #expect(!touches.isLast(address, 5, before: 6 + AddressTouches.reach))
+    #expect(touches.isLast(address, 5 + AddressTouches.reach, before: 6 + AddressTouches.reach))
+  }
+
   @Test("damaged second-layout chunks are one sentence, never a crash", arguments: 0..<4)
   func damaged(seed: Int) throws {
     var chunk = Chunk(thread: 1)
