@@ -77,8 +77,33 @@ extension AllocationTree {
     stacks: some StackNodes, samples: [StackSample], symbolizer: Symbolizer, filter: FrameFilter?,
     rootLabel: String
   ) throws -> AllocationTree {
+    try build(
+      stacks: stacks, samples: samples, symbolizer: symbolizer, filter: filter, rootLabel: rootLabel, drawnWithin: nil)
+  }
+
+  /// ``build(stacks:samples:symbolizer:filter:rootLabel:)`` for an icicle drawn within `bounds`:
+  /// every node such an icicle can draw is made, with all of its children and the exact totals of
+  /// each, and nothing below the others (their bytes stay on them as their own). Draw the tree
+  /// within those bounds only: its own bytes, its folded stacks and its inversion are not the
+  /// whole tree's. Nil `bounds` builds the whole tree.
+  ///
+  /// - Complexity: O(s + n) for s samples over n stack nodes, plus the tree's m nodes made times
+  ///   the levels the icicle can reach.
+  public static func build(
+    stacks: some StackNodes, samples: [StackSample], symbolizer: Symbolizer, filter: FrameFilter?,
+    rootLabel: String, drawnWithin bounds: IcicleBounds?
+  ) throws -> AllocationTree {
     var assembly = StackTreeAssembly(stacks: stacks, filter: filter, rootLabel: rootLabel)
     try assembly.collect(samples, symbolizer: symbolizer)
+    if let bounds {
+      var visible = assembly  // the arrays are shared until placing writes to them
+      if visible.placeVisible(samples, within: bounds) {
+        let tree = visible.builder.build()
+        // Siblings of equal bytes and equal labels keep the order their nodes were made in, and only
+        // the whole tree makes them in the order of the samples: such a tree is built whole.
+        if !tree.nodes.columns.hasLabelTies() { return tree }
+      }
+    }
     assembly.place(samples)
     return assembly.builder.build()
   }

@@ -1,3 +1,5 @@
+import Symbols
+
 extension AllocationTree {
   /// The nodes of a tree, root first and each parent before its children, kept as columns (one
   /// array per figure) and made into ``Node`` values only when read.
@@ -94,6 +96,30 @@ extension AllocationTree {
         children: children[childRange(of: made)].map { Int(treeIndex[Int($0)]) }, bytes: bytes[made],
         count: counts[made], ownBytes: ownBytes[made], ownCount: ownCounts[made], depth: Int(depths[made]),
         recursionDepth: Int(recursionDepths[made]))
+    }
+
+    /// Whether two siblings of equal bytes have equal labels but are different frames (two files
+    /// of one name, say): their order is then the order their nodes were made in.
+    func hasLabelTies() -> Bool {
+      var labels = [String?](repeating: nil, count: frames.count)
+      func label(_ ref: Int32) -> String {
+        if let known = labels[Int(ref)] { return known }
+        let made = frames[Int(ref)].frame.label
+        labels[Int(ref)] = made
+        return made
+      }
+      for made in 0..<parents.count {
+        let range = childRange(of: made)
+        guard range.count > 1 else { continue }
+        for place in range.lowerBound..<range.upperBound - 1 {
+          let (a, b) = (Int(children[place]), Int(children[place + 1]))
+          guard bytes[a] == bytes[b], frameRefs[a] != frameRefs[b], frameRefs[a] >= 0, frameRefs[b] >= 0 else {
+            continue
+          }
+          if label(frameRefs[a]) == label(frameRefs[b]) { return true }
+        }
+      }
+      return false
     }
 
     /// The same tree weighed by allocation counts (``AllocationTree/weightedByCount()``): bytes are

@@ -233,6 +233,15 @@ extension AllocationTree {
       links.reserveCapacity(count)
     }
 
+    /// The number of nodes made so far, the root included.
+    var nodeCount: Int { frameRefs.count }
+
+    /// `node`'s parent, -1 for the root; a parent is always made before its children.
+    func parent(of node: Int) -> Int { Int(parents[node]) }
+
+    /// The bytes added to `node` itself so far.
+    func ownBytes(of node: Int) -> UInt64 { ownBytes[node] }
+
     /// Adds `bytes` in `count` allocations to `node`'s own share.
     public mutating func add(bytes: UInt64, count: UInt64, to node: Int) {
       ownBytes[node] += bytes

@@ -13,7 +13,7 @@ struct StackTreeAssembly<Stacks: StackNodes> {
   let stacks: Stacks
   let filter: FrameFilter?
   /// The tree being built.
-  private(set) var builder: AllocationTree.Builder
+  var builder: AllocationTree.Builder
 
   /// Each stack node's local number (-1 while not visited), when the source numbers its nodes
   /// densely; ``localOfOtherNode`` otherwise.
@@ -21,12 +21,12 @@ struct StackTreeAssembly<Stacks: StackNodes> {
   private var localOfOtherNode: [Int: Int32] = [:]
   /// Per local node: its parent's local number (-1 for the empty stack) and its location's number
   /// as a caller.
-  private var parentLocal: [Int32] = [-1]
-  private var callerLocation: [Int32] = [-1]
+  private(set) var parentLocal: [Int32] = [-1]
+  private(set) var callerLocation: [Int32] = [-1]
   /// Per sample: its innermost node's local number and that node's location number as the
   /// innermost frame (a return address or not, see ``StackNodes/innermostFrameIsReturnAddress``).
-  private var sampleLocal: [Int32] = []
-  private var sampleLeafLocation: [Int32] = []
+  private(set) var sampleLocal: [Int32] = []
+  private(set) var sampleLeafLocation: [Int32] = []
 
   /// The distinct locations, by number, and the ways to their numbers.
   private var locations: [CodeLocation] = []
@@ -189,7 +189,7 @@ struct StackTreeAssembly<Stacks: StackNodes> {
   }
 
   /// The tree node and filter state after the frames of location number `location` below `start`.
-  private mutating func descend(
+  mutating func descend(
     from start: (tree: Int32, state: FrameFilter.State), through location: Int
   ) -> (tree: Int32, state: FrameFilter.State) {
     var current = start

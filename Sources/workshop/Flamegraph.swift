@@ -67,18 +67,22 @@ struct Flamegraph: ParsableCommand {
     let report = try CaptureReport(path: file)
     for warning in report.warnings { say(warning) }
     let selection: ReportSelection = leaks ? .leaks : temporaryAllocations ? .temporary : .peak
-    let tree = try report.tree(selection, native: native, inverted: inverted)
+    // A file gets plain text; the terminal gets its colours.
+    let terminal = output == nil ? Terminal.standardOutput() : .plain
+    let options = IcicleOptions(
+      title: selection.title, totalAllocatedBytes: report.profile.totals.bytesAllocated, maxDepth: depth,
+      colouring: colour, capabilities: terminal)
+    let columns = LayoutWidth.choose(width, terminal: terminal.width, fallback: 100)
+    // The icicle reads only the nodes wide enough to draw: the tree is built that far and no further.
+    let bounds =
+      format == .icicle
+      ? AllocationTree.IcicleBounds(width: columns, minimumWidth: options.minimumWidth, maxDepth: depth) : nil
+    let tree = try report.tree(selection, native: native, inverted: inverted, drawnWithin: bounds)
     switch format {
     case .folded:
       try emit(FoldedStacks.render(tree))
     case .icicle:
-      // A file gets plain text; the terminal gets its colours.
-      let terminal = output == nil ? Terminal.standardOutput() : .plain
-      let options = IcicleOptions(
-        title: selection.title, totalAllocatedBytes: report.profile.totals.bytesAllocated, maxDepth: depth,
-        colouring: colour, capabilities: terminal)
-      let grid = Icicle.render(
-        tree, width: LayoutWidth.choose(width, terminal: terminal.width, fallback: 100), options: options)
+      let grid = Icicle.render(tree, width: columns, options: options)
       try emit(grid.text(for: terminal))
     case .html:
       let profile = report.profile

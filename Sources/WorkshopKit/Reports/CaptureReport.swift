@@ -75,12 +75,18 @@ public final class CaptureReport {
   /// The allocation tree of `selection`, with every frame (`native`) or only the user's, upside down
   /// when `inverted`.
   ///
+  /// With `bounds` (not inverted), only what an icicle drawn within them can show is built (see
+  /// ``AllocationTree/build(stacks:samples:symbolizer:filter:rootLabel:drawnWithin:)``): draw that
+  /// tree within those bounds only.
+  ///
   /// - Complexity: see ``AllocationTree/build(stacks:samples:symbolizer:filter:rootLabel:)``.
-  public func tree(_ selection: ReportSelection, native: Bool = false, inverted: Bool = false) throws -> AllocationTree
-  {
+  public func tree(
+    _ selection: ReportSelection, native: Bool = false, inverted: Bool = false,
+    drawnWithin bounds: AllocationTree.IcicleBounds? = nil
+  ) throws -> AllocationTree {
     let tree = try AllocationTree.build(
       stacks: CaptureStacks(frames: profile.frames), samples: samples(selection), symbolizer: symbolizer,
-      filter: native ? nil : FrameFilter(), rootLabel: programName)
+      filter: native ? nil : FrameFilter(), rootLabel: programName, drawnWithin: inverted ? nil : bounds)
     return inverted ? tree.inverted() : tree
   }
 
