@@ -4,14 +4,24 @@ import TrackerFormat
 public enum CaptureFormat {
   /// The 8 bytes every capture starts with.
   public static let magic: [UInt8] = Array("WSHPCAP1".utf8)
-  /// The newest format version this reader understands: version 4, a version 3 capture whose
+  /// The newest format version this reader understands: version 6, a version 5 capture whose
   /// chunks workshop's compressor packed column by column.
   public static let version = UInt16(WORKSHOP_CAPTURE_PACKED_VERSION)
-  /// The format version the tracker writes (3); a compressed capture is ``version``.
+  /// The format version the tracker writes (5); a compressed capture is ``version``.
   public static let trackerVersion = UInt16(WORKSHOP_CAPTURE_VERSION)
+  /// The version a capture of `version` becomes once its chunks are packed: 3 becomes 4 and 5
+  /// becomes 6; nil for versions without chunks or already packed.
+  static func packedVersion(of version: UInt16) -> UInt16? {
+    switch version {
+    case firstSequencedVersion: return firstSequencedVersion + 1
+    case trackerVersion: return CaptureFormat.version
+    default: return nil
+    }
+  }
   /// Every version this reader understands (version 1 is version 2 without the EXEC record;
   /// version 3 writes each thread's records in chunks of its own, numbered in one global order;
-  /// version 4 is version 3 with packed chunks, COLUMNS records).
+  /// version 4 is version 3 with packed chunks, COLUMNS records; versions 5 and 6 are 3 and 4
+  /// whose keys may come from the clock).
   public static let readableVersions = UInt16(WORKSHOP_CAPTURE_OLDEST_VERSION)...version
   /// The size of the fixed header of this version.
   public static let headerSize = MemoryLayout<workshop_capture_header>.size
@@ -50,6 +60,19 @@ public enum CaptureFormat {
   static let chunkTag = UInt8(WORKSHOP_RECORD_CHUNK)
   static let syncTag = UInt8(WORKSHOP_RECORD_SYNC)
   static let columnsTag = UInt8(WORKSHOP_RECORD_COLUMNS)
+  /// Version 5: a record keyed at or above this is keyed by the clock (the time stamp counter plus
+  /// this base); such keys may repeat, and every one is above every counter number.
+  static let clockKeyBase = UInt64(WORKSHOP_CLOCK_KEY_BASE)
+  /// END's key in a capture keyed by the clock: the last key there is.
+  static let endClockKey = UInt64.max >> 1  // WORKSHOP_END_CLOCK_KEY (a macro Swift does not import)
+  /// How far the delivered clock keys pass a waiting record's key before the reader stops waiting
+  /// for the rule it breaks to hold (2^22 ticks: 1.4 ms at 3 GHz). What a clock key can be off by
+  /// across threads is the cores' skew (the kernel keeps `tsc` as clocksource only while the cores
+  /// agree) plus how early an unfenced rdtsc runs before the load that orders it (an out-of-order
+  /// window): microseconds at most. A record still breaking its rule past this bound never had the
+  /// record it waited for (a free of a block allocated before the tracker started); it waits one or
+  /// two SYNCs (10 ms apart) and is then read as it is.
+  static let clockKeyPatience: UInt64 = 1 << 22
   /// The first version whose records come in numbered chunks, merged by the reader.
   static let firstSequencedVersion: UInt16 = 3
   static let allocTag = UInt8(WORKSHOP_RECORD_ALLOC)

@@ -14,13 +14,24 @@
 
 #define WORKSHOP_CAPTURE_MAGIC "WSHPCAP1"
 #define WORKSHOP_CAPTURE_MAGIC_SIZE 8
-#define WORKSHOP_CAPTURE_VERSION 3
-/* The newest version readers accept: version 3 with chunks that workshop's compressor packed into
-   COLUMNS records. The tracker writes version 3; only a compressed capture is ever version 4. */
-#define WORKSHOP_CAPTURE_PACKED_VERSION 4
+#define WORKSHOP_CAPTURE_VERSION 5
+/* The newest version readers accept: version 5 with chunks that workshop's compressor packed into
+   COLUMNS records. The tracker writes version 5; only a compressed capture is ever version 6.
+   (Versions 3 and 4 are 5 and 6 whose keys all come from the counter, below the clock base.) */
+#define WORKSHOP_CAPTURE_PACKED_VERSION 6
 /* The oldest version readers still accept: version 1 is version 2 without the EXEC record;
    versions 1 and 2 write every record at the top level, in order, with no sequence numbers. */
 #define WORKSHOP_CAPTURE_OLDEST_VERSION 1
+/* Version 5: a record's key at or above this base is a clock key, the time stamp counter (rdtsc)
+   plus the base; below it, a number from the tracker's counter. Every clock key is above every
+   counter key. Clock keys may repeat and are only nearly the program's order across threads: the
+   reader holds back a record that would break the order's rules (docs/capture-format.md, "Chunks
+   and numbers"). */
+#define WORKSHOP_CLOCK_KEY_BASE (1ull << 62)
+/* END's key when keys come from the clock: after every other key. A record keyed after END's is
+   never written, but its clock read may not come after END's (the tracker's check follows the
+   read), so END does not read the clock. The last SYNC is then WORKSHOP_END_CLOCK_KEY + 1. */
+#define WORKSHOP_END_CLOCK_KEY ((1ull << 63) - 1)
 /* The farthest back a FREE_BACK record reaches, in ALLOC records of its stream. */
 #define WORKSHOP_FREE_BACK_LIMIT (1u << 20)
 
@@ -115,6 +126,10 @@ typedef struct __attribute__((packed)) workshop_capture_header {
  *                       ALLOC, FREE and FREE_BACK tags with WORKSHOP_RECORD_NEXT_NUMBER (0x80) set
  *                       carry no number: theirs is the previous one + 1.
  * SYNC       0x0c       uv n. (Version 3.) Every record numbered below n is in the file before this.
+ *            Version 5: numbers at or above WORKSHOP_CLOCK_KEY_BASE are clock keys, which may
+ *            repeat; a chunk's keys never fall. Readers merge by key and hold back a record that
+ *            would free a block not live, allocate an address that is live, or name a node not
+ *            yet defined, until the rule holds (see docs/capture-format.md).
  * COLUMNS    0x0d       uv thread id, uv stream id, uv byte length of the chunk's records, uv byte
  *                       length of the body, then the body. (Version 4.) A CHUNK whose records are
  *                       laid out field by field (see docs/capture-format.md, "Packed chunks"); it
