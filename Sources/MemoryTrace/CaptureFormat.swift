@@ -60,19 +60,19 @@ public enum CaptureFormat {
   static let chunkTag = UInt8(WORKSHOP_RECORD_CHUNK)
   static let syncTag = UInt8(WORKSHOP_RECORD_SYNC)
   static let columnsTag = UInt8(WORKSHOP_RECORD_COLUMNS)
-  /// Version 5: a record keyed at or above this is keyed by the clock (the time stamp counter plus
-  /// this base); such keys may repeat, and every one is above every counter number.
+  /// Version 5: a record keyed at or above this is keyed by the clock (the time stamp counter over
+  /// 1,024, plus this base); such keys may repeat, and every one is above every counter number.
   static let clockKeyBase = UInt64(WORKSHOP_CLOCK_KEY_BASE)
   /// END's key in a capture keyed by the clock: the last key there is.
   static let endClockKey = UInt64.max >> 1  // WORKSHOP_END_CLOCK_KEY (a macro Swift does not import)
   /// How far the delivered clock keys pass a waiting record's key before the reader stops waiting
-  /// for the rule it breaks to hold (2^22 ticks: 1.4 ms at 3 GHz). What a clock key can be off by
+  /// for the rule it breaks to hold (2^12 keys, 2^22 ticks: 1.6 ms at 2.6 GHz). What a clock key can be off by
   /// across threads is the cores' skew (the kernel keeps `tsc` as clocksource only while the cores
   /// agree) plus how early an unfenced rdtsc runs before the load that orders it (an out-of-order
   /// window): microseconds at most. A record still breaking its rule past this bound never had the
   /// record it waited for (a free of a block allocated before the tracker started); it waits one or
   /// two SYNCs (10 ms apart) and is then read as it is.
-  static let clockKeyPatience: UInt64 = 1 << 22
+  static let clockKeyPatience: UInt64 = 1 << 12
   /// The first version whose records come in numbered chunks, merged by the reader.
   static let firstSequencedVersion: UInt16 = 3
   static let allocTag = UInt8(WORKSHOP_RECORD_ALLOC)

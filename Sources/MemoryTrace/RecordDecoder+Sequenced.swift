@@ -139,7 +139,8 @@ extension RecordDecoder {
         }
         let type = tag & CaptureFormat.typeMask & ~CaptureFormat.nextNumberFlag
         if tag & CaptureFormat.nextNumberFlag != 0 && type != 0 {
-          sequence &+= 1
+          // The next number, or (version 5) the same clock key as the record before.
+          if sequence < CaptureFormat.clockKeyBase { sequence &+= 1 }
         } else {
           sequence &+= try cursor.unsigned()
         }
@@ -434,7 +435,11 @@ extension RecordDecoder {
     if record.sequence == CaptureFormat.endClockKey && !merger.blocked.isEmpty {
       try releaseBlocked(keyedBelow: .max, into: &visitor)
     }
-    guard let record = try deliverDefinitions(of: record, into: &visitor) else { return }
+    var record = record
+    if record.extra >= 0 {
+      guard let rest = try deliverDefinitions(of: record, into: &visitor) else { return }
+      record = rest
+    }
     if !merger.blocked.isEmpty, let index = merger.blocked.firstIndex(where: { $0.thread == record.thread }) {
       merger.blocked[index].records.append(record)
       return

@@ -404,7 +404,9 @@ extern bool order_switch_on_turns;
 
 /* A clock key: the time stamp counter, unfenced. Its order across threads is only nearly the
    program's; the reader makes it exact (docs/capture-format.md, "Chunks and numbers"). */
-static inline uint64_t order_clock_key(void) { return WORKSHOP_CLOCK_KEY_BASE | __builtin_ia32_rdtsc(); }
+static inline uint64_t order_clock_key(void) {
+  return WORKSHOP_CLOCK_KEY_BASE | (__builtin_ia32_rdtsc() >> WORKSHOP_CLOCK_KEY_SHIFT);
+}
 
 /* Counter mode: another thread took a key since this stream's last one. Enough of those in a
    short span switch the order to clock keys. */
@@ -510,10 +512,12 @@ static inline uint8_t *stream_put_key(uint8_t *cursor, uint8_t tag, uint64_t num
   uint64_t delta = number - stream->last_sequence;
   if (UNLIKELY(delta != 1) && order_switch_on_turns && number < WORKSHOP_CLOCK_KEY_BASE)
     order_note_gap(stream, number);
+  /* The key a record without one has: the previous number + 1, or the previous clock key again. */
+  uint64_t implied = stream->last_sequence >= WORKSHOP_CLOCK_KEY_BASE ? 0 : 1;
   stream->last_sequence = number;
-  /* ALLOC and FREE numbered right after the chunk's previous record (a thread alone) say so in
-     their tag instead of a number. */
-  if (delta == 1 && (tag & WORKSHOP_RECORD_TYPE_MASK) >= WORKSHOP_RECORD_ALLOC) {
+  /* ALLOC and FREE keyed as implied (a thread alone; a thread within one clock tick) say so in
+     their tag instead of a key. */
+  if (delta == implied && (tag & WORKSHOP_RECORD_TYPE_MASK) >= WORKSHOP_RECORD_ALLOC) {
     *cursor++ = (uint8_t)(tag | WORKSHOP_RECORD_NEXT_NUMBER);
     return cursor;
   }
