@@ -73,6 +73,9 @@ public enum CaptureFormat {
   /// record it waited for (a free of a block allocated before the tracker started); it waits one or
   /// two SYNCs (10 ms apart) and is then read as it is.
   static let clockKeyPatience: UInt64 = 1 << 12
+  /// Most threads whose clock-keyed records wait at once (version 5) before the reader reads the
+  /// oldest waiting record as it is: a real capture has one now and then.
+  static let maximumWaitingThreads = 64
   /// The first version whose records come in numbered chunks, merged by the reader.
   static let firstSequencedVersion: UInt16 = 3
   static let allocTag = UInt8(WORKSHOP_RECORD_ALLOC)

@@ -272,9 +272,15 @@ extension RecordDecoder {
     // A clock key equal to `next` may be followed by more records of that key: only counter
     // numbers, which never repeat, go out for being the next one.
     let counted = CaptureFormat.clockKeyBase
-    while let smallest = merger.smallest, smallest < written || (smallest == merger.next && smallest < counted),
-      let next = merger.pop()
-    {
+    while let smallest = merger.smallest, smallest < written || (smallest == merger.next && smallest < counted) {
+      if smallest >= counted {
+        // Clock keys: as much of one run as comes before every other run.
+        let records = merger.popRun(below: written)
+        for record in records { try deliverInOrder(record, into: &visitor) }
+        merger.next = max(merger.next, records.last!.sequence)
+        continue
+      }
+      let next = merger.pop()!
       try deliverInOrder(next, into: &visitor)
       merger.next = max(merger.next, smallest < counted ? smallest &+ 1 : smallest)
     }
@@ -446,6 +452,9 @@ extension RecordDecoder {
     }
     if breaksRule(record) {
       merger.blocked.append(BlockedThread(thread: record.thread, records: [record]))
+      // A real capture has a waiting thread now and then; a crafted one could make every record
+      // of thousands of threads wait, and each delivery try them all.
+      if merger.blocked.count > CaptureFormat.maximumWaitingThreads { try releaseOldestBlocked(into: &visitor) }
       return
     }
     try deliver(record, into: &visitor)
@@ -523,17 +532,26 @@ extension RecordDecoder {
   {
     while true {
       try retryBlocked(into: &visitor)
-      var oldest: Int? = nil
-      for index in merger.blocked.indices where merger.blocked[index].head.sequence < limit {
-        if oldest == nil || merger.blocked[index].head.sequence < merger.blocked[oldest!].head.sequence {
-          oldest = index
-        }
-      }
-      guard let index = oldest else { return }
-      let record = merger.blocked[index].head
-      merger.blocked[index].start += 1
-      if merger.blocked[index].isEmpty { merger.blocked.remove(at: index) }
-      try deliver(record, into: &visitor)
+      guard try releaseOldestBlocked(below: limit, into: &visitor) else { return }
     }
+  }
+
+  /// Reads the waiting record with the oldest key (below `limit`) as it is; false if there is none.
+  @discardableResult
+  private mutating func releaseOldestBlocked<Visitor: CaptureVisitor>(
+    below limit: UInt64 = .max, into visitor: inout Visitor
+  ) throws(DecodeStop) -> Bool {
+    var oldest: Int? = nil
+    for index in merger.blocked.indices where merger.blocked[index].head.sequence < limit {
+      if oldest == nil || merger.blocked[index].head.sequence < merger.blocked[oldest!].head.sequence {
+        oldest = index
+      }
+    }
+    guard let index = oldest else { return false }
+    let record = merger.blocked[index].head
+    merger.blocked[index].start += 1
+    if merger.blocked[index].isEmpty { merger.blocked.remove(at: index) }
+    try deliver(record, into: &visitor)
+    return true
   }
 }

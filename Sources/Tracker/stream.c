@@ -2,10 +2,11 @@
  * stream.c — the record buffers and the capture file.
  *
  * Every thread writes its records into a buffer of its own (a `thread_stream`), so threads never
- * wait for each other while they record. What keeps the capture's order exact across threads is
- * one global counter: every record but FRAME and THREAD carries a sequence number taken from it
- * (an atomic fetch-add) at the moment the event is ordered, i.e. where the single lock of the
- * earlier design was taken:
+ * wait for each other while they record. Every record but FRAME and THREAD carries a key taken at
+ * the moment the event is ordered, i.e. where the single lock of the earlier design was taken: a
+ * number from one global counter (an atomic fetch-add) while threads take turns, and once they
+ * record at the same time a clock key, the time stamp counter read with no fence (order_note_gap
+ * below; README "A buffer per thread"), whose near-order the reader makes exact by its rules:
  *   - ALLOC after the real allocation returned, before the hook returns the block;
  *   - FREE before the real free(): a thread that gets the same address back from malloc takes
  *     its number later;
@@ -15,9 +16,9 @@
  *     numbers and sequence numbers rise together (FRAMEs carry no number: they belong to the
  *     record that follows them in the same chunk).
  * A thread takes a number only while it holds its own buffer's lock and writes the record before
- * releasing it. A flush of every buffer first reads the counter (W), then takes each buffer's
- * lock in turn: every number below W was taken by a thread that held its lock then, so its
- * record is in the buffer taken. After writing them all, the flush writes SYNC W: every record
+ * releasing it. A flush of every buffer first reads the current key (W), then takes each buffer's
+ * lock in turn (and raises a clock-keyed buffer's floor to W): every key below W was taken by a
+ * thread that held its lock then, so its record is in the buffer taken. After writing them all, the flush writes SYNC W: every record
  * numbered below W is in the file. The reader merges the chunks by number (docs/capture-format.md).
  *
  * A buffer goes to the file as a CHUNK record (thread id, length, the records). Each chunk is

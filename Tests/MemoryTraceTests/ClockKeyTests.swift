@@ -54,6 +54,27 @@ struct ClockKeyTests {
       "below the SYNC: counter numbers first, then clock keys in order; base + 10 still waits")
   }
 
+  @Test("equal keys go in the order of the file's chunks, and each thread's records in its own order")
+  func equalKeysKeepTheFilesOrder() throws {
+    var first = Chunk(thread: 1)
+    first.alloc(Self.base + 1, address: 0x10, size: 1)
+    first.alloc(Self.base + 3, address: 0x20, size: 2)
+    first.alloc(Self.base + 3, address: 0x30, size: 3)
+    var other = Chunk(thread: 2)
+    other.alloc(Self.base + 1, address: 0x40, size: 4)
+    other.alloc(Self.base + 3, address: 0x50, size: 5)
+    var second = Chunk(thread: 1)
+    second.alloc(Self.base + 3, address: 0x60, size: 6)
+    second.alloc(Self.base + 5, address: 0x70, size: 7)
+    #expect(
+      try events([first.bytes, other.bytes, second.bytes, ChunkedCaptureTests.sync(Self.base + 9)])
+        == [
+          Self.alloc(0x10, 1, thread: 1), Self.alloc(0x40, 4, thread: 2), Self.alloc(0x20, 2, thread: 1),
+          Self.alloc(0x30, 3, thread: 1), Self.alloc(0x50, 5, thread: 2), Self.alloc(0x60, 6, thread: 1),
+          Self.alloc(0x70, 7, thread: 1),
+        ])
+  }
+
   @Test("a FREE keyed before its ALLOC on another thread waits for it, and its thread's next records wait behind it")
   func freeBeforeItsAllocation() throws {
     for freerFirst in [true, false] {
