@@ -1,6 +1,8 @@
-// Version 3 captures: records written by each thread into chunks of its own, each numbered in the
-// capture's global order. The reader decodes a chunk into `SequencedRecord`s and delivers them to
-// the visitor in number order (`RecordMerger`), so the visitor sees one stream, as in version 2.
+// Captures of versions 3 to 6: records written by each thread into chunks of its own, each keyed in
+// the capture's global order. The reader decodes a chunk into `SequencedRecord`s and delivers them
+// to the visitor in key order (`RecordMerger`), so the visitor sees one stream, as in version 2.
+// Version 6's clock keys are only nearly the program's order across threads: a record that would
+// break the order's rules waits (`BlockedThread`, docs/capture-format.md "Chunks and numbers").
 
 /// A FRAME record waiting for the numbered record it belongs to.
 struct PendingFrame {
@@ -19,6 +21,9 @@ struct SequencedRecord {
     case alloc(AllocationKind, address: UInt64, size: UInt64, localStack: UInt64, pairedFree: UInt64?)
     /// `paired`: the FREE of a realloc() whose ALLOC follows; delivered with it.
     case free(DeallocationKind, address: UInt64, paired: Bool)
+    /// A realloc() keyed by the clock: its FREE of `old` and its ALLOC, one record at the ALLOC's
+    /// key, delivered together (both or neither: a pair is never split by a wait).
+    case realloc(AllocationKind, old: UInt64, address: UInt64, size: UInt64, localStack: UInt64)
     /// A rare record (TICK, MODULES, MARKER, COMMAND, END): its body is in its extra.
     case rare
   }
@@ -70,8 +75,10 @@ struct RecordMerger {
     var head: UInt64 { records[start].sequence }
   }
 
-  /// The runs, by the number of their first record not yet delivered.
-  private var heap: [(sequence: UInt64, slot: Int)] = []
+  /// The runs, by the number of their first record not yet delivered, and at equal numbers (clock
+  /// keys repeat) in the order they were sealed: a thread's chunks are in the file in its order.
+  private var heap: [(sequence: UInt64, serial: UInt64, slot: Int)] = []
+  private var sealed: UInt64 = 0
   private var slots: [Run?] = []
   private var freeSlots: [Int] = []
   /// The run being gathered from the chunk being decoded; ``seal()`` puts it in the heap.
@@ -82,6 +89,10 @@ struct RecordMerger {
   var runCapacityHint = 16
   var next: UInt64 = 0
   var deferredFrees: [UInt64: SequencedRecord] = [:]
+  /// The blocks live in what was delivered: a clock-keyed record is checked against it.
+  var live = LiveAddressSet()
+  /// Threads whose clock-keyed records wait for a rule to hold (few, and rarely any).
+  var blocked: [BlockedThread] = []
 
   var isEmpty: Bool { count == 0 }
   /// The smallest number held in a sealed run.
@@ -90,7 +101,13 @@ struct RecordMerger {
   /// Holds `record` back: it joins the run being gathered when it rises from that run's last
   /// record, or starts a new one.
   mutating func push(_ record: SequencedRecord) {
-    if let last = open.last, record.sequence <= last.sequence { seal() }
+    // Counter numbers rise within a run; clock keys may repeat (a thread's keys never fall).
+    if let last = open.last,
+      record.sequence < last.sequence
+        || (record.sequence == last.sequence && record.sequence < CaptureFormat.clockKeyBase)
+    {
+      seal()
+    }
     if open.isEmpty { open.reserveCapacity(runCapacityHint) }
     open.append(record)
     count += 1
@@ -109,22 +126,54 @@ struct RecordMerger {
       slot = slots.count
       slots.append(run)
     }
-    heap.append((run.head, slot))
+    heap.append((run.head, sealed, slot))
+    sealed += 1
     var child = heap.count - 1
     while child > 0 {
       let parent = (child - 1) / 2
-      guard heap[child].sequence < heap[parent].sequence else { break }
+      guard Self.precedes(heap[child], heap[parent]) else { break }
       heap.swapAt(child, parent)
       child = parent
     }
+  }
+
+  private static func precedes(
+    _ left: (sequence: UInt64, serial: UInt64, slot: Int), _ right: (sequence: UInt64, serial: UInt64, slot: Int)
+  ) -> Bool {
+    left.sequence < right.sequence || (left.sequence == right.sequence && left.serial < right.serial)
   }
 
   /// Takes the held record with the smallest number (of the sealed runs).
   mutating func pop() -> SequencedRecord? {
     guard let top = heap.first else { return nil }
     let record = slots[top.slot]!.records[slots[top.slot]!.start]
-    slots[top.slot]!.start += 1
-    count -= 1
+    advanceTop(by: 1)
+    return record
+  }
+
+  /// Takes, in one step, the records of the run with the smallest number that come before every
+  /// other run's first record and below `limit` (at least the first, if it is below `limit`).
+  /// Threads whose chunks do not overlap in time (the usual case on a busy machine) then cost one
+  /// heap step per run instead of one per record.
+  mutating func popRun(below limit: UInt64) -> ArraySlice<SequencedRecord> {
+    guard let top = heap.first, top.sequence < limit else { return [] }
+    var bound = (sequence: limit, serial: UInt64(0), slot: 0)  // below `limit`, never at it
+    for child in 1...2 where child < heap.count && Self.precedes(heap[child], bound) { bound = heap[child] }
+    let run = slots[top.slot]!
+    var end = run.start + 1
+    while end < run.records.count && Self.precedes((run.records[end].sequence, top.serial, top.slot), bound) {
+      end += 1
+    }
+    advanceTop(by: end - run.start)
+    return run.records[run.start..<end]
+  }
+
+  /// After taking `taken` records from the run at the top: the run's new first record, or the run
+  /// gone, sifted to its place.
+  private mutating func advanceTop(by taken: Int) {
+    let top = heap[0]
+    slots[top.slot]!.start += taken
+    count -= taken
     if slots[top.slot]!.start < slots[top.slot]!.records.count {
       heap[0].sequence = slots[top.slot]!.head
     } else {
@@ -138,13 +187,23 @@ struct RecordMerger {
       let left = 2 * parent + 1
       guard left < heap.count else { break }
       var smaller = left
-      if left + 1 < heap.count && heap[left + 1].sequence < heap[left].sequence { smaller = left + 1 }
-      guard heap[smaller].sequence < heap[parent].sequence else { break }
+      if left + 1 < heap.count && Self.precedes(heap[left + 1], heap[left]) { smaller = left + 1 }
+      guard Self.precedes(heap[smaller], heap[parent]) else { break }
       heap.swapAt(smaller, parent)
       parent = smaller
     }
-    return record
   }
+}
+
+/// A thread whose next clock-keyed record would break a rule of the order (a FREE of a block not
+/// live, an ALLOC of an address live, a stack naming a node not yet defined), and its records
+/// after it: they wait, in the thread's order, while the other threads' records are delivered.
+struct BlockedThread {
+  var thread: UInt64
+  var records: [SequencedRecord]
+  var start = 0
+  var head: SequencedRecord { records[start] }
+  var isEmpty: Bool { start == records.count }
 }
 
 struct RecentAllocations {
