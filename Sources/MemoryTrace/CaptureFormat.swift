@@ -9,6 +9,16 @@ public enum CaptureFormat {
   public static let version = UInt16(WORKSHOP_CAPTURE_PACKED_VERSION)
   /// The format version the tracker writes (6); a compressed capture is ``version`` too.
   public static let trackerVersion = UInt16(WORKSHOP_CAPTURE_VERSION)
+  /// The version a capture of `version` has once the compressor packed its chunks: version 3 (the
+  /// tracker's before clock keys) becomes 5, version 6 stays 6; nil for versions without chunks or
+  /// already packed.
+  static func packedVersion(of version: UInt16) -> UInt16? {
+    switch version {
+    case firstSequencedVersion: return firstSequencedVersion + 2
+    case trackerVersion: return trackerVersion
+    default: return nil
+    }
+  }
   /// Every version this reader understands (version 1 is version 2 without the EXEC record;
   /// version 3 writes each thread's records in chunks of its own, numbered in one global order;
   /// version 4 is version 3 with packed chunks, COLUMNS records in the first layout; version 5
@@ -64,6 +74,13 @@ public enum CaptureFormat {
   /// record it waited for (a free of a block allocated before the tracker started); it waits one or
   /// two SYNCs (10 ms apart) and is then read as it is.
   static let clockKeyPatience: UInt64 = 1 << 12
+  /// How far, in clock keys, a record that another thread's record depends on can be keyed after
+  /// it (8 keys, 8,192 ticks: 3.2 us at 2.6 GHz; docs/capture-format.md, "The rules that make clock
+  /// keys exact"): the cores' skew, an unfenced rdtsc run early, a floor raised by a SYNC, and the
+  /// key's rounding are each well below a key or two. The FREE of a block not live waits only for
+  /// an ALLOC of its address keyed that close after it, and the reader delivers clock keys only up
+  /// to this much below the last SYNC, so that every such ALLOC has been read.
+  static let clockKeySkew: UInt64 = 8
   /// Most threads whose clock-keyed records wait at once (version 6) before the reader reads the
   /// oldest waiting record as it is: a real capture has one now and then.
   static let maximumWaitingThreads = 64

@@ -35,6 +35,7 @@ extension RecordDecoder {
       try deliverAll(into: &visitor)
       merger.next = 0
       merger.live.removeAll()  // the reader ends the old program's blocks here
+      merger.clockKeyed = false  // the new program starts on the counter
       recentAllocations.removeAll()
       lastTimestamp = max(lastTimestamp, microseconds)
       modules = ModuleTable()
@@ -117,7 +118,8 @@ extension RecordDecoder {
     var sequence: UInt64 = 0
     var address: UInt64 = 0
     var thread = chunkThread
-    var frames: [PendingFrame]? = nil
+    // The FRAMEs read since the last keyed record start here in the merger's pending frames.
+    var frameStart = merger.pendingFrames.count
     var heldFree: SequencedRecord? = nil
     var count = 0
     // Records take 2 bytes at the least and 3-4 in a busy thread's chunk (ALLOC and FREE_BACK
@@ -131,8 +133,13 @@ extension RecordDecoder {
         if tag == CaptureFormat.frameTag {
           let parent = try cursor.unsigned()
           let delta = try cursor.signed()
-          frames =
-            (frames ?? []) + [PendingFrame(localParent: parent, delta: delta, offset: fileOffset + cursor.recordStart)]
+          guard merger.pendingFrames.count < Int(CaptureFormat.maximumFrames) else {
+            throw .damaged(
+              position: cursor.recordStart,
+              .oversizedCount(record: "frame", count: UInt64(merger.pendingFrames.count) + 1))
+          }
+          merger.pendingFrames.append(
+            PendingFrame(localParent: parent, delta: delta, offset: fileOffset + cursor.recordStart))
           continue
         }
         if tag == CaptureFormat.threadTag {
@@ -172,43 +179,47 @@ extension RecordDecoder {
             }
             address = named
           }
-          body = .free(kind, address: address, paired: false)
+          body = .free(kind, address: address, paired: false, back: type == CaptureFormat.freeBackTag)
         default:
           rare = try decodeRareBody(tag, &cursor)
           body = .rare
         }
         var extra = -1
-        if frames != nil || rare != nil {
+        if rare != nil {
           extra = nextExtra
           nextExtra += 1
-          extras[extra] = SequencedExtra(frames: frames, rare: rare)
+          extras[extra] = SequencedExtra(rare: rare)
         }
+        let frameCount = merger.pendingFrames.count - frameStart
+        if frameCount > 0 { merger.recordsWithFrames += 1 }
         var record = SequencedRecord(
-          sequence: sequence, thread: thread, offset: fileOffset + cursor.recordStart, body: body, extra: extra)
-        frames = nil
+          sequence: sequence, thread: thread, offset: fileOffset + cursor.recordStart, body: body,
+          frameStart: UInt32(frameStart), frameCount: UInt32(frameCount), extra: extra)
         if var free = heldFree {
           heldFree = nil
           // realloc(): FREE of the old block, then (FRAMEs aside) ALLOC of the new one.
           var folded = false
           if case .alloc(let kind, let address, let size, let stack, _) = record.body,
-            kind == .realloc || kind == .reallocarray, case .free(let freeKind, let old, _) = free.body
+            kind == .realloc || kind == .reallocarray, case .free(let freeKind, let old, _, let back) = free.body
           {
-            if free.sequence >= CaptureFormat.clockKeyBase && free.extra < 0 {
+            if free.sequence >= CaptureFormat.clockKeyBase && free.extra < 0 && free.frameCount == 0 {
               // Clock keys: one record, so that no wait ever separates the two.
               record.body = .realloc(kind, old: old, address: address, size: size, localStack: stack)
               folded = true
             } else {
-              free.body = .free(freeKind, address: old, paired: true)
+              free.body = .free(freeKind, address: old, paired: true, back: back)
               record.body = .alloc(kind, address: address, size: size, localStack: stack, pairedFree: old)
             }
           }
           if !folded { try submit(free, into: &visitor) }
         }
-        if case .free(.realloc, _, _) = record.body {
+        if case .free(.realloc, _, _, _) = record.body {
           heldFree = record
-          continue
+        } else {
+          try submit(record, into: &visitor)
         }
-        try submit(record, into: &visitor)
+        // After the submit: delivering may have emptied the pending frames.
+        frameStart = merger.pendingFrames.count
       }
       if let free = heldFree { try submit(free, into: &visitor) }
       merger.seal()
@@ -216,7 +227,7 @@ extension RecordDecoder {
       if case .needMore = error { throw .damaged(position: cursor.recordStart, .chunkEndsMidRecord) }
       throw error
     }
-    if frames != nil { throw .damaged(position: cursor.recordStart, .chunkEndsMidRecord) }
+    if merger.pendingFrames.count > frameStart { throw .damaged(position: cursor.recordStart, .chunkEndsMidRecord) }
     return count
   }
 
@@ -274,10 +285,15 @@ extension RecordDecoder {
     // A clock key equal to `next` may be followed by more records of that key: only counter
     // numbers, which never repeat, go out for being the next one.
     let counted = CaptureFormat.clockKeyBase
+    // Clock keys go out only up to the skew below `written`: a FREE of a block not live is then
+    // checked against every record keyed within the skew after it, all of them read by now. After
+    // END's flush nothing is left to come.
+    let clockLimit = written > CaptureFormat.endClockKey ? written : max(counted, written &- CaptureFormat.clockKeySkew)
     while let smallest = merger.smallest, smallest < written || (smallest == merger.next && smallest < counted) {
       if smallest >= counted {
         // Clock keys: as much of one run as comes before every other run.
-        let records = merger.popRun(below: written)
+        guard smallest < clockLimit else { break }
+        let records = merger.popRun(below: clockLimit)
         for record in records { try deliverInOrder(record, into: &visitor) }
         merger.next = max(merger.next, records.last!.sequence)
         continue
@@ -322,22 +338,18 @@ extension RecordDecoder {
   private mutating func deliverFree<Visitor: CaptureVisitor>(_ record: SequencedRecord, into visitor: inout Visitor)
     throws(DecodeStop)
   {
-    guard case .free(let kind, let address, _) = record.body else { return }
+    guard case .free(let kind, let address, _, _) = record.body else { return }
     switchThread(to: record.thread, into: &visitor)
-    merger.live.remove(address)
+    if merger.clockKeyed { merger.live.remove(address) }
     visitor.visit(DeallocationEvent(kind: kind, address: address, thread: record.thread))
   }
 
   private mutating func deliver<Visitor: CaptureVisitor>(_ record: SequencedRecord, into visitor: inout Visitor)
     throws(DecodeStop)
   {
+    if record.frameCount > 0 { try deliverFrames(of: record, into: &visitor) }
     var rare: RareBody? = nil
-    if record.extra >= 0, let extra = extras.removeValue(forKey: record.extra) {
-      if let pending = extra.frames {
-        for frame in pending { try deliverFrame(frame, into: &visitor) }
-      }
-      rare = extra.rare
-    }
+    if record.extra >= 0, let extra = extras.removeValue(forKey: record.extra) { rare = extra.rare }
     switch record.body {
     case .alloc(let kind, let address, let size, let localStack, let pairedFree):
       if let old = pairedFree, let free = merger.deferredFrees.removeValue(forKey: old) {
@@ -349,10 +361,10 @@ extension RecordDecoder {
       try deliverAllocation(kind, address: address, size: size, localStack: localStack, of: record, into: &visitor)
     case .realloc(let kind, let old, let address, let size, let localStack):
       var free = record
-      free.body = .free(.realloc, address: old, paired: false)
+      free.body = .free(.realloc, address: old, paired: false, back: false)
       try deliverFree(free, into: &visitor)
       try deliverAllocation(kind, address: address, size: size, localStack: localStack, of: record, into: &visitor)
-    case .free(_, let address, let paired):
+    case .free(_, let address, let paired, _):
       if paired {
         merger.deferredFrees[address] = record
       } else {
@@ -380,7 +392,7 @@ extension RecordDecoder {
     let stack = localStack == 0 ? 0 : localStack &+ nodeBase
     totalBytes = total
     switchThread(to: record.thread, into: &visitor)
-    merger.live.insert(address)
+    if merger.clockKeyed { merger.live.insert(address) }
     visitor.visit(
       AllocationEvent(kind: kind, address: address, size: size, stack: UInt32(stack), thread: record.thread))
   }
@@ -406,6 +418,18 @@ extension RecordDecoder {
       sawEnd = true
       visitor.visitEnd(microseconds: microseconds)
     }
+  }
+
+  /// Delivers the FRAMEs `record` carries; the pending frames empty once no record holds any.
+  private mutating func deliverFrames<Visitor: CaptureVisitor>(of record: SequencedRecord, into visitor: inout Visitor)
+    throws(DecodeStop)
+  {
+    let start = Int(record.frameStart)
+    for index in start..<(start + Int(record.frameCount)) {
+      try deliverFrame(merger.pendingFrames[index], into: &visitor)
+    }
+    merger.recordsWithFrames -= 1
+    if merger.recordsWithFrames == 0 { merger.pendingFrames.removeAll(keepingCapacity: true) }
   }
 
   private mutating func deliverFrame<Visitor: CaptureVisitor>(_ frame: PendingFrame, into visitor: inout Visitor)
@@ -439,12 +463,13 @@ extension RecordDecoder {
     throws(DecodeStop)
   {
     guard record.sequence >= CaptureFormat.clockKeyBase else { return try deliver(record, into: &visitor) }
+    merger.clockKeyed = true
     // END's key is the last there is: what still waits comes before it.
     if record.sequence == CaptureFormat.endClockKey && !merger.blocked.isEmpty {
       try releaseBlocked(keyedBelow: .max, into: &visitor)
     }
     var record = record
-    if record.extra >= 0 {
+    if record.extra >= 0 || record.frameCount > 0 {
       guard let rest = try deliverDefinitions(of: record, into: &visitor) else { return }
       record = rest
     }
@@ -468,20 +493,14 @@ extension RecordDecoder {
   private mutating func deliverDefinitions<Visitor: CaptureVisitor>(
     of record: SequencedRecord, into visitor: inout Visitor
   ) throws(DecodeStop) -> SequencedRecord? {
-    guard record.extra >= 0, let extra = extras[record.extra] else { return record }
-    if case .modules = extra.rare {
+    if record.extra >= 0, case .modules = extras[record.extra]?.rare {
       try deliver(record, into: &visitor)
       return nil
     }
-    guard let pending = extra.frames else { return record }
-    for frame in pending { try deliverFrame(frame, into: &visitor) }
+    guard record.frameCount > 0 else { return record }
+    try deliverFrames(of: record, into: &visitor)
     var rest = record
-    if extra.rare == nil {
-      extras[record.extra] = nil
-      rest.extra = -1
-    } else {
-      extras[record.extra]?.frames = nil
-    }
+    rest.frameCount = 0
     return rest
   }
 
@@ -496,12 +515,24 @@ extension RecordDecoder {
       return address != pairedFree && merger.live.contains(address) && merger.deferredFrees[address] == nil
     case .realloc(_, let old, let address, _, let localStack):
       if localStack >= UInt64(frames.count) &- nodeBase { return true }
-      return !merger.live.contains(old) || (address != old && merger.live.contains(address))
-    case .free(_, let address, let paired):
-      return !paired && !merger.live.contains(address)
+      if address != old && merger.live.contains(address) { return true }
+      return !merger.live.contains(old) && allocationComes(of: old, for: record)
+    case .free(_, let address, let paired, let back):
+      // FREE_BACK: its block's ALLOC is earlier in its own stream, so delivered before it.
+      if paired || back || merger.live.contains(address) { return false }
+      return allocationComes(of: address, for: record)
     case .rare:
       return false
     }
+  }
+
+  /// Whether another thread's record keyed within the skew after `record` allocates `address`:
+  /// the FREE of a block that is not live then waits for it. A block not live and allocated by no
+  /// such record was allocated before the first clock key (the live set starts there) or never
+  /// seen (allocated before the tracker started): waiting could not change what the FREE means.
+  private func allocationComes(of address: UInt64, for record: SequencedRecord) -> Bool {
+    merger.holdsAllocation(
+      of: address, besides: record.thread, keyedUpTo: record.sequence &+ CaptureFormat.clockKeySkew)
   }
 
   /// Delivers the waiting records whose rules hold now, until none does.

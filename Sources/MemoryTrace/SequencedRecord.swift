@@ -14,13 +14,15 @@ struct PendingFrame {
 /// One numbered record of a chunk, decoded but not yet delivered.
 ///
 /// It holds no reference (no array, no string), so that holding it back, sifting it and handing it
-/// on copy plain bytes: what else it carries waits in the decoder's ``SequencedExtra`` table.
+/// on copy plain bytes: its FRAMEs wait in the merger's ``RecordMerger/pendingFrames``, a rare
+/// record's body in the decoder's ``SequencedExtra`` table.
 struct SequencedRecord {
   enum Body {
     /// `pairedFree`: the old address of the realloc() this ALLOC completes, if its FREE came first.
     case alloc(AllocationKind, address: UInt64, size: UInt64, localStack: UInt64, pairedFree: UInt64?)
-    /// `paired`: the FREE of a realloc() whose ALLOC follows; delivered with it.
-    case free(DeallocationKind, address: UInt64, paired: Bool)
+    /// `paired`: the FREE of a realloc() whose ALLOC follows; delivered with it. `back`: named by
+    /// FREE_BACK, so its block's ALLOC is earlier in the same stream.
+    case free(DeallocationKind, address: UInt64, paired: Bool, back: Bool)
     /// A realloc() keyed by the clock: its FREE of `old` and its ALLOC, one record at the ALLOC's
     /// key, delivered together (both or neither: a pair is never split by a wait).
     case realloc(AllocationKind, old: UInt64, address: UInt64, size: UInt64, localStack: UInt64)
@@ -33,8 +35,11 @@ struct SequencedRecord {
   /// The record's offset in the file, for damage reports.
   var offset: Int
   var body: Body
-  /// Its entry in the decoder's table of extras (FRAMEs before it, a rare body), or -1: none, the
-  /// common case.
+  /// The FRAMEs before it in its chunk: `frameCount` entries of the merger's pending frames from
+  /// `frameStart` (none, the common case, is a count of 0).
+  var frameStart: UInt32 = 0
+  var frameCount: UInt32 = 0
+  /// Its entry in the decoder's table of extras (a rare body), or -1: none, the common case.
   var extra: Int
 }
 
@@ -47,10 +52,8 @@ enum RareBody {
   case end(UInt64)
 }
 
-/// What a held record carries besides its plain fields.
+/// What a held rare record carries besides its plain fields.
 struct SequencedExtra {
-  /// FRAME records that precede it in its chunk.
-  var frames: [PendingFrame]?
   var rare: RareBody?
 }
 
@@ -89,7 +92,20 @@ struct RecordMerger {
   var runCapacityHint = 16
   var next: UInt64 = 0
   var deferredFrees: [UInt64: SequencedRecord] = [:]
-  /// The blocks live in what was delivered: a clock-keyed record is checked against it.
+  /// The FRAMEs of the records decoded and not yet delivered, in the order they were read; each
+  /// record names its own by range. One flat array instead of one per record: it empties (keeping
+  /// its room) whenever no record that has FRAMEs waits, which between bursts of new stacks is
+  /// nearly always.
+  var pendingFrames: [PendingFrame] = []
+  /// Records whose FRAMEs are in ``pendingFrames`` and not yet delivered.
+  var recordsWithFrames = 0
+  /// Whether a clock-keyed record was delivered since the start or the last EXEC. Every counter
+  /// key comes before every clock key, so a capture (or a program) that never had its threads
+  /// contend keeps no set of live addresses at all; from the first clock key on, ``live`` holds
+  /// the blocks allocated since then and still live.
+  var clockKeyed = false
+  /// The blocks allocated by the delivered records since ``clockKeyed`` was set and still live: a
+  /// clock-keyed record is checked against it.
   var live = LiveAddressSet()
   /// Threads whose clock-keyed records wait for a rule to hold (few, and rarely any).
   var blocked: [BlockedThread] = []
@@ -135,6 +151,34 @@ struct RecordMerger {
       heap.swapAt(child, parent)
       child = parent
     }
+  }
+
+  /// Whether a record not yet delivered, of a thread other than `thread` and keyed at most
+  /// `limit`, allocates `address` (an ALLOC, or a realloc's new block): the clock-keyed FREE of a
+  /// block not live then waits for it. Held runs and waiting threads are in rising keys, so each
+  /// is read only as far as `limit`; a few records each, within the keys' skew.
+  func holdsAllocation(of address: UInt64, besides thread: UInt64, keyedUpTo limit: UInt64) -> Bool {
+    func allocates(_ record: SequencedRecord) -> Bool {
+      guard record.thread != thread else { return false }
+      switch record.body {
+      case .alloc(_, let allocated, _, _, _), .realloc(_, _, let allocated, _, _): return allocated == address
+      case .free, .rare: return false
+      }
+    }
+    for entry in heap {
+      let run = slots[entry.slot]!
+      for index in run.start..<run.records.count {
+        guard run.records[index].sequence <= limit else { break }
+        if allocates(run.records[index]) { return true }
+      }
+    }
+    for waiting in blocked {
+      for index in waiting.start..<waiting.records.count {
+        guard waiting.records[index].sequence <= limit else { break }
+        if allocates(waiting.records[index]) { return true }
+      }
+    }
+    return false
   }
 
   private static func precedes(

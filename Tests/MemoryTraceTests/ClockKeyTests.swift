@@ -1,10 +1,11 @@
 import MemoryTrace
 import Testing
 
-/// Version 5: keys at or above 2^62 are clock keys (the time stamp counter, unfenced): not dense,
+/// Version 6: keys at or above 2^62 are clock keys (the time stamp counter, unfenced): not dense,
 /// they may repeat, and across threads they are only nearly the program's order. The reader merges
-/// by key and holds back a record that would break a rule of the order until the rule holds.
-@Suite("Clock keys (format version 5)")
+/// by key, delivers clock keys up to the skew below the last SYNC, and holds back a record that
+/// would break a rule of the order until the rule holds.
+@Suite("Clock keys (format version 6)")
 struct ClockKeyTests {
   /// Chunks as the tracker writes them; its keys here are never one apart within a chunk (the
   /// helper would mark such a record "the next number", which after a clock key means the same key).
@@ -12,9 +13,14 @@ struct ClockKeyTests {
   static let base: UInt64 = 1 << 62
   /// How far the delivered keys pass a waiting record before the reader stops waiting.
   static let patience: UInt64 = 1 << 12
+  /// How far after a FREE the ALLOC it waits for may be keyed; clock keys go out this far below SYNC.
+  static let skew: UInt64 = 8
+
+  /// The SYNC after which every record keyed up to `key` is delivered.
+  static func sync(past key: UInt64) -> [UInt8] { ChunkedCaptureTests.sync(key + skew + 1) }
 
   static func capture(_ parts: [[UInt8]]) -> [UInt8] {
-    CaptureWriter.encode(CaptureHeader(version: 5, pid: 4242, parentPID: 1)) + parts.flatMap { $0 }
+    CaptureWriter.encode(CaptureHeader(version: 6, pid: 4242, parentPID: 1)) + parts.flatMap { $0 }
   }
 
   /// The ALLOC, FREE and FRAME records delivered, without thread switches.
@@ -35,7 +41,7 @@ struct ClockKeyTests {
     .free(DeallocationEvent(kind: kind, address: address, thread: thread))
   }
 
-  @Test("counter numbers come before clock keys, and a clock key waits for a SYNC above it")
+  @Test("counter numbers come before clock keys, and a clock key waits for a SYNC the skew above it")
   func counterThenClock() throws {
     var first = Chunk(thread: 1)
     first.alloc(0, address: 0x50, size: 5)
@@ -50,8 +56,12 @@ struct ClockKeyTests {
       "counter numbers go out as each is the next one; no clock key without a SYNC above it")
     #expect(
       try events(parts + [ChunkedCaptureTests.sync(Self.base + 8)])
+        == [Self.alloc(0x50, 5, thread: 1), Self.alloc(0x60, 6, thread: 3)],
+      "a clock key within the skew below the SYNC waits: a record keyed just after it may not be read yet")
+    #expect(
+      try events(parts + [Self.sync(past: Self.base + 7)])
         == [Self.alloc(0x50, 5, thread: 1), Self.alloc(0x60, 6, thread: 3), Self.alloc(0x200, 20, thread: 2)],
-      "below the SYNC: counter numbers first, then clock keys in order; base + 10 still waits")
+      "past the skew: counter numbers first, then clock keys in order; base + 10 still waits")
   }
 
   @Test("equal keys go in the order of the file's chunks, and each thread's records in its own order")
@@ -67,7 +77,7 @@ struct ClockKeyTests {
     second.alloc(Self.base + 3, address: 0x60, size: 6)
     second.alloc(Self.base + 5, address: 0x70, size: 7)
     #expect(
-      try events([first.bytes, other.bytes, second.bytes, ChunkedCaptureTests.sync(Self.base + 9)])
+      try events([first.bytes, other.bytes, second.bytes, Self.sync(past: Self.base + 9)])
         == [
           Self.alloc(0x10, 1, thread: 1), Self.alloc(0x40, 4, thread: 2), Self.alloc(0x20, 2, thread: 1),
           Self.alloc(0x30, 3, thread: 1), Self.alloc(0x50, 5, thread: 2), Self.alloc(0x60, 6, thread: 1),
@@ -86,7 +96,7 @@ struct ClockKeyTests {
       allocating.alloc(Self.base + 12, address: 0x300, size: 30)
       let parts = freerFirst ? [freeing.bytes, allocating.bytes] : [allocating.bytes, freeing.bytes]
       #expect(
-        try events(parts + [ChunkedCaptureTests.sync(Self.base + 20)])
+        try events(parts + [Self.sync(past: Self.base + 20)])
           == [
             Self.alloc(0x100, 16, thread: 1), Self.free(0x100, thread: 2), Self.alloc(0x500, 50, thread: 2),
             Self.alloc(0x300, 30, thread: 1),
@@ -103,7 +113,7 @@ struct ClockKeyTests {
       var second = Chunk(thread: 2)
       second.alloc(key, address: 0x100, size: 24)
       #expect(
-        try events([first.bytes, second.bytes, ChunkedCaptureTests.sync(Self.base + 9)])
+        try events([first.bytes, second.bytes, Self.sync(past: Self.base + 9)])
           == [Self.alloc(0x100, 16, thread: 1), Self.free(0x100, thread: 1), Self.alloc(0x100, 24, thread: 2)])
     }
   }
@@ -117,7 +127,7 @@ struct ClockKeyTests {
     allocating.alloc(Self.base + 6, address: 0x100, size: 16)
     allocating.alloc(Self.base + 8, address: 0x700, size: 70)
     #expect(
-      try events([reallocating.bytes, allocating.bytes, ChunkedCaptureTests.sync(Self.base + 10)])
+      try events([reallocating.bytes, allocating.bytes, Self.sync(past: Self.base + 10)])
         == [
           Self.alloc(0x100, 16, thread: 2), Self.free(0x100, thread: 1, kind: .realloc),
           .alloc(AllocationEvent(kind: .realloc, address: 0x200, size: 40, stack: 0, thread: 1)),
@@ -132,32 +142,80 @@ struct ClockKeyTests {
     var defining = Chunk(thread: 2)
     defining.frame(parent: 0, ipDelta: 0x401000)
     defining.alloc(Self.base + 5, address: 0x200, size: 20, stack: 1)
-    let delivered = try events([using.bytes, defining.bytes, ChunkedCaptureTests.sync(Self.base + 9)])
+    let delivered = try events([using.bytes, defining.bytes, Self.sync(past: Self.base + 9)])
     #expect(delivered.count == 3)
     #expect(delivered.first == .frame(FrameEvent(node: 1, parent: 0, ip: 0x401000)))
     #expect(Set(delivered.dropFirst().map { "\($0)" }).count == 2)
     #expect(delivered.contains(Self.alloc(0x100, 10, thread: 1, stack: 1)))
   }
 
-  @Test("a FREE whose ALLOC never comes waits until the keys pass it by the bound, or the capture ends")
-  func unknownFreeGivesUp() throws {
+  @Test("a FREE of a block not live goes at once when no other thread allocates its address within the skew")
+  func freeWithoutAllocationNearGoes() throws {
     var freeing = Chunk(thread: 1)
     freeing.free(Self.base + 5, address: 0xdead0)
     freeing.alloc(Self.base + 7, address: 0x100, size: 10)
     var other = Chunk(thread: 2)
-    other.alloc(Self.base + 7, address: 0x200, size: 20)
-    let parts = [freeing.bytes, other.bytes]
+    other.alloc(Self.base + 6, address: 0x200, size: 20)
+    other.alloc(Self.base + 5 + Self.skew + 1, address: 0xdead0, size: 30)  // too far after it to be its ALLOC
     #expect(
-      try events(parts + [ChunkedCaptureTests.sync(Self.base + 10)]) == [Self.alloc(0x200, 20, thread: 2)],
-      "the FREE and what its thread wrote after it wait; the other thread goes on")
+      try events([freeing.bytes, other.bytes, Self.sync(past: Self.base + 7)])
+        == [Self.free(0xdead0, thread: 1), Self.alloc(0x200, 20, thread: 2), Self.alloc(0x100, 10, thread: 1)],
+      "an unknown free (a block allocated before the tracker started), read in key order")
+  }
+
+  @Test("a block allocated on the counter and freed on the clock is freed in key order, not held")
+  func counterBlockFreedOnTheClock() throws {
+    var first = Chunk(thread: 1)
+    first.alloc(0, address: 0x100, size: 10)
+    first.alloc(Self.base + 4, address: 0x300, size: 30)
+    var freeing = Chunk(thread: 2)
+    freeing.free(Self.base + 2, address: 0x100)
+    freeing.alloc(Self.base + 6, address: 0x400, size: 40)
+    #expect(
+      try events([first.bytes, freeing.bytes, Self.sync(past: Self.base + 6)])
+        == [
+          Self.alloc(0x100, 10, thread: 1), Self.free(0x100, thread: 2), Self.alloc(0x300, 30, thread: 1),
+          Self.alloc(0x400, 40, thread: 2),
+        ])
+  }
+
+  @Test("a FREE_BACK is never held: its ALLOC is earlier in its own stream")
+  func freeBackIsNotChecked() throws {
+    var own = Chunk(thread: 1)
+    own.alloc(0, address: 0x100, size: 10)
+    own.freeBack(Self.base + 3, back: 1, address: 0x100)
+    var other = Chunk(thread: 2)
+    other.alloc(Self.base + 5, address: 0x100, size: 20)  // the address again, after the free
+    #expect(
+      try events([own.bytes, other.bytes, Self.sync(past: Self.base + 5)])
+        == [Self.alloc(0x100, 10, thread: 1), Self.free(0x100, thread: 1), Self.alloc(0x100, 20, thread: 2)])
+  }
+
+  @Test(
+    "an ALLOC of an address live whose FREE never comes waits until the keys pass it by the bound, or the capture ends")
+  func allocationOfLiveAddressGivesUp() throws {
+    var first = Chunk(thread: 1)
+    first.alloc(Self.base + 1, address: 0x100, size: 10)
+    var second = Chunk(thread: 2)
+    second.alloc(Self.base + 5, address: 0x100, size: 20)  // its FREE was never recorded
+    second.alloc(Self.base + 7, address: 0x300, size: 30)
+    var third = Chunk(thread: 3)
+    third.alloc(Self.base + 7, address: 0x200, size: 20)
+    let parts = [first.bytes, second.bytes, third.bytes]
+    #expect(
+      try events(parts + [Self.sync(past: Self.base + 10)])
+        == [Self.alloc(0x100, 10, thread: 1), Self.alloc(0x200, 20, thread: 3)],
+      "the ALLOC and what its thread wrote after it wait; the other threads go on")
     let passed = ChunkedCaptureTests.sync(Self.base + 6 + Self.patience)
+    let all = [
+      Self.alloc(0x100, 10, thread: 1), Self.alloc(0x200, 20, thread: 3), Self.alloc(0x100, 20, thread: 2),
+      Self.alloc(0x300, 30, thread: 2),
+    ]
     #expect(
-      try events(parts + [ChunkedCaptureTests.sync(Self.base + 10), passed])
-        == [Self.alloc(0x200, 20, thread: 2), Self.free(0xdead0, thread: 1), Self.alloc(0x100, 10, thread: 1)],
-      "past the bound it is read as it is: an unknown free")
+      try events(parts + [Self.sync(past: Self.base + 10), passed]) == all,
+      "past the bound it is read as it is")
     #expect(
-      try events(parts + [ChunkedCaptureTests.sync(Self.base + 10)], fileMayGrow: false)
-        == [Self.alloc(0x200, 20, thread: 2), Self.free(0xdead0, thread: 1), Self.alloc(0x100, 10, thread: 1)],
+      try events(parts + [Self.sync(past: Self.base + 10)], fileMayGrow: false) == all,
       "a finished file delivers what still waits")
   }
 }

@@ -88,14 +88,14 @@ private struct ProgramCount {
   }
 }
 
-/// Version 5: numbers at or above this are clock keys (`WORKSHOP_CLOCK_KEY_BASE`).
+/// Version 6: numbers at or above this are clock keys (`WORKSHOP_CLOCK_KEY_BASE`).
 private let clockKeyBase: UInt64 = 1 << 62
 
 /// The numbers of an uncompressed capture's SYNC records, in file order (the top level of a
-/// version 5 capture is CHUNK, SYNC, EXEC and LOST records only).
+/// version 6 capture is CHUNK, SYNC, EXEC and LOST records only).
 func syncKeys(ofCapture path: String) throws -> [UInt64] {
   let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-  #expect(bytes.count >= 48 && bytes[8] == 5, "a plain version 5 capture")
+  #expect(bytes.count >= 48 && bytes[8] == 6, "a plain version 6 capture")
   var position = 48
   func unsigned() -> UInt64 {
     var value: UInt64 = 0
