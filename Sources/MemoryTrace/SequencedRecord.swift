@@ -40,7 +40,8 @@ struct SequencedRecord {
   var frameStart: UInt32 = 0
   var frameCount: UInt32 = 0
   /// Its entry in the decoder's table of extras (a rare body), or -1: none, the common case.
-  var extra: Int
+  /// (32 bits, so that the record is no larger than before its FRAMEs moved out: 80 bytes.)
+  var extra: Int32
 }
 
 /// The body of a rare numbered record.
@@ -86,6 +87,11 @@ struct RecordMerger {
   private var freeSlots: [Int] = []
   /// The run being gathered from the chunk being decoded; ``seal()`` puts it in the heap.
   private var open: [SequencedRecord] = []
+  /// Arrays of runs delivered, kept for the runs to come: a run starts with room for a whole
+  /// chunk (megabytes for a busy thread's), and fresh memory each time cost page faults, a seventh
+  /// of `stats` on two threads. Emptied only when taken, since a run just delivered may still be
+  /// read through the slice ``popRun(below:)`` returned.
+  private var spareRuns: [[SequencedRecord]] = []
   private(set) var count = 0
   /// About how many records the chunk being decoded holds: a run starts with room for them, so
   /// that gathering it does not copy it over and over as it grows.
@@ -124,7 +130,18 @@ struct RecordMerger {
     {
       seal()
     }
-    if open.isEmpty { open.reserveCapacity(runCapacityHint) }
+    if open.isEmpty && open.capacity < runCapacityHint {
+      // The roomiest spare: chunks differ in size (the sampler's flushes take part-filled buffers).
+      if let roomiest = spareRuns.indices.max(by: { spareRuns[$0].capacity < spareRuns[$1].capacity }) {
+        var spare = spareRuns.remove(at: roomiest)
+        spare.removeAll(keepingCapacity: true)
+        open = spare
+      }
+      if open.capacity < runCapacityHint {
+        // Rounded up to a power of two, so that a run's array fits most later chunks as a spare.
+        open.reserveCapacity(1 << (Int.bitWidth - (runCapacityHint - 1).leadingZeroBitCount))
+      }
+    }
     open.append(record)
     count += 1
   }
@@ -221,6 +238,7 @@ struct RecordMerger {
     if slots[top.slot]!.start < slots[top.slot]!.records.count {
       heap[0].sequence = slots[top.slot]!.head
     } else {
+      if spareRuns.count < 8 { spareRuns.append(slots[top.slot]!.records) }
       slots[top.slot] = nil
       freeSlots.append(top.slot)
       heap.swapAt(0, heap.count - 1)
