@@ -380,6 +380,7 @@ extension RecordDecoder {
     }
   }
 
+  @inline(__always)
   private mutating func deliverAllocation<Visitor: CaptureVisitor>(
     _ kind: AllocationKind, address: UInt64, size: UInt64, localStack: UInt64, of record: SequencedRecord,
     into visitor: inout Visitor
@@ -426,6 +427,7 @@ extension RecordDecoder {
   }
 
   /// Delivers the FRAMEs `record` carries; the pending frames empty once no record holds any.
+  @inline(never)  // new stacks are rare: kept off the path of every record
   private mutating func deliverFrames<Visitor: CaptureVisitor>(of record: SequencedRecord, into visitor: inout Visitor)
     throws(DecodeStop)
   {
