@@ -180,7 +180,7 @@ extension RecordDecoder {
             }
             address = named
           }
-          body = .free(kind, address: address, paired: false, back: type == CaptureFormat.freeBackTag)
+          body = .free(kind, address: address, paired: false)
         default:
           rare = try decodeRareBody(tag, &cursor)
           body = .rare
@@ -207,20 +207,20 @@ extension RecordDecoder {
           // realloc(): FREE of the old block, then (FRAMEs aside) ALLOC of the new one.
           var folded = false
           if case .alloc(let kind, let address, let size, let stack, _) = record.body,
-            kind == .realloc || kind == .reallocarray, case .free(let freeKind, let old, _, let back) = free.body
+            kind == .realloc || kind == .reallocarray, case .free(let freeKind, let old, _) = free.body
           {
             if free.sequence >= CaptureFormat.clockKeyBase && free.extra < 0 && free.frameCount == 0 {
               // Clock keys: one record, so that no wait ever separates the two.
               record.body = .realloc(kind, old: old, address: address, size: size, localStack: stack)
               folded = true
             } else {
-              free.body = .free(freeKind, address: old, paired: true, back: back)
+              free.body = .free(freeKind, address: old, paired: true)
               record.body = .alloc(kind, address: address, size: size, localStack: stack, pairedFree: old)
             }
           }
           if !folded { try submit(free, into: &visitor) }
         }
-        if case .free(.realloc, _, _, _) = record.body {
+        if case .free(.realloc, _, _) = record.body {
           heldFree = record
         } else {
           try submit(record, into: &visitor)
@@ -343,7 +343,7 @@ extension RecordDecoder {
   private mutating func deliverFree<Visitor: CaptureVisitor>(_ record: SequencedRecord, into visitor: inout Visitor)
     throws(DecodeStop)
   {
-    guard case .free(let kind, let address, _, _) = record.body else { return }
+    guard case .free(let kind, let address, _) = record.body else { return }
     switchThread(to: record.thread, into: &visitor)
     if merger.clockKeyed { merger.live.remove(address) }
     visitor.visit(DeallocationEvent(kind: kind, address: address, thread: record.thread))
@@ -366,10 +366,10 @@ extension RecordDecoder {
       try deliverAllocation(kind, address: address, size: size, localStack: localStack, of: record, into: &visitor)
     case .realloc(let kind, let old, let address, let size, let localStack):
       var free = record
-      free.body = .free(.realloc, address: old, paired: false, back: false)
+      free.body = .free(.realloc, address: old, paired: false)
       try deliverFree(free, into: &visitor)
       try deliverAllocation(kind, address: address, size: size, localStack: localStack, of: record, into: &visitor)
-    case .free(_, let address, let paired, _):
+    case .free(_, let address, let paired):
       if paired {
         merger.deferredFrees[address] = record
       } else {
@@ -526,9 +526,11 @@ extension RecordDecoder {
       if localStack >= UInt64(frames.count) &- nodeBase { return true }
       if address != old && merger.live.contains(address) { return true }
       return !merger.live.contains(old) && allocationComes(of: old, for: record)
-    case .free(_, let address, let paired, let back):
-      // FREE_BACK: its block's ALLOC is earlier in its own stream, so delivered before it.
-      if paired || back || merger.live.contains(address) { return false }
+    case .free(_, let address, let paired):
+      // A FREE_BACK is checked too: it names the address of an ALLOC of its own stream, but that
+      // block may have gone to another thread, been freed there and its address allocated again
+      // by a third thread that handed it back (a mailbox does that all the time).
+      if paired || merger.live.contains(address) { return false }
       return allocationComes(of: address, for: record)
     case .rare:
       return false

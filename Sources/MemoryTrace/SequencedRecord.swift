@@ -20,9 +20,8 @@ struct SequencedRecord {
   enum Body {
     /// `pairedFree`: the old address of the realloc() this ALLOC completes, if its FREE came first.
     case alloc(AllocationKind, address: UInt64, size: UInt64, localStack: UInt64, pairedFree: UInt64?)
-    /// `paired`: the FREE of a realloc() whose ALLOC follows; delivered with it. `back`: named by
-    /// FREE_BACK, so its block's ALLOC is earlier in the same stream.
-    case free(DeallocationKind, address: UInt64, paired: Bool, back: Bool)
+    /// `paired`: the FREE of a realloc() whose ALLOC follows; delivered with it.
+    case free(DeallocationKind, address: UInt64, paired: Bool)
     /// A realloc() keyed by the clock: its FREE of `old` and its ALLOC, one record at the ALLOC's
     /// key, delivered together (both or neither: a pair is never split by a wait).
     case realloc(AllocationKind, old: UInt64, address: UInt64, size: UInt64, localStack: UInt64)
@@ -131,9 +130,15 @@ struct RecordMerger {
       seal()
     }
     if open.isEmpty && open.capacity < runCapacityHint {
-      // The roomiest spare: chunks differ in size (the sampler's flushes take part-filled buffers).
-      if let roomiest = spareRuns.indices.max(by: { spareRuns[$0].capacity < spareRuns[$1].capacity }) {
-        var spare = spareRuns.remove(at: roomiest)
+      // The smallest spare that holds the chunk, else the roomiest: chunks differ in size (the
+      // sampler's flushes take part-filled buffers), and a big array spent on a small run would
+      // leave the next big one to fresh memory.
+      let fitting = spareRuns.indices.filter { spareRuns[$0].capacity >= runCapacityHint }
+      let chosen =
+        fitting.min(by: { spareRuns[$0].capacity < spareRuns[$1].capacity })
+        ?? spareRuns.indices.max(by: { spareRuns[$0].capacity < spareRuns[$1].capacity })
+      if let chosen {
+        var spare = spareRuns.remove(at: chosen)
         spare.removeAll(keepingCapacity: true)
         open = spare
       }

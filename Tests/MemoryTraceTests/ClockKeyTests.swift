@@ -179,16 +179,21 @@ struct ClockKeyTests {
         ])
   }
 
-  @Test("a FREE_BACK is never held: its ALLOC is earlier in its own stream")
-  func freeBackIsNotChecked() throws {
+  @Test("a FREE_BACK waits like a FREE for another thread's ALLOC of its address just after it (a block handed back)")
+  func freeBackIsChecked() throws {
     var own = Chunk(thread: 1)
-    own.alloc(0, address: 0x100, size: 10)
-    own.freeBack(Self.base + 3, back: 1, address: 0x100)
-    var other = Chunk(thread: 2)
-    other.alloc(Self.base + 5, address: 0x100, size: 20)  // the address again, after the free
+    own.alloc(Self.base + 1, address: 0x100, size: 10)
+    own.freeBack(Self.base + 4, back: 1, address: 0x100)  // the block thread 3 allocated and handed back
+    var freeing = Chunk(thread: 2)
+    freeing.free(Self.base + 2, address: 0x100)
+    var allocating = Chunk(thread: 3)
+    allocating.alloc(Self.base + 6, address: 0x100, size: 20)
     #expect(
-      try events([own.bytes, other.bytes, Self.sync(past: Self.base + 5)])
-        == [Self.alloc(0x100, 10, thread: 1), Self.free(0x100, thread: 1), Self.alloc(0x100, 20, thread: 2)])
+      try events([own.bytes, freeing.bytes, allocating.bytes, Self.sync(past: Self.base + 6)])
+        == [
+          Self.alloc(0x100, 10, thread: 1), Self.free(0x100, thread: 2), Self.alloc(0x100, 20, thread: 3),
+          Self.free(0x100, thread: 1),
+        ])
   }
 
   @Test(
