@@ -1,3 +1,5 @@
+import CCacheHints
+
 /// What the analysis remembers about a block that is allocated and not yet freed.
 package struct LiveBlock: Sendable, Equatable {
   /// The size the program asked for.
@@ -63,6 +65,9 @@ package final class LiveBlockTable {
   @exclusivity(unchecked) private var reservation: SlotReservation
   /// The number of live blocks.
   @exclusivity(unchecked) package private(set) var count = 0
+  /// Whether the slots outgrow a core's second-level cache (taken as 512 KiB), so that a slot
+  /// asked for far from the last ones is likely a miss worth prefetching (``prefetch(_:)``).
+  @exclusivity(unchecked) package private(set) var outgrowsCache = false
 
   /// Creates an empty table with room for about `capacity` blocks before it grows.
   ///
@@ -80,6 +85,7 @@ package final class LiveBlockTable {
     reservation = SlotReservation(slots: max(size, reservedSlots), minimumSlots: size, stride: stride)
     reservation.makeWritable(slots: size)
     (slots, slotCount, shift) = (reservation.base, size, UInt64(64 - size.trailingZeroBitCount))
+    outgrowsCache = slotCount * stride > 512 << 10
   }
 
   deinit { reservation.release() }
@@ -147,6 +153,14 @@ package final class LiveBlockTable {
       if key == 0 { return nil }
       index = (index + 1) & mask
     }
+  }
+
+  /// Starts loading the slot where a lookup of `address` begins into the cache, for an insert or
+  /// remove of it a few events later.
+  @inline(__always)
+  package func prefetch(_ address: UInt64) {
+    guard address != 0 else { return }
+    cache_hints_prefetch_for_writing(slots + Self.home(of: address, shift: shift, mask: slotCount - 1) &* stride)
   }
 
   /// Makes `block` live at `address`; returns the block it replaced, if one was live there.
@@ -248,6 +262,7 @@ package final class LiveBlockTable {
     let oldCount = slotCount
     reservation.makeWritable(slots: oldCount * 2)
     slotCount = oldCount * 2
+    outgrowsCache = slotCount * stride > 512 << 10
     shift -= 1
     let mask = slotCount - 1
     var setAside: [(UInt64, UInt64, UInt64, UInt64)] = []
@@ -286,6 +301,7 @@ package final class LiveBlockTable {
       slots: max(newCount, old.2.slotCapacity * 2), minimumSlots: newCount, stride: stride)
     reservation.makeWritable(slots: newCount)
     (slots, slotCount, shift) = (reservation.base, newCount, UInt64(64 - newCount.trailingZeroBitCount))
+    outgrowsCache = slotCount * stride > 512 << 10
     let mask = slotCount - 1
     for oldIndex in 0..<old.1 {
       let key = old.0.load(fromByteOffset: oldIndex &* stride, as: UInt64.self)
