@@ -33,7 +33,7 @@ package struct LiveBlock: Sendable, Equatable {
 /// (the empty-slot marker) is kept aside. Replaying the 10M alloc/free operations of the synthetic
 /// benchmark capture, it runs at about 28 M operations/s against about 19 M/s for
 /// `Dictionary<UInt64, LiveBlock>` (release build, see `BenchmarkTests`). The slots live in address
-/// space reserved once (``SlotReservation``, 2 MiB pages past the first 2 MiB) and double where they
+/// space reserved once (``ReservedMemory``, 2 MiB pages past the first 2 MiB) and double where they
 /// are: `stats --json` of python's 300 k-entry dict 0.216 s of CPU to 0.159, of a depth-20 tree
 /// 1.69 to 1.48 (session 8).
 ///
@@ -62,7 +62,7 @@ package final class LiveBlockTable {
   @exclusivity(unchecked) private var shift: UInt64
   @exclusivity(unchecked) private var zeroBlock: LiveBlock?
   /// The address space the slots live in: they grow in place until it is full.
-  @exclusivity(unchecked) private var reservation: SlotReservation
+  @exclusivity(unchecked) private var reservation: ReservedMemory
   /// The number of live blocks.
   @exclusivity(unchecked) package private(set) var count = 0
   /// Whether the slots outgrow a core's second-level cache (taken as 512 KiB), so that a slot
@@ -82,10 +82,10 @@ package final class LiveBlockTable {
     assert(stride == 16 || stride == 32, "copySlot moves 16 or 32 bytes")
     var size = 16
     while size < capacity * 2 { size *= 2 }
-    reservation = SlotReservation(slots: max(size, reservedSlots), minimumSlots: size, stride: stride)
-    reservation.makeWritable(slots: size)
+    reservation = Self.reserve(slots: max(size, reservedSlots), minimumSlots: size, stride: stride)
     (slots, slotCount, shift) = (reservation.base, size, UInt64(64 - size.trailingZeroBitCount))
     outgrowsCache = slotCount * stride > 512 << 10
+    makeWritable(slots: size)
   }
 
   deinit { reservation.release() }
@@ -242,7 +242,7 @@ package final class LiveBlockTable {
   /// pages over its growth and cleared each one twice: `grow` with its `memset` was 11 % of
   /// `stats` on a depth-20 tree and a fifth of it on python's dict (session 7).
   private func grow() {
-    if slotCount * 2 <= reservation.slotCapacity {
+    if slotCount * 2 * stride <= reservation.reservedBytes {
       growInPlace()
     } else {
       move(toSlots: slotCount * 2)
@@ -260,7 +260,7 @@ package final class LiveBlockTable {
   /// probe would wrap past the end are set aside and inserted once every block has moved.
   private func growInPlace() {
     let oldCount = slotCount
-    reservation.makeWritable(slots: oldCount * 2)
+    makeWritable(slots: oldCount * 2)
     slotCount = oldCount * 2
     outgrowsCache = slotCount * stride > 512 << 10
     shift -= 1
@@ -297,9 +297,9 @@ package final class LiveBlockTable {
   private func move(toSlots newCount: Int) {
     let old = (slots, slotCount, reservation)
     defer { old.2.release() }
-    reservation = SlotReservation(
-      slots: max(newCount, old.2.slotCapacity * 2), minimumSlots: newCount, stride: stride)
-    reservation.makeWritable(slots: newCount)
+    reservation = Self.reserve(
+      slots: max(newCount, old.2.reservedBytes / stride * 2), minimumSlots: newCount, stride: stride)
+    makeWritable(slots: newCount)
     (slots, slotCount, shift) = (reservation.base, newCount, UInt64(64 - newCount.trailingZeroBitCount))
     outgrowsCache = slotCount * stride > 512 << 10
     let mask = slotCount - 1
@@ -309,6 +309,21 @@ package final class LiveBlockTable {
       var index = Self.home(of: key, shift: shift, mask: mask)
       while address(at: index) != 0 { index = (index + 1) & mask }
       copySlot(to: index, from: old.0 + oldIndex &* stride)
+    }
+  }
+
+  /// Address space for `slots` slots of `stride` bytes, or for fewer, no fewer than `minimumSlots`.
+  private static func reserve(slots: Int, minimumSlots: Int, stride: Int) -> ReservedMemory {
+    guard let memory = ReservedMemory(bytes: slots * stride, minimumBytes: minimumSlots * stride) else {
+      fatalError("no address space for \(minimumSlots) live blocks' slots of \(stride) bytes (mmap failed)")
+    }
+    return memory
+  }
+
+  /// Makes the first `slots` slots readable and writable (they must fit the reservation).
+  private func makeWritable(slots: Int) {
+    guard reservation.makeWritable(bytes: slots * stride, step: 1 << 20) else {
+      fatalError("no memory for \(slots) live blocks' slots of \(stride) bytes (mprotect failed)")
     }
   }
 
