@@ -26,8 +26,10 @@ let package = Package(
     // posix_spawn with every descriptor past 2 closed, and waitpid: children that cannot hold us up.
     .target(name: "CProcessLaunch"),
     .target(name: "ProcessLaunch", dependencies: ["CProcessLaunch"]),
+    // A prefetch the analysis asks for: Swift has none of its own.
+    .target(name: "CCacheHints"),
     // Peak, timeline, leaks, temporary allocations, allocation tree.
-    .target(name: "MemoryAnalysis", dependencies: ["MemoryTrace", "Symbols"]),
+    .target(name: "MemoryAnalysis", dependencies: ["MemoryTrace", "Symbols", "CCacheHints"]),
     // How many terminal columns text takes: the reader's grid tables and every renderer need it.
     .target(name: "TextWidth"),
     // The rST-lite reader: source text to a document tree. No terminal code.

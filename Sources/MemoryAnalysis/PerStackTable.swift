@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#endif
-
 /// A table of plain values indexed by stack node, every place starting as zero bytes, in memory
 /// that grows where it is and is zeroed by the kernel.
 ///
@@ -74,23 +68,15 @@ struct PerStackTable<Element: BitwiseCopyable> {
 /// `@unchecked Sendable`: a storage is changed only through a table that holds the only
 /// reference to it (a shared one is copied first), as `Array`'s buffer is.
 final class PerStackStorage: @unchecked Sendable {
-  /// The mapping as `mmap` returned it, for `munmap`.
-  private let mapping: UnsafeMutableRawPointer
-  private let mappingBytes: Int
-  /// The start of the places: the mapping's first 2 MiB boundary.
+  /// The address space the places live in.
+  private var memory: ReservedMemory
+  /// The start of the places (``ReservedMemory/base``, kept here for the hot path).
   let base: UnsafeMutableRawPointer
   /// Bytes per place.
   private let stride: Int
-  /// Bytes of address space reserved from `base`.
-  private let reservedBytes: Int
-  /// Bytes from `base` made readable and writable.
-  private var writableBytes = 0
   /// The table's element count.
   fileprivate private(set) var count = 0
 
-  /// Huge pages are 2 MiB on x86-64 (and arm64 with 4 KiB pages): the places start on such a
-  /// boundary so that the kernel can use them.
-  private static var hugePageBytes: Int { 2 << 20 }
   /// The address space a table reserves at first: room for a hundred million stacks of 40
   /// bytes. It costs no memory (nothing is committed until it is made writable); a table that
   /// outgrows it moves to a reservation twice as large.
@@ -101,44 +87,30 @@ final class PerStackStorage: @unchecked Sendable {
   /// A storage of places of `stride` bytes with address space reserved for at least `minimumBytes`.
   init(minimumBytes: Int, stride: Int) {
     self.stride = stride
-    var wanted = Swift.max(Self.defaultReservation, Self.roundedUp(minimumBytes, to: Self.hugePageBytes))
-    var mapping = Self.reserve(wanted + Self.hugePageBytes)
+    let huge = ReservedMemory.hugePageBytes
     // A smaller reservation if the system refuses a large one (a limit on address space).
-    while mapping == nil && wanted / 2 >= Swift.max(minimumBytes, Self.hugePageBytes) {
-      wanted /= 2
-      mapping = Self.reserve(wanted + Self.hugePageBytes)
-    }
-    guard let mapping else {
+    guard
+      let memory = ReservedMemory(
+        bytes: Swift.max(Self.defaultReservation, Self.roundedUp(minimumBytes, to: huge)),
+        minimumBytes: Swift.max(minimumBytes, huge))
+    else {
       fatalError("no address space for \(minimumBytes) bytes of per-stack figures (mmap failed)")
     }
-    self.mapping = mapping
-    mappingBytes = wanted + Self.hugePageBytes
-    base =
-      UnsafeMutableRawPointer(
-        bitPattern: Self.roundedUp(Int(bitPattern: mapping), to: Self.hugePageBytes)
-      ).unsafelyUnwrapped
-    reservedBytes = wanted
-    // Past the first 2 MiB the table is large: huge pages make 512 times fewer page faults. The
-    // first 2 MiB stay in small pages, so that a small capture's tables do not zero 2 MiB each.
-    _ = madvise(base + Self.hugePageBytes, wanted - Self.hugePageBytes, MADV_HUGEPAGE)
+    self.memory = memory
+    base = memory.base
   }
 
-  deinit { munmap(mapping, mappingBytes) }
+  deinit { memory.release() }
 
   /// Whether places up to `index` fit the reservation.
-  fileprivate func fits(_ index: Int) -> Bool { (index + 1) * stride <= reservedBytes }
+  fileprivate func fits(_ index: Int) -> Bool { (index + 1) * stride <= memory.reservedBytes }
 
   /// Makes places up to `index` valid (they must fit).
   fileprivate func extend(toInclude index: Int) {
     guard index >= count else { return }
     let neededBytes = (index + 1) * stride
-    if neededBytes > writableBytes {
-      let target = Swift.min(
-        reservedBytes, Self.roundedUp(Swift.max(neededBytes, writableBytes + Self.commitStep), to: Self.commitStep))
-      guard mprotect(base + writableBytes, target - writableBytes, PROT_READ | PROT_WRITE) == 0 else {
-        fatalError("no memory for \(neededBytes) bytes of per-stack figures (mprotect failed)")
-      }
-      writableBytes = target
+    guard memory.makeWritable(bytes: neededBytes, step: Self.commitStep) else {
+      fatalError("no memory for \(neededBytes) bytes of per-stack figures (mprotect failed)")
     }
     count = index + 1
   }
@@ -147,20 +119,13 @@ final class PerStackStorage: @unchecked Sendable {
   fileprivate func copy(roomFor index: Int) -> PerStackStorage {
     let neededBytes = (Swift.max(count - 1, index) + 1) * stride
     let made = PerStackStorage(
-      minimumBytes: neededBytes > reservedBytes ? Swift.max(neededBytes, reservedBytes * 2) : 0, stride: stride)
+      minimumBytes: neededBytes > memory.reservedBytes ? Swift.max(neededBytes, memory.reservedBytes * 2) : 0,
+      stride: stride)
     if count > 0 {
       made.extend(toInclude: count - 1)
       made.base.copyMemory(from: base, byteCount: count * stride)
     }
     return made
-  }
-
-  private static func reserve(_ bytes: Int) -> UnsafeMutableRawPointer? {
-    // Address space only: PROT_NONE and MAP_NORESERVE commit no memory until `extend`.
-    guard let address = mmap(nil, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
-      address != MAP_FAILED
-    else { return nil }
-    return address
   }
 
   private static func roundedUp(_ value: Int, to step: Int) -> Int { (value + step - 1) / step * step }

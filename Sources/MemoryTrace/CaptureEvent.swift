@@ -189,9 +189,19 @@ public protocol CaptureVisitor {
   mutating func visitLost(count: UInt64)
   /// An EXEC record: the program replaced itself; its blocks ended here.
   mutating func visit(_ exec: ExecEvent)
+  /// A reader is about to deliver records; it holds the visitor alone (no copy of it can be made)
+  /// until ``endRecords()``. A visitor with copy-on-write storage can make it its own once here
+  /// instead of asking at every record.
+  mutating func beginRecords()
+  /// The reader is done delivering records for now (also when it stopped at damage).
+  mutating func endRecords()
 }
 
 extension CaptureVisitor {
+  /// Does nothing.
+  public mutating func beginRecords() {}
+  /// Does nothing.
+  public mutating func endRecords() {}
   /// Ignores the header.
   public mutating func visit(_ header: CaptureHeader) {}
   /// Ignores the command.

@@ -115,6 +115,8 @@ public final class CaptureReader {
   public func read<Visitor: CaptureVisitor>(
     into visitor: inout Visitor, fileMayGrow: Bool = false
   ) throws(CaptureError) -> ReadProgress {
+    visitor.beginRecords()
+    defer { visitor.endRecords() }
     if header == nil {
       guard let header = try readHeader(fileMayGrow: fileMayGrow) else {
         return ReadProgress(byteCount: 0, recordCount: 0, sawEnd: false, warning: nil)

@@ -22,6 +22,58 @@ struct LiveBlockTableTests {
     contents == .blocks ? block : LiveBlock(size: block.size, serial: 0, stack: 0, thread: 0)
   }
 
+  @Test(
+    "grows in place through many doublings: neighbouring, scattered and wrapping addresses all stay found",
+    arguments: [LiveBlockTable.Contents.blocks, .sizes])
+  func growsInPlace(contents: LiveBlockTable.Contents) {
+    Self.growAndShrink(LiveBlockTable(contents: contents), contents: contents)
+  }
+
+  @Test(
+    "a table that outgrows its reserved address space moves to a larger one and keeps every block",
+    arguments: [LiveBlockTable.Contents.blocks, .sizes])
+  func outgrowsItsReservation(contents: LiveBlockTable.Contents) {
+    Self.growAndShrink(LiveBlockTable(contents: contents, reservedSlots: 64), contents: contents)
+  }
+
+  /// Fills `table` with 150,000 blocks (runs of neighbours as an allocator hands them out, addresses
+  /// anywhere in the 64 bits, and the top of the address space, whose homes wrap around the end),
+  /// removes every third, and checks each against a dictionary after each phase.
+  static func growAndShrink(_ table: LiveBlockTable, contents: LiveBlockTable.Contents) {
+    var random = SplitMix(seed: 7)
+    var reference: [UInt64: LiveBlock] = [:]
+    var next: UInt64 = 0x5555_0000_0000
+    var wrongAnswers = 0
+    for step in 0..<150_000 {
+      let address: UInt64
+      switch step % 4 {
+      case 0, 1:
+        next &+= 16 &* (1 &+ random.next() % 8)
+        address = next
+      case 2: address = random.next() | 1
+      default: address = UInt64.max &- (random.next() % (1 << 24)) &* 16
+      }
+      let value = Self.block(UInt64(step))
+      if table.insert(address, value) != reference.updateValue(kept(value, contents), forKey: address) {
+        wrongAnswers += 1
+      }
+    }
+    #expect(wrongAnswers == 0)
+    #expect(table.count == reference.count)
+    var missing = reference.filter { table[$0.key] != $0.value }.count
+    #expect(missing == 0)
+    for (index, address) in reference.keys.sorted().enumerated() where index % 3 == 0 {
+      if table.remove(address) != reference.removeValue(forKey: address) { wrongAnswers += 1 }
+    }
+    #expect(wrongAnswers == 0)
+    #expect(table.count == reference.count)
+    missing = reference.filter { table[$0.key] != $0.value }.count
+    #expect(missing == 0)
+    var seen: [UInt64: LiveBlock] = [:]
+    table.forEach { seen[$0] = $1 }
+    #expect(seen == reference)
+  }
+
   static func matchDictionary(seed: Int, contents: LiveBlockTable.Contents) {
     var random = SplitMix(seed: UInt64(seed))
     let table = LiveBlockTable(capacity: 4, contents: contents)
