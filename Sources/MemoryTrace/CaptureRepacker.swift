@@ -5,8 +5,8 @@ import CZstd
 /// Rewrites a plain capture's bytes, as they grow, into the bytes that go to zstd: the header with
 /// version 5 and every chunk either as it is or packed (``ChunkPacker``), whichever a quick zstd
 /// pass makes smaller (a chunk that goes out as it is has its FREE_BACKs naming a left-out ALLOC
-/// written as FREEs: ``FreeOfElided``). Captures of other versions, and anything after a record it does not know,
-/// pass through untouched.
+/// written as FREEs: ``FreeOfElided``). Captures of other versions, and anything after a record it
+/// does not know, pass through untouched.
 final class CaptureRepacker {
   private enum Stage {
     case header
