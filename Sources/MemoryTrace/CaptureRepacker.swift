@@ -4,8 +4,9 @@ import CZstd
 
 /// Rewrites a plain capture's bytes, as they grow, into the bytes that go to zstd: the header with
 /// version 5 and every chunk either as it is or packed (``ChunkPacker``), whichever a quick zstd
-/// pass makes smaller. Captures of other versions, and anything after a record it does not know,
-/// pass through untouched.
+/// pass makes smaller (a chunk that goes out as it is has its FREE_BACKs naming a left-out ALLOC
+/// written as FREEs: ``FreeOfElided``). Captures of other versions, and anything after a record it
+/// does not know, pass through untouched.
 final class CaptureRepacker {
   private enum Stage {
     case header
@@ -41,6 +42,9 @@ final class CaptureRepacker {
   private var streamsWithoutHistory: Set<UInt64> = []
   /// The packer's memory for the chunk at hand (its ALLOCs, once packed).
   private var scratch = ElisionScratch()
+  /// The FREE_BACKs of a chunk that goes out as it is that must go out as FREEs instead.
+  private var freesOfElided: [FreeOfElided] = []
+  private var rewritten: [UInt8] = []
   /// zstd's fastest level decides, chunk by chunk, which of the two layouts goes out.
   private let trial: OpaquePointer
   private var trialOutput: UnsafeMutableRawBufferPointer
@@ -178,9 +182,12 @@ final class CaptureRepacker {
         let unpackedLength = history.flatMap { packedLength(records, stream: stream, history: $0) }
         if unpackedLength != nil, let history {
           scratch.record(in: history)
-        } else if let history, !ChunkPacker.recordAllocations(records, in: history) {
-          histories[stream] = nil
-          streamsWithoutHistory.insert(stream)
+        } else {
+          freesOfElided.removeAll(keepingCapacity: true)
+          if let history, !ChunkPacker.recordAllocations(records, in: history, freesOfElided: &freesOfElided) {
+            histories[stream] = nil
+            streamsWithoutHistory.insert(stream)
+          }
         }
         if let unpackedLength {
           packedByteCount += end - fieldsEnd
@@ -195,8 +202,15 @@ final class CaptureRepacker {
             if length >= Self.blockOfItsOwn { blockStarts.append(contentsOf: [columnStart, columnStart + length]) }
             columnStart += length
           }
-        } else {
+        } else if freesOfElided.isEmpty {
           output.append(contentsOf: bytes[position..<end])
+        } else {
+          rewritten.removeAll(keepingCapacity: true)
+          ChunkPacker.rewrite(records, freesOfElided: freesOfElided, into: &rewritten)
+          output.append(CaptureFormat.chunkTag)
+          output.append(contentsOf: bytes[(position + 1)..<idsEnd])
+          appendUnsigned(UInt64(rewritten.count), to: &output)
+          output.append(contentsOf: rewritten)
         }
         position = end
       }

@@ -315,12 +315,18 @@ extension ChunkPacker {
   }
 
   /// Appends the ALLOCs of a chunk that goes out as it is to `history`; false on anything the
-  /// tracker does not write (the stream's history is then lost).
-  static func recordAllocations(_ records: UnsafeRawBufferPointer, in history: PackedStreamHistory) -> Bool {
+  /// tracker does not write (the stream's history is then lost). Each FREE_BACK naming an ALLOC
+  /// that went out without its address goes into `freesOfElided` (emptied first): a reader gives
+  /// that ALLOC a stand-in, so the chunk cannot go out as it is (``FreeOfElided``).
+  static func recordAllocations(
+    _ records: UnsafeRawBufferPointer, in history: PackedStreamHistory, freesOfElided: inout [FreeOfElided]
+  ) -> Bool {
+    freesOfElided.removeAll(keepingCapacity: true)
     guard let base = records.baseAddress else { return true }
     var reader = FieldReader(base: base.assumingMemoryBound(to: UInt8.self), end: records.count)
     var running: UInt64 = 0
     while !reader.atEnd {
+      let tagPosition = reader.position
       let tag = reader.base[reader.position]
       reader.position += 1
       let type = tag & CaptureFormat.typeMask & ~CaptureFormat.nextNumberFlag
@@ -341,6 +347,7 @@ extension ChunkPacker {
         return false
       }
       if tag & CaptureFormat.nextNumberFlag == 0 { guard ColumnWriter.skipUnsigned(&reader, 1) else { return false } }
+      let fieldStart = reader.position
       guard let field = reader.canonicalUnsigned() else { return false }
       switch type {
       case CaptureFormat.allocTag:
@@ -355,11 +362,50 @@ extension ChunkPacker {
         // Only the running address matters here, and no ALLOC address is a delta from a FREE_BACK's
         // without a FREE or ALLOC delta depending on it: resolve it like the reader.
         guard let named = history.allocation(back: field) else { return false }
+        if named.elided {
+          freesOfElided.append(
+            FreeOfElided(
+              tagPosition: tagPosition, fieldStart: fieldStart, fieldEnd: reader.position,
+              delta: Int64(bitPattern: named.actual &- running)))
+        }
         running = named.actual
       }
     }
     return true
   }
+
+  /// `records` with each of `frees` (in order, from ``recordAllocations(_:in:freesOfElided:)``)
+  /// written as a FREE of the real address, into `output`.
+  static func rewrite(
+    _ records: UnsafeRawBufferPointer, freesOfElided frees: [FreeOfElided], into output: inout [UInt8]
+  ) {
+    var copied = 0
+    for free in frees {
+      output.append(contentsOf: records[copied..<free.tagPosition])
+      let tag = records[free.tagPosition]
+      output.append((tag & ~CaptureFormat.typeMask) | CaptureFormat.freeTag | (tag & CaptureFormat.nextNumberFlag))
+      // The sequence number, if the tag has one, stays.
+      output.append(contentsOf: records[(free.tagPosition + 1)..<free.fieldStart])
+      appendUnsigned(PackedChunk.zigZag(free.delta), to: &output)
+      copied = free.fieldEnd
+    }
+    output.append(contentsOf: records[copied...])
+  }
+}
+
+/// A FREE_BACK, in a chunk that goes out as it is, naming an ALLOC of an earlier packed chunk that
+/// went out without its address: another thread got the block's address after its free and this
+/// one freed it again, as ``ColumnWriter/packElidedRecords`` turns into a FREE inside packed chunks.
+/// A reader would resolve it to the ALLOC's stand-in and take the chunk's next address deltas from
+/// that (a capture that read as damaged, or with made-up addresses), so it goes out as a FREE of
+/// the real address: the tracker's running address after it is the same.
+struct FreeOfElided {
+  /// Where the record's tag, its distance and the end of its distance are in the chunk's records.
+  var tagPosition: Int
+  var fieldStart: Int
+  var fieldEnd: Int
+  /// The FREE's address delta: the real address less the running address before the record.
+  var delta: Int64
 }
 
 extension ColumnWriter {

@@ -154,6 +154,49 @@ struct ElidedAddressTests {
     #expect(Self.standInCount(read, matching: try events(plain)) == 2)
   }
 
+  /// The damage `BusyThreadTests` met once under load (a chunk of 134,729 bytes that unpacked to
+  /// 134,651): a small chunk, which goes out as it is, freed again an address whose ALLOC an
+  /// earlier packed chunk of its stream had left out. A reader resolved its FREE_BACK to the
+  /// stand-in and took the next address deltas from it: made-up addresses, and the next packed
+  /// chunk's stand-ins no longer the lengths the packer counted.
+  @Test("a FREE_BACK of a chunk left as it is that names a left-out ALLOC frees its real address")
+  func namedAgainByAPlainChunk() throws {
+    var first = Chunk(thread: 1)
+    var number: UInt64 = 0
+    // Large enough to be tried, and packed by far: every ALLOC freed right away, left out.
+    for index in 0..<800 {
+      let address = 0x5555_0000 + UInt64(index % 7) * 0x40
+      first.alloc(number, address: address, size: 16 + UInt64(index % 5) * 8)
+      first.freeBack(number + 1, back: 1, address: address)
+      number += 2
+    }
+    let last = first.address
+    // Another thread gets the last block's address and passes it to thread 1, which frees it.
+    var other = Chunk(thread: 2)
+    other.alloc(number, address: last, size: 64)
+    number += 1
+    var second = Chunk(thread: 1)
+    second.freeBack(number, back: 1, address: last)
+    second.alloc(number + 1, address: last + 0x100, size: 8)
+    second.free(number + 2, address: last + 0x200)
+    second.freeBack(number + 3, back: 1, address: last + 0x100)
+    second.end(number + 4, microseconds: 10)
+    #expect(second.records.bytes.count < 4096, "small enough to go out as it is")
+    // A later packed chunk of the stream: its stand-ins count the ALLOCs before it.
+    var third = Chunk(thread: 1)
+    number += 5
+    for index in 0..<800 {
+      third.alloc(number, address: 0x6666_0000 + UInt64(index % 3) * 0x40, size: 24)
+      third.freeBack(number + 1, back: 1, address: third.address)
+      number += 2
+    }
+    let plain = ChunkedCaptureTests.capture([first.bytes, other.bytes, second.bytes, third.bytes])
+    let packed = PackedChunkTests().repacked(plain, policy: .whereSmaller, pieces: 3)
+    let read = try events(packed)
+    // Every ALLOC of the two packed chunks, each freed once; the second chunk reads exactly.
+    #expect(Self.standInCount(read, matching: try events(plain)) == 1600)
+  }
+
   @Test("EXEC starts every stream's history afresh; FREE_BACKs into an earlier chunk resolve")
   func historyBoundaries() throws {
     var first = Chunk(thread: 1)
