@@ -161,17 +161,13 @@ static bool clocksource_is_tsc(void) {
   return got == 4 && __builtin_memcmp(name, "tsc\n", 4) == 0;
 }
 
-/* WORKSHOP_TRACKER_ORDER: unset (or anything else) keeps the counter for good, exact; "switch"
-   switches to clock keys once threads record at the same time (order_note_gap); "clock" takes clock
-   keys from the first record (tests). Both only where the clocksource allows. Clock keys are not the
-   default yet: the reader cannot see every inversion they allow (a block allocated before the
-   switch, freed while another thread allocates its address within the skew; README, *What the
-   order costs*). */
+/* WORKSHOP_TRACKER_ORDER: "counter" keeps the counter for good; "clock" takes clock keys from the
+   first record (where the clocksource allows; tests); anything else, or unset, switches to clock
+   keys once threads record at the same time (order_note_gap). */
 static void order_init(void) {
   const char *chosen = environment_value("WORKSHOP_TRACKER_ORDER");
-  bool wanted = chosen && (__builtin_strcmp(chosen, "switch") == 0 || __builtin_strcmp(chosen, "clock") == 0);
-  bool usable = wanted && clocksource_is_tsc();
-  clock_from_start = usable && __builtin_strcmp(chosen, "clock") == 0;
+  bool usable = clocksource_is_tsc() && !(chosen && __builtin_strcmp(chosen, "counter") == 0);
+  clock_from_start = usable && chosen && __builtin_strcmp(chosen, "clock") == 0;
   order_switch_on_turns = usable;
   atomic_store(&stream_order.clock_keys, clock_from_start);
 }
