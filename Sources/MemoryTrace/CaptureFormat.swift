@@ -4,25 +4,15 @@ import TrackerFormat
 public enum CaptureFormat {
   /// The 8 bytes every capture starts with.
   public static let magic: [UInt8] = Array("WSHPCAP1".utf8)
-  /// The newest format version this reader understands: version 6, whose keys may come from the
-  /// clock (the tracker writes it; workshop's compressor packs its chunks and keeps the version).
+  /// The newest format version this reader understands: version 5, a version 3 capture whose
+  /// chunks workshop's compressor packed column by column, in either COLUMNS layout.
   public static let version = UInt16(WORKSHOP_CAPTURE_PACKED_VERSION)
-  /// The format version the tracker writes (6); a compressed capture is ``version`` too.
+  /// The format version the tracker writes (3); a compressed capture is ``version``.
   public static let trackerVersion = UInt16(WORKSHOP_CAPTURE_VERSION)
-  /// The version a capture of `version` has once the compressor packed its chunks: version 3 (the
-  /// tracker's before clock keys) becomes 5, version 6 stays 6; nil for versions without chunks or
-  /// already packed.
-  static func packedVersion(of version: UInt16) -> UInt16? {
-    switch version {
-    case firstSequencedVersion: return firstSequencedVersion + 2
-    case trackerVersion: return trackerVersion
-    default: return nil
-    }
-  }
   /// Every version this reader understands (version 1 is version 2 without the EXEC record;
   /// version 3 writes each thread's records in chunks of its own, numbered in one global order;
   /// version 4 is version 3 with packed chunks, COLUMNS records in the first layout; version 5
-  /// allows the second layout too; version 6 is version 5 whose keys may come from the clock).
+  /// allows the second layout too).
   public static let readableVersions = UInt16(WORKSHOP_CAPTURE_OLDEST_VERSION)...version
   /// The size of the fixed header of this version.
   public static let headerSize = MemoryLayout<workshop_capture_header>.size
@@ -61,29 +51,6 @@ public enum CaptureFormat {
   static let chunkTag = UInt8(WORKSHOP_RECORD_CHUNK)
   static let syncTag = UInt8(WORKSHOP_RECORD_SYNC)
   static let columnsTag = UInt8(WORKSHOP_RECORD_COLUMNS)
-  /// Version 6: a record keyed at or above this is keyed by the clock (the time stamp counter over
-  /// 1,024, plus this base); such keys may repeat, and every one is above every counter number.
-  static let clockKeyBase = UInt64(WORKSHOP_CLOCK_KEY_BASE)
-  /// END's key in a capture keyed by the clock: the last key there is.
-  static let endClockKey = UInt64.max >> 1  // WORKSHOP_END_CLOCK_KEY (a macro Swift does not import)
-  /// How far the delivered clock keys pass a waiting record's key before the reader stops waiting
-  /// for the rule it breaks to hold (2^12 keys, 2^22 ticks: 1.6 ms at 2.6 GHz). What a clock key can be off by
-  /// across threads is the cores' skew (the kernel keeps `tsc` as clocksource only while the cores
-  /// agree) plus how early an unfenced rdtsc runs before the load that orders it (an out-of-order
-  /// window): microseconds at most. A record still breaking its rule past this bound never had the
-  /// record it waited for (a free of a block allocated before the tracker started); it waits one or
-  /// two SYNCs (10 ms apart) and is then read as it is.
-  static let clockKeyPatience: UInt64 = 1 << 12
-  /// How far, in clock keys, a record that another thread's record depends on can be keyed after
-  /// it (8 keys, 8,192 ticks: 3.2 us at 2.6 GHz; docs/capture-format.md, "The rules that make clock
-  /// keys exact"): the cores' skew, an unfenced rdtsc run early, a floor raised by a SYNC, and the
-  /// key's rounding are each well below a key or two. The FREE of a block not live waits only for
-  /// an ALLOC of its address keyed that close after it, and the reader delivers clock keys only up
-  /// to this much below the last SYNC, so that every such ALLOC has been read.
-  static let clockKeySkew: UInt64 = 8
-  /// Most threads whose clock-keyed records wait at once (version 6) before the reader reads the
-  /// oldest waiting record as it is: a real capture has one now and then.
-  static let maximumWaitingThreads = 64
   /// The first version whose records come in numbered chunks, merged by the reader.
   static let firstSequencedVersion: UInt16 = 3
   static let allocTag = UInt8(WORKSHOP_RECORD_ALLOC)

@@ -141,11 +141,9 @@ final class CaptureRepacker {
       let version = UInt16(bytes[8]) | UInt16(bytes[9]) << 8
       let headerSize = Int(UInt16(bytes[10]) | UInt16(bytes[11]) << 8)
       output.append(contentsOf: bytes[0..<size])
-      if bytes.starts(with: CaptureFormat.magic), let packed = CaptureFormat.packedVersion(of: version),
-        headerSize == size
-      {
-        output[8] = UInt8(truncatingIfNeeded: packed)
-        output[9] = UInt8(truncatingIfNeeded: packed >> 8)
+      if bytes.starts(with: CaptureFormat.magic) && version == CaptureFormat.trackerVersion && headerSize == size {
+        output[8] = UInt8(truncatingIfNeeded: CaptureFormat.version)
+        output[9] = UInt8(truncatingIfNeeded: CaptureFormat.version >> 8)
         stage = .records
       } else {
         stage = .passThrough

@@ -1,5 +1,5 @@
-// Versions 3 to 6 decoding: the top-level records (CHUNK, SYNC, EXEC, LOST), the records inside a
-// chunk, and their delivery to the visitor in the capture's global order (docs/capture-format.md).
+// Version 3 decoding: the top-level records (CHUNK, SYNC, EXEC, LOST), the records inside a chunk,
+// and their delivery to the visitor in the capture's global order (docs/capture-format.md).
 
 extension RecordDecoder {
   /// Decodes one top-level record of a version 3 capture; returns the records it held.
@@ -34,8 +34,6 @@ extension RecordDecoder {
       // Everything of the old program is in the file before EXEC; the new one numbers from 0.
       try deliverAll(into: &visitor)
       merger.next = 0
-      merger.live.removeAll()  // the reader ends the old program's blocks here
-      merger.clockKeyed = false  // the new program starts on the counter
       recentAllocations.removeAll()
       lastTimestamp = max(lastTimestamp, microseconds)
       modules = ModuleTable()
@@ -58,7 +56,7 @@ extension RecordDecoder {
     return 1
   }
 
-  /// A COLUMNS record (versions 4 to 6): the chunk it packs, unpacked and decoded as a CHUNK. Offsets
+  /// A COLUMNS record (versions 4 and 5): the chunk it packs, unpacked and decoded as a CHUNK. Offsets
   /// of its records count from the COLUMNS record, in its unpacked bytes.
   private mutating func decodePackedChunk<Visitor: CaptureVisitor>(
     _ cursor: inout ByteCursor, fileOffset: Int, into visitor: inout Visitor
@@ -118,8 +116,7 @@ extension RecordDecoder {
     var sequence: UInt64 = 0
     var address: UInt64 = 0
     var thread = chunkThread
-    // FRAMEs read since the last keyed record: the last ones in the merger's pending frames.
-    var framesRead = 0
+    var frames: [PendingFrame]? = nil
     var heldFree: SequencedRecord? = nil
     var count = 0
     // Records take 2 bytes at the least and 3-4 in a busy thread's chunk (ALLOC and FREE_BACK
@@ -133,14 +130,8 @@ extension RecordDecoder {
         if tag == CaptureFormat.frameTag {
           let parent = try cursor.unsigned()
           let delta = try cursor.signed()
-          guard merger.pendingFrames.count < Int(CaptureFormat.maximumFrames) else {
-            throw .damaged(
-              position: cursor.recordStart,
-              .oversizedCount(record: "frame", count: UInt64(merger.pendingFrames.count) + 1))
-          }
-          merger.pendingFrames.append(
-            PendingFrame(localParent: parent, delta: delta, offset: fileOffset + cursor.recordStart))
-          framesRead += 1
+          frames =
+            (frames ?? []) + [PendingFrame(localParent: parent, delta: delta, offset: fileOffset + cursor.recordStart)]
           continue
         }
         if tag == CaptureFormat.threadTag {
@@ -149,8 +140,7 @@ extension RecordDecoder {
         }
         let type = tag & CaptureFormat.typeMask & ~CaptureFormat.nextNumberFlag
         if tag & CaptureFormat.nextNumberFlag != 0 && type != 0 {
-          // The next number, or (version 6) the same clock key as the record before.
-          if sequence < CaptureFormat.clockKeyBase { sequence &+= 1 }
+          sequence &+= 1
         } else {
           sequence &+= try cursor.unsigned()
         }
@@ -185,46 +175,31 @@ extension RecordDecoder {
           rare = try decodeRareBody(tag, &cursor)
           body = .rare
         }
-        var extra: Int32 = -1
-        if rare != nil {
-          // 2^31 rare records apart (a TICK every 10 ms: eight months) never wait at once.
-          extra = Int32(truncatingIfNeeded: nextExtra & Int(Int32.max))
+        var extra = -1
+        if frames != nil || rare != nil {
+          extra = nextExtra
           nextExtra += 1
-          extras[Int(extra)] = SequencedExtra(rare: rare)
-        }
-        var frameStart: UInt32 = 0
-        if framesRead > 0 {
-          // Below 2^24 (checked as each FRAME is read).
-          frameStart = UInt32(truncatingIfNeeded: merger.pendingFrames.count - framesRead)
-          merger.recordsWithFrames += 1
+          extras[extra] = SequencedExtra(frames: frames, rare: rare)
         }
         var record = SequencedRecord(
-          sequence: sequence, thread: thread, offset: fileOffset + cursor.recordStart, body: body,
-          frameStart: frameStart, frameCount: UInt32(truncatingIfNeeded: framesRead), extra: extra)
-        framesRead = 0
+          sequence: sequence, thread: thread, offset: fileOffset + cursor.recordStart, body: body, extra: extra)
+        frames = nil
         if var free = heldFree {
           heldFree = nil
           // realloc(): FREE of the old block, then (FRAMEs aside) ALLOC of the new one.
-          var folded = false
           if case .alloc(let kind, let address, let size, let stack, _) = record.body,
             kind == .realloc || kind == .reallocarray, case .free(let freeKind, let old, _) = free.body
           {
-            if free.sequence >= CaptureFormat.clockKeyBase && free.extra < 0 && free.frameCount == 0 {
-              // Clock keys: one record, so that no wait ever separates the two.
-              record.body = .realloc(kind, old: old, address: address, size: size, localStack: stack)
-              folded = true
-            } else {
-              free.body = .free(freeKind, address: old, paired: true)
-              record.body = .alloc(kind, address: address, size: size, localStack: stack, pairedFree: old)
-            }
+            free.body = .free(freeKind, address: old, paired: true)
+            record.body = .alloc(kind, address: address, size: size, localStack: stack, pairedFree: old)
           }
-          if !folded { try submit(free, into: &visitor) }
+          try submit(free, into: &visitor)
         }
         if case .free(.realloc, _, _) = record.body {
           heldFree = record
-        } else {
-          try submit(record, into: &visitor)
+          continue
         }
+        try submit(record, into: &visitor)
       }
       if let free = heldFree { try submit(free, into: &visitor) }
       merger.seal()
@@ -232,7 +207,7 @@ extension RecordDecoder {
       if case .needMore = error { throw .damaged(position: cursor.recordStart, .chunkEndsMidRecord) }
       throw error
     }
-    if framesRead > 0 { throw .damaged(position: cursor.recordStart, .chunkEndsMidRecord) }
+    if frames != nil { throw .damaged(position: cursor.recordStart, .chunkEndsMidRecord) }
     return count
   }
 
@@ -255,21 +230,18 @@ extension RecordDecoder {
 
   // MARK: - Merging
 
-  /// Delivers `record` now if it is the next number, else holds it back until its turn. A clock
-  /// key says nothing about the keys below it: its record waits for a SYNC above it.
+  /// Delivers `record` now if it is the next number, else holds it back until its turn.
   private mutating func submit<Visitor: CaptureVisitor>(
     _ record: SequencedRecord, into visitor: inout Visitor
   ) throws(DecodeStop) {
-    if record.sequence == merger.next && record.sequence < CaptureFormat.clockKeyBase {
+    if record.sequence == merger.next {
       try deliver(record, into: &visitor)
       merger.next = record.sequence &+ 1
       while let smallest = merger.smallest, smallest == merger.next, let next = merger.pop() {
         try deliver(next, into: &visitor)
         merger.next = smallest &+ 1
       }
-    } else if record.sequence > merger.next
-      || (record.sequence == merger.next && record.sequence >= CaptureFormat.clockKeyBase)
-    {
+    } else if record.sequence > merger.next {
       // A real capture holds back what its threads wrote between two SYNCs: 10 ms, at most about a
       // quarter of a second when one thread holds its buffer that long (the tracker then waits).
       guard merger.count < CaptureFormat.maximumHeldRecords else {
@@ -287,46 +259,23 @@ extension RecordDecoder {
   private mutating func deliver<Visitor: CaptureVisitor>(below written: UInt64, into visitor: inout Visitor)
     throws(DecodeStop)
   {
-    // A clock key equal to `next` may be followed by more records of that key: only counter
-    // numbers, which never repeat, go out for being the next one.
-    let counted = CaptureFormat.clockKeyBase
-    // Clock keys go out only up to the skew below `written`: a FREE of a block not live is then
-    // checked against every record keyed within the skew after it, all of them read by now. After
-    // END's flush nothing is left to come.
-    let clockLimit = written > CaptureFormat.endClockKey ? written : max(counted, written &- CaptureFormat.clockKeySkew)
-    while let smallest = merger.smallest, smallest < written || (smallest == merger.next && smallest < counted) {
-      if smallest >= counted {
-        // Clock keys: as much of one run as comes before every other run.
-        guard smallest < clockLimit else { break }
-        let records = merger.popRun(below: clockLimit)
-        for record in records { try deliverInOrder(record, into: &visitor) }
-        merger.next = max(merger.next, records.last!.sequence)
-        continue
-      }
-      let next = merger.pop()!
-      try deliverInOrder(next, into: &visitor)
-      merger.next = max(merger.next, smallest < counted ? smallest &+ 1 : smallest)
+    while let smallest = merger.smallest, smallest < written || smallest == merger.next, let next = merger.pop() {
+      try deliver(next, into: &visitor)
+      merger.next = max(merger.next, smallest &+ 1)
     }
     merger.next = max(merger.next, written)
-    while let smallest = merger.smallest, smallest == merger.next, smallest < counted, let next = merger.pop() {
+    while let smallest = merger.smallest, smallest == merger.next, let next = merger.pop() {
       try deliver(next, into: &visitor)
       merger.next = smallest &+ 1
-    }
-    if !merger.blocked.isEmpty && written > CaptureFormat.clockKeyPatience {
-      try releaseBlocked(keyedBelow: written - CaptureFormat.clockKeyPatience, into: &visitor)
     }
   }
 
   private mutating func deliverAll<Visitor: CaptureVisitor>(into visitor: inout Visitor) throws(DecodeStop) {
     merger.seal()  // a chunk cut short by damage leaves its run open
     while let next = merger.pop() {
-      try deliverInOrder(next, into: &visitor)
-      // A clock key may come again (another chunk); a counter number never.
-      let after = next.sequence < CaptureFormat.clockKeyBase ? next.sequence &+ 1 : next.sequence
-      merger.next = max(merger.next, after)
+      try deliver(next, into: &visitor)
+      merger.next = max(merger.next, next.sequence &+ 1)
     }
-    // Nothing more will come: what still waits is read as it is, oldest key first.
-    try releaseBlocked(keyedBelow: UInt64.max, into: &visitor)
     // A realloc's FREE always stands in the same chunk as its ALLOC: nothing is left deferred.
     for (_, free) in merger.deferredFrees { try deliverFree(free, into: &visitor) }
     merger.deferredFrees.removeAll()
@@ -345,16 +294,19 @@ extension RecordDecoder {
   {
     guard case .free(let kind, let address, _) = record.body else { return }
     switchThread(to: record.thread, into: &visitor)
-    if merger.clockKeyed { merger.live.remove(address) }
     visitor.visit(DeallocationEvent(kind: kind, address: address, thread: record.thread))
   }
 
   private mutating func deliver<Visitor: CaptureVisitor>(_ record: SequencedRecord, into visitor: inout Visitor)
     throws(DecodeStop)
   {
-    if record.frameCount > 0 { try deliverFrames(of: record, into: &visitor) }
     var rare: RareBody? = nil
-    if record.extra >= 0, let extra = extras.removeValue(forKey: Int(record.extra)) { rare = extra.rare }
+    if record.extra >= 0, let extra = extras.removeValue(forKey: record.extra) {
+      if let pending = extra.frames {
+        for frame in pending { try deliverFrame(frame, into: &visitor) }
+      }
+      rare = extra.rare
+    }
     switch record.body {
     case .alloc(let kind, let address, let size, let localStack, let pairedFree):
       if let old = pairedFree, let free = merger.deferredFrees.removeValue(forKey: old) {
@@ -363,12 +315,21 @@ extension RecordDecoder {
         // Another thread got the old block of a realloc() still in progress: its FREE comes first.
         try deliverFree(free, into: &visitor)
       }
-      try deliverAllocation(kind, address: address, size: size, localStack: localStack, of: record, into: &visitor)
-    case .realloc(let kind, let old, let address, let size, let localStack):
-      var free = record
-      free.body = .free(.realloc, address: old, paired: false)
-      try deliverFree(free, into: &visitor)
-      try deliverAllocation(kind, address: address, size: size, localStack: localStack, of: record, into: &visitor)
+      guard size <= CaptureFormat.maximumBlockSize else {
+        throw .damagedInFile(offset: record.offset, .impossibleSize(size))
+      }
+      let total = totalBytes + size
+      guard total <= CaptureFormat.maximumTotalBytes else {
+        throw .damagedInFile(offset: record.offset, .impossibleTotal(total))
+      }
+      guard localStack < UInt64(frames.count) &- nodeBase else {
+        throw .damagedInFile(offset: record.offset, .unknownStackNode(localStack))
+      }
+      let stack = localStack == 0 ? 0 : localStack &+ nodeBase
+      totalBytes = total
+      switchThread(to: record.thread, into: &visitor)
+      visitor.visit(
+        AllocationEvent(kind: kind, address: address, size: size, stack: UInt32(stack), thread: record.thread))
     case .free(_, let address, let paired):
       if paired {
         merger.deferredFrees[address] = record
@@ -378,29 +339,6 @@ extension RecordDecoder {
     case .rare:
       if let rare { try deliver(rare, of: record, into: &visitor) }
     }
-  }
-
-  @inline(__always)
-  private mutating func deliverAllocation<Visitor: CaptureVisitor>(
-    _ kind: AllocationKind, address: UInt64, size: UInt64, localStack: UInt64, of record: SequencedRecord,
-    into visitor: inout Visitor
-  ) throws(DecodeStop) {
-    guard size <= CaptureFormat.maximumBlockSize else {
-      throw .damagedInFile(offset: record.offset, .impossibleSize(size))
-    }
-    let total = totalBytes + size
-    guard total <= CaptureFormat.maximumTotalBytes else {
-      throw .damagedInFile(offset: record.offset, .impossibleTotal(total))
-    }
-    guard localStack < UInt64(frames.count) &- nodeBase else {
-      throw .damagedInFile(offset: record.offset, .unknownStackNode(localStack))
-    }
-    let stack = localStack == 0 ? 0 : localStack &+ nodeBase
-    totalBytes = total
-    switchThread(to: record.thread, into: &visitor)
-    if merger.clockKeyed { merger.live.insert(address) }
-    visitor.visit(
-      AllocationEvent(kind: kind, address: address, size: size, stack: UInt32(stack), thread: record.thread))
   }
 
   private mutating func deliver<Visitor: CaptureVisitor>(
@@ -426,19 +364,6 @@ extension RecordDecoder {
     }
   }
 
-  /// Delivers the FRAMEs `record` carries; the pending frames empty once no record holds any.
-  @inline(never)  // new stacks are rare: kept off the path of every record
-  private mutating func deliverFrames<Visitor: CaptureVisitor>(of record: SequencedRecord, into visitor: inout Visitor)
-    throws(DecodeStop)
-  {
-    let start = Int(record.frameStart)
-    for index in start..<(start + Int(record.frameCount)) {
-      try deliverFrame(merger.pendingFrames[index], into: &visitor)
-    }
-    merger.recordsWithFrames -= 1
-    if merger.recordsWithFrames == 0 { merger.pendingFrames.removeAll(keepingCapacity: true) }
-  }
-
   private mutating func deliverFrame<Visitor: CaptureVisitor>(_ frame: PendingFrame, into visitor: inout Visitor)
     throws(DecodeStop)
   {
@@ -454,148 +379,5 @@ extension RecordDecoder {
     let ip = frames.ip(of: UInt32(parent)) &+ UInt64(bitPattern: frame.delta)
     _ = frames.append(parent: UInt32(parent), ip: ip, in: modules)
     visitor.visit(FrameEvent(node: UInt32(node), parent: UInt32(parent), ip: ip))
-  }
-}
-
-// MARK: - Clock keys: the rules of the order
-
-extension RecordDecoder {
-  /// Delivers a record taken from the merge in key order. A counter key is the program's order: the
-  /// record goes out. A clock key is only nearly that order across threads, so the record goes out
-  /// only if its thread waits for nothing and it breaks none of the order's rules (``breaksRule``);
-  /// otherwise it waits behind its thread's first waiting record. Its FRAMEs, and a MODULES record,
-  /// go out at their key in any case: they define nodes and modules, which the tracker keys in
-  /// their own exact order, and what waits depends on them.
-  mutating func deliverInOrder<Visitor: CaptureVisitor>(_ record: SequencedRecord, into visitor: inout Visitor)
-    throws(DecodeStop)
-  {
-    guard record.sequence >= CaptureFormat.clockKeyBase else { return try deliver(record, into: &visitor) }
-    merger.clockKeyed = true
-    // END's key is the last there is: what still waits comes before it.
-    if record.sequence == CaptureFormat.endClockKey && !merger.blocked.isEmpty {
-      try releaseBlocked(keyedBelow: .max, into: &visitor)
-    }
-    var record = record
-    if record.extra >= 0 || record.frameCount > 0 {
-      guard let rest = try deliverDefinitions(of: record, into: &visitor) else { return }
-      record = rest
-    }
-    if !merger.blocked.isEmpty, let index = merger.blocked.firstIndex(where: { $0.thread == record.thread }) {
-      merger.blocked[index].records.append(record)
-      return
-    }
-    if breaksRule(record) {
-      merger.blocked.append(BlockedThread(thread: record.thread, records: [record]))
-      // A real capture has a waiting thread now and then; a crafted one could make every record
-      // of thousands of threads wait, and each delivery try them all.
-      if merger.blocked.count > CaptureFormat.maximumWaitingThreads { try releaseOldestBlocked(into: &visitor) }
-      return
-    }
-    try deliver(record, into: &visitor)
-    if !merger.blocked.isEmpty { try retryBlocked(into: &visitor) }
-  }
-
-  /// Delivers the FRAMEs a record carries, or the whole record if it is a MODULES record; returns
-  /// what is left of it to deliver (nil: nothing).
-  private mutating func deliverDefinitions<Visitor: CaptureVisitor>(
-    of record: SequencedRecord, into visitor: inout Visitor
-  ) throws(DecodeStop) -> SequencedRecord? {
-    if record.extra >= 0, case .modules = extras[Int(record.extra)]?.rare {
-      try deliver(record, into: &visitor)
-      return nil
-    }
-    guard record.frameCount > 0 else { return record }
-    try deliverFrames(of: record, into: &visitor)
-    var rest = record
-    rest.frameCount = 0
-    return rest
-  }
-
-  /// Whether delivering `record` (clock-keyed, its FRAMEs delivered) now would break a rule of
-  /// the order: a FREE of a block that is not live, an ALLOC of an address that is live, a stack
-  /// naming a node not defined yet. Across threads a clock key can be off by the cores' skew and
-  /// an out-of-order rdtsc; the record it depends on then comes a little later in key order.
-  /// (Mutating only so that the decoder is passed by reference: as a plain method it was copied,
-  /// 392 bytes, for every clock-keyed record: 18 % of `stats` on two threads.)
-  private mutating func breaksRule(_ record: SequencedRecord) -> Bool {
-    switch record.body {
-    case .alloc(_, let address, _, let localStack, let pairedFree):
-      if localStack >= UInt64(frames.count) &- nodeBase { return true }
-      return address != pairedFree && merger.live.contains(address) && merger.deferredFrees[address] == nil
-    case .realloc(_, let old, let address, _, let localStack):
-      if localStack >= UInt64(frames.count) &- nodeBase { return true }
-      if address != old && merger.live.contains(address) { return true }
-      return !merger.live.contains(old) && allocationComes(of: old, for: record)
-    case .free(_, let address, let paired):
-      // A FREE_BACK is checked too: it names the address of an ALLOC of its own stream, but that
-      // block may have gone to another thread, been freed there and its address allocated again
-      // by a third thread that handed it back (a mailbox does that all the time).
-      if paired || merger.live.contains(address) { return false }
-      return allocationComes(of: address, for: record)
-    case .rare:
-      return false
-    }
-  }
-
-  /// Whether another thread's record keyed within the skew after `record` allocates `address`:
-  /// the FREE of a block that is not live then waits for it. A block not live and allocated by no
-  /// such record was allocated before the first clock key (the live set starts there) or never
-  /// seen (allocated before the tracker started): waiting could not change what the FREE means.
-  private mutating func allocationComes(of address: UInt64, for record: SequencedRecord) -> Bool {
-    merger.holdsAllocation(
-      of: address, besides: record.thread, keyedUpTo: record.sequence &+ CaptureFormat.clockKeySkew)
-  }
-
-  /// Delivers the waiting records whose rules hold now, until none does.
-  private mutating func retryBlocked<Visitor: CaptureVisitor>(into visitor: inout Visitor) throws(DecodeStop) {
-    var progress = true
-    while progress {
-      progress = false
-      var index = 0
-      while index < merger.blocked.count {
-        while !merger.blocked[index].isEmpty && !breaksRule(merger.blocked[index].head) {
-          let record = merger.blocked[index].head
-          merger.blocked[index].start += 1
-          try deliver(record, into: &visitor)
-          progress = true
-        }
-        if merger.blocked[index].isEmpty {
-          merger.blocked.remove(at: index)
-        } else {
-          index += 1
-        }
-      }
-    }
-  }
-
-  /// Stops waiting for the records keyed below `limit` (the delivered keys passed them by more
-  /// than ``CaptureFormat/clockKeyPatience``, or the capture ends): oldest key first, each is read
-  /// as it is (a FREE of a block not live is an unknown free, as in any capture).
-  private mutating func releaseBlocked<Visitor: CaptureVisitor>(keyedBelow limit: UInt64, into visitor: inout Visitor)
-    throws(DecodeStop)
-  {
-    while true {
-      try retryBlocked(into: &visitor)
-      guard try releaseOldestBlocked(below: limit, into: &visitor) else { return }
-    }
-  }
-
-  /// Reads the waiting record with the oldest key (below `limit`) as it is; false if there is none.
-  @discardableResult
-  private mutating func releaseOldestBlocked<Visitor: CaptureVisitor>(
-    below limit: UInt64 = .max, into visitor: inout Visitor
-  ) throws(DecodeStop) -> Bool {
-    var oldest: Int? = nil
-    for index in merger.blocked.indices where merger.blocked[index].head.sequence < limit {
-      if oldest == nil || merger.blocked[index].head.sequence < merger.blocked[oldest!].head.sequence {
-        oldest = index
-      }
-    }
-    guard let index = oldest else { return false }
-    let record = merger.blocked[index].head
-    merger.blocked[index].start += 1
-    if merger.blocked[index].isEmpty { merger.blocked.remove(at: index) }
-    try deliver(record, into: &visitor)
-    return true
   }
 }

@@ -12,9 +12,6 @@
  *     records stand together in one chunk (the reader keeps them a pair, see the format).
  *   - A record whose stack needed new nodes takes its number while holding stacks_lock, so node
  *     numbers follow the global order and every FRAME comes before the records that name it.
- * With clock keys (stream.c) the first three hold only nearly (an unfenced rdtsc, two cores):
- * the reader holds back a record that would break them (docs/capture-format.md). The last holds
- * exactly: a record keyed under stacks_lock takes a key above every earlier one (stacks_last_key).
  */
 #include "tracker_internal.h"
 
@@ -123,7 +120,7 @@ static inline uint8_t *put_stack_and_tag(uint8_t **cursor, captured_stack *stack
     spinlock_lock(&stacks_lock);
     generation = atomic_load_explicit(&stacks_generation, memory_order_relaxed);
     node = stacks_intern_locked(cursor, stack->ips, stack->depth, stack->hash);
-    tagged = stream_put_tag_locked(*cursor, tag);
+    tagged = stream_put_tag(*cursor, tag);
     spinlock_unlock(&stacks_lock);
   } else {
     tagged = stream_put_tag(*cursor, tag);

@@ -35,10 +35,10 @@ struct CaptureErrorTests {
       message: "% is not a workshop capture: it starts with \"WSX\""),
     BadCapture(
       name: "wrong version", bytes: CaptureWriter(header: CaptureHeader(version: CaptureFormat.version + 1)).bytes,
-      message: "% is a workshop capture of format version 7: this reader understands versions 1 to 6"),
+      message: "% is a workshop capture of format version 6: this reader understands versions 1 to 5"),
     BadCapture(
       name: "small header size", bytes: CaptureWriter(header: CaptureHeader(headerSize: 40)).bytes,
-      message: "% declares a 40-byte header: a version 6 header has 48 bytes"),
+      message: "% declares a 40-byte header: a version 5 header has 48 bytes"),
     BadCapture(
       name: "truncated header", bytes: Array(CaptureWriter().bytes.prefix(20)),
       message: "% is truncated inside its header after 20 bytes: it holds no events"),

@@ -8,8 +8,7 @@ import Testing
 /// per-thread chunks, FREE_BACK), written by the version 3 tracker running pattern_basic.c,
 /// pattern_threads.c and pattern_cross_threads.c (that one compressed by the zstd command, as a
 /// version 3 `workshop run` left its captures: chunks as the tracker wrote them), and format version
-/// 4 (version 3 with chunks packed in the first COLUMNS layout) and 5 (either layout), as `workshop
-/// run` of those versions left them.
+/// 4 (version 3 with chunks packed in the first COLUMNS layout), as a version 4 `workshop run` left it.
 @Suite("Captures of older format versions")
 struct OlderVersionTests {
   static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
@@ -70,17 +69,11 @@ struct OlderVersionTests {
 
   /// The program's own blocks are 242,400 allocations, 8 leaked (1,152 B) and a peak of
   /// 345,600 B; libc and pthread_create add 8 allocations, 4 of them left at the end. The version 3
-  /// capture is as the zstd command compressed it; the version 4 one was written by session 6's
-  /// starting point (8a31f5b): `workshop run`, its chunks packed into COLUMNS records where that
-  /// paid, compressed; the version 5 one by session 8's starting point (885c032), chunks packed in
-  /// either layout. All are read by the version 6 reader, which checks clock-keyed records against
-  /// the order's rules; numbered ones go through as they always did.
+  /// capture is as the zstd command compressed it; the version 4 one was written by `workshop run`
+  /// of session 6's start (8a31f5b): chunks packed into first-layout COLUMNS records where that paid.
   @Test(
     "a compressed capture of 8 threads freeing and reallocating each other's blocks reads exactly",
-    arguments: [
-      ("pattern_cross_threads.v3.zst.bin", 3), ("pattern_cross_threads.v4.zst.bin", 4),
-      ("pattern_cross_threads.v5.zst.bin", 5),
-    ])
+    arguments: [("pattern_cross_threads.v3.zst.bin", 3), ("pattern_cross_threads.v4.zst.bin", 4)])
   func crossThreads(fixture: String, version: UInt16) throws {
     let (figures, header, progress) = try read(fixture)
     #expect(header?.version == version)

@@ -14,34 +14,14 @@
 
 #define WORKSHOP_CAPTURE_MAGIC "WSHPCAP1"
 #define WORKSHOP_CAPTURE_MAGIC_SIZE 8
-#define WORKSHOP_CAPTURE_VERSION 6
-/* The newest version readers accept. Version 6 is version 5 whose keys may come from the clock
-   (WORKSHOP_CLOCK_KEY_BASE below); the tracker writes it with plain chunks, and workshop's
-   compressor packs them into COLUMNS records (either layout) keeping the version. Version 3 is the
-   tracker's output before clock keys, version 4 its chunks packed in the first COLUMNS layout,
-   version 5 in either layout: their keys all come from the counter. */
-#define WORKSHOP_CAPTURE_PACKED_VERSION 6
+#define WORKSHOP_CAPTURE_VERSION 3
+/* The newest version readers accept: version 3 with chunks that workshop's compressor packed into
+   COLUMNS records, in either layout. The tracker writes version 3; only a compressed capture is
+   ever version 4 (first layout only, written until session 7) or 5 (either layout). */
+#define WORKSHOP_CAPTURE_PACKED_VERSION 5
 /* The oldest version readers still accept: version 1 is version 2 without the EXEC record;
    versions 1 and 2 write every record at the top level, in order, with no sequence numbers. */
 #define WORKSHOP_CAPTURE_OLDEST_VERSION 1
-/* Version 6: a record's key at or above this base is a clock key, the time stamp counter (rdtsc)
-   shifted right by WORKSHOP_CLOCK_KEY_SHIFT, plus the base; below it, a number from the tracker's
-   counter. Every clock key is above every counter key. Clock keys may repeat and are only nearly
-   the program's order across threads: the reader holds back a record that would break the order's
-   rules (docs/capture-format.md, "Chunks and numbers"). An ALLOC, FREE or FREE_BACK with
-   WORKSHOP_RECORD_NEXT_NUMBER set after a clock-keyed record of its chunk has that record's key. */
-#define WORKSHOP_CLOCK_KEY_BASE (1ull << 62)
-/* A clock key counts 1,024 ticks of the time stamp counter (394 ns at 2.6 GHz). Finer keys cost
-   bytes no compressor wins back: when a key changes is noise in an otherwise repeating stream
-   (8 threads of threads.c under workshop run: 3.2 MB with 256-tick keys, 1.05 MB with 4,096-tick
-   keys, 0.68 MB all on the counter; raw ticks made a 2-thread capture 12x larger). Coarser keys
-   tie events the program orders a microsecond apart (a barrier's wake-up), which the reader then
-   takes in either order. */
-#define WORKSHOP_CLOCK_KEY_SHIFT 10
-/* END's key when keys come from the clock: after every other key. A record keyed after END's is
-   never written, but its clock read may not come after END's (the tracker's check follows the
-   read), so END does not read the clock. The last SYNC is then WORKSHOP_END_CLOCK_KEY + 1. */
-#define WORKSHOP_END_CLOCK_KEY ((1ull << 63) - 1)
 /* The farthest back a FREE_BACK record reaches, in ALLOC records of its stream. */
 #define WORKSHOP_FREE_BACK_LIMIT (1u << 20)
 
@@ -134,13 +114,8 @@ typedef struct __attribute__((packed)) workshop_capture_header {
  *                       order, since the start or the last EXEC or LOST. That block may have been
  *                       freed since: only its address is meant. The running address becomes it.
  *                       ALLOC, FREE and FREE_BACK tags with WORKSHOP_RECORD_NEXT_NUMBER (0x80) set
- *                       carry no number: theirs is the previous one + 1 (version 6: the previous
- *                       one itself if that is a clock key).
+ *                       carry no number: theirs is the previous one + 1.
  * SYNC       0x0c       uv n. (Version 3.) Every record numbered below n is in the file before this.
- *            Version 6: numbers at or above WORKSHOP_CLOCK_KEY_BASE are clock keys, which may
- *            repeat; a chunk's keys never fall. Readers merge by key and hold back a record that
- *            would free a block not live, allocate an address that is live, or name a node not
- *            yet defined, until the rule holds (see docs/capture-format.md).
  * COLUMNS    0x0d       uv thread id, uv stream id, uv byte length of the chunk's records, uv byte
  *                       length of the body, then the body. (Version 4.) A CHUNK whose records are
  *                       laid out field by field (see docs/capture-format.md, "Packed chunks"); it
