@@ -51,6 +51,50 @@ func expectExactOrder(of run: TrackedRun, reallocs: Int) throws {
   #expect(order.reallocPairs + order.reallocsSplit == reallocs)
 }
 
+/// Freed addresses come straight back to other threads (a consumer's full tcache returns its
+/// producer's blocks to the producer's arena; realloc() of another thread's block runs in that
+/// block's arena): a FREE on one thread and the ALLOC of its address on another a few hundred
+/// nanoseconds apart. The program counts what it allocates.
+@Suite("Threads reusing each other's freed addresses at once", .timeLimit(.minutes(5)))
+struct AddressReuseTests {
+  @Test("8 threads reusing each other's freed addresses at once: counts, bytes and peak as the program counts them")
+  func hotAddressReuse() throws {
+    let (program, run) = try runThreaded("pattern_address_reuse.c")
+    let counted = try #require(ProgramCount(run.result.standardOutput), "the program's own count")
+    let profile = run.profile
+    let own = run.totals(profile.allocatedByStack, allocatedDirectlyFrom: program.executable)
+    #expect(own.count == counted.allocations)
+    #expect(own.bytes == counted.bytes)
+    #expect(profile.totals.allocationsByKind[.realloc] == counted.reallocs)
+    // Known and not yet fixed (issue 13, session 8): while other processes keep both cores busy,
+    // a few of this program's frees read before their allocation (with session 7's tracker and
+    // reader too: 1 run in 10 with three busy loops beside it). Until that is
+    // found, the exact-order checks report it without failing.
+    withKnownIssue("frees read before their allocation under heavy load", isIntermittent: true) {
+      let leaked = run.totals(profile.leaks, allocatedDirectlyFrom: program.executable)
+      #expect(leaked.count == 0 && leaked.bytes == 0, "every block is freed")
+      #expect(run.totals(profile.peak.aliveByStack, allocatedDirectlyFrom: program.executable).bytes == counted.peak)
+      try expectExactOrder(of: run, reallocs: Int(counted.reallocs))
+    }
+  }
+}
+
+/// What pattern_address_reuse.c counts and prints: "allocations N bytes B reallocs R peak P".
+private struct ProgramCount {
+  var allocations: UInt64
+  var bytes: UInt64
+  var reallocs: UInt64
+  var peak: UInt64
+
+  init?(_ output: String) {
+    let words = output.split(whereSeparator: \.isWhitespace)
+    guard words.count >= 8, words[0] == "allocations", let allocations = UInt64(words[1]),
+      let bytes = UInt64(words[3]), let reallocs = UInt64(words[5]), let peak = UInt64(words[7])
+    else { return nil }
+    (self.allocations, self.bytes, self.reallocs, self.peak) = (allocations, bytes, reallocs, peak)
+  }
+}
+
 /// Checks the order of delivered records: a FREE names a live block, an ALLOC a free address, a
 /// stack node is defined before it is named, and a realloc's FREE is followed by its ALLOC (or, when
 /// another thread got the old block back during the call, by that thread's ALLOC of it).
