@@ -297,6 +297,27 @@ extension RecordDecoder {
     visitor.visit(DeallocationEvent(kind: kind, address: address, thread: record.thread))
   }
 
+  /// Before an ALLOC at `address`: the FREE of its own realloc() (`pairedFree`), and the FREE of another
+  /// thread's realloc() still in progress whose old block this ALLOC got back. Both checks apply to every
+  /// ALLOC: a realloc() may itself receive the block another thread's realloc() just released (threads
+  /// preempted inside realloc() make that common). Two FREEs go out in number order.
+  private mutating func deliverDeferredFrees<Visitor: CaptureVisitor>(
+    before address: UInt64, pairedFree: UInt64?, into visitor: inout Visitor
+  ) throws(DecodeStop) {
+    let own = pairedFree.flatMap { merger.deferredFrees.removeValue(forKey: $0) }
+    let released = merger.deferredFrees.removeValue(forKey: address)
+    switch (own, released) {
+    case (let own?, let released?):
+      let (first, second) = own.sequence < released.sequence ? (own, released) : (released, own)
+      try deliverFree(first, into: &visitor)
+      try deliverFree(second, into: &visitor)
+    case (let free?, nil), (nil, let free?):
+      try deliverFree(free, into: &visitor)
+    case (nil, nil):
+      break
+    }
+  }
+
   private mutating func deliver<Visitor: CaptureVisitor>(_ record: SequencedRecord, into visitor: inout Visitor)
     throws(DecodeStop)
   {
@@ -309,11 +330,8 @@ extension RecordDecoder {
     }
     switch record.body {
     case .alloc(let kind, let address, let size, let localStack, let pairedFree):
-      if let old = pairedFree, let free = merger.deferredFrees.removeValue(forKey: old) {
-        try deliverFree(free, into: &visitor)
-      } else if !merger.deferredFrees.isEmpty, let free = merger.deferredFrees.removeValue(forKey: address) {
-        // Another thread got the old block of a realloc() still in progress: its FREE comes first.
-        try deliverFree(free, into: &visitor)
+      if !merger.deferredFrees.isEmpty {
+        try deliverDeferredFrees(before: address, pairedFree: pairedFree, into: &visitor)
       }
       guard size <= CaptureFormat.maximumBlockSize else {
         throw .damagedInFile(offset: record.offset, .impossibleSize(size))

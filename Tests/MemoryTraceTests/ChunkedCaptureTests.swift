@@ -192,6 +192,33 @@ struct ChunkedCaptureTests {
       ])
   }
 
+  @Test("a realloc that gets back the old block of another thread's realloc still in progress is read after both FREEs")
+  func reallocGetsAnotherReallocsBlock() throws {
+    // Thread 1 reallocs 0x100 and is preempted inside the call; thread 2's realloc of 0x300 gets 0x100 back.
+    var first = Chunk(thread: 1)
+    first.free(2, .realloc, address: 0x100)
+    first.alloc(5, .realloc, address: 0x200, size: 64)
+    var second = Chunk(thread: 2)
+    second.alloc(1, address: 0x300, size: 8)
+    second.free(3, .realloc, address: 0x300)
+    second.alloc(4, .realloc, address: 0x100, size: 16)
+    second.free(6, address: 0x100)
+    var third = Chunk(thread: 3)
+    third.alloc(0, address: 0x100, size: 32)
+    let events = try read(Self.capture([third.bytes, second.bytes, first.bytes]))
+      .filter { if case .thread = $0 { false } else { true } }
+    #expect(
+      events == [
+        .alloc(AllocationEvent(kind: .malloc, address: 0x100, size: 32, stack: 0, thread: 3)),
+        .alloc(AllocationEvent(kind: .malloc, address: 0x300, size: 8, stack: 0, thread: 2)),
+        .free(DeallocationEvent(kind: .realloc, address: 0x100, thread: 1)),
+        .free(DeallocationEvent(kind: .realloc, address: 0x300, thread: 2)),
+        .alloc(AllocationEvent(kind: .realloc, address: 0x100, size: 16, stack: 0, thread: 2)),
+        .alloc(AllocationEvent(kind: .realloc, address: 0x200, size: 64, stack: 0, thread: 1)),
+        .free(DeallocationEvent(kind: .free, address: 0x100, thread: 2)),
+      ])
+  }
+
   @Test("a FREE names its block by how many ALLOCs of its stream ago it was made, across chunks")
   func freeBack() throws {
     var first = Chunk(thread: 5)
