@@ -79,7 +79,7 @@ let package = Package(
     .testTarget(
       name: "TrackerTests", dependencies: ["MemoryTrace", "MemoryAnalysis", "WorkshopKit", "WorkshopTestSupport"],
       exclude: ["Programs"]),
-    .testTarget(name: "MemoryTraceTests", dependencies: ["MemoryTrace"], exclude: ["Fixtures"]),
+    .testTarget(name: "MemoryTraceTests", dependencies: ["MemoryTrace", "WorkshopTestSupport"], exclude: ["Fixtures"]),
     // LiveRun and the running of programs under the real tracker (Programs/ compiled at test time).
     .testTarget(
       name: "WorkshopKitTests",

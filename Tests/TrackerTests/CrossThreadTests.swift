@@ -41,7 +41,7 @@ func expectExactOrder(of run: TrackedRun, reallocs: Int) throws {
   #expect(run.profile.totals.unknownFrees == 0, "no free is read before its allocation")
   #expect(run.profile.totals.overwrittenBlocks == 0, "no allocation is read before the free of its address")
   let reader = try CaptureReader(path: run.capturePath)
-  var order = OrderCheck()
+  var order = DeliveredOrderCheck()
   let progress = try reader.read(into: &order)
   #expect(progress.sawEnd)
   #expect(order.freesOfUnknownBlocks == 0)
@@ -86,57 +86,6 @@ private struct ProgramCount {
       let bytes = UInt64(words[3]), let reallocs = UInt64(words[5]), let peak = UInt64(words[7])
     else { return nil }
     (self.allocations, self.bytes, self.reallocs, self.peak) = (allocations, bytes, reallocs, peak)
-  }
-}
-
-/// Checks the order of delivered records: a FREE names a live block, an ALLOC a free address, a
-/// stack node is defined before it is named, and a realloc's FREE is followed by its ALLOC, or, when
-/// another thread got the old block back during the call, by that thread's ALLOC of it (which, when
-/// that thread was in a realloc() of its own, comes after that call's FREE too).
-private struct OrderCheck: CaptureVisitor {
-  var live: Set<UInt64> = []
-  var nodes: UInt32 = 0
-  /// The realloc FREEs delivered since the last ALLOC: at most two (a realloc's own, and the one of
-  /// another thread whose old block this realloc got back).
-  var pendingReallocFrees: [UInt64] = []
-  var freesOfUnknownBlocks = 0
-  var allocationsOfLiveAddresses = 0
-  var framesAfterUse = 0
-  var reallocFreesNotFollowedByTheirAllocation = 0
-  var reallocPairs = 0
-  var reallocsSplit = 0
-
-  mutating func visit(_ frame: FrameEvent) { nodes = max(nodes, frame.node) }
-
-  mutating func visit(_ allocation: AllocationEvent) {
-    let isRealloc = allocation.kind == .realloc || allocation.kind == .reallocarray
-    switch pendingReallocFrees.count {
-    case 0:
-      break
-    case 1 where isRealloc:
-      reallocPairs += 1
-    case 1 where allocation.address == pendingReallocFrees[0]:
-      reallocsSplit += 1
-    case 2 where isRealloc && pendingReallocFrees.contains(allocation.address):
-      reallocPairs += 1
-      reallocsSplit += 1
-    default:
-      reallocFreesNotFollowedByTheirAllocation += pendingReallocFrees.count
-    }
-    pendingReallocFrees.removeAll(keepingCapacity: true)
-    if allocation.stack > nodes { framesAfterUse += 1 }
-    if !live.insert(allocation.address).inserted { allocationsOfLiveAddresses += 1 }
-  }
-
-  mutating func visit(_ deallocation: DeallocationEvent) {
-    if deallocation.kind == .realloc && pendingReallocFrees.count < 2 {
-      pendingReallocFrees.append(deallocation.address)
-    } else {
-      reallocFreesNotFollowedByTheirAllocation += pendingReallocFrees.count
-      pendingReallocFrees.removeAll(keepingCapacity: true)
-      if deallocation.kind == .realloc { pendingReallocFrees.append(deallocation.address) }
-    }
-    if live.remove(deallocation.address) == nil { freesOfUnknownBlocks += 1 }
   }
 }
 
