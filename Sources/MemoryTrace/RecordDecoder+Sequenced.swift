@@ -116,7 +116,8 @@ extension RecordDecoder {
     var sequence: UInt64 = 0
     var address: UInt64 = 0
     var thread = chunkThread
-    var frames: [PendingFrame]? = nil
+    // FRAMEs read since the last numbered record: the last ones in the merger's pending frames.
+    var framesRead = 0
     var heldFree: SequencedRecord? = nil
     var count = 0
     // Records take 2 bytes at the least and 3-4 in a busy thread's chunk (ALLOC and FREE_BACK
@@ -130,8 +131,14 @@ extension RecordDecoder {
         if tag == CaptureFormat.frameTag {
           let parent = try cursor.unsigned()
           let delta = try cursor.signed()
-          frames =
-            (frames ?? []) + [PendingFrame(localParent: parent, delta: delta, offset: fileOffset + cursor.recordStart)]
+          guard merger.pendingFrames.count < Int(CaptureFormat.maximumFrames) else {
+            throw .damaged(
+              position: cursor.recordStart,
+              .oversizedCount(record: "frame", count: UInt64(merger.pendingFrames.count) + 1))
+          }
+          merger.pendingFrames.append(
+            PendingFrame(localParent: parent, delta: delta, offset: fileOffset + cursor.recordStart))
+          framesRead += 1
           continue
         }
         if tag == CaptureFormat.threadTag {
@@ -175,15 +182,23 @@ extension RecordDecoder {
           rare = try decodeRareBody(tag, &cursor)
           body = .rare
         }
-        var extra = -1
-        if frames != nil || rare != nil {
-          extra = nextExtra
+        var extra: Int32 = -1
+        if let rare {
+          // 2^31 rare records apart (a TICK every 10 ms: eight months) never wait at once.
+          extra = Int32(truncatingIfNeeded: nextExtra & Int(Int32.max))
           nextExtra += 1
-          extras[extra] = SequencedExtra(frames: frames, rare: rare)
+          extras[Int(extra)] = rare
+        }
+        var frameStart: UInt32 = 0
+        if framesRead > 0 {
+          // Below 2^24 (checked as each FRAME is read).
+          frameStart = UInt32(truncatingIfNeeded: merger.pendingFrames.count - framesRead)
+          merger.recordsWithFrames += 1
         }
         var record = SequencedRecord(
-          sequence: sequence, thread: thread, offset: fileOffset + cursor.recordStart, body: body, extra: extra)
-        frames = nil
+          sequence: sequence, thread: thread, offset: fileOffset + cursor.recordStart, body: body,
+          frameStart: frameStart, frameCount: UInt32(truncatingIfNeeded: framesRead), extra: extra)
+        framesRead = 0
         if var free = heldFree {
           heldFree = nil
           // realloc(): FREE of the old block, then (FRAMEs aside) ALLOC of the new one.
@@ -207,7 +222,7 @@ extension RecordDecoder {
       if case .needMore = error { throw .damaged(position: cursor.recordStart, .chunkEndsMidRecord) }
       throw error
     }
-    if frames != nil { throw .damaged(position: cursor.recordStart, .chunkEndsMidRecord) }
+    if framesRead > 0 { throw .damaged(position: cursor.recordStart, .chunkEndsMidRecord) }
     return count
   }
 
@@ -300,13 +315,7 @@ extension RecordDecoder {
   private mutating func deliver<Visitor: CaptureVisitor>(_ record: SequencedRecord, into visitor: inout Visitor)
     throws(DecodeStop)
   {
-    var rare: RareBody? = nil
-    if record.extra >= 0, let extra = extras.removeValue(forKey: record.extra) {
-      if let pending = extra.frames {
-        for frame in pending { try deliverFrame(frame, into: &visitor) }
-      }
-      rare = extra.rare
-    }
+    if record.frameCount > 0 { try deliverFrames(of: record, into: &visitor) }
     switch record.body {
     case .alloc(let kind, let address, let size, let localStack, let pairedFree):
       if let old = pairedFree, let free = merger.deferredFrees.removeValue(forKey: old) {
@@ -337,7 +346,9 @@ extension RecordDecoder {
         try deliverFree(record, into: &visitor)
       }
     case .rare:
-      if let rare { try deliver(rare, of: record, into: &visitor) }
+      if record.extra >= 0, let rare = extras.removeValue(forKey: Int(record.extra)) {
+        try deliver(rare, of: record, into: &visitor)
+      }
     }
   }
 
@@ -362,6 +373,19 @@ extension RecordDecoder {
       sawEnd = true
       visitor.visitEnd(microseconds: microseconds)
     }
+  }
+
+  /// Delivers the FRAMEs `record` carries; the pending frames empty once no record holds any.
+  @inline(never)  // new stacks are rare next to allocations: kept off the path of every record
+  private mutating func deliverFrames<Visitor: CaptureVisitor>(of record: SequencedRecord, into visitor: inout Visitor)
+    throws(DecodeStop)
+  {
+    let start = Int(record.frameStart)
+    for index in start..<(start + Int(record.frameCount)) {
+      try deliverFrame(merger.pendingFrames[index], into: &visitor)
+    }
+    merger.recordsWithFrames -= 1
+    if merger.recordsWithFrames == 0 { merger.pendingFrames.removeAll(keepingCapacity: true) }
   }
 
   private mutating func deliverFrame<Visitor: CaptureVisitor>(_ frame: PendingFrame, into visitor: inout Visitor)

@@ -12,7 +12,8 @@ struct PendingFrame {
 /// One numbered record of a chunk, decoded but not yet delivered.
 ///
 /// It holds no reference (no array, no string), so that holding it back, sifting it and handing it
-/// on copy plain bytes: what else it carries waits in the decoder's ``SequencedExtra`` table.
+/// on copy plain bytes: its FRAMEs wait in the merger's ``RecordMerger/pendingFrames``, a rare
+/// record's body in the decoder's table of extras.
 struct SequencedRecord {
   enum Body {
     /// `pairedFree`: the old address of the realloc() this ALLOC completes, if its FREE came first.
@@ -28,9 +29,13 @@ struct SequencedRecord {
   /// The record's offset in the file, for damage reports.
   var offset: Int
   var body: Body
-  /// Its entry in the decoder's table of extras (FRAMEs before it, a rare body), or -1: none, the
-  /// common case.
-  var extra: Int
+  /// The FRAMEs before it in its chunk: `frameCount` entries of the merger's pending frames from
+  /// `frameStart` (none, the common case, is a count of 0).
+  var frameStart: UInt32 = 0
+  var frameCount: UInt32 = 0
+  /// Its entry in the decoder's table of rare bodies, or -1: none, the common case. (32 bits, so
+  /// that the record is no larger with its FRAME range: 80 bytes.)
+  var extra: Int32
 }
 
 /// The body of a rare numbered record.
@@ -40,13 +45,6 @@ enum RareBody {
   case marker(String)
   case command(CaptureCommand)
   case end(UInt64)
-}
-
-/// What a held record carries besides its plain fields.
-struct SequencedExtra {
-  /// FRAME records that precede it in its chunk.
-  var frames: [PendingFrame]?
-  var rare: RareBody?
 }
 
 /// The numbered records read but not yet delivered, and the number the merged stream expects next.
@@ -82,6 +80,14 @@ struct RecordMerger {
   var runCapacityHint = 16
   var next: UInt64 = 0
   var deferredFrees: [UInt64: SequencedRecord] = [:]
+  /// The FRAMEs of the records decoded and not yet delivered, in the order they were read; each
+  /// record names its own by range. One flat array instead of one per record (an array built per
+  /// FRAME and a dictionary entry per record with FRAMEs were a fifth of reading a tree's
+  /// capture): it empties, keeping its room, whenever no record with FRAMEs waits, which between
+  /// bursts of new stacks is nearly always.
+  var pendingFrames: [PendingFrame] = []
+  /// Records whose FRAMEs are in ``pendingFrames`` and not yet delivered.
+  var recordsWithFrames = 0
 
   var isEmpty: Bool { count == 0 }
   /// The smallest number held in a sealed run.
