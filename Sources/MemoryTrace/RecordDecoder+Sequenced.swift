@@ -152,7 +152,7 @@ extension RecordDecoder {
           sequence &+= try cursor.unsigned()
         }
         let body: SequencedRecord.Body
-        var rare: RareBody? = nil
+        var extra: Int32 = -1
         let kind = tag & CaptureFormat.kindMask
         switch type {
         case CaptureFormat.allocTag:
@@ -179,15 +179,8 @@ extension RecordDecoder {
           }
           body = .free(kind, address: address, paired: false)
         default:
-          rare = try decodeRareBody(tag, &cursor)
+          extra = try decodeRareBody(tag, &cursor)
           body = .rare
-        }
-        var extra: Int32 = -1
-        if let rare {
-          // 2^31 rare records apart (a TICK every 10 ms: eight months) never wait at once.
-          extra = Int32(truncatingIfNeeded: nextExtra & Int(Int32.max))
-          nextExtra += 1
-          extras[Int(extra)] = rare
         }
         var frameStart: UInt32 = 0
         if framesRead > 0 {
@@ -226,7 +219,18 @@ extension RecordDecoder {
     return count
   }
 
-  private func decodeRareBody(_ tag: UInt8, _ cursor: inout ByteCursor) throws(DecodeStop) -> RareBody {
+  /// Decodes a rare record's body into the table of extras; returns its entry there. (Out of
+  /// line: an optional body on the path of every record cost a copy of it per record.)
+  @inline(never)
+  private mutating func decodeRareBody(_ tag: UInt8, _ cursor: inout ByteCursor) throws(DecodeStop) -> Int32 {
+    // 2^31 rare records apart (a TICK every 10 ms: eight months) never wait at once.
+    let extra = Int32(truncatingIfNeeded: nextExtra & Int(Int32.max))
+    extras[Int(extra)] = try rareBody(tag, &cursor)
+    nextExtra += 1
+    return extra
+  }
+
+  private func rareBody(_ tag: UInt8, _ cursor: inout ByteCursor) throws(DecodeStop) -> RareBody {
     switch tag {
     case CaptureFormat.tickTag:
       return .tick(try cursor.tick())
