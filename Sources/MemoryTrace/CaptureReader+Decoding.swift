@@ -178,9 +178,9 @@ struct RecordDecoder {
   /// Version 3: records come in numbered chunks and are merged (``RecordMerger``).
   var sequenced = false
   var merger = RecordMerger()
-  /// What the held records carry besides their plain fields (their FRAMEs, a rare record's
-  /// body), by ``SequencedRecord/extra``: so that a record itself is plain bytes to copy.
-  var extras: [Int: SequencedExtra] = [:]
+  /// The bodies of held rare records (TICK, MODULES, MARKER, COMMAND, END), by
+  /// ``SequencedRecord/extra``: so that a record itself is plain bytes to copy.
+  var extras: [Int: RareBody] = [:]
   var nextExtra = 0
   /// The thread of the last record delivered (version 3), to tell the visitor of switches.
   var deliveredThread: UInt64 = 0

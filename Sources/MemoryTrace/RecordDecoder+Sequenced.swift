@@ -116,7 +116,8 @@ extension RecordDecoder {
     var sequence: UInt64 = 0
     var address: UInt64 = 0
     var thread = chunkThread
-    var frames: [PendingFrame]? = nil
+    // FRAMEs read since the last numbered record: the last ones in the merger's pending frames.
+    var framesRead = 0
     var heldFree: SequencedRecord? = nil
     var count = 0
     // Records take 2 bytes at the least and 3-4 in a busy thread's chunk (ALLOC and FREE_BACK
@@ -130,8 +131,14 @@ extension RecordDecoder {
         if tag == CaptureFormat.frameTag {
           let parent = try cursor.unsigned()
           let delta = try cursor.signed()
-          frames =
-            (frames ?? []) + [PendingFrame(localParent: parent, delta: delta, offset: fileOffset + cursor.recordStart)]
+          guard merger.pendingFrames.count < Int(CaptureFormat.maximumFrames) else {
+            throw .damaged(
+              position: cursor.recordStart,
+              .oversizedCount(record: "frame", count: UInt64(merger.pendingFrames.count) + 1))
+          }
+          merger.pendingFrames.append(
+            PendingFrame(localParent: parent, delta: delta, offset: fileOffset + cursor.recordStart))
+          framesRead += 1
           continue
         }
         if tag == CaptureFormat.threadTag {
@@ -145,7 +152,7 @@ extension RecordDecoder {
           sequence &+= try cursor.unsigned()
         }
         let body: SequencedRecord.Body
-        var rare: RareBody? = nil
+        var extra: Int32 = -1
         let kind = tag & CaptureFormat.kindMask
         switch type {
         case CaptureFormat.allocTag:
@@ -172,18 +179,19 @@ extension RecordDecoder {
           }
           body = .free(kind, address: address, paired: false)
         default:
-          rare = try decodeRareBody(tag, &cursor)
+          extra = try decodeRareBody(tag, &cursor)
           body = .rare
         }
-        var extra = -1
-        if frames != nil || rare != nil {
-          extra = nextExtra
-          nextExtra += 1
-          extras[extra] = SequencedExtra(frames: frames, rare: rare)
+        var frameStart: UInt32 = 0
+        if framesRead > 0 {
+          // Below 2^24 (checked as each FRAME is read).
+          frameStart = UInt32(truncatingIfNeeded: merger.pendingFrames.count - framesRead)
+          merger.recordsWithFrames += 1
         }
         var record = SequencedRecord(
-          sequence: sequence, thread: thread, offset: fileOffset + cursor.recordStart, body: body, extra: extra)
-        frames = nil
+          sequence: sequence, thread: thread, offset: fileOffset + cursor.recordStart, body: body,
+          frameStart: frameStart, frameCount: UInt32(truncatingIfNeeded: framesRead), extra: extra)
+        framesRead = 0
         if var free = heldFree {
           heldFree = nil
           // realloc(): FREE of the old block, then (FRAMEs aside) ALLOC of the new one.
@@ -207,11 +215,22 @@ extension RecordDecoder {
       if case .needMore = error { throw .damaged(position: cursor.recordStart, .chunkEndsMidRecord) }
       throw error
     }
-    if frames != nil { throw .damaged(position: cursor.recordStart, .chunkEndsMidRecord) }
+    if framesRead > 0 { throw .damaged(position: cursor.recordStart, .chunkEndsMidRecord) }
     return count
   }
 
-  private func decodeRareBody(_ tag: UInt8, _ cursor: inout ByteCursor) throws(DecodeStop) -> RareBody {
+  /// Decodes a rare record's body into the table of extras; returns its entry there. (Out of
+  /// line: an optional body on the path of every record cost a copy of it per record.)
+  @inline(never)
+  private mutating func decodeRareBody(_ tag: UInt8, _ cursor: inout ByteCursor) throws(DecodeStop) -> Int32 {
+    // 2^31 rare records apart (a TICK every 10 ms: eight months) never wait at once.
+    let extra = Int32(truncatingIfNeeded: nextExtra & Int(Int32.max))
+    extras[Int(extra)] = try rareBody(tag, &cursor)
+    nextExtra += 1
+    return extra
+  }
+
+  private func rareBody(_ tag: UInt8, _ cursor: inout ByteCursor) throws(DecodeStop) -> RareBody {
     switch tag {
     case CaptureFormat.tickTag:
       return .tick(try cursor.tick())
@@ -321,13 +340,7 @@ extension RecordDecoder {
   private mutating func deliver<Visitor: CaptureVisitor>(_ record: SequencedRecord, into visitor: inout Visitor)
     throws(DecodeStop)
   {
-    var rare: RareBody? = nil
-    if record.extra >= 0, let extra = extras.removeValue(forKey: record.extra) {
-      if let pending = extra.frames {
-        for frame in pending { try deliverFrame(frame, into: &visitor) }
-      }
-      rare = extra.rare
-    }
+    if record.frameCount > 0 { try deliverFrames(of: record, into: &visitor) }
     switch record.body {
     case .alloc(let kind, let address, let size, let localStack, let pairedFree):
       if !merger.deferredFrees.isEmpty {
@@ -355,7 +368,9 @@ extension RecordDecoder {
         try deliverFree(record, into: &visitor)
       }
     case .rare:
-      if let rare { try deliver(rare, of: record, into: &visitor) }
+      if record.extra >= 0, let rare = extras.removeValue(forKey: Int(record.extra)) {
+        try deliver(rare, of: record, into: &visitor)
+      }
     }
   }
 
@@ -380,6 +395,19 @@ extension RecordDecoder {
       sawEnd = true
       visitor.visitEnd(microseconds: microseconds)
     }
+  }
+
+  /// Delivers the FRAMEs `record` carries; the pending frames empty once no record holds any.
+  @inline(never)  // new stacks are rare next to allocations: kept off the path of every record
+  private mutating func deliverFrames<Visitor: CaptureVisitor>(of record: SequencedRecord, into visitor: inout Visitor)
+    throws(DecodeStop)
+  {
+    let start = Int(record.frameStart)
+    for index in start..<(start + Int(record.frameCount)) {
+      try deliverFrame(merger.pendingFrames[index], into: &visitor)
+    }
+    merger.recordsWithFrames -= 1
+    if merger.recordsWithFrames == 0 { merger.pendingFrames.removeAll(keepingCapacity: true) }
   }
 
   private mutating func deliverFrame<Visitor: CaptureVisitor>(_ frame: PendingFrame, into visitor: inout Visitor)

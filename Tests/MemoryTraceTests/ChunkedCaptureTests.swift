@@ -152,6 +152,40 @@ struct ChunkedCaptureTests {
     #expect(events.filter { if case .alloc = $0 { true } else { false } }.count == 2)
   }
 
+  @Test("FRAMEs of records held in several runs go out each with its own record, in number order")
+  func framesOfHeldRecords() throws {
+    // Two threads' chunks, both held (number 0 comes last): each defines nodes before some of its
+    // records, so that the FRAMEs of both chunks wait together and go out interleaved.
+    var first = Chunk(thread: 1)
+    first.frame(parent: 0, ipDelta: 0x1000)
+    first.frame(parent: 1, ipDelta: 0x10)
+    first.alloc(1, address: 0x100, size: 1, stack: 2)
+    first.alloc(3, address: 0x200, size: 3, stack: 1)
+    first.frame(parent: 2, ipDelta: 0x20)
+    first.alloc(5, address: 0x300, size: 5, stack: 5)
+    var second = Chunk(thread: 2)
+    second.frame(parent: 0, ipDelta: 0x2000)
+    second.alloc(2, address: 0x400, size: 2, stack: 3)
+    second.frame(parent: 3, ipDelta: 0x30)
+    second.alloc(4, address: 0x500, size: 4, stack: 4)
+    var last = Chunk(thread: 3)
+    last.alloc(0, address: 0x600, size: 6)
+    let events = try read(Self.capture([first.bytes, second.bytes, last.bytes, Self.sync(6)]))
+    let shown = events.compactMap { event -> String? in
+      switch event {
+      case .frame(let frame): "frame \(frame.node) parent \(frame.parent) ip \(String(frame.ip, radix: 16))"
+      case .alloc(let allocation): "alloc \(allocation.size) stack \(allocation.stack)"
+      default: nil
+      }
+    }
+    #expect(
+      shown == [
+        "alloc 6 stack 0", "frame 1 parent 0 ip 1000", "frame 2 parent 1 ip 1010", "alloc 1 stack 2",
+        "frame 3 parent 0 ip 2000", "alloc 2 stack 3", "alloc 3 stack 1", "frame 4 parent 3 ip 2030",
+        "alloc 4 stack 4", "frame 5 parent 2 ip 1030", "alloc 5 stack 5",
+      ])
+  }
+
   @Test("a realloc's FREE and ALLOC are delivered together, at the ALLOC's place")
   func reallocPair() throws {
     var reallocating = Chunk(thread: 1)
