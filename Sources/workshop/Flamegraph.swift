@@ -64,6 +64,7 @@ struct Flamegraph: ParsableCommand {
   }
 
   func run() throws {
+    ReportMemory.keepFreedPages()
     let selection: ReportSelection = leaks ? .leaks : temporaryAllocations ? .temporary : .peak
     let report = try CaptureReport(path: file, detail: selection.detail)
     for warning in report.warnings { say(warning) }

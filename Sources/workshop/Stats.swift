@@ -37,6 +37,7 @@ struct Stats: ParsableCommand {
   }
 
   func run() throws {
+    ReportMemory.keepFreedPages()
     if json {
       // The headline figures only: no symbols needed, so no symbolizer is started.
       // Nothing per stack either: the JSON holds the headline figures alone (a region asks for more).

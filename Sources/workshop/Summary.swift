@@ -35,6 +35,7 @@ struct Summary: ParsableCommand {
   }
 
   func run() throws {
+    ReportMemory.keepFreedPages()
     let selection: ReportSelection = leaks ? .leaks : .peak
     let report = try CaptureReport(path: file, detail: selection.detail)
     for warning in report.warnings { say(warning) }
