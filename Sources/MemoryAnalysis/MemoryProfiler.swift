@@ -43,16 +43,23 @@ public struct MemoryProfiler: CaptureVisitor {
     /// Whether every allocation is counted by stack (``MemoryProfile/allocatedByStack``), at each
     /// allocation.
     public var allocated: Bool
-    /// Whether the temporary allocations are ranked by stack (their count and bytes always are).
+    /// Whether the temporary allocations are ranked by stack.
     public var temporaries: Bool
+    /// Whether the size histogram and the temporaries' count and bytes are worked out (always when
+    /// ``temporaries`` is): `workshop stats` prints them, a tree of what was alive needs neither.
+    public var sizesAndTemporaries: Bool
 
     /// The lists named: the largest `aliveAtPeak` stacks alive at the peak (`Int.max`: all, 0:
     /// none), and the others as asked.
-    public init(aliveAtPeak: Int = 0, leaks: Bool = false, allocated: Bool = false, temporaries: Bool = false) {
+    public init(
+      aliveAtPeak: Int = 0, leaks: Bool = false, allocated: Bool = false, temporaries: Bool = false,
+      sizesAndTemporaries: Bool = true
+    ) {
       self.aliveAtPeak = max(0, aliveAtPeak)
       self.leaks = leaks
       self.allocated = allocated
       self.temporaries = temporaries
+      self.sizesAndTemporaries = sizesAndTemporaries || temporaries
     }
 
     /// Every list, whole: what ``Detail/everything`` keeps.
@@ -66,6 +73,8 @@ public struct MemoryProfiler: CaptureVisitor {
   private let everything: Bool
   /// Whether every allocation is counted by stack (``StackLists/allocated``), asked on every allocation.
   private let countsAllocatedByStack: Bool
+  /// Whether sizes and temporaries are counted (``StackLists/sizesAndTemporaries``), asked on every event.
+  private let countsSizesAndTemporaries: Bool
   /// The lists ``profile(frames:readProblem:)`` ranks.
   private let lists: StackLists
   /// The live blocks (their sizes alone with ``Detail/headline``).
@@ -150,6 +159,7 @@ public struct MemoryProfiler: CaptureVisitor {
     case .lists(let asked): (everything, lists) = (true, asked)
     }
     countsAllocatedByStack = lists.allocated
+    countsSizesAndTemporaries = lists.sizesAndTemporaries
     blocks = LiveBlockTable(contents: everything ? .blocks : .sizes)
   }
 
@@ -266,7 +276,7 @@ public struct MemoryProfiler: CaptureVisitor {
     bytesAllocated &+= size
     allocationKinds[Int(allocation.kind.rawValue)] &+= 1
     if everything {
-      histogram.add(size)
+      if countsSizesAndTemporaries { histogram.add(size) }
       if countsAllocatedByStack { allocatedByStack.add(size, at: allocation.stack) }
     }
 
@@ -287,7 +297,7 @@ public struct MemoryProfiler: CaptureVisitor {
     mark.reached(Int64(bitPattern: heapBytes), event: serial, time: lastTick)
     if heapBytes > maxSinceTick { maxSinceTick = heapBytes }
     guard everything else { return }
-    temporaries.allocated(allocation.address, thread: Int(thread))
+    if countsSizesAndTemporaries { temporaries.allocated(allocation.address, thread: Int(thread)) }
     for index in regions.indices where regions[index].state == .active {
       regions[index].allocated(block, heap: heapBytes, time: lastTick)
     }
@@ -304,7 +314,9 @@ public struct MemoryProfiler: CaptureVisitor {
       return
     }
     frees &+= 1
-    if everything, temporaries.freed(deallocation.address, thread: Int(thread), block: block) {
+    if everything, countsSizesAndTemporaries,
+      temporaries.freed(deallocation.address, thread: Int(thread), block: block)
+    {
       for index in regions.indices where regions[index].state == .active && regions[index].owns(block) {
         regions[index].temporary(block)
       }

@@ -12,6 +12,9 @@ import Testing
     let details: [MemoryProfiler.Detail] = [
       .everything, .lists(Lists(aliveAtPeak: .max)), .lists(Lists(aliveAtPeak: 5)), .lists(Lists(aliveAtPeak: 1)),
       .lists(Lists(leaks: true)), .lists(Lists(allocated: true)), .lists(Lists(temporaries: true)), .lists(Lists()),
+      .lists(Lists(aliveAtPeak: .max, sizesAndTemporaries: false)),
+      .lists(Lists(leaks: true, sizesAndTemporaries: false)),
+      .lists(Lists(temporaries: true, sizesAndTemporaries: false)),
     ]
     let profiles = HeadlineProfileTests.fed(seed: seed, details: details)
     let everything = profiles[0]
@@ -22,13 +25,20 @@ import Testing
       #expect(profile.peak.bytes == everything.peak.bytes && profile.peak.eventIndex == everything.peak.eventIndex)
       #expect(profile.leakedAllocations == everything.leakedAllocations)
       #expect(profile.heapBytesAtEnd == everything.heapBytesAtEnd)
-      #expect(profile.histogram == everything.histogram)
-      #expect(profile.temporaries.count == everything.temporaries.count)
-      #expect(profile.temporaries.bytes == everything.temporaries.bytes)
       #expect(profile.timeline == everything.timeline && profile.markers == everything.markers)
       guard case .lists(let lists) = profile.detail else {
         Issue.record("the detail asked for is \(profile.detail)")
         continue
+      }
+      // Asking for the temporaries by stack means counting them.
+      #expect(lists.sizesAndTemporaries || !lists.temporaries)
+      if lists.sizesAndTemporaries {
+        #expect(profile.histogram == everything.histogram)
+        #expect(profile.temporaries.count == everything.temporaries.count)
+        #expect(profile.temporaries.bytes == everything.temporaries.bytes)
+      } else {
+        #expect(profile.histogram == SizeHistogram())
+        #expect(profile.temporaries.count == 0 && profile.temporaries.bytes == 0)
       }
       #expect(profile.peak.aliveByStack == Array(everything.peak.aliveByStack.prefix(lists.aliveAtPeak)))
       #expect(profile.leaks == (lists.leaks ? everything.leaks : []))

@@ -14,11 +14,11 @@ public enum ReportSelection: String, Sendable, CaseIterable {
   case temporary
 
   /// What a profile needs to hold for this selection's tree (``CaptureReport/samples(_:)``) and no
-  /// more: its one per-stack list, whole.
+  /// more: its one per-stack list, whole (no size histogram, no temporaries unless they are the list).
   public var detail: MemoryProfiler.Detail {
     switch self {
-    case .peak: return .lists(.init(aliveAtPeak: .max))
-    case .leaks: return .lists(.init(leaks: true))
+    case .peak: return .lists(.init(aliveAtPeak: .max, sizesAndTemporaries: false))
+    case .leaks: return .lists(.init(leaks: true, sizesAndTemporaries: false))
     case .temporary: return .lists(.init(temporaries: true))
     }
   }
