@@ -92,10 +92,11 @@ package struct HighWaterMark: Sendable {
     stack < usage.count ? (usage[stack].bytes, usage[stack].count) : (0, 0)
   }
 
-  /// The blocks alive at the peak, grouped by stack, largest first.
-  package func aliveAtPeak() -> [StackTotal] {
+  /// The blocks alive at the peak, grouped by stack, largest first; only the `largest` first
+  /// stacks (all by default).
+  package func aliveAtPeak(largest: Int = .max) -> [StackTotal] {
     let finalEpoch = atPeak ? epoch &+ 1 : epoch
-    return .ranked(count: usage.count) { node in
+    return .ranked(count: usage.count, limit: largest) { node in
       let entry = usage[node]
       return entry.savedEpoch == finalEpoch ? (entry.savedBytes, entry.savedCount) : (entry.bytes, entry.count)
     }

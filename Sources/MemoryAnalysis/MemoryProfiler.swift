@@ -27,12 +27,56 @@ public struct MemoryProfiler: CaptureVisitor {
     /// a third of the profiler's. Regions need the per-stack figures: asking for one means
     /// ``everything``.
     case headline
+    /// Every figure ``everything`` works out but the per-stack lists `lists` leaves out, which come
+    /// out empty: a report pays only for the lists it draws (`workshop stats` prints a few stacks
+    /// alive at the peak; `workshop flamegraph` one list, whole). Regions need every list: asking
+    /// for one means ``everything``.
+    case lists(StackLists)
+  }
+
+  /// Which per-stack lists a profile holds (see ``Detail/lists(_:)``).
+  public struct StackLists: Sendable, Equatable {
+    /// How many stacks of what was alive at the peak are kept, the largest first (`Int.max`: all).
+    public var aliveAtPeak: Int
+    /// Whether the blocks alive at the end (``MemoryProfile/leaks``) are ranked by stack.
+    public var leaks: Bool
+    /// Whether every allocation is counted by stack (``MemoryProfile/allocatedByStack``), at each
+    /// allocation.
+    public var allocated: Bool
+    /// Whether the temporary allocations are ranked by stack.
+    public var temporaries: Bool
+    /// Whether the size histogram and the temporaries' count and bytes are worked out (always when
+    /// ``temporaries`` is): `workshop stats` prints them, a tree of what was alive needs neither.
+    public var sizesAndTemporaries: Bool
+
+    /// The lists named: the largest `aliveAtPeak` stacks alive at the peak (`Int.max`: all, 0:
+    /// none), and the others as asked.
+    public init(
+      aliveAtPeak: Int = 0, leaks: Bool = false, allocated: Bool = false, temporaries: Bool = false,
+      sizesAndTemporaries: Bool = true
+    ) {
+      self.aliveAtPeak = max(0, aliveAtPeak)
+      self.leaks = leaks
+      self.allocated = allocated
+      self.temporaries = temporaries
+      self.sizesAndTemporaries = sizesAndTemporaries || temporaries
+    }
+
+    /// Every list, whole: what ``Detail/everything`` keeps.
+    public static let all = StackLists(aliveAtPeak: .max, leaks: true, allocated: true, temporaries: true)
   }
 
   /// What this profiler works out.
   public let detail: Detail
-  /// `detail == .everything`, asked on every event.
-  private var everything: Bool { detail == .everything }
+  /// Whether anything is kept per stack, the histogram and the temporaries (not ``Detail/headline``),
+  /// asked on every event: a stored flag, not a comparison of `detail`.
+  private let everything: Bool
+  /// Whether every allocation is counted by stack (``StackLists/allocated``), asked on every allocation.
+  private let countsAllocatedByStack: Bool
+  /// Whether sizes and temporaries are counted (``StackLists/sizesAndTemporaries``), asked on every event.
+  private let countsSizesAndTemporaries: Bool
+  /// The lists ``profile(frames:readProblem:)`` ranks.
+  private let lists: StackLists
   /// The live blocks (their sizes alone with ``Detail/headline``).
   private var blocks: LiveBlockTable
   /// Whether a reader is delivering records (``beginRecords()``) and `blocks` is this profiler's
@@ -109,7 +153,14 @@ public struct MemoryProfiler: CaptureVisitor {
   public init(regions: [RegionRequest] = [], detail: Detail = .everything) {
     self.regions = regions.map(RegionTracker.init)
     self.detail = regions.isEmpty ? detail : .everything
-    blocks = LiveBlockTable(contents: self.detail == .everything ? .blocks : .sizes)
+    switch self.detail {
+    case .everything: (everything, lists) = (true, .all)
+    case .headline: (everything, lists) = (false, StackLists())
+    case .lists(let asked): (everything, lists) = (true, asked)
+    }
+    countsAllocatedByStack = lists.allocated
+    countsSizesAndTemporaries = lists.sizesAndTemporaries
+    blocks = LiveBlockTable(contents: everything ? .blocks : .sizes)
   }
 
   /// The largest heap reached so far, in bytes.
@@ -225,8 +276,8 @@ public struct MemoryProfiler: CaptureVisitor {
     bytesAllocated &+= size
     allocationKinds[Int(allocation.kind.rawValue)] &+= 1
     if everything {
-      histogram.add(size)
-      allocatedByStack.add(size, at: allocation.stack)
+      if countsSizesAndTemporaries { histogram.add(size) }
+      if countsAllocatedByStack { allocatedByStack.add(size, at: allocation.stack) }
     }
 
     let block = LiveBlock(size: size, serial: serial, stack: allocation.stack, thread: thread)
@@ -246,7 +297,7 @@ public struct MemoryProfiler: CaptureVisitor {
     mark.reached(Int64(bitPattern: heapBytes), event: serial, time: lastTick)
     if heapBytes > maxSinceTick { maxSinceTick = heapBytes }
     guard everything else { return }
-    temporaries.allocated(allocation.address, thread: Int(thread))
+    if countsSizesAndTemporaries { temporaries.allocated(allocation.address, thread: Int(thread)) }
     for index in regions.indices where regions[index].state == .active {
       regions[index].allocated(block, heap: heapBytes, time: lastTick)
     }
@@ -263,7 +314,9 @@ public struct MemoryProfiler: CaptureVisitor {
       return
     }
     frees &+= 1
-    if everything, temporaries.freed(deallocation.address, thread: Int(thread), block: block) {
+    if everything, countsSizesAndTemporaries,
+      temporaries.freed(deallocation.address, thread: Int(thread), block: block)
+    {
       for index in regions.indices where regions[index].state == .active && regions[index].owns(block) {
         regions[index].temporary(block)
       }
@@ -401,14 +454,14 @@ public struct MemoryProfiler: CaptureVisitor {
       overwrittenBlocks: overwrittenBlocks)
     let peak = HeapPeak(
       bytes: peakBytes, microseconds: mark.peakTime, eventIndex: mark.hasPeak ? mark.peakEvent : nil,
-      aliveByStack: mark.aliveAtPeak())
-    let leaks = mark.aliveNow()
+      aliveByStack: lists.aliveAtPeak > 0 ? mark.aliveAtPeak(largest: lists.aliveAtPeak) : [])
+    let leaks = lists.leaks ? mark.aliveNow() : []
     let end = durationMicroseconds
     return MemoryProfile(
       header: header, command: command, detail: detail, totals: totals, peak: peak, leaks: leaks,
       heapBytesAtEnd: heapBytes, leakedAllocations: UInt64(blocks.count),
-      timeline: timeline, histogram: histogram, temporaries: temporaries.result,
-      allocatedByStack: allocatedByStack.ranked, markers: markers,
+      timeline: timeline, histogram: histogram, temporaries: temporaries.result(ranked: lists.temporaries),
+      allocatedByStack: lists.allocated ? allocatedByStack.ranked : [], markers: markers,
       regions: regions.map { $0.result(endTime: end, leaks: regionLeaks(of: $0)) }, threadIDs: threadIDs,
       frames: frames, execs: execs,
       sawEnd: endTime != nil, readProblem: readProblem)

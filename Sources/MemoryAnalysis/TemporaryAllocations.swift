@@ -48,7 +48,9 @@ struct TemporaryAllocationTracker {
     for thread in pending.indices { pending[thread] = false }
   }
 
-  var result: TemporaryAllocations {
-    TemporaryAllocations(count: count, bytes: bytes, byStack: perStack.ranked)
+  /// The temporaries found, ranked by stack only when `ranked` (else ``TemporaryAllocations/byStack``
+  /// is empty).
+  func result(ranked: Bool) -> TemporaryAllocations {
+    TemporaryAllocations(count: count, bytes: bytes, byStack: ranked ? perStack.ranked : [])
   }
 }

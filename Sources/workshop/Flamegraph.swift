@@ -64,9 +64,10 @@ struct Flamegraph: ParsableCommand {
   }
 
   func run() throws {
-    let report = try CaptureReport(path: file)
-    for warning in report.warnings { say(warning) }
+    ReportMemory.keepFreedPages()
     let selection: ReportSelection = leaks ? .leaks : temporaryAllocations ? .temporary : .peak
+    let report = try CaptureReport(path: file, detail: selection.detail)
+    for warning in report.warnings { say(warning) }
     // A file gets plain text; the terminal gets its colours.
     let terminal = output == nil ? Terminal.standardOutput() : .plain
     let options = IcicleOptions(

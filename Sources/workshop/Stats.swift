@@ -37,9 +37,12 @@ struct Stats: ParsableCommand {
   }
 
   func run() throws {
+    ReportMemory.keepFreedPages()
     if json {
       // The headline figures only: no symbols needed, so no symbolizer is started.
-      let profile = try MemoryProfile(contentsOf: file, regions: regionRequest.map { [$0] } ?? [])
+      // Nothing per stack either: the JSON holds the headline figures alone (a region asks for more).
+      let profile = try MemoryProfile(
+        contentsOf: file, regions: regionRequest.map { [$0] } ?? [], detail: .headline)
       if let problem = profile.readProblem { say("\(problem)") }
       var summary = profile.summary
       if let request = regionRequest { summary.region = try regionSummary(profile, request) }
@@ -48,7 +51,9 @@ struct Stats: ParsableCommand {
       print(String(decoding: try encoder.encode(summary), as: UTF8.self))
       withExtendedLifetime(profile) { endAfterReport() }
     }
-    let report = try CaptureReport(path: file, regions: regionRequest.map { [$0] } ?? [])
+    // The text prints the top stacks alive at the peak and no other list by stack.
+    let report = try CaptureReport(
+      path: file, regions: regionRequest.map { [$0] } ?? [], detail: .lists(.init(aliveAtPeak: topStacks)))
     for warning in report.warnings { say(warning) }
     let top = report.profile.peak.aliveByStack.prefix(topStacks)
     report.resolveFrames(ofStacks: top.map(\.stack))

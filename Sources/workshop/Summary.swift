@@ -35,9 +35,11 @@ struct Summary: ParsableCommand {
   }
 
   func run() throws {
-    let report = try CaptureReport(path: file)
+    ReportMemory.keepFreedPages()
+    let selection: ReportSelection = leaks ? .leaks : .peak
+    let report = try CaptureReport(path: file, detail: selection.detail)
     for warning in report.warnings { say(warning) }
-    let tree = try report.tree(leaks ? .leaks : .peak, native: native)
+    let tree = try report.tree(selection, native: native)
     let terminal = Terminal.standardOutput()
     print(
       SummaryTable.render(

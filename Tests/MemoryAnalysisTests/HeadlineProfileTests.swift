@@ -10,14 +10,18 @@ extension SplitMix: RandomNumberGenerator {}
   /// The same events into both kinds of profiler: allocations on several threads and stacks, frees
   /// of live and unknown addresses, reallocs in place, address 0, ticks, markers and an exec.
   static func fed(seed: UInt64) -> (everything: MemoryProfile, headline: MemoryProfile) {
+    let profiles = fed(seed: seed, details: [.everything, .headline])
+    return (profiles[0], profiles[1])
+  }
+
+  /// The same events into one profiler of each of `details`, in order.
+  static func fed(seed: UInt64, details: [MemoryProfiler.Detail]) -> [MemoryProfile] {
     var random = SplitMix(seed: seed)
-    var everything = Run()
-    var headline = Run(detail: .headline)
+    var runs = details.map { Run(detail: $0) }
     var live: [UInt64] = []
     var clock: UInt64 = 0
     func both(_ body: (inout Run) -> Void) {
-      body(&everything)
-      body(&headline)
+      for index in runs.indices { body(&runs[index]) }
     }
     for step in 0..<20_000 {
       let thread = UInt64.random(in: 1...3, using: &random)
@@ -51,7 +55,7 @@ extension SplitMix: RandomNumberGenerator {}
       }
     }
     both { $0.end(ms: clock + 5) }
-    return (everything.profile, headline.profile)
+    return runs.map(\.profile)
   }
 
   @Test(arguments: [1, 2, 3] as [UInt64])

@@ -13,6 +13,16 @@ public enum ReportSelection: String, Sendable, CaseIterable {
   /// Allocations freed before their thread allocated again.
   case temporary
 
+  /// What a profile needs to hold for this selection's tree (``CaptureReport/samples(_:)``) and no
+  /// more: its one per-stack list, whole (no size histogram, no temporaries unless they are the list).
+  public var detail: MemoryProfiler.Detail {
+    switch self {
+    case .peak: return .lists(.init(aliveAtPeak: .max, sizesAndTemporaries: false))
+    case .leaks: return .lists(.init(leaks: true, sizesAndTemporaries: false))
+    case .temporary: return .lists(.init(temporaries: true))
+    }
+  }
+
   /// The legend's name for it.
   public var title: String {
     switch self {
@@ -36,9 +46,15 @@ public final class CaptureReport {
   /// Problems worth a line on standard error: no symbolizer, a capture cut short.
   public private(set) var warnings: [String] = []
 
-  /// Reads and analyses the capture at `path`, measuring `regions` too.
-  public convenience init(path: String, regions: [RegionRequest] = [], symbolizer: Symbolizer? = nil) throws {
-    self.init(profile: try MemoryProfile(contentsOf: path, regions: regions), path: path, symbolizer: symbolizer)
+  /// Reads and analyses the capture at `path`, measuring `regions` too, working out what `detail`
+  /// names (a report that draws one selection's tree needs ``ReportSelection/detail`` only).
+  public convenience init(
+    path: String, regions: [RegionRequest] = [], detail: MemoryProfiler.Detail = .everything,
+    symbolizer: Symbolizer? = nil
+  ) throws {
+    self.init(
+      profile: try MemoryProfile(contentsOf: path, regions: regions, detail: detail), path: path,
+      symbolizer: symbolizer)
   }
 
   /// A report of the capture at `path` analysed already (a live run's, as it was followed).
