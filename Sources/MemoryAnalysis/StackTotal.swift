@@ -30,9 +30,14 @@ extension Array where Element == StackTotal {
   /// only the first `limit` of them.
   ///
   /// - Complexity: O(*n* log *n*) for *n* totals kept, or O(*n* · `limit`) at worst (O(*n*) in
-  ///   practice) when `limit` is below *n*: the largest are picked without sorting the rest.
+  ///   practice) when `limit` is at most ``largestPickedWithoutSorting`` and below *n*: the largest
+  ///   are then picked without sorting the rest.
   static func ranked(count: Int, limit: Int, _ total: (Int) -> (bytes: UInt64, count: UInt64)) -> [StackTotal] {
-    guard limit < count else { return ranked(count: count, total) }
+    // A long list (`--top-stacks 100000`) is sorted: inserting into it would cost its length per total.
+    guard limit < count, limit <= largestPickedWithoutSorting else {
+      let all = ranked(count: count, total)
+      return limit < all.count ? Array(all.prefix(limit)) : all
+    }
     // The best `limit` so far, best first: most candidates rank below the last and are passed over
     // with one comparison (`workshop stats` prints 5 stacks of a tree's two million).
     var best: [StackTotal] = []
@@ -51,6 +56,9 @@ extension Array where Element == StackTotal {
     }
     return best
   }
+
+  /// The longest list `ranked(count:limit:_:)` picks by insertion rather than by sorting every total.
+  static var largestPickedWithoutSorting: Int { 256 }
 
   /// The totals with a non-zero count, largest bytes first (then most blocks, then lowest node).
   static func ranked(count: Int, _ total: (Int) -> (bytes: UInt64, count: UInt64)) -> [StackTotal] {

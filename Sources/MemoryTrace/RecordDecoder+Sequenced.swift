@@ -296,7 +296,10 @@ extension RecordDecoder {
       merger.next = max(merger.next, next.sequence &+ 1)
     }
     // A realloc's FREE always stands in the same chunk as its ALLOC: nothing is left deferred.
-    for (_, free) in merger.deferredFrees { try deliverFree(free, into: &visitor) }
+    // In number order, so that a damaged capture reads the same in every process.
+    for free in merger.deferredFrees.values.sorted(by: { $0.sequence < $1.sequence }) {
+      try deliverFree(free, into: &visitor)
+    }
     merger.deferredFrees.removeAll()
   }
 

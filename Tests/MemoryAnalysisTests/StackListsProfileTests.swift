@@ -63,4 +63,19 @@ import Testing
     #expect(ranked.map(\.stack) == [8, 7, 2, 3, 5, 6, 9, 1])
     #expect(top.profile.peak.aliveByStack == Array(ranked.prefix(4)))
   }
+
+  /// A list longer than the few picked by insertion is the full ranking's prefix too (it is sorted).
+  @Test func aLongListIsTheRankingsPrefix() {
+    var full = Run()
+    let limit = 300  // past the 256 that StackTotal picks by insertion
+    var top = Run(detail: .lists(Lists(aliveAtPeak: limit)))
+    for index in 0..<(2 * limit) {
+      let size = UInt64(16 + (index * 37) % 97)  // sizes repeat: ties broken by blocks, then stack
+      full.alloc(0x10_0000 + UInt64(index) * 0x100, size, stack: UInt32(1 + index % (limit + 7)))
+      top.alloc(0x10_0000 + UInt64(index) * 0x100, size, stack: UInt32(1 + index % (limit + 7)))
+    }
+    let ranked = full.profile.peak.aliveByStack
+    #expect(ranked.count > limit)
+    #expect(top.profile.peak.aliveByStack == Array(ranked.prefix(limit)))
+  }
 }
