@@ -70,7 +70,7 @@ public struct MemoryProfiler: CaptureVisitor {
   public let detail: Detail
   /// Whether anything is kept per stack, the histogram and the temporaries (not ``Detail/headline``),
   /// asked on every event: a stored flag, not a comparison of `detail`.
-  private let everything: Bool
+  private let keepsPerStack: Bool
   /// Whether every allocation is counted by stack (``StackLists/allocated``), asked on every allocation.
   private let countsAllocatedByStack: Bool
   /// Whether sizes and temporaries are counted (``StackLists/sizesAndTemporaries``), asked on every event.
@@ -154,13 +154,13 @@ public struct MemoryProfiler: CaptureVisitor {
     self.regions = regions.map(RegionTracker.init)
     self.detail = regions.isEmpty ? detail : .everything
     switch self.detail {
-    case .everything: (everything, lists) = (true, .all)
-    case .headline: (everything, lists) = (false, StackLists())
-    case .lists(let asked): (everything, lists) = (true, asked)
+    case .everything: (keepsPerStack, lists) = (true, .all)
+    case .headline: (keepsPerStack, lists) = (false, StackLists(sizesAndTemporaries: false))
+    case .lists(let asked): (keepsPerStack, lists) = (true, asked)
     }
     countsAllocatedByStack = lists.allocated
     countsSizesAndTemporaries = lists.sizesAndTemporaries
-    blocks = LiveBlockTable(contents: everything ? .blocks : .sizes)
+    blocks = LiveBlockTable(contents: keepsPerStack ? .blocks : .sizes)
   }
 
   /// The largest heap reached so far, in bytes.
@@ -275,7 +275,7 @@ public struct MemoryProfiler: CaptureVisitor {
     allocations &+= 1
     bytesAllocated &+= size
     allocationKinds[Int(allocation.kind.rawValue)] &+= 1
-    if everything {
+    if keepsPerStack {
       if countsSizesAndTemporaries { histogram.add(size) }
       if countsAllocatedByStack { allocatedByStack.add(size, at: allocation.stack) }
     }
@@ -293,10 +293,10 @@ public struct MemoryProfiler: CaptureVisitor {
       release(replaced)
     }
     heapBytes &+= size
-    if everything { mark.add(stack: allocation.stack, bytes: size) }
+    if keepsPerStack { mark.add(stack: allocation.stack, bytes: size) }
     mark.reached(Int64(bitPattern: heapBytes), event: serial, time: lastTick)
     if heapBytes > maxSinceTick { maxSinceTick = heapBytes }
-    guard everything else { return }
+    guard keepsPerStack else { return }
     if countsSizesAndTemporaries { temporaries.allocated(allocation.address, thread: Int(thread)) }
     for index in regions.indices where regions[index].state == .active {
       regions[index].allocated(block, heap: heapBytes, time: lastTick)
@@ -314,7 +314,7 @@ public struct MemoryProfiler: CaptureVisitor {
       return
     }
     frees &+= 1
-    if everything, countsSizesAndTemporaries,
+    if keepsPerStack, countsSizesAndTemporaries,
       temporaries.freed(deallocation.address, thread: Int(thread), block: block)
     {
       for index in regions.indices where regions[index].state == .active && regions[index].owns(block) {
@@ -405,7 +405,7 @@ public struct MemoryProfiler: CaptureVisitor {
   private mutating func release(_ block: LiveBlock) {
     heapBytes &-= block.size
     // A headline profile keeps nothing per stack or region (its blocks carry their sizes alone).
-    guard everything else { return }
+    guard keepsPerStack else { return }
     mark.leaving()
     mark.remove(stack: block.stack, bytes: block.size)
     for index in regions.indices where regions[index].state == .active {

@@ -72,7 +72,9 @@ struct RecordMerger {
 
   /// Owns the runs' memory: a merger is a value inside the decoder, and raw memory needs an owner
   /// that frees it once. The merger keeps the same pointers in fields of its own, so that the
-  /// path of every record reads no class property (no exclusivity check, no retain).
+  /// path of every record reads no class property (no exclusivity check, no retain). So a copy of a
+  /// merger shares its memory: only one of the two may be changed afterwards (the decoder never
+  /// copies its merger).
   private final class Memory {
     var slots: UnsafeMutablePointer<Run>
     var heap: UnsafeMutablePointer<(sequence: UInt64, slot: Int)>
