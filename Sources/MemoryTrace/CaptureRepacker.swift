@@ -28,12 +28,14 @@ final class CaptureRepacker {
   }
 
   private let policy: Policy
-  /// The layout of the packed chunks, one for the whole capture: the first chunk tried decides it.
+  /// The layout of the packed chunks, one for the whole capture once the first chunks have decided
+  /// it (``recordBytesBeforeLayout``).
   enum Layout {
-    /// No chunk was tried yet (the chunks so far stay as they are, and the histories learn them).
+    /// Not decided yet: chunks are packed in the first layout, and the histories learn their ALLOCs
+    /// as those of chunks that go out as they are, so that either layout may follow.
     case undecided
-    /// Every address kept (the first layout), chosen when the first chunk tried, packed so,
-    /// compresses tenfold by zstd's fastest level: threads, trees, `alloc_churn.c`. zstd then finds
+    /// Every address kept (the first layout), chosen when the first chunks, packed so, compress
+    /// tenfold by zstd's fastest level: threads, trees, `alloc_churn.c`. zstd then finds
     /// the addresses in the chunks before, and the captures came out no larger than with the second
     /// layout (8 threads 1.23 MB against 1.23, the depth-20 tree 0.06 against 0.06, `tree_build.c`
     /// 0.04 against 0.05; `alloc_churn.c` 0.08 against 0.05, 2 threads 0.04 against 0.03; heaptrack's
@@ -42,10 +44,21 @@ final class CaptureRepacker {
     /// with the second layout, 0.34 s so (session 10).
     case keepsAddresses
     /// ALLOCs whose address nobody needs left out (the second layout), where packed columns are
-    /// random: the random churn's capture is half of what the first layout makes of it.
+    /// random: the random churn's capture is half of what the first layout makes of it. A chunk
+    /// that compresses less than fourfold chooses it at once (and goes out in it itself).
     case elidesAddresses
   }
   private(set) var layout: Layout
+  /// The chunks packed while the layout is undecided that compressed fourfold or more: their
+  /// records' bytes, their packed bytes, and these compressed by zstd's fastest level.
+  private var undecidedRecordBytes = 0
+  private var undecidedPackedBytes = 0
+  private var undecidedCompressedBytes = 0
+  /// Chunk bytes packed before the layout is decided, unless a chunk decides it at once. The first
+  /// chunks of threads are smaller and less alike than the rest (a `workshop run` of 8 threads:
+  /// 16-110 KB packed, against 100-480 later), and one of them alone chose the second layout in one
+  /// run of two.
+  private static let recordBytesBeforeLayout = 512 << 10
   private var stage = Stage.header
   /// Bytes taken in but not yet passed on: the start of a record not yet whole.
   private var pending: [UInt8] = []
@@ -216,7 +229,7 @@ final class CaptureRepacker {
           // This chunk decided it: the histories are needed no more.
           histories.removeAll()
           freesOfElided.removeAll(keepingCapacity: true)
-        } else if unpackedLength != nil, let history {
+        } else if unpackedLength != nil, let history, layout == .elidesAddresses {
           scratch.record(in: history)
         } else {
           freesOfElided.removeAll(keepingCapacity: true)
@@ -343,11 +356,21 @@ final class CaptureRepacker {
   /// when it cannot be packed. `history` is the stream's, nil once the first layout is chosen.
   private func pack(_ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory?) -> Int? {
     if layout == .undecided {
+      // Until the layout is decided, chunks go out in the first layout (its records' ALLOCs then
+      // go into the history as a plain chunk's do), so that either may follow.
       guard packer.pack(records) else { return nil }
-      if compressesTenfold(packer.packed) {
-        layout = .keepsAddresses
-        return records.count
+      let compressed = compressedSize(packer.packed)
+      if compressed * 4 <= packer.packed.count {
+        undecidedRecordBytes += records.count
+        undecidedPackedBytes += packer.packed.count
+        undecidedCompressedBytes += compressed
+        guard undecidedRecordBytes >= Self.recordBytesBeforeLayout else { return records.count }
+        if undecidedCompressedBytes * 10 <= undecidedPackedBytes {
+          layout = .keepsAddresses
+          return records.count
+        }
       }
+      // Random columns (under fourfold at once): this chunk already goes out in the second layout.
       layout = .elidesAddresses
     }
     if layout == .keepsAddresses { return packer.pack(records) ? records.count : nil }
@@ -355,8 +378,8 @@ final class CaptureRepacker {
     return packer.packElidingAddresses(records, stream: stream, history: history, scratch: &scratch)
   }
 
-  /// Whether zstd's fastest level shrinks `packed` tenfold (as ``packedChunksRepeat`` asks).
-  private func compressesTenfold(_ packed: [UInt8]) -> Bool {
+  /// The size zstd's fastest level shrinks `packed` to (its size when zstd fails).
+  private func compressedSize(_ packed: [UInt8]) -> Int {
     let bound = ZSTD_compressBound(packed.count)
     if trialOutput.count < bound {
       trialOutput.deallocate()
@@ -365,7 +388,7 @@ final class CaptureRepacker {
     let compressed = packed.withUnsafeBytes {
       ZSTD_compressCCtx(trial, trialOutput.baseAddress, trialOutput.count, $0.baseAddress, $0.count, 1)
     }
-    return ZSTD_isError(compressed) == 0 && compressed * 10 <= packed.count
+    return ZSTD_isError(compressed) == 0 ? compressed : packed.count
   }
 
   /// Whether the packed chunk compresses a tenth smaller than the plain one, by zstd's fastest level
