@@ -23,7 +23,7 @@ final class CaptureRepacker {
     /// Every chunk that can be (for tests), in the second layout.
     case always
     /// Those that zstd's fastest level compresses smaller, in the second layout whatever the first
-    /// chunk tried (for tests of chunks that go out as they are beside left-out ALLOCs).
+    /// chunks are like (for tests of chunks that go out as they are beside left-out ALLOCs).
     case whereSmallerElidingAddresses
   }
 
@@ -209,9 +209,8 @@ final class CaptureRepacker {
         chunkCount += 1
         chunkByteCount += end - fieldsEnd
         let records = UnsafeRawBufferPointer(rebasing: bytes[fieldsEnd..<end])
-        // A stream whose history was given up gets no new one: its chunks stay as they are.
         if layout == .keepsAddresses {
-          // No ALLOC was ever left out: nothing to learn, nothing to rewrite.
+          // No ALLOC was ever left out: nothing to learn, nothing to rewrite, whatever the stream.
           if let unpackedLength = packedLength(records, stream: stream, history: nil) {
             appendPacked(
               bytes, chunkAt: position, idsEnd: idsEnd, recordsStart: fieldsEnd, end: end,
@@ -222,6 +221,7 @@ final class CaptureRepacker {
           position = end
           continue
         }
+        // A stream whose history was given up gets no new one: its chunks stay as they are.
         let history = streamsWithoutHistory.contains(stream) ? nil : histories[stream] ?? newHistory(of: stream)
         // The byte count of the records a reader unpacks, when the chunk goes out packed.
         let unpackedLength = history.flatMap { packedLength(records, stream: stream, history: $0) }
