@@ -4,6 +4,12 @@ build's `workshop run`, in alternating order; medians of CPU seconds (user + sys
 process, through wait4) and wall time. Quicker than compare.py (no heaptrack, no reports), for
 iterating on the follower; compare.py's workloads and timing are reused.
 
+With --own, every `workshop run` also runs under `perf record -F 999` (both builds alike), and the
+medians of workshop's own CPU (the samples of its threads, not the program's) are printed too: with
+threads, the program's own CPU moves by a third from run to run (how its threads interleave under
+the tracker), which hides what the follower saves in the totals (session 10). The totals then
+include perf's own start-up (about 0.2 s of CPU a run): compare them only with --own totals.
+
 With --roles, each workload is then run once more under `perf record -g` (the after build) and its
 CPU samples are split by role: the program and its tracker, the follower's reader (decoding and
 merging), its profiler (MemoryProfiler and the live block table), compression (repacking and zstd),
@@ -32,6 +38,7 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--scratch", default="/tmp/workshop-run-overhead", help="programs and captures")
     parser.add_argument("--roles", action="store_true", help="split the after build's CPU by role (perf)")
+    parser.add_argument("--own", action="store_true", help="also workshop's own CPU, from perf samples")
     parser.add_argument("keys", nargs="+", help="compare.py's workload keys")
     args = parser.parse_args()
     os.makedirs(args.scratch, exist_ok=True)
@@ -49,6 +56,7 @@ def main():
         env = dict(os.environ, **extra)
         prefix = os.path.join(args.scratch, key)
         times = {"preload": [], "before": [], "after": []}
+        own = {"before": [], "after": []}
         for round_index in range(args.runs):
             compare.remove(prefix + ".raw*")
             times["preload"].append(
@@ -56,14 +64,23 @@ def main():
             for name in (["before", "after"] if round_index % 2 == 0 else ["after", "before"]):
                 compare.remove(f"{prefix}.{name}.bin*")
                 capture = f"{prefix}.{name}.bin"
-                times[name].append(compare.measured(
-                    [os.path.join(builds[name], "workshop"), "run", "-o", capture, "--", *command], env))
+                run = [os.path.join(builds[name], "workshop"), "run", "-o", capture, "--", *command]
+                if args.own:
+                    data = f"{prefix}.{name}.own.perf"
+                    run = ["perf", "record", "-q", "-F", str(OWN_SAMPLE_HZ), "-o", data, "--", *run]
+                times[name].append(compare.measured(run, env))
+                if args.own:
+                    own[name].append(own_seconds(data, command[0]))
         cpu = {name: statistics.median(m.cpu for m in values) for name, values in times.items()}
         wall = {name: statistics.median(m.wall for m in values) for name, values in times.items()}
         print(f"{key}: LD_PRELOAD {cpu['preload']:.2f} s CPU, {wall['preload']:.2f} s wall"
               + "".join(f" | {name} {cpu[name]:.2f} s ({cpu[name] / cpu['preload']:.2f}×) CPU,"
                         f" {wall[name]:.2f} s ({wall[name] / wall['preload']:.2f}×) wall" for name in builds)
               + f" | load average {compare.load_average()}", flush=True)
+        if args.own:
+            print(f"{key}: workshop's own CPU (perf samples) "
+                  + ", ".join(f"{name} {statistics.median(own[name]):.3f} s" for name in builds)
+                  + f" ({statistics.median(own['after']) / statistics.median(own['before']):.2f}×)", flush=True)
         if args.roles:
             print(f"{key}: " + roles(builds["after"], command, env, prefix), flush=True)
 
@@ -74,6 +91,18 @@ ROLES = [
     ("compression", ["CaptureCompressor", "compressAppended", "finishCompression", "libzstd", "ColumnWriter",
                      "ChunkPacker", "CaptureRepacker"]),
 ]
+
+
+OWN_SAMPLE_HZ = 999
+
+
+def own_seconds(data, program):
+    """CPU seconds of a recorded `workshop run`'s own threads: its samples not of the program's
+    command (perf names a sample by the thread's command, the program's after its exec)."""
+    script = subprocess.run(["perf", "script", "-i", data, "-F", "comm"], capture_output=True, text=True,
+                            check=True).stdout.split()
+    name = os.path.basename(program)[:15]
+    return sum(1 for comm in script if comm != name) / OWN_SAMPLE_HZ
 
 
 def roles(bin_folder, command, env, prefix):

@@ -20,11 +20,45 @@ final class CaptureRepacker {
   enum Policy {
     /// Those that zstd's fastest level compresses smaller packed.
     case whereSmaller
-    /// Every chunk that can be (for tests).
+    /// Every chunk that can be (for tests), in the second layout.
     case always
+    /// Those that zstd's fastest level compresses smaller, in the second layout whatever the first
+    /// chunks are like (for tests of chunks that go out as they are beside left-out ALLOCs).
+    case whereSmallerElidingAddresses
   }
 
   private let policy: Policy
+  /// The layout of the packed chunks, one for the whole capture once the first chunks have decided
+  /// it (``recordBytesBeforeLayout``).
+  enum Layout {
+    /// Not decided yet: chunks are packed in the first layout, and the histories learn their ALLOCs
+    /// as those of chunks that go out as they are, so that either layout may follow.
+    case undecided
+    /// Every address kept (the first layout), chosen when the first chunks, packed so, compress
+    /// tenfold by zstd's fastest level: threads, trees, `alloc_churn.c`. zstd then finds
+    /// the addresses in the chunks before, and the captures came out no larger than with the second
+    /// layout (8 threads 1.23 MB against 1.23, the depth-20 tree 0.06 against 0.06, `tree_build.c`
+    /// 0.04 against 0.05; `alloc_churn.c` 0.08 against 0.05, 2 threads 0.04 against 0.03; heaptrack's
+    /// are 4.7 MB and more). Its packing needs no stream history: no ALLOC is ever left out, so a
+    /// FREE_BACK never needs resolving. Compressing 8 threads' 66 MB capture took 0.48 s of CPU
+    /// with the second layout, 0.34 s so (session 10).
+    case keepsAddresses
+    /// ALLOCs whose address nobody needs left out (the second layout), where packed columns are
+    /// random: the random churn's capture is half of what the first layout makes of it. A chunk
+    /// that compresses less than fourfold chooses it at once (and goes out in it itself).
+    case elidesAddresses
+  }
+  private(set) var layout: Layout
+  /// The chunks packed while the layout is undecided that compressed fourfold or more: their
+  /// records' bytes, their packed bytes, and these compressed by zstd's fastest level.
+  private var undecidedRecordBytes = 0
+  private var undecidedPackedBytes = 0
+  private var undecidedCompressedBytes = 0
+  /// Chunk bytes packed before the layout is decided, unless a chunk decides it at once. The first
+  /// chunks of threads are smaller and less alike than the rest (a `workshop run` of 8 threads:
+  /// 16-110 KB packed, against 100-480 later), and one of them alone chose the second layout in one
+  /// run of two.
+  private static let recordBytesBeforeLayout = 512 << 10
   private var stage = Stage.header
   /// Bytes taken in but not yet passed on: the start of a record not yet whole.
   private var pending: [UInt8] = []
@@ -78,6 +112,7 @@ final class CaptureRepacker {
 
   init(policy: Policy = .whereSmaller) {
     self.policy = policy
+    layout = policy == .whereSmaller ? .undecided : .elidesAddresses
     trial = ZSTD_createCCtx()
     trialOutput = .allocate(byteCount: 1 << 16, alignment: 16)
   }
@@ -174,11 +209,27 @@ final class CaptureRepacker {
         chunkCount += 1
         chunkByteCount += end - fieldsEnd
         let records = UnsafeRawBufferPointer(rebasing: bytes[fieldsEnd..<end])
+        if layout == .keepsAddresses {
+          // No ALLOC was ever left out: nothing to learn, nothing to rewrite, whatever the stream.
+          if let unpackedLength = packedLength(records, stream: stream, history: nil) {
+            appendPacked(
+              bytes, chunkAt: position, idsEnd: idsEnd, recordsStart: fieldsEnd, end: end,
+              unpackedLength: unpackedLength)
+          } else {
+            output.append(contentsOf: bytes[position..<end])
+          }
+          position = end
+          continue
+        }
         // A stream whose history was given up gets no new one: its chunks stay as they are.
         let history = streamsWithoutHistory.contains(stream) ? nil : histories[stream] ?? newHistory(of: stream)
         // The byte count of the records a reader unpacks, when the chunk goes out packed.
         let unpackedLength = history.flatMap { packedLength(records, stream: stream, history: $0) }
-        if unpackedLength != nil, let history {
+        if layout == .keepsAddresses {
+          // This chunk decided it: the histories are needed no more.
+          histories.removeAll()
+          freesOfElided.removeAll(keepingCapacity: true)
+        } else if unpackedLength != nil, let history, layout == .elidesAddresses {
           scratch.record(in: history)
         } else {
           freesOfElided.removeAll(keepingCapacity: true)
@@ -188,18 +239,9 @@ final class CaptureRepacker {
           }
         }
         if let unpackedLength {
-          packedByteCount += end - fieldsEnd
-          output.append(CaptureFormat.columnsTag)
-          // Thread and stream as the CHUNK has them, then the two lengths.
-          output.append(contentsOf: bytes[(position + 1)..<idsEnd])
-          appendUnsigned(UInt64(unpackedLength), to: &output)
-          appendUnsigned(UInt64(packer.packed.count), to: &output)
-          var columnStart = output.count + packer.packed.count - packer.columnLengths.reduce(0, +)
-          output.append(contentsOf: packer.packed)
-          for length in packer.columnLengths {
-            if length >= Self.blockOfItsOwn { blockStarts.append(contentsOf: [columnStart, columnStart + length]) }
-            columnStart += length
-          }
+          appendPacked(
+            bytes, chunkAt: position, idsEnd: idsEnd, recordsStart: fieldsEnd, end: end,
+            unpackedLength: unpackedLength)
         } else if freesOfElided.isEmpty {
           output.append(contentsOf: bytes[position..<end])
         } else {
@@ -214,6 +256,25 @@ final class CaptureRepacker {
       }
     }
     return position
+  }
+
+  /// The chunk at `position` as a COLUMNS record of what the packer holds.
+  private func appendPacked(
+    _ bytes: UnsafeRawBufferPointer, chunkAt position: Int, idsEnd: Int, recordsStart: Int, end: Int,
+    unpackedLength: Int
+  ) {
+    packedByteCount += end - recordsStart
+    output.append(CaptureFormat.columnsTag)
+    // Thread and stream as the CHUNK has them, then the two lengths.
+    output.append(contentsOf: bytes[(position + 1)..<idsEnd])
+    appendUnsigned(UInt64(unpackedLength), to: &output)
+    appendUnsigned(UInt64(packer.packed.count), to: &output)
+    var columnStart = output.count + packer.packed.count - packer.columnLengths.reduce(0, +)
+    output.append(contentsOf: packer.packed)
+    for length in packer.columnLengths {
+      if length >= Self.blockOfItsOwn { blockStarts.append(contentsOf: [columnStart, columnStart + length]) }
+      columnStart += length
+    }
   }
 
   private enum NextRecord {
@@ -272,7 +333,7 @@ final class CaptureRepacker {
 
   /// Packs `records` into the packer if they go out packed; returns the byte count of the records
   /// a reader unpacks from them then, or nil when they go out as they are.
-  private func packedLength(_ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory) -> Int? {
+  private func packedLength(_ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory?) -> Int? {
     if policy == .always { return pack(records, stream: stream, history: history) }
     guard records.count >= Self.smallestTried else { return nil }
     var trial = trials[stream] ?? (chunksUntilTrial: 0, interval: 1, packingPaid: nil)
@@ -290,10 +351,44 @@ final class CaptureRepacker {
     return pays ? length : nil
   }
 
-  /// Packs the chunk in the second layout, its ALLOCs left in `scratch`; the byte count of the
-  /// records a reader unpacks from it, or nil when it cannot be packed.
-  private func pack(_ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory) -> Int? {
-    packer.packElidingAddresses(records, stream: stream, history: history, scratch: &scratch)
+  /// Packs the chunk in the capture's layout (the second one's ALLOCs left in `scratch`), deciding
+  /// the layout on the first chunk; the byte count of the records a reader unpacks from it, or nil
+  /// when it cannot be packed. `history` is the stream's, nil once the first layout is chosen.
+  private func pack(_ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory?) -> Int? {
+    if layout == .undecided {
+      // Until the layout is decided, chunks go out in the first layout (its records' ALLOCs then
+      // go into the history as a plain chunk's do), so that either may follow.
+      guard packer.pack(records) else { return nil }
+      let compressed = compressedSize(packer.packed)
+      if compressed * 4 <= packer.packed.count {
+        undecidedRecordBytes += records.count
+        undecidedPackedBytes += packer.packed.count
+        undecidedCompressedBytes += compressed
+        guard undecidedRecordBytes >= Self.recordBytesBeforeLayout else { return records.count }
+        if undecidedCompressedBytes * 10 <= undecidedPackedBytes {
+          layout = .keepsAddresses
+          return records.count
+        }
+      }
+      // Random columns (under fourfold at once): this chunk already goes out in the second layout.
+      layout = .elidesAddresses
+    }
+    if layout == .keepsAddresses { return packer.pack(records) ? records.count : nil }
+    guard let history else { return nil }
+    return packer.packElidingAddresses(records, stream: stream, history: history, scratch: &scratch)
+  }
+
+  /// The size zstd's fastest level shrinks `packed` to (its size when zstd fails).
+  private func compressedSize(_ packed: [UInt8]) -> Int {
+    let bound = ZSTD_compressBound(packed.count)
+    if trialOutput.count < bound {
+      trialOutput.deallocate()
+      trialOutput = .allocate(byteCount: bound, alignment: 16)
+    }
+    let compressed = packed.withUnsafeBytes {
+      ZSTD_compressCCtx(trial, trialOutput.baseAddress, trialOutput.count, $0.baseAddress, $0.count, 1)
+    }
+    return ZSTD_isError(compressed) == 0 ? compressed : packed.count
   }
 
   /// Whether the packed chunk compresses a tenth smaller than the plain one, by zstd's fastest level

@@ -191,10 +191,72 @@ struct ElidedAddressTests {
       number += 2
     }
     let plain = ChunkedCaptureTests.capture([first.bytes, other.bytes, second.bytes, third.bytes])
-    let packed = PackedChunkTests().repacked(plain, policy: .whereSmaller, pieces: 3)
+    let packed = PackedChunkTests().repacked(plain, policy: .whereSmallerElidingAddresses, pieces: 3)
     let read = try events(packed)
     // Every ALLOC of the two packed chunks, each freed once; the second chunk reads exactly.
     #expect(Self.standInCount(read, matching: try events(plain)) == 1600)
+  }
+
+  /// Chunks of `pairs` ALLOC + FREE_BACK pairs each (the first one large enough to be tried),
+  /// their addresses and sizes from `address(index)` and `size(index)`, in two threads' streams.
+  static func pairedChunks(
+    chunks: Int, pairs: Int, address: (Int) -> UInt64, size: (Int) -> UInt64
+  ) -> [[UInt8]] {
+    var number: UInt64 = 0
+    var index = 0
+    return (0..<chunks).map { chunkIndex in
+      var chunk = Chunk(thread: UInt64(1 + chunkIndex % 2))
+      for _ in 0..<pairs {
+        chunk.alloc(number, address: address(index), size: size(index))
+        chunk.freeBack(number + 1, back: 1, address: address(index))
+        number += 2
+        index += 1
+      }
+      return chunk.bytes
+    }
+  }
+
+  @Test("the first chunks choose the layout: columns that repeat keep every address, random ones leave them out")
+  func layoutChosenByTheFirstChunkTried() throws {
+    // A few call sites' blocks in turn, as threads and trees allocate: packed, they compress
+    // tenfold, and every address goes out (the first layout), across both streams. Undecided until
+    // 512 KB of such chunks, they go out in the first layout meanwhile too.
+    let few = ChunkedCaptureTests.capture(
+      Self.pairedChunks(
+        chunks: 2, pairs: 1000, address: { 0x5555_0000 + UInt64($0 % 3) * 0x40 }, size: { 24 + UInt64($0 % 3) * 8 }))
+    let (fewPacked, fewLayout) = Self.repackedWhereSmaller(few)
+    #expect(fewLayout == .undecided)
+    #expect(Self.standInCount(try events(fewPacked), matching: try events(few)) == 0)
+    let repeating = ChunkedCaptureTests.capture(
+      Self.pairedChunks(
+        chunks: 8, pairs: 4000, address: { 0x5555_0000 + UInt64($0 % 3) * 0x40 }, size: { 24 + UInt64($0 % 3) * 8 }))
+    let (repeatingPacked, repeatingLayout) = Self.repackedWhereSmaller(repeating)
+    #expect(repeatingLayout != .elidesAddresses, "kept (or still undecided where packing did not pay)")
+    #expect(Self.standInCount(try events(repeatingPacked), matching: try events(repeating)) == 0)
+    // Random sizes and addresses, as the random churn's: ALLOCs freed right away leave their
+    // address out (the second layout), in every chunk.
+    var random = SplitMix(seed: 11)
+    let addresses = (0..<4000).map { _ in 0x7000_0000 + (random.next() % 0x10_0000) * 16 }
+    let sizes = (0..<4000).map { _ in 16 + random.next() % 4096 }
+    let churn = ChunkedCaptureTests.capture(
+      Self.pairedChunks(chunks: 4, pairs: 1000, address: { addresses[$0] }, size: { sizes[$0] }))
+    let (churnPacked, churnLayout) = Self.repackedWhereSmaller(churn)
+    #expect(churnLayout == .elidesAddresses)
+    #expect((Self.standInCount(try events(churnPacked), matching: try events(churn)) ?? 0) > 3000)
+  }
+
+  /// `bytes` through a repacker that packs where it pays, in three pieces, and the layout it chose.
+  static func repackedWhereSmaller(_ bytes: [UInt8]) -> ([UInt8], CaptureRepacker.Layout) {
+    let repacker = CaptureRepacker(policy: .whereSmaller)
+    var output: [UInt8] = []
+    let step = bytes.count / 3 + 1
+    for start in stride(from: 0, to: bytes.count, by: step) {
+      try? bytes[start..<min(bytes.count, start + step)].withUnsafeBytes {
+        try repacker.take($0) { output.append(contentsOf: $0) }
+      }
+    }
+    try? repacker.finish { output.append(contentsOf: $0) }
+    return (output, repacker.layout)
   }
 
   @Test("EXEC starts every stream's history afresh; FREE_BACKs into an earlier chunk resolve")
