@@ -12,6 +12,9 @@
  *     records stand together in one chunk (the reader keeps them a pair, see the format).
  *   - A record whose stack needed new nodes takes its number while holding stacks_lock, so node
  *     numbers follow the global order and every FRAME comes before the records that name it.
+ * With clock keys (stream.c) the first three hold only nearly (an unfenced rdtsc, two cores):
+ * the reader holds back a record that would break them (docs/capture-format.md). The last holds
+ * exactly: a record keyed under stacks_lock takes a key above every earlier one (stacks_last_key).
  */
 #include "tracker_internal.h"
 
@@ -25,6 +28,7 @@ typedef struct captured_stack {
   unsigned generation;
   uint32_t cached_node;
   site_entry *learning; /* the stack cache entry to fill once the leaf is known, or NULL */
+  uint64_t stripe;      /* the ALLOC's stripe number (clock keys), or UINT64_MAX */
   uint32_t node;        /* set under the lock: the leaf node recorded ... */
   unsigned node_generation; /* ... and the generation it belongs to */
 } captured_stack;
@@ -105,13 +109,15 @@ static inline size_t stack_reserve(const captured_stack *stack) {
  * that a node's FRAME is numbered before any record that names it, on any thread. NULL when
  * recording has stopped.
  */
-static inline uint8_t *put_stack_and_tag(uint8_t **cursor, captured_stack *stack, uint8_t tag) {
+static inline uint8_t *put_stack_and_tag(uint8_t **cursor, captured_stack *stack, uint8_t tag,
+                                         uintptr_t address) {
   unsigned generation = atomic_load_explicit(&stacks_generation, memory_order_relaxed);
   uint32_t node = 0;
   uint8_t *tagged;
   if (LIKELY(stack->cached_node != 0 && stack->generation == generation)) {
     node = stack->cached_node;
     tagged = stream_put_tag(*cursor, tag);
+    stack->stripe = tagged ? stream_take_stripe(address) : UINT64_MAX;
   } else if (stack->depth > 0) {
     if (!stack->hashed) {
       stack->hash = stacks_hash(stack->ips, stack->depth);
@@ -120,10 +126,12 @@ static inline uint8_t *put_stack_and_tag(uint8_t **cursor, captured_stack *stack
     spinlock_lock(&stacks_lock);
     generation = atomic_load_explicit(&stacks_generation, memory_order_relaxed);
     node = stacks_intern_locked(cursor, stack->ips, stack->depth, stack->hash);
-    tagged = stream_put_tag(*cursor, tag);
+    tagged = stream_put_tag_locked(*cursor, tag);
+    stack->stripe = tagged ? stream_take_stripe(address) : UINT64_MAX;
     spinlock_unlock(&stacks_lock);
   } else {
     tagged = stream_put_tag(*cursor, tag);
+    stack->stripe = tagged ? stream_take_stripe(address) : UINT64_MAX;
   }
   stack->node = node;
   stack->node_generation = generation;
@@ -141,12 +149,14 @@ static inline void finish_learning(const captured_stack *stack) {
 static inline uint8_t *put_alloc(uint8_t *cursor, workshop_alloc_kind kind, void *block,
                                  size_t size, captured_stack *stack) {
   cursor = stream_put_thread(cursor);
-  uint8_t *record = put_stack_and_tag(&cursor, stack, (uint8_t)(WORKSHOP_RECORD_ALLOC | kind));
+  uint8_t *record =
+      put_stack_and_tag(&cursor, stack, (uint8_t)(WORKSHOP_RECORD_ALLOC | kind), (uintptr_t)block);
   if (UNLIKELY(record == NULL))
     return NULL;
   record = stream_put_alloc_address(record, (uintptr_t)block);
   record = put_uv(record, size);
-  return put_uv(record, stack->node);
+  record = put_uv(record, stack->node);
+  return stream_put_stripe(record, (uintptr_t)block, stack->stripe);
 }
 
 static inline uint8_t *put_free(uint8_t *cursor, workshop_free_kind kind, void *block) {
@@ -194,6 +204,8 @@ void *record_realloc(workshop_alloc_kind kind, void *old_block, size_t count, si
   uint64_t sequence_before = stream->last_sequence;
   uintptr_t address_before = stream->last_address;
   pid_t thread_before = stream->last_thread;
+  uint64_t stripe_next_before = stream->stripe_next[WORKSHOP_STRIPE_OF(old_block)];
+  stream->last_stripe = UINT64_MAX;
   uint8_t *end = put_free(start, WORKSHOP_FREE_REALLOC, old_block);
   void *block = kind == WORKSHOP_ALLOC_REALLOCARRAY ? real_reallocarray(old_block, count, element_size)
                                                     : real_realloc(old_block, size);
@@ -210,6 +222,10 @@ void *record_realloc(workshop_alloc_kind kind, void *old_block, size_t count, si
       stream->last_sequence = sequence_before;
       stream->last_address = address_before;
       stream->last_thread = thread_before;
+      stream->stripe_next[WORKSHOP_STRIPE_OF(old_block)] = stripe_next_before;
+      /* The FREE's stripe number was taken: the reader waits for every number of a stripe. */
+      if (stream->last_stripe != UINT64_MAX)
+        end = stream_put_stripe_only(end, (uintptr_t)old_block, stream->last_stripe);
     }
     if (block != NULL) {
       end = put_alloc(end, kind, block, size, &stack);
