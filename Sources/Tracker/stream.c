@@ -5,8 +5,8 @@
  * wait for each other while they record. Every record but FRAME and THREAD carries a key taken at
  * the moment the event is ordered, i.e. where the single lock of the earlier design was taken: a
  * number from one global counter (an atomic fetch-add) while threads take turns, and once they
- * record at the same time a clock key, an epoch of the same counter, plus the next number of the
- * event's address stripe (order_note_gap below; README "A buffer per thread"); the reader delivers
+ * record at the same time a clock key, the time stamp counter read with no fence, plus the next
+ * number of the event's address stripe (order_note_gap below; README "A buffer per thread"); the reader delivers
  * clock keys in order and each stripe's events in their numbers' order. Keys are taken:
  *   - ALLOC after the real allocation returned, before the hook returns the block;
  *   - FREE before the real free(): a thread that gets the same address back from malloc takes
@@ -156,20 +156,41 @@ static uint64_t order_floor(void) {
   return atomic_load(&stream_sequence.next);
 }
 
+/* The kernel keeps CLOCK_MONOTONIC on the time stamp counter only once it has checked that every
+   CPU's counter runs at a constant rate, in step with the others (no `tsc` clocksource where the
+   check failed, on a VM whose hypervisor does not promise it, or after the kernel saw it drift).
+   Elsewhere the counter stays. Read with open/read: no stdio allocation at start. */
+static bool clocksource_is_tsc(void) {
+  int fd = open("/sys/devices/system/clocksource/clocksource0/current_clocksource", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  char name[16] = {0};
+  ssize_t got = read(fd, name, sizeof name - 1);
+  close(fd);
+  return got == 4 && __builtin_memcmp(name, "tsc\n", 4) == 0;
+}
+
+bool order_may_use_clock(void) {
+  const char *chosen = environment_value("WORKSHOP_TRACKER_ORDER");
+  return chosen && (__builtin_strcmp(chosen, "clock") == 0 || __builtin_strcmp(chosen, "switch") == 0) &&
+         clocksource_is_tsc();
+}
+
 /* WORKSHOP_TRACKER_ORDER: "clock" takes clock keys from the first record (tests); "switch"
    switches to them once threads record at the same time (order_note_gap); anything else, or
-   unset, keeps the counter for good. */
+   unset, keeps the counter for good, as does a clocksource other than `tsc`. */
 static void order_init(void) {
   const char *chosen = environment_value("WORKSHOP_TRACKER_ORDER");
-  clock_from_start = chosen && __builtin_strcmp(chosen, "clock") == 0;
-  order_switch_on_turns = chosen && __builtin_strcmp(chosen, "switch") == 0;
+  bool usable = order_may_use_clock();
+  clock_from_start = usable && __builtin_strcmp(chosen, "clock") == 0;
+  order_switch_on_turns = usable && __builtin_strcmp(chosen, "switch") == 0;
   atomic_store(&stream_order.clock_keys, clock_from_start);
 }
 
 /* Counter keys are exact and cost nothing in bytes while threads take turns (the next number: no
    byte at all). Once threads record at the same time, the counter's line moves between cores with
-   every key, and a lock xadd waits for it (up to 40 % of the CPU with 2-8 threads); a clock key
-   reads the line and writes it once in ORDER_EPOCH_EVENTS keys. A stream switches the order once it sees other threads take
+   every key, and a lock xadd waits for it (up to 40 % of the CPU with 2-8 threads); an unfenced
+   rdtsc waits for nothing. A stream switches the order once it sees other threads take
    ORDER_SWITCH_GAPS keys between its own within ORDER_SWITCH_WINDOW numbers: a lone thread sees
    only the sampler's 100 TICKs a second, threads that both record all the time a gap at nearly
    every key.

@@ -363,7 +363,7 @@ static int adopt_handover(void) {
 static bool write_header(int fd) {
   uint64_t realtime_ns = now_ns(CLOCK_REALTIME);
   workshop_capture_header header = {
-      .version = WORKSHOP_CAPTURE_VERSION,
+      .version = order_may_use_clock() ? WORKSHOP_CAPTURE_CLOCK_VERSION : WORKSHOP_CAPTURE_VERSION,
       .header_size = sizeof header,
       .flags = header_flags,
       .pid = (uint32_t)getpid(),

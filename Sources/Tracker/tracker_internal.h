@@ -371,7 +371,6 @@ typedef struct thread_stream {
   uint32_t gaps;
   /* Clock keys: the stripe number the last FREE took (UINT64_MAX: none), for a failed realloc. */
   uint64_t last_stripe;
-  uint32_t epoch_count; /* clock keys taken since this stream last advanced the epoch */
   /* Clock keys, the encoder's state per stripe: the number the chunk's next record of that
      stripe is written against (0 at the chunk's start, then the last one + 1). */
   uint64_t stripe_next[WORKSHOP_STRIPE_COUNT];
@@ -390,9 +389,9 @@ typedef struct recent_allocation {
 
 /* The global order (README, "Clock keys, and a reader that keeps the order exact"). Every keyed
    record takes the counter's next value while threads take turns; once they record at the same
-   time (order_note_gap) `order_mode.clock_keys` is set and every key is a clock key,
-   WORKSHOP_CLOCK_KEY_BASE + the counter's epoch (order_clock_key). Every thread writes the counter,
-   so it has a cache line to itself: nothing read on the hot path moves with it. */
+   time (order_note_gap) `order_mode.clock_keys` is set and every key is a clock key
+   (order_clock_key). Every thread writes the counter while it is used, so it has a cache line to
+   itself: nothing read on the hot path moves with it. */
 typedef struct sequence_counter {
   _Alignas(64) atomic_uint_fast64_t next; /* the struct's size rounds up to the whole line */
 } sequence_counter;
@@ -410,19 +409,21 @@ typedef struct order_mode {
   _Alignas(64) atomic_bool clock_keys;
 } order_mode;
 extern order_mode stream_order;
+/* Whether WORKSHOP_TRACKER_ORDER asks for clock keys and the clocksource allows them: the capture
+   is then version 6. */
+bool order_may_use_clock(void);
 /* Whether the order may switch to clock keys once threads record at the same time. */
 extern bool order_switch_on_turns;
 
-/* Clock keys are epochs of the same counter: every clock key reads it, and one in
-   ORDER_EPOCH_EVENTS of a stream's keys also advances it. A read of a line that is rarely written
-   stays in every core's cache, where the counter's lock xadd on every record moved the line
-   between cores each time (40 % of all CPU with 8 threads in this machine's slow mode); the time
-   stamp counter, the other candidate, costs 14 ns a read here. An epoch spans a few dozen records
-   of each thread: within one, the reader orders records by their stripes (below), so the order of
-   the events at each address stays exact; across addresses, records of one epoch are concurrent. */
-#define ORDER_EPOCH_EVENTS 32
+/* A clock key: the time stamp counter, unfenced, in units of 2^WORKSHOP_CLOCK_KEY_SHIFT ticks.
+   Across threads it is only nearly the program's order; each ALLOC and FREE also takes its
+   address's stripe number (stream_take_stripe), which makes the order of the events at each
+   address exact (docs/capture-format.md, "Clock keys"). Epochs of the counter instead (read per
+   key, advanced every 32 keys of a stream) cost less than a read of the time stamp counter (14 ns
+   on this machine) but tie records that a barrier orders, and the peak read between them moved
+   (session 10, Benchmarks/RESULTS.md). */
 static inline uint64_t order_clock_key(void) {
-  return WORKSHOP_CLOCK_KEY_BASE + atomic_load_explicit(&stream_sequence.next, memory_order_relaxed);
+  return WORKSHOP_CLOCK_KEY_BASE | (__builtin_ia32_rdtsc() >> WORKSHOP_CLOCK_KEY_SHIFT);
 }
 
 /* Counter mode: another thread took a key since this stream's last one. Enough of those in a
@@ -482,16 +483,9 @@ static inline uint8_t *stream_put_thread(uint8_t *cursor) {
 
 /* Between reserve and commit: the record's tag and its sequence number, which places it in the
    capture's global order. NULL when recording has stopped (after END): write nothing then. */
-/* A clock key for `stream`: the epoch (advanced every ORDER_EPOCH_EVENTS keys), never below its
-   floor (its last key, a flush's SYNC). */
+/* A clock key for `stream`: never below its floor (its last key, a flush's SYNC). */
 static inline uint64_t stream_clock_key(thread_stream *stream) {
-  uint64_t key;
-  if (UNLIKELY(++stream->epoch_count >= ORDER_EPOCH_EVENTS)) {
-    stream->epoch_count = 0;
-    key = WORKSHOP_CLOCK_KEY_BASE + atomic_fetch_add(&stream_sequence.next, 1) + 1;
-  } else {
-    key = order_clock_key();
-  }
+  uint64_t key = order_clock_key();
   if (UNLIKELY(key < stream->key_floor))
     key = stream->key_floor;
   stream->key_floor = key;

@@ -27,8 +27,9 @@ struct ReallocOrderPropertyTests {
   }
 }
 
-/// A small program model: `threads` threads sharing a pool of `addresses` addresses.
-private struct RacingProgram {
+/// A small program model: `threads` threads sharing a pool of `addresses` addresses (their chunks with
+/// clock keys: ClockKeyedOrderTests).
+struct RacingProgram {
   /// What a thread is in the middle of: each step of it may be preempted.
   enum Activity {
     case idle
@@ -53,9 +54,10 @@ private struct RacingProgram {
     case free(number: UInt64, kind: DeallocationKind, address: UInt64)
   }
 
-  init(seed: UInt64, threads: Int, addresses: Int) {
+  /// `stripes`: the addresses are spread over that many 64 MiB regions (the tracker's stripes).
+  init(seed: UInt64, threads: Int, addresses: Int, stripes: UInt64 = 1) {
     random = SplitMix(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ 1)
-    pool = (0..<UInt64(addresses)).map { 0x1000 + $0 * 0x40 }
+    pool = (0..<UInt64(addresses)).map { 0x1000 + $0 * 0x40 + ($0 % stripes) << 26 }
     activities = Array(repeating: .idle, count: threads)
     records = Array(repeating: [], count: threads)
   }

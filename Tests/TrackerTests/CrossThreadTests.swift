@@ -8,9 +8,11 @@ import WorkshopTestSupport
 /// own, and the capture must still read as one exact order.
 @Suite("Threads freeing each other's blocks", .timeLimit(.minutes(5)))
 struct CrossThreadTests {
-  @Test("8 threads that free and realloc each other's blocks read exactly, every free after its allocation")
-  func eightThreadsCrossing() throws {
-    let (program, run) = try runThreaded("pattern_cross_threads.c")
+  @Test(
+    "8 threads that free and realloc each other's blocks read exactly, every free after its allocation",
+    arguments: TrackerOrder.allCases)
+  func eightThreadsCrossing(order: TrackerOrder) throws {
+    let (program, run) = try runThreaded("pattern_cross_threads.c", order: order)
     let profile = run.profile
     let own = run.totals(profile.allocatedByStack, allocatedDirectlyFrom: program.executable)
     #expect(own.count == 242_400)
@@ -18,17 +20,43 @@ struct CrossThreadTests {
     #expect(leaked.bytes == 1152)
     #expect(leaked.count == 8)
     let atPeak = run.totals(profile.peak.aliveByStack, allocatedDirectlyFrom: program.executable)
-    #expect(atPeak.bytes == 345_600, "every block after the reallocs, all alive at the second barrier")
+    order.expectPeak(atPeak.bytes, 345_600, "every block after the reallocs, all alive at the second barrier")
     #expect(profile.totals.threads >= 9, "eight workers and the main thread")
     #expect(profile.totals.allocationsByKind[.realloc] == 800 + 80_000)
     try expectExactOrder(of: run, reallocs: 800 + 80_000)
   }
 }
 
+/// How the tracker orders records across threads (WORKSHOP_TRACKER_ORDER): its counter, or clock
+/// keys (epochs with stripe numbers, capture format 6) from the first record.
+enum TrackerOrder: String, CaseIterable, CustomTestStringConvertible {
+  case counter
+  case clock
+
+  var testDescription: String { rawValue }
+
+  /// The peak read from the capture against the program's own. The counter orders every record
+  /// exactly. Clock keys order the events at each address exactly (stripe numbers) but events at
+  /// different addresses on two cores only as well as the cores' time stamp counters agree: on this
+  /// VM a thread's first FREE past a barrier was read before another's last realloc before it
+  /// about once in six runs, and the peak one block (256 B) lower. Within 1 %, then.
+  func expectPeak(
+    _ measured: UInt64, _ expected: UInt64, _ comment: Comment, sourceLocation: SourceLocation = #_sourceLocation
+  ) {
+    switch self {
+    case .counter:
+      #expect(measured == expected, comment, sourceLocation: sourceLocation)
+    case .clock:
+      #expect(
+        measured * 100 >= expected * 99 && measured * 100 <= expected * 101, comment, sourceLocation: sourceLocation)
+    }
+  }
+}
+
 /// Compiles a threaded test program and runs it under the tracker; it must end normally.
-func runThreaded(_ source: String) throws -> (TestProgram, TrackedRun) {
+func runThreaded(_ source: String, order: TrackerOrder = .counter) throws -> (TestProgram, TrackedRun) {
   let program = try Programs.compile(source, extraFlags: ["-fno-builtin", "-pthread"])
-  let run = try TrackedRun.run(program.executable)
+  let run = try TrackedRun.run(program.executable, environment: ["WORKSHOP_TRACKER_ORDER": order.rawValue])
   #expect(run.result.status == 0)
   #expect(run.profile.sawEnd)
   return (program, run)
@@ -57,9 +85,11 @@ func expectExactOrder(of run: TrackedRun, reallocs: Int) throws {
 /// nanoseconds apart. The program counts what it allocates.
 @Suite("Threads reusing each other's freed addresses at once", .timeLimit(.minutes(5)))
 struct AddressReuseTests {
-  @Test("8 threads reusing each other's freed addresses at once: counts, bytes and peak as the program counts them")
-  func hotAddressReuse() throws {
-    let (program, run) = try runThreaded("pattern_address_reuse.c")
+  @Test(
+    "8 threads reusing each other's freed addresses at once: counts, bytes and peak as the program counts them",
+    arguments: TrackerOrder.allCases)
+  func hotAddressReuse(order: TrackerOrder) throws {
+    let (program, run) = try runThreaded("pattern_address_reuse.c", order: order)
     let counted = try #require(ProgramCount(run.result.standardOutput), "the program's own count")
     let profile = run.profile
     let own = run.totals(profile.allocatedByStack, allocatedDirectlyFrom: program.executable)
@@ -68,7 +98,9 @@ struct AddressReuseTests {
     #expect(profile.totals.allocationsByKind[.realloc] == counted.reallocs)
     let leaked = run.totals(profile.leaks, allocatedDirectlyFrom: program.executable)
     #expect(leaked.count == 0 && leaked.bytes == 0, "every block is freed")
-    #expect(run.totals(profile.peak.aliveByStack, allocatedDirectlyFrom: program.executable).bytes == counted.peak)
+    order.expectPeak(
+      run.totals(profile.peak.aliveByStack, allocatedDirectlyFrom: program.executable).bytes, counted.peak,
+      "the largest heap the program counted between its barriers")
     try expectExactOrder(of: run, reallocs: Int(counted.reallocs))
   }
 }

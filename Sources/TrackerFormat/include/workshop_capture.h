@@ -14,26 +14,37 @@
 
 #define WORKSHOP_CAPTURE_MAGIC "WSHPCAP1"
 #define WORKSHOP_CAPTURE_MAGIC_SIZE 8
-#define WORKSHOP_CAPTURE_VERSION 6
-/* The newest version readers accept. Version 6 is version 5 whose keys may come from the clock
-   (WORKSHOP_CLOCK_KEY_BASE below); the tracker writes it with plain chunks, and workshop's
-   compressor packs them into COLUMNS records (either layout) keeping the version. Version 3 is the
-   tracker's output before clock keys, version 4 its chunks packed in the first COLUMNS layout,
-   version 5 in either layout: their keys all come from the counter. */
-#define WORKSHOP_CAPTURE_PACKED_VERSION 6
+#define WORKSHOP_CAPTURE_VERSION 3
+/* The version the tracker writes when its order may come from clock keys (WORKSHOP_TRACKER_ORDER
+   clock or switch): version 3 whose keys at or above WORKSHOP_CLOCK_KEY_BASE are clock keys, whose
+   clock-keyed ALLOC/FREE/FREE_BACK records end with a stripe number, and which may hold STRIPE
+   records. workshop's compressor leaves such a capture's records as they are. */
+#define WORKSHOP_CAPTURE_CLOCK_VERSION 6
+/* Version 3 with chunks that workshop's compressor packed into COLUMNS records, in either layout.
+   Only a compressed capture is ever version 4 (first layout only, written until session 7) or 5. */
+#define WORKSHOP_CAPTURE_PACKED_VERSION 5
+/* The newest version readers accept. */
+#define WORKSHOP_CAPTURE_NEWEST_VERSION 6
 /* The oldest version readers still accept: version 1 is version 2 without the EXEC record;
    versions 1 and 2 write every record at the top level, in order, with no sequence numbers. */
 #define WORKSHOP_CAPTURE_OLDEST_VERSION 1
-/* Version 6: a record's key at or above this base is a clock key: the base plus an epoch of the
-   tracker's counter (the counter read, advanced by one in a few dozen records of each thread);
-   below it, a number from the counter itself. Every clock key is above every counter key, and a
-   chunk's keys never fall. Clock keys repeat: the records of one epoch are concurrent, apart from
-   the events at one address, which their stripe numbers order (below). An ALLOC, FREE or FREE_BACK
-   with WORKSHOP_RECORD_NEXT_NUMBER set after a clock-keyed record of its chunk has that record's key. */
+/* Version 6: a record's key at or above this base is a clock key, the time stamp counter (rdtsc)
+   shifted right by WORKSHOP_CLOCK_KEY_SHIFT, plus the base; below it, a number from the tracker's
+   counter. Every clock key is above every counter key, and a chunk's keys never fall. Clock keys
+   may repeat and are only nearly the program's order across threads, apart from the events at one
+   address, which their stripe numbers order exactly (below). An ALLOC, FREE or FREE_BACK with
+   WORKSHOP_RECORD_NEXT_NUMBER set after a clock-keyed record of its chunk has that record's key. */
 #define WORKSHOP_CLOCK_KEY_BASE (1ull << 62)
+/* A clock key counts 1,024 ticks of the time stamp counter (394 ns at 2.6 GHz). Finer keys cost
+   bytes no compressor wins back: when a key changes is noise in an otherwise repeating stream
+   (8 threads of threads.c under workshop run: 3.2 MB with 256-tick keys, 1.05 MB with 4,096-tick
+   keys, 0.68 MB all on the counter; raw ticks made a 2-thread capture 12x larger). Coarser keys
+   tie events the program orders a microsecond apart (a barrier's wake-up), which the reader then
+   takes in either order. */
+#define WORKSHOP_CLOCK_KEY_SHIFT 10
 /* END's key when keys come from the clock: after every other key. A record keyed after END's is
-   never written, but its epoch read may not come after END's (the tracker's check follows the
-   read), so END does not read the epoch. The last SYNC is then WORKSHOP_END_CLOCK_KEY + 1. */
+   never written, but its clock read may not come after END's (the tracker's check follows the
+   read), so END does not read the clock. The last SYNC is then WORKSHOP_END_CLOCK_KEY + 1. */
 #define WORKSHOP_END_CLOCK_KEY ((1ull << 63) - 1)
 /* Version 6, clock keys: the order of the events at one address is exact. Every address belongs to
    one of WORKSHOP_STRIPE_COUNT stripes (WORKSHOP_STRIPE_OF: 64 MiB regions, so that each of
