@@ -46,16 +46,21 @@ struct ChunkStripes {
 /// capture only sticks when damaged or cut short, and then ``next(below:definedNodes:force:)``
 /// with `force` delivers the smallest key regardless.
 struct ClockKeyedMerge {
+  private struct Held {
+    var record: SequencedRecord
+    var stripe: StripeNumber
+    /// It defines nodes or is a MODULES (delivered in key order among those).
+    var stacked: Bool
+  }
+
   private struct Queue {
     var thread: UInt64
-    var records: [SequencedRecord] = []
-    var stripes: [StripeNumber] = []
-    /// Whether each record defines nodes or is a MODULES (delivered in key order among those).
-    var stacked: [Bool] = []
+    var held: [Held] = []
     var head = 0
     var parked = false
 
-    var isEmpty: Bool { head == records.count }
+    var isEmpty: Bool { head == held.count }
+    var firstKey: UInt64 { held[head].record.sequence }
   }
 
   private enum Wait {
@@ -77,7 +82,7 @@ struct ClockKeyedMerge {
   /// first (``precedes(_:_:)``).
   private var heap: [HeapEntry] = []
   /// Parked queues, by what their first record waits for.
-  private var parkedOnStripe: [Int: [Int]] = [:]
+  private var parkedOnStripe = [[Int]](repeating: [], count: CaptureFormat.stripeCount)
   private var parkedOnStacks: [Int] = []
   private var parkedOnNode: [Int] = []
   /// The keys of the held records that define nodes or are MODULES, smallest first.
@@ -87,23 +92,27 @@ struct ClockKeyedMerge {
   /// The node count `next` last saw: parked ALLOCs are retried when it grows.
   private var lastDefinedNodes: UInt64 = 0
 
+  /// The queue the last record went to.
+  private var lastPushedQueue = 0
+
   /// Records held.
   private(set) var count = 0
 
   /// Holds `record` (clock-keyed) until its turn.
   mutating func push(_ record: SequencedRecord, stripe: StripeNumber, stacked: Bool) {
     let index: Int
-    if let known = queueOfThread[record.thread] {
+    if lastPushedQueue < queues.count && queues[lastPushedQueue].thread == record.thread {
+      index = lastPushedQueue  // a chunk's records are one thread's, but for a shared buffer's
+    } else if let known = queueOfThread[record.thread] {
       index = known
     } else {
       index = queues.count
       queues.append(Queue(thread: record.thread))
       queueOfThread[record.thread] = index
     }
+    lastPushedQueue = index
     let wasEmpty = queues[index].isEmpty
-    queues[index].records.append(record)
-    queues[index].stripes.append(stripe)
-    queues[index].stacked.append(stacked)
+    queues[index].held.append(Held(record: record, stripe: stripe, stacked: stacked))
     if stacked { insertStackedKey(record.sequence) }
     count += 1
     if wasEmpty && !queues[index].parked { pushHeap(record.sequence, index) }
@@ -135,7 +144,7 @@ struct ClockKeyedMerge {
       case .stripe(let stripe)?:
         popHeap()
         queues[queue].parked = true
-        parkedOnStripe[stripe, default: []].append(queue)
+        parkedOnStripe[stripe].append(queue)
       case .stacks?:
         popHeap()
         queues[queue].parked = true
@@ -156,42 +165,50 @@ struct ClockKeyedMerge {
   // MARK: - Rules
 
   private func wait(of queue: Int, definedNodes: UInt64) -> Wait? {
-    let entry = queues[queue]
-    let stripe = entry.stripes[entry.head]
+    let first = queues[queue].held[queues[queue].head]
+    let stripe = first.stripe
     // A number below the next one (a damaged capture) goes at once: nothing it could wait for.
     if stripe.stripe >= 0 && stripeNext[Int(stripe.stripe)] < stripe.number { return .stripe(Int(stripe.stripe)) }
-    if entry.stacked[entry.head] {
-      return stackedKeys.first == entry.records[entry.head].sequence ? nil : .stacks
-    }
-    if case .alloc(_, _, _, let localStack, _) = entry.records[entry.head].body, localStack >= definedNodes {
-      return .node
-    }
+    if first.stacked { return stackedKeys.first == first.record.sequence ? nil : .stacks }
+    if case .alloc(_, _, _, let localStack, _) = first.record.body, localStack >= definedNodes { return .node }
     return nil
   }
 
   /// Takes the first record of `queue` (at the top of the heap, or just unparked), keeping the
   /// stripes and the stacked keys, and waking what waited for it.
   private mutating func take(from queue: Int) -> SequencedRecord {
-    if let top = heap.first, top.queue == queue { popHeap() }
-    let head = queues[queue].head
-    let record = queues[queue].records[head]
-    let stripe = queues[queue].stripes[head]
-    let stacked = queues[queue].stacked[head]
+    let wasOnTop = heap.first?.queue == queue
+    let first = queues[queue].held[queues[queue].head]
+    let record = first.record
+    let stripe = first.stripe
+    let stacked = first.stacked
     queues[queue].head += 1
     count -= 1
     if queues[queue].isEmpty {
-      queues[queue].records.removeAll(keepingCapacity: true)
-      queues[queue].stripes.removeAll(keepingCapacity: true)
-      queues[queue].stacked.removeAll(keepingCapacity: true)
+      queues[queue].held.removeAll(keepingCapacity: true)
       queues[queue].head = 0
+      if wasOnTop { popHeap() }
     } else {
-      pushHeap(queues[queue].records[queues[queue].head].sequence, queue)
+      // A queue that never empties (a thread always ahead of a SYNC) drops what it delivered.
+      if queues[queue].head >= 4096 && queues[queue].head * 2 >= queues[queue].held.count {
+        queues[queue].held.removeFirst(queues[queue].head)
+        queues[queue].head = 0
+      }
+      if wasOnTop {
+        replaceTop(with: entry(for: queue))
+      } else {
+        pushHeap(queues[queue].firstKey, queue)
+      }
     }
     if stripe.stripe >= 0 {
       let index = Int(stripe.stripe)
       // Forced past a gap (a damaged capture), the stripe goes on from this number.
       stripeNext[index] = max(stripeNext[index], stripe.number &+ 1)
-      if let waiting = parkedOnStripe.removeValue(forKey: index) { wake(waiting) }
+      if !parkedOnStripe[index].isEmpty {
+        let waiting = parkedOnStripe[index]
+        parkedOnStripe[index].removeAll(keepingCapacity: true)
+        wake(waiting)
+      }
     }
     if stacked {
       if let position = stackedKeys.firstIndex(of: record.sequence) { stackedKeys.remove(at: position) }
@@ -206,7 +223,7 @@ struct ClockKeyedMerge {
   private mutating func wake(_ parked: [Int]) {
     for queue in parked where queues[queue].parked {
       queues[queue].parked = false
-      pushHeap(queues[queue].records[queues[queue].head].sequence, queue)
+      pushHeap(queues[queue].firstKey, queue)
     }
   }
 
@@ -214,7 +231,7 @@ struct ClockKeyedMerge {
     var best: Int? = nil
     for index in queues.indices where queues[index].parked && !queues[index].isEmpty {
       if let chosen = best {
-        if queues[index].records[queues[index].head].sequence < queues[chosen].records[queues[chosen].head].sequence {
+        if queues[index].firstKey < queues[chosen].firstKey {
           best = index
         }
       } else {
@@ -226,9 +243,8 @@ struct ClockKeyedMerge {
 
   private mutating func unpark(_ queue: Int) {
     queues[queue].parked = false
-    for key in Array(parkedOnStripe.keys) {
-      parkedOnStripe[key]?.removeAll { $0 == queue }
-      if parkedOnStripe[key]?.isEmpty == true { parkedOnStripe[key] = nil }
+    for stripe in parkedOnStripe.indices where !parkedOnStripe[stripe].isEmpty {
+      parkedOnStripe[stripe].removeAll { $0 == queue }
     }
     parkedOnStacks.removeAll { $0 == queue }
     parkedOnNode.removeAll { $0 == queue }
@@ -244,10 +260,16 @@ struct ClockKeyedMerge {
 
   // MARK: - The heap of queues
 
-  private mutating func pushHeap(_ key: UInt64, _ queue: Int) {
+  /// The heap's entry for `queue`'s first record.
+  private func entry(for queue: Int) -> HeapEntry {
+    let first = queues[queue].held[queues[queue].head].record
     var rank: UInt8 = 1
-    if case .alloc = queues[queue].records[queues[queue].head].body { rank = 0 }
-    heap.append(HeapEntry(key: key, rank: rank, queue: queue))
+    if case .alloc = first.body { rank = 0 }
+    return HeapEntry(key: first.sequence, rank: rank, queue: queue)
+  }
+
+  private mutating func pushHeap(_ key: UInt64, _ queue: Int) {
+    heap.append(entry(for: queue))
     var child = heap.count - 1
     while child > 0 {
       let parent = (child - 1) / 2
@@ -260,7 +282,12 @@ struct ClockKeyedMerge {
   private mutating func popHeap() {
     let last = heap.removeLast()
     guard !heap.isEmpty else { return }
-    heap[0] = last
+    replaceTop(with: last)
+  }
+
+  /// The top entry becomes `entry`, sifted down to its place (a pop and a push in one pass).
+  private mutating func replaceTop(with entry: HeapEntry) {
+    heap[0] = entry
     var parent = 0
     while true {
       let left = 2 * parent + 1
