@@ -167,16 +167,7 @@ struct ClockKeyedOrderTests {
     var program = RacingProgram(seed: seed, threads: 4, addresses: 9, stripes: 3)
     program.run(steps: 3_000)
     let (parts, last) = program.clockChunksInFileOrder(epochSpan: 6, skew: 3)
-    let bytes = Self.capture(parts + [ChunkedCaptureTests.sync(last + 1)])
-    let scratch = ScratchDirectory()
-    let reader = try CaptureReader(path: scratch.write(bytes, to: "c.bin"))
-    var check = DeliveredOrderCheck()
-    try reader.read(into: &check)
-    #expect(check.freesOfUnknownBlocks == 0)
-    #expect(check.allocationsOfLiveAddresses == 0)
-    #expect(check.reallocFreesNotFollowedByTheirAllocation == 0)
-    #expect(check.allocations == program.allocations)
-    #expect(check.deallocations == program.deallocations)
+    try program.expectReadInExactOrder(Self.capture(parts + [ChunkedCaptureTests.sync(last + 1)]))
   }
 }
 
@@ -237,20 +228,6 @@ extension RacingProgram {
       if let first { chunks.append((chunk.bytes, first)) }
       chunksByThread.append(chunks)
     }
-    var file: [[UInt8]] = []
-    var next = Array(repeating: 0, count: chunksByThread.count)
-    while let thread = chunksByThread.indices.filter({ next[$0] < chunksByThread[$0].count }).randomElement(
-      using: &random)
-    {
-      file.append(chunksByThread[thread][next[thread]].bytes)
-      next[thread] += 1
-      if random.next() % 4 == 0 {
-        let unwritten = chunksByThread.indices.compactMap {
-          next[$0] < chunksByThread[$0].count ? chunksByThread[$0][next[$0]].first : nil
-        }
-        file.append(ChunkedCaptureTests.sync(unwritten.min() ?? lastKey + 1))
-      }
-    }
-    return (file, lastKey)
+    return (interleave(chunksByThread, end: lastKey + 1), lastKey)
   }
 }
