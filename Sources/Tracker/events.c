@@ -119,7 +119,6 @@ static inline uint8_t *put_stack_and_tag(uint8_t **cursor, captured_stack *stack
   if (LIKELY(stack->cached_node != 0 && stack->generation == generation)) {
     node = stack->cached_node;
     tagged = stream_put_tag(*cursor, tag);
-    stack->stripe = tagged ? stream_take_stripe(address) : UINT64_MAX;
   } else if (stack->depth > 0) {
     if (!stack->hashed) {
       stack->hash = stacks_hash(stack->ips, stack->depth);
@@ -129,11 +128,12 @@ static inline uint8_t *put_stack_and_tag(uint8_t **cursor, captured_stack *stack
     generation = atomic_load_explicit(&stacks_generation, memory_order_relaxed);
     node = stacks_intern_locked(cursor, stack->ips, stack->depth, stack->hash);
     tagged = stream_put_tag_locked(*cursor, tag);
-    stack->stripe = tagged ? stream_take_stripe(address) : UINT64_MAX;
+    /* A record ordered by stacks_lock takes its stripe number under it too. */
+    if (tagged && stream_clock_keyed(writing_stream))
+      stack->stripe = stream_take_stripe(address);
     spinlock_unlock(&stacks_lock);
   } else {
     tagged = stream_put_tag(*cursor, tag);
-    stack->stripe = tagged ? stream_take_stripe(address) : UINT64_MAX;
   }
   stack->node = node;
   stack->node_generation = generation;
@@ -158,6 +158,12 @@ static inline uint8_t *put_alloc(uint8_t *cursor, workshop_alloc_kind kind, void
   record = stream_put_alloc_address(record, (uintptr_t)block);
   record = put_uv(record, size);
   record = put_uv(record, stack->node);
+  if (LIKELY(!stream_clock_keyed(writing_stream)))
+    return record;
+  /* Clock keys: the stripe number, unless taken under stacks_lock already. Still within the
+     moment the key was taken: the buffer has been held since, and nothing else was ordered. */
+  if (stack->stripe == UINT64_MAX)
+    stack->stripe = stream_take_stripe((uintptr_t)block);
   return stream_put_stripe(record, (uintptr_t)block, stack->stripe);
 }
 
@@ -169,6 +175,7 @@ void record_alloc(workshop_alloc_kind kind, void *block, size_t size, const uint
   tracker_busy = 1;
   captured_stack stack;
   stack.node = 0;
+  stack.stripe = UINT64_MAX;
   capture_stack(&stack, hook_frame);
   uint8_t *start = stream_reserve(EVENT_RECORD_MAX + stack_reserve(&stack));
   uint8_t *end = put_alloc(start, kind, block, size, &stack);
@@ -191,6 +198,7 @@ void *record_realloc(workshop_alloc_kind kind, void *old_block, size_t count, si
   size_t size = count * element_size; /* reallocarray's overflow is checked by the caller */
   captured_stack stack;
   stack.node = 0;
+  stack.stripe = UINT64_MAX;
   if (size > 0) {
     capture_stack(&stack, hook_frame);
   } else {

@@ -420,8 +420,8 @@ extern bool order_switch_on_turns;
    address's stripe number (stream_take_stripe), which makes the order of the events at each
    address exact (docs/capture-format.md, "Clock keys"). Epochs of the counter instead (read per
    key, advanced every 32 keys of a stream) cost less than a read of the time stamp counter (14 ns
-   on this machine) but tie records that a barrier orders, and the peak read between them moved
-   (session 10, Benchmarks/RESULTS.md). */
+   on this machine) but tie records that a barrier orders: a peak read between barriers came out
+   9 blocks low (session 10, Benchmarks/RESULTS.md). */
 static inline uint64_t order_clock_key(void) {
   return WORKSHOP_CLOCK_KEY_BASE | (__builtin_ia32_rdtsc() >> WORKSHOP_CLOCK_KEY_SHIFT);
 }
@@ -545,21 +545,21 @@ static inline uint8_t *stream_put_key(uint8_t *cursor, uint8_t tag, uint64_t num
 
 
 
-/* Right after a record's key (its buffer held, and stacks_lock too when the key was taken under
-   it): the stripe number of its event at `address` if the key came from the clock, else
-   UINT64_MAX. Taken where the key is, so that an event's place in its stripe and its place
-   among the records ordered by stacks_lock are one moment (the reader's rules cannot then wait
-   for each other). */
+/* The stripe number of an event at `address`, for a clock-keyed record (the caller checks
+   stream_clock_keyed), taken where its key was: the buffer held since, and stacks_lock too for a
+   record that defines nodes, so that an event's place in its stripe and its place among the records
+   ordered by stacks_lock are one moment (the reader's rules then never wait for each other). */
 static inline uint64_t stream_take_stripe(uintptr_t address) {
-  if (writing_stream->last_sequence < WORKSHOP_CLOCK_KEY_BASE)
-    return UINT64_MAX;
   return atomic_fetch_add(&order_stripes[WORKSHOP_STRIPE_OF(address)].next, 1);
 }
 
-/* At the end of an ALLOC or FREE: the stripe number taken for it, if any. */
+/* Whether the record just keyed in `stream` took a clock key (and so takes a stripe number). */
+static inline bool stream_clock_keyed(const thread_stream *stream) {
+  return stream->last_sequence >= WORKSHOP_CLOCK_KEY_BASE;
+}
+
+/* At the end of a clock-keyed ALLOC or FREE: its stripe number. */
 static inline uint8_t *stream_put_stripe(uint8_t *cursor, uintptr_t address, uint64_t number) {
-  if (number == UINT64_MAX)
-    return cursor;
   thread_stream *stream = writing_stream;
   unsigned stripe = WORKSHOP_STRIPE_OF(address);
   cursor = put_uv(cursor, number - stream->stripe_next[stripe]);
@@ -607,11 +607,12 @@ static inline uint8_t *stream_put_free(uint8_t *cursor, uint8_t kind, uintptr_t 
     return NULL;
   /* The distance back names the allocation whose address this is; an entry left by a block that
      another thread freed still names the same address, so it never misleads. */
-  uint64_t stripe = stream_take_stripe(address);
-  stream->last_stripe = stripe;
   cursor = recent ? put_uv(cursor, back) : put_sv(cursor, (int64_t)(address - stream->last_address));
   stream->last_address = address;
-  return stream_put_stripe(cursor, address, stripe);
+  if (LIKELY(!stream_clock_keyed(stream)))
+    return cursor;
+  stream->last_stripe = stream_take_stripe(address);
+  return stream_put_stripe(cursor, address, stream->last_stripe);
 }
 
 

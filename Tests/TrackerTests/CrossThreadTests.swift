@@ -20,7 +20,7 @@ struct CrossThreadTests {
     #expect(leaked.bytes == 1152)
     #expect(leaked.count == 8)
     let atPeak = run.totals(profile.peak.aliveByStack, allocatedDirectlyFrom: program.executable)
-    order.expectPeak(atPeak.bytes, 345_600, "every block after the reallocs, all alive at the second barrier")
+    #expect(atPeak.bytes == 345_600, "every block after the reallocs, all alive at the second barrier")
     #expect(profile.totals.threads >= 9, "eight workers and the main thread")
     #expect(profile.totals.allocationsByKind[.realloc] == 800 + 80_000)
     try expectExactOrder(of: run, reallocs: 800 + 80_000)
@@ -28,29 +28,12 @@ struct CrossThreadTests {
 }
 
 /// How the tracker orders records across threads (WORKSHOP_TRACKER_ORDER): its counter, or clock
-/// keys (epochs with stripe numbers, capture format 6) from the first record.
+/// keys (the time stamp counter with stripe numbers, capture format 6) from the first record.
 enum TrackerOrder: String, CaseIterable, CustomTestStringConvertible {
   case counter
   case clock
 
   var testDescription: String { rawValue }
-
-  /// The peak read from the capture against the program's own. The counter orders every record
-  /// exactly. Clock keys order the events at each address exactly (stripe numbers) but events at
-  /// different addresses on two cores only as well as the cores' time stamp counters agree: on this
-  /// VM a thread's first FREE past a barrier was read before another's last realloc before it
-  /// about once in six runs, and the peak one block (256 B) lower. Within 1 %, then.
-  func expectPeak(
-    _ measured: UInt64, _ expected: UInt64, _ comment: Comment, sourceLocation: SourceLocation = #_sourceLocation
-  ) {
-    switch self {
-    case .counter:
-      #expect(measured == expected, comment, sourceLocation: sourceLocation)
-    case .clock:
-      #expect(
-        measured * 100 >= expected * 99 && measured * 100 <= expected * 101, comment, sourceLocation: sourceLocation)
-    }
-  }
 }
 
 /// Compiles a threaded test program and runs it under the tracker; it must end normally.
@@ -98,9 +81,7 @@ struct AddressReuseTests {
     #expect(profile.totals.allocationsByKind[.realloc] == counted.reallocs)
     let leaked = run.totals(profile.leaks, allocatedDirectlyFrom: program.executable)
     #expect(leaked.count == 0 && leaked.bytes == 0, "every block is freed")
-    order.expectPeak(
-      run.totals(profile.peak.aliveByStack, allocatedDirectlyFrom: program.executable).bytes, counted.peak,
-      "the largest heap the program counted between its barriers")
+    #expect(run.totals(profile.peak.aliveByStack, allocatedDirectlyFrom: program.executable).bytes == counted.peak)
     try expectExactOrder(of: run, reallocs: Int(counted.reallocs))
   }
 }
