@@ -4,16 +4,19 @@ import TrackerFormat
 public enum CaptureFormat {
   /// The 8 bytes every capture starts with.
   public static let magic: [UInt8] = Array("WSHPCAP1".utf8)
-  /// The newest format version this reader understands: version 5, a version 3 capture whose
-  /// chunks workshop's compressor packed column by column, in either COLUMNS layout.
+  /// The version of a compressed capture whose chunks workshop's compressor packed: version 5, a
+  /// version 3 capture whose chunks are packed column by column, in either COLUMNS layout.
   public static let version = UInt16(WORKSHOP_CAPTURE_PACKED_VERSION)
   /// The format version the tracker writes (3); a compressed capture is ``version``.
   public static let trackerVersion = UInt16(WORKSHOP_CAPTURE_VERSION)
+  /// The version the tracker writes when its order may use clock keys (6): compressed, it keeps
+  /// its version and its records as they are.
+  public static let clockVersion = UInt16(WORKSHOP_CAPTURE_CLOCK_VERSION)
   /// Every version this reader understands (version 1 is version 2 without the EXEC record;
   /// version 3 writes each thread's records in chunks of its own, numbered in one global order;
   /// version 4 is version 3 with packed chunks, COLUMNS records in the first layout; version 5
-  /// allows the second layout too).
-  public static let readableVersions = UInt16(WORKSHOP_CAPTURE_OLDEST_VERSION)...version
+  /// allows the second layout too; version 6 is version 3 whose keys may be clock keys).
+  public static let readableVersions = UInt16(WORKSHOP_CAPTURE_OLDEST_VERSION)...UInt16(WORKSHOP_CAPTURE_NEWEST_VERSION)
   /// The size of the fixed header of this version.
   public static let headerSize = MemoryLayout<workshop_capture_header>.size
   /// Longest string (path, argument, marker name) accepted before the record is called damaged.
@@ -51,6 +54,14 @@ public enum CaptureFormat {
   static let chunkTag = UInt8(WORKSHOP_RECORD_CHUNK)
   static let syncTag = UInt8(WORKSHOP_RECORD_SYNC)
   static let columnsTag = UInt8(WORKSHOP_RECORD_COLUMNS)
+  static let stripeTag = UInt8(WORKSHOP_RECORD_STRIPE)
+  /// Version 6: keys at or above this are clock keys (epochs, which repeat).
+  static let clockKeyBase = UInt64(WORKSHOP_CLOCK_KEY_BASE)
+  /// Version 6: which stripe an address's events are numbered in.
+  @inline(__always) static func stripe(of address: UInt64) -> Int {
+    Int(truncatingIfNeeded: (address >> UInt64(WORKSHOP_STRIPE_SHIFT)) & UInt64(WORKSHOP_STRIPE_COUNT - 1))
+  }
+  static let stripeCount = Int(WORKSHOP_STRIPE_COUNT)
   /// The first version whose records come in numbered chunks, merged by the reader.
   static let firstSequencedVersion: UInt16 = 3
   static let allocTag = UInt8(WORKSHOP_RECORD_ALLOC)

@@ -178,6 +178,8 @@ struct RecordDecoder {
   /// Version 3: records come in numbered chunks and are merged (``RecordMerger``).
   var sequenced = false
   var merger = RecordMerger()
+  /// Version 6: clock-keyed records (``ClockKeyedMerge``); counter-keyed ones wait in ``merger``.
+  var clockMerge = ClockKeyedMerge()
   /// The bodies of held rare records (TICK, MODULES, MARKER, COMMAND, END), by
   /// ``SequencedRecord/extra``: so that a record itself is plain bytes to copy.
   var extras: [Int: RareBody] = [:]

@@ -29,11 +29,13 @@ extension RecordDecoder {
     case CaptureFormat.syncTag:
       let written = try cursor.unsigned()
       try deliver(below: written, into: &visitor)
+      if clockMerge.count > 0 { try deliverClockKeyed(below: written, force: false, into: &visitor) }
     case CaptureFormat.execTag:
       let microseconds = try cursor.unsigned()
       // Everything of the old program is in the file before EXEC; the new one numbers from 0.
       try deliverAll(into: &visitor)
       merger.next = 0
+      clockMerge.restartStripes()
       recentAllocations.removeAll()
       lastTimestamp = max(lastTimestamp, microseconds)
       modules = ModuleTable()
@@ -47,6 +49,8 @@ extension RecordDecoder {
       // defined after it are numbered from 1 again.
       try deliverAll(into: &visitor)
       merger.next = max(merger.next, restart)
+      // The tracker numbers every stripe from 0 again after dropping records.
+      clockMerge.restartStripes()
       recentAllocations.removeAll()
       nodeBase = UInt64(frames.count - 1)
       visitor.visitLost(count: count)
@@ -118,7 +122,9 @@ extension RecordDecoder {
     var thread = chunkThread
     // FRAMEs read since the last numbered record: the last ones in the merger's pending frames.
     var framesRead = 0
-    var heldFree: SequencedRecord? = nil
+    var heldFree: (SequencedRecord, StripeNumber)? = nil
+    // Version 6: the stripe numbers this chunk's records are written against.
+    var stripes = ChunkStripes()
     var count = 0
     // Records take 2 bytes at the least and 3-4 in a busy thread's chunk (ALLOC and FREE_BACK
     // pairs; fewer where packing left addresses out): a run that outgrows its room is copied whole.
@@ -147,12 +153,15 @@ extension RecordDecoder {
         }
         let type = tag & CaptureFormat.typeMask & ~CaptureFormat.nextNumberFlag
         if tag & CaptureFormat.nextNumberFlag != 0 && type != 0 {
-          sequence &+= 1
+          // The previous key + 1, or the previous clock key again (version 6).
+          if sequence < CaptureFormat.clockKeyBase { sequence &+= 1 }
         } else {
           sequence &+= try cursor.unsigned()
         }
+        let clockKeyed = sequence >= CaptureFormat.clockKeyBase
         let body: SequencedRecord.Body
         var extra: Int32 = -1
+        var stripe = StripeNumber.none
         let kind = tag & CaptureFormat.kindMask
         switch type {
         case CaptureFormat.allocTag:
@@ -164,6 +173,7 @@ extension RecordDecoder {
           let stack = try cursor.unsigned()
           recent.append(address)
           body = .alloc(kind, address: address, size: size, localStack: stack, pairedFree: nil)
+          if clockKeyed { stripe = try stripes.read(&cursor, address: address) }
         case CaptureFormat.freeTag, CaptureFormat.freeBackTag:
           guard let kind = DeallocationKind(rawValue: kind) else {
             throw .damaged(position: cursor.recordStart, .unknownRecord(tag: tag))
@@ -178,6 +188,15 @@ extension RecordDecoder {
             address = named
           }
           body = .free(kind, address: address, paired: false)
+          if clockKeyed { stripe = try stripes.read(&cursor, address: address) }
+        case 0 where tag == CaptureFormat.stripeTag && clockKeyed:
+          // A stripe number with no event (a realloc() that failed).
+          let index = try cursor.unsigned()
+          guard index < UInt64(CaptureFormat.stripeCount) else {
+            throw .damaged(position: cursor.recordStart, .unknownRecord(tag: tag))
+          }
+          stripe = try stripes.read(&cursor, stripe: Int(index))
+          body = .rare
         default:
           extra = try decodeRareBody(tag, &cursor)
           body = .rare
@@ -192,7 +211,7 @@ extension RecordDecoder {
           sequence: sequence, thread: thread, offset: fileOffset + cursor.recordStart, body: body,
           frameStart: frameStart, frameCount: UInt32(truncatingIfNeeded: framesRead), extra: extra)
         framesRead = 0
-        if var free = heldFree {
+        if var (free, freeStripe) = heldFree {
           heldFree = nil
           // realloc(): FREE of the old block, then (FRAMEs aside) ALLOC of the new one.
           if case .alloc(let kind, let address, let size, let stack, _) = record.body,
@@ -201,15 +220,15 @@ extension RecordDecoder {
             free.body = .free(freeKind, address: old, paired: true)
             record.body = .alloc(kind, address: address, size: size, localStack: stack, pairedFree: old)
           }
-          try submit(free, into: &visitor)
+          try submit(free, stripe: freeStripe, into: &visitor)
         }
         if case .free(.realloc, _, _) = record.body {
-          heldFree = record
+          heldFree = (record, stripe)
           continue
         }
-        try submit(record, into: &visitor)
+        try submit(record, stripe: stripe, into: &visitor)
       }
-      if let free = heldFree { try submit(free, into: &visitor) }
+      if let (free, freeStripe) = heldFree { try submit(free, stripe: freeStripe, into: &visitor) }
       merger.seal()
     } catch {
       if case .needMore = error { throw .damaged(position: cursor.recordStart, .chunkEndsMidRecord) }
@@ -248,6 +267,35 @@ extension RecordDecoder {
   }
 
   // MARK: - Merging
+
+  /// A clock-keyed record (version 6) waits in the clock merge until a SYNC; any other goes to
+  /// ``submit(_:into:)``.
+  private mutating func submit<Visitor: CaptureVisitor>(
+    _ record: SequencedRecord, stripe: StripeNumber, into visitor: inout Visitor
+  ) throws(DecodeStop) {
+    guard record.sequence >= CaptureFormat.clockKeyBase else {
+      try submit(record, into: &visitor)
+      return
+    }
+    guard clockMerge.count < CaptureFormat.maximumHeldRecords else {
+      throw .damagedInFile(offset: record.offset, .tooManyWaiting(count: clockMerge.count))
+    }
+    var stacked = record.frameCount > 0
+    if !stacked, record.extra >= 0, case .modules? = extras[Int(record.extra)] { stacked = true }
+    clockMerge.push(record, stripe: stripe, stacked: stacked)
+  }
+
+  /// SYNC (or, with `force`, the end of the file, LOST, EXEC): the clock-keyed records below
+  /// `written` whose turn has come.
+  private mutating func deliverClockKeyed<Visitor: CaptureVisitor>(
+    below written: UInt64, force: Bool, into visitor: inout Visitor
+  ) throws(DecodeStop) {
+    while let record = clockMerge.next(
+      below: written, definedNodes: UInt64(frames.count) &- nodeBase, force: force)
+    {
+      try deliver(record, into: &visitor)
+    }
+  }
 
   /// Delivers `record` now if it is the next number, else holds it back until its turn.
   private mutating func submit<Visitor: CaptureVisitor>(
@@ -295,6 +343,7 @@ extension RecordDecoder {
       try deliver(next, into: &visitor)
       merger.next = max(merger.next, next.sequence &+ 1)
     }
+    if clockMerge.count > 0 { try deliverClockKeyed(below: .max, force: true, into: &visitor) }
     // A realloc's FREE always stands in the same chunk as its ALLOC: nothing is left deferred.
     // In number order, so that a damaged capture reads the same in every process.
     for free in merger.deferredFrees.values.sorted(by: { $0.sequence < $1.sequence }) {

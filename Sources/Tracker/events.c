@@ -12,6 +12,11 @@
  *     records stand together in one chunk (the reader keeps them a pair, see the format).
  *   - A record whose stack needed new nodes takes its number while holding stacks_lock, so node
  *     numbers follow the global order and every FRAME comes before the records that name it.
+ * With clock keys (stream.c: an unfenced rdtsc, only nearly in order across threads) the first
+ * three hold through stripe numbers instead: each ALLOC and FREE also takes the next number of its address's stripe,
+ * at the same moment as its key, and the reader delivers a stripe's events in that order. The last
+ * holds exactly: a record keyed under stacks_lock takes a key above every earlier one
+ * (stacks_last_key), and its stripe number under the same lock.
  */
 #include "tracker_internal.h"
 
@@ -25,6 +30,7 @@ typedef struct captured_stack {
   unsigned generation;
   uint32_t cached_node;
   site_entry *learning; /* the stack cache entry to fill once the leaf is known, or NULL */
+  uint64_t stripe;      /* the ALLOC's stripe number (clock keys), or UINT64_MAX */
   uint32_t node;        /* set under the lock: the leaf node recorded ... */
   unsigned node_generation; /* ... and the generation it belongs to */
 } captured_stack;
@@ -105,7 +111,8 @@ static inline size_t stack_reserve(const captured_stack *stack) {
  * that a node's FRAME is numbered before any record that names it, on any thread. NULL when
  * recording has stopped.
  */
-static inline uint8_t *put_stack_and_tag(uint8_t **cursor, captured_stack *stack, uint8_t tag) {
+static inline uint8_t *put_stack_and_tag(uint8_t **cursor, captured_stack *stack, uint8_t tag,
+                                         uintptr_t address) {
   unsigned generation = atomic_load_explicit(&stacks_generation, memory_order_relaxed);
   uint32_t node = 0;
   uint8_t *tagged;
@@ -120,7 +127,10 @@ static inline uint8_t *put_stack_and_tag(uint8_t **cursor, captured_stack *stack
     spinlock_lock(&stacks_lock);
     generation = atomic_load_explicit(&stacks_generation, memory_order_relaxed);
     node = stacks_intern_locked(cursor, stack->ips, stack->depth, stack->hash);
-    tagged = stream_put_tag(*cursor, tag);
+    tagged = stream_put_tag_locked(*cursor, tag);
+    /* A record ordered by stacks_lock takes its stripe number under it too. */
+    if (tagged && stream_clock_keyed(writing_stream))
+      stack->stripe = stream_take_stripe(address);
     spinlock_unlock(&stacks_lock);
   } else {
     tagged = stream_put_tag(*cursor, tag);
@@ -141,12 +151,20 @@ static inline void finish_learning(const captured_stack *stack) {
 static inline uint8_t *put_alloc(uint8_t *cursor, workshop_alloc_kind kind, void *block,
                                  size_t size, captured_stack *stack) {
   cursor = stream_put_thread(cursor);
-  uint8_t *record = put_stack_and_tag(&cursor, stack, (uint8_t)(WORKSHOP_RECORD_ALLOC | kind));
+  uint8_t *record =
+      put_stack_and_tag(&cursor, stack, (uint8_t)(WORKSHOP_RECORD_ALLOC | kind), (uintptr_t)block);
   if (UNLIKELY(record == NULL))
     return NULL;
   record = stream_put_alloc_address(record, (uintptr_t)block);
   record = put_uv(record, size);
-  return put_uv(record, stack->node);
+  record = put_uv(record, stack->node);
+  if (LIKELY(!stream_clock_keyed(writing_stream)))
+    return record;
+  /* Clock keys: the stripe number, unless taken under stacks_lock already. Still within the
+     moment the key was taken: the buffer has been held since, and nothing else was ordered. */
+  if (stack->stripe == UINT64_MAX)
+    stack->stripe = stream_take_stripe((uintptr_t)block);
+  return stream_put_stripe(record, (uintptr_t)block, stack->stripe);
 }
 
 static inline uint8_t *put_free(uint8_t *cursor, workshop_free_kind kind, void *block) {
@@ -157,6 +175,7 @@ void record_alloc(workshop_alloc_kind kind, void *block, size_t size, const uint
   tracker_busy = 1;
   captured_stack stack;
   stack.node = 0;
+  stack.stripe = UINT64_MAX;
   capture_stack(&stack, hook_frame);
   uint8_t *start = stream_reserve(EVENT_RECORD_MAX + stack_reserve(&stack));
   uint8_t *end = put_alloc(start, kind, block, size, &stack);
@@ -179,6 +198,7 @@ void *record_realloc(workshop_alloc_kind kind, void *old_block, size_t count, si
   size_t size = count * element_size; /* reallocarray's overflow is checked by the caller */
   captured_stack stack;
   stack.node = 0;
+  stack.stripe = UINT64_MAX;
   if (size > 0) {
     capture_stack(&stack, hook_frame);
   } else {
@@ -194,6 +214,8 @@ void *record_realloc(workshop_alloc_kind kind, void *old_block, size_t count, si
   uint64_t sequence_before = stream->last_sequence;
   uintptr_t address_before = stream->last_address;
   pid_t thread_before = stream->last_thread;
+  uint64_t stripe_next_before = stream->stripe_next[WORKSHOP_STRIPE_OF(old_block)];
+  stream->last_stripe = UINT64_MAX;
   uint8_t *end = put_free(start, WORKSHOP_FREE_REALLOC, old_block);
   void *block = kind == WORKSHOP_ALLOC_REALLOCARRAY ? real_reallocarray(old_block, count, element_size)
                                                     : real_realloc(old_block, size);
@@ -210,6 +232,10 @@ void *record_realloc(workshop_alloc_kind kind, void *old_block, size_t count, si
       stream->last_sequence = sequence_before;
       stream->last_address = address_before;
       stream->last_thread = thread_before;
+      stream->stripe_next[WORKSHOP_STRIPE_OF(old_block)] = stripe_next_before;
+      /* The FREE's stripe number was taken: the reader waits for every number of a stripe. */
+      if (stream->last_stripe != UINT64_MAX)
+        end = stream_put_stripe_only(end, (uintptr_t)old_block, stream->last_stripe);
     }
     if (block != NULL) {
       end = put_alloc(end, kind, block, size, &stack);

@@ -2,10 +2,12 @@
  * stream.c — the record buffers and the capture file.
  *
  * Every thread writes its records into a buffer of its own (a `thread_stream`), so threads never
- * wait for each other while they record. What keeps the capture's order exact across threads is
- * one global counter: every record but FRAME and THREAD carries a sequence number taken from it
- * (an atomic fetch-add) at the moment the event is ordered, i.e. where the single lock of the
- * earlier design was taken:
+ * wait for each other while they record. Every record but FRAME and THREAD carries a key taken at
+ * the moment the event is ordered, i.e. where the single lock of the earlier design was taken: a
+ * number from one global counter (an atomic fetch-add) while threads take turns, and once they
+ * record at the same time a clock key, the time stamp counter read with no fence, plus the next
+ * number of the event's address stripe (order_note_gap below; README "A buffer per thread"); the reader delivers
+ * clock keys in order and each stripe's events in their numbers' order. Keys are taken:
  *   - ALLOC after the real allocation returned, before the hook returns the block;
  *   - FREE before the real free(): a thread that gets the same address back from malloc takes
  *     its number later;
@@ -15,9 +17,9 @@
  *     numbers and sequence numbers rise together (FRAMEs carry no number: they belong to the
  *     record that follows them in the same chunk).
  * A thread takes a number only while it holds its own buffer's lock and writes the record before
- * releasing it. A flush of every buffer first reads the counter (W), then takes each buffer's
- * lock in turn: every number below W was taken by a thread that held its lock then, so its
- * record is in the buffer taken. After writing them all, the flush writes SYNC W: every record
+ * releasing it. A flush of every buffer first reads the current key (W), then takes each buffer's
+ * lock in turn (and raises a clock-keyed buffer's floor to W): every key below W was taken by a
+ * thread that held its lock then, so its record is in the buffer taken. After writing them all, the flush writes SYNC W: every record
  * numbered below W is in the file. The reader merges the chunks by number (docs/capture-format.md).
  *
  * A buffer goes to the file as a CHUNK record (thread id, length, the records). Each chunk is
@@ -36,12 +38,33 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 
-/* The global order, alone on its cache line. */
+/* The global order, alone on its cache line, and whether it is on the clock, on another. */
 sequence_counter stream_sequence;
+order_mode stream_order;
+sequence_counter order_stripes[WORKSHOP_STRIPE_COUNT];
+
+/* Every stripe numbers its events from 0 again (every buffer lock held, or one thread left). */
+static void restart_stripes(void) {
+  for (unsigned stripe = 0; stripe < WORKSHOP_STRIPE_COUNT; stripe++)
+    atomic_store_explicit(&order_stripes[stripe].next, 0, memory_order_relaxed);
+}
+/* Set at start from WORKSHOP_TRACKER_ORDER (order_init): switch to clock keys when threads record
+   at the same time, or use them from the first record. */
+bool order_switch_on_turns;
+static bool clock_from_start;
+/* The counter number at which the order switched to the clock (WORKSHOP_TRACKER_ORDER_STATS). */
+static atomic_uint_fast64_t clock_since;
+/* Under stacks_lock: the largest clock key of a record that defined nodes or modules. */
+uint64_t stacks_last_key;
+/* Under registry_lock: the key of the SYNC being written (a flush sets it before it takes the
+   buffers); a stream taken meanwhile keys at or above it. */
+static uint64_t sync_floor;
 
 /* Every stream that may hold records, and streams of exited threads ready for reuse; both
    guarded by registry_lock. */
@@ -109,6 +132,8 @@ static void reset_encoder(thread_stream *stream) {
   stream->last_sequence = 0;
   stream->last_address = 0;
   stream->last_thread = stream->thread;
+  stream->last_stripe = UINT64_MAX;
+  __builtin_memset(stream->stripe_next, 0, sizeof stream->stripe_next);
 }
 
 static void stream_exited(void *pointer) {
@@ -123,7 +148,89 @@ static void stream_exited(void *pointer) {
   tracker_busy = was_busy;
 }
 
+/* The key every record not yet keyed will have at least (a flush's SYNC, a LOST's restart). The
+   flag is read first: a counter value is returned only while clock keys are not in use. */
+static uint64_t order_floor(void) {
+  if (atomic_load(&stream_order.clock_keys))
+    return order_clock_key();
+  return atomic_load(&stream_sequence.next);
+}
+
+/* The kernel keeps CLOCK_MONOTONIC on the time stamp counter only once it has checked that every
+   CPU's counter runs at a constant rate, in step with the others (no `tsc` clocksource where the
+   check failed, on a VM whose hypervisor does not promise it, or after the kernel saw it drift).
+   Elsewhere the counter stays. Read with open/read: no stdio allocation at start. */
+static bool clocksource_is_tsc(void) {
+  int fd = open("/sys/devices/system/clocksource/clocksource0/current_clocksource", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  char name[16] = {0};
+  ssize_t got = read(fd, name, sizeof name - 1);
+  close(fd);
+  return got == 4 && __builtin_memcmp(name, "tsc\n", 4) == 0;
+}
+
+bool order_may_use_clock(void) {
+  const char *chosen = environment_value("WORKSHOP_TRACKER_ORDER");
+  return chosen && (__builtin_strcmp(chosen, "clock") == 0 || __builtin_strcmp(chosen, "switch") == 0) &&
+         clocksource_is_tsc();
+}
+
+/* WORKSHOP_TRACKER_ORDER: "clock" takes clock keys from the first record (tests); "switch"
+   switches to them once threads record at the same time (order_note_gap); anything else, or
+   unset, keeps the counter for good, as does a clocksource other than `tsc`. */
+static void order_init(void) {
+  const char *chosen = environment_value("WORKSHOP_TRACKER_ORDER");
+  bool usable = order_may_use_clock();
+  clock_from_start = usable && __builtin_strcmp(chosen, "clock") == 0;
+  order_switch_on_turns = usable && __builtin_strcmp(chosen, "switch") == 0;
+  atomic_store(&stream_order.clock_keys, clock_from_start);
+}
+
+/* Counter keys are exact and cost nothing in bytes while threads take turns (the next number: no
+   byte at all). Once threads record at the same time, the counter's line moves between cores with
+   every key, and a lock xadd waits for it (up to 40 % of the CPU with 2-8 threads); an unfenced
+   rdtsc waits for nothing. A stream switches the order once it sees other threads take
+   ORDER_SWITCH_GAPS keys between its own within ORDER_SWITCH_WINDOW numbers: a lone thread sees
+   only the sampler's 100 TICKs a second, threads that both record all the time a gap at nearly
+   every key.
+   Why the switch keeps the order: a thread takes a clock key only after it has seen the flag set
+   (or a flush put a clock key in its floor, after the flag was set). A record R keyed by the
+   counter after the flag was set was keyed by a thread that had not seen it; had any clock-keyed
+   record S come before R (happens-before), the flag's store came before S and so before R, and
+   R's thread would have read it set. So every counter-keyed record is concurrent with or before
+   every clock-keyed one, and delivering all counter keys first (they are smaller) is an order the
+   program could have had. */
+#define ORDER_SWITCH_GAPS 256
+#define ORDER_SWITCH_WINDOW 16384
+
+void order_note_gap(thread_stream *stream, uint64_t number) {
+  if (number - stream->gap_window > ORDER_SWITCH_WINDOW) {
+    stream->gap_window = number;
+    stream->gaps = 0;
+  }
+  if (++stream->gaps >= ORDER_SWITCH_GAPS &&
+      !atomic_load_explicit(&stream_order.clock_keys, memory_order_relaxed)) {
+    atomic_store(&clock_since, number);
+    atomic_store(&stream_order.clock_keys, true);
+  }
+}
+
+void stream_order_report(void) {
+  const char *wanted = environment_value("WORKSHOP_TRACKER_ORDER_STATS");
+  if (!wanted || __builtin_strcmp(wanted, "1") != 0)
+    return;
+  char line[160];
+  snprintf(line, sizeof line, "workshop tracker: order on the %s (clock %s), clock keys from counter number %llu\n",
+           atomic_load(&stream_order.clock_keys) ? "clock" : "counter", order_switch_on_turns ? "usable" : "not used",
+           (unsigned long long)atomic_load(&clock_since));
+  if (write(2, line, strlen(line)) < 0) {
+    /* nothing to be done about a closed stderr */
+  }
+}
+
 void stream_init(int fd, const char *path, uint64_t offset) {
+  order_init();
   spare_buffer = arena_alloc(STREAM_BUFFER_SIZE, 4096);
   shared_stream.data = arena_alloc(STREAM_BUFFER_SIZE, 4096);
   shared_stream.recent = arena_alloc(RECENT_SLOTS * sizeof(recent_allocation), 64);
@@ -156,8 +263,15 @@ static void stream_take_locked(thread_stream *stream) {
   stream->thread = tracker_thread_id();
   stream->exited = false;
   reset_encoder(stream);
-  /* Any number this thread takes from now on is at least the counter's value now. */
-  stream->unwritten_from = atomic_load(&stream_sequence.next);
+  /* Any key this thread takes from now on is at least the current key, and at least the key of a
+     SYNC whose flush may already have passed this stream's place in the list. */
+  uint64_t floor = order_floor();
+  if (sync_floor >= WORKSHOP_CLOCK_KEY_BASE && floor < sync_floor)
+    floor = sync_floor;
+  stream->unwritten_from = floor;
+  stream->key_floor = floor >= WORKSHOP_CLOCK_KEY_BASE ? floor : 0;
+  stream->gap_window = atomic_load(&stream_sequence.next);
+  stream->gaps = 0;
   if (stream->id == 0)
     stream->id = stream_count++; /* a recycled stream keeps its id, a fresh one gets the next */
   stream->next = streams;
@@ -189,7 +303,11 @@ thread_stream *stream_acquire(void) {
 
 uint8_t *stream_put_end(uint8_t *cursor, uint64_t microseconds) {
   thread_stream *stream = writing_stream;
-  uint64_t number = atomic_fetch_add(&stream_sequence.next, 1);
+  /* Another thread that saw tracker_active still set may read its clock key after END would
+     (nothing orders its later check before its read): END takes the last key there is instead. */
+  uint64_t number = atomic_load(&stream_order.clock_keys) || stream->key_floor >= WORKSHOP_CLOCK_KEY_BASE
+                        ? WORKSHOP_END_CLOCK_KEY
+                        : atomic_fetch_add(&stream_sequence.next, 1);
   *cursor++ = WORKSHOP_RECORD_END;
   cursor = put_uv(cursor, number - stream->last_sequence);
   stream->last_sequence = number;
@@ -239,7 +357,10 @@ static void drop_everything_locked(void) {
   stacks_truncate_locked(0);
   spinlock_unlock(&stacks_lock);
   __atomic_store_n(&stream_modules_generation, 0, __ATOMIC_RELAXED);
-  lost_restart = atomic_load(&stream_sequence.next);
+  lost_restart = order_floor();
+  /* Numbers taken by dropped records never reach the file: the reader restarts every stripe at
+     LOST too. No thread holds its buffer, so none is between a key and its stripe number. */
+  restart_stripes();
 }
 
 /* With the file lock held, after a failed write of `dropped_events` events: every stream is
@@ -277,12 +398,15 @@ typedef enum chunk_outcome {
 } chunk_outcome;
 
 /* With the file lock held: takes the stream's records (swapping in the spare buffer) and writes
-   them as one CHUNK. Without `wait`, a buffer whose owner holds it is left as it is. */
-static chunk_outcome write_stream_locked(thread_stream *stream, bool wait) {
+   them as one CHUNK. Without `wait`, a buffer whose owner holds it is left as it is. A clock key
+   `floor` (the SYNC that follows) becomes the least key of the stream's next record. */
+static chunk_outcome write_stream_locked(thread_stream *stream, bool wait, uint64_t floor) {
   if (wait)
     spinlock_lock(&stream->lock);
   else if (!spinlock_trylock(&stream->lock))
     return CHUNK_SKIPPED;
+  if (floor >= WORKSHOP_CLOCK_KEY_BASE && stream->key_floor < floor)
+    stream->key_floor = floor;
   if (stream->used == CHUNK_HEADER_ROOM) {
     spinlock_unlock(&stream->lock);
     return CHUNK_WRITTEN;
@@ -292,7 +416,8 @@ static chunk_outcome write_stream_locked(thread_stream *stream, bool wait) {
   uint64_t events = stream->events;
   pid_t thread = stream->thread;
   uint32_t id = stream->id;
-  /* The chunk's last number: every later record of the stream is numbered above it. */
+  /* The chunk's last key: every later record of the stream is keyed at least this (clock keys
+     may repeat). */
   uint64_t last_number = stream->last_sequence;
   stream->data = spare_buffer;
   reset_encoder(stream);
@@ -309,7 +434,7 @@ static chunk_outcome write_stream_locked(thread_stream *stream, bool wait) {
   uint8_t *start = full + CHUNK_HEADER_ROOM - header_length;
   __builtin_memcpy(start, header, header_length);
   if (write_bytes(start, used - CHUNK_HEADER_ROOM + header_length)) {
-    stream->unwritten_from = last_number + 1;
+    stream->unwritten_from = last_number;
     return CHUNK_WRITTEN;
   }
   rewind_all_locked(events);
@@ -334,15 +459,22 @@ static uint64_t flush_all_locked(bool wait) {
     rewind_all_locked(0);
     return UINT64_MAX;
   }
-  uint64_t written_below = atomic_load(&stream_sequence.next);
+  uint64_t written_below = order_floor();
+  /* After END (recording stopped) a flush that takes every buffer leaves nothing to come: a thread
+     that takes its buffer after this one sees tracker_active cleared and records nothing. END's
+     key is then the last one; the SYNC covers it. */
+  if (wait && !atomic_load(&tracker_active) && written_below >= WORKSHOP_CLOCK_KEY_BASE)
+    written_below = WORKSHOP_END_CLOCK_KEY + 1;
+  uint64_t floor = written_below;
   bool lowered = false;
   spinlock_lock(&registry_lock);
+  sync_floor = floor;
   thread_stream **link = &streams;
   chunk_outcome outcome = CHUNK_WRITTEN;
   while (*link && outcome != CHUNK_FAILED) {
     thread_stream *stream = *link;
     spinlock_unlock(&registry_lock); /* a writer may need it to register while we write */
-    outcome = write_stream_locked(stream, wait);
+    outcome = write_stream_locked(stream, wait, floor);
     if (outcome == CHUNK_SKIPPED && stream->unwritten_from < written_below) {
       written_below = stream->unwritten_from;
       lowered = true;
@@ -381,7 +513,7 @@ void stream_flush_own(void) {
   thread_stream *stream = own_stream ? own_stream : &shared_stream;
   pthread_mutex_lock(&file_lock);
   if (capture_open() && report_lost_locked())
-    write_stream_locked(stream, true);
+    write_stream_locked(stream, true, 0);
   else if (capture_open())
     rewind_all_locked(0);
   pthread_mutex_unlock(&file_lock);
@@ -472,6 +604,12 @@ void stream_fork_child(int fd, const char *path, uint64_t offset) {
   pthread_setspecific(stream_key, NULL);
   writing_stream = NULL;
   atomic_store(&stream_sequence.next, 0);
+  restart_stripes();
+  /* The child has one thread: counter keys again, until its threads record at the same time. */
+  atomic_store(&stream_order.clock_keys, clock_from_start);
+  shared_stream.key_floor = 0; /* the others are taken afresh (stream_take_locked) */
+  sync_floor = 0;
+  stacks_last_key = 0;
   guarded_fd_close(&capture);
   guarded_fd_init(&capture, fd, path, O_WRONLY);
   file_offset = offset;

@@ -92,12 +92,20 @@ static char *read_whole_file(const char *path, size_t *length) {
   return data;
 }
 
-/* Writes one complete record built outside the stream; `events` counts for LOST. */
+/* Writes one complete record built outside the stream; `events` counts for LOST. A MODULES record
+   takes its key under stacks_lock: every FRAME keyed after it, by any thread, is keyed above it. */
 static void write_record(const uint8_t *bytes, size_t length, uint32_t events) {
   if (length > stream_record_limit())
     return;
   uint8_t *start = stream_reserve(length + 10);
-  uint8_t *cursor = stream_put_tag(start, bytes[0]); /* the tag, then the record's number */
+  uint8_t *cursor;
+  if (bytes[0] == WORKSHOP_RECORD_MODULES) {
+    spinlock_lock(&stacks_lock);
+    cursor = stream_put_tag_locked(start, bytes[0]);
+    spinlock_unlock(&stacks_lock);
+  } else {
+    cursor = stream_put_tag(start, bytes[0]); /* the tag, then the record's number */
+  }
   if (cursor) {
     memcpy(cursor, bytes + 1, length - 1);
     cursor += length - 1;
@@ -355,7 +363,7 @@ static int adopt_handover(void) {
 static bool write_header(int fd) {
   uint64_t realtime_ns = now_ns(CLOCK_REALTIME);
   workshop_capture_header header = {
-      .version = WORKSHOP_CAPTURE_VERSION,
+      .version = order_may_use_clock() ? WORKSHOP_CAPTURE_CLOCK_VERSION : WORKSHOP_CAPTURE_VERSION,
       .header_size = sizeof header,
       .flags = header_flags,
       .pid = (uint32_t)getpid(),
@@ -572,6 +580,7 @@ void tracker_finish(void) {
   stream_flush();
   stackcache_report();
   unwind_report();
+  stream_order_report();
   tracker_busy = was_busy;
 }
 

@@ -242,7 +242,7 @@ size_t stream_record_limit(void);
 /* The modules generation (dlpi_adds + dlpi_subs) last written, 0 after a loss. */
 extern uint64_t stream_modules_generation;
 /* Guards the stack tree (stacks.c): interning, and every record that defines new nodes takes its
-   sequence number while holding it, so nodes are numbered in the global order. */
+   key while holding it, so nodes are numbered in the global order (stream_put_tag_locked). */
 extern spinlock stacks_lock;
 void stream_fork_prepare(void);
 void stream_fork_parent(void);
@@ -355,11 +355,25 @@ typedef struct thread_stream {
   uint64_t allocations;
   struct recent_allocation *recent;
   uint32_t id; /* names the stream in its chunks: 0 shared, then 1, 2, ... */
-  /* Every record of this stream that is not in the file yet has a number at least this (the
-     number after the last one written, or the counter when the stream was taken). Written and
-     read with the file lock held, or before the stream is in the list: a flush that skips a
-     stream whose owner is busy lowers its SYNC to this. */
+  /* Every record of this stream that is not in the file yet has a key at least this (the last
+     one written, since clock keys may repeat, or the current key when the stream was taken).
+     Written and read with the file lock held, or before the stream is in the list: a flush that
+     skips a stream whose owner is busy lowers its SYNC to this. */
   uint64_t unwritten_from;
+  /* Clock keys: the least key this stream's next record may take, never lowered (README, "Clock
+     keys, and a reader that keeps the order exact"): its last key, or a flush's SYNC raised it
+     when it took the buffer. 0 while the stream has never met a clock key; a clock key here makes
+     the owner take clock keys too. Under the stream's lock. */
+  uint64_t key_floor;
+  /* Counter keys another thread took between two of this stream's (order_note_gap), counted
+     from the key `gap_window` on. */
+  uint64_t gap_window;
+  uint32_t gaps;
+  /* Clock keys: the stripe number the last FREE took (UINT64_MAX: none), for a failed realloc. */
+  uint64_t last_stripe;
+  /* Clock keys, the encoder's state per stripe: the number the chunk's next record of that
+     stripe is written against (0 at the chunk's start, then the last one + 1). */
+  uint64_t stripe_next[WORKSHOP_STRIPE_COUNT];
   struct thread_stream *next; /* in `streams` or `free_streams` */
 } thread_stream;
 
@@ -373,12 +387,55 @@ typedef struct recent_allocation {
 #define RECENT_SLOTS_LOG2 14
 #define RECENT_SLOTS (1u << RECENT_SLOTS_LOG2)
 
-/* The global order: every numbered record takes the next value. Every thread writes it, so it
-   has a cache line to itself (stream.c): nothing read on the hot path moves with it. */
+/* The global order (README, "Clock keys, and a reader that keeps the order exact"). Every keyed
+   record takes the counter's next value while threads take turns; once they record at the same
+   time (order_note_gap) `order_mode.clock_keys` is set and every key is a clock key
+   (order_clock_key). Every thread writes the counter while it is used, so it has a cache line to
+   itself: nothing read on the hot path moves with it. */
 typedef struct sequence_counter {
   _Alignas(64) atomic_uint_fast64_t next; /* the struct's size rounds up to the whole line */
 } sequence_counter;
 extern sequence_counter stream_sequence;
+/* Clock keys: one counter per stripe of addresses (workshop_capture.h, WORKSHOP_STRIPE_OF), each
+   on its own line. A thread allocating from its own arena writes only its arena's line, so the
+   counters cost what an uncontended lock xadd costs; threads that pass blocks to each other share
+   a line only for those. They make the order of the events at each address exact. */
+extern sequence_counter order_stripes[WORKSHOP_STRIPE_COUNT];
+/* Read by every key and written once: a line of its own, or each contended counter key would
+   fetch the counter's line twice (shared for the flag, then exclusive for the xadd). Cleared only
+   in a fork child, which has one thread. Read relaxed: a thread whose record comes after another
+   thread's clock-keyed one (happens-before) reads it set. */
+typedef struct order_mode {
+  _Alignas(64) atomic_bool clock_keys;
+} order_mode;
+extern order_mode stream_order;
+/* Whether WORKSHOP_TRACKER_ORDER asks for clock keys and the clocksource allows them: the capture
+   is then version 6. */
+bool order_may_use_clock(void);
+/* Whether the order may switch to clock keys once threads record at the same time. */
+extern bool order_switch_on_turns;
+
+/* A clock key: the time stamp counter, unfenced, in units of 2^WORKSHOP_CLOCK_KEY_SHIFT ticks.
+   Across threads it is only nearly the program's order; each ALLOC and FREE also takes its
+   address's stripe number (stream_take_stripe), which makes the order of the events at each
+   address exact (docs/capture-format.md, "Clock keys"). Epochs of the counter instead (read per
+   key, advanced every 32 keys of a stream) cost less than a read of the time stamp counter (14 ns
+   on this machine) but tie records that a barrier orders: a peak read between barriers came out
+   9 blocks low (session 10, Benchmarks/RESULTS.md). */
+static inline uint64_t order_clock_key(void) {
+  return WORKSHOP_CLOCK_KEY_BASE | (__builtin_ia32_rdtsc() >> WORKSHOP_CLOCK_KEY_SHIFT);
+}
+
+/* Counter mode: another thread took a key since this stream's last one. Enough of those in a
+   short span switch the order to clock keys. */
+void order_note_gap(thread_stream *stream, uint64_t number);
+/* With WORKSHOP_TRACKER_ORDER_STATS=1: which order the capture ended on and from which counter
+   number it switched, on stderr at END. */
+void stream_order_report(void);
+/* Nodes and MODULES (stacks_lock held): the key of a record that defines stack nodes or the
+   modules they belong to is above every such key before it, so the reader, which delivers them
+   by key, numbers the nodes as the tracker did and reads a FRAME after the MODULES it needs. */
+extern uint64_t stacks_last_key;
 /* The calling thread's buffer, and the one it holds between reserve and commit. */
 extern __thread thread_stream *own_stream;
 extern __thread thread_stream *writing_stream;
@@ -426,18 +483,59 @@ static inline uint8_t *stream_put_thread(uint8_t *cursor) {
 
 /* Between reserve and commit: the record's tag and its sequence number, which places it in the
    capture's global order. NULL when recording has stopped (after END): write nothing then. */
+/* A clock key for `stream`: never below its floor (its last key, a flush's SYNC). */
+static inline uint64_t stream_clock_key(thread_stream *stream) {
+  uint64_t key = order_clock_key();
+  if (UNLIKELY(key < stream->key_floor))
+    key = stream->key_floor;
+  stream->key_floor = key;
+  return key;
+}
+
+/* The record's key: the counter's next number, or once the order is on the clock (globally, or
+   for this stream because a flush raised its floor to a clock key) a clock key. */
+static inline uint64_t stream_order_key(thread_stream *stream) {
+  if (LIKELY(!atomic_load_explicit(&stream_order.clock_keys, memory_order_relaxed) &&
+             stream->key_floor < WORKSHOP_CLOCK_KEY_BASE))
+    return atomic_fetch_add(&stream_sequence.next, 1);
+  return stream_clock_key(stream);
+}
+
+static inline uint8_t *stream_put_key(uint8_t *cursor, uint8_t tag, uint64_t number);
+
 static inline uint8_t *stream_put_tag(uint8_t *cursor, uint8_t tag) {
+  return stream_put_key(cursor, tag, stream_order_key(writing_stream));
+}
+
+/* The same for a record that defines stack nodes or modules, with stacks_lock held: its key is
+   above every earlier such key (stacks_last_key). */
+static inline uint8_t *stream_put_tag_locked(uint8_t *cursor, uint8_t tag) {
   thread_stream *stream = writing_stream;
-  uint64_t number = atomic_fetch_add(&stream_sequence.next, 1);
-  /* END clears tracker_active before taking its number, so a number taken after END's sees
-     it cleared: no record follows END in the order. */
+  uint64_t number = stream_order_key(stream);
+  if (number >= WORKSHOP_CLOCK_KEY_BASE) {
+    if (number <= stacks_last_key)
+      number = stream->key_floor = stacks_last_key + 1;
+    stacks_last_key = number;
+  }
+  return stream_put_key(cursor, tag, number);
+}
+
+static inline uint8_t *stream_put_key(uint8_t *cursor, uint8_t tag, uint64_t number) {
+  thread_stream *stream = writing_stream;
+  /* END clears tracker_active before taking its number, so a counter number taken after END's
+     sees it cleared: no record follows END in the order (with clock keys END takes the largest
+     key there is). */
   if (UNLIKELY(!atomic_load(&tracker_active)))
     return NULL;
   uint64_t delta = number - stream->last_sequence;
+  if (UNLIKELY(delta != 1) && order_switch_on_turns && number < WORKSHOP_CLOCK_KEY_BASE)
+    order_note_gap(stream, number);
+  /* The key a record without one has: the previous number + 1, or the previous clock key again. */
+  uint64_t implied = stream->last_sequence >= WORKSHOP_CLOCK_KEY_BASE ? 0 : 1;
   stream->last_sequence = number;
-  /* ALLOC and FREE numbered right after the chunk's previous record (a thread alone) say so in
-     their tag instead of a number. */
-  if (delta == 1 && (tag & WORKSHOP_RECORD_TYPE_MASK) >= WORKSHOP_RECORD_ALLOC) {
+  /* ALLOC and FREE keyed as implied (a thread alone; a thread within one clock tick) say so in
+     their tag instead of a key. */
+  if (delta == implied && (tag & WORKSHOP_RECORD_TYPE_MASK) >= WORKSHOP_RECORD_ALLOC) {
     *cursor++ = (uint8_t)(tag | WORKSHOP_RECORD_NEXT_NUMBER);
     return cursor;
   }
@@ -446,6 +544,39 @@ static inline uint8_t *stream_put_tag(uint8_t *cursor, uint8_t tag) {
 }
 
 
+
+/* The stripe number of an event at `address`, for a clock-keyed record (the caller checks
+   stream_clock_keyed), taken where its key was: the buffer held since, and stacks_lock too for a
+   record that defines nodes, so that an event's place in its stripe and its place among the records
+   ordered by stacks_lock are one moment (the reader's rules then never wait for each other). */
+static inline uint64_t stream_take_stripe(uintptr_t address) {
+  return atomic_fetch_add(&order_stripes[WORKSHOP_STRIPE_OF(address)].next, 1);
+}
+
+/* Whether the record just keyed in `stream` took a clock key (and so takes a stripe number). */
+static inline bool stream_clock_keyed(const thread_stream *stream) {
+  return stream->last_sequence >= WORKSHOP_CLOCK_KEY_BASE;
+}
+
+/* At the end of a clock-keyed ALLOC or FREE: its stripe number. */
+static inline uint8_t *stream_put_stripe(uint8_t *cursor, uintptr_t address, uint64_t number) {
+  thread_stream *stream = writing_stream;
+  unsigned stripe = WORKSHOP_STRIPE_OF(address);
+  cursor = put_uv(cursor, number - stream->stripe_next[stripe]);
+  stream->stripe_next[stripe] = number + 1;
+  return cursor;
+}
+
+/* Instead of a FREE taken back (a realloc() that failed): a STRIPE record with its number. NULL
+   when recording has stopped. */
+static inline uint8_t *stream_put_stripe_only(uint8_t *cursor, uintptr_t address, uint64_t number) {
+  thread_stream *stream = writing_stream;
+  cursor = stream_put_key(cursor, WORKSHOP_RECORD_STRIPE, stream_clock_key(stream));
+  if (cursor == NULL)
+    return NULL;
+  cursor = put_uv(cursor, WORKSHOP_STRIPE_OF(address));
+  return stream_put_stripe(cursor, address, number);
+}
 
 static inline recent_allocation *recent_slot(thread_stream *stream, uintptr_t address) {
   uint64_t key = (uint64_t)address * 0x9e3779b97f4a7c15ull;
@@ -478,7 +609,10 @@ static inline uint8_t *stream_put_free(uint8_t *cursor, uint8_t kind, uintptr_t 
      another thread freed still names the same address, so it never misleads. */
   cursor = recent ? put_uv(cursor, back) : put_sv(cursor, (int64_t)(address - stream->last_address));
   stream->last_address = address;
-  return cursor;
+  if (LIKELY(!stream_clock_keyed(stream)))
+    return cursor;
+  stream->last_stripe = stream_take_stripe(address);
+  return stream_put_stripe(cursor, address, stream->last_stripe);
 }
 
 

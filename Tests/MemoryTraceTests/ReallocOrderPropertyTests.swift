@@ -15,20 +15,13 @@ struct ReallocOrderPropertyTests {
     var program = RacingProgram(seed: seed, threads: 4, addresses: 6)
     program.run(steps: 3_000)
     let bytes = ChunkedCaptureTests.capture(program.chunksInFileOrder() + [ChunkedCaptureTests.sync(program.numbers)])
-    let scratch = ScratchDirectory()
-    let reader = try CaptureReader(path: scratch.write(bytes, to: "c.bin"))
-    var check = DeliveredOrderCheck()
-    try reader.read(into: &check)
-    #expect(check.freesOfUnknownBlocks == 0)
-    #expect(check.allocationsOfLiveAddresses == 0)
-    #expect(check.reallocFreesNotFollowedByTheirAllocation == 0)
-    #expect(check.allocations == program.allocations)
-    #expect(check.deallocations == program.deallocations)
+    try program.expectReadInExactOrder(bytes)
   }
 }
 
-/// A small program model: `threads` threads sharing a pool of `addresses` addresses.
-private struct RacingProgram {
+/// A small program model: `threads` threads sharing a pool of `addresses` addresses (their chunks with
+/// clock keys: ClockKeyedOrderTests).
+struct RacingProgram {
   /// What a thread is in the middle of: each step of it may be preempted.
   enum Activity {
     case idle
@@ -53,11 +46,26 @@ private struct RacingProgram {
     case free(number: UInt64, kind: DeallocationKind, address: UInt64)
   }
 
-  init(seed: UInt64, threads: Int, addresses: Int) {
+  /// `stripes`: the addresses are spread over that many 64 MiB regions (the tracker's stripes).
+  init(seed: UInt64, threads: Int, addresses: Int, stripes: UInt64 = 1) {
     random = SplitMix(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ 1)
-    pool = (0..<UInt64(addresses)).map { 0x1000 + $0 * 0x40 }
+    pool = (0..<UInt64(addresses)).map { 0x1000 + $0 * 0x40 + ($0 % stripes) << 26 }
     activities = Array(repeating: .idle, count: threads)
     records = Array(repeating: [], count: threads)
+  }
+
+  /// `bytes`, a capture of this program's records, read back: every free after its allocation, no
+  /// live address allocated, every realloc's pair kept, every event once.
+  func expectReadInExactOrder(_ bytes: [UInt8]) throws {
+    let scratch = ScratchDirectory()
+    let reader = try CaptureReader(path: scratch.write(bytes, to: "c.bin"))
+    var check = DeliveredOrderCheck()
+    try reader.read(into: &check)
+    #expect(check.freesOfUnknownBlocks == 0)
+    #expect(check.allocationsOfLiveAddresses == 0)
+    #expect(check.reallocFreesNotFollowedByTheirAllocation == 0)
+    #expect(check.allocations == allocations)
+    #expect(check.deallocations == deallocations)
   }
 
   mutating func number() -> UInt64 {
@@ -166,6 +174,13 @@ private struct RacingProgram {
       if count > 0 { chunks.append((chunk.bytes, first)) }
       chunksByThread.append(chunks)
     }
+    return interleave(chunksByThread, end: numbers)
+  }
+
+  /// The chunks interleaved at random, each thread's in its own order, with a SYNC now and then
+  /// that promises what the file holds by then: every key below the first one not yet written
+  /// (`end` once all are).
+  mutating func interleave(_ chunksByThread: [[(bytes: [UInt8], first: UInt64)]], end: UInt64) -> [[UInt8]] {
     var file: [[UInt8]] = []
     var next = Array(repeating: 0, count: chunksByThread.count)
     while let thread = chunksByThread.indices.filter({ next[$0] < chunksByThread[$0].count }).randomElement(
@@ -177,7 +192,7 @@ private struct RacingProgram {
         let unwritten = chunksByThread.indices.compactMap {
           next[$0] < chunksByThread[$0].count ? chunksByThread[$0][next[$0]].first : nil
         }
-        file.append(ChunkedCaptureTests.sync(unwritten.min() ?? numbers))
+        file.append(ChunkedCaptureTests.sync(unwritten.min() ?? end))
       }
     }
     return file

@@ -14,7 +14,8 @@ public struct TrackedRun {
   /// Runs `executable` under `workshop run -o CAPTURE` in a fresh scratch folder.
   public static func run(
     _ executable: String, arguments: [String] = [], followFork: Bool = false, compress: Bool = true,
-    regions: [RegionRequest] = [], standardInput: String? = nil, name: String = #function
+    regions: [RegionRequest] = [], standardInput: String? = nil, environment: [String: String] = [:],
+    name: String = #function
   ) throws -> TrackedRun {
     try TestEnvironment.requireProducts()
     let folder = try TestEnvironment.scratchFolder(name)
@@ -23,7 +24,8 @@ public struct TrackedRun {
     if followFork { command.append("--follow-fork") }
     if !compress { command.append("--no-compress") }
     command += ["--", executable] + arguments
-    let result = try Command.run(command, currentDirectory: folder, standardInput: standardInput)
+    let result = try Command.run(
+      command, environment: environment, currentDirectory: folder, standardInput: standardInput)
     let profile = try MemoryProfile(contentsOf: capture, regions: regions)
     return TrackedRun(result: result, capturePath: capture, profile: profile)
   }

@@ -8,9 +8,11 @@ import WorkshopTestSupport
 /// own, and the capture must still read as one exact order.
 @Suite("Threads freeing each other's blocks", .timeLimit(.minutes(5)))
 struct CrossThreadTests {
-  @Test("8 threads that free and realloc each other's blocks read exactly, every free after its allocation")
-  func eightThreadsCrossing() throws {
-    let (program, run) = try runThreaded("pattern_cross_threads.c")
+  @Test(
+    "8 threads that free and realloc each other's blocks read exactly, every free after its allocation",
+    arguments: TrackerOrder.allCases)
+  func eightThreadsCrossing(order: TrackerOrder) throws {
+    let (program, run) = try runThreaded("pattern_cross_threads.c", order: order)
     let profile = run.profile
     let own = run.totals(profile.allocatedByStack, allocatedDirectlyFrom: program.executable)
     #expect(own.count == 242_400)
@@ -25,10 +27,19 @@ struct CrossThreadTests {
   }
 }
 
+/// How the tracker orders records across threads (WORKSHOP_TRACKER_ORDER): its counter, or clock
+/// keys (the time stamp counter with stripe numbers, capture format 6) from the first record.
+enum TrackerOrder: String, CaseIterable, CustomTestStringConvertible {
+  case counter
+  case clock
+
+  var testDescription: String { rawValue }
+}
+
 /// Compiles a threaded test program and runs it under the tracker; it must end normally.
-func runThreaded(_ source: String) throws -> (TestProgram, TrackedRun) {
+func runThreaded(_ source: String, order: TrackerOrder = .counter) throws -> (TestProgram, TrackedRun) {
   let program = try Programs.compile(source, extraFlags: ["-fno-builtin", "-pthread"])
-  let run = try TrackedRun.run(program.executable)
+  let run = try TrackedRun.run(program.executable, environment: ["WORKSHOP_TRACKER_ORDER": order.rawValue])
   #expect(run.result.status == 0)
   #expect(run.profile.sawEnd)
   return (program, run)
@@ -57,9 +68,11 @@ func expectExactOrder(of run: TrackedRun, reallocs: Int) throws {
 /// nanoseconds apart. The program counts what it allocates.
 @Suite("Threads reusing each other's freed addresses at once", .timeLimit(.minutes(5)))
 struct AddressReuseTests {
-  @Test("8 threads reusing each other's freed addresses at once: counts, bytes and peak as the program counts them")
-  func hotAddressReuse() throws {
-    let (program, run) = try runThreaded("pattern_address_reuse.c")
+  @Test(
+    "8 threads reusing each other's freed addresses at once: counts, bytes and peak as the program counts them",
+    arguments: TrackerOrder.allCases)
+  func hotAddressReuse(order: TrackerOrder) throws {
+    let (program, run) = try runThreaded("pattern_address_reuse.c", order: order)
     let counted = try #require(ProgramCount(run.result.standardOutput), "the program's own count")
     let profile = run.profile
     let own = run.totals(profile.allocatedByStack, allocatedDirectlyFrom: program.executable)

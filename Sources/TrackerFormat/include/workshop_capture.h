@@ -15,13 +15,51 @@
 #define WORKSHOP_CAPTURE_MAGIC "WSHPCAP1"
 #define WORKSHOP_CAPTURE_MAGIC_SIZE 8
 #define WORKSHOP_CAPTURE_VERSION 3
-/* The newest version readers accept: version 3 with chunks that workshop's compressor packed into
-   COLUMNS records, in either layout. The tracker writes version 3; only a compressed capture is
-   ever version 4 (first layout only, written until session 7) or 5 (either layout). */
+/* The version the tracker writes when its order may come from clock keys (WORKSHOP_TRACKER_ORDER
+   clock or switch): version 3 whose keys at or above WORKSHOP_CLOCK_KEY_BASE are clock keys, whose
+   clock-keyed ALLOC/FREE/FREE_BACK records end with a stripe number, and which may hold STRIPE
+   records. workshop's compressor leaves such a capture's records as they are. */
+#define WORKSHOP_CAPTURE_CLOCK_VERSION 6
+/* Version 3 with chunks that workshop's compressor packed into COLUMNS records, in either layout.
+   Only a compressed capture is ever version 4 (first layout only, written until session 7) or 5. */
 #define WORKSHOP_CAPTURE_PACKED_VERSION 5
+/* The newest version readers accept. */
+#define WORKSHOP_CAPTURE_NEWEST_VERSION 6
 /* The oldest version readers still accept: version 1 is version 2 without the EXEC record;
    versions 1 and 2 write every record at the top level, in order, with no sequence numbers. */
 #define WORKSHOP_CAPTURE_OLDEST_VERSION 1
+/* Version 6: a record's key at or above this base is a clock key, the time stamp counter (rdtsc)
+   shifted right by WORKSHOP_CLOCK_KEY_SHIFT, plus the base; below it, a number from the tracker's
+   counter. Every clock key is above every counter key, and a chunk's keys never fall. Clock keys
+   may repeat and are only nearly the program's order across threads, apart from the events at one
+   address, which their stripe numbers order exactly (below). An ALLOC, FREE or FREE_BACK with
+   WORKSHOP_RECORD_NEXT_NUMBER set after a clock-keyed record of its chunk has that record's key. */
+#define WORKSHOP_CLOCK_KEY_BASE (1ull << 62)
+/* A clock key counts 1,024 ticks of the time stamp counter (394 ns at 2.6 GHz). Finer keys cost
+   bytes no compressor wins back: when a key changes is noise in an otherwise repeating stream
+   (8 threads of threads.c under workshop run: 3.2 MB with 256-tick keys, 1.05 MB with 4,096-tick
+   keys, 0.68 MB all on the counter; raw ticks made a 2-thread capture 12x larger). Coarser keys
+   tie events the program orders a microsecond apart (a barrier's wake-up), which the reader then
+   takes in either order. */
+#define WORKSHOP_CLOCK_KEY_SHIFT 10
+/* END's key when keys come from the clock: after every other key. A record keyed after END's is
+   never written, but its clock read may not come after END's (the tracker's check follows the
+   read), so END does not read the clock. The last SYNC is then WORKSHOP_END_CLOCK_KEY + 1. */
+#define WORKSHOP_END_CLOCK_KEY ((1ull << 63) - 1)
+/* Version 6, clock keys: the order of the events at one address is exact. Every address belongs to
+   one of WORKSHOP_STRIPE_COUNT stripes (WORKSHOP_STRIPE_OF: 64 MiB regions, so that each of
+   glibc's per-thread arenas has a stripe of its own), and the tracker numbers the events of each
+   stripe with a counter of its own, taken where the event's key is taken (an ALLOC after the real
+   allocation, a FREE before the real free). A clock-keyed ALLOC, FREE or FREE_BACK ends with
+   uv (its stripe number - the next one expected in this chunk for that stripe), the next expected
+   being 0 at the chunk's start and then the last one + 1. A reader delivers the events of a stripe
+   in their numbers' order, so no FREE comes before the ALLOC it frees and no ALLOC before the FREE
+   that gave its address back, whatever the clock said. The numbers start at 0 when the tracker
+   starts, after a LOST and in a fork child; counter-keyed records take none. */
+#define WORKSHOP_STRIPE_SHIFT 26
+#define WORKSHOP_STRIPE_COUNT 256
+#define WORKSHOP_STRIPE_OF(address) \
+  ((unsigned)(((uint64_t)(address) >> WORKSHOP_STRIPE_SHIFT) & (WORKSHOP_STRIPE_COUNT - 1)))
 /* The farthest back a FREE_BACK record reaches, in ALLOC records of its stream. */
 #define WORKSHOP_FREE_BACK_LIMIT (1u << 20)
 
@@ -114,13 +152,21 @@ typedef struct __attribute__((packed)) workshop_capture_header {
  *                       order, since the start or the last EXEC or LOST. That block may have been
  *                       freed since: only its address is meant. The running address becomes it.
  *                       ALLOC, FREE and FREE_BACK tags with WORKSHOP_RECORD_NEXT_NUMBER (0x80) set
- *                       carry no number: theirs is the previous one + 1.
+ *                       carry no number: theirs is the previous one + 1 (version 6: the previous
+ *                       one itself if that is a clock key).
  * SYNC       0x0c       uv n. (Version 3.) Every record numbered below n is in the file before this.
+ *            Version 6: numbers at or above WORKSHOP_CLOCK_KEY_BASE are clock keys, which may
+ *            repeat; a chunk's keys never fall. Readers merge by key and hold back a record that
+ *            would free a block not live, allocate an address that is live, or name a node not
+ *            yet defined, until the rule holds (see docs/capture-format.md).
  * COLUMNS    0x0d       uv thread id, uv stream id, uv byte length of the chunk's records, uv byte
  *                       length of the body, then the body. (Version 4.) A CHUNK whose records are
  *                       laid out field by field (see docs/capture-format.md, "Packed chunks"); it
  *                       stands for the CHUNK with those records. Written only by workshop's
  *                       compressor, never by the tracker.
+ * STRIPE     0x0e       key, uv stripe, uv (stripe number - the next expected). (Version 6.) The
+ *                       stripe number of a realloc() that failed: its FREE was numbered before the
+ *                       call and is not written, but the stripe's count went on.
  * In version 3 only CHUNK, SYNC, EXEC and LOST stand at the top level. EXEC (no number) ends the
  * old program's numbering: everything before it in the file comes first; numbers restart at 0.
  * LOST carries a second uv (version 3): the number from which the stream starts afresh; every
@@ -142,6 +188,7 @@ enum {
   WORKSHOP_RECORD_CHUNK = 0x0b,
   WORKSHOP_RECORD_SYNC = 0x0c,
   WORKSHOP_RECORD_COLUMNS = 0x0d,
+  WORKSHOP_RECORD_STRIPE = 0x0e, /* version 6, inside chunks: a stripe number with no event */
   WORKSHOP_RECORD_ALLOC = 0x10, /* | workshop_alloc_kind */
   WORKSHOP_RECORD_FREE = 0x20,  /* | workshop_free_kind */
   WORKSHOP_RECORD_FREE_BACK = 0x30, /* | workshop_free_kind; version 3, inside chunks */
