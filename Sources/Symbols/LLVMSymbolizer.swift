@@ -214,7 +214,9 @@ public struct LLVMSymbolizer: SymbolResolving, Sendable {
     let answers = try decode(try session.answer(Array(input.utf8), expected: asked.count), expected: asked.count)
     var names: [String: String] = [:]  // linkage name → demangled, many addresses share a function
     var result = zip(answers, asked).map { answer, location in frames(answer, location: location, names: &names) }
-    try lineCodeBefore(in: &result, locations: asked, quoted: quoted, names: &names, session: session)
+    let functionStarts = answers.map { $0.symbols?.last?.startAddress }
+    try lineCodeBefore(
+      in: &result, locations: asked, functionStarts: functionStarts, quoted: quoted, names: &names, session: session)
     session.end()
     return result
   }
@@ -245,11 +247,12 @@ public struct LLVMSymbolizer: SymbolResolving, Sendable {
   /// generates itself at line 0 (a `for` loop's call to `IndexingIterator.next()` is there in a
   /// debug build), so a return address into it names the file but no line, and the learner cannot
   /// tell which loop it is. The line of the nearest code before it in the same function is the
-  /// statement that code belongs to, as a debugger would show it. `names` keeps the demangled
-  /// linkage names, as in the batch.
+  /// statement that code belongs to, as a debugger would show it. The search stays within the
+  /// function, from its first byte (`functionStarts`, each location's in the batch's answer).
+  /// `names` keeps the demangled linkage names, as in the batch.
   private func lineCodeBefore(
-    in result: inout [[SymbolizedFrame]], locations: [CodeLocation], quoted: [String: String],
-    names: inout [String: String], session: SymbolizerSession
+    in result: inout [[SymbolizedFrame]], locations: [CodeLocation], functionStarts: [UInt64?],
+    quoted: [String: String], names: inout [String: String], session: SymbolizerSession
   ) throws {
     var mayHaveLines: [String: Bool] = [:]
     var missing = locations.indices.filter { index in
@@ -267,7 +270,10 @@ public struct LLVMSymbolizer: SymbolResolving, Sendable {
       var asked: [(index: Int, distance: UInt64)] = []
       for index in missing {
         let start = locations[index].lookupOffset
-        for distance in round where distance <= start {
+        // Not before the function's first byte: what lies there is another function's code, whose
+        // line is not this one's (most line-0 functions are short; the rounds ask up to 1024 bytes).
+        let farthest = functionStarts[index].map { $0 <= start ? start - $0 : start } ?? start
+        for distance in round where distance <= farthest {
           input += "CODE \(quoted[locations[index].module]!) 0x\(String(start - distance, radix: 16))\n"
           asked.append((index, distance))
         }
