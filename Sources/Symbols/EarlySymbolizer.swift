@@ -51,9 +51,10 @@ final class EarlySymbolizer: @unchecked Sendable {
 
   /// Starts the session unless one is waiting already, the C library is in the symbol cache, or
   /// this is not the main thread (a session dies with the thread that started it, and only the
-  /// main thread surely outlives the report). Errors are ignored: the report starts its own later.
-  static func start(environment: [String: String]) {
-    guard Thread.isMainThread, let library = cLibraryPath(), let key = FileKey(library) else { return }
+  /// main thread surely outlives the report; a test that keeps its thread passes `anyThread`).
+  /// Errors are ignored: the report starts its own later.
+  static func start(environment: [String: String], anyThread: Bool = false) {
+    guard anyThread || Thread.isMainThread, let library = cLibraryPath(), let key = FileKey(library) else { return }
     lock.lock()
     defer { lock.unlock() }
     guard waiting == nil, let executable = try? LLVMSymbolizer.locate(environment: environment) else { return }

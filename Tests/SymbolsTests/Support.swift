@@ -12,6 +12,19 @@ enum SymbolTestSupport {
     return try TestProgram.compile(source, extraFlags: source.pathExtension == "c" ? ["-O2"] : []).executable
   }
 
+  /// Writes an executable script at `path` through a descriptor closed on exec. Why not
+  /// `String.write(toFile:atomically:)`: its temporary file is not opened close-on-exec, so a
+  /// symbolizer another test starts at that moment keeps it open for writing, and running the
+  /// script then fails with "text file busy" (the symbolizer tests run at once and fork often).
+  static func writeScript(_ text: String, to path: String) throws {
+    let file = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+    guard file >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+    let bytes = Array(text.utf8)
+    let written = bytes.withUnsafeBytes { write(file, $0.baseAddress, $0.count) }
+    close(file)
+    guard written == bytes.count else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+  }
+
   /// Runs a command and returns its status and standard output.
   static func run(_ arguments: [String]) throws -> (Int32, String) {
     let result = try Command.run(arguments)

@@ -21,9 +21,7 @@ import Testing
       starts = path + "/starts"
       let real = try LLVMSymbolizer.locate()
       let counting = path + "/symbolizer"
-      try "#!/bin/sh\necho x >> \(starts)\nexec \(real) \"$@\"\n".write(
-        toFile: counting, atomically: true, encoding: .utf8)
-      chmod(counting, 0o755)
+      try SymbolTestSupport.writeScript("#!/bin/sh\necho x >> \(starts)\nexec \(real) \"$@\"\n", to: counting)
       symbolizer = try LLVMSymbolizer(executable: counting)
       symbolizer.symbolCacheFolder = path + "/cache"
     }
