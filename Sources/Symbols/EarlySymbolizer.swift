@@ -97,24 +97,44 @@ final class EarlySymbolizer: @unchecked Sendable {
   }
 
   /// The C library this process runs on, which is the one the programs it reports on ran on: the
-  /// file mapped where `malloc` is, from /proc/self/maps (`dladdr` is not in the Glibc module).
+  /// file mapped where `gnu_get_libc_version` is (a function of glibc's alone, which nothing
+  /// interposes), else the first `libc.so` mapped, from /proc/self/maps (`dladdr` is not in the
+  /// Glibc module).
   static func cLibraryPath() -> String? {
-    guard let malloc = dlsym(nil, "malloc"),
-      let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8)
-    else { return nil }
-    let address = UInt(bitPattern: malloc)
-    for line in maps.split(separator: "\n") {
+    guard let maps = contents(of: "/proc/self/maps") else { return nil }
+    let address = dlsym(nil, "gnu_get_libc_version").map { UInt(bitPattern: $0) }
+    var named: String?
+    for line in maps.split(separator: UInt8(ascii: "\n")) {
       // `start-end perms offset device inode path`
-      let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
-      guard fields.count == 6, let dash = fields[0].firstIndex(of: "-"),
-        let start = UInt(fields[0][..<dash], radix: 16),
-        let end = UInt(fields[0][fields[0].index(after: dash)...], radix: 16),
-        start <= address, address < end
-      else { continue }
-      let path = fields[5].trimmingCharacters(in: .whitespaces)
-      return path.hasPrefix("/") ? path : nil
+      let fields = line.split(separator: UInt8(ascii: " "), maxSplits: 5, omittingEmptySubsequences: true)
+      guard fields.count == 6, let dash = fields[0].firstIndex(of: UInt8(ascii: "-")) else { continue }
+      let path = String(decoding: fields[5], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+      guard path.hasPrefix("/") else { continue }
+      if let address, let start = UInt(String(decoding: fields[0][..<dash], as: UTF8.self), radix: 16),
+        let end = UInt(String(decoding: fields[0][(dash + 1)...], as: UTF8.self), radix: 16),
+        start <= address && address < end
+      {
+        return path
+      }
+      if named == nil && CodeLocation.baseName(path).hasPrefix("libc.so") { named = path }
     }
-    return nil
+    return named
+  }
+
+  /// The whole of a file whose size `stat` does not tell (/proc's), read to its end.
+  private static func contents(of path: String) -> [UInt8]? {
+    let file = open(path, O_RDONLY | O_CLOEXEC)
+    guard file >= 0 else { return nil }
+    defer { close(file) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let got = buffer.withUnsafeMutableBytes { read(file, $0.baseAddress, $0.count) }
+      if got < 0 && errno == EINTR { continue }
+      guard got >= 0 else { return nil }
+      if got == 0 { return bytes }
+      bytes += buffer[0..<got]
+    }
   }
 }
 
