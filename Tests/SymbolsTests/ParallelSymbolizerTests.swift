@@ -7,31 +7,18 @@ import WorkshopTestSupport
 /// A batch shared between symbolizers that run at once, and the C library's symbolizer started
 /// before the batch: the same frames as one symbolizer gives, from the processes expected.
 @Suite(.timeLimit(.minutes(5))) struct ParallelSymbolizerTests {
-  /// A folder of its own with a symbolizer that counts its starts before running the real one.
+  /// A counting symbolizer, and the environment of a report that uses it and a cache in its folder.
   final class Setup {
-    let path = NSTemporaryDirectory() + "workshop-parallel-symbolizer-\(UUID().uuidString)"
-    let starts: String
-    let counting: String
+    let symbolizer: CountingSymbolizer
+    var counting: String { symbolizer.executable }
+    var started: Int { symbolizer.started }
 
-    init() throws {
-      try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-      starts = path + "/starts"
-      counting = path + "/symbolizer"
-      try SymbolTestSupport.writeScript(
-        "#!/bin/sh\necho x >> \(starts)\nexec \(try LLVMSymbolizer.locate()) \"$@\"\n", to: counting)
-    }
+    init() throws { symbolizer = try CountingSymbolizer(prefix: "workshop-parallel-symbolizer") }
 
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    /// How many symbolizers were started so far.
-    var started: Int {
-      ((try? String(contentsOfFile: starts, encoding: .utf8)) ?? "").split(separator: "\n").count
-    }
-
-    /// The environment of a report that uses the counting symbolizer and a cache in the folder.
     var environment: [String: String] {
       ProcessInfo.processInfo.environment.merging(
-        ["WORKSHOP_LLVM_SYMBOLIZER": counting, "WORKSHOP_SYMBOL_CACHE": path + "/cache"]) { $1 }
+        ["WORKSHOP_LLVM_SYMBOLIZER": counting, "WORKSHOP_SYMBOL_CACHE": symbolizer.path + "/cache"]
+      ) { $1 }
     }
   }
 

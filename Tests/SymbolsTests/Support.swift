@@ -1,6 +1,8 @@
 import Foundation
 import WorkshopTestSupport
 
+@testable import Symbols
+
 /// The symbol tests' programs (Programs/) and the small commands they run.
 enum SymbolTestSupport {
   static let programsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -39,5 +41,31 @@ enum SymbolTestSupport {
       if fields.count == 3 && fields[2] == symbol { return UInt64(fields[0], radix: 16) }
     }
     return nil
+  }
+}
+
+/// A folder of its own (removed with this) holding a symbolizer that counts its starts in a file
+/// before running the real one: how the tests see how many processes a batch started.
+final class CountingSymbolizer {
+  /// The folder.
+  let path: String
+  /// The script to run as the symbolizer.
+  let executable: String
+  private let starts: String
+
+  init(prefix: String) throws {
+    path = NSTemporaryDirectory() + "\(prefix)-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    starts = path + "/starts"
+    executable = path + "/symbolizer"
+    try SymbolTestSupport.writeScript(
+      "#!/bin/sh\necho x >> \(starts)\nexec \(try LLVMSymbolizer.locate()) \"$@\"\n", to: executable)
+  }
+
+  deinit { try? FileManager.default.removeItem(atPath: path) }
+
+  /// How many symbolizers were started so far (each counts itself once its shell runs).
+  var started: Int {
+    ((try? String(contentsOfFile: starts, encoding: .utf8)) ?? "").split(separator: "\n").count
   }
 }
