@@ -34,15 +34,21 @@ public protocol SymbolResolving {
 /// file-relative addresses (ip minus load bias). Names are asked in linkage form
 /// (`--functions=linkage --no-demangle`) and demangled here by ``SwiftDemangler``: the symbolizer
 /// leaves Swift names mangled, and one demangler for Swift and C++ keeps the names consistent.
-public struct LLVMSymbolizer: SymbolResolving {
+public struct LLVMSymbolizer: SymbolResolving, Sendable {
   /// The `llvm-symbolizer` executable.
   public var executable: String
   /// Seconds the symbolizer may take over a report's batches before it is killed and the frames go
   /// unnamed.
-  public var timeLimit: Double = 120
+  public var timeLimit: Double = Self.defaultTimeLimit
   /// Address space the symbolizer may map (4 GiB), so that a module it cannot cope with fails its
   /// allocations instead of taking the machine's memory.
-  public var addressSpaceLimit: UInt64 = 4 << 30
+  public var addressSpaceLimit: UInt64 = Self.defaultAddressSpaceLimit
+  /// 120 s: see ``timeLimit``.
+  static let defaultTimeLimit: Double = 120
+  /// 4 GiB: see ``addressSpaceLimit``.
+  static let defaultAddressSpaceLimit: UInt64 = 4 << 30
+  /// The session ``Symbolizer/startEarly(environment:)`` started for this executable, if any.
+  let early: EarlySymbolizerHandle
 
   /// The folder where frames are kept between reports (``SymbolDiskCache``), nil for none:
   /// `WORKSHOP_SYMBOL_CACHE` (empty: none), else `$XDG_CACHE_HOME/workshop/symbols`, else
@@ -54,6 +60,7 @@ public struct LLVMSymbolizer: SymbolResolving {
   public init(executable: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
     self.executable = try executable ?? Self.locate(environment: environment)
     self.symbolCacheFolder = SymbolDiskCache.folder(environment: environment)
+    self.early = EarlySymbolizerHandle(EarlySymbolizer.take(executable: self.executable))
   }
 
   /// Finds llvm-symbolizer: `WORKSHOP_LLVM_SYMBOLIZER`, then next to the `swift` on `PATH` (the
@@ -80,11 +87,14 @@ public struct LLVMSymbolizer: SymbolResolving {
   }
 
   /// Resolves all locations: what the disk cache knows from an earlier report, and the rest with
-  /// one symbolizer process (its frames, then the line search, in the same process).
+  /// symbolizer processes that run at once, each over whole modules (``SymbolizerGroups``): their
+  /// frames, then the line search, in the same process. The C library goes to the session that
+  /// ``Symbolizer/startEarly(environment:)`` started, when there is one.
   ///
-  /// - Complexity: at most one process; O(n) lines written and read. The symbolizer's own cost is
-  ///   reading each module's tables once plus a lookup per address.
+  /// - Complexity: at most one process per core; O(n) lines written and read. The symbolizer's own
+  ///   cost is reading each module's tables once plus a lookup per address.
   public func resolve(_ locations: [CodeLocation]) throws -> [[SymbolizedFrame]] {
+    let early = early.take()
     // Only regular files are worth opening: a capture may name /dev/zero or a FIFO as a module,
     // which the symbolizer would read forever.
     var isRegularFile: [String: Bool] = [:]
@@ -111,25 +121,9 @@ public struct LLVMSymbolizer: SymbolResolving {
       }
     }
     guard !asked.isEmpty else { return result }
-    var environmentForSymbolizer = ProcessInfo.processInfo.environment
-    environmentForSymbolizer["DEBUGINFOD_URLS"] = ""  // never wait on the network for a library's debug information
-    let session = try SymbolizerSession(
-      arguments: [executable, "--inlines", "--output-style=JSON", "--functions=linkage", "--no-demangle"],
-      environment: environmentForSymbolizer, timeLimit: timeLimit, addressSpaceLimit: addressSpaceLimit)
-    defer { session.end() }
-    var input = ""
-    input.reserveCapacity(asked.count * 64)
-    for index in asked {
-      let location = locations[index]
-      input += "CODE \(Self.quoted(location.module)) 0x\(String(location.lookupOffset, radix: 16))\n"
+    for (index, frames) in try resolveInParallel(asked, of: locations, early: early) {
+      result[index] = frames
     }
-    let answers = try decode(try session.answer(Array(input.utf8), expected: asked.count), expected: asked.count)
-    var names: [String: String] = [:]  // linkage name → demangled, many addresses share a function
-    for (answer, index) in zip(answers, asked) {
-      result[index] = frames(answer, location: locations[index], names: &names)
-    }
-    try lineCodeBefore(in: &result, locations: locations, among: asked, session: session)
-    session.end()
     guard let diskCache else { return result }
     for index in asked {
       let location = locations[index]
@@ -144,6 +138,98 @@ public struct LLVMSymbolizer: SymbolResolving {
     }
     for module in cached.values { diskCache.save(module) }
     return result
+  }
+
+  /// The frames of the locations at `asked` (sorted by module), from symbolizer processes that run
+  /// at once, one per group of modules. Every process is started here, on the calling thread, which
+  /// waits for the others: a symbolizer dies with the thread that started it.
+  private func resolveInParallel(_ asked: [Int], of locations: [CodeLocation], early: EarlySymbolizer?) throws
+    -> [(Int, [SymbolizedFrame])]
+  {
+    var byModule: [String: [Int]] = [:]
+    var modules: [String] = []
+    for index in asked {
+      let module = locations[index].module
+      if byModule[module] == nil { modules.append(module) }
+      byModule[module, default: []].append(index)
+    }
+    // The early session, if it is alive and loading one of these modules (by file, whatever the path).
+    let earlyModule = early.flatMap { early -> String? in
+      guard early.session.isRunning() else { return nil }
+      return modules.first { EarlySymbolizer.FileKey($0) == early.moduleFile }
+    }
+    if earlyModule == nil { early?.session.end() }  // a session nobody asks is not kept
+    let plan =
+      modules.count == 1 && earlyModule == nil
+      ? SymbolizerGroups(modules: [(modules[0], 0)], processes: 1)
+      : SymbolizerGroups(
+        modules: modules.map { ($0, SymbolizerGroups.estimatedCost($0)) }, processes: SymbolizerGroups.processes,
+        early: earlyModule)
+    var jobs: [SymbolizerJob] = []
+    defer { jobs.forEach { $0.session.end() } }
+    for (position, group) in plan.groups.enumerated() {
+      let session =
+        position == 0 && earlyModule != nil
+        ? early!.session
+        : try SymbolizerSession(
+          arguments: Self.arguments(executable), environment: Self.environment(ProcessInfo.processInfo.environment),
+          timeLimit: timeLimit, addressSpaceLimit: addressSpaceLimit)
+      let aliases = position == 0 && earlyModule != nil ? [earlyModule!: early!.module] : [:]
+      jobs.append(SymbolizerJob(indices: group.flatMap { byModule[$0]! }, session: session, aliases: aliases))
+    }
+    let finished = DispatchGroup()
+    for job in jobs.dropFirst() {
+      finished.enter()
+      Thread.detachNewThread { [self] in
+        job.run(self, locations: locations)
+        finished.leave()
+      }
+    }
+    jobs[0].run(self, locations: locations)
+    finished.wait()
+    var resolved: [(Int, [SymbolizedFrame])] = []
+    for job in jobs {
+      if let error = job.error { throw error }
+      resolved += zip(job.indices, job.frames).map { ($0, $1) }
+    }
+    return resolved
+  }
+
+  /// The frames of `indices` of `locations`, asked of `session`: the batch, then the line search.
+  /// `aliases` names modules as the session loaded them already (the early session's C library by
+  /// the path this process found, the capture's by another path to the same file).
+  fileprivate func resolve(
+    _ indices: [Int], of locations: [CodeLocation], session: SymbolizerSession, aliases: [String: String]
+  ) throws -> [[SymbolizedFrame]] {
+    let asked = indices.map { locations[$0] }
+    var quoted: [String: String] = [:]
+    for location in asked where quoted[location.module] == nil {
+      quoted[location.module] = Self.quoted(aliases[location.module] ?? location.module)
+    }
+    var input = ""
+    input.reserveCapacity(asked.count * 64)
+    for location in asked {
+      input += "CODE \(quoted[location.module]!) 0x\(String(location.lookupOffset, radix: 16))\n"
+    }
+    let answers = try decode(try session.answer(Array(input.utf8), expected: asked.count), expected: asked.count)
+    var names: [String: String] = [:]  // linkage name → demangled, many addresses share a function
+    var result = zip(answers, asked).map { answer, location in frames(answer, location: location, names: &names) }
+    let functionStarts = answers.map { $0.symbols?.last?.startAddress }
+    try lineCodeBefore(
+      in: &result, locations: asked, functionStarts: functionStarts, quoted: quoted, names: &names, session: session)
+    session.end()
+    return result
+  }
+
+  /// The symbolizer's command line: `executable` and its options.
+  static func arguments(_ executable: String) -> [String] {
+    [executable, "--inlines", "--output-style=JSON", "--functions=linkage", "--no-demangle"]
+  }
+
+  /// The symbolizer's environment: ours, without debuginfod, so that it never waits on the network
+  /// for a library's debug information.
+  static func environment(_ environment: [String: String]) -> [String: String] {
+    environment.merging(["DEBUGINFOD_URLS": ""]) { $1 }
   }
 
   /// A stored frame at `location`.
@@ -161,13 +247,15 @@ public struct LLVMSymbolizer: SymbolResolving {
   /// generates itself at line 0 (a `for` loop's call to `IndexingIterator.next()` is there in a
   /// debug build), so a return address into it names the file but no line, and the learner cannot
   /// tell which loop it is. The line of the nearest code before it in the same function is the
-  /// statement that code belongs to, as a debugger would show it. Only the locations at `among`
-  /// are looked at (the others came from the disk cache with their lines found already).
+  /// statement that code belongs to, as a debugger would show it. The search stays within the
+  /// function, from its first byte (`functionStarts`, each location's in the batch's answer).
+  /// `names` keeps the demangled linkage names, as in the batch.
   private func lineCodeBefore(
-    in result: inout [[SymbolizedFrame]], locations: [CodeLocation], among: [Int], session: SymbolizerSession
+    in result: inout [[SymbolizedFrame]], locations: [CodeLocation], functionStarts: [UInt64?],
+    quoted: [String: String], names: inout [String: String], session: SymbolizerSession
   ) throws {
     var mayHaveLines: [String: Bool] = [:]
-    var missing = among.filter { index in
+    var missing = locations.indices.filter { index in
       guard result[index].last.map({ $0.file != nil && $0.line == nil && $0.function != nil }) ?? false else {
         return false
       }
@@ -182,8 +270,11 @@ public struct LLVMSymbolizer: SymbolResolving {
       var asked: [(index: Int, distance: UInt64)] = []
       for index in missing {
         let start = locations[index].lookupOffset
-        for distance in round where distance <= start {
-          input += "CODE \(Self.quoted(locations[index].module)) 0x\(String(start - distance, radix: 16))\n"
+        // Not before the function's first byte: what lies there is another function's code, whose
+        // line is not this one's (most line-0 functions are short; the rounds ask up to 1024 bytes).
+        let farthest = functionStarts[index].map { $0 <= start ? start - $0 : start } ?? start
+        for distance in round where distance <= farthest {
+          input += "CODE \(quoted[locations[index].module]!) 0x\(String(start - distance, radix: 16))\n"
           asked.append((index, distance))
         }
       }
@@ -196,8 +287,10 @@ public struct LLVMSymbolizer: SymbolResolving {
         guard let owner = answer.symbols?.last, let frame = result[question.index].last,
           owner.fileName == frame.file
         else { continue }
-        let names = SwiftDemangler.demangle(owner.functionName ?? "")
-        guard names == frame.function else {
+        let linkage = owner.functionName ?? ""
+        let name = names[linkage] ?? SwiftDemangler.demangle(linkage)
+        names[linkage] = name
+        guard name == frame.function else {
           found.insert(question.index)  // another function: give up on this one
           continue
         }
@@ -219,7 +312,7 @@ public struct LLVMSymbolizer: SymbolResolving {
     return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
   }
 
-  private static func quoted(_ path: String) -> String {
+  static func quoted(_ path: String) -> String {
     // Through the UTF-8 view: String.contains(String) goes through Foundation's slow search.
     path.utf8.contains(UInt8(ascii: " ")) || path.utf8.contains(UInt8(ascii: "\""))
       ? "\"\(path.replacingOccurrences(of: "\"", with: "\\\""))\"" : path
@@ -266,5 +359,33 @@ public struct LLVMSymbolizer: SymbolResolving {
         path: executable, reason: "it answered \(answers.count) of \(expected) addresses")
     }
     return answers
+  }
+}
+
+/// One symbolizer process's share of a batch, run on a thread of its own.
+private final class SymbolizerJob: @unchecked Sendable {
+  /// The locations it names (indices into the batch's), whole modules sorted by offset.
+  let indices: [Int]
+  /// Its symbolizer, started by the resolver's thread.
+  let session: SymbolizerSession
+  /// Modules by the paths the session knows them by (see ``LLVMSymbolizer/resolve(_:of:session:aliases:)``).
+  let aliases: [String: String]
+  /// Their frames, once run.
+  var frames: [[SymbolizedFrame]] = []
+  /// Why it failed, if it did.
+  var error: (any Error)?
+
+  init(indices: [Int], session: SymbolizerSession, aliases: [String: String]) {
+    self.indices = indices
+    self.session = session
+    self.aliases = aliases
+  }
+
+  func run(_ resolver: LLVMSymbolizer, locations: [CodeLocation]) {
+    do {
+      frames = try resolver.resolve(indices, of: locations, session: session, aliases: aliases)
+    } catch {
+      self.error = error
+    }
   }
 }

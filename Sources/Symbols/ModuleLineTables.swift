@@ -27,12 +27,25 @@ enum ModuleLineTables {
     {
       return true
     }
-    if let buildID = buildID(file), !buildID.isEmpty {
-      let hex = buildID.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
-      let separate = "/usr/lib/debug/.build-id/\(hex[0])/\(hex.dropFirst().joined()).debug"
-      if access(separate, F_OK) == 0 { return true }
-    }
-    return false
+    return separateDebugFile(file) != nil
+  }
+
+  /// The separate debug file that the module's build ID names under /usr/lib/debug/.build-id,
+  /// if there is one (libc6-dbg's for the C library).
+  static func separateDebugFile(_ path: String) -> String? {
+    let file = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    guard file >= 0 else { return nil }
+    defer { close(file) }
+    var status = stat()
+    guard fstat(file, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
+    return separateDebugFile(file)
+  }
+
+  private static func separateDebugFile(_ file: Int32) -> String? {
+    guard let buildID = buildID(file), !buildID.isEmpty else { return nil }
+    let hex = buildID.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
+    let separate = "/usr/lib/debug/.build-id/\(hex[0])/\(hex.dropFirst().joined()).debug"
+    return access(separate, F_OK) == 0 ? separate : nil
   }
 
   private struct Section {

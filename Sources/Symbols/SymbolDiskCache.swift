@@ -76,9 +76,7 @@ struct SymbolDiskCache {
 
   /// The module at `path` as cached, or an empty one to fill; nil when the module is no regular file.
   func module(_ path: String) -> Module? {
-    guard let fileIdentity = Self.fileIdentity(path) else { return nil }
-    let identity = "\(Self.version)\t\(fileIdentity)\t\(symbolizerIdentity)"
-    let file = "\(folder)/\(Self.hexHash(identity)).txt"
+    guard let (identity, file) = identityAndFile(path) else { return nil }
     var module = Module(identity: identity, path: file)
     guard let bytes = Self.contents(of: file) else { return module }
     var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
@@ -105,6 +103,20 @@ struct SymbolDiskCache {
       if valid { module.frames[offset] = stored }
     }
     return module
+  }
+
+  /// Whether the folder has a file for the module at `path` (not read: a cheap check before a
+  /// report reads its capture).
+  func hasModule(_ path: String) -> Bool {
+    guard let (_, file) = identityAndFile(path) else { return false }
+    return access(file, F_OK) == 0
+  }
+
+  /// The module's identity line and the path of its file in the folder; nil for no regular file.
+  private func identityAndFile(_ path: String) -> (identity: String, file: String)? {
+    guard let fileIdentity = Self.fileIdentity(path) else { return nil }
+    let identity = "\(Self.version)\t\(fileIdentity)\t\(symbolizerIdentity)"
+    return (identity, "\(folder)/\(Self.hexHash(identity)).txt")
   }
 
   /// Writes `module` if it changed, whole, beside its old file first.

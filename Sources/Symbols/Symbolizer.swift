@@ -1,3 +1,5 @@
+import Foundation
+
 /// Names frames for reports: resolves each distinct location once, through a cache.
 ///
 /// Use it in two steps, so that the resolver sees every address of a report in one batch:
@@ -24,6 +26,15 @@ public final class Symbolizer {
     } catch {
       return (Symbolizer(resolver: UnresolvedSymbols()), .symbolizerMissing(searched: []))
     }
+  }
+
+  /// Starts `llvm-symbolizer` now and has it load the C library's debug information, when the
+  /// symbol cache knows nothing of that library: call it before reading a capture, so that the
+  /// loading overlaps the reading; the next ``standard()`` symbolizer asks that process its C library
+  /// frames. A first report of a program spent most of its time there otherwise. Does nothing off
+  /// the main thread (the process would die with the thread), nor when anything fails.
+  public static func startEarly(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    EarlySymbolizer.start(environment: environment)
   }
 
   /// Resolves every location not in the cache yet, in one batch.

@@ -7,6 +7,8 @@ struct SymbolizerAnswer: Equatable {
     var functionName: String?
     var fileName: String?
     var line: Int?
+    /// Where the symbol's function starts (`StartAddress`), nil when the symbolizer leaves it empty.
+    var startAddress: UInt64?
   }
 
   /// Nil when the answer has no `Symbol` array (the symbolizer answers `Error` for a module it
@@ -76,12 +78,19 @@ private struct JSONLineReader {
         case "FunctionName": symbol.functionName = try reader.readOptionalString()
         case "FileName": symbol.fileName = try reader.readOptionalString()
         case "Line": symbol.line = try reader.readOptionalInteger()
+        case "StartAddress": symbol.startAddress = try reader.readOptionalString().flatMap(Self.hexAddress)
         default: try reader.skipValue(depth: 3)
         }
       }
       symbols.append(symbol)
     }
     return symbols
+  }
+
+  /// `0x1f2e` as a number; nil for anything else (the symbolizer writes "" when it does not know).
+  private static func hexAddress(_ text: String) -> UInt64? {
+    guard text.hasPrefix("0x") else { return nil }
+    return UInt64(text.dropFirst(2), radix: 16)
   }
 
   // MARK: - Values

@@ -23,6 +23,10 @@ final class SymbolizerSession {
   private let deadline: Double
   private let addressSpaceLimit: UInt64
   private var ended = false
+  /// Answers still to come for warm-up questions (``warmUp(_:)``), dropped before the next batch's.
+  private var warmUpAnswers = 0
+  /// The symbolizer's process id.
+  var processID: pid_t { pid }
 
   /// Starts `arguments` (the symbolizer and its options) with its standard input and output on a
   /// socket of ours and its errors discarded, bounded as ``ProcessLaunch/spawnBounded(addressSpaceBytes:)``.
@@ -56,12 +60,36 @@ final class SymbolizerSession {
 
   deinit { end() }
 
+  /// Asks one address of `module` now and drops its answer, so that the symbolizer loads the
+  /// module's tables and debug information while the caller does other work (reads its capture).
+  /// The question fits the socket's buffer, so this never waits.
+  func warmUp(_ quotedModule: String) {
+    let question = Array("CODE \(quotedModule) 0x0\n".utf8)
+    let sent = question.withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+    if sent == question.count { warmUpAnswers += 1 }
+  }
+
+  /// Whether the symbolizer is still running: a session started early by another thread ends with
+  /// that thread (the child dies with the thread that forked it, `PR_SET_PDEATHSIG`).
+  /// A session found ended is closed here, and never signalled again (its id may be reused).
+  func isRunning() -> Bool {
+    guard !ended else { return false }
+    var status: Int32 = 0
+    guard waitpid(pid, &status, WNOHANG) == pid else { return true }
+    ended = true
+    close(socket)
+    return false
+  }
+
   /// Sends `input` (whole lines) and returns the symbolizer's output for it: exactly `expected`
   /// lines. Writes and reads at once, so that neither side waits on a full buffer.
   ///
   /// - Throws: ``SymbolError/symbolizerFailed(path:reason:)`` when the symbolizer ends early, or
   ///   is still busy at the session's time bound (it is then killed with its group).
   func answer(_ input: [UInt8], expected: Int) throws -> [UInt8] {
+    let dropped = warmUpAnswers
+    warmUpAnswers = 0
+    let expected = expected + dropped
     var output: [UInt8] = []
     var lines = 0
     var written = 0
@@ -99,11 +127,22 @@ final class SymbolizerSession {
           for byte in buffer[0..<got] where byte == UInt8(ascii: "\n") { lines += 1 }
         } else if got == 0 || (errno != EAGAIN && errno != EINTR) {
           try endedEarly()
-          return output  // it ended well but short: the caller counts the answers and says so
+          return Self.dropping(dropped, linesOf: output)  // it ended well but short: the caller counts the answers
         }
       }
     }
-    return output
+    return Self.dropping(dropped, linesOf: output)
+  }
+
+  /// `output` without its first `count` lines (the warm-up answers).
+  private static func dropping(_ count: Int, linesOf output: [UInt8]) -> [UInt8] {
+    guard count > 0 else { return output }
+    var start = 0
+    for _ in 0..<count {
+      guard let end = output[start...].firstIndex(of: UInt8(ascii: "\n")) else { return [] }
+      start = end + 1
+    }
+    return Array(output[start...])
   }
 
   /// Ends the symbolizer: its answers are all read, so it is killed rather than waited for while

@@ -9,30 +9,20 @@ import Testing
   /// A folder of its own holding a copy of the Loops program (a file no other test touches), a
   /// symbolizer that counts its starts before running the real one, and the cache folder.
   final class Setup {
-    let path = NSTemporaryDirectory() + "workshop-symbol-cache-\(UUID().uuidString)"
+    let counting: CountingSymbolizer
     let program: String
-    let starts: String
     var symbolizer: LLVMSymbolizer
+    var path: String { counting.path }
 
     init() throws {
-      try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-      program = path + "/Loops"
+      counting = try CountingSymbolizer(prefix: "workshop-symbol-cache")
+      program = counting.path + "/Loops"
       try FileManager.default.copyItem(atPath: try SymbolTestSupport.compile("Loops.swift"), toPath: program)
-      starts = path + "/starts"
-      let real = try LLVMSymbolizer.locate()
-      let counting = path + "/symbolizer"
-      try "#!/bin/sh\necho x >> \(starts)\nexec \(real) \"$@\"\n".write(
-        toFile: counting, atomically: true, encoding: .utf8)
-      chmod(counting, 0o755)
-      symbolizer = try LLVMSymbolizer(executable: counting)
-      symbolizer.symbolCacheFolder = path + "/cache"
+      symbolizer = try LLVMSymbolizer(executable: counting.executable)
+      symbolizer.symbolCacheFolder = counting.path + "/cache"
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    var startCount: Int {
-      ((try? String(contentsOfFile: starts, encoding: .utf8)) ?? "").split(separator: "\n").count
-    }
+    var startCount: Int { counting.started }
 
     /// Locations in the program: a function's entry, the loop call whose line comes from the
     /// line search, an address past every function, and one in a module that does not exist.

@@ -21,7 +21,7 @@ import Testing
     #expect(read.count == 3)
     #expect(
       read[0].symbols == [
-        .init(functionName: "__libc_start_call_main", fileName: "./csu/start.h", line: 58),
+        .init(functionName: "__libc_start_call_main", fileName: "./csu/start.h", line: 58, startAddress: 0x271d0),
         .init(functionName: "outer", fileName: "", line: 0),
       ])
     #expect(read[1].symbols == nil)

@@ -14,8 +14,7 @@ import Testing
 
     func script(_ name: String, _ body: String) throws -> String {
       let file = path + "/" + name
-      try ("#!/bin/sh\n" + body + "\n").write(toFile: file, atomically: true, encoding: .utf8)
-      chmod(file, 0o755)
+      try SymbolTestSupport.writeScript("#!/bin/sh\n" + body + "\n", to: file)
       return file
     }
   }

@@ -52,6 +52,8 @@ public final class CaptureReport {
     path: String, regions: [RegionRequest] = [], detail: MemoryProfiler.Detail = .everything,
     symbolizer: Symbolizer? = nil
   ) throws {
+    // The C library's debug information loads while the capture is read (cold symbol cache only).
+    if symbolizer == nil { Symbolizer.startEarly() }
     self.init(
       profile: try MemoryProfile(contentsOf: path, regions: regions, detail: detail), path: path,
       symbolizer: symbolizer)
