@@ -55,7 +55,7 @@ public enum CaptureFormat {
   static let syncTag = UInt8(WORKSHOP_RECORD_SYNC)
   static let columnsTag = UInt8(WORKSHOP_RECORD_COLUMNS)
   static let stripeTag = UInt8(WORKSHOP_RECORD_STRIPE)
-  /// Version 6: keys at or above this are clock keys (epochs, which repeat).
+  /// Version 6: keys at or above this are clock keys (the time stamp counter; they repeat).
   static let clockKeyBase = UInt64(WORKSHOP_CLOCK_KEY_BASE)
   /// Version 6: which stripe an address's events are numbered in.
   @inline(__always) static func stripe(of address: UInt64) -> Int {

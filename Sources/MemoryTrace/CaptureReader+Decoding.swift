@@ -180,6 +180,9 @@ struct RecordDecoder {
   var merger = RecordMerger()
   /// Version 6: clock-keyed records (``ClockKeyedMerge``); counter-keyed ones wait in ``merger``.
   var clockMerge = ClockKeyedMerge()
+  /// Version 6: keys from ``CaptureFormat/clockKeyBase`` on are clock keys (in older versions they
+  /// are counter numbers like any other, and a damaged file's stay so).
+  var clockKeysAllowed = false
   /// The bodies of held rare records (TICK, MODULES, MARKER, COMMAND, END), by
   /// ``SequencedRecord/extra``: so that a record itself is plain bytes to copy.
   var extras: [Int: RareBody] = [:]

@@ -123,6 +123,7 @@ public final class CaptureReader {
       }
       self.header = header
       decoder.sequenced = header.version >= CaptureFormat.firstSequencedVersion
+      decoder.clockKeysAllowed = header.version >= CaptureFormat.clockVersion
       headerSize = Int(header.headerSize)
       buffer.fileOffset = headerSize
       visitor.visit(header)

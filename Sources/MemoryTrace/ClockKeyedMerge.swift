@@ -1,5 +1,5 @@
-// Version 6 captures: records keyed by the clock (epochs of the tracker's counter, which repeat)
-// and numbered per stripe of addresses. The reader delivers them in key order, except where a
+// Version 6 captures: records keyed by the clock (the time stamp counter in units of 1,024 ticks;
+// keys repeat) and numbered per stripe of addresses. The reader delivers them in key order, except where a
 // record must wait: for the event before it at its stripe, for the records that define stack
 // nodes before it, or for the node its stack names (docs/capture-format.md, "Clock keys").
 
@@ -34,7 +34,7 @@ struct ChunkStripes {
 /// Each thread's records wait in a queue of their own, in the order the thread wrote them (its keys
 /// never fall); a binary heap orders the queues by the key of their first record. A SYNC promises
 /// that every record keyed below it is in the file, so records below it go out in key order, with
-/// three exceptions that keep the order exact where keys tie or the epoch misleads:
+/// three exceptions that keep the order exact where keys tie or the clock misleads:
 /// - a record numbered in a stripe waits for the stripe's earlier numbers (the events at one
 ///   address: a FREE after the ALLOC it frees, an ALLOC after the FREE that gave its address back);
 /// - a record that defines stack nodes, or a MODULES, waits for every such record keyed below it
@@ -85,8 +85,10 @@ struct ClockKeyedMerge {
   private var parkedOnStripe = [[Int]](repeating: [], count: CaptureFormat.stripeCount)
   private var parkedOnStacks: [Int] = []
   private var parkedOnNode: [Int] = []
-  /// The keys of the held records that define nodes or are MODULES, smallest first.
+  /// The keys of the held records that define nodes or are MODULES, smallest first, from
+  /// `stackedHead` on (those delivered from the front are stepped over, not shifted out).
   private var stackedKeys: [UInt64] = []
+  private var stackedHead = 0
   /// The next number each stripe delivers.
   private var stripeNext = [UInt64](repeating: 0, count: CaptureFormat.stripeCount)
   /// The node count `next` last saw: parked ALLOCs are retried when it grows.
@@ -169,7 +171,7 @@ struct ClockKeyedMerge {
     let stripe = first.stripe
     // A number below the next one (a damaged capture) goes at once: nothing it could wait for.
     if stripe.stripe >= 0 && stripeNext[Int(stripe.stripe)] < stripe.number { return .stripe(Int(stripe.stripe)) }
-    if first.stacked { return stackedKeys.first == first.record.sequence ? nil : .stacks }
+    if first.stacked { return stackedKeys[stackedHead] == first.record.sequence ? nil : .stacks }
     if case .alloc(_, _, _, let localStack, _) = first.record.body, localStack >= definedNodes { return .node }
     return nil
   }
@@ -211,7 +213,15 @@ struct ClockKeyedMerge {
       }
     }
     if stacked {
-      if let position = stackedKeys.firstIndex(of: record.sequence) { stackedKeys.remove(at: position) }
+      if stackedKeys[stackedHead] == record.sequence {
+        stackedHead += 1
+        if stackedHead == stackedKeys.count || stackedHead >= 4096 {
+          stackedKeys.removeFirst(stackedHead)
+          stackedHead = 0
+        }
+      } else if let position = stackedKeys[stackedHead...].firstIndex(of: record.sequence) {
+        stackedKeys.remove(at: position)  // forced out of order (a damaged capture)
+      }
       let waiting = parkedOnStacks
       parkedOnStacks.removeAll(keepingCapacity: true)
       wake(waiting)
@@ -254,7 +264,7 @@ struct ClockKeyedMerge {
     // Keys of node-defining records rise with the tracker's stacks_lock, so they come nearly in
     // order: an insertion from the end is a step or two.
     var position = stackedKeys.count
-    while position > 0 && stackedKeys[position - 1] > key { position -= 1 }
+    while position > stackedHead && stackedKeys[position - 1] > key { position -= 1 }
     stackedKeys.insert(key, at: position)
   }
 

@@ -158,7 +158,7 @@ extension RecordDecoder {
         } else {
           sequence &+= try cursor.unsigned()
         }
-        let clockKeyed = sequence >= CaptureFormat.clockKeyBase
+        let clockKeyed = clockKeysAllowed && sequence >= CaptureFormat.clockKeyBase
         let body: SequencedRecord.Body
         var extra: Int32 = -1
         var stripe = StripeNumber.none
@@ -211,7 +211,7 @@ extension RecordDecoder {
           sequence: sequence, thread: thread, offset: fileOffset + cursor.recordStart, body: body,
           frameStart: frameStart, frameCount: UInt32(truncatingIfNeeded: framesRead), extra: extra)
         framesRead = 0
-        if var (free, freeStripe) = heldFree {
+        if case (var free, let freeStripe)? = heldFree {
           heldFree = nil
           // realloc(): FREE of the old block, then (FRAMEs aside) ALLOC of the new one.
           if case .alloc(let kind, let address, let size, let stack, _) = record.body,
@@ -273,12 +273,12 @@ extension RecordDecoder {
   private mutating func submit<Visitor: CaptureVisitor>(
     _ record: SequencedRecord, stripe: StripeNumber, into visitor: inout Visitor
   ) throws(DecodeStop) {
-    guard record.sequence >= CaptureFormat.clockKeyBase else {
+    guard clockKeysAllowed && record.sequence >= CaptureFormat.clockKeyBase else {
       try submit(record, into: &visitor)
       return
     }
     guard clockMerge.count < CaptureFormat.maximumHeldRecords else {
-      throw .damagedInFile(offset: record.offset, .tooManyWaiting(count: clockMerge.count))
+      throw .damagedInFile(offset: record.offset, .tooManyHeldForSync(count: clockMerge.count))
     }
     var stacked = record.frameCount > 0
     if !stacked, record.extra >= 0, case .modules? = extras[Int(record.extra)] { stacked = true }

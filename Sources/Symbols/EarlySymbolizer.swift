@@ -80,7 +80,17 @@ final class EarlySymbolizer: @unchecked Sendable {
     defer { lock.unlock() }
     guard let early = waiting, early.executable == executable else { return nil }
     waiting = nil
+    early.session.restartClock()
     return early
+  }
+
+  /// Ends the waiting session, if any: its report failed before asking it (an unreadable capture).
+  static func discard() {
+    lock.lock()
+    let early = waiting
+    waiting = nil
+    lock.unlock()
+    early?.session.end()
   }
 
   /// The paths a capture may name `path` by: itself, and without `/usr` when `/lib` is a link to

@@ -37,6 +37,12 @@ public final class Symbolizer {
     EarlySymbolizer.start(environment: environment)
   }
 
+  /// Ends the process ``startEarly(environment:)`` started, when the report that started it failed
+  /// before it could be asked: it would otherwise wait, its C library loaded, until this process ends.
+  public static func discardEarly() {
+    EarlySymbolizer.discard()
+  }
+
   /// Resolves every location not in the cache yet, in one batch.
   ///
   /// - Complexity: O(n) to find the new locations, plus one resolver call for all of them.

@@ -20,13 +20,21 @@ final class SymbolizerSession {
   private let pid: pid_t
   private let socket: Int32
   private let timeLimit: Double
-  private let deadline: Double
+  /// When the session is stopped as hung: `timeLimit` after it started, or after it was handed to
+  /// the report that asks it (``restartClock()``).
+  private var deadline: Double
   private let addressSpaceLimit: UInt64
   private var ended = false
   /// Answers still to come for warm-up questions (``warmUp(_:)``), dropped before the next batch's.
   private var warmUpAnswers = 0
   /// The symbolizer's process id.
   var processID: pid_t { pid }
+
+  /// The time limit counts from now: a session started early (``EarlySymbolizer``) waited while its
+  /// report read the capture, which may take long, and its limit is for answering.
+  func restartClock() {
+    deadline = ProcessLaunch.monotonicSeconds() + timeLimit
+  }
 
   /// Starts `arguments` (the symbolizer and its options) with its standard input and output on a
   /// socket of ours and its errors discarded, bounded as ``ProcessLaunch/spawnBounded(addressSpaceBytes:)``.

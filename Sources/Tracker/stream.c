@@ -4,10 +4,11 @@
  * Every thread writes its records into a buffer of its own (a `thread_stream`), so threads never
  * wait for each other while they record. Every record but FRAME and THREAD carries a key taken at
  * the moment the event is ordered, i.e. where the single lock of the earlier design was taken: a
- * number from one global counter (an atomic fetch-add) while threads take turns, and once they
- * record at the same time a clock key, the time stamp counter read with no fence, plus the next
- * number of the event's address stripe (order_note_gap below; README "A buffer per thread"); the reader delivers
- * clock keys in order and each stripe's events in their numbers' order. Keys are taken:
+ * number from one global counter (an atomic fetch-add), by default always. With
+ * WORKSHOP_TRACKER_ORDER=clock (from the first record) or =switch (once threads record at the same
+ * time, order_note_gap below) a clock key instead: the time stamp counter read with no fence, plus
+ * the next number of the event's address stripe (README "A buffer per thread"); the reader
+ * delivers clock keys in order and each stripe's events in their numbers' order. Keys are taken:
  *   - ALLOC after the real allocation returned, before the hook returns the block;
  *   - FREE before the real free(): a thread that gets the same address back from malloc takes
  *     its number later;
@@ -133,7 +134,10 @@ static void reset_encoder(thread_stream *stream) {
   stream->last_address = 0;
   stream->last_thread = stream->thread;
   stream->last_stripe = UINT64_MAX;
-  __builtin_memset(stream->stripe_next, 0, sizeof stream->stripe_next);
+  if (stream->stripes_used) {
+    __builtin_memset(stream->stripe_next, 0, sizeof stream->stripe_next);
+    stream->stripes_used = false;
+  }
 }
 
 static void stream_exited(void *pointer) {
@@ -170,20 +174,22 @@ static bool clocksource_is_tsc(void) {
   return got == 4 && __builtin_memcmp(name, "tsc\n", 4) == 0;
 }
 
-bool order_may_use_clock(void) {
-  const char *chosen = environment_value("WORKSHOP_TRACKER_ORDER");
-  return chosen && (__builtin_strcmp(chosen, "clock") == 0 || __builtin_strcmp(chosen, "switch") == 0) &&
-         clocksource_is_tsc();
-}
+/* Decided once, at start (order_init): a fork child keeps it, and writes its header by it. */
+static bool clock_usable;
+
+bool order_may_use_clock(void) { return clock_usable; }
 
 /* WORKSHOP_TRACKER_ORDER: "clock" takes clock keys from the first record (tests); "switch"
    switches to them once threads record at the same time (order_note_gap); anything else, or
-   unset, keeps the counter for good, as does a clocksource other than `tsc`. */
-static void order_init(void) {
+   unset, keeps the counter for good, as does a clocksource other than `tsc`, and a capture adopted
+   across exec() whose header is not version 6 (`clock_allowed` false). */
+static void order_init(bool clock_allowed) {
   const char *chosen = environment_value("WORKSHOP_TRACKER_ORDER");
-  bool usable = order_may_use_clock();
-  clock_from_start = usable && __builtin_strcmp(chosen, "clock") == 0;
-  order_switch_on_turns = usable && __builtin_strcmp(chosen, "switch") == 0;
+  clock_usable = clock_allowed && chosen &&
+                 (__builtin_strcmp(chosen, "clock") == 0 || __builtin_strcmp(chosen, "switch") == 0) &&
+                 clocksource_is_tsc();
+  clock_from_start = clock_usable && __builtin_strcmp(chosen, "clock") == 0;
+  order_switch_on_turns = clock_usable && __builtin_strcmp(chosen, "switch") == 0;
   atomic_store(&stream_order.clock_keys, clock_from_start);
 }
 
@@ -229,8 +235,8 @@ void stream_order_report(void) {
   }
 }
 
-void stream_init(int fd, const char *path, uint64_t offset) {
-  order_init();
+void stream_init(int fd, const char *path, uint64_t offset, bool clock_allowed) {
+  order_init(clock_allowed);
   spare_buffer = arena_alloc(STREAM_BUFFER_SIZE, 4096);
   shared_stream.data = arena_alloc(STREAM_BUFFER_SIZE, 4096);
   shared_stream.recent = arena_alloc(RECENT_SLOTS * sizeof(recent_allocation), 64);
@@ -434,7 +440,8 @@ static chunk_outcome write_stream_locked(thread_stream *stream, bool wait, uint6
   uint8_t *start = full + CHUNK_HEADER_ROOM - header_length;
   __builtin_memcpy(start, header, header_length);
   if (write_bytes(start, used - CHUNK_HEADER_ROOM + header_length)) {
-    stream->unwritten_from = last_number;
+    /* Clock keys may repeat: the next record may take the last key again. */
+    stream->unwritten_from = last_number >= WORKSHOP_CLOCK_KEY_BASE ? last_number : last_number + 1;
     return CHUNK_WRITTEN;
   }
   rewind_all_locked(events);

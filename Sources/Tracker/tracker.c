@@ -14,6 +14,7 @@
 #include <link.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,14 +93,15 @@ static char *read_whole_file(const char *path, size_t *length) {
   return data;
 }
 
-/* Writes one complete record built outside the stream; `events` counts for LOST. A MODULES record
-   takes its key under stacks_lock: every FRAME keyed after it, by any thread, is keyed above it. */
+/* Writes one complete record built outside the stream; `events` counts for LOST. Where clock keys
+   may be used, a MODULES record takes its key under stacks_lock: every FRAME keyed after it, by any
+   thread, is keyed above it (counter numbers are in that order anyway). */
 static void write_record(const uint8_t *bytes, size_t length, uint32_t events) {
   if (length > stream_record_limit())
     return;
   uint8_t *start = stream_reserve(length + 10);
   uint8_t *cursor;
-  if (bytes[0] == WORKSHOP_RECORD_MODULES) {
+  if (bytes[0] == WORKSHOP_RECORD_MODULES && order_may_use_clock()) {
     spinlock_lock(&stacks_lock);
     cursor = stream_put_tag_locked(start, bytes[0]);
     spinlock_unlock(&stacks_lock);
@@ -547,7 +549,11 @@ static void tracker_start(void) {
     uint64_t offset = sizeof(workshop_capture_header);
     if (adopted && fstat(fd, &status) == 0)
       offset = (uint64_t)status.st_size; /* the old program flushed everything before exec() */
-    stream_init(fd, adopted ? NULL : path, offset);
+    /* An adopted capture keeps its header: clock keys only if it says version 6 already. */
+    uint16_t version = WORKSHOP_CAPTURE_CLOCK_VERSION;
+    if (adopted && pread(fd, &version, sizeof version, offsetof(workshop_capture_header, version)) != sizeof version)
+      version = 0;
+    stream_init(fd, adopted ? NULL : path, offset, version == WORKSHOP_CAPTURE_CLOCK_VERSION);
     /* Active before the first record: write_record() drops records while inactive. */
     atomic_store(&tracker_active, 1);
     if (begin_capture(fd, adopted)) {

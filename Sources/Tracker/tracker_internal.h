@@ -218,7 +218,9 @@ void stackcache_fork_child(void);
 #define EVENT_RECORD_MAX 56
 
 /* Writes to `fd`, the capture at `path` (to reopen it if the program closes the descriptor). */
-void stream_init(int fd, const char *path, uint64_t file_offset);
+/* `clock_allowed`: the capture's header allows clock keys (a capture adopted across exec() keeps
+   the version its first program wrote). */
+void stream_init(int fd, const char *path, uint64_t file_offset, bool clock_allowed);
 /* END with its number; tracker_active must already be cleared (no record is numbered after). */
 uint8_t *stream_put_end(uint8_t *cursor, uint64_t microseconds);
 /* Writes every buffer to the file, then SYNC (everything numbered before the flush is there). */
@@ -371,6 +373,7 @@ typedef struct thread_stream {
   uint32_t gaps;
   /* Clock keys: the stripe number the last FREE took (UINT64_MAX: none), for a failed realloc. */
   uint64_t last_stripe;
+  bool stripes_used; /* stripe_next holds numbers (cleared with the chunk) */
   /* Clock keys, the encoder's state per stripe: the number the chunk's next record of that
      stripe is written against (0 at the chunk's start, then the last one + 1). */
   uint64_t stripe_next[WORKSHOP_STRIPE_COUNT];
@@ -564,6 +567,7 @@ static inline uint8_t *stream_put_stripe(uint8_t *cursor, uintptr_t address, uin
   unsigned stripe = WORKSHOP_STRIPE_OF(address);
   cursor = put_uv(cursor, number - stream->stripe_next[stripe]);
   stream->stripe_next[stripe] = number + 1;
+  stream->stripes_used = true;
   return cursor;
 }
 
@@ -571,7 +575,7 @@ static inline uint8_t *stream_put_stripe(uint8_t *cursor, uintptr_t address, uin
    when recording has stopped. */
 static inline uint8_t *stream_put_stripe_only(uint8_t *cursor, uintptr_t address, uint64_t number) {
   thread_stream *stream = writing_stream;
-  cursor = stream_put_key(cursor, WORKSHOP_RECORD_STRIPE, stream_clock_key(stream));
+  cursor = stream_put_key(stream_put_thread(cursor), WORKSHOP_RECORD_STRIPE, stream_clock_key(stream));
   if (cursor == NULL)
     return NULL;
   cursor = put_uv(cursor, WORKSHOP_STRIPE_OF(address));

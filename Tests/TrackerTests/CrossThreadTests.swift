@@ -34,12 +34,22 @@ enum TrackerOrder: String, CaseIterable, CustomTestStringConvertible {
   case clock
 
   var testDescription: String { rawValue }
+
+  /// The capture format the tracker writes in this order here: clock keys need the `tsc`
+  /// clocksource (elsewhere the tracker keeps the counter and version 3).
+  var expectedVersion: UInt16 {
+    let clocksource =
+      (try? String(
+        contentsOfFile: "/sys/devices/system/clocksource/clocksource0/current_clocksource", encoding: .utf8)) ?? ""
+    return self == .clock && clocksource.hasPrefix("tsc") ? 6 : 5
+  }
 }
 
 /// Compiles a threaded test program and runs it under the tracker; it must end normally.
 func runThreaded(_ source: String, order: TrackerOrder = .counter) throws -> (TestProgram, TrackedRun) {
   let program = try Programs.compile(source, extraFlags: ["-fno-builtin", "-pthread"])
   let run = try TrackedRun.run(program.executable, environment: ["WORKSHOP_TRACKER_ORDER": order.rawValue])
+  #expect(run.profile.header?.version == order.expectedVersion, "capture format of the \(order.rawValue) order")
   #expect(run.result.status == 0)
   #expect(run.profile.sawEnd)
   return (program, run)

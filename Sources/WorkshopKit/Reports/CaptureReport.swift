@@ -54,9 +54,14 @@ public final class CaptureReport {
   ) throws {
     // The C library's debug information loads while the capture is read (cold symbol cache only).
     if symbolizer == nil { Symbolizer.startEarly() }
-    self.init(
-      profile: try MemoryProfile(contentsOf: path, regions: regions, detail: detail), path: path,
-      symbolizer: symbolizer)
+    let profile: MemoryProfile
+    do {
+      profile = try MemoryProfile(contentsOf: path, regions: regions, detail: detail)
+    } catch {
+      if symbolizer == nil { Symbolizer.discardEarly() }
+      throw error
+    }
+    self.init(profile: profile, path: path, symbolizer: symbolizer)
   }
 
   /// A report of the capture at `path` analysed already (a live run's, as it was followed).
