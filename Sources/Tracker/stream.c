@@ -175,9 +175,7 @@ static bool clocksource_is_tsc(void) {
 }
 
 /* Decided once, at start (order_init): a fork child keeps it, and writes its header by it. */
-static bool clock_usable;
-
-bool order_may_use_clock(void) { return clock_usable; }
+bool order_clock_possible;
 
 /* WORKSHOP_TRACKER_ORDER: "clock" takes clock keys from the first record (tests); "switch"
    switches to them once threads record at the same time (order_note_gap); anything else, or
@@ -185,11 +183,11 @@ bool order_may_use_clock(void) { return clock_usable; }
    across exec() whose header is not version 6 (`clock_allowed` false). */
 static void order_init(bool clock_allowed) {
   const char *chosen = environment_value("WORKSHOP_TRACKER_ORDER");
-  clock_usable = clock_allowed && chosen &&
+  order_clock_possible = clock_allowed && chosen &&
                  (__builtin_strcmp(chosen, "clock") == 0 || __builtin_strcmp(chosen, "switch") == 0) &&
                  clocksource_is_tsc();
-  clock_from_start = clock_usable && __builtin_strcmp(chosen, "clock") == 0;
-  order_switch_on_turns = clock_usable && __builtin_strcmp(chosen, "switch") == 0;
+  clock_from_start = order_clock_possible && __builtin_strcmp(chosen, "clock") == 0;
+  order_switch_on_turns = order_clock_possible && __builtin_strcmp(chosen, "switch") == 0;
   atomic_store(&stream_order.clock_keys, clock_from_start);
 }
 

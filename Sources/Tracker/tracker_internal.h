@@ -413,8 +413,9 @@ typedef struct order_mode {
 } order_mode;
 extern order_mode stream_order;
 /* Whether WORKSHOP_TRACKER_ORDER asks for clock keys and the clocksource allows them: the capture
-   is then version 6. */
-bool order_may_use_clock(void);
+   is then version 6. Set once at start (stream.c's order_init), read on every record. */
+extern bool order_clock_possible;
+static inline bool order_may_use_clock(void) { return order_clock_possible; }
 /* Whether the order may switch to clock keys once threads record at the same time. */
 extern bool order_switch_on_turns;
 
@@ -506,7 +507,30 @@ static inline uint64_t stream_order_key(thread_stream *stream) {
 
 static inline uint8_t *stream_put_key(uint8_t *cursor, uint8_t tag, uint64_t number);
 
+/* The counter's key, where clock keys are never used (the default): the path of every record of
+   such a run, with nothing of the clock's in it. */
+static inline uint8_t *stream_put_counter_tag(uint8_t *cursor, uint8_t tag) {
+  thread_stream *stream = writing_stream;
+  uint64_t number = atomic_fetch_add(&stream_sequence.next, 1);
+  /* END clears tracker_active before taking its number, so a number taken after END's sees
+     it cleared: no record follows END in the order. */
+  if (UNLIKELY(!atomic_load(&tracker_active)))
+    return NULL;
+  uint64_t delta = number - stream->last_sequence;
+  stream->last_sequence = number;
+  /* ALLOC and FREE numbered right after the chunk's previous record (a thread alone) say so in
+     their tag instead of a number. */
+  if (delta == 1 && (tag & WORKSHOP_RECORD_TYPE_MASK) >= WORKSHOP_RECORD_ALLOC) {
+    *cursor++ = (uint8_t)(tag | WORKSHOP_RECORD_NEXT_NUMBER);
+    return cursor;
+  }
+  *cursor++ = tag;
+  return put_uv(cursor, delta);
+}
+
 static inline uint8_t *stream_put_tag(uint8_t *cursor, uint8_t tag) {
+  if (LIKELY(!order_clock_possible))
+    return stream_put_counter_tag(cursor, tag);
   return stream_put_key(cursor, tag, stream_order_key(writing_stream));
 }
 
@@ -558,7 +582,7 @@ static inline uint64_t stream_take_stripe(uintptr_t address) {
 
 /* Whether the record just keyed in `stream` took a clock key (and so takes a stripe number). */
 static inline bool stream_clock_keyed(const thread_stream *stream) {
-  return stream->last_sequence >= WORKSHOP_CLOCK_KEY_BASE;
+  return order_clock_possible && stream->last_sequence >= WORKSHOP_CLOCK_KEY_BASE;
 }
 
 /* At the end of a clock-keyed ALLOC or FREE: its stripe number. */
