@@ -117,7 +117,7 @@ struct ClockKeyedMerge {
     queues[index].held.append(Held(record: record, stripe: stripe, stacked: stacked))
     if stacked { insertStackedKey(record.sequence) }
     count += 1
-    if wasEmpty && !queues[index].parked { pushHeap(record.sequence, index) }
+    if wasEmpty && !queues[index].parked { pushHeap(index) }
   }
 
   /// The next record to deliver among those keyed below `written`, or nil when none can go yet.
@@ -140,21 +140,13 @@ struct ClockKeyedMerge {
       }
       if top.key >= written && !force { return nil }
       let queue = top.queue
-      switch wait(of: queue, definedNodes: definedNodes) {
-      case nil:
-        return take(from: queue)
-      case .stripe(let stripe)?:
-        popHeap()
-        queues[queue].parked = true
-        parkedOnStripe[stripe].append(queue)
-      case .stacks?:
-        popHeap()
-        queues[queue].parked = true
-        parkedOnStacks.append(queue)
-      case .node?:
-        popHeap()
-        queues[queue].parked = true
-        parkedOnNode.append(queue)
+      guard let wait = wait(of: queue, definedNodes: definedNodes) else { return take(from: queue) }
+      popHeap()
+      queues[queue].parked = true
+      switch wait {
+      case .stripe(let stripe): parkedOnStripe[stripe].append(queue)
+      case .stacks: parkedOnStacks.append(queue)
+      case .node: parkedOnNode.append(queue)
       }
     }
   }
@@ -199,7 +191,7 @@ struct ClockKeyedMerge {
       if wasOnTop {
         replaceTop(with: entry(for: queue))
       } else {
-        pushHeap(queues[queue].firstKey, queue)
+        pushHeap(queue)
       }
     }
     if stripe.stripe >= 0 {
@@ -233,7 +225,7 @@ struct ClockKeyedMerge {
   private mutating func wake(_ parked: [Int]) {
     for queue in parked where queues[queue].parked {
       queues[queue].parked = false
-      pushHeap(queues[queue].firstKey, queue)
+      pushHeap(queue)
     }
   }
 
@@ -278,7 +270,7 @@ struct ClockKeyedMerge {
     return HeapEntry(key: first.sequence, rank: rank, queue: queue)
   }
 
-  private mutating func pushHeap(_ key: UInt64, _ queue: Int) {
+  private mutating func pushHeap(_ queue: Int) {
     heap.append(entry(for: queue))
     var child = heap.count - 1
     while child > 0 {

@@ -235,28 +235,16 @@ extension RecordDecoder {
             free.body = .free(freeKind, address: old, paired: true)
             record.body = .alloc(kind, address: address, size: size, localStack: stack, pairedFree: old)
           }
-          if free.sequence >= CaptureFormat.clockKeyBase && clockKeysAllowed {
-            try submitClockKeyed(free, stripe: freeStripe)
-          } else {
-            try submit(free, into: &visitor)
-          }
+          try submit(free, stripe: freeStripe, clockKeysAllowed: clockKeysAllowed, into: &visitor)
         }
         if case .free(.realloc, _, _) = record.body {
           heldFree = (record, stripe)
           continue
         }
-        if clockKeyed {
-          try submitClockKeyed(record, stripe: stripe)
-        } else {
-          try submit(record, into: &visitor)
-        }
+        try submit(record, stripe: stripe, clockKeysAllowed: clockKeysAllowed, into: &visitor)
       }
       if let (free, freeStripe) = heldFree {
-        if free.sequence >= CaptureFormat.clockKeyBase && clockKeysAllowed {
-          try submitClockKeyed(free, stripe: freeStripe)
-        } else {
-          try submit(free, into: &visitor)
-        }
+        try submit(free, stripe: freeStripe, clockKeysAllowed: clockKeysAllowed, into: &visitor)
       }
       merger.seal()
     } catch {
@@ -296,6 +284,19 @@ extension RecordDecoder {
   }
 
   // MARK: - Merging
+
+  /// A clock-keyed record (version 6) to the clock merge, any other to ``submit(_:into:)``.
+  /// (`clockKeysAllowed` is a constant of the specialised chunk loop: the test folds away.)
+  @inline(__always)
+  private mutating func submit<Visitor: CaptureVisitor>(
+    _ record: SequencedRecord, stripe: StripeNumber, clockKeysAllowed: Bool, into visitor: inout Visitor
+  ) throws(DecodeStop) {
+    if clockKeysAllowed && record.sequence >= CaptureFormat.clockKeyBase {
+      try submitClockKeyed(record, stripe: stripe)
+    } else {
+      try submit(record, into: &visitor)
+    }
+  }
 
   /// A clock-keyed record (version 6): it waits in the clock merge until a SYNC.
   private mutating func submitClockKeyed(_ record: SequencedRecord, stripe: StripeNumber) throws(DecodeStop) {

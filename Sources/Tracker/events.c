@@ -13,8 +13,9 @@
  *   - A record whose stack needed new nodes takes its number while holding stacks_lock, so node
  *     numbers follow the global order and every FRAME comes before the records that name it.
  * With clock keys (stream.c: an unfenced rdtsc, only nearly in order across threads) the first
- * three hold through stripe numbers instead: each ALLOC and FREE also takes the next number of its address's stripe,
- * at the same moment as its key, and the reader delivers a stripe's events in that order. The last
+ * three hold through stripe numbers instead: each ALLOC and FREE also takes the next number of its
+ * address's stripe, at the same moment as its key, and the reader delivers a stripe's events in
+ * that order. The last
  * holds exactly: a record keyed under stacks_lock takes a key above every earlier one
  * (stacks_last_key), and its stripe number under the same lock.
  */

@@ -226,7 +226,7 @@ void stream_order_report(void) {
     return;
   char line[160];
   snprintf(line, sizeof line, "workshop tracker: order on the %s (clock %s), clock keys from counter number %llu\n",
-           atomic_load(&stream_order.clock_keys) ? "clock" : "counter", order_switch_on_turns ? "usable" : "not used",
+           atomic_load(&stream_order.clock_keys) ? "clock" : "counter", order_clock_possible ? "usable" : "not used",
            (unsigned long long)atomic_load(&clock_since));
   if (write(2, line, strlen(line)) < 0) {
     /* nothing to be done about a closed stderr */

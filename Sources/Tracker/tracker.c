@@ -101,7 +101,7 @@ static void write_record(const uint8_t *bytes, size_t length, uint32_t events) {
     return;
   uint8_t *start = stream_reserve(length + 10);
   uint8_t *cursor;
-  if (bytes[0] == WORKSHOP_RECORD_MODULES && order_may_use_clock()) {
+  if (bytes[0] == WORKSHOP_RECORD_MODULES && order_clock_possible) {
     spinlock_lock(&stacks_lock);
     cursor = stream_put_tag_locked(start, bytes[0]);
     spinlock_unlock(&stacks_lock);
@@ -365,7 +365,7 @@ static int adopt_handover(void) {
 static bool write_header(int fd) {
   uint64_t realtime_ns = now_ns(CLOCK_REALTIME);
   workshop_capture_header header = {
-      .version = order_may_use_clock() ? WORKSHOP_CAPTURE_CLOCK_VERSION : WORKSHOP_CAPTURE_VERSION,
+      .version = order_clock_possible ? WORKSHOP_CAPTURE_CLOCK_VERSION : WORKSHOP_CAPTURE_VERSION,
       .header_size = sizeof header,
       .flags = header_flags,
       .pid = (uint32_t)getpid(),

@@ -415,7 +415,6 @@ extern order_mode stream_order;
 /* Whether WORKSHOP_TRACKER_ORDER asks for clock keys and the clocksource allows them: the capture
    is then version 6. Set once at start (stream.c's order_init), read on every record. */
 extern bool order_clock_possible;
-static inline bool order_may_use_clock(void) { return order_clock_possible; }
 /* Whether the order may switch to clock keys once threads record at the same time. */
 extern bool order_switch_on_turns;
 
@@ -485,8 +484,6 @@ static inline uint8_t *stream_put_thread(uint8_t *cursor) {
   return put_uv(cursor, (uint64_t)thread);
 }
 
-/* Between reserve and commit: the record's tag and its sequence number, which places it in the
-   capture's global order. NULL when recording has stopped (after END): write nothing then. */
 /* A clock key for `stream`: never below its floor (its last key, a flush's SYNC). */
 static inline uint64_t stream_clock_key(thread_stream *stream) {
   uint64_t key = order_clock_key();
@@ -505,22 +502,19 @@ static inline uint64_t stream_order_key(thread_stream *stream) {
   return stream_clock_key(stream);
 }
 
-static inline uint8_t *stream_put_key(uint8_t *cursor, uint8_t tag, uint64_t number);
-
-/* The counter's key, where clock keys are never used (the default): the path of every record of
-   such a run, with nothing of the clock's in it. */
-static inline uint8_t *stream_put_counter_tag(uint8_t *cursor, uint8_t tag) {
+/* The tag and `number` as a delta from the chunk's previous key; ALLOC and FREE keyed as
+   `implied` (a thread alone: the previous number + 1; within one clock tick: the previous key
+   again) say so in their tag instead. NULL when recording has stopped. */
+static inline uint8_t *stream_put_delta(uint8_t *cursor, uint8_t tag, uint64_t number, uint64_t implied) {
   thread_stream *stream = writing_stream;
-  uint64_t number = atomic_fetch_add(&stream_sequence.next, 1);
-  /* END clears tracker_active before taking its number, so a number taken after END's sees
-     it cleared: no record follows END in the order. */
+  /* END clears tracker_active before taking its number, so a counter number taken after END's
+     sees it cleared: no record follows END in the order (with clock keys END takes the largest
+     key there is). */
   if (UNLIKELY(!atomic_load(&tracker_active)))
     return NULL;
   uint64_t delta = number - stream->last_sequence;
   stream->last_sequence = number;
-  /* ALLOC and FREE numbered right after the chunk's previous record (a thread alone) say so in
-     their tag instead of a number. */
-  if (delta == 1 && (tag & WORKSHOP_RECORD_TYPE_MASK) >= WORKSHOP_RECORD_ALLOC) {
+  if (delta == implied && (tag & WORKSHOP_RECORD_TYPE_MASK) >= WORKSHOP_RECORD_ALLOC) {
     *cursor++ = (uint8_t)(tag | WORKSHOP_RECORD_NEXT_NUMBER);
     return cursor;
   }
@@ -528,9 +522,14 @@ static inline uint8_t *stream_put_counter_tag(uint8_t *cursor, uint8_t tag) {
   return put_uv(cursor, delta);
 }
 
+static inline uint8_t *stream_put_key(uint8_t *cursor, uint8_t tag, uint64_t number);
+
+/* Between reserve and commit: the record's tag and its key, which places it in the capture's
+   global order. NULL when recording has stopped (after END): write nothing then. Where clock keys
+   are never used (the default) the key is the counter's, with nothing of the clock's on the path. */
 static inline uint8_t *stream_put_tag(uint8_t *cursor, uint8_t tag) {
   if (LIKELY(!order_clock_possible))
-    return stream_put_counter_tag(cursor, tag);
+    return stream_put_delta(cursor, tag, atomic_fetch_add(&stream_sequence.next, 1), 1);
   return stream_put_key(cursor, tag, stream_order_key(writing_stream));
 }
 
@@ -549,28 +548,11 @@ static inline uint8_t *stream_put_tag_locked(uint8_t *cursor, uint8_t tag) {
 
 static inline uint8_t *stream_put_key(uint8_t *cursor, uint8_t tag, uint64_t number) {
   thread_stream *stream = writing_stream;
-  /* END clears tracker_active before taking its number, so a counter number taken after END's
-     sees it cleared: no record follows END in the order (with clock keys END takes the largest
-     key there is). */
-  if (UNLIKELY(!atomic_load(&tracker_active)))
-    return NULL;
-  uint64_t delta = number - stream->last_sequence;
-  if (UNLIKELY(delta != 1) && order_switch_on_turns && number < WORKSHOP_CLOCK_KEY_BASE)
+  if (UNLIKELY(number - stream->last_sequence != 1) && order_switch_on_turns && number < WORKSHOP_CLOCK_KEY_BASE)
     order_note_gap(stream, number);
   /* The key a record without one has: the previous number + 1, or the previous clock key again. */
-  uint64_t implied = stream->last_sequence >= WORKSHOP_CLOCK_KEY_BASE ? 0 : 1;
-  stream->last_sequence = number;
-  /* ALLOC and FREE keyed as implied (a thread alone; a thread within one clock tick) say so in
-     their tag instead of a key. */
-  if (delta == implied && (tag & WORKSHOP_RECORD_TYPE_MASK) >= WORKSHOP_RECORD_ALLOC) {
-    *cursor++ = (uint8_t)(tag | WORKSHOP_RECORD_NEXT_NUMBER);
-    return cursor;
-  }
-  *cursor++ = tag;
-  return put_uv(cursor, delta);
+  return stream_put_delta(cursor, tag, number, stream->last_sequence >= WORKSHOP_CLOCK_KEY_BASE ? 0 : 1);
 }
-
-
 
 /* The stripe number of an event at `address`, for a clock-keyed record (the caller checks
    stream_clock_keyed), taken where its key was: the buffer held since, and stacks_lock too for a

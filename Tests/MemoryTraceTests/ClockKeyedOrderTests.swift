@@ -212,14 +212,7 @@ extension RacingProgram {
           chunk.free(key, kind, address: address, stripeNumber: stripeNumbers[number]!)
         }
         if first == nil { first = key }
-        let splitsAPair: Bool
-        if case .free(_, .realloc, _) = event, index + 1 < events.count, case .alloc(_, .realloc, _) = events[index + 1]
-        {
-          splitsAPair = true
-        } else {
-          splitsAPair = false
-        }
-        if !splitsAPair && random.next() % 16 == 0 {
+        if !Self.splitsAPair(events, after: index) && random.next() % 16 == 0 {
           chunks.append((chunk.bytes, first!))
           chunk = ClockKeyedOrderTests.ClockChunk(thread: UInt64(thread + 1))
           first = nil

@@ -136,6 +136,14 @@ struct RacingProgram {
     }
   }
 
+  /// Whether a chunk cut after `events[index]` would part a realloc's FREE from its ALLOC.
+  static func splitsAPair(_ events: [RecordedEvent], after index: Int) -> Bool {
+    guard case .free(_, .realloc, _) = events[index], index + 1 < events.count,
+      case .alloc(_, .realloc, _) = events[index + 1]
+    else { return false }
+    return true
+  }
+
   /// Each thread's records cut into chunks, never between a realloc's FREE and its ALLOC, and the
   /// chunks interleaved at random, each thread's in its own order, with a SYNC now and then that
   /// promises what the file holds by then (every number below the first one not yet written).
@@ -158,14 +166,7 @@ struct RacingProgram {
         }
         if count == 0 { first = number }
         count += 1
-        let splitsAPair: Bool
-        if case .free(_, .realloc, _) = event, index + 1 < events.count, case .alloc(_, .realloc, _) = events[index + 1]
-        {
-          splitsAPair = true
-        } else {
-          splitsAPair = false
-        }
-        if !splitsAPair && random.next() % 16 == 0 {
+        if !Self.splitsAPair(events, after: index) && random.next() % 16 == 0 {
           chunks.append((chunk.bytes, first))
           chunk = ChunkedCaptureTests.Chunk(thread: UInt64(thread + 1))
           count = 0
