@@ -168,8 +168,9 @@ extension RecordDecoder {
         }
         let type = tag & CaptureFormat.typeMask & ~CaptureFormat.nextNumberFlag
         if tag & CaptureFormat.nextNumberFlag != 0 && type != 0 {
-          // The previous key + 1, or the previous clock key again (version 6).
-          if sequence < CaptureFormat.clockKeyBase { sequence &+= 1 }
+          // The previous key + 1, or the previous clock key again (version 6; before it every key
+          // is a counter number, however large).
+          if !clockKeysAllowed || sequence < CaptureFormat.clockKeyBase { sequence &+= 1 }
         } else {
           sequence &+= try cursor.unsigned()
         }

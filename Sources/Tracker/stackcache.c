@@ -27,6 +27,7 @@
 #define _GNU_SOURCE
 #include "tracker_internal.h"
 
+#include <emmintrin.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -38,16 +39,22 @@
 #define SITE_WAYS 4
 #define SITE_VARIANTS 4
 
+/* The words a learned stack depends on, as a hit checks them: a frame's saved rbp and its return
+   address sit side by side (CFA - 16, CFA - 8), so most words come in pairs read and compared as
+   one 16-byte unit; the rest one by one. */
 typedef struct site_data {
   uintptr_t ips[SITE_MAX_DEPTH];
-  stack_word words[SITE_MAX_WORDS];
+  _Alignas(16) uintptr_t pair_values[SITE_MAX_WORDS / 2][2];
+  uintptr_t pair_addresses[SITE_MAX_WORDS / 2];
+  stack_word words[SITE_MAX_WORDS]; /* as the unwind found them; then the single words */
 } site_data;
 
 /* One stack learned for a key. */
 typedef struct site_variant {
   site_data *data; /* allocated when first learned, then reused */
   uint32_t node, generation;
-  uint16_t depth, word_count;
+  uint16_t depth;
+  uint8_t pair_count, single_count;
   uint8_t learned; /* data, node and generation describe a stack of the key */
 } site_variant;
 
@@ -170,16 +177,59 @@ static inline void back_off(site_entry *entry) {
   entry->skip = entry->backoff;
 }
 
-/* Whether every word the variant's stack depends on still holds its value. */
+/* Whether every word the variant's stack depends on still holds its value. The pairs are
+   compared without a branch each (a hit is the common case): what differs is gathered, then
+   tested once. */
 static inline bool variant_holds(const site_variant *variant, unsigned generation) {
   if (!variant->learned || variant->generation != generation)
     return false;
-  const stack_word *word = variant->data->words;
-  const stack_word *end = word + variant->word_count;
+  const site_data *data = variant->data;
+  __m128i differs = _mm_setzero_si128();
+  for (unsigned i = 0; i < variant->pair_count; i++) {
+    __m128i now = _mm_loadu_si128((const __m128i *)data->pair_addresses[i]);
+    __m128i then = _mm_load_si128((const __m128i *)data->pair_values[i]);
+    differs = _mm_or_si128(differs, _mm_xor_si128(now, then));
+  }
+  if (_mm_movemask_epi8(_mm_cmpeq_epi8(differs, _mm_setzero_si128())) != 0xffff)
+    return false;
+  const stack_word *word = data->words;
+  const stack_word *end = word + variant->single_count;
   for (; word < end; word++)
     if (*(const volatile uintptr_t *)word->address != word->value)
       return false;
   return true;
+}
+
+/* The unwind's words in the order a hit checks them: sorted by address, each once, two adjacent
+   words as a pair, the others left in `words` as singles. */
+static void arrange_words(site_variant *variant, int count) {
+  site_data *data = variant->data;
+  stack_word *words = data->words;
+  for (int i = 1; i < count; i++) {
+    stack_word word = words[i];
+    int j = i;
+    for (; j > 0 && words[j - 1].address > word.address; j--)
+      words[j] = words[j - 1];
+    words[j] = word;
+  }
+  int pairs = 0, singles = 0;
+  for (int i = 0; i < count;) {
+    if (i + 1 < count && words[i + 1].address == words[i].address) {
+      i++; /* the same slot twice (read once, so one value): keep the later */
+      continue;
+    }
+    if (i + 1 < count && words[i + 1].address == words[i].address + sizeof(uintptr_t)) {
+      data->pair_addresses[pairs] = words[i].address;
+      data->pair_values[pairs][0] = words[i].value;
+      data->pair_values[pairs][1] = words[i + 1].value;
+      pairs++;
+      i += 2;
+    } else {
+      words[singles++] = words[i++];
+    }
+  }
+  variant->pair_count = (uint8_t)pairs;
+  variant->single_count = (uint8_t)singles;
 }
 
 site_action stackcache_lookup(const uintptr_t *hook_frame, site_entry **result) {
@@ -311,7 +361,7 @@ int stackcache_capture(site_entry *entry, const uintptr_t *hook_frame, uintptr_t
     back_off(entry);
     return -1;
   }
-  variant->word_count = (uint16_t)words;
+  arrange_words(variant, words);
   return depth;
 }
 

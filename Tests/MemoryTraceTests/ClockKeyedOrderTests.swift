@@ -162,6 +162,23 @@ struct ClockKeyedOrderTests {
     #expect(check.allocations == 2)
   }
 
+  @Test("before version 6 a key at or above 2^62 is a counter number: no stripe field is read after it")
+  func largeKeysBeforeVersionSix() throws {
+    // Written as a version 3 tracker writes records (no stripe numbers); read as clock-keyed
+    // records, the stripe field would swallow the next record's first byte.
+    var chunk = ChunkedCaptureTests.Chunk(thread: 1)
+    chunk.alloc(Self.base + 1, address: 0x1000, size: 24)
+    chunk.alloc(Self.base + 2, address: 0x2000, size: 40)
+    chunk.free(Self.base + 3, address: 0x1000)
+    let events = try read(ChunkedCaptureTests.capture([chunk.bytes, ChunkedCaptureTests.sync(Self.base + 4)]))
+    #expect(
+      events == [
+        .alloc(AllocationEvent(kind: .malloc, address: 0x1000, size: 24, stack: 0, thread: 1)),
+        .alloc(AllocationEvent(kind: .malloc, address: 0x2000, size: 40, stack: 0, thread: 1)),
+        .free(DeallocationEvent(kind: .free, address: 0x1000, thread: 1)),
+      ])
+  }
+
   @Test("racing threads with skewed epoch keys read back in an exact order", arguments: 0..<32)
   func racing(seed: UInt64) throws {
     var program = RacingProgram(seed: seed, threads: 4, addresses: 9, stripes: 3)

@@ -210,8 +210,9 @@ struct ProfileCommandTests {
       try tmux.keys("c", " ")
       for _ in 0..<3 { try tmux.keys("]") }
       try tmux.keys("Enter")
-      let range = await tmux.wait(for: "showing allocated from", seconds: 20)
-      #expect(range.contains("not freed:"), "the icicle's status:\n\(range)")
+      // The status line is drawn after the heading: wait for the whole redraw.
+      let range = await tmux.wait(for: "not freed:", seconds: 20)
+      #expect(range.contains("showing allocated from"), "the icicle's heading:\n\(range)")
       #expect(range.contains("grow_steadily"), "\(range)")
       #expect(!range.contains("make_scratch"), "freed at once: not in the range's icicle")
 

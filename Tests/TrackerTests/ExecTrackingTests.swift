@@ -29,6 +29,25 @@ struct ExecTrackingTests {
     #expect(untracked.status == 0, "the program runs unchanged without the tracker")
   }
 
+  @Test(
+    "clock keys asked for after the capture began: the exec'd program keeps the counter, and the capture reads exactly")
+  func orderKeptAcrossExec() throws {
+    let program = try Programs.compile("pattern_exec_order.c", extraFlags: ["-fno-builtin", "-pthread"])
+    let run = try TrackedRun.run(program.executable)
+    #expect(run.result.status == 0, "status 4: the second image did not see WORKSHOP_TRACKER_ORDER=clock")
+    let profile = run.profile
+    // A version 3 capture packed by `workshop run`: clock keys would have stayed version 3 on
+    // the tracker's side, and their stripe fields would have been read as the next records.
+    #expect(profile.header?.version == 5)
+    #expect(profile.readProblem == nil, "\(run.result.all)")
+    #expect(profile.sawEnd)
+    let own = run.totals(profile.allocatedByStack, allocatedDirectlyFrom: program.executable)
+    #expect(own.count == 1 + 4 * 20_000)
+    #expect(profile.totals.unknownFrees == 0)
+    #expect(profile.totals.overwrittenBlocks == 0)
+    #expect(profile.execs.count == 1)
+  }
+
   @Test("sh -c 'exec /bin/ls /' records ls, and the summary says sh became ls")
   func shellExecsLs() throws {
     let run = try TrackedRun.run("sh", arguments: ["-c", "exec /bin/ls /"])

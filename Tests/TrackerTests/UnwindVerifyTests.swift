@@ -67,9 +67,35 @@ struct UnwindVerifyTests {
       ] + testCase.arguments)
     #expect(!result.standardError.contains("VERIFY FAILED"), "\(result.standardError)")
     #expect(result.standardError.contains("all identical"), "\(result.standardError)")
+    // libunwind's own sigprocmask calls are skipped (unwind.c): the stacks above are its answers
+    // all the same.
+    #expect(result.standardError.contains("libunwind's signal masking skipped"), "\(result.standardError)")
     let walked = result.standardError.firstMatch(of: /(\d+) stacks walked/).flatMap { Int($0.1) } ?? 0
     if testCase.walks {
       #expect(walked > 0, "frame pointers kept, so stacks are walked: \(result.standardError)")
     }
+  }
+
+  @Test("WORKSHOP_TRACKER_LIBUNWIND_MASKING=1 keeps libunwind's signal masking, with the same figures")
+  func maskingKeptOnRequest() throws {
+    let executable = try Programs.compile("pattern_deep.c", extraFlags: ["-O2", "-fno-builtin"]).executable
+    var figures: [[Substring]] = []
+    for masking in ["1", "0"] {
+      let capture = try TestEnvironment.scratchFolder("masking-\(masking)").appendingPathComponent("c.bin").path
+      let result = try Command.run([
+        "LD_PRELOAD=\(TestEnvironment.trackerLibrary)", "WORKSHOP_CAPTURE=\(capture)",
+        "WORKSHOP_TRACKER_VERIFY_UNWIND=1", "WORKSHOP_TRACKER_LIBUNWIND_MASKING=\(masking)", executable,
+      ])
+      #expect(result.status == 0)
+      let expected = masking == "1" ? "kept" : "skipped"
+      #expect(result.standardError.contains("libunwind's signal masking \(expected)"), "\(result.standardError)")
+      let stats = try Command.run([TestEnvironment.workshopExecutable, "stats", capture])
+      figures.append(
+        stats.standardOutput.split(separator: "\n").filter {
+          $0.hasPrefix("peak heap") || $0.hasPrefix("leaked") || $0.hasPrefix("allocations")
+        })
+    }
+    #expect(figures[0].count == 3)
+    #expect(figures[0] == figures[1])
   }
 }
