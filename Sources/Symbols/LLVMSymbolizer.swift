@@ -269,9 +269,9 @@ public struct LLVMSymbolizer: SymbolResolving, Sendable {
   }
 
   /// The symbolizer's environment: ours, without debuginfod, so that it never waits on the network
-  /// for a library's debug information.
+  /// for a library's debug information, and with ``SymbolizerPreload``'s faster inflation.
   static func environment(_ environment: [String: String]) -> [String: String] {
-    environment.merging(["DEBUGINFOD_URLS": ""]) { $1 }
+    SymbolizerPreload.preloading(environment.merging(["DEBUGINFOD_URLS": ""]) { $1 })
   }
 
   /// A stored frame at `location`.
