@@ -132,4 +132,30 @@ import WorkshopTestSupport
     )
     #expect(ELFSymbolTable.names(in: built.folder + "/missing", at: [0]) == nil)
   }
+
+  @Test func damagedFilesAreReadWithoutATrap() throws {
+    let built = try Built()
+    let original = try Data(contentsOf: URL(fileURLWithPath: built.withTable))
+    let damaged = built.folder + "/damaged"
+    let offsets: [UInt64] = [0, 0x1000, 0x1100, 0x1200]
+    var generator = SystemRandomNumberGenerator()
+    // Bytes overwritten anywhere, then in the headers and tables a reader trusts (the ELF header,
+    // the section headers at the end, the symbol table before them); and the file cut short.
+    for round in 0..<150 {
+      var bytes = [UInt8](original)
+      let region: Range<Int> =
+        switch round % 3 {
+        case 0: 0..<bytes.count
+        case 1: 0..<64
+        default: max(0, bytes.count - 8192)..<bytes.count
+        }
+      for _ in 0..<(1 + round % 8) {
+        bytes[Int.random(in: region, using: &generator)] = .random(in: 0...255, using: &generator)
+      }
+      if round % 10 == 9 { bytes.removeLast(Int.random(in: 1..<bytes.count, using: &generator)) }
+      try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+      _ = ELFSymbolTable.names(in: damaged, at: offsets)
+      _ = ModuleLineTables.mayHaveLines(damaged)
+    }
+  }
 }
