@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-packages=(libunwind-dev libncurses-dev libzstd-dev)
+# libdeflate0: llvm-symbolizer inflates debug information with it (Sources/SymbolizerPreload).
+packages=(libunwind-dev libncurses-dev libzstd-dev libdeflate0)
 # The tests also drive the real terminal UI in tmux and open the HTML flamegraph in headless Chromium.
 [[ ${1:-} == --tests ]] && packages+=(tmux chromium)
 missing=()
@@ -24,4 +25,5 @@ build_flags=(-c "$configuration")
 swift build "${build_flags[@]}" >&2
 bin=$(swift build -c "$configuration" --show-bin-path)
 Scripts/build-tracker.sh "$bin/libworkshop_tracker.so" >&2
+Scripts/build-symbolizer-preload.sh "$bin/libworkshop_symbolizer_inflate.so" >&2
 echo "$bin"

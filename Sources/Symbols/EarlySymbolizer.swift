@@ -52,8 +52,11 @@ final class EarlySymbolizer: @unchecked Sendable {
   /// Starts the session unless one is waiting already, the C library is in the symbol cache, or
   /// this is not the main thread (a session dies with the thread that started it, and only the
   /// main thread surely outlives the report; a test that keeps its thread passes `anyThread`).
+  /// `timeLimit` bounds the session's answers, counted from when a report takes it.
   /// Errors are ignored: the report starts its own later.
-  static func start(environment: [String: String], anyThread: Bool = false) {
+  static func start(
+    environment: [String: String], anyThread: Bool = false, timeLimit: Double = LLVMSymbolizer.defaultTimeLimit
+  ) {
     guard anyThread || Thread.isMainThread, let library = cLibraryPath(), let key = FileKey(library) else { return }
     lock.lock()
     defer { lock.unlock() }
@@ -67,7 +70,7 @@ final class EarlySymbolizer: @unchecked Sendable {
     guard
       let session = try? SymbolizerSession(
         arguments: LLVMSymbolizer.arguments(executable), environment: LLVMSymbolizer.environment(environment),
-        timeLimit: LLVMSymbolizer.defaultTimeLimit, addressSpaceLimit: LLVMSymbolizer.defaultAddressSpaceLimit)
+        timeLimit: timeLimit, addressSpaceLimit: LLVMSymbolizer.defaultAddressSpaceLimit)
     else { return }
     session.warmUp(LLVMSymbolizer.quoted(library))
     waiting = EarlySymbolizer(session: session, executable: executable, module: library, moduleFile: key)

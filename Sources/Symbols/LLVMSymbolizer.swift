@@ -50,6 +50,11 @@ public struct LLVMSymbolizer: SymbolResolving, Sendable {
   /// The session ``Symbolizer/startEarly(environment:)`` started for this executable, if any.
   let early: EarlySymbolizerHandle
 
+  /// Whether modules without debug information are named from their ELF symbol tables in this
+  /// process (``ELFSymbolTable``) rather than by the symbolizer: the same names, without the
+  /// symbolizer's reading and sorting of every symbol. Tests turn it off to compare the two.
+  public var readsSymbolTables = true
+
   /// The folder where frames are kept between reports (``SymbolDiskCache``), nil for none:
   /// `WORKSHOP_SYMBOL_CACHE` (empty: none), else `$XDG_CACHE_HOME/workshop/symbols`, else
   /// `~/.cache/workshop/symbols`.
@@ -121,8 +126,14 @@ public struct LLVMSymbolizer: SymbolResolving, Sendable {
       }
     }
     guard !asked.isEmpty else { return result }
-    for (index, frames) in try resolveInParallel(asked, of: locations, early: early) {
-      result[index] = frames
+    let (named, left) = readsSymbolTables ? nameFromSymbolTables(asked, of: locations) : ([], asked)
+    for (index, frames) in named { result[index] = frames }
+    if left.isEmpty {
+      early?.session.end()
+    } else {
+      for (index, frames) in try resolveInParallel(left, of: locations, early: early) {
+        result[index] = frames
+      }
     }
     guard let diskCache else { return result }
     for index in asked {
@@ -138,6 +149,37 @@ public struct LLVMSymbolizer: SymbolResolving, Sendable {
     }
     for module in cached.values { diskCache.save(module) }
     return result
+  }
+
+  /// The frames of the locations at `asked` (sorted by module) that are in modules without debug
+  /// information, named from their symbol tables here (``ELFSymbolTable``) as llvm-symbolizer would
+  /// name them, and the locations left to the symbolizer.
+  private func nameFromSymbolTables(_ asked: [Int], of locations: [CodeLocation])
+    -> (named: [(Int, [SymbolizedFrame])], left: [Int])
+  {
+    var named: [(Int, [SymbolizedFrame])] = []
+    var left: [Int] = []
+    var names: [String: String] = [:]
+    var start = asked.startIndex
+    while start < asked.endIndex {
+      let module = locations[asked[start]].module
+      var end = start + 1
+      while end < asked.endIndex && locations[asked[end]].module == module { end += 1 }
+      let indices = asked[start..<end]
+      if let found = ELFSymbolTable.names(in: module, at: indices.map { locations[$0].lookupOffset }) {
+        for (index, symbol) in zip(indices, found) {
+          // The answer llvm-symbolizer gives such an address, read as its answers are.
+          let answer = SymbolizerAnswer(symbols: [
+            .init(functionName: symbol?.name ?? "", fileName: symbol?.file ?? "", line: 0)
+          ])
+          named.append((index, frames(answer, location: locations[index], names: &names)))
+        }
+      } else {
+        left += indices
+      }
+      start = end
+    }
+    return (named, left)
   }
 
   /// The frames of the locations at `asked` (sorted by module), from symbolizer processes that run
@@ -227,9 +269,9 @@ public struct LLVMSymbolizer: SymbolResolving, Sendable {
   }
 
   /// The symbolizer's environment: ours, without debuginfod, so that it never waits on the network
-  /// for a library's debug information.
+  /// for a library's debug information, and with ``SymbolizerPreload``'s faster inflation.
   static func environment(_ environment: [String: String]) -> [String: String] {
-    environment.merging(["DEBUGINFOD_URLS": ""]) { $1 }
+    SymbolizerPreload.preloading(environment.merging(["DEBUGINFOD_URLS": ""]) { $1 })
   }
 
   /// A stored frame at `location`.

@@ -104,7 +104,8 @@ import WorkshopTestSupport
   func symbolizerDiesWithUs() throws {
     try TestEnvironment.requireProducts()
     let scratch = ScratchDirectory()
-    let path = capture(module: "/bin/sh", in: scratch)
+    // A module with debug information (the test build of workshop): only a symbolizer names it.
+    let path = capture(module: TestEnvironment.workshopExecutable, in: scratch)
     let pidFile = scratch.path + "/symbolizer.pid"
     let script = scratch.path + "/symbolizer"
     try "#!/bin/sh\necho $$ > \(pidFile)\nexec sleep 300\n".write(toFile: script, atomically: true, encoding: .utf8)

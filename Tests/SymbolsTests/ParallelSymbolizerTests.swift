@@ -6,7 +6,8 @@ import WorkshopTestSupport
 
 /// A batch shared between symbolizers that run at once, and the C library's symbolizer started
 /// before the batch: the same frames as one symbolizer gives, from the processes expected.
-@Suite(.timeLimit(.minutes(5))) struct ParallelSymbolizerTests {
+/// Serialized: the early session is one per process, and its tests start, take and end it.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ParallelSymbolizerTests {
   /// A counting symbolizer, and the environment of a report that uses it and a cache in its folder.
   final class Setup {
     let symbolizer: CountingSymbolizer
@@ -78,6 +79,7 @@ import WorkshopTestSupport
     let locations = try Self.locations(cLibrary: library)
     var parallel = try LLVMSymbolizer(executable: setup.counting)
     parallel.symbolCacheFolder = nil
+    parallel.readsSymbolTables = false  // the Swift runtime to a symbolizer too
     let together = try parallel.resolve(locations)
     #expect(setup.started == min(SymbolizerGroups.processes, locations.count))
     // One module per batch: one symbolizer each, whatever the cores.
@@ -102,7 +104,8 @@ import WorkshopTestSupport
     // The script counts itself once the shell runs: wait for it.
     for _ in 0..<100 where setup.started == 0 { usleep(20_000) }
     #expect(setup.started == 1)
-    let symbolizer = try LLVMSymbolizer(environment: setup.environment)
+    var symbolizer = try LLVMSymbolizer(environment: setup.environment)
+    symbolizer.readsSymbolTables = false  // the Swift runtime to a symbolizer too
     #expect(EarlySymbolizer.take(executable: setup.counting) == nil, "the resolver took the session")
     #expect(try symbolizer.resolve(locations) == expected)
     // The early one named the C library; the others took the rest, one per core at most.
@@ -111,5 +114,75 @@ import WorkshopTestSupport
     // The cache knows the C library now: no early start for the next report.
     EarlySymbolizer.start(environment: setup.environment, anyThread: true)
     #expect(EarlySymbolizer.take(executable: setup.counting) == nil)
+  }
+
+  /// A symbolizer that writes its process id to `pids` in its folder before it runs the real one.
+  final class RecordingSymbolizer {
+    let folder: String
+    let executable: String
+
+    init() throws {
+      folder = NSTemporaryDirectory() + "workshop-early-symbolizer-\(UUID().uuidString)"
+      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+      executable = folder + "/symbolizer"
+      try SymbolTestSupport.writeScript(
+        "#!/bin/sh\necho $$ >> \(folder)/pids\nexec \(try LLVMSymbolizer.locate()) \"$@\"\n", to: executable)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: folder) }
+
+    var environment: [String: String] {
+      ProcessInfo.processInfo.environment.merging(
+        ["WORKSHOP_LLVM_SYMBOLIZER": executable, "WORKSHOP_SYMBOL_CACHE": folder + "/cache"]
+      ) { $1 }
+    }
+
+    /// The ids of the symbolizers started so far, waiting up to two seconds for the first.
+    func started() -> [pid_t] {
+      for _ in 0..<100 {
+        let ids = ((try? String(contentsOfFile: folder + "/pids", encoding: .utf8)) ?? "").split(separator: "\n")
+          .compactMap { pid_t($0) }
+        if !ids.isEmpty { return ids }
+        usleep(20_000)
+      }
+      return []
+    }
+  }
+
+  /// Whether `pid` is a process that has not ended (a zombie has: it only waits to be reaped).
+  static func isRunning(_ pid: pid_t) -> Bool {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+      let close = status.lastIndex(of: ")")
+    else { return false }
+    return status[status.index(close, offsetBy: 2)] != "Z"
+  }
+
+  @Test func aReportThatFailsBeforeAskingEndsTheEarlySymbolizer() throws {
+    let recording = try RecordingSymbolizer()
+    EarlySymbolizer.start(environment: recording.environment, anyThread: true)
+    let pid = try #require(recording.started().first, "no early symbolizer was started")
+    #expect(Self.isRunning(pid))
+    Symbolizer.discardEarly()
+    // Killed and reaped: gone from /proc.
+    for _ in 0..<250 where Self.isRunning(pid) { usleep(20_000) }
+    #expect(!Self.isRunning(pid), "the early symbolizer \(pid) still runs")
+    #expect(EarlySymbolizer.take(executable: recording.executable) == nil, "the session is still waiting")
+  }
+
+  @Test func theEarlySymbolizersTimeLimitCountsFromWhenAReportTakesIt() throws {
+    let recording = try RecordingSymbolizer()
+    let library = try #require(EarlySymbolizer.cLibraryPath())
+    let malloc = try #require(try Self.dynamicSymbol("malloc", in: library))
+    // A limit that has passed by the time the report asks: a clock counted from the start would stop it.
+    EarlySymbolizer.start(environment: recording.environment, anyThread: true, timeLimit: 3)
+    let pid = try #require(recording.started().first, "no early symbolizer was started")
+    usleep(3_500_000)
+    #expect(Self.isRunning(pid))
+    var symbolizer = try LLVMSymbolizer(environment: recording.environment)
+    symbolizer.symbolCacheFolder = nil
+    let frames = try symbolizer.resolve([CodeLocation(module: library, offset: malloc + 8, isReturnAddress: false)])
+    #expect(frames[0].last?.function?.contains("malloc") == true, "\(frames)")
+    #expect(recording.started() == [pid], "the C library was not asked of the early symbolizer")
+    #expect(!Self.isRunning(pid), "the early symbolizer was not ended after its answers")
   }
 }
