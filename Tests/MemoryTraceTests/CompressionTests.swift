@@ -107,6 +107,32 @@ struct CompressionTests {
     #expect(try CaptureReader(path: path).readEvents().events == expected)
   }
 
+  @Test("a completed stream stays aside until installed; dropped instead, it leaves the plain capture")
+  func completeThenInstall() throws {
+    let scratch = ScratchDirectory()
+    let (bytes, expected) = RoundTripTests.everyRecord()
+    let kept = scratch.write(bytes, to: "kept.bin")
+    let compressor = try CaptureCompressor(path: kept)
+    let size = try compressor.complete()
+    #expect(try Data(contentsOf: URL(fileURLWithPath: kept)) == Data(bytes), "the plain capture until install()")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: compressor.temporaryPath)).count == size)
+    try compressor.install()
+    #expect(!FileManager.default.fileExists(atPath: compressor.temporaryPath))
+    #expect(try Data(contentsOf: URL(fileURLWithPath: kept)).count == size)
+    #expect(try CaptureReader(path: kept).readEvents().events == expected)
+
+    let dropped = scratch.write(bytes, to: "dropped.bin")
+    var temporaryPath = ""
+    do {
+      let compressor = try CaptureCompressor(path: dropped)
+      try compressor.complete()
+      temporaryPath = compressor.temporaryPath
+      #expect(FileManager.default.fileExists(atPath: temporaryPath))
+    }
+    #expect(!FileManager.default.fileExists(atPath: temporaryPath))
+    #expect(try Data(contentsOf: URL(fileURLWithPath: dropped)) == Data(bytes))
+  }
+
   @Test("a capture cut back after part of it was compressed is refused, and stays as it is")
   func cutBack() throws {
     let scratch = ScratchDirectory()
