@@ -52,6 +52,9 @@ def main():
     parser.add_argument("--tail", action="store_true", help="also how long workshop run goes on after its program")
     parser.add_argument("keys", nargs="+", help="compare.py's workload keys")
     args = parser.parse_args()
+    if args.tail and args.own:
+        # Under perf the tail would count perf's own writing of its samples after the program.
+        parser.error("--tail and --own measure different runs: give one of them")
     os.makedirs(args.scratch, exist_ok=True)
     built = os.path.join(args.scratch, "workloads.json")
     if not os.path.exists(built):
