@@ -10,6 +10,13 @@ threads, the program's own CPU moves by a third from run to run (how its threads
 the tracker), which hides what the follower saves in the totals (session 10). The totals then
 include perf's own start-up (about 0.2 s of CPU a run): compare them only with --own totals.
 
+With --tail, each `workshop run`'s summary is kept and the medians of its tail are printed: how long
+`workshop run` went on after its program ended (its wall time less the program's run as the summary
+gives it, "in N ms", the capture's own clock: start-up before the tracker's first record counts as
+tail too). On a machine with a core to spare, a single-threaded program's follower works beside it
+and the tail is what is left; with threads the program fills both cores and the analysis, serial,
+falls behind until the program ends.
+
 With --roles, each workload is then run once more under `perf record -g` (the after build) and its
 CPU samples are split by role: the program and its tracker, the follower's reader (decoding and
 merging), its profiler (MemoryProfiler and the live block table), compression (repacking and zstd),
@@ -23,9 +30,12 @@ import argparse
 import collections
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
+import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare  # noqa: E402
@@ -39,8 +49,12 @@ def main():
     parser.add_argument("--scratch", default="/tmp/workshop-run-overhead", help="programs and captures")
     parser.add_argument("--roles", action="store_true", help="split the after build's CPU by role (perf)")
     parser.add_argument("--own", action="store_true", help="also workshop's own CPU, from perf samples")
+    parser.add_argument("--tail", action="store_true", help="also how long workshop run goes on after its program")
     parser.add_argument("keys", nargs="+", help="compare.py's workload keys")
     args = parser.parse_args()
+    if args.tail and args.own:
+        # Under perf the tail would count perf's own writing of its samples after the program.
+        parser.error("--tail and --own measure different runs: give one of them")
     os.makedirs(args.scratch, exist_ok=True)
     built = os.path.join(args.scratch, "workloads.json")
     if not os.path.exists(built):
@@ -57,6 +71,7 @@ def main():
         prefix = os.path.join(args.scratch, key)
         times = {"preload": [], "before": [], "after": []}
         own = {"before": [], "after": []}
+        tails = {"before": [], "after": []}
         for round_index in range(args.runs):
             compare.remove(prefix + ".raw*")
             times["preload"].append(
@@ -68,7 +83,12 @@ def main():
                 if args.own:
                     data = f"{prefix}.{name}.own.perf"
                     run = ["perf", "record", "-q", "-F", str(OWN_SAMPLE_HZ), "-o", data, "--", *run]
-                times[name].append(compare.measured(run, env))
+                if args.tail:
+                    measure, seconds = measured_with_run_seconds(run, env)
+                    times[name].append(measure)
+                    tails[name].append(measure.wall - seconds)
+                else:
+                    times[name].append(compare.measured(run, env))
                 if args.own:
                     own[name].append(own_seconds(data, command[0]))
         cpu = {name: statistics.median(m.cpu for m in values) for name, values in times.items()}
@@ -81,6 +101,10 @@ def main():
             print(f"{key}: workshop's own CPU (perf samples) "
                   + ", ".join(f"{name} {statistics.median(own[name]):.3f} s" for name in builds)
                   + f" ({statistics.median(own['after']) / statistics.median(own['before']):.2f}×)", flush=True)
+        if args.tail:
+            print(f"{key}: after the program ended "
+                  + ", ".join(f"{name} {statistics.median(tails[name]):.3f} s of {wall[name]:.3f}"
+                              for name in builds), flush=True)
         if args.roles:
             print(f"{key}: " + roles(builds["after"], command, env, prefix), flush=True)
 
@@ -94,6 +118,24 @@ ROLES = [
 
 
 OWN_SAMPLE_HZ = 999
+
+
+def measured_with_run_seconds(command, env):
+    """A `workshop run` measured as compare.measured measures it, and the program's run in seconds
+    as its summary gives it ("allocations ... in N ms")."""
+    with tempfile.NamedTemporaryFile() as output:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        text = open(output.name, errors="replace").read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{' '.join(command)[:200]} exited with {os.waitstatus_to_exitcode(status)}:\n{text[-2000:]}")
+    found = re.search(r"allocations .* in ([\d,]+) ms", text)
+    if not found:
+        sys.exit(f"no run time in the summary of {' '.join(command)[:200]}:\n{text[-2000:]}")
+    return compare.Measure(wall, usage.ru_utime + usage.ru_stime), int(found.group(1).replace(",", "")) / 1000
 
 
 def own_seconds(data, program):

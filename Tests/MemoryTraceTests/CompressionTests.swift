@@ -91,20 +91,37 @@ struct CompressionTests {
     #expect(try reader.readEvents().events == expected)
   }
 
-  @Test("a compressor dropped before it finishes leaves the plain capture and no temporary file")
-  func abandonedCompressor() throws {
+  @Test(
+    "a compressor dropped before it finishes leaves the plain capture and no temporary file",
+    arguments: [false, true])
+  func abandonedCompressor(streamCompleted: Bool) throws {
     let scratch = ScratchDirectory()
     let (bytes, expected) = RoundTripTests.everyRecord()
     let path = scratch.write(bytes, to: "abandoned.bin")
     var temporaryPath = ""
     do {
       let compressor = try CaptureCompressor(path: path)
-      try compressor.compressAppended()
+      if streamCompleted { try compressor.complete() } else { try compressor.compressAppended() }
       temporaryPath = compressor.temporaryPath
     }
     #expect(!FileManager.default.fileExists(atPath: temporaryPath))
     #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(bytes))
     #expect(try CaptureReader(path: path).readEvents().events == expected)
+  }
+
+  @Test("a completed stream stays aside until it is installed")
+  func completeThenInstall() throws {
+    let scratch = ScratchDirectory()
+    let (bytes, expected) = RoundTripTests.everyRecord()
+    let kept = scratch.write(bytes, to: "kept.bin")
+    let compressor = try CaptureCompressor(path: kept)
+    let size = try compressor.complete()
+    #expect(try Data(contentsOf: URL(fileURLWithPath: kept)) == Data(bytes), "the plain capture until install()")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: compressor.temporaryPath)).count == size)
+    try compressor.install()
+    #expect(!FileManager.default.fileExists(atPath: compressor.temporaryPath))
+    #expect(try Data(contentsOf: URL(fileURLWithPath: kept)).count == size)
+    #expect(try CaptureReader(path: kept).readEvents().events == expected)
   }
 
   @Test("a capture cut back after part of it was compressed is refused, and stays as it is")

@@ -37,6 +37,8 @@ public final class CaptureFollower: @unchecked Sendable {
   private var compressor: CaptureCompressor?
   private var compressionProblem: String?
   private var compressionStarted = false
+  /// Whether the tail's helper closed the compressed stream (``CaptureCompressor/complete()``).
+  private var streamCompleted = false
   private var bytesRead = 0
   private var started = false
   private var stopping = false
@@ -99,6 +101,9 @@ public final class CaptureFollower: @unchecked Sendable {
     if compress {
       let helper = Thread { [self] in
         while compressAppended() > 0 {}
+        // The stream is closed and flushed to disk here, beside the analysis; it is put in
+        // place only once the analysis says it can be trusted (`finishCompression`).
+        streamCompleted = (try? compressor?.complete()) != nil
         tailCompressed.signal()
       }
       helper.name = "workshop capture compressor"
@@ -191,12 +196,13 @@ public final class CaptureFollower: @unchecked Sendable {
     compressionProblem = "\(reason); the capture stays uncompressed"
   }
 
-  /// Closes the compressed stream and puts it in place when what it streamed can be trusted (no
-  /// damage, no loss, the file not cut back); otherwise compresses the finished file afresh.
+  /// Puts the compressed stream (closed by the tail's helper) in place when what it streamed can
+  /// be trusted (no damage, no loss, the file not cut back); otherwise compresses the finished
+  /// file afresh.
   private func finishCompression(streamed trusted: Bool) {
     do {
       var streamed = false
-      if trusted, let compressor { streamed = (try? compressor.finish()) != nil }
+      if trusted, streamCompleted, let compressor { streamed = (try? compressor.install()) != nil }
       compressor = nil  // unless finished, removes its temporary file before a fresh one is made
       if !streamed { try CaptureCompression.compress(path: path) }
     } catch {
