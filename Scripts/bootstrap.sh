@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes a fresh machine ready: installs the Debian packages workshop needs when they are missing,
-# builds the Swift package and the preloaded tracker, and prints the folder that holds them.
+# builds the Swift package, the preloaded tracker and the library preloaded into llvm-symbolizer,
+# and prints the folder that holds them.
 # Usage: Scripts/bootstrap.sh [--tests]   (WORKSHOP_CONFIGURATION=release for an optimised build)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

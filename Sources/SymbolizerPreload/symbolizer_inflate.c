@@ -25,7 +25,7 @@ struct libdeflate_decompressor;
 typedef struct libdeflate_decompressor *(*allocate_function)(void);
 typedef void (*free_function)(struct libdeflate_decompressor *);
 typedef int (*zlib_decompress_function)(struct libdeflate_decompressor *, const void *, size_t, void *, size_t,
-                                        size_t *);
+                    size_t *);
 enum { zlib_ok = 0, zlib_version_error = -6, libdeflate_success = 0 };
 
 static pthread_once_t loaded = PTHREAD_ONCE_INIT;
@@ -35,30 +35,30 @@ static zlib_decompress_function zlib_decompress;
 static uncompress_function real_uncompress;
 
 static void load(void) {
-    real_uncompress = (uncompress_function)dlsym(RTLD_NEXT, "uncompress");
-    void *library = dlopen("libdeflate.so.0", RTLD_NOW | RTLD_LOCAL);
-    if (!library) return;
-    allocate_decompressor = (allocate_function)dlsym(library, "libdeflate_alloc_decompressor");
-    free_decompressor = (free_function)dlsym(library, "libdeflate_free_decompressor");
-    zlib_decompress = (zlib_decompress_function)dlsym(library, "libdeflate_zlib_decompress");
+  real_uncompress = (uncompress_function)dlsym(RTLD_NEXT, "uncompress");
+  void *library = dlopen("libdeflate.so.0", RTLD_NOW | RTLD_LOCAL);
+  if (!library) return;
+  allocate_decompressor = (allocate_function)dlsym(library, "libdeflate_alloc_decompressor");
+  free_decompressor = (free_function)dlsym(library, "libdeflate_free_decompressor");
+  zlib_decompress = (zlib_decompress_function)dlsym(library, "libdeflate_zlib_decompress");
 }
 
 __attribute__((visibility("default"))) int uncompress(unsigned char *destination, unsigned long *destination_size,
                                                       const unsigned char *source, unsigned long source_size) {
-    pthread_once(&loaded, load);
-    if (allocate_decompressor && free_decompressor && zlib_decompress) {
-        /* One decompressor per call: a few kilobytes, and no state shared between threads. */
-        struct libdeflate_decompressor *decompressor = allocate_decompressor();
-        if (decompressor) {
-            size_t produced = 0;
-            int result =
-                zlib_decompress(decompressor, source, source_size, destination, *destination_size, &produced);
-            free_decompressor(decompressor);
-            if (result == libdeflate_success) {
-                *destination_size = produced;
-                return zlib_ok;
-            }
-        }
+  pthread_once(&loaded, load);
+  if (allocate_decompressor && free_decompressor && zlib_decompress) {
+    /* One decompressor per call: a few kilobytes, and no state shared between threads. */
+    struct libdeflate_decompressor *decompressor = allocate_decompressor();
+    if (decompressor) {
+      size_t produced = 0;
+      int result =
+        zlib_decompress(decompressor, source, source_size, destination, *destination_size, &produced);
+      free_decompressor(decompressor);
+      if (result == libdeflate_success) {
+        *destination_size = produced;
+        return zlib_ok;
+      }
     }
-    return real_uncompress ? real_uncompress(destination, destination_size, source, source_size) : zlib_version_error;
+  }
+  return real_uncompress ? real_uncompress(destination, destination_size, source, source_size) : zlib_version_error;
 }

@@ -17,6 +17,10 @@ final class ELFFile {
     var size: UInt64
     /// `sh_link`: for a symbol table, the index of its string table.
     var link: UInt32
+    /// `sh_flags` (`SHF_ALLOC`, 2: the section is in memory when the program runs).
+    var flags: UInt64 = 0
+    /// `sh_entsize`: for a symbol table, the size of one symbol.
+    var entrySize: UInt64 = 0
   }
 
   /// `e_type`: 2 for an executable, 3 for a shared object or position-independent executable.
@@ -26,6 +30,8 @@ final class ELFFile {
   /// Every section, in header order (so that an index from `sh_link` finds its section).
   let sections: [Section]
   private let descriptor: Int32
+  /// The file's size: nothing past it is read (or allocated for).
+  private let fileSize: UInt64
 
   /// The file at `path`; nil when it cannot be opened, is no regular file or no 64-bit
   /// little-endian ELF file, or its section headers are inconsistent.
@@ -41,13 +47,17 @@ final class ELFFile {
       close(descriptor)
       return nil
     }
+    fileSize = UInt64(status.st_size)
     type = UInt16(Self.integer(header, at: 0x10, size: 2))
     machine = UInt16(Self.integer(header, at: 0x12, size: 2))
     let tableOffset = Self.integer(header, at: 0x28, size: 8)
     let entrySize = Self.integer(header, at: 0x3A, size: 2)
     let count = Self.integer(header, at: 0x3C, size: 2)
     let namesIndex = Self.integer(header, at: 0x3E, size: 2)
-    guard entrySize >= 64, count > 0, count < 1 << 16, namesIndex < count,
+    // 64 bytes, as llvm-symbolizer requires too; the table must lie within the file before any
+    // memory is taken for it.
+    guard entrySize == 64, count > 0, count < 1 << 16, namesIndex < count,
+      Self.lies(at: tableOffset, size: entrySize * count, within: fileSize),
       let table = Self.read(descriptor, at: tableOffset, count: Int(entrySize * count))
     else {
       close(descriptor)
@@ -58,10 +68,11 @@ final class ELFFile {
       return Section(
         name: "", type: UInt32(Self.integer(table, at: base + 4, size: 4)),
         offset: Self.integer(table, at: base + 0x18, size: 8), size: Self.integer(table, at: base + 0x20, size: 8),
-        link: UInt32(Self.integer(table, at: base + 0x28, size: 4)))
+        link: UInt32(Self.integer(table, at: base + 0x28, size: 4)),
+        flags: Self.integer(table, at: base + 0x08, size: 8), entrySize: Self.integer(table, at: base + 0x38, size: 8))
     }
     let namesEntry = entry(namesIndex)
-    guard namesEntry.size < 16 << 20,
+    guard namesEntry.size < 16 << 20, Self.lies(at: namesEntry.offset, size: namesEntry.size, within: fileSize),
       let names = Self.read(descriptor, at: namesEntry.offset, count: Int(namesEntry.size))
     else {
       close(descriptor)
@@ -90,7 +101,9 @@ final class ELFFile {
 
   /// The bytes of `section`, nil when they are not all in the file or more than `limit`.
   func contents(of section: Section, limit: UInt64 = 256 << 20) -> [UInt8]? {
-    guard section.size <= limit else { return nil }
+    guard section.size <= limit, Self.lies(at: section.offset, size: section.size, within: fileSize) else {
+      return nil
+    }
     return Self.read(descriptor, at: section.offset, count: Int(section.size))
   }
 
@@ -140,6 +153,11 @@ final class ELFFile {
   private static func folder(of path: String) -> String {
     guard let slash = path.lastIndex(of: "/") else { return "." }
     return slash == path.startIndex ? "" : String(path[..<slash])
+  }
+
+  /// Whether `size` bytes from `offset` are all within a file of `fileSize` bytes.
+  private static func lies(at offset: UInt64, size: UInt64, within fileSize: UInt64) -> Bool {
+    offset <= fileSize && size <= fileSize - offset
   }
 
   private static func read(_ file: Int32, at offset: UInt64, count: Int) -> [UInt8]? {

@@ -55,17 +55,23 @@ enum ELFSymbolTable {
       else { return nil }
     }
     if let buildID = file.buildID(), ELFFile.buildIDFile(buildID) != nil { return nil }
-    // `.symtab` unless it has no entry at all, then `.dynsym` (llvm's computeSymbolSizes).
+    // The first `.symtab` unless it has no symbol past the null one, then `.dynsym` (llvm's
+    // computeSymbolSizes: its symbol list starts at index 1).
+    let symbolTable = file.sections.first(where: { $0.type == symbolTableType })
     let table =
-      file.sections.first(where: { $0.type == symbolTableType && $0.size >= UInt64(symbolSize) })
+      symbolTable.flatMap { $0.size >= 2 * UInt64(symbolSize) ? $0 : nil }
       ?? file.sections.first(where: { $0.type == dynamicSymbolTableType })
     guard let table else { return offsets.map { _ in nil } }
-    guard Int(table.link) < file.sections.count, let symbols = file.contents(of: table),
-      let strings = file.contents(of: file.sections[Int(table.link)])
+    // llvm-symbolizer fails on a table whose entries are not symbols, or whose strings do not end.
+    guard table.entrySize == UInt64(symbolSize), Int(table.link) < file.sections.count,
+      let symbols = file.contents(of: table),
+      let strings = file.contents(of: file.sections[Int(table.link)]), strings.last == 0
     else { return nil }
+    // Symbols of sections not in memory (no SHF_ALLOC) name nothing, as in llvm's symbolizer.
+    let inMemory = file.sections.map { $0.flags & 2 != 0 }
     return symbols.withUnsafeBytes { symbols in
       strings.withUnsafeBufferPointer { strings in
-        lookUp(offsets, table: symbols, strings: strings, sectionCount: file.sections.count)
+        lookUp(offsets, table: symbols, strings: strings, sectionsInMemory: inMemory)
       }
     }
   }
@@ -81,7 +87,7 @@ enum ELFSymbolTable {
   /// The best symbol of each offset in one pass over `table`, then their names.
   private static func lookUp(
     _ offsets: [UInt64], table buffer: UnsafeRawBufferPointer, strings: UnsafeBufferPointer<UInt8>,
-    sectionCount: Int
+    sectionsInMemory: [Bool]
   ) -> [Named?]? {
     let order = offsets.indices.sorted { offsets[$0] < offsets[$1] }
     let sorted = order.map { offsets[$0] }
@@ -102,8 +108,8 @@ enum ELFSymbolTable {
         if type == 4 && index != 0 { fileSymbols.append((index, nameOffset)) }  // STT_FILE
         continue
       }
-      guard sectionIndex < sectionCount else { return nil }
-      guard type == 0 || type == 1 || type == 2 || type == 10 else { continue }
+      guard sectionIndex < sectionsInMemory.count else { return nil }
+      guard type == 0 || type == 1 || type == 2 || type == 10, sectionsInMemory[sectionIndex] else { continue }
       let address = buffer.loadUnaligned(fromByteOffset: entry + 8, as: UInt64.self).littleEndian
       let size = buffer.loadUnaligned(fromByteOffset: entry + 16, as: UInt64.self).littleEndian
       // Every offset at or after the symbol's start, until one that a later-starting symbol owns.

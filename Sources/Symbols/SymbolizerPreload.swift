@@ -16,7 +16,7 @@ enum SymbolizerPreload {
   static let fileName = "libworkshop_symbolizer_inflate.so"
 
   /// The library's path: `WORKSHOP_SYMBOLIZER_PRELOAD` when set (empty: none), else the file beside
-  /// the running executable, else beside `WORKSHOP_BIN_PATH`'s folder; nil when there is none.
+  /// the running executable, else in the folder `WORKSHOP_BIN_PATH` names; nil when there is none.
   static func path(environment: [String: String]) -> String? {
     if let explicit = environment["WORKSHOP_SYMBOLIZER_PRELOAD"] {
       return explicit.isEmpty ? nil : explicit

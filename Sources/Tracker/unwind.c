@@ -74,20 +74,32 @@ static void frame_walk_init(void);
  * with tracker_busy set, and a handler that allocates meanwhile is served from the arena with no
  * unwind: the masking guards nothing, and it cost two system calls per search (a tracked python3
  * building a 300,000-entry dict made 77,000 of them, 8 % of its run; session 11). So libunwind's
- * own GOT entry for sigprocmask is pointed at a function that skips the system call while
- * tracker_busy is set. Nothing else in the process changes: the program's sigprocmask is glibc's.
+ * own GOT entries for sigprocmask (what 1.6 calls) and pthread_sigmask (what 1.8 calls) are
+ * pointed at functions that skip the system call while tracker_busy is set. Nothing else in the
+ * process changes: the program's own calls reach glibc's. Not when the program had loaded
+ * libunwind itself before the tracker started (then dlopen() returns the program's copy, whose
+ * users may unwind from signal handlers): the masking is kept there.
  */
 typedef int (*sigprocmask_fn)(int how, const sigset_t *set, sigset_t *old);
-static sigprocmask_fn libunwind_sigprocmask;
+static sigprocmask_fn libunwind_sigprocmask, libunwind_pthread_sigmask;
 static bool libunwind_masking_skipped;
 
+/* While the tracker unwinds: no system call. `old` becomes what libunwind restores afterwards,
+   with a call skipped the same way. Both functions return 0 on success. */
+static inline bool skip_masking(sigset_t *old) {
+  if (!tracker_busy)
+    return false;
+  if (old)
+    sigemptyset(old);
+  return true;
+}
+
 static int sigprocmask_for_libunwind(int how, const sigset_t *set, sigset_t *old) {
-  if (tracker_busy) {
-    if (old)
-      sigemptyset(old); /* what libunwind restores afterwards, with a call skipped the same way */
-    return 0;
-  }
-  return libunwind_sigprocmask(how, set, old);
+  return skip_masking(old) ? 0 : libunwind_sigprocmask(how, set, old);
+}
+
+static int pthread_sigmask_for_libunwind(int how, const sigset_t *set, sigset_t *old) {
+  return skip_masking(old) ? 0 : libunwind_pthread_sigmask(how, set, old);
 }
 
 typedef struct relro_query {
@@ -113,8 +125,8 @@ static uintptr_t dynamic_address(const struct link_map *map, ElfW(Addr) value) {
   return value < map->l_addr ? map->l_addr + value : value;
 }
 
-/* Points libunwind's GOT slot(s) for sigprocmask at sigprocmask_for_libunwind (see above).
-   Leaves everything as it is when the dynamic section is not as expected. */
+/* Points libunwind's GOT slots for sigprocmask and pthread_sigmask at the functions above. Leaves
+   everything as it is when the dynamic section is not as expected. */
 static void skip_libunwind_masking(void *library) {
   struct link_map *map = NULL;
   if (dlinfo(library, RTLD_DI_LINKMAP, &map) != 0 || !map || !map->l_ld)
@@ -140,6 +152,8 @@ static void skip_libunwind_masking(void *library) {
   relro_query relro = {map->l_addr, 0, 0};
   dl_iterate_phdr(find_relro, &relro);
   long page = sysconf(_SC_PAGESIZE);
+  /* The loader makes only RELRO's whole pages read-only (its end rounded down). */
+  relro.high &= ~(uintptr_t)(page - 1);
   for (int table = 0; table < 2; table++) {
     if (!tables[table])
       continue;
@@ -148,18 +162,27 @@ static void skip_libunwind_masking(void *library) {
       unsigned long type = ELF64_R_TYPE(relocation->r_info);
       if (type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT)
         continue;
-      if (strcmp(names + symbols[ELF64_R_SYM(relocation->r_info)].st_name, "sigprocmask") != 0)
+      const char *name = names + symbols[ELF64_R_SYM(relocation->r_info)].st_name;
+      sigprocmask_fn replacement, *real;
+      if (strcmp(name, "sigprocmask") == 0) {
+        replacement = sigprocmask_for_libunwind;
+        real = &libunwind_sigprocmask;
+      } else if (strcmp(name, "pthread_sigmask") == 0) {
+        replacement = pthread_sigmask_for_libunwind;
+        real = &libunwind_pthread_sigmask;
+      } else {
         continue;
+      }
       uintptr_t slot_address = map->l_addr + relocation->r_offset;
       sigprocmask_fn *slot = (sigprocmask_fn *)slot_address;
-      if (!*slot || *slot == sigprocmask_for_libunwind)
+      if (!*slot || *slot == replacement)
         continue;
       bool read_only = slot_address >= relro.low && slot_address < relro.high;
       void *slot_page = (void *)(slot_address & ~(uintptr_t)(page - 1));
       if (read_only && mprotect(slot_page, (size_t)page, PROT_READ | PROT_WRITE) != 0)
         continue;
-      libunwind_sigprocmask = *slot;
-      __atomic_store_n(slot, sigprocmask_for_libunwind, __ATOMIC_RELEASE);
+      *real = *slot;
+      __atomic_store_n(slot, replacement, __ATOMIC_RELEASE);
       if (read_only)
         mprotect(slot_page, (size_t)page, PROT_READ);
       libunwind_masking_skipped = true;
@@ -169,6 +192,10 @@ static void skip_libunwind_masking(void *library) {
 
 bool unwind_init(void) {
   range_of_object_containing((const void *)unwind_init, &tracker_range);
+  /* The program's own copy (linked or loaded before the tracker started) is shared with it. */
+  void *program_copy = dlopen("libunwind.so.8", RTLD_LOCAL | RTLD_LAZY | RTLD_NOLOAD);
+  if (program_copy)
+    dlclose(program_copy);
   void *library = dlopen("libunwind.so.8", RTLD_LOCAL | RTLD_NOW);
   if (!library)
     return false;
@@ -185,7 +212,7 @@ bool unwind_init(void) {
   if (set_policy && local_space)
     set_policy(*local_space, UNW_CACHE_PER_THREAD);
   const char *masking = getenv("WORKSHOP_TRACKER_LIBUNWIND_MASKING");
-  if (!masking || strcmp(masking, "1") != 0)
+  if (!program_copy && (!masking || strcmp(masking, "1") != 0))
     skip_libunwind_masking(library);
   range_of_object_containing((const void *)backtrace, &libunwind_range);
   unw_backtrace_fn = backtrace;

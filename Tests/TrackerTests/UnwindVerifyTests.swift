@@ -98,4 +98,19 @@ struct UnwindVerifyTests {
     #expect(figures[0].count == 3)
     #expect(figures[0] == figures[1])
   }
+
+  @Test("a program that links libunwind itself keeps its signal masking (it shares the tracker's copy)")
+  func maskingKeptForTheProgramsOwnLibunwind() throws {
+    let executable = try Programs.compile(
+      "pattern_basic.c", extraFlags: ["-fno-builtin", "-Wl,--no-as-needed", "-lunwind"]
+    ).executable
+    let capture = try TestEnvironment.scratchFolder("own-libunwind").appendingPathComponent("c.bin").path
+    let result = try Command.run([
+      "LD_PRELOAD=\(TestEnvironment.trackerLibrary)", "WORKSHOP_CAPTURE=\(capture)",
+      "WORKSHOP_TRACKER_VERIFY_UNWIND=1", executable,
+    ])
+    #expect(result.status == 0)
+    #expect(result.standardError.contains("libunwind's signal masking kept"), "\(result.standardError)")
+    #expect(result.standardError.contains("all identical"), "\(result.standardError)")
+  }
 }
