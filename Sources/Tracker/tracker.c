@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <link.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -185,7 +186,15 @@ static int encode_module(struct dl_phdr_info *info, size_t size, void *data) {
   return 0;
 }
 
+static void refresh_modules_inside(void);
+
 void tracker_refresh_modules(void) {
+  loader_enter();
+  refresh_modules_inside();
+  loader_leave();
+}
+
+static void refresh_modules_inside(void) {
   uint64_t generation = 0;
   dl_iterate_phdr(read_modules_generation, &generation);
   if (generation == __atomic_load_n(&stream_modules_generation, __ATOMIC_RELAXED))
@@ -604,9 +613,29 @@ static __thread int busy_across_fork;
 
 /* Busy from prepare until parent/child: a signal handler's malloc while the locks are held goes
    to the arena instead of spinning on them. */
+/* ---- The loader across fork (see tracker_internal.h) ---- */
+atomic_int loader_users;
+atomic_int loader_closed;
+__thread int loader_depth;
+
+/* Entered while a fork is being prepared: wait outside until it is done. */
+void loader_wait_open(void) {
+  do {
+    atomic_fetch_sub(&loader_users, 1);
+    while (atomic_load(&loader_closed))
+      sched_yield();
+    atomic_fetch_add(&loader_users, 1);
+  } while (atomic_load(&loader_closed));
+}
+
 static void fork_prepare(void) {
   busy_across_fork = tracker_busy;
   tracker_busy = 1;
+  /* First, before any lock: a thread inside may need one to finish. This thread's own entries
+     (a fork from a signal handler that interrupted the tracker) are not waited for. */
+  atomic_store(&loader_closed, 1);
+  while (atomic_load(&loader_users) > loader_depth)
+    sched_yield();
   spinlock_lock(&modules_lock);
   stream_fork_prepare();
   stackcache_fork_prepare();
@@ -618,6 +647,7 @@ static void fork_parent(void) {
   stackcache_fork_parent();
   stream_fork_parent();
   spinlock_unlock(&modules_lock);
+  atomic_store(&loader_closed, 0);
   tracker_busy = busy_across_fork;
 }
 
@@ -625,6 +655,9 @@ static void fork_child(void) {
   arena_fork_child();
   stackcache_fork_child();
   spinlock_unlock(&modules_lock);
+  /* The other threads are gone, and with them their places in the gate. */
+  atomic_store(&loader_users, loader_depth);
+  atomic_store(&loader_closed, 0);
   cached_thread_id = 0;
   tracker_pid = getpid();
   exec_hands_over = false; /* a followed child's exec()ed program writes a capture of its own */

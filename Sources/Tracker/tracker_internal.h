@@ -641,6 +641,36 @@ void *record_realloc(workshop_alloc_kind kind, void *old_block, size_t count, si
 pid_t tracker_thread_id(void);
 /* Writes a MODULES record if the set of loaded objects changed since the last one written. */
 void tracker_refresh_modules(void);
+
+/* ---- The loader across fork (tracker.c) ------------------------------------------------------
+ *
+ * dl_iterate_phdr holds the loader's dl_load_write_lock, and glibc's fork() does not take it: a
+ * child forked while another thread iterates inherits the lock held, and its first
+ * dl_iterate_phdr waits forever (20 children of 20 in a test on glibc 2.36). The tracker
+ * iterates from every thread (libunwind's searches for unwind tables, the MODULES refresh, the
+ * sampler's every tick), and a followed child refreshes its MODULES inside fork() itself, before
+ * the program's code runs again: it hung there, and its parent with it. So every tracker call that
+ * may iterate (or hold a libunwind lock) goes through this gate; fork_prepare closes it and waits
+ * until nobody is inside, before it takes any lock of the tracker's.
+ */
+extern atomic_int loader_users;
+extern atomic_int loader_closed;
+extern __thread int loader_depth; /* nested entries of this thread */
+void loader_wait_open(void);
+
+static inline void loader_enter(void) {
+  if (loader_depth++ > 0)
+    return;
+  atomic_fetch_add(&loader_users, 1);
+  if (UNLIKELY(atomic_load(&loader_closed)))
+    loader_wait_open();
+}
+
+static inline void loader_leave(void) {
+  if (--loader_depth > 0)
+    return;
+  atomic_fetch_sub(&loader_users, 1);
+}
 /* The program ends of its own accord (exit, _exit): END, a final flush, recording stops. */
 void tracker_finish(void);
 /* Set once start-up is over (recording or not); until then every hook calls

@@ -190,7 +190,16 @@ static void skip_libunwind_masking(void *library) {
   }
 }
 
+static bool init_inside(void);
+
 bool unwind_init(void) {
+  loader_enter();
+  bool ready = init_inside();
+  loader_leave();
+  return ready;
+}
+
+static bool init_inside(void) {
   range_of_object_containing((const void *)unwind_init, &tracker_range);
   /* The program's own copy (linked or loaded before the tracker started) is shared with it. */
   void *program_copy = dlopen("libunwind.so.8", RTLD_LOCAL | RTLD_LAZY | RTLD_NOLOAD);
@@ -867,7 +876,16 @@ static const uintptr_t *libunwind_capture(uintptr_t *scratch, int *depth) {
   return scratch + first;
 }
 
+static const uintptr_t *capture_inside(uintptr_t *scratch, int *depth, bool *modules_known);
+
 const uintptr_t *unwind_capture(uintptr_t *scratch, int *depth, bool *modules_known) {
+  loader_enter();
+  const uintptr_t *ips = capture_inside(scratch, depth, modules_known);
+  loader_leave();
+  return ips;
+}
+
+static const uintptr_t *capture_inside(uintptr_t *scratch, int *depth, bool *modules_known) {
   *modules_known = false;
   if (UNLIKELY(!unw_backtrace_fn)) {
     *depth = 0;
@@ -895,9 +913,23 @@ const uintptr_t *unwind_capture(uintptr_t *scratch, int *depth, bool *modules_kn
  * *where* libunwind read the return address and the saved rbp. See tracker_internal.h for the
  * contract and Sources/Tracker/README.md for why these words are enough.
  */
+static int capture_located_inside(uintptr_t *ips, int max_depth, stack_word *words, int max_words,
+                                  int *word_count, uintptr_t hook_frame, uintptr_t stack_low,
+                                  uintptr_t stack_high);
+
 int unwind_capture_located(uintptr_t *ips, int max_depth, stack_word *words, int max_words,
                            int *word_count, uintptr_t hook_frame, uintptr_t stack_low,
                            uintptr_t stack_high) {
+  loader_enter();
+  int depth =
+      capture_located_inside(ips, max_depth, words, max_words, word_count, hook_frame, stack_low, stack_high);
+  loader_leave();
+  return depth;
+}
+
+static int capture_located_inside(uintptr_t *ips, int max_depth, stack_word *words, int max_words,
+                                  int *word_count, uintptr_t hook_frame, uintptr_t stack_low,
+                                  uintptr_t stack_high) {
   if (!unw_step_fn)
     return -1;
   unw_context_t context;

@@ -118,6 +118,26 @@ struct DesignedPatternTests {
     }
   }
 
+  @Test("fork while threads unwind through many functions: no followed child hangs inside fork()")
+  func forkWhileThreadsUnwind() throws {
+    // Without the tracker's loader gate, 4 runs of 5 hung here (a child waited forever inside
+    // fork() for the loader's lock, its parent in waitpid), each within seconds.
+    let program = try Programs.compile(
+      "pattern_fork_unwinding.c", extraFlags: ["-O1", "-fomit-frame-pointer", "-fno-builtin", "-pthread"])
+    let folder = try TestEnvironment.scratchFolder("fork-unwinding")
+    let result = try Command.run(
+      [
+        "LD_PRELOAD=\(TestEnvironment.trackerLibrary)", "WORKSHOP_FOLLOW_FORK=1",
+        "WORKSHOP_CAPTURE=\(folder.appendingPathComponent("capture.bin").path)", program.executable, "200",
+      ], timeLimit: 60)
+    #expect(result.status == 0, "\(result.all)")
+    #expect(result.standardOutput.contains("children hung: 0 of 200"), "\(result.all)")
+    let children = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter {
+      $0.hasPrefix("capture.") && $0 != "capture.bin"
+    }
+    #expect(children.count == 200, "every child has its capture")
+  }
+
   @Test("allocations from a dlopen()ed library keep its module after dlclose(), its constructor's too")
   func dlopenedLibrary() throws {
     let program = try Programs.compile("pattern_dlopen.c", extraFlags: ["-fno-builtin"])
