@@ -1,6 +1,7 @@
 import Foundation
 import MemoryTrace
 import Testing
+import WorkshopTestSupport
 
 /// A named bad input, the file name to give it, and the sentence it must produce (`%` stands for the path).
 struct BadCapture: CustomTestStringConvertible, Sendable {
@@ -34,7 +35,8 @@ struct CaptureErrorTests {
       name: "short foreign", bytes: Array("WSX".utf8),
       message: "% is not a workshop capture: it starts with \"WSX\""),
     BadCapture(
-      name: "wrong version", bytes: CaptureWriter(header: CaptureHeader(version: CaptureFormat.readableVersions.upperBound + 1)).bytes,
+      name: "wrong version",
+      bytes: CaptureWriter(header: CaptureHeader(version: CaptureFormat.readableVersions.upperBound + 1)).bytes,
       message: "% is a workshop capture of format version 7: this reader understands versions 1 to 6"),
     BadCapture(
       name: "small header size", bytes: CaptureWriter(header: CaptureHeader(headerSize: 40)).bytes,
@@ -210,18 +212,5 @@ struct CaptureErrorTests {
         _ = try? reader.read(into: &collector)
       }
     }
-  }
-}
-
-/// A small deterministic generator for fuzzing.
-struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9e37_79b9_7f4a_7c15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-    z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-    return z ^ (z >> 31)
   }
 }

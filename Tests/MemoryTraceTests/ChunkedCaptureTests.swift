@@ -1,5 +1,6 @@
 import MemoryTrace
 import Testing
+import WorkshopTestSupport
 
 /// Version 3 captures: each thread's records in chunks of its own, numbered in one global order;
 /// the reader delivers them merged, in number order, as one stream.

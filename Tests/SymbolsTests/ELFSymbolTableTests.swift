@@ -139,7 +139,7 @@ import WorkshopTestSupport
     let damaged = built.folder + "/damaged"
     let offsets: [UInt64] = [0, 0x1000, 0x1100, 0x1200]
     // A fixed seed: a trap ends the whole test process, so a failing round must come again.
-    var generator = SplitMix64(seed: 11)
+    var generator = SplitMix(seed: 11)
     // Bytes overwritten anywhere, then in the headers and tables a reader trusts (the ELF header,
     // the section headers at the end, the symbol table before them); and the file cut short.
     for round in 0..<150 {
@@ -158,18 +158,5 @@ import WorkshopTestSupport
       _ = ELFSymbolTable.names(in: damaged, at: offsets)
       _ = ModuleLineTables.mayHaveLines(damaged)
     }
-  }
-}
-
-/// SplitMix64: the same numbers for the same seed on every run.
-private struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var value = state
-    value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-    return value ^ (value >> 31)
   }
 }
