@@ -59,8 +59,9 @@ public enum CaptureCompression {
 ///
 /// The compressed stream goes to `PATH.compressing`; ``finish()`` compresses the rest and renames
 /// it over `PATH` (or ``complete()`` and ``install()``, its two steps). Dropping the compressor
-/// before then removes the temporary file and leaves the capture as it was. The tracker only ever appends (it cuts a partly written buffer only when the
-/// disk refuses it, and then records the loss), so bytes compressed early stay valid.
+/// before then removes the temporary file and leaves the capture as it was. The tracker only ever
+/// appends (it cuts a partly written buffer only when the disk refuses it, and then records the
+/// loss), so bytes compressed early stay valid.
 public final class CaptureCompressor {
   /// The capture being compressed.
   public let path: String

@@ -606,13 +606,6 @@ __attribute__((destructor)) static void tracker_stop(void) {
 
 /* ---- fork() ------------------------------------------------------------------------------- */
 
-/* Hold every tracker lock across fork() so that the child never inherits one mid-update, in the
-   order listed in tracker_internal.h. The child releases stream_lock last (stream_fork_child),
-   after resetting the stream; no other thread exists in it to take one meanwhile. */
-static __thread int busy_across_fork;
-
-/* Busy from prepare until parent/child: a signal handler's malloc while the locks are held goes
-   to the arena instead of spinning on them. */
 /* ---- The loader across fork (see tracker_internal.h) ---- */
 atomic_int loader_users;
 atomic_int loader_closed;
@@ -628,6 +621,13 @@ void loader_wait_open(void) {
   } while (atomic_load(&loader_closed));
 }
 
+/* Hold every tracker lock across fork() so that the child never inherits one mid-update, in the
+   order listed in tracker_internal.h. The child releases stream_lock last (stream_fork_child),
+   after resetting the stream; no other thread exists in it to take one meanwhile. */
+static __thread int busy_across_fork;
+
+/* Busy from prepare until parent/child: a signal handler's malloc while the locks are held goes
+   to the arena instead of spinning on them. */
 static void fork_prepare(void) {
   busy_across_fork = tracker_busy;
   tracker_busy = 1;
