@@ -87,6 +87,8 @@ def build_workloads(scratch):
         Workload("threads4", "4 threads, 1 M pairs each", [programs["threads"], "4"]),
         Workload("threads8", "8 threads, 1 M pairs each", [programs["threads"], "8"]),
         Workload("tree20", "binary tree of depth 20, built recursively", [programs["tree_recursive"], "20"]),
+        Workload("trees4", "4 threads, each a binary tree of depth 17, built recursively",
+                 [programs["tree_recursive"], "17", "4"]),
         Workload("tree_build", "`Benchmarks/tree_build.c`", [programs["tree_build"]]),
         Workload("sqlite", "sqlite3, 200 k rows with an index", ["sqlite3", ":memory:", SQLITE_SCRIPT]),
         Workload("python", "python3.11 (`PYTHONMALLOC=malloc`), 300 k-entry dict", [python, "-c", PYTHON_SCRIPT],
@@ -305,7 +307,7 @@ def main():
     parser.add_argument("--runs", type=int, default=5, help="interleaved rounds per workload (default 5)")
     parser.add_argument("--label", default="current", help="names the section, e.g. before or after")
     parser.add_argument("--only", help="comma-separated workload keys (churn, alloc_churn, threads1, threads2,"
-                        " threads4, threads8, tree20, tree_build, sqlite, python, swift)")
+                        " threads4, threads8, tree20, trees4, tree_build, sqlite, python, swift)")
     parser.add_argument("--baseline-bin", help="another build's bin folder: its preloaded tracker, `workshop run`"
                         " and reports are timed in the same rounds")
     parser.add_argument("--baseline-label", default="baseline")

@@ -48,7 +48,7 @@ def main():
     parser.add_argument("--before-cold", action="store_true",
                         help="also time the older build with an empty symbol cache each run")
     parser.add_argument("--digits", type=int, default=2, help="decimals of the seconds in the table")
-    parser.add_argument("--only", default="churn,alloc_churn,threads1,threads2,threads4,threads8,tree20,tree_build,"
+    parser.add_argument("--only", default="churn,alloc_churn,threads1,threads2,threads4,threads8,tree20,trees4,tree_build,"
                         "sqlite,python,swift")
     args = parser.parse_args()
     if args.table:

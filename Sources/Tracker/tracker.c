@@ -607,18 +607,17 @@ __attribute__((destructor)) static void tracker_stop(void) {
 /* ---- fork() ------------------------------------------------------------------------------- */
 
 /* ---- The loader across fork (see tracker_internal.h) ---- */
-atomic_int loader_users;
-atomic_int loader_closed;
+loader_gate tracker_loader;
 __thread int loader_depth;
 
 /* Entered while a fork is being prepared: wait outside until it is done. */
 void loader_wait_open(void) {
   do {
-    atomic_fetch_sub(&loader_users, 1);
-    while (atomic_load(&loader_closed))
+    atomic_fetch_sub(&tracker_loader.users, 1);
+    while (atomic_load(&tracker_loader.closed))
       sched_yield();
-    atomic_fetch_add(&loader_users, 1);
-  } while (atomic_load(&loader_closed));
+    atomic_fetch_add(&tracker_loader.users, 1);
+  } while (atomic_load(&tracker_loader.closed));
 }
 
 /* Hold every tracker lock across fork() so that the child never inherits one mid-update, in the
@@ -633,8 +632,8 @@ static void fork_prepare(void) {
   tracker_busy = 1;
   /* First, before any lock: a thread inside may need one to finish. This thread's own entries
      (a fork from a signal handler that interrupted the tracker) are not waited for. */
-  atomic_store(&loader_closed, 1);
-  while (atomic_load(&loader_users) > loader_depth)
+  atomic_store(&tracker_loader.closed, 1);
+  while (atomic_load(&tracker_loader.users) > loader_depth)
     sched_yield();
   spinlock_lock(&modules_lock);
   stream_fork_prepare();
@@ -647,7 +646,7 @@ static void fork_parent(void) {
   stackcache_fork_parent();
   stream_fork_parent();
   spinlock_unlock(&modules_lock);
-  atomic_store(&loader_closed, 0);
+  atomic_store(&tracker_loader.closed, 0);
   tracker_busy = busy_across_fork;
 }
 
@@ -656,8 +655,8 @@ static void fork_child(void) {
   stackcache_fork_child();
   spinlock_unlock(&modules_lock);
   /* The other threads are gone, and with them their places in the gate. */
-  atomic_store(&loader_users, loader_depth);
-  atomic_store(&loader_closed, 0);
+  atomic_store(&tracker_loader.users, loader_depth);
+  atomic_store(&tracker_loader.closed, 0);
   cached_thread_id = 0;
   tracker_pid = getpid();
   exec_hands_over = false; /* a followed child's exec()ed program writes a capture of its own */

@@ -653,23 +653,28 @@ void tracker_refresh_modules(void);
  * may iterate (or hold a libunwind lock) goes through this gate; fork_prepare closes it and waits
  * until nobody is inside, before it takes any lock of the tracker's.
  */
-extern atomic_int loader_users;
-extern atomic_int loader_closed;
+typedef struct loader_gate {
+  /* On a line of their own: every unwind writes `users`, from every thread, and the linker put it
+     beside tracker_active, which every record of every thread reads. */
+  _Alignas(64) atomic_int users;
+  atomic_int closed;
+} loader_gate;
+extern loader_gate tracker_loader;
 extern __thread int loader_depth; /* nested entries of this thread */
 void loader_wait_open(void);
 
 static inline void loader_enter(void) {
   if (loader_depth++ > 0)
     return;
-  atomic_fetch_add(&loader_users, 1);
-  if (UNLIKELY(atomic_load(&loader_closed)))
+  atomic_fetch_add(&tracker_loader.users, 1);
+  if (UNLIKELY(atomic_load(&tracker_loader.closed)))
     loader_wait_open();
 }
 
 static inline void loader_leave(void) {
   if (--loader_depth > 0)
     return;
-  atomic_fetch_sub(&loader_users, 1);
+  atomic_fetch_sub(&tracker_loader.users, 1);
 }
 /* The program ends of its own accord (exit, _exit): END, a final flush, recording stops. */
 void tracker_finish(void);
