@@ -110,6 +110,8 @@ public final class ProfileApp {
     _ state: inout ProfileExplorerState, trees: CaptureTrees, loop: EventLoop, screen: Screen
   ) -> Ending {
     loop.tick = nil
+    // Icicles are made off this thread: the keys keep working while a moment is read.
+    let reader = ExplorerReader(trees: trees, waker: loop.waker)
     screen.draw(ProfileScreen.render(state))
     while let event = loop.next() {
       switch event {
@@ -119,18 +121,20 @@ public final class ProfileApp {
           case .quit: return .left
           case .show(let view):
             state.making(view)
-            screen.draw(ProfileScreen.render(state))
-            do {
-              state.show(try trees.explorer(for: view), for: view)
-            } catch {
-              state.failed("\(error)")
-            }
+            reader.request(view)
           }
         }
       case .resize(let width, let height):
         screen.resize(width: width, height: height)
         state.resize(width: screen.width, height: screen.height)
-      case .wake, .tick:
+      case .wake:
+        if let made = reader.take() {
+          switch made.explorer {
+          case .success(let explorer): state.show(explorer, for: made.view)
+          case .failure(let error): state.failed("\(error)")
+          }
+        }
+      case .tick:
         break
       }
       screen.draw(ProfileScreen.render(state))

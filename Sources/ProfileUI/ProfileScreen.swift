@@ -52,7 +52,9 @@ public enum ProfileScreen {
         modeLine += "\(separator)search \(quoted)"
       }
     }
-    if let note = state.note { modeLine = note }
+    // A note (an icicle being read, or why it could not be) stands in for "showing …"; the search's
+    // and the time cursor's lines stay, so that what is typed is seen while a moment is read.
+    if let note = state.note, state.mode == .exploring { modeLine = note }
     grid.write(
       modeLine, row: modeRow, column: 0, limit: state.width,
       style: capabilities.colour ? CellStyle(foreground: TerminalColor(75), bold: true) : .plain)

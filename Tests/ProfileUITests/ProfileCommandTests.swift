@@ -226,6 +226,33 @@ struct ProfileCommandTests {
   }
 }
 
+extension ProfileCommandTests {
+  @Test("view: while a moment is read the keys still answer, and the icicle comes when it is ready")
+  func keysAnswerWhileReading() async throws {
+    try await withOwnThread {
+      // Two million events: a moment reads them all again, seconds in a debug build.
+      let source = TestEnvironment.repositoryRoot.appendingPathComponent("Benchmarks/workloads/threads.c")
+      let program = try TestProgram.compile(source, extraFlags: ["-O2", "-pthread"])
+      let run = try TrackedRun.run(program.executable, arguments: ["1"])
+      let folder = URL(fileURLWithPath: run.capturePath).deletingLastPathComponent()
+      let tmux = try TmuxSession("\(TestEnvironment.workshopExecutable) view \(run.capturePath)", in: folder)
+      await tmux.wait(for: "peak memory:", seconds: 90)
+
+      try tmux.keys("c", "Home")
+      for _ in 0..<3 { try tmux.keys("]") }
+      try tmux.keys("Enter", "/", "r", "e", "p", "Enter")
+      // Both at once: the search answered (on the peak's icicle) while the moment was still read.
+      let reading = await tmux.wait(for: "matching “rep”", seconds: 20)
+      #expect(reading.contains("reading alive at"), "the search took its keys before the moment was read:\n\(reading)")
+      let moment = await tmux.wait(for: "showing alive at", seconds: 90)
+      #expect(moment.contains("matching “rep”"), "the search stays on the moment's icicle:\n\(moment)")
+      try tmux.keys("q")
+      await tmux.wait(for: "EXIT=0", seconds: 10)
+      try tmux.expectTerminalRestored()
+    }
+  }
+}
+
 /// Without a terminal the full-screen commands say so in one sentence and draw nothing.
 @Suite("workshop view and run --live without a terminal", .timeLimit(.minutes(2)))
 struct ProfileWithoutTerminalTests {
