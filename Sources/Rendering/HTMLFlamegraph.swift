@@ -146,7 +146,8 @@ public enum HTMLFlamegraph {
 
   /// The JSON the script reads: the tree as `nodes` (parent, name, module, size, allocations per
   /// node, each parent before its children and children largest first), the tables of names and
-  /// modules, the chart as (µs, heap) pairs (``chartPoints(_:)``), the peak (the tick before it,
+  /// modules, the chart as (µs, heap) pairs (``chartPoints(_:)``) and (µs, resident) pairs
+  /// (``residentPoints(_:)``), the peak (the tick before it,
   /// its bytes, the end of its interval) and the markers.
   static func data(_ page: Page) -> String {
     let tree = page.tree
@@ -194,6 +195,7 @@ public enum HTMLFlamegraph {
     json += ",\"nodes\":[" + nodes + "]"
     let points = chartPoints(page)
     json += ",\"timeline\":[" + points.map { "\($0.0),\($0.1)" }.joined(separator: ",") + "]"
+    json += ",\"resident\":[" + residentPoints(page).map { "\($0.0),\($0.1)" }.joined(separator: ",") + "]"
     json += ",\"durationUs\":\(UInt64((page.summary.durationMilliseconds * 1000).rounded()))"
     // The peak is known to the tick: it came after the tick before it, by the end of the interval
     // whose highest heap it is.
@@ -223,6 +225,14 @@ public enum HTMLFlamegraph {
       points[points.count - 1].1 = max(points[points.count - 1].1, summary.peakBytes)
     }
     return points
+  }
+
+  /// The program's resident memory over time as (µs, bytes) at each tick (its resident size less
+  /// the tracker's own, as the tracker measured it); empty when no tick measured any, as memray's
+  /// chart shows it beside the heap: what the heap cost the process, fragmentation included.
+  static func residentPoints(_ page: Page) -> [(UInt64, UInt64)] {
+    guard page.timeline.contains(where: { $0.residentBytes > 0 }) else { return [] }
+    return page.timeline.map { ($0.microseconds, $0.residentBytes) }
   }
 
   // MARK: Text

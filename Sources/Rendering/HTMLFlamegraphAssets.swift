@@ -20,6 +20,8 @@ enum HTMLFlamegraphAssets {
     #chart{position:relative;height:180px;border:1px solid var(--line);border-radius:4px}
     #chart svg{display:block;width:100%;height:100%}
     #chart .heap{fill:#8ab4f8;fill-opacity:.6;stroke:#1a73e8;stroke-width:1}
+    #chart .resident{fill:none;stroke:#188038;stroke-width:1.5}#chart .resident-label{fill:#188038}
+    #chart .heap-label{fill:#1a73e8}
     #chart .axis{stroke:#9aa0a6;stroke-width:1}#chart text{font-size:11px;fill:var(--muted)}
     #chart .peak{fill:#d93025}#chart .peak-line{stroke:#d93025;stroke-dasharray:3 3}
     #chart text.peak-label{fill:#d93025;font-weight:600}
@@ -206,7 +208,8 @@ enum HTMLFlamegraphAssets {
       window.addEventListener("hashchange", loadFragment);
 
       // The chart: the heap (each interval's highest) as steps, the exact peak marked at the tick
-      // before it, the program's markers as labelled lines.
+      // before it, the resident size measured at each tick as a line, the program's markers as
+      // labelled lines.
       var SVG = "http://www.w3.org/2000/svg", chart = document.getElementById("chart");
       function svg(tag, attributes, parentElement) {
         var element = document.createElementNS(SVG, tag);
@@ -223,21 +226,36 @@ enum HTMLFlamegraphAssets {
         var peakTimeText = data.peak[2] > peakUs ? (data.peak[2] < 10000000 ? Math.round(peakUs / 1000) + "\\u2013" :
           timeText(peakUs) + "\\u2013") + timeText(data.peak[2]) : timeText(peakUs);
         var duration = Math.max(data.durationUs, peakUs, points > 0 ? t[(points - 1) * 2] : 0, 1);
-        var highest = peakBytes;
+        var highest = peakBytes, r = data.resident, residentPoints = r.length / 2, residentHighest = 0;
         for (var i = 0; i < points; i++) highest = Math.max(highest, t[i * 2 + 1]);
+        for (i = 0; i < residentPoints; i++) residentHighest = Math.max(residentHighest, r[i * 2 + 1]);
+        highest = Math.max(highest, residentHighest);
         highest = Math.max(highest, 1) * 1.08;
         function x(us) { return left + us / duration * plotWidth; }
         function y(bytes) { return top + plotHeight - bytes / highest * plotHeight; }
         var root = document.createElementNS(SVG, "svg");
         root.setAttribute("viewBox", "0 0 " + width + " " + height);
         root.setAttribute("role", "img");
-        root.setAttribute("aria-label", "Heap over time; peak " + bytesText(peakBytes) + " at " + peakTimeText);
+        root.setAttribute("aria-label", "Heap over time; peak " + bytesText(peakBytes) + " at " + peakTimeText +
+          (residentPoints > 0 ? "; resident memory up to " + bytesText(residentHighest) : ""));
         if (points > 0) {
           // Steps: each point's height holds over the interval that ends at it.
           var area = "M" + x(t[0]).toFixed(1) + "," + y(t[1]).toFixed(1);
           for (i = 1; i < points; i++) area += "V" + y(t[i * 2 + 1]).toFixed(1) + "H" + x(t[i * 2]).toFixed(1);
           area += "V" + y(0).toFixed(1) + "Z";
           svg("path", { d: area, "class": "heap", id: "chart-heap" }, root);
+        }
+        if (residentPoints > 0) {
+          // The resident size as measured at each tick: a line through the measures.
+          var line = "M" + x(r[0]).toFixed(1) + "," + y(r[1]).toFixed(1);
+          for (i = 1; i < residentPoints; i++) line += "L" + x(r[i * 2]).toFixed(1) + "," + y(r[i * 2 + 1]).toFixed(1);
+          svg("path", { d: line, "class": "resident", id: "chart-resident" }, root);
+          // Under the time axis, between its two ends: the top belongs to the peak's and markers' labels.
+          var legend = svg("text", { x: left + plotWidth / 2, y: height - 6, "text-anchor": "middle", id: "chart-legend" },
+            root);
+          svg("tspan", { "class": "heap-label" }, legend).textContent = "\\u25A0 heap  ";
+          svg("tspan", { "class": "resident-label" }, legend).textContent =
+            "\\u2014 resident, up to " + bytesText(residentHighest);
         }
         svg("line", { x1: left, y1: top, x2: left, y2: top + plotHeight, "class": "axis" }, root);
         svg("line", { x1: left, y1: top + plotHeight, x2: left + plotWidth, y2: top + plotHeight, "class": "axis" }, root);

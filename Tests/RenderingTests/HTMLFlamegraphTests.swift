@@ -113,6 +113,19 @@ import Testing
     #expect(HTMLFlamegraph.chartPoints(page).map { [$0.0, $0.1] } == [[0, 0], [40_000, 1_000_000]], "one interval")
   }
 
+  @Test func residentMemoryIsChartedAtEachTickWhenMeasured() throws {
+    var page = try Self.page(StressTrees.dominantPath)
+    page.timeline = [
+      TimelinePoint(microseconds: 10_000, heapBytes: 900, maxHeapBytes: 1000, residentBytes: 0, trackerBytes: 0),
+      TimelinePoint(microseconds: 20_000, heapBytes: 500, maxHeapBytes: 900, residentBytes: 0, trackerBytes: 0),
+    ]
+    #expect(try Self.data(HTMLFlamegraph.render(page))["resident"] as? [Int] == [], "no tick measured it")
+    page.timeline[0].residentBytes = 3_000_000
+    page.timeline[1].residentBytes = 2_500_000
+    #expect(
+      try Self.data(HTMLFlamegraph.render(page))["resident"] as? [Int] == [10_000, 3_000_000, 20_000, 2_500_000])
+  }
+
   @Test func totalsTitleAndDateAreText() throws {
     let html = HTMLFlamegraph.render(
       try Self.page(StressTrees.dominantPath, commandLine: ["./app", "two words", "it's"]))

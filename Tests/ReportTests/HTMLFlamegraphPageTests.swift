@@ -1,4 +1,5 @@
 import Foundation
+import MemoryAnalysis
 import Testing
 import WorkshopTestSupport
 
@@ -188,6 +189,24 @@ import WorkshopTestSupport
     let command = try #require(shown.element(id: "command")?.text)
     #expect(command.hasSuffix(" '</title><script>alert(3)</script>' 'it'\\''s'"), "\(command)")
     #expect(shown.element("title")?.text.hasSuffix("'it'\\''s'") == true)
+  }
+
+  /// A program that runs for several of the tracker's 10 ms ticks: its resident size, measured at
+  /// each, is drawn beside the heap, and the legend says which is which.
+  @Test(.timeLimit(.minutes(5)))
+  func theResidentSizeIsChartedBesideTheHeap() async throws {
+    let source = TestEnvironment.repositoryRoot.appendingPathComponent("Benchmarks/workloads/tree_recursive.c")
+    let program = try TestProgram.compile(source, extraFlags: ["-O2"])
+    let run = try TrackedRun.run(program.executable, arguments: ["17"])
+    #expect(run.result.status == 0, "\(run.result.all)")
+    #expect(run.profile.timeline.count >= 2, "ticks: \(run.profile.timeline.count)")
+    let shown = try await BrowserPage.open(try page(run))
+    #expect(shown.console.isEmpty, "\(shown.console)")
+    #expect(shown.element(id: "chart-heap") != nil)
+    #expect(shown.element(id: "chart-resident") != nil, "the resident size over time")
+    let resident = run.profile.timeline.map(\.residentBytes).max() ?? 0
+    #expect(resident > UInt64(run.profile.peak.bytes), "a tree's nodes cost more than their bytes: \(resident)")
+    #expect(shown.element(id: "chart-legend")?.text.contains("resident, up to ") == true)
   }
 
   /// A tree of 40,958 frames: the page stays compact (the script lays it out from JSON), the
