@@ -1,4 +1,6 @@
 // Splits a batch's modules between symbolizer processes that run at once.
+import Foundation
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -47,8 +49,39 @@ struct SymbolizerGroups: Equatable {
     return size(path) + (ModuleLineTables.separateDebugFile(path).map { 8 * size($0) } ?? 0)
   }
 
-  /// Processes worth running at once: one per core, at most four.
+  /// Processes worth running at once: one per core this process may run on, at most four.
   static var processes: Int {
-    max(1, min(4, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+    max(1, min(4, usableCores()))
+  }
+
+  /// The cores this process may run on: its affinity (`taskset`, a container's cpuset) as the
+  /// kernel states it in `/proc/self/status`, else every online core. (Glibc's `sched_getaffinity`
+  /// is not visible from Swift, and Foundation's `activeProcessorCount` counts every online core.)
+  static func usableCores() -> Int {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    for line in status.split(separator: "\n") where line.hasPrefix("Cpus_allowed_list:") {
+      if let count = coreCount(list: line.dropFirst("Cpus_allowed_list:".count)), count > 0 { return count }
+    }
+    return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+  }
+
+  /// The cores in a kernel CPU list such as `0-3,8,10-11` (7), nil if it is not one.
+  static func coreCount(list: Substring) -> Int? {
+    var count = 0
+    for part in list.split(separator: ",") {
+      let bounds = part.split(separator: "-", omittingEmptySubsequences: false)
+        .map { Int($0.trimmingCharacters(in: .whitespaces)) }
+      switch bounds.count {
+      case 1:
+        guard bounds[0] != nil else { return nil }
+        count += 1
+      case 2:
+        guard let first = bounds[0], let last = bounds[1], first <= last else { return nil }
+        count += last - first + 1
+      default:
+        return nil
+      }
+    }
+    return count
   }
 }

@@ -64,6 +64,17 @@ import WorkshopTestSupport
     #expect(early.groups == [["lib", "small"], ["big"]])
   }
 
+  @Test func asManyProcessesAsCoresThisProcessMayUse() throws {
+    #expect(SymbolizerGroups.coreCount(list: " 0-3,8,10-11") == 7)
+    #expect(SymbolizerGroups.coreCount(list: "0") == 1)
+    #expect(SymbolizerGroups.coreCount(list: "0-1\t") == 2)
+    #expect(SymbolizerGroups.coreCount(list: "3-1") == nil)
+    #expect(SymbolizerGroups.coreCount(list: "a-b") == nil)
+    // nproc counts the cores of the process's affinity: a test run under `taskset -c 0` sees one.
+    let nproc = try Command.run(["nproc"], timeLimit: 10)
+    #expect(SymbolizerGroups.usableCores() == Int(nproc.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)))
+  }
+
   @Test func theCLibrarysSeparateDebugInformationCountsMost() throws {
     let library = try #require(EarlySymbolizer.cLibraryPath())
     var size = stat()
