@@ -128,26 +128,31 @@ public struct LLVMSymbolizer: SymbolResolving, Sendable {
     guard !asked.isEmpty else { return result }
     let (named, left) = readsSymbolTables ? nameFromSymbolTables(asked, of: locations) : ([], asked)
     for (index, frames) in named { result[index] = frames }
+    var failure: (indices: Set<Int>, error: SymbolError)?
     if left.isEmpty {
       early?.session.end()
     } else {
-      for (index, frames) in try resolveInParallel(left, of: locations, early: early) {
-        result[index] = frames
+      let parallel = try resolveInParallel(left, of: locations, early: early)
+      for (index, frames) in parallel.resolved { result[index] = frames }
+      failure = parallel.failure
+    }
+    if let diskCache {
+      // What was named is stored; the locations of a process that failed are not stored as
+      // unnamed: the next report asks again.
+      for index in asked where failure?.indices.contains(index) != true {
+        let location = locations[index]
+        guard var module = cached[location.module] else { continue }
+        let frames = result[index]
+        module.frames[location.lookupOffset] =
+          frames.count == 1 && frames[0] == .unresolved(location)
+          ? []
+          : frames.map { .init(function: $0.function, file: $0.file, line: $0.line, isInlined: $0.isInlined) }
+        module.changed = true
+        cached[location.module] = module
       }
+      for module in cached.values { diskCache.save(module) }
     }
-    guard let diskCache else { return result }
-    for index in asked {
-      let location = locations[index]
-      guard var module = cached[location.module] else { continue }
-      let frames = result[index]
-      module.frames[location.lookupOffset] =
-        frames.count == 1 && frames[0] == .unresolved(location)
-        ? []
-        : frames.map { .init(function: $0.function, file: $0.file, line: $0.line, isInlined: $0.isInlined) }
-      module.changed = true
-      cached[location.module] = module
-    }
-    for module in cached.values { diskCache.save(module) }
+    if let failure { throw SymbolError.partlyResolved(frames: result, cause: failure.error) }
     return result
   }
 
@@ -184,9 +189,11 @@ public struct LLVMSymbolizer: SymbolResolving, Sendable {
 
   /// The frames of the locations at `asked` (sorted by module), from symbolizer processes that run
   /// at once, one per group of modules. Every process is started here, on the calling thread, which
-  /// waits for the others: a symbolizer dies with the thread that started it.
+  /// waits for the others: a symbolizer dies with the thread that started it. A process that fails
+  /// fails its own group only: its locations are left out of `resolved`, and `failure` says which and
+  /// why (the first failure, if several).
   private func resolveInParallel(_ asked: [Int], of locations: [CodeLocation], early: EarlySymbolizer?) throws
-    -> [(Int, [SymbolizedFrame])]
+    -> (resolved: [(Int, [SymbolizedFrame])], failure: (indices: Set<Int>, error: SymbolError)?)
   {
     var byModule: [String: [Int]] = [:]
     var modules: [String] = []
@@ -230,11 +237,16 @@ public struct LLVMSymbolizer: SymbolResolving, Sendable {
     jobs[0].run(self, locations: locations)
     finished.wait()
     var resolved: [(Int, [SymbolizedFrame])] = []
+    var failure: (indices: Set<Int>, error: SymbolError)?
     for job in jobs {
-      if let error = job.error { throw error }
+      if let error = job.error {
+        let reason = error as? SymbolError ?? .symbolizerFailed(path: executable, reason: "\(error)")
+        failure = ((failure?.indices ?? []).union(job.indices), failure?.error ?? reason)
+        continue
+      }
       resolved += zip(job.indices, job.frames).map { ($0, $1) }
     }
-    return resolved
+    return (resolved, failure)
   }
 
   /// The frames of `indices` of `locations`, asked of `session`: the batch, then the line search.

@@ -56,6 +56,12 @@ public final class Symbolizer {
     let resolved: [[SymbolizedFrame]]
     do {
       resolved = try resolver.resolve(missing)
+    } catch SymbolError.partlyResolved(let frames, let cause) where frames.count == missing.count {
+      // Some modules' symbolizer failed: keep what the others named, say why the rest are not.
+      for (location, frames) in zip(missing, frames) {
+        cache[location] = frames.isEmpty ? [.unresolved(location)] : frames
+      }
+      throw cause
     } catch {
       // Named by module and offset from now on: a resolver that failed (or was stopped at its
       // bound) once is not started again for each frame.

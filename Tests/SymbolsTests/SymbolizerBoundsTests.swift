@@ -70,6 +70,45 @@ import Testing
     #expect(error?.description.contains("it exited with status 1") == true, "\(String(describing: error))")
   }
 
+  @Test(
+    "a symbolizer process that fails leaves only its own modules unnamed, and they are asked again next time",
+    .timeLimit(.minutes(3)))
+  func oneGroupFails() throws {
+    try #require(SymbolizerGroups.processes > 1, "one process names every module: nothing to keep apart")
+    let scratch = try Scratch()
+    let library = try #require(EarlySymbolizer.cLibraryPath())
+    let locations = try ParallelSymbolizerTests.locations(cLibrary: library)
+    // The real symbolizer, but a process asked about the C library fails.
+    let real = try LLVMSymbolizer.locate()
+    let script = try scratch.script(
+      "picky",
+      """
+      IFS= read -r first || exit 3
+      case "$first" in *libc.so*) exit 3 ;; esac
+      { printf '%s\n' "$first"; cat; } | exec \(real) "$@"
+      """)
+    var resolver = try LLVMSymbolizer(executable: script)
+    resolver.readsSymbolTables = false
+    resolver.symbolCacheFolder = scratch.path + "/cache"
+    let symbolizer = Symbolizer(resolver: resolver)
+    #expect(throws: SymbolError.self) { try symbolizer.resolve(locations) }
+    for location in locations {
+      let frames = symbolizer.frames(of: location)
+      if location.module == library {
+        #expect(frames == [.unresolved(location)], "its process failed")
+      } else {
+        #expect(frames.last?.function != nil, "named by another process: \(frames)")
+      }
+    }
+    // The disk cache kept what was named, and not the failure: a symbolizer that works names the
+    // C library next time.
+    var working = try LLVMSymbolizer()
+    working.readsSymbolTables = false
+    working.symbolCacheFolder = resolver.symbolCacheFolder
+    let again = try working.resolve(locations)
+    #expect(again[1].last?.function?.contains("malloc") == true, "\(again[1])")
+  }
+
   @Test("a symbolizer that failed once is not started again for every frame", .timeLimit(.minutes(3)))
   func failureIsCached() throws {
     let scratch = try Scratch()
