@@ -37,35 +37,49 @@ public struct LocationSummary: Sendable {
   /// Sums up `tree` by location.
   ///
   /// - Complexity: O(n) for n nodes: one depth-first walk that adds a subtree's totals to a location
-  ///   only at its outermost occurrence on the path, so recursion is not counted twice.
+  ///   only at its outermost occurrence on the path, so recursion is not counted twice. The walk reads
+  ///   the tree's columns and hashes each distinct frame's identity once (a tree of millions of nodes
+  ///   has a few dozen distinct frames): made into `Node` values and hashed per node, a depth-20 tree
+  ///   took `workshop summary` 4.3-5.0 s, against `stats`' 0.9.
   public init(tree: AllocationTree) {
+    let columns = tree.nodes.columns
     var index: [SymbolizedFrame.Identity: Int] = [:]
+    var rowOfFrame = [Int](repeating: -1, count: columns.frames.count)
     var rows: [Row] = []
     var active: [Int] = []  // per row: how many times it is on the current path
-    var walk: [(node: Int, entering: Bool)] = tree.root.children.reversed().map { ($0, true) }
-    while let (node, entering) = walk.popLast() {
-      let item = tree[node]
-      guard let frame = item.frame else { continue }
-      let identity = frame.identity
-      let row: Int
-      if let known = index[identity] {
-        row = known
-      } else {
-        row = rows.count
-        index[identity] = row
-        rows.append(Row(frame: frame, totalBytes: 0, ownBytes: 0, count: 0, ownCount: 0))
-        active.append(0)
+    // The builder's node numbers, children in the tree's order (largest first), as the tree's
+    // depth-first order meets them: a location's row keeps the frame it is first met with.
+    let root = Int(columns.order[AllocationTree.rootIndex])
+    var walk: [(made: Int32, entering: Bool)] = columns.children[columns.childRange(of: root)].reversed().map {
+      ($0, true)
+    }
+    while let (made32, entering) = walk.popLast() {
+      let made = Int(made32)
+      let ref = Int(columns.frameRefs[made])
+      guard ref >= 0 else { continue }
+      var row = rowOfFrame[ref]
+      if row < 0 {
+        let frame = columns.frames[ref].frame
+        if let known = index[frame.identity] {
+          row = known
+        } else {
+          row = rows.count
+          index[frame.identity] = row
+          rows.append(Row(frame: frame, totalBytes: 0, ownBytes: 0, count: 0, ownCount: 0))
+          active.append(0)
+        }
+        rowOfFrame[ref] = row
       }
       if entering {
         if active[row] == 0 {
-          rows[row].totalBytes += item.bytes
-          rows[row].count += item.count
+          rows[row].totalBytes += columns.bytes[made]
+          rows[row].count += columns.counts[made]
         }
         active[row] += 1
-        rows[row].ownBytes += item.ownBytes
-        rows[row].ownCount += item.ownCount
-        walk.append((node, false))
-        for child in item.children.reversed() { walk.append((child, true)) }
+        rows[row].ownBytes += columns.ownBytes[made]
+        rows[row].ownCount += columns.ownCounts[made]
+        walk.append((made32, false))
+        for child in columns.children[columns.childRange(of: made)].reversed() { walk.append((child, true)) }
       } else {
         active[row] -= 1
       }

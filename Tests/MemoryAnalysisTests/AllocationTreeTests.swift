@@ -90,6 +90,18 @@ func frame(_ function: String, _ file: String? = "main.swift", _ line: Int? = 1,
     #expect(rows[0].totalBytes == 100 && rows[0].ownBytes == 50)
     #expect(summary.sorted(by: .own, limit: 1).count == 1)
   }
+
+  @Test func summaryOfATreeWeighedByCountCountsAllocations() {
+    var builder = AllocationTree.Builder(rootLabel: "app")
+    builder.add(stack: [frame("main"), frame("big")], bytes: 900, count: 1)
+    builder.add(stack: [frame("main"), frame("many")], bytes: 100, count: 50)
+    // One place met under two parents: one row, its figures summed.
+    builder.add(stack: [frame("main"), frame("big"), frame("many")], bytes: 10, count: 5)
+    let rows = LocationSummary(tree: builder.build().weightedByCount()).sorted(by: .total)
+    #expect(rows.map(\.frame.function) == ["main", "many", "big"])
+    #expect(rows.map(\.totalBytes) == [56, 55, 6])
+    #expect(rows.map(\.ownBytes) == [0, 55, 1])
+  }
 }
 
 /// A capture's stacks spelled out: node → (parent, location).
