@@ -45,4 +45,53 @@ import Testing
     #expect(inner.frame?.function == "a" && inner.recursionDepth == 2)
     #expect(folded.foldingRecursion().nodes == folded.nodes)
   }
+
+  /// Folding as it was written first, node by node through `Node` values: the tree's column walk
+  /// must give the very same tree.
+  static func referenceFolding(_ tree: AllocationTree) -> AllocationTree {
+    var builder = AllocationTree.Builder(rootLabel: tree.rootLabel)
+    var target = [Int](repeating: AllocationTree.rootIndex, count: tree.nodes.count)
+    var run = [Int](repeating: 1, count: tree.nodes.count)
+    for index in tree.nodes.indices {
+      let node = tree[index]
+      if let parent = node.parent, let frame = node.frame {
+        if let parentFrame = tree[parent].frame, AllocationTree.sameFunction(frame, parentFrame) {
+          target[index] = target[parent]
+          run[index] = run[parent] + node.recursionDepth
+        } else {
+          target[index] = builder.child(of: target[parent], frame: frame)
+          run[index] = node.recursionDepth
+        }
+        builder.noteRecursion(run[index], of: target[index])
+      }
+      builder.add(bytes: node.ownBytes, count: node.ownCount, to: target[index])
+    }
+    return builder.build()
+  }
+
+  @Test(arguments: 0..<20 as Range<UInt64>)
+  func foldingEqualsTheNodeByNodeFolding(seed: UInt64) {
+    var random = SplitMix(seed: seed)
+    // Few functions, lines and modules, deep stacks: runs of one function, the same place under
+    // several parents, equal sizes among siblings, unnamed frames.
+    let places: [SymbolizedFrame] = [
+      frame("main"), frame("fib(_:)", "Fib.swift", 5), frame("fib(_:)", "Fib.swift", 3),
+      frame("fib(_:)", "Fib.swift", 5, module: "/usr/lib/libfib.so"), frame("walk", "Tree.swift", 8),
+      frame("walk", "Tree.swift", 9), frame("leaf", nil, nil),
+      SymbolizedFrame.unresolved(CodeLocation(module: "/lib/libc.so.6", offset: 0x40)),
+      SymbolizedFrame.unresolved(CodeLocation(module: "/lib/libc.so.6", offset: 0x80)),
+    ]
+    var builder = AllocationTree.Builder(rootLabel: "app")
+    for _ in 0..<200 {
+      let depth = Int(random.next() % 24)
+      let stack = (0..<depth).map { _ in places[Int(random.next() % UInt64(places.count))] }
+      builder.add(stack: stack, bytes: (random.next() % 4 + 1) * 16, count: random.next() % 3 + 1)
+    }
+    let tree = builder.build()
+    let folded = tree.foldingRecursion()
+    #expect(folded.nodes == Self.referenceFolding(tree).nodes)
+    #expect(folded.foldingRecursion().nodes == Self.referenceFolding(folded).nodes)
+    // Weighed by counts, as the course folds it.
+    #expect(tree.weightedByCount().foldingRecursion().nodes == Self.referenceFolding(tree.weightedByCount()).nodes)
+  }
 }
