@@ -8,10 +8,16 @@ import WorkshopKit
 /// Names the live run's alive stacks on a thread of its own (the symbolizer may take a while for
 /// new frames; the screen must not wait for it) and sums them up by location, as memray's live
 /// view does. Only the newest set submitted is worked on; the loop is woken when a summary is ready.
+///
+/// Every alive stack counts: a location's total is over all of them (a recursive build of a tree
+/// has a stack per node, each holding a few bytes; its 512 largest stacks gave its functions a
+/// total of 512 nodes). The symbolizer names each distinct frame once, and a set of a million
+/// stacks takes some tenths of a second to sum up, so the thread paces itself: after a summary that
+/// took *t* it waits until ``busyShare`` of its time was work, so that a great many stacks refresh
+/// less often rather than take a core from the program.
 final class TopLocations: Sendable {
-  /// The most stacks named per set, largest first: enough for any table a screen shows, and a
-  /// bound on the symbolizer's work for programs with a great many stacks.
-  static let stackLimit = 512
+  /// At most this share of the thread's time goes to summing up (the rest it waits).
+  static let busyShare = 0.25
 
   private struct Shared {
     var pending: LiveRun.AliveStacks?
@@ -30,25 +36,32 @@ final class TopLocations: Sendable {
   init(rootLabel: String, waker: EventLoop.Waker) {
     let thread = Thread { [self] in
       let (symbolizer, _) = Symbolizer.standard()
+      var restUntil = DispatchTime.now()
       while true {
         signal.wait()
+        // Rest after a long summary: a set submitted meanwhile only replaces the pending one; a stop
+        // ends the rest.
+        while DispatchTime.now() < restUntil, !shared.withLock({ $0.stopping }) {
+          _ = signal.wait(timeout: restUntil)
+        }
         let (stacks, stopping) = shared.withLock { shared in
           defer { shared.pending = nil }
           return (shared.pending, shared.stopping)
         }
         if stopping { break }
         guard let stacks else { continue }
-        let samples = stacks.byStack.prefix(Self.stackLimit).map {
-          StackSample(stack: Int($0.stack), bytes: $0.bytes, count: $0.count)
-        }
+        let started = DispatchTime.now()
+        let samples = stacks.byStack.map { StackSample(stack: Int($0.stack), bytes: $0.bytes, count: $0.count) }
         guard
           let tree = try? AllocationTree.build(
-            stacks: CaptureStacks(frames: stacks.frames), samples: Array(samples), symbolizer: symbolizer,
+            stacks: CaptureStacks(frames: stacks.frames), samples: samples, symbolizer: symbolizer,
             filter: FrameFilter(), rootLabel: rootLabel)
         else { continue }
         let summary = LocationSummary(tree: tree)
         shared.withLock { $0.ready = summary }
         waker.wake()
+        let busy = DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds
+        restUntil = .now() + .nanoseconds(Int(Double(busy) * (1 / Self.busyShare - 1)))
       }
       self.symbolizer = symbolizer
       ended.signal()

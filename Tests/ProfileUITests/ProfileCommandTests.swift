@@ -127,6 +127,30 @@ struct ProfileCommandTests {
     }
   }
 
+  @Test("run --live: a location's total is over every alive stack, not only the largest ones")
+  func liveTableCountsEveryStack() async throws {
+    try await withOwnThread {
+      let tree = TestEnvironment.repositoryRoot.appendingPathComponent("Tests/ProfileUITests/Programs/hold_a_tree.c")
+      let (tmux, _) = try TmuxSession.live(tree, capture: "tree.bin")
+      await tmux.wait(for: "running", seconds: 20)
+      // 8,191 nodes of 64 bytes, each from a stack of its own, all alive while the program sleeps.
+      let deadline = Date().addingTimeInterval(20)
+      var buildRow = ""
+      repeat {
+        let screen = tmux.screenText()
+        buildRow = screen.split(separator: "\n").map(String.init).first { $0.contains("build (hold_a_tree.c") } ?? ""
+        if buildRow.contains("8,191") { break }
+        try await Task.sleep(for: .microseconds(100_000))
+      } while Date() < deadline
+      #expect(buildRow.contains("511.9 KiB"), "build's total is every node's: \(buildRow)\n\(tmux.screenText())")
+      #expect(buildRow.contains("8,191"), "and its allocations: \(buildRow)")
+      await tmux.wait(for: "peak memory:", seconds: 30)
+      try tmux.keys("q")
+      await tmux.wait(for: "EXIT=0", seconds: 30)
+      try tmux.expectTerminalRestored()
+    }
+  }
+
   @Test("run --live: q while the program runs detaches; the summary follows when it ends")
   func detach() async throws {
     try await withOwnThread {
