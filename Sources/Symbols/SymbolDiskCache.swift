@@ -9,8 +9,9 @@
 /// Why: heaptrack names its frames while it records; workshop names them when a report is made,
 /// and for a small capture the symbolizer's start and its reading of each module's tables (the
 /// Swift runtime's symbol table alone, about 90 ms) were most of a report. A module is known by
-/// its path, device, inode, size and modification time (to the nanosecond), together with the
-/// symbolizer's own path, size and time: a rebuilt program, an upgraded library or another
+/// its path, device, inode, size and modification time (to the nanosecond), the same of its
+/// separate debug files (``separateDebugIdentity(_:)``), and the symbolizer's own path, size and
+/// time: a rebuilt program, an upgraded library, debug information installed since or another
 /// symbolizer is a different entry, never a stale one. Each module is one file, named by a hash of
 /// that identity, whose first line is the identity itself (checked on reading, so a hash collision
 /// is a miss). A file is replaced whole (written aside, then renamed), so readers never see half of
@@ -115,8 +116,26 @@ struct SymbolDiskCache {
   /// The module's identity line and the path of its file in the folder; nil for no regular file.
   private func identityAndFile(_ path: String) -> (identity: String, file: String)? {
     guard let fileIdentity = Self.fileIdentity(path) else { return nil }
-    let identity = "\(Self.version)\t\(fileIdentity)\t\(symbolizerIdentity)"
+    let identity =
+      "\(Self.version)\t\(fileIdentity)\t\(Self.separateDebugIdentity(path))\t\(symbolizerIdentity)"
     return (identity, "\(folder)/\(Self.hexHash(identity)).txt")
+  }
+
+  /// The separate debug information llvm-symbolizer would read for the module at `path`, by the
+  /// files' identities: the build-ID file under /usr/lib/debug and the file `.gnu_debuglink` names,
+  /// "-" for each that is not there. Debug information installed (or removed) after a report, such
+  /// as Debian's `libc6-dbg`, makes the module another entry: its frames gain lines instead of
+  /// keeping the names its symbol table gave.
+  static func separateDebugIdentity(_ path: String) -> String {
+    guard let file = ELFFile(path) else { return "-\t-" }
+    let byBuildID = file.buildID().flatMap(ELFFile.buildIDFile).flatMap(fileIdentity) ?? "-"
+    var byLink = "-"
+    if file.section(named: ".gnu_debuglink") != nil, let name = file.debugLinkName(),
+      let found = ELFFile.debugLinkCandidates(module: path, name: name).first(where: { access($0, F_OK) == 0 })
+    {
+      byLink = fileIdentity(found) ?? "-"
+    }
+    return "\(byBuildID)\t\(byLink)"
   }
 
   /// Writes `module` if it changed, whole, beside its old file first.

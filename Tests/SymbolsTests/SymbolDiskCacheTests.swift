@@ -56,6 +56,34 @@ import Testing
     #expect(setup.startCount == 2)
   }
 
+  @Test("debug information that appears after a report is read by the next: the module is another entry")
+  func separateDebugInformationInstalledLater() throws {
+    let setup = try Setup()
+    // tables.c with its debug information in a file of its own, named by .gnu_debuglink, as a
+    // distribution's -dbg package ships it.
+    let program = setup.path + "/tables"
+    try FileManager.default.copyItem(atPath: try SymbolTestSupport.compile("tables.c"), toPath: program)
+    let debug = program + ".debug"
+    for command in [
+      ["objcopy", "--only-keep-debug", program, debug], ["objcopy", "--strip-debug", program],
+      ["objcopy", "--add-gnu-debuglink=\(debug)", program],
+    ] {
+      #expect(try SymbolTestSupport.run(command).0 == 0, "\(command)")
+    }
+    let main = try #require(try SymbolTestSupport.address(of: "main", in: program))
+    let locations = [CodeLocation(module: program, offset: main + 4, isReturnAddress: false)]
+    let aside = debug + ".aside"
+    try FileManager.default.moveItem(atPath: debug, toPath: aside)
+    let before = try setup.symbolizer.resolve(locations)
+    #expect(before[0].last?.function == "main" && before[0].last?.line == nil, "its symbol table only: \(before)")
+    // The debug package installed: the cached entry is not this module's any more.
+    try FileManager.default.moveItem(atPath: aside, toPath: debug)
+    let after = try setup.symbolizer.resolve(locations)
+    #expect(after[0].last?.function == "main" && after[0].last?.line != nil, "a line now: \(after)")
+    #expect(after[0].last?.file?.hasSuffix("tables.c") == true, "\(after)")
+    #expect(try setup.symbolizer.resolve(locations) == after, "and that is cached in turn")
+  }
+
   @Test("a module rewritten in place is symbolized again, and no folder means no cache")
   func changedModuleIsAskedAgain() throws {
     let setup = try Setup()
