@@ -68,7 +68,7 @@ final class StartSession {
   func terminalSettings() throws -> (before: String, after: String) {
     (
       try String(contentsOf: marks.appendingPathComponent("stty-before"), encoding: .utf8),
-      try String(contentsOf: marks.appendingPathComponent("stty-after"), encoding: .utf8)
+      try TmuxScreen.fileOnceWritten(marks.appendingPathComponent("stty-after"))
     )
   }
 }

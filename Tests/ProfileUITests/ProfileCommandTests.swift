@@ -46,7 +46,7 @@ private final class TmuxSession {
 
   func expectTerminalRestored(sourceLocation: SourceLocation = #_sourceLocation) throws {
     let before = try String(contentsOf: folder.appendingPathComponent("stty-before"), encoding: .utf8)
-    let after = try String(contentsOf: folder.appendingPathComponent("stty-after"), encoding: .utf8)
+    let after = try TmuxScreen.fileOnceWritten(folder.appendingPathComponent("stty-after"))
     #expect(before == after, "the terminal is as it was", sourceLocation: sourceLocation)
   }
 }
