@@ -130,11 +130,7 @@ extension RecordDecoder {
       streams[slot].headStripe = entry.stripe
       return true
     }
-    if let (record, stripe) = try produce(slot) {
-      streams[slot].head = record
-      streams[slot].headStripe = stripe
-      return true
-    }
+    if try produce(slot) { return true }
     if let (stream, recent) = held.remove(slot) { recentAllocations[stream] = recent }
     return false
   }
@@ -168,25 +164,30 @@ extension RecordDecoder {
   /// What a record decoded ahead counts for against the reader's bound.
   private static let decodedRecordBytes = MemoryLayout<SequencedRecord>.stride + 32
 
-  /// The next record of the stream in `slot`, a realloc's FREE paired with the ALLOC after it in
-  /// its chunk (FRAMEs aside), which then waits in `pending`; nil when the stream has no more.
-  private mutating func produce(_ slot: Int) throws(DecodeStop) -> (SequencedRecord, StripeNumber)? {
+  /// Decodes the next record of the stream in `slot` into its head, a realloc's FREE paired with the
+  /// ALLOC after it in its chunk (FRAMEs aside), which then waits in `pending`; false when the
+  /// stream has no more.
+  private mutating func produce(_ slot: Int) throws(DecodeStop) -> Bool {
     let streams = held.slots
-    var next: (SequencedRecord, StripeNumber)
     if let pending = streams[slot].pending {
       streams[slot].pending = nil
-      next = (pending.record, pending.stripe)
-    } else if let decoded = try decodeHeld(slot, crossingChunks: true) {
-      next = decoded
-    } else {
-      return nil
+      streams[slot].head = pending.record
+      streams[slot].headStripe = pending.stripe
+    } else if try !decodeHead(slot, crossingChunks: true) {
+      return false
     }
-    if case .free(.realloc, _, _) = next.0.body, let (decoded, stripe) = try decodeHeld(slot, crossingChunks: false) {
-      var following = decoded
-      pair(&next.0, with: &following)
-      streams[slot].pending = (following, stripe, isStacked(following))
+    if case .free(.realloc, _, _) = streams[slot].head.body {
+      var free = streams[slot].head
+      let freeStripe = streams[slot].headStripe
+      if try decodeHead(slot, crossingChunks: false) {
+        var following = streams[slot].head
+        pair(&free, with: &following)
+        streams[slot].pending = (following, streams[slot].headStripe, isStacked(following))
+        streams[slot].head = free
+        streams[slot].headStripe = freeStripe
+      }
     }
-    return next
+    return true
   }
 
   /// A chunk of a held stream keyed below the stream's next record: its chunks were written out of
@@ -195,7 +196,12 @@ extension RecordDecoder {
   /// on as if its stream held nothing, and the held ones wait in their slot, still merged.
   mutating func detachOutOfOrder(_ slot: Int) throws(DecodeStop) {
     var decoded: [(record: SequencedRecord, stripe: StripeNumber, stacked: Bool)] = []
-    while let (record, stripe) = try produce(slot) { decoded.append((record, stripe, isStacked(record))) }
+    let head = (held.slots[slot].head, held.slots[slot].headStripe)
+    while try produce(slot) {
+      let record = held.slots[slot].head
+      decoded.append((record, held.slots[slot].headStripe, isStacked(record)))
+    }
+    (held.slots[slot].head, held.slots[slot].headStripe) = head
     let bytes = decoded.count * Self.decodedRecordBytes
     try checkHeldBytes(adding: bytes, offset: held.slots[slot].head.offset)
     held.slots[slot].decoded = decoded
@@ -204,11 +210,9 @@ extension RecordDecoder {
     recentAllocations[stream] = held.detach(slot, decodedBytes: bytes)
   }
 
-  /// The next numbered record of the stream in `slot`, from its chunk or (`crossingChunks`) the
-  /// ones queued behind it; nil when there is none.
-  private mutating func decodeHeld(_ slot: Int, crossingChunks: Bool) throws(DecodeStop) -> (
-    SequencedRecord, StripeNumber
-  )? {
+  /// Decodes the next numbered record of the stream in `slot`, from its chunk or (`crossingChunks`)
+  /// the ones queued behind it, into its head; false when there is none.
+  private mutating func decodeHead(_ slot: Int, crossingChunks: Bool) throws(DecodeStop) -> Bool {
     let streams = held.slots
     while true {
       let chunk = streams[slot].chunk
@@ -216,11 +220,12 @@ extension RecordDecoder {
         var cursor = ByteCursor(
           base: UnsafeRawPointer(chunk.bytes), end: chunk.end, position: chunk.position, recordStart: chunk.position)
         var count = 0
-        let decoded: (SequencedRecord, StripeNumber)?
+        let decoded: Bool
         do throws(DecodeStop) {
           decoded = try nextRecord(
             &cursor, &streams[slot].decoding, recent: &streams[slot].recent, fileOffset: chunk.recordBase,
-            count: &count, clockKeysAllowed: clockKeysAllowed)
+            count: &count, clockKeysAllowed: clockKeysAllowed, into: &streams[slot].head,
+            stripe: &streams[slot].headStripe)
         } catch {
           // Positions in the held bytes are not positions in the reader's buffer.
           switch error {
@@ -234,9 +239,9 @@ extension RecordDecoder {
         }
         streams[slot].chunk.position = cursor.position
         heldRecordCount += count
-        if let decoded { return decoded }
+        if decoded { return true }
       }
-      guard crossingChunks, streams[slot].queuedHead < streams[slot].queued.count else { return nil }
+      guard crossingChunks, streams[slot].queuedHead < streams[slot].queued.count else { return false }
       let next = streams[slot].queued[streams[slot].queuedHead]
       streams[slot].queuedHead += 1
       if streams[slot].queuedHead == streams[slot].queued.count {

@@ -171,10 +171,12 @@ extension RecordDecoder {
     let clockKeysAllowed = Keys.clockKeysAllowed
     var count = 0
     do throws(DecodeStop) {
-      while let (decoded, stripe) = try nextRecord(
-        &cursor, &decoding, recent: &recent, fileOffset: fileOffset, count: &count, clockKeysAllowed: clockKeysAllowed)
+      var record = SequencedRecord(sequence: 0, thread: 0, offset: 0, body: .rare, extra: -1)
+      var stripe = StripeNumber.none
+      while try nextRecord(
+        &cursor, &decoding, recent: &recent, fileOffset: fileOffset, count: &count, clockKeysAllowed: clockKeysAllowed,
+        into: &record, stripe: &stripe)
       {
-        var record = decoded
         if case (var free, let freeStripe)? = heldFree {
           heldFree = nil
           pair(&free, with: &record)
@@ -215,14 +217,16 @@ extension RecordDecoder {
     }
   }
 
-  /// The chunk's next numbered record (its FRAMEs in the merger's pending frames), or nil at the
-  /// chunk's end. `count` counts every record read, FRAMEs and THREADs too. (One body for the
-  /// chunk loop and for held chunks, inlined into each: the loop's own copy stays as fast.)
+  /// Decodes the chunk's next numbered record (its FRAMEs in the merger's pending frames) into
+  /// `record` and `stripe`; false at the chunk's end. `count` counts every record read, FRAMEs and
+  /// THREADs too. (One body for the chunk loop and for held chunks, inlined into each, writing in
+  /// place: the loop stays as fast.)
   @inline(__always)
   mutating func nextRecord(
     _ cursor: inout ByteCursor, _ decoding: inout ChunkDecoding, recent: inout RecentAllocations, fileOffset: Int,
-    count: inout Int, clockKeysAllowed: Bool
-  ) throws(DecodeStop) -> (SequencedRecord, StripeNumber)? {
+    count: inout Int, clockKeysAllowed: Bool, into record: inout SequencedRecord,
+    stripe recordStripe: inout StripeNumber
+  ) throws(DecodeStop) -> Bool {
     // FRAMEs read since the last numbered record: the last ones in the merger's pending frames.
     var framesRead = 0
     while cursor.position < cursor.end {
@@ -303,13 +307,14 @@ extension RecordDecoder {
         frameStart = UInt32(truncatingIfNeeded: merger.pendingFrames.count - framesRead)
         merger.recordsWithFrames += 1
       }
-      let record = SequencedRecord(
+      record = SequencedRecord(
         sequence: decoding.sequence, thread: decoding.thread, offset: fileOffset + cursor.recordStart, body: body,
         frameStart: frameStart, frameCount: UInt32(truncatingIfNeeded: framesRead), extra: extra)
-      return (record, stripe)
+      recordStripe = stripe
+      return true
     }
     if framesRead > 0 { throw .damaged(position: cursor.recordStart, .chunkEndsMidRecord) }
-    return nil
+    return false
   }
 
   /// Decodes a rare record's body into the table of extras; returns its entry there. (Out of

@@ -74,8 +74,9 @@ struct RecordMerger {
   var recordsWithFrames = 0
 
   var isEmpty: Bool { heap.isEmpty }
-  /// The smallest number of a held stream's next record.
-  var smallest: UInt64? { heap.first?.sequence }
+  /// The smallest number of a held stream's next record. (Kept beside the heap: the chunk loop
+  /// reads it after every record it delivers, and the heap's first entry is a load further.)
+  private(set) var smallest: UInt64?
   /// The slot of the held stream whose next record has the smallest number.
   var smallestSlot: Int { heap[0].slot }
 
@@ -89,20 +90,26 @@ struct RecordMerger {
       heap.swapAt(child, parent)
       child = parent
     }
+    smallest = heap[0].sequence
   }
 
   /// The stream at the top has a new next record, numbered `sequence`.
   mutating func replaceSmallest(with sequence: UInt64) {
     heap[0].sequence = sequence
     siftDown()
+    smallest = heap[0].sequence
   }
 
   /// The stream at the top leaves the heap (it holds nothing more, or its next record is clock-keyed).
   mutating func removeSmallest() {
     let last = heap.removeLast()
-    guard !heap.isEmpty else { return }
+    guard !heap.isEmpty else {
+      smallest = nil
+      return
+    }
     heap[0] = last
     siftDown()
+    smallest = heap[0].sequence
   }
 
   private mutating func siftDown() {
