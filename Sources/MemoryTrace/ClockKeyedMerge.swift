@@ -12,19 +12,50 @@ struct StripeNumber {
   static let none = StripeNumber(stripe: -1, number: 0)
 }
 
+/// A number per stripe in raw memory, so that stepping one is a store (an array's uniqueness check
+/// on every record was a tenth of reading a clock-keyed capture). A copy shares the numbers: only
+/// one of the two may be used afterwards.
+struct StripeTable {
+  /// Frees the numbers once no value names them.
+  private final class Owner {
+    let numbers: UnsafeMutablePointer<UInt64>
+
+    init() {
+      numbers = .allocate(capacity: CaptureFormat.stripeCount)
+      numbers.initialize(repeating: 0, count: CaptureFormat.stripeCount)
+    }
+
+    deinit { numbers.deallocate() }
+  }
+
+  private let owner = Owner()
+  private let numbers: UnsafeMutablePointer<UInt64>
+
+  init() { numbers = owner.numbers }
+
+  /// `stripe` is below ``CaptureFormat/stripeCount`` (``CaptureFormat/stripe(of:)``, or checked).
+  subscript(stripe: Int) -> UInt64 {
+    get { numbers[stripe] }
+    nonmutating set { numbers[stripe] = newValue }
+  }
+
+  func reset() { numbers.update(repeating: 0, count: CaptureFormat.stripeCount) }
+}
+
 /// A chunk's stripe numbers, each written against the next one expected in that chunk for its
 /// stripe (0 at the chunk's start). Counter-keyed chunks never touch it (no table is made).
 struct ChunkStripes {
-  private var next: [UInt64] = []
+  private var next: StripeTable? = nil
 
   mutating func read(_ cursor: inout ByteCursor, address: UInt64) throws(DecodeStop) -> StripeNumber {
     try read(&cursor, stripe: CaptureFormat.stripe(of: address))
   }
 
   mutating func read(_ cursor: inout ByteCursor, stripe: Int) throws(DecodeStop) -> StripeNumber {
-    if next.isEmpty { next = Array(repeating: 0, count: CaptureFormat.stripeCount) }
-    let number = next[stripe] &+ (try cursor.unsigned())
-    next[stripe] = number &+ 1
+    if next == nil { next = StripeTable() }
+    let table = next.unsafelyUnwrapped
+    let number = table[stripe] &+ (try cursor.unsigned())
+    table[stripe] = number &+ 1
     return StripeNumber(stripe: Int32(stripe), number: number)
   }
 }
@@ -75,7 +106,7 @@ struct ClockKeyedMerge {
   private var parkedOnNode: [Int] = []
   private var parkedCount = 0
   /// The next number each stripe delivers.
-  private var stripeNext = [UInt64](repeating: 0, count: CaptureFormat.stripeCount)
+  private let stripeNext = StripeTable()
   /// The node count `next` last saw: parked ALLOCs are retried when it grows.
   private var lastDefinedNodes: UInt64 = 0
   /// Each thread's place among equal keys: the thread whose first clock-keyed record was read
@@ -176,7 +207,7 @@ struct ClockKeyedMerge {
 
   /// Stripes number from 0 again (LOST, EXEC, after every record was delivered).
   mutating func restartStripes() {
-    for index in stripeNext.indices { stripeNext[index] = 0 }
+    stripeNext.reset()
   }
 
   // MARK: - Rules
