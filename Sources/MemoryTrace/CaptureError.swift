@@ -132,10 +132,9 @@ public enum CaptureDamage: Sendable, Equatable {
   case impossibleTotal(UInt64)
   /// A record (or FRAME records) cut off by the end of its chunk (version 3).
   case chunkEndsMidRecord
-  /// More than ``CaptureFormat/maximumHeldRecords`` records waiting for a smaller number (version 3).
-  case tooManyWaiting(count: Int)
-  /// Version 6: more clock-keyed records held than a reader keeps, no SYNC letting them go.
-  case tooManyHeldForSync(count: Int)
+  /// More than ``CaptureFormat/maximumHeldBytes`` bytes of chunks whose records wait for earlier
+  /// ones or for a SYNC that never comes (version 3).
+  case tooManyHeldBytes(byteCount: Int)
   /// A FREE naming an allocation further back than its stream has (version 3).
   case unknownAllocation(back: UInt64)
   /// A record numbered below what an earlier SYNC said was all in the file (version 3).
@@ -167,10 +166,8 @@ public enum CaptureDamage: Sendable, Equatable {
       return "an alloc record that brings the bytes allocated to \(total), more than a program can allocate in a run,"
     case .chunkEndsMidRecord:
       return "a chunk that ends in the middle of a record"
-    case .tooManyWaiting(let count):
-      return "a record that would be the \(count + 1)th waiting for a smaller number that never came,"
-    case .tooManyHeldForSync(let count):
-      return "a record that would be the \(count + 1)th held for a SYNC that never came,"
+    case .tooManyHeldBytes(let byteCount):
+      return "a chunk that would bring the bytes of records waiting for earlier ones or a SYNC past \(byteCount),"
     case .unknownAllocation(let back):
       return "a free record naming the allocation \(back) back, which its stream does not have,"
     case .outOfOrder(let sequence, let expected):

@@ -38,9 +38,10 @@ public enum CaptureFormat {
   /// within 63 bits, so nothing downstream can overflow or wrap.
   public static let maximumTotalBytes: UInt64 = 1 << 62
 
-  /// Most records a version 3 reader holds back waiting for smaller numbers (2^24): a SYNC every
-  /// 10 ms keeps a real capture's far below it; a crafted file could otherwise fill memory.
-  public static let maximumHeldRecords = 1 << 24
+  /// Most bytes of chunks a version 3 reader holds while their records wait for smaller numbers or
+  /// a SYNC (256 MiB, some 60 million records): a SYNC every 10 ms keeps a real capture's far
+  /// below it (8 threads on 2 cores held about 10 MB); a crafted file could otherwise fill memory.
+  public static let maximumHeldBytes = 1 << 28
 
   static let frameTag = UInt8(WORKSHOP_RECORD_FRAME)
   static let threadTag = UInt8(WORKSHOP_RECORD_THREAD)

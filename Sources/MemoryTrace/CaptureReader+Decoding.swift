@@ -55,6 +55,9 @@ enum DecodeStop: Error {
   case damaged(position: Int, CaptureDamage)
   /// A record read earlier (version 3: held back until its turn) at file offset `offset` is damaged.
   case damagedInFile(offset: Int, CaptureDamage)
+  /// Version 3: the record just decoded (``RecordDecoder/waiting``) must wait: the chunk loop holds
+  /// the rest of its chunk.
+  case held
 }
 
 /// A damaged record, located in the file.
@@ -180,6 +183,14 @@ struct RecordDecoder {
   var merger = RecordMerger()
   /// Version 6: clock-keyed records (``ClockKeyedMerge``); counter-keyed ones wait in ``merger``.
   var clockMerge = ClockKeyedMerge()
+  /// Version 3: the streams whose records wait, as bytes; each merge holds their next records.
+  var held = HeldStreams()
+  /// The record the chunk loop stopped at (``DecodeStop/held``), on its way to its merge.
+  var waiting: (SequencedRecord, StripeNumber)?
+  /// CHUNK and COLUMNS records read.
+  var chunkNumber: UInt64 = 0
+  /// Records decoded from held chunks since ``decode(_:into:)`` last counted them.
+  var heldRecordCount = 0
   /// Version 6: keys from ``CaptureFormat/clockKeyBase`` on are clock keys (in older versions they
   /// are counter numbers like any other, and a damaged file's stay so).
   var clockKeysAllowed = false
@@ -224,11 +235,15 @@ struct RecordDecoder {
         case .damagedInFile(let offset, let damage):
           failure = DecodeFailure(offset: offset, damage: damage)
           cursor.position = cursor.recordStart
+        case .held:
+          cursor.position = cursor.recordStart  // never: the chunk loop holds its chunk
         }
         break
       }
     }
     buffer.consume(cursor.position)
+    records += heldRecordCount
+    heldRecordCount = 0
     if let failure { throw failure }
     return records
   }

@@ -142,6 +142,8 @@ public final class CaptureReader {
       // Version 3: what was held back waiting for records that never came (a run cut short).
       do {
         try decoder.finish(into: &visitor)
+        recordCount += decoder.heldRecordCount
+        decoder.heldRecordCount = 0
       } catch {
         throw .damaged(file: path, offset: error.offset, damage: error.damage)
       }

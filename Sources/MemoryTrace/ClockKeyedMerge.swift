@@ -12,57 +12,76 @@ struct StripeNumber {
   static let none = StripeNumber(stripe: -1, number: 0)
 }
 
+/// A number per stripe in raw memory, so that stepping one is a store (an array's uniqueness check
+/// on every record was a tenth of reading a clock-keyed capture). A copy shares the numbers: only
+/// one of the two may be used afterwards.
+struct StripeTable {
+  /// Frees the numbers once no value names them.
+  private final class Owner {
+    let numbers: UnsafeMutablePointer<UInt64>
+
+    init() {
+      numbers = .allocate(capacity: CaptureFormat.stripeCount)
+      numbers.initialize(repeating: 0, count: CaptureFormat.stripeCount)
+    }
+
+    deinit { numbers.deallocate() }
+  }
+
+  private let owner = Owner()
+  private let numbers: UnsafeMutablePointer<UInt64>
+
+  init() { numbers = owner.numbers }
+
+  /// `stripe` is below ``CaptureFormat/stripeCount`` (``CaptureFormat/stripe(of:)``, or checked).
+  subscript(stripe: Int) -> UInt64 {
+    get { numbers[stripe] }
+    nonmutating set { numbers[stripe] = newValue }
+  }
+
+  func reset() { numbers.update(repeating: 0, count: CaptureFormat.stripeCount) }
+}
+
 /// A chunk's stripe numbers, each written against the next one expected in that chunk for its
 /// stripe (0 at the chunk's start). Counter-keyed chunks never touch it (no table is made).
 struct ChunkStripes {
-  private var next: [UInt64] = []
+  private var next: StripeTable? = nil
 
   mutating func read(_ cursor: inout ByteCursor, address: UInt64) throws(DecodeStop) -> StripeNumber {
     try read(&cursor, stripe: CaptureFormat.stripe(of: address))
   }
 
   mutating func read(_ cursor: inout ByteCursor, stripe: Int) throws(DecodeStop) -> StripeNumber {
-    if next.isEmpty { next = Array(repeating: 0, count: CaptureFormat.stripeCount) }
-    let number = next[stripe] &+ (try cursor.unsigned())
-    next[stripe] = number &+ 1
+    if next == nil { next = StripeTable() }
+    let table = next.unsafelyUnwrapped
+    let number = table[stripe] &+ (try cursor.unsigned())
+    table[stripe] = number &+ 1
     return StripeNumber(stripe: Int32(stripe), number: number)
   }
 }
 
-/// The clock-keyed records read but not yet delivered.
+/// The held streams whose next record is clock-keyed, in the order their records are delivered.
 ///
-/// Each thread's records wait in a queue of their own, in the order the thread wrote them (its keys
-/// never fall); a binary heap orders the queues by the key of their first record. A SYNC promises
-/// that every record keyed below it is in the file, so records below it go out in key order, with
-/// three exceptions that keep the order exact where keys tie or the clock misleads:
+/// Each held stream (``HeldStreams``) waits with its next record decoded (its head), the rest as
+/// bytes, in the order its thread wrote them (keys never fall within a stream); a binary heap
+/// orders the streams by the key of their head. A SYNC promises that every record keyed below it
+/// is in the file, so records below it go out in key order, with three exceptions that keep the
+/// order exact where keys tie or the clock misleads:
 /// - a record numbered in a stripe waits for the stripe's earlier numbers (the events at one
 ///   address: a FREE after the ALLOC it frees, an ALLOC after the FREE that gave its address back);
 /// - a record that defines stack nodes, or a MODULES, waits for every such record keyed below it
 ///   (nodes are numbered in that order);
 /// - an ALLOC waits for the node its stack names.
-/// A record that waits parks its thread's queue until what it waits for is delivered. The tracker
-/// takes a record's key and stripe number at one moment (under stacks_lock too when it defines
-/// nodes), and every rule follows the order of those moments, so some queue can always go on: a
-/// capture only sticks when damaged or cut short, and then ``next(below:definedNodes:force:)``
-/// with `force` delivers the smallest key regardless.
+/// A record that waits parks its stream until what it waits for is delivered. The tracker takes a
+/// record's key and stripe number at one moment (under stacks_lock too when it defines nodes), and
+/// every rule follows the order of those moments, so some stream can always go on: a capture only
+/// sticks when damaged or cut short, and then ``next(below:definedNodes:force:streams:)`` with
+/// `force` delivers the smallest key regardless.
+///
+/// The merge sees only heads: a node-defining record keyed below a head may still be bytes in a
+/// parked stream, which is read ahead for it (``HeldStream/holdsNodeDefiningRecord(below:)``);
+/// streams not parked have no record keyed below the top of the heap.
 struct ClockKeyedMerge {
-  private struct Held {
-    var record: SequencedRecord
-    var stripe: StripeNumber
-    /// It defines nodes or is a MODULES (delivered in key order among those).
-    var stacked: Bool
-  }
-
-  private struct Queue {
-    var thread: UInt64
-    var held: [Held] = []
-    var head = 0
-    var parked = false
-
-    var isEmpty: Bool { head == held.count }
-    var firstKey: UInt64 { held[head].record.sequence }
-  }
-
   private enum Wait {
     case stripe(Int)
     case stacks
@@ -73,127 +92,102 @@ struct ClockKeyedMerge {
     var key: UInt64
     /// 0 for an ALLOC, 1 for anything else.
     var rank: UInt8
-    var queue: Int
+    /// The head's thread's place among equal keys (``HeldStream/order``).
+    var order: UInt64
+    var slot: Int
   }
 
-  private var queues: [Queue] = []
-  private var queueOfThread: [UInt64: Int] = [:]
-  /// Queues with a record waiting and not parked, by the key of their first record, then ALLOCs
-  /// first (``precedes(_:_:)``).
+  /// Streams with a head waiting and not parked, by the key of their head, then ALLOCs first
+  /// (``precedes(_:_:)``).
   private var heap: [HeapEntry] = []
-  /// Parked queues, by what their first record waits for.
+  /// Parked streams, by what their head waits for.
   private var parkedOnStripe = [[Int]](repeating: [], count: CaptureFormat.stripeCount)
   private var parkedOnStacks: [Int] = []
   private var parkedOnNode: [Int] = []
-  /// The keys of the held records that define nodes or are MODULES, smallest first, from
-  /// `stackedHead` on (those delivered from the front are stepped over, not shifted out).
-  private var stackedKeys: [UInt64] = []
-  private var stackedHead = 0
+  private var parkedCount = 0
   /// The next number each stripe delivers.
-  private var stripeNext = [UInt64](repeating: 0, count: CaptureFormat.stripeCount)
+  private let stripeNext = StripeTable()
   /// The node count `next` last saw: parked ALLOCs are retried when it grows.
   private var lastDefinedNodes: UInt64 = 0
+  /// Each thread's place among equal keys: the thread whose first clock-keyed record was read
+  /// first (by its chunk's place in the file, then its own) goes first, so a capture reads the
+  /// same every time.
+  private var threadOrder: [UInt64: UInt64] = [:]
 
-  /// The queue the last record went to.
-  private var lastPushedQueue = 0
-
-  /// Records held.
+  /// Streams whose head is here (in the heap or parked).
   private(set) var count = 0
 
-  /// Holds `record` (clock-keyed) until its turn.
-  mutating func push(_ record: SequencedRecord, stripe: StripeNumber, stacked: Bool) {
-    let index: Int
-    if lastPushedQueue < queues.count && queues[lastPushedQueue].thread == record.thread {
-      index = lastPushedQueue  // a chunk's records are one thread's, but for a shared buffer's
-    } else if let known = queueOfThread[record.thread] {
-      index = known
-    } else {
-      index = queues.count
-      queues.append(Queue(thread: record.thread))
-      queueOfThread[record.thread] = index
-    }
-    lastPushedQueue = index
-    let wasEmpty = queues[index].isEmpty
-    queues[index].held.append(Held(record: record, stripe: stripe, stacked: stacked))
-    if stacked { insertStackedKey(record.sequence) }
-    count += 1
-    if wasEmpty && !queues[index].parked { pushHeap(index) }
+  /// The place among equal keys of `thread`, whose clock-keyed record stands at `place` in the
+  /// file's order (its chunk's number, then its position in the chunk).
+  mutating func order(of thread: UInt64, place: UInt64) -> UInt64 {
+    if let known = threadOrder[thread] { return known }
+    threadOrder[thread] = place
+    return place
   }
 
-  /// The next record to deliver among those keyed below `written`, or nil when none can go yet.
-  /// `definedNodes`: the nodes the decoder knows (its FRAMEs delivered). With `force` (the file
-  /// ends, LOST, EXEC), every record goes, the rules kept where they can be.
-  mutating func next(below written: UInt64, definedNodes: UInt64, force: Bool) -> SequencedRecord? {
+  /// The stream in `slot` waits with a clock-keyed head (its `headStacked` and `order` set).
+  mutating func push(_ slot: Int, streams: UnsafeMutablePointer<HeldStream>) {
+    count += 1
+    streams[slot].parked = false
+    pushHeap(slot, streams: streams)
+  }
+
+  /// The slot of the stream whose head goes next among those keyed below `written`, or nil when
+  /// none can go yet. The caller takes the head, decodes the stream's next record and calls
+  /// ``advanced(_:taken:streams:)``. `definedNodes`: the nodes the decoder knows (its FRAMEs
+  /// delivered). With `force` (the file ends, LOST, EXEC), every record goes, the rules kept where
+  /// they can be.
+  mutating func next(
+    below written: UInt64, definedNodes: UInt64, force: Bool, streams: UnsafeMutablePointer<HeldStream>
+  ) -> Int? {
     if definedNodes != lastDefinedNodes {
       lastDefinedNodes = definedNodes
       let waiting = parkedOnNode
       parkedOnNode.removeAll(keepingCapacity: true)
-      wake(waiting)
+      wake(waiting, streams: streams)
     }
     while true {
       guard let top = heap.first else {
-        if force, let stuck = smallestParked() {
-          unpark(stuck)
-          return take(from: stuck)
+        if force, let stuck = smallestParked(streams: streams) {
+          unpark(stuck, streams: streams)
+          return stuck
         }
         return nil
       }
       if top.key >= written && !force { return nil }
-      let queue = top.queue
-      guard let wait = wait(of: queue, definedNodes: definedNodes) else { return take(from: queue) }
-      popHeap()
-      queues[queue].parked = true
+      let slot = top.slot
+      guard let wait = wait(of: slot, definedNodes: definedNodes, streams: streams) else { return slot }
+      popHeap(streams: streams)
+      streams[slot].parked = true
+      parkedCount += 1
       switch wait {
-      case .stripe(let stripe): parkedOnStripe[stripe].append(queue)
-      case .stacks: parkedOnStacks.append(queue)
-      case .node: parkedOnNode.append(queue)
+      case .stripe(let stripe): parkedOnStripe[stripe].append(slot)
+      case .stacks: parkedOnStacks.append(slot)
+      case .node: parkedOnNode.append(slot)
       }
     }
   }
 
-  /// Stripes number from 0 again (LOST, EXEC, after every record was delivered).
-  mutating func restartStripes() {
-    for index in stripeNext.indices { stripeNext[index] = 0 }
-  }
-
-  // MARK: - Rules
-
-  private func wait(of queue: Int, definedNodes: UInt64) -> Wait? {
-    let first = queues[queue].held[queues[queue].head]
-    let stripe = first.stripe
-    // A number below the next one (a damaged capture) goes at once: nothing it could wait for.
-    if stripe.stripe >= 0 && stripeNext[Int(stripe.stripe)] < stripe.number { return .stripe(Int(stripe.stripe)) }
-    if first.stacked { return stackedKeys[stackedHead] == first.record.sequence ? nil : .stacks }
-    if case .alloc(_, _, _, let localStack, _) = first.record.body, localStack >= definedNodes { return .node }
-    return nil
-  }
-
-  /// Takes the first record of `queue` (at the top of the heap, or just unparked), keeping the
-  /// stripes and the stacked keys, and waking what waited for it.
-  private mutating func take(from queue: Int) -> SequencedRecord {
-    let wasOnTop = heap.first?.queue == queue
-    let first = queues[queue].held[queues[queue].head]
-    let record = first.record
-    let stripe = first.stripe
-    let stacked = first.stacked
-    queues[queue].head += 1
-    count -= 1
-    if queues[queue].isEmpty {
-      queues[queue].held.removeAll(keepingCapacity: true)
-      queues[queue].head = 0
-      if wasOnTop { popHeap() }
-    } else {
-      // A queue that never empties (a thread always ahead of a SYNC) drops what it delivered.
-      if queues[queue].head >= 4096 && queues[queue].head * 2 >= queues[queue].held.count {
-        queues[queue].held.removeFirst(queues[queue].head)
-        queues[queue].head = 0
-      }
+  /// The head of `slot` (returned by ``next(below:definedNodes:force:streams:)``) was `taken`
+  /// (its stripe number, and whether it defined nodes); the stream's next record is its head now
+  /// if it is still clock-keyed (`streams[slot].headStacked` and `order` set), else the stream
+  /// left (`staying` false). Keeps the stripes and wakes what waited for the record taken.
+  mutating func advanced(
+    _ slot: Int, taken: (stripe: StripeNumber, stacked: Bool), staying: Bool,
+    streams: UnsafeMutablePointer<HeldStream>
+  ) {
+    let wasOnTop = heap.first?.slot == slot
+    if staying {
       if wasOnTop {
-        replaceTop(with: entry(for: queue))
+        replaceTop(with: entry(for: slot, streams: streams), streams: streams)
       } else {
-        pushHeap(queue)
+        pushHeap(slot, streams: streams)
       }
+    } else {
+      count -= 1
+      if wasOnTop { popHeap(streams: streams) }
     }
+    let stripe = taken.stripe
     if stripe.stripe >= 0 {
       let index = Int(stripe.stripe)
       // Forced past a gap (a damaged capture), the stripe goes on from this number.
@@ -201,77 +195,93 @@ struct ClockKeyedMerge {
       if !parkedOnStripe[index].isEmpty {
         let waiting = parkedOnStripe[index]
         parkedOnStripe[index].removeAll(keepingCapacity: true)
-        wake(waiting)
+        wake(waiting, streams: streams)
       }
     }
-    if stacked {
-      if stackedKeys[stackedHead] == record.sequence {
-        stackedHead += 1
-        if stackedHead == stackedKeys.count || stackedHead >= 4096 {
-          stackedKeys.removeFirst(stackedHead)
-          stackedHead = 0
-        }
-      } else if let position = stackedKeys[stackedHead...].firstIndex(of: record.sequence) {
-        stackedKeys.remove(at: position)  // forced out of order (a damaged capture)
-      }
+    if taken.stacked && !parkedOnStacks.isEmpty {
       let waiting = parkedOnStacks
       parkedOnStacks.removeAll(keepingCapacity: true)
-      wake(waiting)
-    }
-    return record
-  }
-
-  /// Puts parked queues back in the heap (their first record is tried again).
-  private mutating func wake(_ parked: [Int]) {
-    for queue in parked where queues[queue].parked {
-      queues[queue].parked = false
-      pushHeap(queue)
+      wake(waiting, streams: streams)
     }
   }
 
-  private func smallestParked() -> Int? {
+  /// Stripes number from 0 again (LOST, EXEC, after every record was delivered).
+  mutating func restartStripes() {
+    stripeNext.reset()
+  }
+
+  // MARK: - Rules
+
+  private func wait(of slot: Int, definedNodes: UInt64, streams: UnsafeMutablePointer<HeldStream>) -> Wait? {
+    let stripe = streams[slot].headStripe
+    // A number below the next one (a damaged capture) goes at once: nothing it could wait for.
+    if stripe.stripe >= 0 && stripeNext[Int(stripe.stripe)] < stripe.number { return .stripe(Int(stripe.stripe)) }
+    if streams[slot].headStacked {
+      return holdsNodeDefiningRecord(below: streams[slot].head.sequence, streams: streams) ? .stacks : nil
+    }
+    if case .alloc(_, _, _, let localStack, _) = streams[slot].head.body, localStack >= definedNodes { return .node }
+    return nil
+  }
+
+  /// Whether a parked stream holds a record keyed below `key` that defines nodes or is a MODULES:
+  /// the streams not parked have none (their heads are keyed at or above the top of the heap).
+  private func holdsNodeDefiningRecord(below key: UInt64, streams: UnsafeMutablePointer<HeldStream>) -> Bool {
+    guard parkedCount > 0 else { return false }
+    func holds(_ slot: Int) -> Bool {
+      guard streams[slot].parked, streams[slot].head.sequence < key else { return false }
+      return streams[slot].headStacked || streams[slot].holdsNodeDefiningRecord(below: key)
+    }
+    if parkedOnStacks.contains(where: holds) || parkedOnNode.contains(where: holds) { return true }
+    return parkedOnStripe.contains { $0.contains(where: holds) }
+  }
+
+  /// Puts parked streams back in the heap (their head is tried again).
+  private mutating func wake(_ parked: [Int], streams: UnsafeMutablePointer<HeldStream>) {
+    for slot in parked where streams[slot].parked {
+      streams[slot].parked = false
+      parkedCount -= 1
+      pushHeap(slot, streams: streams)
+    }
+  }
+
+  private func smallestParked(streams: UnsafeMutablePointer<HeldStream>) -> Int? {
     var best: Int? = nil
-    for index in queues.indices where queues[index].parked && !queues[index].isEmpty {
-      if let chosen = best {
-        if queues[index].firstKey < queues[chosen].firstKey {
-          best = index
-        }
-      } else {
-        best = index
+    func consider(_ slot: Int) {
+      guard streams[slot].parked else { return }
+      if let chosen = best, streams[chosen].head.sequence <= streams[slot].head.sequence,
+        streams[chosen].head.sequence < streams[slot].head.sequence || streams[chosen].order <= streams[slot].order
+      {
+        return
       }
+      best = slot
     }
+    parkedOnStacks.forEach(consider)
+    parkedOnNode.forEach(consider)
+    for list in parkedOnStripe { list.forEach(consider) }
     return best
   }
 
-  private mutating func unpark(_ queue: Int) {
-    queues[queue].parked = false
+  private mutating func unpark(_ slot: Int, streams: UnsafeMutablePointer<HeldStream>) {
+    streams[slot].parked = false
+    parkedCount -= 1
     for stripe in parkedOnStripe.indices where !parkedOnStripe[stripe].isEmpty {
-      parkedOnStripe[stripe].removeAll { $0 == queue }
+      parkedOnStripe[stripe].removeAll { $0 == slot }
     }
-    parkedOnStacks.removeAll { $0 == queue }
-    parkedOnNode.removeAll { $0 == queue }
+    parkedOnStacks.removeAll { $0 == slot }
+    parkedOnNode.removeAll { $0 == slot }
   }
 
-  private mutating func insertStackedKey(_ key: UInt64) {
-    // Keys of node-defining records rise with the tracker's stacks_lock, so they come nearly in
-    // order: an insertion from the end is a step or two.
-    var position = stackedKeys.count
-    while position > stackedHead && stackedKeys[position - 1] > key { position -= 1 }
-    stackedKeys.insert(key, at: position)
-  }
+  // MARK: - The heap of streams
 
-  // MARK: - The heap of queues
-
-  /// The heap's entry for `queue`'s first record.
-  private func entry(for queue: Int) -> HeapEntry {
-    let first = queues[queue].held[queues[queue].head].record
+  /// The heap's entry for the head of `slot`.
+  private func entry(for slot: Int, streams: UnsafeMutablePointer<HeldStream>) -> HeapEntry {
     var rank: UInt8 = 1
-    if case .alloc = first.body { rank = 0 }
-    return HeapEntry(key: first.sequence, rank: rank, queue: queue)
+    if case .alloc = streams[slot].head.body { rank = 0 }
+    return HeapEntry(key: streams[slot].head.sequence, rank: rank, order: streams[slot].order, slot: slot)
   }
 
-  private mutating func pushHeap(_ queue: Int) {
-    heap.append(entry(for: queue))
+  private mutating func pushHeap(_ slot: Int, streams: UnsafeMutablePointer<HeldStream>) {
+    heap.append(entry(for: slot, streams: streams))
     var child = heap.count - 1
     while child > 0 {
       let parent = (child - 1) / 2
@@ -281,14 +291,14 @@ struct ClockKeyedMerge {
     }
   }
 
-  private mutating func popHeap() {
+  private mutating func popHeap(streams: UnsafeMutablePointer<HeldStream>) {
     let last = heap.removeLast()
     guard !heap.isEmpty else { return }
-    replaceTop(with: last)
+    replaceTop(with: last, streams: streams)
   }
 
   /// The top entry becomes `entry`, sifted down to its place (a pop and a push in one pass).
-  private mutating func replaceTop(with entry: HeapEntry) {
+  private mutating func replaceTop(with entry: HeapEntry, streams: UnsafeMutablePointer<HeldStream>) {
     heap[0] = entry
     var parent = 0
     while true {
@@ -306,10 +316,11 @@ struct ClockKeyedMerge {
   /// whose order the keys cannot tell), ALLOCs first: the heap read there is the larger of the
   /// orders the program may have had, so that a peak between two threads' phases (one still
   /// allocating, the other already freeing past a barrier) is not read lower than it was. Then
-  /// the queue made first: a capture reads the same every time.
+  /// the thread read first: a capture reads the same every time.
   private func precedes(_ a: HeapEntry, _ b: HeapEntry) -> Bool {
     if a.key != b.key { return a.key < b.key }
     if a.rank != b.rank { return a.rank < b.rank }
-    return a.queue < b.queue
+    if a.order != b.order { return a.order < b.order }
+    return a.slot < b.slot
   }
 }

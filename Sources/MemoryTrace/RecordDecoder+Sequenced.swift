@@ -18,10 +18,28 @@ extension RecordDecoder {
       let start = cursor.position
       // A chunk is decoded only once it is whole: its records take effect all together.
       guard cursor.end - start >= Int(length) else { throw .needMore }
+      chunkNumber &+= 1
+      if let slot = held.slot(of: stream) {
+        if let first = Self.firstKey(cursor.base + start, count: Int(length)),
+          first < held.slots[slot].head.sequence
+        {
+          try detachOutOfOrder(slot)
+        }
+      }
+      if let slot = held.slot(of: stream) {
+        // Behind a chunk of its stream whose records wait: held as it is, decoded in its turn.
+        try enqueue(
+          copying: cursor.base + start, count: Int(length), recordBase: fileOffset + start, thread: thread,
+          damageOffset: -1, unpackedLength: -1, in: slot, offset: fileOffset + cursor.recordStart)
+        cursor.position = start + Int(length)
+        return 0
+      }
       var inner = ByteCursor(base: cursor.base, end: start + Int(length), position: start, recordStart: start)
       var recent = recentAllocations.removeValue(forKey: stream) ?? RecentAllocations()
-      defer { recentAllocations[stream] = recent }
-      let count = try decodeChunk(&inner, thread: thread, recent: &recent, fileOffset: fileOffset, into: &visitor)
+      let count = try decodeChunk(
+        &inner, thread: thread, stream: stream, recent: &recent, fileOffset: fileOffset, damageOffset: -1,
+        into: &visitor)
+      if held.slot(of: stream) == nil { recentAllocations[stream] = recent }
       cursor.position = inner.end
       return count
     case CaptureFormat.columnsTag:
@@ -77,11 +95,20 @@ extension RecordDecoder {
     let start = cursor.position
     guard cursor.end - start >= Int(packedLength) else { throw .needMore }
     let recordStart = cursor.recordStart
+    chunkNumber &+= 1
+    if let slot = held.slot(of: stream) {
+      // Its unpacking needs the allocations of its stream's chunks before it: held packed.
+      try enqueue(
+        copying: cursor.base + start, count: Int(packedLength), recordBase: fileOffset + recordStart, thread: thread,
+        damageOffset: fileOffset + recordStart, unpackedLength: Int(length), in: slot, offset: fileOffset + recordStart)
+      cursor.position = start + Int(packedLength)
+      return 0
+    }
     let records = UnsafeMutableRawBufferPointer.allocate(byteCount: max(Int(length), 1), alignment: 16)
     defer { records.deallocate() }
     let unpacked = UnsafeMutableRawBufferPointer(rebasing: records[0..<Int(length)])
     var recent = recentAllocations.removeValue(forKey: stream) ?? RecentAllocations()
-    defer { recentAllocations[stream] = recent }
+    defer { if held.slot(of: stream) == nil { recentAllocations[stream] = recent } }
     guard
       ChunkUnpacker.unpack(
         UnsafeRawBufferPointer(start: cursor.base + start, count: Int(packedLength)), into: unpacked, stream: stream,
@@ -91,7 +118,8 @@ extension RecordDecoder {
     let count: Int
     do {
       count = try decodeChunk(
-        &inner, thread: thread, recent: &recent, fileOffset: fileOffset + recordStart, into: &visitor)
+        &inner, thread: thread, stream: stream, recent: &recent, fileOffset: fileOffset + recordStart,
+        damageOffset: fileOffset + recordStart, into: &visitor)
     } catch {
       // Positions inside the unpacked records are not positions in the file.
       if case .damaged(_, let damage) = error { throw .damaged(position: recordStart, damage) }
@@ -113,130 +141,48 @@ extension RecordDecoder {
 
   // MARK: - A chunk
 
+  /// Decodes a chunk, delivering its records while each is the next in the merged order; from the
+  /// first that must wait on, the rest of the chunk is held as bytes (``hold(_:decoding:following:stream:recent:fileOffset:damageOffset:)``).
+  /// `damageOffset`: a COLUMNS record's offset, where its records' damage is reported, or -1.
   private mutating func decodeChunk<Visitor: CaptureVisitor>(
-    _ cursor: inout ByteCursor, thread chunkThread: UInt64, recent: inout RecentAllocations, fileOffset: Int,
-    into visitor: inout Visitor
+    _ cursor: inout ByteCursor, thread chunkThread: UInt64, stream: UInt64, recent: inout RecentAllocations,
+    fileOffset: Int, damageOffset: Int, into visitor: inout Visitor
   ) throws(DecodeStop) -> Int {
     // Two copies of the loop, one for each kind of capture: a counter-keyed capture's has no stripe
     // code in it (it cost reports of such captures 3-4 %).
     if clockKeysAllowed {
       return try decodeChunk(
-        &cursor, thread: chunkThread, recent: &recent, fileOffset: fileOffset, into: &visitor, keys: ClockKeys.self)
+        &cursor, thread: chunkThread, stream: stream, recent: &recent, fileOffset: fileOffset,
+        damageOffset: damageOffset, into: &visitor, keys: ClockKeys.self)
     }
     return try decodeChunk(
-      &cursor, thread: chunkThread, recent: &recent, fileOffset: fileOffset, into: &visitor, keys: CounterKeys.self)
+      &cursor, thread: chunkThread, stream: stream, recent: &recent, fileOffset: fileOffset,
+      damageOffset: damageOffset, into: &visitor, keys: CounterKeys.self)
   }
 
   private mutating func decodeChunk<Visitor: CaptureVisitor, Keys: ChunkKeys>(
-    _ cursor: inout ByteCursor, thread chunkThread: UInt64, recent: inout RecentAllocations, fileOffset: Int,
-    into visitor: inout Visitor, keys: Keys.Type
+    _ cursor: inout ByteCursor, thread chunkThread: UInt64, stream: UInt64, recent: inout RecentAllocations,
+    fileOffset: Int, damageOffset: Int, into visitor: inout Visitor, keys: Keys.Type
   ) throws(DecodeStop) -> Int {
-    var sequence: UInt64 = 0
-    var address: UInt64 = 0
-    var thread = chunkThread
-    // FRAMEs read since the last numbered record: the last ones in the merger's pending frames.
-    var framesRead = 0
+    var decoding = ChunkDecoding(thread: chunkThread)
     var heldFree: (SequencedRecord, StripeNumber)? = nil
+    // A realloc's ALLOC decoded while its FREE is submitted: held with it if the FREE must wait.
+    var following: (SequencedRecord, StripeNumber)? = nil
     let clockKeysAllowed = Keys.clockKeysAllowed
-    // Version 6: the stripe numbers this chunk's records are written against.
-    var stripes = ChunkStripes()
     var count = 0
-    // Records take 2 bytes at the least and 3-4 in a busy thread's chunk (ALLOC and FREE_BACK
-    // pairs; fewer where packing left addresses out): a run that outgrows its room is copied whole.
-    merger.runCapacityHint = max(16, (cursor.end - cursor.position) / 3)
     do throws(DecodeStop) {
-      while cursor.position < cursor.end {
-        cursor.recordStart = cursor.position
-        let tag = try cursor.byte()
-        count += 1
-        if tag == CaptureFormat.frameTag {
-          let parent = try cursor.unsigned()
-          let delta = try cursor.signed()
-          guard merger.pendingFrames.count < Int(CaptureFormat.maximumFrames) else {
-            throw .damaged(
-              position: cursor.recordStart,
-              .oversizedCount(record: "frame", count: UInt64(merger.pendingFrames.count) + 1))
-          }
-          merger.pendingFrames.append(
-            PendingFrame(localParent: parent, delta: delta, offset: fileOffset + cursor.recordStart))
-          framesRead += 1
-          continue
-        }
-        if tag == CaptureFormat.threadTag {
-          thread = try cursor.unsigned()
-          continue
-        }
-        let type = tag & CaptureFormat.typeMask & ~CaptureFormat.nextNumberFlag
-        if tag & CaptureFormat.nextNumberFlag != 0 && type != 0 {
-          // The previous key + 1, or the previous clock key again (version 6; before it every key
-          // is a counter number, however large).
-          if !clockKeysAllowed || sequence < CaptureFormat.clockKeyBase { sequence &+= 1 }
-        } else {
-          sequence &+= try cursor.unsigned()
-        }
-        let clockKeyed = clockKeysAllowed && sequence >= CaptureFormat.clockKeyBase
-        let body: SequencedRecord.Body
-        var extra: Int32 = -1
-        var stripe = StripeNumber.none
-        let kind = tag & CaptureFormat.kindMask
-        switch type {
-        case CaptureFormat.allocTag:
-          guard let kind = AllocationKind(rawValue: kind) else {
-            throw .damaged(position: cursor.recordStart, .unknownRecord(tag: tag))
-          }
-          address = address &+ UInt64(bitPattern: try cursor.signed())
-          let size = try cursor.unsigned()
-          let stack = try cursor.unsigned()
-          recent.append(address)
-          body = .alloc(kind, address: address, size: size, localStack: stack, pairedFree: nil)
-          if clockKeyed { stripe = try stripes.read(&cursor, address: address) }
-        case CaptureFormat.freeTag, CaptureFormat.freeBackTag:
-          guard let kind = DeallocationKind(rawValue: kind) else {
-            throw .damaged(position: cursor.recordStart, .unknownRecord(tag: tag))
-          }
-          if type == CaptureFormat.freeTag {
-            address = address &+ UInt64(bitPattern: try cursor.signed())
-          } else {
-            let back = try cursor.unsigned()
-            guard let named = recent.address(back: back) else {
-              throw .damaged(position: cursor.recordStart, .unknownAllocation(back: back))
-            }
-            address = named
-          }
-          body = .free(kind, address: address, paired: false)
-          if clockKeyed { stripe = try stripes.read(&cursor, address: address) }
-        case 0 where tag == CaptureFormat.stripeTag && clockKeyed:
-          // A stripe number with no event (a realloc() that failed).
-          let index = try cursor.unsigned()
-          guard index < UInt64(CaptureFormat.stripeCount) else {
-            throw .damaged(position: cursor.recordStart, .unknownRecord(tag: tag))
-          }
-          stripe = try stripes.read(&cursor, stripe: Int(index))
-          body = .rare
-        default:
-          extra = try decodeRareBody(tag, &cursor)
-          body = .rare
-        }
-        var frameStart: UInt32 = 0
-        if framesRead > 0 {
-          // Below 2^24 (checked as each FRAME is read).
-          frameStart = UInt32(truncatingIfNeeded: merger.pendingFrames.count - framesRead)
-          merger.recordsWithFrames += 1
-        }
-        var record = SequencedRecord(
-          sequence: sequence, thread: thread, offset: fileOffset + cursor.recordStart, body: body,
-          frameStart: frameStart, frameCount: UInt32(truncatingIfNeeded: framesRead), extra: extra)
-        framesRead = 0
+      var record = SequencedRecord(sequence: 0, thread: 0, offset: 0, body: .rare, extra: -1)
+      var stripe = StripeNumber.none
+      while try nextRecord(
+        &cursor, &decoding, recent: &recent, fileOffset: fileOffset, count: &count, clockKeysAllowed: clockKeysAllowed,
+        into: &record, stripe: &stripe)
+      {
         if case (var free, let freeStripe)? = heldFree {
           heldFree = nil
-          // realloc(): FREE of the old block, then (FRAMEs aside) ALLOC of the new one.
-          if case .alloc(let kind, let address, let size, let stack, _) = record.body,
-            kind == .realloc || kind == .reallocarray, case .free(let freeKind, let old, _) = free.body
-          {
-            free.body = .free(freeKind, address: old, paired: true)
-            record.body = .alloc(kind, address: address, size: size, localStack: stack, pairedFree: old)
-          }
+          pair(&free, with: &record)
+          following = (record, stripe)
           try submit(free, stripe: freeStripe, clockKeysAllowed: clockKeysAllowed, into: &visitor)
+          following = nil
         }
         if case .free(.realloc, _, _) = record.body {
           heldFree = (record, stripe)
@@ -247,13 +193,128 @@ extension RecordDecoder {
       if let (free, freeStripe) = heldFree {
         try submit(free, stripe: freeStripe, clockKeysAllowed: clockKeysAllowed, into: &visitor)
       }
-      merger.seal()
     } catch {
+      if case .held = error {
+        try hold(
+          cursor, decoding: decoding, following: following, stream: stream, recent: recent, fileOffset: fileOffset,
+          damageOffset: damageOffset)
+        return count
+      }
       if case .needMore = error { throw .damaged(position: cursor.recordStart, .chunkEndsMidRecord) }
       throw error
     }
-    if framesRead > 0 { throw .damaged(position: cursor.recordStart, .chunkEndsMidRecord) }
     return count
+  }
+
+  /// realloc(): FREE of the old block, then (FRAMEs aside) ALLOC of the new one: marks them a pair.
+  @inline(__always)
+  func pair(_ free: inout SequencedRecord, with record: inout SequencedRecord) {
+    if case .alloc(let kind, let address, let size, let stack, _) = record.body,
+      kind == .realloc || kind == .reallocarray, case .free(let freeKind, let old, _) = free.body
+    {
+      free.body = .free(freeKind, address: old, paired: true)
+      record.body = .alloc(kind, address: address, size: size, localStack: stack, pairedFree: old)
+    }
+  }
+
+  /// Decodes the chunk's next numbered record (its FRAMEs in the merger's pending frames) into
+  /// `record` and `stripe`; false at the chunk's end. `count` counts every record read, FRAMEs and
+  /// THREADs too. (One body for the chunk loop and for held chunks, inlined into each, writing in
+  /// place: the loop stays as fast.)
+  @inline(__always)
+  mutating func nextRecord(
+    _ cursor: inout ByteCursor, _ decoding: inout ChunkDecoding, recent: inout RecentAllocations, fileOffset: Int,
+    count: inout Int, clockKeysAllowed: Bool, into record: inout SequencedRecord,
+    stripe recordStripe: inout StripeNumber
+  ) throws(DecodeStop) -> Bool {
+    // FRAMEs read since the last numbered record: the last ones in the merger's pending frames.
+    var framesRead = 0
+    while cursor.position < cursor.end {
+      cursor.recordStart = cursor.position
+      let tag = try cursor.byte()
+      count += 1
+      if tag == CaptureFormat.frameTag {
+        let parent = try cursor.unsigned()
+        let delta = try cursor.signed()
+        guard merger.pendingFrames.count < Int(CaptureFormat.maximumFrames) else {
+          throw .damaged(
+            position: cursor.recordStart,
+            .oversizedCount(record: "frame", count: UInt64(merger.pendingFrames.count) + 1))
+        }
+        merger.pendingFrames.append(
+          PendingFrame(localParent: parent, delta: delta, offset: fileOffset + cursor.recordStart))
+        framesRead += 1
+        continue
+      }
+      if tag == CaptureFormat.threadTag {
+        decoding.thread = try cursor.unsigned()
+        continue
+      }
+      let type = tag & CaptureFormat.typeMask & ~CaptureFormat.nextNumberFlag
+      if tag & CaptureFormat.nextNumberFlag != 0 && type != 0 {
+        // The previous key + 1, or the previous clock key again (version 6; before it every key
+        // is a counter number, however large).
+        if !clockKeysAllowed || decoding.sequence < CaptureFormat.clockKeyBase { decoding.sequence &+= 1 }
+      } else {
+        decoding.sequence &+= try cursor.unsigned()
+      }
+      let clockKeyed = clockKeysAllowed && decoding.sequence >= CaptureFormat.clockKeyBase
+      let body: SequencedRecord.Body
+      var extra: Int32 = -1
+      var stripe = StripeNumber.none
+      let kind = tag & CaptureFormat.kindMask
+      switch type {
+      case CaptureFormat.allocTag:
+        guard let kind = AllocationKind(rawValue: kind) else {
+          throw .damaged(position: cursor.recordStart, .unknownRecord(tag: tag))
+        }
+        decoding.address = decoding.address &+ UInt64(bitPattern: try cursor.signed())
+        let size = try cursor.unsigned()
+        let stack = try cursor.unsigned()
+        recent.append(decoding.address)
+        body = .alloc(kind, address: decoding.address, size: size, localStack: stack, pairedFree: nil)
+        if clockKeyed { stripe = try decoding.stripes.read(&cursor, address: decoding.address) }
+      case CaptureFormat.freeTag, CaptureFormat.freeBackTag:
+        guard let kind = DeallocationKind(rawValue: kind) else {
+          throw .damaged(position: cursor.recordStart, .unknownRecord(tag: tag))
+        }
+        if type == CaptureFormat.freeTag {
+          decoding.address = decoding.address &+ UInt64(bitPattern: try cursor.signed())
+        } else {
+          let back = try cursor.unsigned()
+          guard let named = recent.address(back: back) else {
+            throw .damaged(position: cursor.recordStart, .unknownAllocation(back: back))
+          }
+          decoding.address = named
+        }
+        body = .free(kind, address: decoding.address, paired: false)
+        if clockKeyed { stripe = try decoding.stripes.read(&cursor, address: decoding.address) }
+      case 0 where tag == CaptureFormat.stripeTag && clockKeyed:
+        // A stripe number with no event (a realloc() that failed).
+        let index = try cursor.unsigned()
+        guard index < UInt64(CaptureFormat.stripeCount) else {
+          throw .damaged(position: cursor.recordStart, .unknownRecord(tag: tag))
+        }
+        stripe = try decoding.stripes.read(&cursor, stripe: Int(index))
+        body = .rare
+      default:
+        extra = try decodeRareBody(tag, &cursor)
+        body = .rare
+      }
+      var frameStart: UInt32 = 0
+      if framesRead > 0 {
+        // Below 2^24 (checked as each FRAME is read).
+        frameStart = UInt32(truncatingIfNeeded: merger.pendingFrames.count - framesRead)
+        merger.recordsWithFrames += 1
+      }
+      record = SequencedRecord(
+        sequence: decoding.sequence, thread: decoding.thread, offset: fileOffset + cursor.recordStart, body: body,
+        frameStart: frameStart, frameCount: UInt32(truncatingIfNeeded: framesRead), extra: extra)
+      recordStripe = stripe
+      return true
+    }
+    if framesRead > 0 { throw .damaged(position: cursor.recordStart, .chunkEndsMidRecord) }
+    return false
   }
 
   /// Decodes a rare record's body into the table of extras; returns its entry there. (Out of
@@ -286,27 +347,19 @@ extension RecordDecoder {
 
   // MARK: - Merging
 
-  /// A clock-keyed record (version 6) to the clock merge, any other to ``submit(_:into:)``.
-  /// (`clockKeysAllowed` is a constant of the specialised chunk loop: the test folds away.)
+  /// A clock-keyed record (version 6) waits for a SYNC: the rest of its chunk is held. Any other
+  /// goes to ``submit(_:into:)``. (`clockKeysAllowed` is a constant of the specialised chunk loop:
+  /// the test folds away.)
   @inline(__always)
   private mutating func submit<Visitor: CaptureVisitor>(
     _ record: SequencedRecord, stripe: StripeNumber, clockKeysAllowed: Bool, into visitor: inout Visitor
   ) throws(DecodeStop) {
     if clockKeysAllowed && record.sequence >= CaptureFormat.clockKeyBase {
-      try submitClockKeyed(record, stripe: stripe)
+      waiting = (record, stripe)
+      throw .held
     } else {
       try submit(record, into: &visitor)
     }
-  }
-
-  /// A clock-keyed record (version 6): it waits in the clock merge until a SYNC.
-  private mutating func submitClockKeyed(_ record: SequencedRecord, stripe: StripeNumber) throws(DecodeStop) {
-    guard clockMerge.count < CaptureFormat.maximumHeldRecords else {
-      throw .damagedInFile(offset: record.offset, .tooManyHeldForSync(count: clockMerge.count))
-    }
-    var stacked = record.frameCount > 0
-    if !stacked, record.extra >= 0, case .modules? = extras[Int(record.extra)] { stacked = true }
-    clockMerge.push(record, stripe: stripe, stacked: stacked)
   }
 
   /// SYNC (or, with `force`, the end of the file, LOST, EXEC): the clock-keyed records below
@@ -314,32 +367,28 @@ extension RecordDecoder {
   private mutating func deliverClockKeyed<Visitor: CaptureVisitor>(
     below written: UInt64, force: Bool, into visitor: inout Visitor
   ) throws(DecodeStop) {
-    while let record = clockMerge.next(
-      below: written, definedNodes: UInt64(frames.count) &- nodeBase, force: force)
+    while let slot = clockMerge.next(
+      below: written, definedNodes: UInt64(frames.count) &- nodeBase, force: force, streams: held.slots)
     {
-      try deliver(record, into: &visitor)
+      try deliver(try takeClockKeyed(slot), into: &visitor)
     }
   }
 
-  /// Delivers `record` now if it is the next number, else holds it back until its turn.
+  /// Delivers `record` now if it is the next number, else holds it and the rest of its chunk back
+  /// until its turn.
   private mutating func submit<Visitor: CaptureVisitor>(
     _ record: SequencedRecord, into visitor: inout Visitor
   ) throws(DecodeStop) {
     if record.sequence == merger.next {
       try deliver(record, into: &visitor)
       merger.next = record.sequence &+ 1
-      while let smallest = merger.smallest, smallest == merger.next, let next = merger.pop() {
-        try deliver(next, into: &visitor)
+      while let smallest = merger.smallest, smallest == merger.next {
+        try deliver(try takeSmallestCounterKeyed(), into: &visitor)
         merger.next = smallest &+ 1
       }
     } else if record.sequence > merger.next {
-      // A real capture holds back what its threads wrote between two SYNCs: 10 ms, at most about a
-      // quarter of a second when one thread holds its buffer that long (the tracker then waits).
-      guard merger.count < CaptureFormat.maximumHeldRecords else {
-        throw .damagedInFile(
-          offset: record.offset, .tooManyWaiting(count: merger.count))
-      }
-      merger.push(record)
+      waiting = (record, .none)
+      throw .held
     } else {
       throw .damagedInFile(offset: record.offset, .outOfOrder(sequence: record.sequence, expected: merger.next))
     }
@@ -350,24 +399,27 @@ extension RecordDecoder {
   private mutating func deliver<Visitor: CaptureVisitor>(below written: UInt64, into visitor: inout Visitor)
     throws(DecodeStop)
   {
-    while let smallest = merger.smallest, smallest < written || smallest == merger.next, let next = merger.pop() {
-      try deliver(next, into: &visitor)
+    while let smallest = merger.smallest, smallest < written || smallest == merger.next {
+      try deliver(try takeSmallestCounterKeyed(), into: &visitor)
       merger.next = max(merger.next, smallest &+ 1)
     }
     merger.next = max(merger.next, written)
-    while let smallest = merger.smallest, smallest == merger.next, let next = merger.pop() {
-      try deliver(next, into: &visitor)
+    while let smallest = merger.smallest, smallest == merger.next {
+      try deliver(try takeSmallestCounterKeyed(), into: &visitor)
       merger.next = smallest &+ 1
     }
   }
 
   private mutating func deliverAll<Visitor: CaptureVisitor>(into visitor: inout Visitor) throws(DecodeStop) {
-    merger.seal()  // a chunk cut short by damage leaves its run open
-    while let next = merger.pop() {
-      try deliver(next, into: &visitor)
-      merger.next = max(merger.next, next.sequence &+ 1)
-    }
-    if clockMerge.count > 0 { try deliverClockKeyed(below: .max, force: true, into: &visitor) }
+    // A stream goes from counter keys to clock keys, never back but in a damaged capture: the
+    // counter-keyed records first, then the clock-keyed ones, until no stream holds any.
+    repeat {
+      while let smallest = merger.smallest {
+        try deliver(try takeSmallestCounterKeyed(), into: &visitor)
+        merger.next = max(merger.next, smallest &+ 1)
+      }
+      if clockMerge.count > 0 { try deliverClockKeyed(below: .max, force: true, into: &visitor) }
+    } while !merger.isEmpty
     // A realloc's FREE always stands in the same chunk as its ALLOC: nothing is left deferred.
     // In number order, so that a damaged capture reads the same in every process.
     for free in merger.deferredFrees.values.sorted(by: { $0.sequence < $1.sequence }) {

@@ -47,69 +47,21 @@ enum RareBody {
   case end(UInt64)
 }
 
-/// The numbered records read but not yet delivered, and the number the merged stream expects next.
+/// The counter-keyed records read but not yet delivered, and the number the merged stream expects
+/// next.
 ///
 /// A record is delivered as soon as every smaller number has been: at once when it is the next
 /// one (a single thread's records always are), otherwise when the missing ones arrive or a SYNC
 /// says they never will (numbers taken by calls that failed, or dropped records).
 ///
-/// Records held back are kept as runs: the records of one chunk come in rising numbers (a thread
-/// numbers its records in the order it writes them), so once one of them must wait, the rest of the
-/// chunk waits behind it in a run, an array in the chunk's order. A binary heap orders the runs by
-/// their first number. Delivering a record is then a step along a run and a sift through a heap
-/// of a few runs (about one per thread and flush), where a heap of every held record cost two
-/// sifts through hundreds of thousands of entries per record: `workshop run` of 8 threads spent
-/// most of its time there.
+/// Records held back stay in their chunks' bytes (``HeldStreams``): a stream's records come in
+/// rising numbers (a thread numbers its records in the order it writes them), so once one of them
+/// must wait, the rest of the stream waits behind it. A binary heap orders the held streams by the
+/// number of their next record, decoded. Delivering a record is then a sift through a heap of a
+/// few streams and the decoding of the stream's next record.
 struct RecordMerger {
-  /// One run of held records, rising, from `start` to `end` (the ones before `start` were
-  /// delivered), in memory of its own, freed once the run is delivered.
-  private struct Run {
-    var records: UnsafeMutablePointer<SequencedRecord>
-    var capacity: Int
-    var start = 0
-    var end = 0
-  }
-
-  /// Owns the runs' memory: a merger is a value inside the decoder, and raw memory needs an owner
-  /// that frees it once. The merger keeps the same pointers in fields of its own, so that the
-  /// path of every record reads no class property (no exclusivity check, no retain). So a copy of a
-  /// merger shares its memory: only one of the two may be changed afterwards (the decoder never
-  /// copies its merger).
-  private final class Memory {
-    var slots: UnsafeMutablePointer<Run>
-    var heap: UnsafeMutablePointer<(sequence: UInt64, slot: Int)>
-    var slotCount = 0
-
-    init(capacity: Int) {
-      slots = .allocate(capacity: capacity)
-      heap = .allocate(capacity: capacity)
-    }
-
-    deinit {
-      for slot in 0..<slotCount where slots[slot].capacity > 0 { slots[slot].records.deallocate() }
-      slots.deallocate()
-      heap.deallocate()
-    }
-  }
-
-  private let memory = Memory(capacity: 16)
-  /// Every run's slot, in use or not: `slotCount` of `slotCapacity`. A slot not in use (listed in
-  /// `freeSlots`) holds no memory. (Keeping each slot's memory for the runs to come cost more page
-  /// faults than it saved: chunks differ in size, and malloc reuses freed runs' memory anyway.)
-  private var slots: UnsafeMutablePointer<Run>
-  private var slotCount = 0
-  private var slotCapacity = 16
-  private var freeSlots: [Int] = []
-  /// The sealed runs, a binary heap by the number of their first record not yet delivered.
-  private var heap: UnsafeMutablePointer<(sequence: UInt64, slot: Int)>
-  private var heapCount = 0
-  /// The slot of the run being gathered from the chunk being decoded, or -1; ``seal()`` puts it in
-  /// the heap.
-  private var openSlot = -1
-  private(set) var count = 0
-  /// About how many records the chunk being decoded holds: a run starts with room for them, so
-  /// that gathering it does not copy it over and over as it grows.
-  var runCapacityHint = 16
+  /// The held streams whose next record is counter-keyed, a binary heap by that record's number.
+  private var heap: [(sequence: UInt64, slot: Int)] = []
   var next: UInt64 = 0
   var deferredFrees: [UInt64: SequencedRecord] = [:]
   /// The FRAMEs of the records decoded and not yet delivered, in the order they were read; each
@@ -121,117 +73,57 @@ struct RecordMerger {
   /// Records whose FRAMEs are in ``pendingFrames`` and not yet delivered.
   var recordsWithFrames = 0
 
-  init() {
-    slots = memory.slots
-    heap = memory.heap
-  }
+  var isEmpty: Bool { heap.isEmpty }
+  /// The smallest number of a held stream's next record. (Kept beside the heap: the chunk loop
+  /// reads it after every record it delivers, and the heap's first entry is a load further.)
+  private(set) var smallest: UInt64?
+  /// The slot of the held stream whose next record has the smallest number.
+  var smallestSlot: Int { heap[0].slot }
 
-  var isEmpty: Bool { count == 0 }
-  /// The smallest number held in a sealed run.
-  var smallest: UInt64? { heapCount > 0 ? heap[0].sequence : nil }
-
-  /// Holds `record` back: it joins the run being gathered when it rises from that run's last
-  /// record, or starts a new one.
-  mutating func push(_ record: SequencedRecord) {
-    if openSlot >= 0 {
-      let run = slots + openSlot
-      if record.sequence <= run.pointee.records[run.pointee.end - 1].sequence {
-        seal()
-      } else if run.pointee.end == run.pointee.capacity {
-        grow(run, to: run.pointee.capacity * 2)
-      }
-    }
-    if openSlot < 0 { openRun() }
-    let run = slots + openSlot
-    (run.pointee.records + run.pointee.end).initialize(to: record)
-    run.pointee.end += 1
-    count += 1
-  }
-
-  /// Starts gathering a run in a free slot (or a new one) with room for ``runCapacityHint`` records.
-  private mutating func openRun() {
-    let wanted = max(runCapacityHint, 16)
-    if let free = freeSlots.popLast() {
-      openSlot = free
-      slots[free] = Run(records: .allocate(capacity: wanted), capacity: wanted)
-      return
-    }
-    if slotCount == slotCapacity {
-      // A slot is a run in the heap or free: both tables grow together.
-      let capacity = slotCapacity * 2
-      let grownSlots = UnsafeMutablePointer<Run>.allocate(capacity: capacity)
-      grownSlots.moveInitialize(from: slots, count: slotCount)
-      slots.deallocate()
-      let grownHeap = UnsafeMutablePointer<(sequence: UInt64, slot: Int)>.allocate(capacity: capacity)
-      grownHeap.moveInitialize(from: heap, count: heapCount)
-      heap.deallocate()
-      slots = grownSlots
-      heap = grownHeap
-      slotCapacity = capacity
-      memory.slots = grownSlots
-      memory.heap = grownHeap
-    }
-    (slots + slotCount).initialize(to: Run(records: .allocate(capacity: wanted), capacity: wanted))
-    openSlot = slotCount
-    slotCount += 1
-    memory.slotCount = slotCount
-  }
-
-  /// Moves a run's records to memory with room for `capacity`.
-  private func grow(_ run: UnsafeMutablePointer<Run>, to capacity: Int) {
-    let records = UnsafeMutablePointer<SequencedRecord>.allocate(capacity: capacity)
-    records.moveInitialize(from: run.pointee.records + run.pointee.start, count: run.pointee.end - run.pointee.start)
-    run.pointee.records.deallocate()
-    run.pointee.end -= run.pointee.start
-    run.pointee.start = 0
-    run.pointee.records = records
-    run.pointee.capacity = capacity
-  }
-
-  /// Ends the run being gathered (at the end of a chunk): its records wait in the heap.
-  mutating func seal() {
-    guard openSlot >= 0 else { return }
-    let slot = openSlot
-    openSlot = -1
-    heap[heapCount] = (slots[slot].records[0].sequence, slot)
-    var child = heapCount
-    heapCount += 1
+  /// A held stream whose next record, numbered `sequence`, waits.
+  mutating func push(_ slot: Int, sequence: UInt64) {
+    heap.append((sequence, slot))
+    var child = heap.count - 1
     while child > 0 {
       let parent = (child - 1) / 2
       guard heap[child].sequence < heap[parent].sequence else { break }
-      swap(&heap[child], &heap[parent])
+      heap.swapAt(child, parent)
       child = parent
     }
+    smallest = heap[0].sequence
   }
 
-  /// Takes the held record with the smallest number (of the sealed runs).
-  mutating func pop() -> SequencedRecord? {
-    guard heapCount > 0 else { return nil }
-    let slot = heap[0].slot
-    let run = slots + slot
-    let record = (run.pointee.records + run.pointee.start).move()
-    run.pointee.start += 1
-    count -= 1
-    if run.pointee.start < run.pointee.end {
-      heap[0].sequence = run.pointee.records[run.pointee.start].sequence
-    } else {
-      run.pointee.records.deallocate()
-      run.pointee.capacity = 0
-      freeSlots.append(slot)
-      heapCount -= 1
-      heap[0] = heap[heapCount]
+  /// The stream at the top has a new next record, numbered `sequence`.
+  mutating func replaceSmallest(with sequence: UInt64) {
+    heap[0].sequence = sequence
+    siftDown()
+    smallest = heap[0].sequence
+  }
+
+  /// The stream at the top leaves the heap (it holds nothing more, or its next record is clock-keyed).
+  mutating func removeSmallest() {
+    let last = heap.removeLast()
+    guard !heap.isEmpty else {
+      smallest = nil
+      return
     }
+    heap[0] = last
+    siftDown()
+    smallest = heap[0].sequence
+  }
+
+  private mutating func siftDown() {
+    let count = heap.count
     var parent = 0
     while true {
       let left = 2 * parent + 1
-      guard left < heapCount else { break }
+      guard left < count else { break }
       var smaller = left
-      if left + 1 < heapCount && heap[left + 1].sequence < heap[left].sequence { smaller = left + 1 }
+      if left + 1 < count && heap[left + 1].sequence < heap[left].sequence { smaller = left + 1 }
       guard heap[smaller].sequence < heap[parent].sequence else { break }
-      swap(&heap[smaller], &heap[parent])
+      heap.swapAt(smaller, parent)
       parent = smaller
     }
-    return record
   }
 }
 

@@ -194,6 +194,15 @@ extension RacingProgram {
   /// number (the events of its address's stripe counted in number order). Chunks cut and
   /// interleaved as ``chunksInFileOrder()`` does, with SYNCs below every key not yet written.
   mutating func clockChunksInFileOrder(epochSpan: UInt64, skew: UInt64) -> (parts: [[UInt8]], lastKey: UInt64) {
+    let (chunksByThread, lastKey) = clockChunksByThread(epochSpan: epochSpan, skew: skew)
+    return (interleave(chunksByThread, end: lastKey + 1), lastKey)
+  }
+
+  /// The same records with clock keys and stripe numbers, as ``clockChunksInFileOrder(epochSpan:skew:)``
+  /// writes them: each thread's chunks in its order, with the first key of each, and the last key.
+  mutating func clockChunksByThread(epochSpan: UInt64, skew: UInt64) -> (
+    chunks: [[(bytes: [UInt8], first: UInt64)]], lastKey: UInt64
+  ) {
     var stripeCounts: [Int: UInt64] = [:]
     var stripeNumbers: [UInt64: UInt64] = [:]  // by event number
     let everyEvent = records.flatMap { $0 }.map { event -> (UInt64, UInt64) in
@@ -238,6 +247,6 @@ extension RacingProgram {
       if let first { chunks.append((chunk.bytes, first)) }
       chunksByThread.append(chunks)
     }
-    return (interleave(chunksByThread, end: lastKey + 1), lastKey)
+    return (chunksByThread, lastKey)
   }
 }

@@ -148,6 +148,12 @@ struct RacingProgram {
   /// chunks interleaved at random, each thread's in its own order, with a SYNC now and then that
   /// promises what the file holds by then (every number below the first one not yet written).
   mutating func chunksInFileOrder() -> [[UInt8]] {
+    interleave(chunksByThread(), end: numbers)
+  }
+
+  /// Each thread's records cut into chunks, never between a realloc's FREE and its ALLOC: each
+  /// thread's chunks in its order, with the first number of each.
+  mutating func chunksByThread() -> [[(bytes: [UInt8], first: UInt64)]] {
     var chunksByThread: [[(bytes: [UInt8], first: UInt64)]] = []
     for (thread, events) in records.enumerated() {
       var chunks: [(bytes: [UInt8], first: UInt64)] = []
@@ -175,7 +181,7 @@ struct RacingProgram {
       if count > 0 { chunks.append((chunk.bytes, first)) }
       chunksByThread.append(chunks)
     }
-    return interleave(chunksByThread, end: numbers)
+    return chunksByThread
   }
 
   /// The chunks interleaved at random, each thread's in its own order, with a SYNC now and then

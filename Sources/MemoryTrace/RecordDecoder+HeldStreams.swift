@@ -1,0 +1,260 @@
+// Version 3 decoding of held chunks: a stream whose record must wait keeps the rest of its chunk,
+// and its later chunks, as bytes; its next record is decoded when the one before it is delivered.
+
+extension RecordDecoder {
+  /// The chunk loop met a record that waits (``waiting``): the rest of the chunk, from `cursor` on,
+  /// is held, its stream too (its later chunks queue behind), and the record waits in its merge.
+  @inline(never)
+  mutating func hold(
+    _ cursor: ByteCursor, decoding: ChunkDecoding, following: (SequencedRecord, StripeNumber)?, stream: UInt64,
+    recent: RecentAllocations, fileOffset: Int, damageOffset: Int
+  ) throws(DecodeStop) {
+    guard let (record, stripe) = waiting else { return }
+    waiting = nil
+    let remaining = cursor.end - cursor.position
+    try checkHeldBytes(adding: remaining, offset: record.offset)
+    var chunk = HeldChunk(
+      copying: cursor.base + cursor.position, count: remaining, recordBase: fileOffset + cursor.position,
+      thread: decoding.thread)
+    chunk.number = chunkNumber
+    chunk.damageOffset = damageOffset
+    var waitingStream = HeldStream(
+      stream: stream, recent: recent, chunk: chunk, decoding: decoding, head: record, headStripe: stripe,
+      byteCount: chunk.heldBytes)
+    if let (next, nextStripe) = following { waitingStream.pending = (next, nextStripe, isStacked(next)) }
+    place(held.add(waitingStream))
+  }
+
+  /// A chunk (or a COLUMNS body, `unpackedLength` ≥ 0) of a stream that holds records: it waits
+  /// behind them, as bytes.
+  mutating func enqueue(
+    copying source: UnsafeRawPointer, count: Int, recordBase: Int, thread: UInt64, damageOffset: Int,
+    unpackedLength: Int, in slot: Int, offset: Int
+  ) throws(DecodeStop) {
+    try checkHeldBytes(adding: count, offset: offset)
+    var chunk = HeldChunk(copying: source, count: count, recordBase: recordBase, thread: thread)
+    chunk.number = chunkNumber
+    chunk.damageOffset = damageOffset
+    chunk.unpackedLength = unpackedLength
+    held.enqueue(chunk, in: slot)
+  }
+
+  private func checkHeldBytes(adding count: Int, offset: Int) throws(DecodeStop) {
+    // A real capture holds what its threads wrote between two SYNCs: 10 ms, at most about a
+    // quarter of a second when one thread holds its buffer that long (the tracker then waits).
+    guard held.byteCount + count + HeldChunk.overhead <= CaptureFormat.maximumHeldBytes else {
+      throw .damagedInFile(offset: offset, .tooManyHeldBytes(byteCount: CaptureFormat.maximumHeldBytes))
+    }
+  }
+
+  /// Whether `record` defines nodes or is a MODULES (the clock merge delivers those in key order).
+  private func isStacked(_ record: SequencedRecord) -> Bool {
+    if record.frameCount > 0 { return true }
+    if record.extra >= 0, case .modules? = extras[Int(record.extra)] { return true }
+    return false
+  }
+
+  /// Puts the head of `slot` in the merge its key belongs to.
+  private mutating func place(_ slot: Int) {
+    let sequence = held.slots[slot].head.sequence
+    if clockKeysAllowed && sequence >= CaptureFormat.clockKeyBase {
+      prepareClockKeyedHead(slot)
+      clockMerge.push(slot, streams: held.slots)
+    } else {
+      merger.push(slot, sequence: sequence)
+    }
+  }
+
+  /// The clock merge's view of the head of `slot`: whether it defines nodes, its thread's place.
+  private mutating func prepareClockKeyedHead(_ slot: Int) {
+    let streams = held.slots
+    let head = streams[slot].head
+    streams[slot].headStacked = isStacked(head)
+    if !streams[slot].orderKnown || streams[slot].orderThread != head.thread {
+      // Its chunk's number, then its place in the file (offsets below 2^40).
+      let place = streams[slot].chunk.number << 40 | UInt64(truncatingIfNeeded: head.offset) & (1 << 40 - 1)
+      streams[slot].order = clockMerge.order(of: head.thread, place: place)
+      streams[slot].orderThread = head.thread
+      streams[slot].orderKnown = true
+    }
+  }
+
+  /// Takes the head of the stream at the top of the counter merge; the stream's next record, if
+  /// any, takes its place (in the clock merge if it is clock-keyed).
+  mutating func takeSmallestCounterKeyed() throws(DecodeStop) -> SequencedRecord {
+    let slot = merger.smallestSlot
+    let record = held.slots[slot].head
+    if try advance(slot) {
+      let sequence = held.slots[slot].head.sequence
+      if clockKeysAllowed && sequence >= CaptureFormat.clockKeyBase {
+        merger.removeSmallest()
+        prepareClockKeyedHead(slot)
+        clockMerge.push(slot, streams: held.slots)
+      } else {
+        merger.replaceSmallest(with: sequence)
+      }
+    } else {
+      merger.removeSmallest()
+    }
+    return record
+  }
+
+  /// Takes the head of `slot`, chosen by the clock merge; the stream's next record, if any, takes
+  /// its place.
+  mutating func takeClockKeyed(_ slot: Int) throws(DecodeStop) -> SequencedRecord {
+    let record = held.slots[slot].head
+    let taken = (stripe: held.slots[slot].headStripe, stacked: held.slots[slot].headStacked)
+    var staying = false
+    if try advance(slot) {
+      let sequence = held.slots[slot].head.sequence
+      if sequence >= CaptureFormat.clockKeyBase {
+        prepareClockKeyedHead(slot)
+        staying = true
+      } else {
+        merger.push(slot, sequence: sequence)  // a damaged capture: keys fell
+      }
+    }
+    clockMerge.advanced(slot, taken: taken, staying: staying, streams: held.slots)
+    return record
+  }
+
+  /// Decodes the next record of the stream in `slot` into its head; false when the stream holds no
+  /// more (its slot is then free, its allocations the decoder's again).
+  private mutating func advance(_ slot: Int) throws(DecodeStop) -> Bool {
+    let streams = held.slots
+    if streams[slot].decodedHead < streams[slot].decoded.count {
+      let entry = streams[slot].decoded[streams[slot].decodedHead]
+      streams[slot].decodedHead += 1
+      held.releaseDecoded(Self.decodedRecordBytes, of: slot)
+      streams[slot].head = entry.record
+      streams[slot].headStripe = entry.stripe
+      return true
+    }
+    if try produce(slot) { return true }
+    if let (stream, recent) = held.remove(slot) { recentAllocations[stream] = recent }
+    return false
+  }
+
+  /// The key of the first numbered record of a chunk's `count` bytes, or nil when it has none or
+  /// is damaged (the damage is reported when the chunk is decoded).
+  static func firstKey(_ bytes: UnsafeRawPointer, count: Int) -> UInt64? {
+    var cursor = ByteCursor(base: bytes, end: count, position: 0, recordStart: 0)
+    do throws(DecodeStop) {
+      while cursor.position < cursor.end {
+        let tag = try cursor.byte()
+        if tag == CaptureFormat.frameTag {
+          _ = try cursor.unsigned()
+          _ = try cursor.unsigned()
+        } else if tag == CaptureFormat.threadTag {
+          _ = try cursor.unsigned()
+        } else if tag & CaptureFormat.nextNumberFlag != 0
+          && tag & CaptureFormat.typeMask & ~CaptureFormat.nextNumberFlag != 0
+        {
+          return 1  // the previous key (0 at a chunk's start) + 1
+        } else {
+          return try cursor.unsigned()
+        }
+      }
+    } catch {
+      return nil
+    }
+    return nil
+  }
+
+  /// What a record decoded ahead counts for against the reader's bound.
+  private static let decodedRecordBytes = MemoryLayout<SequencedRecord>.stride + 32
+
+  /// Decodes the next record of the stream in `slot` into its head, a realloc's FREE paired with the
+  /// ALLOC after it in its chunk (FRAMEs aside), which then waits in `pending`; false when the
+  /// stream has no more.
+  private mutating func produce(_ slot: Int) throws(DecodeStop) -> Bool {
+    let streams = held.slots
+    if let pending = streams[slot].pending {
+      streams[slot].pending = nil
+      streams[slot].head = pending.record
+      streams[slot].headStripe = pending.stripe
+    } else if try !decodeHead(slot, crossingChunks: true) {
+      return false
+    }
+    if case .free(.realloc, _, _) = streams[slot].head.body {
+      var free = streams[slot].head
+      let freeStripe = streams[slot].headStripe
+      if try decodeHead(slot, crossingChunks: false) {
+        var following = streams[slot].head
+        pair(&free, with: &following)
+        streams[slot].pending = (following, streams[slot].headStripe, isStacked(following))
+        streams[slot].head = free
+        streams[slot].headStripe = freeStripe
+      }
+    }
+    return true
+  }
+
+  /// A chunk of a held stream keyed below the stream's next record: its chunks were written out of
+  /// their order (the tracker writes a buffer's in order; a crafted file may not). The held records
+  /// are decoded ahead, so that the stream's allocations are whole for the chunk, which then goes
+  /// on as if its stream held nothing, and the held ones wait in their slot, still merged.
+  mutating func detachOutOfOrder(_ slot: Int) throws(DecodeStop) {
+    var decoded: [(record: SequencedRecord, stripe: StripeNumber, stacked: Bool)] = []
+    let head = (held.slots[slot].head, held.slots[slot].headStripe)
+    while try produce(slot) {
+      let record = held.slots[slot].head
+      decoded.append((record, held.slots[slot].headStripe, isStacked(record)))
+    }
+    (held.slots[slot].head, held.slots[slot].headStripe) = head
+    let bytes = decoded.count * Self.decodedRecordBytes
+    try checkHeldBytes(adding: bytes, offset: held.slots[slot].head.offset)
+    held.slots[slot].decoded = decoded
+    held.slots[slot].decodedHead = 0
+    let stream = held.slots[slot].stream
+    recentAllocations[stream] = held.detach(slot, decodedBytes: bytes)
+  }
+
+  /// Decodes the next numbered record of the stream in `slot`, from its chunk or (`crossingChunks`)
+  /// the ones queued behind it, into its head; false when there is none.
+  private mutating func decodeHead(_ slot: Int, crossingChunks: Bool) throws(DecodeStop) -> Bool {
+    let streams = held.slots
+    while true {
+      let chunk = streams[slot].chunk
+      if chunk.position < chunk.end {
+        var cursor = ByteCursor(
+          base: UnsafeRawPointer(chunk.bytes), end: chunk.end, position: chunk.position, recordStart: chunk.position)
+        var count = 0
+        let decoded: Bool
+        do throws(DecodeStop) {
+          decoded = try nextRecord(
+            &cursor, &streams[slot].decoding, recent: &streams[slot].recent, fileOffset: chunk.recordBase,
+            count: &count, clockKeysAllowed: clockKeysAllowed, into: &streams[slot].head,
+            stripe: &streams[slot].headStripe)
+        } catch {
+          // Positions in the held bytes are not positions in the reader's buffer.
+          switch error {
+          case .damaged(let position, let damage):
+            throw .damagedInFile(offset: chunk.fileOffset(of: position), damage)
+          case .needMore:
+            throw .damagedInFile(offset: chunk.fileOffset(of: cursor.recordStart), .chunkEndsMidRecord)
+          default:
+            throw error
+          }
+        }
+        streams[slot].chunk.position = cursor.position
+        heldRecordCount += count
+        if decoded { return true }
+      }
+      guard crossingChunks, streams[slot].queuedHead < streams[slot].queued.count else { return false }
+      let next = streams[slot].queued[streams[slot].queuedHead]
+      streams[slot].queuedHead += 1
+      if streams[slot].queuedHead == streams[slot].queued.count {
+        streams[slot].queued.removeAll(keepingCapacity: true)
+        streams[slot].queuedHead = 0
+      }
+      held.release(chunk, of: slot)
+      streams[slot].chunk = next
+      streams[slot].decoding = ChunkDecoding(thread: next.thread)
+      // A COLUMNS body: its stream's earlier chunks are decoded, their allocations what it names.
+      if next.unpackedLength >= 0 && !held.unpack(slot, stream: streams[slot].stream, recent: streams[slot].recent) {
+        throw .damagedInFile(offset: next.damageOffset, .damagedPackedChunk)
+      }
+    }
+  }
+}
