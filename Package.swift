@@ -111,7 +111,8 @@ let package = Package(
     .testTarget(name: "SymbolsTests", dependencies: ["Symbols", "WorkshopTestSupport"], exclude: ["Programs"]),
     // End to end: programs run under the real tracker, then workshop flamegraph (Programs/ compiled at test time).
     .testTarget(
-      name: "ReportTests", dependencies: ["WorkshopKit", "MemoryTrace", "MemoryAnalysis", "WorkshopTestSupport"], exclude: ["Programs"]),
+      name: "ReportTests", dependencies: ["WorkshopKit", "MemoryTrace", "MemoryAnalysis", "WorkshopTestSupport"],
+      exclude: ["Programs"]),
     // `workshop lesson`: the course catalog, and the real binary driven in tmux.
     .testTarget(name: "LessonCommandTests", dependencies: ["WorkshopKit", "WorkshopTestSupport"]),
     // The course engine end to end (the built workshop on Fixtures/course copies) and the course

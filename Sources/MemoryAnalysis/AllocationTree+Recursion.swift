@@ -16,7 +16,7 @@ extension AllocationTree {
     let columns = nodes.columns
     var builder = Builder(rootLabel: rootLabel)
     // Per distinct frame of this tree: the builder's registration of it, and a number that two
-    // frames share exactly when they are calls of one function (``sameFunction(_:_:)``).
+    // frames share exactly when they are calls of one function (``FunctionKey``).
     var registered = [Builder.RegisteredFrame?](repeating: nil, count: columns.frames.count)
     var functionNumbers = [Int](repeating: -1, count: columns.frames.count)
     var functions: [FunctionKey: Int] = [:]
@@ -56,16 +56,10 @@ extension AllocationTree {
     return builder.build()
   }
 
-  /// What makes two frames calls of one function (``sameFunction(_:_:)``), as a hashable value.
+  /// What makes two frames calls of one function, as a hashable value: the same name in the same
+  /// module, or the same address when there is no name.
   private enum FunctionKey: Hashable {
     case named(String, module: String)
     case unnamed(SymbolizedFrame.Identity)
-  }
-
-  /// Whether two frames are calls of one function (whatever the line): the same name in the same
-  /// module, or the same address when there is no name.
-  static func sameFunction(_ a: SymbolizedFrame, _ b: SymbolizedFrame) -> Bool {
-    guard let function = a.function else { return b.function == nil && a.identity == b.identity }
-    return function == b.function && a.location.module == b.location.module
   }
 }

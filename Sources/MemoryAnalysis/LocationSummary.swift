@@ -40,7 +40,7 @@ public struct LocationSummary: Sendable {
   ///   only at its outermost occurrence on the path, so recursion is not counted twice. The walk reads
   ///   the tree's columns and hashes each distinct frame's identity once (a tree of millions of nodes
   ///   has a few dozen distinct frames): made into `Node` values and hashed per node, a depth-20 tree
-  ///   took `workshop summary` 4.3-5.0 s, against `stats`' 0.9.
+  ///   took `workshop summary` 3.2 s, against 1.75 s so and `stats`' 0.8.
   public init(tree: AllocationTree) {
     let columns = tree.nodes.columns
     var index: [SymbolizedFrame.Identity: Int] = [:]

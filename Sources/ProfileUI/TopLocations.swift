@@ -13,11 +13,14 @@ import WorkshopKit
 /// has a stack per node, each holding a few bytes; its 512 largest stacks gave its functions a
 /// total of 512 nodes). The symbolizer names each distinct frame once, and a set of a million
 /// stacks takes some tenths of a second to sum up, so the thread paces itself: after a summary that
-/// took *t* it waits until ``busyShare`` of its time was work, so that a great many stacks refresh
-/// less often rather than take a core from the program.
+/// took *t* it waits until ``busyShare`` of its time was work (at most ``longestRest``), so that a
+/// great many stacks refresh less often rather than take a core from the program.
 final class TopLocations: Sendable {
   /// At most this share of the thread's time goes to summing up (the rest it waits).
   static let busyShare = 0.25
+  /// The longest rest, whatever the summary cost: a first batch of new frames (the symbolizer's
+  /// start, its reading of a module) is not the cost of the next ones.
+  static let longestRest: Double = 2
 
   private struct Shared {
     var pending: LiveRun.AliveStacks?
@@ -61,7 +64,8 @@ final class TopLocations: Sendable {
         shared.withLock { $0.ready = summary }
         waker.wake()
         let busy = DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds
-        restUntil = .now() + .nanoseconds(Int(Double(busy) * (1 / Self.busyShare - 1)))
+        let rest = min(Double(busy) / 1e9 * (1 / Self.busyShare - 1), Self.longestRest)
+        restUntil = .now() + .nanoseconds(Int(rest * 1e9))
       }
       self.symbolizer = symbolizer
       ended.signal()
@@ -86,7 +90,7 @@ final class TopLocations: Sendable {
 
   /// Ends the thread and waits for it (at most 2 s: a symbolizer stuck on a huge binary is left).
   ///
-  /// - Returns: the thread's symbolizer, whose cache already names the frames of the top stacks
+  /// - Returns: the thread's symbolizer, whose cache already names the frames of the alive stacks
   ///   (nil when the thread did not end in time). Call once.
   @discardableResult
   func stop() -> Symbolizer? {

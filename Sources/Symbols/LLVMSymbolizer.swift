@@ -12,6 +12,21 @@ public protocol SymbolResolving {
   /// function first and the function that owns the stack frame last. Never an empty array: a
   /// location nothing is known about becomes ``SymbolizedFrame/unresolved(_:)``.
   func resolve(_ locations: [CodeLocation]) throws -> [[SymbolizedFrame]]
+
+  /// ``resolve(_:)`` that keeps what was named when a part failed: every location's frames (those
+  /// of the failed part unresolved), and why that part failed, if one did.
+  func resolveKeepingNamed(_ locations: [CodeLocation]) -> (frames: [[SymbolizedFrame]], failure: (any Error)?)
+}
+
+extension SymbolResolving {
+  /// All or nothing: a resolver that fails names nothing.
+  public func resolveKeepingNamed(_ locations: [CodeLocation]) -> (frames: [[SymbolizedFrame]], failure: (any Error)?) {
+    do {
+      return (try resolve(locations), nil)
+    } catch {
+      return (locations.map { [.unresolved($0)] }, error)
+    }
+  }
 }
 
 /// Resolves frames with `llvm-symbolizer --inlines --output-style=JSON`.
@@ -54,6 +69,8 @@ public struct LLVMSymbolizer: SymbolResolving, Sendable {
   /// process (``ELFSymbolTable``) rather than by the symbolizer: the same names, without the
   /// symbolizer's reading and sorting of every symbol. Tests turn it off to compare the two.
   public var readsSymbolTables = true
+  /// How many symbolizer processes may run at once (one per usable core, at most four).
+  var processes = SymbolizerGroups.processes
 
   /// The folder where frames are kept between reports (``SymbolDiskCache``), nil for none:
   /// `WORKSHOP_SYMBOL_CACHE` (empty: none), else `$XDG_CACHE_HOME/workshop/symbols`, else
@@ -99,6 +116,15 @@ public struct LLVMSymbolizer: SymbolResolving, Sendable {
   /// - Complexity: at most one process per core; O(n) lines written and read. The symbolizer's own
   ///   cost is reading each module's tables once plus a lookup per address.
   public func resolve(_ locations: [CodeLocation]) throws -> [[SymbolizedFrame]] {
+    let (frames, failure) = resolveKeepingNamed(locations)
+    if let failure { throw failure }
+    return frames
+  }
+
+  /// ``resolve(_:)``, keeping what the symbolizer processes that did not fail named: a process that
+  /// fails (or cannot start) leaves only its own modules' locations unresolved, and they are not
+  /// stored in the disk cache, so the next report asks again.
+  public func resolveKeepingNamed(_ locations: [CodeLocation]) -> (frames: [[SymbolizedFrame]], failure: (any Error)?) {
     let early = early.take()
     // Only regular files are worth opening: a capture may name /dev/zero or a FIFO as a module,
     // which the symbolizer would read forever.
@@ -110,7 +136,7 @@ public struct LLVMSymbolizer: SymbolResolving, Sendable {
     // Grouped per module: the order the symbolizer is fastest with.
     let order = locations.indices.filter { isRegularFile[locations[$0].module] == true }
       .sorted { locations[$0] < locations[$1] }
-    guard !order.isEmpty else { return result }
+    guard !order.isEmpty else { return (result, nil) }
     let diskCache = symbolCacheFolder.flatMap { SymbolDiskCache(folder: $0, symbolizer: executable) }
     var cached: [String: SymbolDiskCache.Module] = [:]
     var asked: [Int] = []
@@ -125,14 +151,14 @@ public struct LLVMSymbolizer: SymbolResolving, Sendable {
         asked.append(index)
       }
     }
-    guard !asked.isEmpty else { return result }
+    guard !asked.isEmpty else { return (result, nil) }
     let (named, left) = readsSymbolTables ? nameFromSymbolTables(asked, of: locations) : ([], asked)
     for (index, frames) in named { result[index] = frames }
     var failure: (indices: Set<Int>, error: SymbolError)?
     if left.isEmpty {
       early?.session.end()
     } else {
-      let parallel = try resolveInParallel(left, of: locations, early: early)
+      let parallel = resolveInParallel(left, of: locations, early: early)
       for (index, frames) in parallel.resolved { result[index] = frames }
       failure = parallel.failure
     }
@@ -152,8 +178,7 @@ public struct LLVMSymbolizer: SymbolResolving, Sendable {
       }
       for module in cached.values { diskCache.save(module) }
     }
-    if let failure { throw SymbolError.partlyResolved(frames: result, cause: failure.error) }
-    return result
+    return (result, failure?.error)
   }
 
   /// The frames of the locations at `asked` (sorted by module) that are in modules without debug
@@ -192,7 +217,7 @@ public struct LLVMSymbolizer: SymbolResolving, Sendable {
   /// waits for the others: a symbolizer dies with the thread that started it. A process that fails
   /// fails its own group only: its locations are left out of `resolved`, and `failure` says which and
   /// why (the first failure, if several).
-  private func resolveInParallel(_ asked: [Int], of locations: [CodeLocation], early: EarlySymbolizer?) throws
+  private func resolveInParallel(_ asked: [Int], of locations: [CodeLocation], early: EarlySymbolizer?)
     -> (resolved: [(Int, [SymbolizedFrame])], failure: (indices: Set<Int>, error: SymbolError)?)
   {
     var byModule: [String: [Int]] = [:]
@@ -212,20 +237,34 @@ public struct LLVMSymbolizer: SymbolResolving, Sendable {
       modules.count == 1 && earlyModule == nil
       ? SymbolizerGroups(modules: [(modules[0], 0)], processes: 1)
       : SymbolizerGroups(
-        modules: modules.map { ($0, SymbolizerGroups.estimatedCost($0)) }, processes: SymbolizerGroups.processes,
+        modules: modules.map { ($0, SymbolizerGroups.estimatedCost($0)) }, processes: processes,
         early: earlyModule)
+    var failure: (indices: Set<Int>, error: SymbolError)?
+    func fail(_ indices: [Int], _ error: any Error) {
+      let reason = error as? SymbolError ?? .symbolizerFailed(path: executable, reason: "\(error)")
+      failure = ((failure?.indices ?? []).union(indices), failure?.error ?? reason)
+    }
     var jobs: [SymbolizerJob] = []
     defer { jobs.forEach { $0.session.end() } }
     for (position, group) in plan.groups.enumerated() {
-      let session =
-        position == 0 && earlyModule != nil
-        ? early!.session
-        : try SymbolizerSession(
-          arguments: Self.arguments(executable), environment: Self.environment(ProcessInfo.processInfo.environment),
-          timeLimit: timeLimit, addressSpaceLimit: addressSpaceLimit)
+      let indices = group.flatMap { byModule[$0]! }
+      let session: SymbolizerSession
+      if position == 0 && earlyModule != nil {
+        session = early!.session
+      } else {
+        do {
+          session = try SymbolizerSession(
+            arguments: Self.arguments(executable), environment: Self.environment(ProcessInfo.processInfo.environment),
+            timeLimit: timeLimit, addressSpaceLimit: addressSpaceLimit)
+        } catch {
+          fail(indices, error)  // a process that cannot start fails its own group only
+          continue
+        }
+      }
       let aliases = position == 0 && earlyModule != nil ? [earlyModule!: early!.module] : [:]
-      jobs.append(SymbolizerJob(indices: group.flatMap { byModule[$0]! }, session: session, aliases: aliases))
+      jobs.append(SymbolizerJob(indices: indices, session: session, aliases: aliases))
     }
+    guard let first = jobs.first else { return ([], failure) }
     let finished = DispatchGroup()
     for job in jobs.dropFirst() {
       finished.enter()
@@ -234,14 +273,12 @@ public struct LLVMSymbolizer: SymbolResolving, Sendable {
         finished.leave()
       }
     }
-    jobs[0].run(self, locations: locations)
+    first.run(self, locations: locations)
     finished.wait()
     var resolved: [(Int, [SymbolizedFrame])] = []
-    var failure: (indices: Set<Int>, error: SymbolError)?
     for job in jobs {
       if let error = job.error {
-        let reason = error as? SymbolError ?? .symbolizerFailed(path: executable, reason: "\(error)")
-        failure = ((failure?.indices ?? []).union(job.indices), failure?.error ?? reason)
+        fail(job.indices, error)
         continue
       }
       resolved += zip(job.indices, job.frames).map { ($0, $1) }

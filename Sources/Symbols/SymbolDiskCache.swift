@@ -130,7 +130,7 @@ struct SymbolDiskCache {
     guard let file = ELFFile(path) else { return "-\t-" }
     let byBuildID = file.buildID().flatMap(ELFFile.buildIDFile).flatMap(fileIdentity) ?? "-"
     var byLink = "-"
-    if file.section(named: ".gnu_debuglink") != nil, let name = file.debugLinkName(),
+    if let name = file.debugLinkName(),
       let found = ELFFile.debugLinkCandidates(module: path, name: name).first(where: { access($0, F_OK) == 0 })
     {
       byLink = fileIdentity(found) ?? "-"

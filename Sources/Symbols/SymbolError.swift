@@ -6,9 +6,6 @@ public enum SymbolError: Error, CustomStringConvertible, Equatable {
   case symbolizerNotStarted(path: String, reason: String)
   /// The symbolizer ended early or printed something that is not its JSON output.
   case symbolizerFailed(path: String, reason: String)
-  /// The symbolizer failed for some modules only: `frames` holds what the other processes named
-  /// (the failed modules' locations unresolved), `cause` why the rest failed.
-  indirect case partlyResolved(frames: [[SymbolizedFrame]], cause: SymbolError)
 
   /// One lower-case sentence that says what happened and what to do.
   public var description: String {
@@ -20,8 +17,6 @@ public enum SymbolError: Error, CustomStringConvertible, Equatable {
       return "could not start the symbolizer '\(path)': \(reason)"
     case .symbolizerFailed(let path, let reason):
       return "the symbolizer '\(path)' failed: \(reason)"
-    case .partlyResolved(_, let cause):
-      return cause.description
     }
   }
 }

@@ -53,24 +53,14 @@ public final class Symbolizer {
       missing.append(location)
     }
     guard !missing.isEmpty else { return }
-    let resolved: [[SymbolizedFrame]]
-    do {
-      resolved = try resolver.resolve(missing)
-    } catch SymbolError.partlyResolved(let frames, let cause) where frames.count == missing.count {
-      // Some modules' symbolizer failed: keep what the others named, say why the rest are not.
-      for (location, frames) in zip(missing, frames) {
-        cache[location] = frames.isEmpty ? [.unresolved(location)] : frames
-      }
-      throw cause
-    } catch {
-      // Named by module and offset from now on: a resolver that failed (or was stopped at its
-      // bound) once is not started again for each frame.
-      for location in missing { cache[location] = [.unresolved(location)] }
-      throw error
-    }
+    // What was named is kept even when a part failed; the failure is said once, and a resolver that
+    // failed (or was stopped at its bound) is not started again for each frame: its locations are
+    // named by module and offset from now on.
+    let (resolved, failure) = resolver.resolveKeepingNamed(missing)
     for (location, frames) in zip(missing, resolved) {
       cache[location] = frames.isEmpty ? [.unresolved(location)] : frames
     }
+    if let failure { throw failure }
   }
 
   /// The frames of one location, innermost inlined function first; resolves it alone if

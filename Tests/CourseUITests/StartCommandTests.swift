@@ -36,7 +36,7 @@ final class StartSession {
     let script = """
       stty -a > \(marks.path)/stty-before; \
       env -u NO_COLOR LC_ALL=C.UTF-8 TERM=tmux-256color EDITOR=\(editor.path) WORKSHOP_BUILD_CACHE=\(cache.path) \(TestEnvironment.workshopExecutable) start; \
-      echo "EXIT=$?"; stty -a > \(marks.path)/stty-after; sleep 60
+      status=$?; stty -a > \(marks.path)/stty-after; echo "EXIT=$status"; sleep 60
       """
     terminal = try TmuxScreen(script, in: course, width: width, height: height)
   }
@@ -68,7 +68,7 @@ final class StartSession {
   func terminalSettings() throws -> (before: String, after: String) {
     (
       try String(contentsOf: marks.appendingPathComponent("stty-before"), encoding: .utf8),
-      try TmuxScreen.fileOnceWritten(marks.appendingPathComponent("stty-after"))
+      try String(contentsOf: marks.appendingPathComponent("stty-after"), encoding: .utf8)
     )
   }
 }

@@ -46,6 +46,13 @@ import Testing
     #expect(folded.foldingRecursion().nodes == folded.nodes)
   }
 
+  /// Whether two frames are calls of one function, as folding was first written: the same name in
+  /// the same module, or the same address when there is no name.
+  static func sameFunction(_ a: SymbolizedFrame, _ b: SymbolizedFrame) -> Bool {
+    guard let function = a.function else { return b.function == nil && a.identity == b.identity }
+    return function == b.function && a.location.module == b.location.module
+  }
+
   /// Folding as it was written first, node by node through `Node` values: the tree's column walk
   /// must give the very same tree.
   static func referenceFolding(_ tree: AllocationTree) -> AllocationTree {
@@ -55,7 +62,7 @@ import Testing
     for index in tree.nodes.indices {
       let node = tree[index]
       if let parent = node.parent, let frame = node.frame {
-        if let parentFrame = tree[parent].frame, AllocationTree.sameFunction(frame, parentFrame) {
+        if let parentFrame = tree[parent].frame, Self.sameFunction(frame, parentFrame) {
           target[index] = target[parent]
           run[index] = run[parent] + node.recursionDepth
         } else {

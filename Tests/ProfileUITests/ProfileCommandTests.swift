@@ -14,19 +14,22 @@ private final class TmuxSession {
     let script = """
       stty -a > \(folder.path)/stty-before; \
       env -u NO_COLOR LC_ALL=C.UTF-8 TERM=tmux-256color \(command); \
-      echo "EXIT=$?"; stty -a > \(folder.path)/stty-after; sleep 60
+      status=$?; stty -a > \(folder.path)/stty-after; echo "EXIT=$status"; sleep 60
       """
     screen = try TmuxScreen(script, in: folder)
   }
 
-  /// `workshop run --live -o FOLDER/NAME.bin -- PROGRAM` in a fresh scratch folder.
-  static func live(_ source: URL, capture name: String, test: String = #function) throws -> (TmuxSession, URL) {
+  /// `workshop run --live -o FOLDER/NAME.bin -- PROGRAM ARGUMENTS` in a fresh scratch folder.
+  static func live(_ source: URL, capture name: String, arguments: [String] = [], test: String = #function) throws
+    -> (TmuxSession, URL)
+  {
     try TestEnvironment.requireProducts()
     let program = try TestProgram.compile(source)
     let folder = try TestEnvironment.scratchFolder(test)
     let capture = folder.appendingPathComponent(name)
+    let command = ([program.executable] + arguments).joined(separator: " ")
     let session = try TmuxSession(
-      "\(TestEnvironment.workshopExecutable) run --live -o \(capture.path) -- \(program.executable)", in: folder)
+      "\(TestEnvironment.workshopExecutable) run --live -o \(capture.path) -- \(command)", in: folder)
     return (session, capture)
   }
 
@@ -46,7 +49,7 @@ private final class TmuxSession {
 
   func expectTerminalRestored(sourceLocation: SourceLocation = #_sourceLocation) throws {
     let before = try String(contentsOf: folder.appendingPathComponent("stty-before"), encoding: .utf8)
-    let after = try TmuxScreen.fileOnceWritten(folder.appendingPathComponent("stty-after"))
+    let after = try String(contentsOf: folder.appendingPathComponent("stty-after"), encoding: .utf8)
     #expect(before == after, "the terminal is as it was", sourceLocation: sourceLocation)
   }
 }
@@ -131,17 +134,19 @@ struct ProfileCommandTests {
   func liveTableCountsEveryStack() async throws {
     try await withOwnThread {
       let tree = TestEnvironment.repositoryRoot.appendingPathComponent("Tests/ProfileUITests/Programs/hold_a_tree.c")
-      let (tmux, _) = try TmuxSession.live(tree, capture: "tree.bin")
+      let release = try TestEnvironment.scratchFolder("hold-a-tree-release").appendingPathComponent("release")
+      let (tmux, _) = try TmuxSession.live(tree, capture: "tree.bin", arguments: [release.path])
       await tmux.wait(for: "running", seconds: 20)
-      // 8,191 nodes of 64 bytes, each from a stack of its own, all alive while the program sleeps.
-      let deadline = Date().addingTimeInterval(20)
+      // 8,191 nodes of 64 bytes, each from a stack of its own, all alive until the test lets go.
+      let deadline = Date().addingTimeInterval(40)
       var buildRow = ""
       repeat {
         let screen = tmux.screenText()
         buildRow = screen.split(separator: "\n").map(String.init).first { $0.contains("build (hold_a_tree.c") } ?? ""
         if buildRow.contains("8,191") { break }
-        try await Task.sleep(for: .microseconds(100_000))
+        try await Task.sleep(for: .milliseconds(100))
       } while Date() < deadline
+      FileManager.default.createFile(atPath: release.path, contents: Data())
       #expect(buildRow.contains("511.9 KiB"), "build's total is every node's: \(buildRow)\n\(tmux.screenText())")
       #expect(buildRow.contains("8,191"), "and its allocations: \(buildRow)")
       await tmux.wait(for: "peak memory:", seconds: 30)

@@ -27,15 +27,6 @@ public final class TmuxScreen {
   /// Types `keys` (tmux's names: `Enter`, `C-c`, `Space`...).
   public func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", session] + keys) }
 
-  /// The text of the file at `url` once the script has written it (it may still be writing it when
-  /// the screen shows the line printed before: the `stty -a` after a command's `EXIT=`), polled
-  /// every 50 ms for up to `seconds`; then as it is (an error if it is not there).
-  public static func fileOnceWritten(_ url: URL, seconds: Double = 10) throws -> String {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline, (try? String(contentsOf: url, encoding: .utf8))?.isEmpty ?? true { usleep(50_000) }
-    return try String(contentsOf: url, encoding: .utf8)
-  }
-
   /// Polls the screen every 30 ms until it shows `text` or `seconds` pass; the screen then.
   ///
   /// It sleeps by suspending, not by blocking: on two cores a test that blocked a thread of the
