@@ -28,8 +28,30 @@ public final class CaptureTrees {
     report = CaptureReport(profile: profile, path: path, symbolizer: symbolizer)
   }
 
-  /// The explorer of `view`: its tree with the user's frames, and with every frame for `N`.
-  public func explorer(for view: ProfileView) throws -> IcicleExplorer {
+  /// The explorer of `view`: its tree with the user's frames, and with every frame for `N` when
+  /// `withNativeTree` (else ``nativeTree(for:)`` makes that one later).
+  public func explorer(for view: ProfileView, withNativeTree: Bool = true) throws -> IcicleExplorer {
+    let samples = try samples(for: view)
+    let tree = try AllocationTree.build(
+      stacks: CaptureStacks(frames: report.profile.frames), samples: samples, symbolizer: report.symbolizer,
+      filter: FrameFilter(), rootLabel: report.programName)
+    return IcicleExplorer(
+      tree: tree, nativeTree: withNativeTree ? try nativeTree(for: view) : nil, title: view.title)
+  }
+
+  /// The tree of every frame of `view` (the runtime's and the allocator's too), for `N`.
+  public func nativeTree(for view: ProfileView) throws -> AllocationTree {
+    try AllocationTree.build(
+      stacks: CaptureStacks(frames: report.profile.frames), samples: try samples(for: view),
+      symbolizer: report.symbolizer, filter: nil, rootLabel: report.programName)
+  }
+
+  /// The last view's samples: its native tree is made right after its explorer, and a moment's or a
+  /// range's samples take reading the whole capture again. Used by one thread at a time.
+  private var lastSamples: (view: ProfileView, samples: [StackSample])?
+
+  private func samples(for view: ProfileView) throws -> [StackSample] {
+    if let lastSamples, lastSamples.view == view { return lastSamples.samples }
     let samples: [StackSample]
     switch view {
     case .peak: samples = report.samples(.peak)
@@ -40,13 +62,8 @@ public final class CaptureTrees {
     case .range(let from, let to):
       samples = try Self.samples(TemporalSnapshot(contentsOf: path, query: .allocatedNotFreed(from: from, to: to)))
     }
-    let stacks = CaptureStacks(frames: report.profile.frames)
-    let tree = try AllocationTree.build(
-      stacks: stacks, samples: samples, symbolizer: report.symbolizer, filter: FrameFilter(),
-      rootLabel: report.programName)
-    let native = try AllocationTree.build(
-      stacks: stacks, samples: samples, symbolizer: report.symbolizer, filter: nil, rootLabel: report.programName)
-    return IcicleExplorer(tree: tree, nativeTree: native, title: view.title)
+    lastSamples = (view, samples)
+    return samples
   }
 
   /// The explorer's state at the peak's icicle: the chart of the whole run with its markers.
@@ -65,7 +82,8 @@ public final class CaptureTrees {
     }
     var state = ProfileExplorerState(
       heading: heading, chart: chart, markers: markers, width: width, height: height, capabilities: capabilities)
-    state.show(try explorer(for: .peak), for: .peak)
+    // The native tree follows (``ProfileApp`` has it made off the UI thread): the screen first.
+    state.show(try explorer(for: .peak, withNativeTree: false), for: .peak)
     return state
   }
 

@@ -112,6 +112,8 @@ public final class ProfileApp {
     loop.tick = nil
     // Icicles are made off this thread: the keys keep working while a moment is read.
     let reader = ExplorerReader(trees: trees, waker: loop.waker)
+    // The first screen's tree of every frame, for `N`.
+    reader.requestNativeTree(of: state.view)
     screen.draw(ProfileScreen.render(state))
     while let event = loop.next() {
       switch event {
@@ -128,9 +130,10 @@ public final class ProfileApp {
         screen.resize(width: width, height: height)
         state.resize(width: screen.width, height: screen.height)
       case .wake:
-        if let made = reader.take() {
-          switch made.explorer {
-          case .success(let explorer): state.show(explorer, for: made.view)
+        if let outcome = reader.take() {
+          switch outcome.made {
+          case .success(.explorer(let explorer)): state.show(explorer, for: outcome.view)
+          case .success(.nativeTree(let tree)): state.attachNativeTree(tree, for: outcome.view)
           case .failure(let error): state.failed("\(error)")
           }
         }

@@ -109,6 +109,13 @@ public struct ProfileExplorerState: Sendable {
     note = nil
   }
 
+  /// The tree of every frame of `view`, made after its explorer: `N` shows it from now on (nothing
+  /// when another view is shown by now).
+  public mutating func attachNativeTree(_ tree: AllocationTree, for view: ProfileView) {
+    guard view == self.view else { return }
+    explorer?.attachNativeTree(tree)
+  }
+
   /// The icicle of `view` could not be made: one sentence.
   public mutating func failed(_ sentence: String) { note = sentence }
 

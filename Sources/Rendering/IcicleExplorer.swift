@@ -68,7 +68,7 @@ public struct IcicleExplorer: Sendable {
   }
 
   private let filteredTree: AllocationTree
-  private let nativeTree: AllocationTree?
+  private var nativeTree: AllocationTree?
   /// What the bytes are: `peak memory`, `leaked at exit`...
   public let title: String
   /// What the widths measure.
@@ -93,6 +93,16 @@ public struct IcicleExplorer: Sendable {
     self.nativeTree = nativeTree?.foldingRecursion()
     self.title = title
     self.weight = weight
+  }
+
+  /// Gives an explorer made without its native tree (it takes as long to build as the first: a
+  /// large capture's explorer shows before it) the tree of every frame, folded for recursion; `N`
+  /// toggles to it from then on. Nothing changes on screen. An explorer that has one keeps it.
+  ///
+  /// - Complexity: O(n log n) for n nodes (the fold).
+  public mutating func attachNativeTree(_ nativeTree: AllocationTree) {
+    guard self.nativeTree == nil else { return }
+    self.nativeTree = nativeTree.foldingRecursion()
   }
 
   /// The tree shown.

@@ -84,6 +84,25 @@ struct ProfileStateTests {
     #expect(state.handle(.character("q")) == [.quit])
   }
 
+  @Test("N shows every frame once the view's native tree has come, and only for the view it was made for")
+  func nativeTreeComesLater() {
+    var state = Self.state()
+    var native = AllocationTree.Builder(rootLabel: "grow")
+    native.add(
+      stack: [Self.frame("main", 1), Self.frame("grow_steadily", 10), Self.frame("malloc", 3)], bytes: 3 << 20, count: 3
+    )
+    native.add(stack: [Self.frame("main", 2), Self.frame("make_scratch", 20)], bytes: 1 << 20, count: 1)
+    #expect(state.explorer?.hasNativeTree == false)
+    _ = state.handle(.character("N"))
+    #expect(state.explorer?.showingNative == false, "nothing to show yet")
+    state.attachNativeTree(native.build(), for: .leaks)
+    #expect(state.explorer?.hasNativeTree == false, "made for another view")
+    state.attachNativeTree(native.build(), for: .peak)
+    _ = state.handle(.character("N"))
+    #expect(state.explorer?.showingNative == true)
+    #expect(state.explorer?.tree.nodes.contains { $0.frame?.function == "malloc" } == true)
+  }
+
   @Test("c chooses a moment on the chart, space a range; Enter asks for its icicle; the chart shows them")
   func timeRange() {
     var state = Self.state()
