@@ -104,17 +104,7 @@ struct ClockKeyedPackingTests {
 
   /// The plain capture's bytes through the repacker, as the compressor feeds zstd.
   func repacked(_ bytes: [UInt8], policy: CaptureRepacker.Policy, pieces: Int = 1) -> [UInt8] {
-    let repacker = CaptureRepacker(policy: policy)
-    var output: [UInt8] = []
-    let step = max(1, bytes.count / pieces)
-    var start = 0
-    while start < bytes.count {
-      let end = min(bytes.count, start + step)
-      try? bytes[start..<end].withUnsafeBytes { try repacker.take($0) { output.append(contentsOf: $0) } }
-      start = end
-    }
-    try? repacker.finish { output.append(contentsOf: $0) }
-    return output
+    PackedChunkTests().repacked(bytes, policy: policy, pieces: pieces)
   }
 
   func events(_ bytes: [UInt8]) throws -> (version: UInt16?, events: [CaptureEvent]) {
