@@ -33,9 +33,9 @@ struct ClockKeyedPackingTests {
     clock.alloc(base + 10, .posixMemalign, address: 0x7f00_0400_1008, size: 7, stack: 0, stripeNumber: 4)
     clock.frame(parent: 1, ipDelta: -0x10)
     clock.alloc(base + 11, address: 0x5555_0100, size: 16, stack: 2, stripeNumber: 0)
-    // A FREE_BACK of the stream's first ALLOC, clock-keyed: its stripe number ends it.
+    // A FREE_BACK of the stream's first ALLOC (5 back), clock-keyed: its stripe number ends it.
     clock.keyed(0x30, base + 11)
-    clock.records.uv(4)
+    clock.records.uv(5)
     clock.address = 0x5555_0000
     clock.stripeNumber(1, of: 0x5555_0000)
     clock.stripeOnly(base + 12, address: 0x7f00_0400_0010, stripeNumber: 9)
@@ -160,6 +160,37 @@ struct ClockKeyedPackingTests {
     #expect(ElidedAddressTests.standInCount(read.events, matching: expected) == 1, "the first ALLOC left out")
     let frees = read.events.compactMap { if case .free(let free) = $0 { free.address } else { nil } }
     #expect(frees == [ElidedAddresses.standIn(stream: 1, ordinal: 0), 0x1000])
+  }
+
+  @Test("damaged version 7 captures are one sentence, never a crash", arguments: 0..<4)
+  func damagedCaptures(seed: UInt64) throws {
+    var program = RacingProgram(seed: seed, threads: 3, addresses: 12, stripes: 2)
+    program.run(steps: 400)
+    let (parts, last) = program.clockChunksInFileOrder(epochSpan: 4, skew: 2)
+    let switching = Self.switchingChunkRecords()
+    var chunk = CaptureWriter(header: nil)
+    chunk.bytes.append(CaptureFormat.chunkTag)
+    chunk.uv(9)
+    chunk.uv(9)
+    chunk.uv(UInt64(switching.count))
+    // The counter-keyed records first: the racing threads' SYNCs promise every key below theirs.
+    let plain = ClockKeyedOrderTests.capture(
+      [chunk.bytes + switching] + parts + [ChunkedCaptureTests.sync(last + 1)])
+    let packed = repacked(plain, policy: .always)
+    #expect(try events(packed).version == CaptureFormat.clockPackedVersion)
+    var random = SplitMix(seed: seed)
+    for _ in 0..<200 {
+      var bytes = packed
+      for _ in 0..<(1 + Int(random.next() % 3)) {
+        let index = CaptureFormat.headerSize + Int(random.next() % UInt64(bytes.count - CaptureFormat.headerSize))
+        bytes[index] = UInt8(truncatingIfNeeded: random.next())
+      }
+      do {
+        _ = try events(bytes)
+      } catch {
+        #expect(!"\(error)".isEmpty)
+      }
+    }
   }
 
   @Test("a compressed version 6 capture is version 7 and reads as the plain one")
