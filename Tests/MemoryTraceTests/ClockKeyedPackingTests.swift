@@ -178,19 +178,7 @@ struct ClockKeyedPackingTests {
       [chunk.bytes + switching] + parts + [ChunkedCaptureTests.sync(last + 1)])
     let packed = repacked(plain, policy: .always)
     #expect(try events(packed).version == CaptureFormat.clockPackedVersion)
-    var random = SplitMix(seed: seed)
-    for _ in 0..<200 {
-      var bytes = packed
-      for _ in 0..<(1 + Int(random.next() % 3)) {
-        let index = CaptureFormat.headerSize + Int(random.next() % UInt64(bytes.count - CaptureFormat.headerSize))
-        bytes[index] = UInt8(truncatingIfNeeded: random.next())
-      }
-      do {
-        _ = try events(bytes)
-      } catch {
-        #expect(!"\(error)".isEmpty)
-      }
-    }
+    try PackedChunkTests().expectDamageReadsCleanly(packed, seed: seed, rounds: 200)
   }
 
   @Test("a compressed version 6 capture is version 7 and reads as the plain one")
