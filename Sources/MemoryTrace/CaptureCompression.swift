@@ -174,7 +174,7 @@ public final class CaptureCompressor {
       throw .unreadable(file: path, reason: "it was cut back after \(plainByteCount) bytes had been compressed")
     }
     try repacker.finish { (bytes) throws(CaptureError) in try compress(bytes) }
-    if !levelChosen { try chooseLevelAndFeedStaged() }
+    if !levelChosen { try chooseLevelAndFeedStaged(whole: true) }
     try feed(UnsafeRawBufferPointer(start: nil, count: 0), mode: ZSTD_e_end)
     guard fsync(output) == 0 else {
       throw .unreadable(file: temporaryPath, reason: String(cString: strerror(errno)))
@@ -220,10 +220,16 @@ public final class CaptureCompressor {
   }
 
   /// Packed chunks compress fast at a low level; records left as they are gain from a higher one.
-  private func chooseLevelAndFeedStaged() throws(CaptureError) {
+  /// `whole`: the staged bytes are all there is (a capture under 2 MiB of chunks, at its end).
+  private func chooseLevelAndFeedStaged(whole: Bool = false) throws(CaptureError) {
     let mostlyPacked = repacker.packedByteCount * 2 > repacker.chunkByteCount
     choose(mostlyPacked ? CaptureCompression.packedLevel : CaptureCompression.repetitiveLevel)
-    if mostlyPacked && repacker.packedChunksRepeat {
+    if whole {
+      // zstd then sizes its tables for the input, not for the level's largest (nor a long-distance
+      // window: the level's own covers the input): a short program's capture spares clearing
+      // tables it never uses.
+      ZSTD_CCtx_setPledgedSrcSize(context, UInt64(staged.count))
+    } else if mostlyPacked && repacker.packedChunksRepeat {
       ZSTD_CCtx_setParameter(context, ZSTD_c_enableLongDistanceMatching, 1)
       ZSTD_CCtx_setParameter(context, ZSTD_c_windowLog, CaptureCompression.packedWindowLog)
     }

@@ -9,13 +9,17 @@ public enum CaptureFormat {
   public static let version = UInt16(WORKSHOP_CAPTURE_PACKED_VERSION)
   /// The format version the tracker writes (3); a compressed capture is ``version``.
   public static let trackerVersion = UInt16(WORKSHOP_CAPTURE_VERSION)
-  /// The version the tracker writes when its order may use clock keys (6): compressed, it keeps
-  /// its version and its records as they are.
+  /// The version the tracker writes when its order may use clock keys (6); compressed, it becomes
+  /// ``clockPackedVersion``.
   public static let clockVersion = UInt16(WORKSHOP_CAPTURE_CLOCK_VERSION)
+  /// A compressed version 6 capture (7): its chunks packed where that pays, those with clock keys
+  /// in the first layout with stripe columns (``PackedChunk/stripeColumnsMarker``).
+  public static let clockPackedVersion = UInt16(WORKSHOP_CAPTURE_CLOCK_PACKED_VERSION)
   /// Every version this reader understands (version 1 is version 2 without the EXEC record;
   /// version 3 writes each thread's records in chunks of its own, numbered in one global order;
   /// version 4 is version 3 with packed chunks, COLUMNS records in the first layout; version 5
-  /// allows the second layout too; version 6 is version 3 whose keys may be clock keys).
+  /// allows the second layout too; version 6 is version 3 whose keys may be clock keys; version 7
+  /// is version 6 with packed chunks).
   public static let readableVersions = UInt16(WORKSHOP_CAPTURE_OLDEST_VERSION)...UInt16(WORKSHOP_CAPTURE_NEWEST_VERSION)
   /// The size of the fixed header of this version.
   public static let headerSize = MemoryLayout<workshop_capture_header>.size

@@ -1,18 +1,20 @@
-// The compressor's first stage: a version 3 capture becomes version 5, each CHUNK packed into a
-// COLUMNS record when that compresses better (docs/capture-format.md, "Packed chunks").
+// The compressor's first stage: a version 3 capture becomes version 5 (a version 6 one version 7),
+// each CHUNK packed into a COLUMNS record when that compresses better (docs/capture-format.md,
+// "Packed chunks").
 import CZstd
 
 /// Rewrites a plain capture's bytes, as they grow, into the bytes that go to zstd: the header with
-/// version 5 and every chunk either as it is or packed (``ChunkPacker``), whichever a quick zstd
-/// pass makes smaller (a chunk that goes out as it is has its FREE_BACKs naming a left-out ALLOC
-/// written as FREEs: ``FreeOfElided``). Captures of other versions, and anything after a record it
-/// does not know, pass through untouched.
+/// version 5 (7 for a version 6 capture, whose clock-keyed records carry stripe numbers) and every
+/// chunk either as it is or packed (``ChunkPacker``), whichever a quick zstd pass makes smaller (a
+/// chunk that goes out as it is has its FREE_BACKs naming a left-out ALLOC written as FREEs:
+/// ``FreeOfElided``). Captures of other versions, and anything after a record it does not know,
+/// pass through untouched.
 final class CaptureRepacker {
   private enum Stage {
     case header
     case records
-    /// Not a version 3 capture, or a record that is not what the tracker writes: the rest goes
-    /// through as it is.
+    /// Not a version 3 or 6 capture, or a record that is not what the tracker writes: the rest
+    /// goes through as it is.
     case passThrough
   }
 
@@ -60,6 +62,13 @@ final class CaptureRepacker {
   /// run of two.
   private static let recordBytesBeforeLayout = 512 << 10
   private var stage = Stage.header
+  /// A version 6 capture: keys may be clock keys, whose records end with a stripe number. Chunks
+  /// with clock keys are packed in the first layout with stripe columns (version 7), whatever the
+  /// capture's layout: the second layout's stand-ins would move an address to another stripe.
+  private(set) var clockKeys = false
+  /// The last chunk was refused by the second layout for a clock key (``clockKeys`` only): it goes
+  /// out in the first layout with stripe columns instead.
+  private var clockKeyedChunk = false
   /// Bytes taken in but not yet passed on: the start of a record not yet whole.
   private var pending: [UInt8] = []
   private var output: [UInt8] = []
@@ -176,9 +185,12 @@ final class CaptureRepacker {
       let version = UInt16(bytes[8]) | UInt16(bytes[9]) << 8
       let headerSize = Int(UInt16(bytes[10]) | UInt16(bytes[11]) << 8)
       output.append(contentsOf: bytes[0..<size])
-      if bytes.starts(with: CaptureFormat.magic) && version == CaptureFormat.trackerVersion && headerSize == size {
-        output[8] = UInt8(truncatingIfNeeded: CaptureFormat.version)
-        output[9] = UInt8(truncatingIfNeeded: CaptureFormat.version >> 8)
+      let known = version == CaptureFormat.trackerVersion || version == CaptureFormat.clockVersion
+      if bytes.starts(with: CaptureFormat.magic) && known && headerSize == size {
+        clockKeys = version == CaptureFormat.clockVersion
+        let packedVersion = clockKeys ? CaptureFormat.clockPackedVersion : CaptureFormat.version
+        output[8] = UInt8(truncatingIfNeeded: packedVersion)
+        output[9] = UInt8(truncatingIfNeeded: packedVersion >> 8)
         stage = .records
       } else {
         stage = .passThrough
@@ -223,6 +235,7 @@ final class CaptureRepacker {
         }
         // A stream whose history was given up gets no new one: its chunks stay as they are.
         let history = streamsWithoutHistory.contains(stream) ? nil : histories[stream] ?? newHistory(of: stream)
+        clockKeyedChunk = false
         // The byte count of the records a reader unpacks, when the chunk goes out packed.
         let unpackedLength = history.flatMap { packedLength(records, stream: stream, history: $0) }
         if layout == .keepsAddresses {
@@ -233,9 +246,28 @@ final class CaptureRepacker {
           scratch.record(in: history)
         } else {
           freesOfElided.removeAll(keepingCapacity: true)
-          if let history, !ChunkPacker.recordAllocations(records, in: history, freesOfElided: &freesOfElided) {
+          if let history,
+            !ChunkPacker.recordAllocations(records, in: history, freesOfElided: &freesOfElided, clockKeys: clockKeys)
+          {
             histories[stream] = nil
             streamsWithoutHistory.insert(stream)
+          } else if clockKeyedChunk && history != nil {
+            // Refused by the second layout for its clock keys: packed in the first, stripes and
+            // all, its FREE_BACKs naming a left-out ALLOC written as FREEs first.
+            if !freesOfElided.isEmpty {
+              rewritten.removeAll(keepingCapacity: true)
+              ChunkPacker.rewrite(records, freesOfElided: freesOfElided, into: &rewritten)
+            }
+            let packed =
+              freesOfElided.isEmpty
+              ? packer.pack(records, clockKeys: true) : rewritten.withUnsafeBytes { packer.pack($0, clockKeys: true) }
+            if packed {
+              appendPacked(
+                bytes, chunkAt: position, idsEnd: idsEnd, recordsStart: fieldsEnd, end: end,
+                unpackedLength: freesOfElided.isEmpty ? records.count : rewritten.count)
+              position = end
+              continue
+            }
           }
         }
         if let unpackedLength {
@@ -358,7 +390,7 @@ final class CaptureRepacker {
     if layout == .undecided {
       // Until the layout is decided, chunks go out in the first layout (its records' ALLOCs then
       // go into the history as a plain chunk's do), so that either may follow.
-      guard packer.pack(records) else { return nil }
+      guard packer.pack(records, clockKeys: clockKeys) else { return nil }
       let compressed = compressedSize(packer.packed)
       if compressed * 4 <= packer.packed.count {
         undecidedRecordBytes += records.count
@@ -373,9 +405,11 @@ final class CaptureRepacker {
       // Random columns (under fourfold at once): this chunk already goes out in the second layout.
       layout = .elidesAddresses
     }
-    if layout == .keepsAddresses { return packer.pack(records) ? records.count : nil }
+    if layout == .keepsAddresses { return packer.pack(records, clockKeys: clockKeys) ? records.count : nil }
     guard let history else { return nil }
-    return packer.packElidingAddresses(records, stream: stream, history: history, scratch: &scratch)
+    return packer.packElidingAddresses(
+      records, stream: stream, history: history, scratch: &scratch, clockKeys: clockKeys,
+      clockKeyMet: &clockKeyedChunk)
   }
 
   /// The size zstd's fastest level shrinks `packed` to (its size when zstd fails).

@@ -301,16 +301,22 @@ extension ChunkPacker {
   /// Packs `records`, the next chunk of `stream`, into ``packed`` in the second layout, in one
   /// pass. Returns the byte count of the records a reader unpacks (stand-ins change address
   /// deltas), or nil when the records cannot be packed. On success `scratch` holds the chunk's
-  /// ALLOCs for ``ElisionScratch/record(in:)``.
+  /// ALLOCs for ``ElisionScratch/record(in:)``. With `clockKeys` (a version 6 capture) a chunk with
+  /// a clock key is refused, and `clockKeyMet` says so: its records carry stripe numbers, which a
+  /// stand-in's stripe would contradict.
   mutating func packElidingAddresses(
-    _ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory, scratch: inout ElisionScratch
+    _ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory, scratch: inout ElisionScratch,
+    clockKeys: Bool = false, clockKeyMet: inout Bool
   ) -> Int? {
     scratch.reset(for: records.count)
     var unpackedLength = records.count
+    var met = false
     let packed = packColumns(records, marker: PackedChunk.elidedAddressesMarker) { writer, reader in
       writer.packElidedRecords(
-        &reader, stream: stream, history: history, scratch: &scratch, unpackedLength: &unpackedLength)
+        &reader, stream: stream, history: history, scratch: &scratch, unpackedLength: &unpackedLength,
+        clockKeys: clockKeys, clockKeyMet: &met)
     }
+    clockKeyMet = met
     return packed ? unpackedLength : nil
   }
 
@@ -318,13 +324,25 @@ extension ChunkPacker {
   /// tracker does not write (the stream's history is then lost). Each FREE_BACK naming an ALLOC
   /// that went out without its address goes into `freesOfElided` (emptied first): a reader gives
   /// that ALLOC a stand-in, so the chunk cannot go out as it is (``FreeOfElided``).
+  /// With `clockKeys` (a version 6 capture) clock-keyed records' stripe numbers and STRIPE records
+  /// are skipped.
   static func recordAllocations(
-    _ records: UnsafeRawBufferPointer, in history: PackedStreamHistory, freesOfElided: inout [FreeOfElided]
+    _ records: UnsafeRawBufferPointer, in history: PackedStreamHistory, freesOfElided: inout [FreeOfElided],
+    clockKeys: Bool = false
   ) -> Bool {
     freesOfElided.removeAll(keepingCapacity: true)
     guard let base = records.baseAddress else { return true }
     var reader = FieldReader(base: base.assumingMemoryBound(to: UInt8.self), end: records.count)
     var running: UInt64 = 0
+    // The chunk's running key (version 6: it says which records end with a stripe number).
+    var key: UInt64 = 0
+    // A numbered record's number: skipped, or (`clockKeys`) added to the key.
+    func skipNumber(_ reader: inout FieldReader) -> Bool {
+      guard clockKeys else { return ColumnWriter.skipUnsigned(&reader, 1) }
+      guard let delta = reader.anyUnsigned() else { return false }
+      key &+= delta
+      return true
+    }
     while !reader.atEnd {
       let tagPosition = reader.position
       let tag = reader.base[reader.position]
@@ -337,8 +355,10 @@ extension ChunkPacker {
           guard ColumnWriter.skipUnsigned(&reader, 2) else { return false }
         case CaptureFormat.threadTag:
           guard ColumnWriter.skipUnsigned(&reader, 1) else { return false }
+        case CaptureFormat.stripeTag where clockKeys:
+          guard skipNumber(&reader), ColumnWriter.skipUnsigned(&reader, 2) else { return false }
         default:
-          guard ColumnWriter.skipUnsigned(&reader, 1), ColumnWriter.skipRareFields(tag, &reader) else { return false }
+          guard skipNumber(&reader), ColumnWriter.skipRareFields(tag, &reader) else { return false }
         }
         continue
       case CaptureFormat.allocTag, CaptureFormat.freeTag, CaptureFormat.freeBackTag:
@@ -346,7 +366,11 @@ extension ChunkPacker {
       default:
         return false
       }
-      if tag & CaptureFormat.nextNumberFlag == 0 { guard ColumnWriter.skipUnsigned(&reader, 1) else { return false } }
+      if tag & CaptureFormat.nextNumberFlag == 0 {
+        guard skipNumber(&reader) else { return false }
+      } else if clockKeys && key < CaptureFormat.clockKeyBase {
+        key &+= 1
+      }
       let fieldStart = reader.position
       guard let field = reader.canonicalUnsigned() else { return false }
       switch type {
@@ -369,6 +393,10 @@ extension ChunkPacker {
               delta: Int64(bitPattern: named.actual &- running)))
         }
         running = named.actual
+      }
+      // A FREE of the same address has the same stripe: the number stays as it is after a rewrite.
+      if clockKeys && key >= CaptureFormat.clockKeyBase {
+        guard ColumnWriter.skipUnsigned(&reader, 1) else { return false }
       }
     }
     return true
@@ -417,12 +445,16 @@ extension ColumnWriter {
   /// from the last address a reader knows (the model address), which depends on ALLOCs still
   /// open; so they wait in `scratch` and go into their columns at the end of the chunk
   /// (``putPendingAddresses(_:stream:ordinalBase:)``).
+  ///
+  /// With `clockKeys` (a version 6 capture) the keys are followed, and a chunk with a clock key is
+  /// refused (`clockKeyMet`): only counter-keyed records, shaped as version 3's, go out so.
   mutating func packElidedRecords(
     _ reader: inout FieldReader, stream: UInt64, history: PackedStreamHistory, scratch: inout ElisionScratch,
-    unpackedLength: inout Int
+    unpackedLength: inout Int, clockKeys: Bool, clockKeyMet: inout Bool
   ) -> Bool {
     var predictedNode: UInt64 = 0
     var previousParent: UInt64 = 0
+    var key: UInt64 = 0
     // The tracker's running address, which the records' deltas are from.
     var running: UInt64 = 0
     var run: Int32 = 0
@@ -440,7 +472,13 @@ extension ColumnWriter {
         {
           run &+= 1
         }
-        guard packUnaddressed(tag, &reader, predictedNode: &predictedNode, previousParent: &previousParent) else {
+        guard
+          packUnaddressed(
+            tag, &reader, predictedNode: &predictedNode, previousParent: &previousParent, key: &key,
+            clockKeys: clockKeys)
+        else { return false }
+        if clockKeys && key >= CaptureFormat.clockKeyBase {
+          clockKeyMet = true
           return false
         }
         continue
@@ -451,7 +489,14 @@ extension ColumnWriter {
       put(tag, PackedColumn.tag)
       if tag & CaptureFormat.nextNumberFlag == 0 {
         if reader.atEnd || reader.base[reader.position] != 1 { run &+= 1 }
-        guard movePlanes(&reader, PackedColumn.number) else { return false }
+        guard moveNumber(&reader, key: &key, clockKeys: clockKeys) else { return false }
+        if clockKeys && key >= CaptureFormat.clockKeyBase {
+          clockKeyMet = true
+          return false
+        }
+      } else if clockKeys {
+        // Below the base (a clock key was refused at once): the previous key + 1.
+        key &+= 1
       }
       let fieldStart = reader.position
       guard let field = reader.canonicalUnsigned() else { return false }
@@ -600,7 +645,11 @@ extension ChunkUnpacker {
     var open = OpenAllocations(capacity: allocationCapacity)
     defer { open.deallocate() }
     var recentNodes = RecentNodes()
-    while let tag = nextAddressedTag(predictedNode: &predictedNode, previousParent: &previousParent) {
+    // Never a clock key (the packer refuses them in this layout): the key is not followed.
+    var key: UInt64 = 0
+    while let tag = nextAddressedTag(
+      predictedNode: &predictedNode, previousParent: &previousParent, key: &key, clockKeys: false)
+    {
       let type = tag & 0x30
       let misaligned = tag & PackedChunk.misalignedFlag != 0
       let kind = tag & CaptureFormat.kindMask

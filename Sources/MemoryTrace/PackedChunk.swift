@@ -1,4 +1,4 @@
-// The COLUMNS record (versions 4 and 5): a chunk's records laid out field by field, so that zstd compresses them
+// The COLUMNS record (versions 4, 5 and 7): a chunk's records laid out field by field, so that zstd compresses them
 // well. The tracker writes records one after the other (tag, number, address, size, node, ...), which
 // is cheap to write and to read live; but zstd codes every byte it cannot match with one Huffman
 // table per block, and a table shared by tags, addresses, sizes and stack nodes fits none of them.
@@ -34,7 +34,19 @@ enum PackedColumn {
   /// Everything else (THREAD, TICK, MODULES, MARKER, COMMAND, END fields), each as a uv byte
   /// count followed by the field bytes as the tracker wrote them.
   static let rare = 26
+  /// Version 7 (bodies that start with ``PackedChunk/stripeColumnsMarker``): the stripe numbers of
+  /// clock-keyed ALLOC, FREE and FREE_BACK records, as the tracker wrote them.
+  static let stripe = 27
+  /// Version 7: for each ALLOC, FREE and FREE_BACK after a clock-keyed record of its chunk, whether
+  /// it has that record's key again (the tag's bit 0x80, taken out of the tag column), one bit
+  /// each, from the lowest bit of each byte up. Whether a thread's clock ticked between two of its
+  /// records is random, and in the tags it cost a 2-thread capture 245 KB of zstd's output where
+  /// bits packed 8 to a byte take 114 (the rest of its tags: 0.4).
+  static let keyFlags = 30
+  /// The columns of a body of the first or second layout.
   static let count = 27
+  /// The columns of a body with stripe columns.
+  static let withStripesCount = 31
 }
 
 /// The packed chunk's codec. Every varint goes to three planes: its first byte to column *c*, its
@@ -48,6 +60,10 @@ enum PackedChunk {
   /// (``ElidedAddresses``). A body of the first layout starts with the tag column's length, and
   /// one of 0 (no records) is followed by 26 more zeros, so 00 02 cannot start one.
   static let elidedAddressesMarker: [UInt8] = [0x00, 0x02]
+  /// The first bytes of a body in the first layout with stripe columns (version 7: a chunk of a
+  /// version 6 capture, whose clock-keyed records end with a stripe number): 31 column lengths and
+  /// the columns follow. The tag column's length cannot start it either.
+  static let stripeColumnsMarker: [UInt8] = [0x00, 0x03]
 
   @inline(__always)
   static func zigZag(_ value: Int64) -> UInt64 { UInt64(bitPattern: (value << 1) ^ (value >> 63)) }
@@ -64,7 +80,7 @@ struct ChunkPacker {
   private var storageCapacity = 0
   private var columnCapacity = 0
   /// The byte count of each column of the last chunk packed.
-  private(set) var columnLengths = [Int](repeating: 0, count: PackedColumn.count)
+  private(set) var columnLengths: [Int] = []
 
   /// The packed body of the last chunk packed: the column lengths, then the columns.
   private(set) var packed: [UInt8] = []
@@ -78,14 +94,24 @@ struct ChunkPacker {
   /// are not records as the tracker writes them (an unknown tag, a record cut off, an address or
   /// node written in more bytes than needed): such a chunk stays as it is, so damage stays where
   /// it was.
-  mutating func pack(_ records: UnsafeRawBufferPointer) -> Bool {
-    packColumns(records, marker: []) { writer, reader in writer.packRecords(&reader) }
+  /// With `clockKeys` (a version 6 capture's chunk) the body has stripe columns.
+  mutating func pack(_ records: UnsafeRawBufferPointer, clockKeys: Bool = false) -> Bool {
+    if clockKeys {
+      return packColumns(records, marker: PackedChunk.stripeColumnsMarker, columnCount: PackedColumn.withStripesCount) {
+        writer, reader in
+        let packed = writer.packRecords(&reader, clockKeys: true)
+        writer.flushKeyFlags()
+        return packed
+      }
+    }
+    return packColumns(records, marker: []) { writer, reader in writer.packRecords(&reader, clockKeys: false) }
   }
 
-  /// Lays out `records` in columns with `fill`, into ``packed`` after `marker` (a layout's first
-  /// bytes); false when `fill` refuses them or a column overflows.
+  /// Lays out `records` in `columnCount` columns with `fill`, into ``packed`` after `marker` (a
+  /// layout's first bytes); false when `fill` refuses them or a column overflows.
   mutating func packColumns(
-    _ records: UnsafeRawBufferPointer, marker: [UInt8], _ fill: (inout ColumnWriter, inout FieldReader) -> Bool
+    _ records: UnsafeRawBufferPointer, marker: [UInt8], columnCount: Int = PackedColumn.count,
+    _ fill: (inout ColumnWriter, inout FieldReader) -> Bool
   ) -> Bool {
     guard records.count <= PackedChunk.largestPackedChunk, let input = records.baseAddress else { return false }
     // No column grows faster than the records, except transformed nodes and parents (up to 10
@@ -94,18 +120,19 @@ struct ChunkPacker {
     if capacity > columnCapacity {
       storage?.deallocate()
       columnCapacity = capacity
-      storageCapacity = capacity * PackedColumn.count
+      storageCapacity = capacity * PackedColumn.withStripesCount
       storage = .allocate(capacity: storageCapacity)
     }
     guard let storage else { return false }
     var writer = ColumnWriter(base: storage, capacity: columnCapacity)
     var reader = FieldReader(base: input.assumingMemoryBound(to: UInt8.self), end: records.count)
     guard fill(&writer, &reader), !writer.overflowed else { return false }
-    for column in 0..<PackedColumn.count { columnLengths[column] = writer.counts[column] }
+    columnLengths.removeAll(keepingCapacity: true)
+    for column in 0..<columnCount { columnLengths.append(writer.counts[column]) }
     packed.removeAll(keepingCapacity: true)
     packed.append(contentsOf: marker)
-    for column in 0..<PackedColumn.count { appendUnsigned(UInt64(columnLengths[column]), to: &packed) }
-    for column in 0..<PackedColumn.count {
+    for column in 0..<columnCount { appendUnsigned(UInt64(columnLengths[column]), to: &packed) }
+    for column in 0..<columnCount {
       packed.append(
         contentsOf: UnsafeBufferPointer(start: storage + column * columnCapacity, count: columnLengths[column]))
     }
@@ -182,6 +209,16 @@ struct FieldReader {
     return nil
   }
 
+  /// Any varint's value (up to 10 bytes; bits past 64 dropped), for keys, whose bytes the packer
+  /// copies as they are.
+  mutating func anyUnsigned() -> UInt64? {
+    guard let length = varintLength() else { return nil }
+    var value: UInt64 = 0
+    for index in 0..<length { value |= UInt64(base[position + index] & 0x7f) << (7 * UInt64(index)) }
+    position += length
+    return value
+  }
+
   /// The reading ``canonicalUnsigned()`` replaced, kept to check it against.
   mutating func canonicalUnsignedByLength() -> UInt64? {
     guard let length = varintLength() else { return nil }
@@ -201,8 +238,11 @@ struct ColumnWriter {
   /// Bytes written in each column. Inside the writer (an `inout`, which nothing else may touch
   /// meanwhile), not in memory of its own: the compiler then knows the columns' bytes are not
   /// these counts, and need not load them again after every byte written.
-  var counts = InlineArray<27, Int>(repeating: 0)
+  var counts = InlineArray<31, Int>(repeating: 0)
   var overflowed = false
+  /// Key flags not yet written to their column (``PackedColumn/keyFlags``), and how many.
+  var keyFlagByte: UInt8 = 0
+  var keyFlagCount = 0
 
   init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
     self.base = base
@@ -242,6 +282,44 @@ struct ColumnWriter {
     for index in 0..<length { put(reader.base[reader.position + index], column + min(index, 2)) }
     reader.position += length
     return true
+  }
+
+  /// A key's delta (the number field) at the reader's cursor, byte for byte, into the number
+  /// planes; adds its value to `key` (version 6: whether a record is clock-keyed depends on it).
+  @inline(__always)
+  mutating func moveKeyDelta(_ reader: inout FieldReader, key: inout UInt64) -> Bool {
+    guard let length = reader.varintLength() else { return false }
+    var value: UInt64 = 0
+    for index in 0..<length {
+      let byte = reader.base[reader.position + index]
+      put(byte, PackedColumn.number + min(index, 2))
+      value |= UInt64(byte & 0x7f) << (7 * UInt64(index))
+    }
+    reader.position += length
+    key &+= value
+    return true
+  }
+
+  /// The number field of a numbered record: only moved, or (`clockKeys`) also added to `key`.
+  @inline(__always)
+  mutating func moveNumber(_ reader: inout FieldReader, key: inout UInt64, clockKeys: Bool) -> Bool {
+    clockKeys ? moveKeyDelta(&reader, key: &key) : movePlanes(&reader, PackedColumn.number)
+  }
+
+  /// One key flag (``PackedColumn/keyFlags``): whether the record has the previous clock key again.
+  @inline(__always)
+  mutating func putKeyFlag(_ same: Bool) {
+    if same { keyFlagByte |= 1 << UInt8(keyFlagCount) }
+    keyFlagCount += 1
+    if keyFlagCount == 8 { flushKeyFlags() }
+  }
+
+  /// Writes the key flags not yet written (the last byte's high bits 0).
+  mutating func flushKeyFlags() {
+    guard keyFlagCount > 0 else { return }
+    put(keyFlagByte, PackedColumn.keyFlags)
+    keyFlagByte = 0
+    keyFlagCount = 0
   }
 
   /// `length` bytes from the reader's cursor into the rare column, after their count.
@@ -316,11 +394,13 @@ struct ColumnWriter {
     }
   }
 
-  /// A record without an address (FRAME, THREAD and the rarely written numbered ones) into the
-  /// columns, its tag already read; false on anything the tracker does not write.
+  /// A record without an address (FRAME, THREAD, STRIPE and the rarely written numbered ones)
+  /// into the columns, its tag already read; false on anything the tracker does not write. With
+  /// `clockKeys` (version 6) `key` follows the chunk's keys.
   @inline(__always)
   mutating func packUnaddressed(
-    _ tag: UInt8, _ reader: inout FieldReader, predictedNode: inout UInt64, previousParent: inout UInt64
+    _ tag: UInt8, _ reader: inout FieldReader, predictedNode: inout UInt64, previousParent: inout UInt64,
+    key: inout UInt64, clockKeys: Bool
   ) -> Bool {
     // Never the implicit-number bit on these.
     switch tag {
@@ -341,9 +421,17 @@ struct ColumnWriter {
     case CaptureFormat.tickTag, CaptureFormat.modulesTag, CaptureFormat.markerTag, CaptureFormat.commandTag,
       CaptureFormat.endTag:
       put(tag, PackedColumn.tag)
-      guard movePlanes(&reader, PackedColumn.number) else { return false }
+      guard moveNumber(&reader, key: &key, clockKeys: clockKeys) else { return false }
       let start = reader.position
       guard Self.skipRareFields(tag, &reader) else { return false }
+      moveRare(&reader, from: start)
+      return true
+    case CaptureFormat.stripeTag where clockKeys:
+      // A failed realloc()'s stripe number: only ever clock-keyed (a reader calls any other damage).
+      put(tag, PackedColumn.tag)
+      guard moveKeyDelta(&reader, key: &key), key >= CaptureFormat.clockKeyBase else { return false }
+      let start = reader.position
+      guard Self.skipUnsigned(&reader, 2) else { return false }
       moveRare(&reader, from: start)
       return true
     default:
@@ -371,13 +459,17 @@ struct ColumnWriter {
   /// tag; `.end` after the last record, `.refused` on anything the tracker does not write.
   @inline(__always)
   mutating func nextAddressedTag(
-    _ reader: inout FieldReader, predictedNode: inout UInt64, previousParent: inout UInt64
+    _ reader: inout FieldReader, predictedNode: inout UInt64, previousParent: inout UInt64, key: inout UInt64,
+    clockKeys: Bool
   ) -> NextAddressed {
     while !reader.atEnd {
       let tag = reader.base[reader.position]
       reader.position += 1
       if tag & CaptureFormat.typeMask & ~CaptureFormat.nextNumberFlag != 0 { return .tag(tag) }
-      guard packUnaddressed(tag, &reader, predictedNode: &predictedNode, previousParent: &previousParent) else {
+      guard
+        packUnaddressed(
+          tag, &reader, predictedNode: &predictedNode, previousParent: &previousParent, key: &key, clockKeys: clockKeys)
+      else {
         return .refused
       }
     }
@@ -385,19 +477,34 @@ struct ColumnWriter {
   }
 
   /// Every record of the chunk into the columns; false on anything the tracker does not write.
-  mutating func packRecords(_ reader: inout FieldReader) -> Bool {
+  /// With `clockKeys` (version 6) each clock-keyed ALLOC's, FREE's and FREE_BACK's stripe number
+  /// goes into the stripe planes.
+  @inline(__always)
+  mutating func packRecords(_ reader: inout FieldReader, clockKeys: Bool) -> Bool {
     var predictedNode: UInt64 = 0
     var previousParent: UInt64 = 0
+    // The chunk's running key (followed only for version 6: it says which records have stripes).
+    var key: UInt64 = 0
     while true {
-      let next = nextAddressedTag(&reader, predictedNode: &predictedNode, previousParent: &previousParent)
+      let next = nextAddressedTag(
+        &reader, predictedNode: &predictedNode, previousParent: &previousParent, key: &key, clockKeys: clockKeys)
       guard case .tag(let tag) = next else { return next == .end }
       let type = tag & CaptureFormat.typeMask & ~CaptureFormat.nextNumberFlag
       // ALLOC, FREE, FREE_BACK (0x10, 0x20, 0x30 with the kind, and maybe the implicit-number bit).
       guard tag & PackedChunk.misalignedFlag == 0 else { return false }
       let tagIndex = counts[PackedColumn.tag]
-      put(tag, PackedColumn.tag)
+      if clockKeys && key >= CaptureFormat.clockKeyBase {
+        // After a clock key: whether this record has it again goes to the key flags.
+        put(tag & ~CaptureFormat.nextNumberFlag, PackedColumn.tag)
+        putKeyFlag(tag & CaptureFormat.nextNumberFlag != 0)
+      } else {
+        put(tag, PackedColumn.tag)
+      }
       if tag & CaptureFormat.nextNumberFlag == 0 {
-        guard movePlanes(&reader, PackedColumn.number) else { return false }
+        guard moveNumber(&reader, key: &key, clockKeys: clockKeys) else { return false }
+      } else if clockKeys && key < CaptureFormat.clockKeyBase {
+        // The previous key + 1; after a clock key, the same key again.
+        key &+= 1
       }
       switch type {
       case CaptureFormat.allocTag:
@@ -412,6 +519,9 @@ struct ColumnWriter {
       default:
         guard movePlanes(&reader, PackedColumn.back) else { return false }
       }
+      if clockKeys && key >= CaptureFormat.clockKeyBase {
+        guard movePlanes(&reader, PackedColumn.stripe) else { return false }
+      }
     }
   }
 }
@@ -424,8 +534,13 @@ struct ChunkUnpacker {
   let base: UnsafePointer<UInt8>
   /// Each column's read position, and where it ends: inside the unpacker, as the writer's counts
   /// are inside the writer (``ColumnWriter/counts``), so that no byte written seems to change them.
-  var positions = InlineArray<27, Int>(repeating: 0)
-  var ends = InlineArray<27, Int>(repeating: 0)
+  var positions = InlineArray<31, Int>(repeating: 0)
+  var ends = InlineArray<31, Int>(repeating: 0)
+  /// The key flags taken from their column and not yet used (``PackedColumn/keyFlags``).
+  var keyFlagByte: UInt8 = 0
+  var keyFlagsLeft = 0
+  /// The body's columns: 27, or 30 with stripe columns.
+  var columnCount = PackedColumn.count
   var output: UnsafeMutablePointer<UInt8>
   let outputCapacity: Int
   var written = 0
@@ -440,14 +555,20 @@ struct ChunkUnpacker {
   ) -> Bool {
     guard let base = body.baseAddress, let output = records.baseAddress else { return body.isEmpty && records.isEmpty }
     let elided = body.starts(with: PackedChunk.elidedAddressesMarker)
+    let stripes = body.starts(with: PackedChunk.stripeColumnsMarker)
     var unpacker = ChunkUnpacker(
       base: base.assumingMemoryBound(to: UInt8.self), output: output.assumingMemoryBound(to: UInt8.self),
       outputCapacity: records.count)
-    guard unpacker.readColumnLengths(body.count, from: elided ? PackedChunk.elidedAddressesMarker.count : 0) else {
-      return false
+    if stripes { unpacker.columnCount = PackedColumn.withStripesCount }
+    guard unpacker.readColumnLengths(body.count, from: elided || stripes ? 2 : 0) else { return false }
+    let unpacked: Bool
+    if stripes {
+      unpacked = unpacker.unpackRecords(clockKeys: true)
+    } else if elided {
+      unpacked = unpacker.unpackElidedRecords(stream: stream, recent: recent)
+    } else {
+      unpacked = unpacker.unpackRecords(clockKeys: false)
     }
-    let unpacked =
-      elided ? unpacker.unpackElidedRecords(stream: stream, recent: recent) : unpacker.unpackRecords()
     return unpacked && unpacker.written == records.count
   }
 
@@ -460,8 +581,8 @@ struct ChunkUnpacker {
   mutating func readColumnLengths(_ count: Int, from start: Int) -> Bool {
     var position = start
     var lengths: [Int] = []
-    lengths.reserveCapacity(PackedColumn.count)
-    for _ in 0..<PackedColumn.count {
+    lengths.reserveCapacity(columnCount)
+    for _ in 0..<columnCount {
       var value: UInt64 = 0
       var shift: UInt64 = 0
       while true {
@@ -522,6 +643,43 @@ struct ChunkUnpacker {
     return false
   }
 
+  /// A key's delta from the number planes, copied byte for byte to the output and added to `key`.
+  @inline(__always)
+  mutating func copyKeyDelta(key: inout UInt64) -> Bool {
+    var plane = PackedColumn.number
+    var value: UInt64 = 0
+    for index in 0..<10 {
+      guard let byte = take(plane), emit(byte) else { return false }
+      value |= UInt64(byte & 0x7f) << (7 * UInt64(index))
+      if byte < 0x80 {
+        key &+= value
+        return true
+      }
+      if index < 2 { plane += 1 }
+    }
+    return false
+  }
+
+  /// The next key flag (``PackedColumn/keyFlags``); nil when the column is used up.
+  @inline(__always)
+  mutating func takeKeyFlag() -> Bool? {
+    if keyFlagsLeft == 0 {
+      guard let byte = take(PackedColumn.keyFlags) else { return nil }
+      keyFlagByte = byte
+      keyFlagsLeft = 8
+    }
+    let flag = keyFlagByte & 1 != 0
+    keyFlagByte >>= 1
+    keyFlagsLeft -= 1
+    return flag
+  }
+
+  /// The number field of a numbered record: only copied, or (`clockKeys`) also added to `key`.
+  @inline(__always)
+  mutating func copyNumber(key: inout UInt64, clockKeys: Bool) -> Bool {
+    clockKeys ? copyKeyDelta(key: &key) : copyPlanes(PackedColumn.number)
+  }
+
   /// A varint's value from the three planes at `column`.
   @inline(__always)
   mutating func readPlanes(_ column: Int) -> UInt64? {
@@ -575,9 +733,11 @@ struct ChunkUnpacker {
   }
 
   /// A record without an address from the columns, its tag already taken (see
-  /// ``ColumnWriter/packUnaddressed(_:_:predictedNode:previousParent:)``).
+  /// ``ColumnWriter/packUnaddressed(_:_:predictedNode:previousParent:key:clockKeys:)``).
   @inline(__always)
-  mutating func unpackUnaddressed(_ tag: UInt8, predictedNode: inout UInt64, previousParent: inout UInt64) -> Bool {
+  mutating func unpackUnaddressed(
+    _ tag: UInt8, predictedNode: inout UInt64, previousParent: inout UInt64, key: inout UInt64, clockKeys: Bool
+  ) -> Bool {
     guard tag & CaptureFormat.nextNumberFlag == 0, emit(tag) else { return false }
     switch tag {
     case CaptureFormat.frameTag:
@@ -590,7 +750,9 @@ struct ChunkUnpacker {
       return copyRare()
     case CaptureFormat.tickTag, CaptureFormat.modulesTag, CaptureFormat.markerTag, CaptureFormat.commandTag,
       CaptureFormat.endTag:
-      return copyPlanes(PackedColumn.number) && copyRare()
+      return copyNumber(key: &key, clockKeys: clockKeys) && copyRare()
+    case CaptureFormat.stripeTag where clockKeys:
+      return copyKeyDelta(key: &key) && key >= CaptureFormat.clockKeyBase && copyRare()
     default:
       return false
     }
@@ -609,10 +771,15 @@ struct ChunkUnpacker {
   /// its tag; nil after the last record, or on damage (then ``columnsUsedUp`` is false, or the
   /// output is short).
   @inline(__always)
-  mutating func nextAddressedTag(predictedNode: inout UInt64, previousParent: inout UInt64) -> UInt8? {
+  mutating func nextAddressedTag(
+    predictedNode: inout UInt64, previousParent: inout UInt64, key: inout UInt64, clockKeys: Bool
+  ) -> UInt8? {
     while let tag = take(PackedColumn.tag) {
       if tag & 0x70 != 0 { return tag }
-      guard unpackUnaddressed(tag, predictedNode: &predictedNode, previousParent: &previousParent) else {
+      guard
+        unpackUnaddressed(
+          tag, predictedNode: &predictedNode, previousParent: &previousParent, key: &key, clockKeys: clockKeys)
+      else {
         failed = true
         return nil
       }
@@ -623,20 +790,33 @@ struct ChunkUnpacker {
   /// Whether every column was used up: nothing left over that the records did not account for.
   var columnsUsedUp: Bool {
     if failed { return false }
-    for column in 0..<PackedColumn.count where positions[column] != ends[column] { return false }
+    for column in 0..<columnCount where positions[column] != ends[column] { return false }
     return true
   }
 
-  mutating func unpackRecords() -> Bool {
+  /// The first layout's records; with `clockKeys` (stripe columns) each clock-keyed ALLOC, FREE and
+  /// FREE_BACK ends with its stripe number from the stripe planes.
+  @inline(__always)
+  mutating func unpackRecords(clockKeys: Bool) -> Bool {
     var predictedNode: UInt64 = 0
     var previousParent: UInt64 = 0
-    while let tag = nextAddressedTag(predictedNode: &predictedNode, previousParent: &previousParent) {
+    var key: UInt64 = 0
+    while var tag = nextAddressedTag(
+      predictedNode: &predictedNode, previousParent: &previousParent, key: &key, clockKeys: clockKeys)
+    {
+      if clockKeys && key >= CaptureFormat.clockKeyBase {
+        // After a clock key the tag column has no 0x80 bit: the key flags say it.
+        guard tag & CaptureFormat.nextNumberFlag == 0, let same = takeKeyFlag() else { return false }
+        if same { tag |= CaptureFormat.nextNumberFlag }
+      }
       let type = tag & 0x30
       let misaligned = tag & PackedChunk.misalignedFlag != 0
       guard type != 0, !(misaligned && type == CaptureFormat.freeBackTag) else { return false }
       guard emit(tag & ~PackedChunk.misalignedFlag) else { return false }
       if tag & CaptureFormat.nextNumberFlag == 0 {
-        guard copyPlanes(PackedColumn.number) else { return false }
+        guard copyNumber(key: &key, clockKeys: clockKeys) else { return false }
+      } else if clockKeys && key < CaptureFormat.clockKeyBase {
+        key &+= 1
       }
       switch type {
       case CaptureFormat.allocTag:
@@ -647,6 +827,9 @@ struct ChunkUnpacker {
         guard emitAddress(PackedColumn.freeAddress, misaligned: misaligned) else { return false }
       default:
         guard copyPlanes(PackedColumn.back) else { return false }
+      }
+      if clockKeys && key >= CaptureFormat.clockKeyBase {
+        guard copyPlanes(PackedColumn.stripe) else { return false }
       }
     }
     return columnsUsedUp

@@ -9,6 +9,7 @@ import WorkshopKit
 /// compares the workload's memory with the exercise's limit.
 struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "check",
     abstract: "Check an exercise: its correctness cases, then its workload's memory against the limit.",
     discussion: """
       The exercise is built with swiftc -g (cached: an unchanged exercise is not compiled again) and run \

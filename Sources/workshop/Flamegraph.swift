@@ -9,6 +9,7 @@ import MemoryTrace
 /// `workshop flamegraph`: the allocation tree of a capture as an icicle graph or folded stacks.
 struct Flamegraph: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "flamegraph",
     abstract: "Show where the memory went, as an icicle graph, folded stacks or an HTML page.",
     discussion: """
       By default the tree is what was alive at the peak. Frames that only explain how memory was \

@@ -5,6 +5,7 @@ import WorkshopKit
 /// `workshop hint N [H]`: reveals the next hint of an exercise, or hint H.
 struct Hint: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "hint",
     abstract: "Reveal the next hint of an exercise (or hint H again).",
     discussion: """
       Hints are the course-hint blocks of the exercise's lesson, gentle first, specific last. \

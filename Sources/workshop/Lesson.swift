@@ -8,6 +8,7 @@ import WorkshopKit
 /// `workshop lesson [N | NAME | FILE]`: reads a lesson in the terminal.
 struct Lesson: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "lesson",
     abstract: "Read a lesson: in a pager on a terminal, as plain text when piped.",
     discussion: """
       With no argument, lists the course's lessons (the .rst files in Lessons/, found from the current \

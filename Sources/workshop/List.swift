@@ -7,6 +7,7 @@ import WorkshopKit
 /// `workshop list`: every exercise with its state, its last measure against its limit, and its hints.
 struct List: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "list",
     abstract: "List the exercises: state, last and best measure against the limit, checks made, hints revealed."
   )
 

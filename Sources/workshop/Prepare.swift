@@ -5,6 +5,7 @@ import WorkshopKit
 /// reference solutions, so that each first check is quick.
 struct Prepare: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "prepare",
     abstract: "Build every exercise and measure the reference solutions ahead of the first check.",
     shouldDisplay: false
   )

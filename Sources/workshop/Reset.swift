@@ -5,6 +5,7 @@ import WorkshopKit
 /// `workshop reset N`: restores an exercise's files as shipped, keeping the learner's as a backup.
 struct Reset: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "reset",
     abstract: "Restore an exercise's files as shipped; your version is kept in .workshop/backups/.",
     discussion: """
       Asks first on a terminal; elsewhere it needs --yes. The original is the file as committed \

@@ -5,6 +5,7 @@ import WorkshopKit
 /// `workshop solution N`: the explanation and the code of an exercise's reference solution.
 struct Solution: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "solution",
     abstract: "Show an exercise's solution: the lesson's explanation, then the code.",
     discussion: """
       Before an exercise has passed, workshop asks first on a terminal; elsewhere it needs --yes. \

@@ -7,6 +7,7 @@ import WorkshopKit
 /// `workshop start`: the whole course on one terminal screen.
 struct Start: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "start",
     abstract: "Start the course: lessons, checks, hints and solutions on one screen.",
     discussion: """
       Opens at the first exercise not passed yet. c checks it (saving its file checks it too), h reveals \

@@ -8,6 +8,7 @@ import WorkshopKit
 /// `workshop stats`: the figures of a capture.
 struct Stats: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "stats",
     abstract: "Show the totals, the peak, the leaks, allocation sizes and the top stacks of a capture."
   )
 

@@ -8,6 +8,7 @@ import WorkshopKit
 /// `workshop summary`: a table by location of where the memory went.
 struct Summary: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "summary",
     abstract: "Show a table of where the memory went, by function and line.",
     discussion: """
       Total is what was allocated at a location or by what it called; own is what it allocated \

@@ -9,6 +9,7 @@ import WorkshopKit
 /// `workshop view`: the explorer of a finished capture on one screen.
 struct View: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "view",
     abstract: "Explore a capture: its chart, and icicles of the peak, the leaks, or any time you choose.",
     discussion: """
       The chart shows the heap and the resident size over the run, with the markers the program \

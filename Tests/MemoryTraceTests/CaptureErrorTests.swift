@@ -37,7 +37,7 @@ struct CaptureErrorTests {
     BadCapture(
       name: "wrong version",
       bytes: CaptureWriter(header: CaptureHeader(version: CaptureFormat.readableVersions.upperBound + 1)).bytes,
-      message: "% is a workshop capture of format version 7: this reader understands versions 1 to 6"),
+      message: "% is a workshop capture of format version 8: this reader understands versions 1 to 7"),
     BadCapture(
       name: "small header size", bytes: CaptureWriter(header: CaptureHeader(headerSize: 40)).bytes,
       message: "% declares a 40-byte header: a version 5 header has 48 bytes"),

@@ -200,9 +200,15 @@ struct PackedChunkTests {
     let chunk = Self.everyRecordChunk()
     let packed = repacked(ChunkedCaptureTests.capture([chunk.bytes]))
     #expect(try withoutHeader(events(packed)).count > 10)
-    var random = SplitMix(seed: UInt64(seed))
-    for _ in 0..<300 {
-      var bytes = packed
+    try expectDamageReadsCleanly(packed, seed: UInt64(seed), rounds: 300)
+  }
+
+  /// `capture` with 1-3 random bytes after its header changed, `rounds` times: each reads as
+  /// events or throws an error with a message, never traps.
+  func expectDamageReadsCleanly(_ capture: [UInt8], seed: UInt64, rounds: Int) throws {
+    var random = SplitMix(seed: seed)
+    for _ in 0..<rounds {
+      var bytes = capture
       for _ in 0..<(1 + Int(random.next() % 3)) {
         let index = CaptureFormat.headerSize + Int(random.next() % UInt64(bytes.count - CaptureFormat.headerSize))
         bytes[index] = UInt8(truncatingIfNeeded: random.next())

@@ -18,13 +18,17 @@
 /* The version the tracker writes when its order may come from clock keys (WORKSHOP_TRACKER_ORDER
    clock or switch): version 3 whose keys at or above WORKSHOP_CLOCK_KEY_BASE are clock keys, whose
    clock-keyed ALLOC/FREE/FREE_BACK records end with a stripe number, and which may hold STRIPE
-   records. workshop's compressor leaves such a capture's records as they are. */
+   records. workshop's compressor makes it version 7. */
 #define WORKSHOP_CAPTURE_CLOCK_VERSION 6
 /* Version 3 with chunks that workshop's compressor packed into COLUMNS records, in either layout.
    Only a compressed capture is ever version 4 (first layout only, written until session 7) or 5. */
 #define WORKSHOP_CAPTURE_PACKED_VERSION 5
+/* Version 6 with chunks that workshop's compressor packed into COLUMNS records: those with clock
+   keys in the first layout with stripe columns, the others in either layout. Only a compressed
+   capture is ever version 7. */
+#define WORKSHOP_CAPTURE_CLOCK_PACKED_VERSION 7
 /* The newest version readers accept. */
-#define WORKSHOP_CAPTURE_NEWEST_VERSION 6
+#define WORKSHOP_CAPTURE_NEWEST_VERSION 7
 /* The oldest version readers still accept: version 1 is version 2 without the EXEC record;
    versions 1 and 2 write every record at the top level, in order, with no sequence numbers. */
 #define WORKSHOP_CAPTURE_OLDEST_VERSION 1
