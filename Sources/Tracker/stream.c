@@ -4,9 +4,9 @@
  * Every thread writes its records into a buffer of its own (a `thread_stream`), so threads never
  * wait for each other while they record. Every record but FRAME and THREAD carries a key taken at
  * the moment the event is ordered, i.e. where the single lock of the earlier design was taken: a
- * number from one global counter (an atomic fetch-add), by default always. With
- * WORKSHOP_TRACKER_ORDER=clock (from the first record) or =switch (once threads record at the same
- * time, order_note_gap below) a clock key instead: the time stamp counter read with no fence, plus
+ * number from one global counter (an atomic fetch-add) while one thread records, and by default
+ * (WORKSHOP_TRACKER_ORDER=switch) once threads record at the same time (order_note_gap below), or
+ * with =clock from the first record, a clock key instead: the time stamp counter read with no fence, plus
  * the next number of the event's address stripe (README "A buffer per thread"); the reader
  * delivers clock keys in order and each stripe's events in their numbers' order. Keys are taken:
  *   - ALLOC after the real allocation returned, before the hook returns the block;
@@ -177,13 +177,17 @@ static bool clocksource_is_tsc(void) {
 /* Decided once, at start (order_init): a fork child keeps it, and writes its header by it. */
 bool order_clock_possible;
 
-/* WORKSHOP_TRACKER_ORDER: "clock" takes clock keys from the first record (tests); "switch"
-   switches to them once threads record at the same time (order_note_gap); anything else, or
-   unset, keeps the counter for good, as does a clocksource other than `tsc`, and a capture adopted
-   across exec() whose header is not version 6 (`clock_allowed` false). */
+/* WORKSHOP_TRACKER_ORDER: "switch" (the default: unset or anything else) switches to clock keys
+   once threads record at the same time (order_note_gap); "clock" takes them from the first record
+   (tests); "counter" keeps the counter for good, as does a clocksource other than `tsc`, and a
+   capture adopted across exec() whose header is not version 6 (`clock_allowed` false). The switch
+   is the default because the counter's line, moving between cores with every key, has a slow mode
+   (2-8 threads 4.8-4.9x against 2.8x with the switch in one run at load 9-11, README). */
 static void order_init(bool clock_allowed) {
   const char *chosen = environment_value("WORKSHOP_TRACKER_ORDER");
-  order_clock_possible = clock_allowed && chosen &&
+  if (!chosen || (__builtin_strcmp(chosen, "clock") != 0 && __builtin_strcmp(chosen, "counter") != 0))
+    chosen = "switch";
+  order_clock_possible = clock_allowed &&
                  (__builtin_strcmp(chosen, "clock") == 0 || __builtin_strcmp(chosen, "switch") == 0) &&
                  clocksource_is_tsc();
   clock_from_start = order_clock_possible && __builtin_strcmp(chosen, "clock") == 0;

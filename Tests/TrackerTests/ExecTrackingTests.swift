@@ -33,7 +33,8 @@ struct ExecTrackingTests {
     "clock keys asked for after the capture began: the exec'd program keeps the counter, and the capture reads exactly")
   func orderKeptAcrossExec() throws {
     let program = try Programs.compile("pattern_exec_order.c", extraFlags: ["-fno-builtin", "-pthread"])
-    let run = try TrackedRun.run(program.executable)
+    // The counter asked for: the default switches to clock keys once threads record at once.
+    let run = try TrackedRun.run(program.executable, environment: ["WORKSHOP_TRACKER_ORDER": "counter"])
     #expect(run.result.status == 0, "status 4: the second image did not see WORKSHOP_TRACKER_ORDER=clock")
     let profile = run.profile
     // A version 3 capture packed by `workshop run`: clock keys would have stayed version 3 on
