@@ -12,7 +12,7 @@ extension RecordDecoder {
     guard let (record, stripe) = waiting else { return }
     waiting = nil
     let remaining = cursor.end - cursor.position
-    try checkHeldBytes(adding: remaining, offset: record.offset)
+    try checkHeldBytes(adding: remaining + HeldStream.overhead, offset: record.offset)
     var chunk = HeldChunk(
       copying: cursor.base + cursor.position, count: remaining, recordBase: fileOffset + cursor.position,
       thread: decoding.thread)
@@ -20,7 +20,7 @@ extension RecordDecoder {
     chunk.damageOffset = damageOffset
     var waitingStream = HeldStream(
       stream: stream, recent: recent, chunk: chunk, decoding: decoding, head: record, headStripe: stripe,
-      byteCount: chunk.heldBytes)
+      byteCount: chunk.heldBytes + HeldStream.overhead)
     if let (next, nextStripe) = following { waitingStream.pending = (next, nextStripe, isStacked(next)) }
     place(held.add(waitingStream))
   }
@@ -200,6 +200,10 @@ extension RecordDecoder {
     while try produce(slot) {
       let record = held.slots[slot].head
       decoded.append((record, held.slots[slot].headStripe, isStacked(record)))
+      // Checked as they are decoded: a stream's held bytes decode into 20-30 times as many.
+      if decoded.count % 4096 == 0 {
+        try checkHeldBytes(adding: decoded.count * Self.decodedRecordBytes, offset: record.offset)
+      }
     }
     (held.slots[slot].head, held.slots[slot].headStripe) = head
     let bytes = decoded.count * Self.decodedRecordBytes
@@ -252,8 +256,12 @@ extension RecordDecoder {
       streams[slot].chunk = next
       streams[slot].decoding = ChunkDecoding(thread: next.thread)
       // A COLUMNS body: its stream's earlier chunks are decoded, their allocations what it names.
-      if next.unpackedLength >= 0 && !held.unpack(slot, stream: streams[slot].stream, recent: streams[slot].recent) {
-        throw .damagedInFile(offset: next.damageOffset, .damagedPackedChunk)
+      if next.unpackedLength >= 0 {
+        // Counted at its packed size while it waited: its records may take up to 64 MiB.
+        try checkHeldBytes(adding: next.unpackedLength - next.end, offset: next.damageOffset)
+        if !held.unpack(slot, stream: streams[slot].stream, recent: streams[slot].recent) {
+          throw .damagedInFile(offset: next.damageOffset, .damagedPackedChunk)
+        }
       }
     }
   }
