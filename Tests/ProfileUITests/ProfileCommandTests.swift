@@ -270,8 +270,15 @@ extension ProfileCommandTests {
       try tmux.keys("c", "Home")
       for _ in 0..<3 { try tmux.keys("]") }
       try tmux.keys("Enter", "/", "r", "e", "p", "Enter")
-      // Both at once: the search answered (on the peak's icicle) while the moment was still read.
-      let reading = await tmux.wait(for: "matching “rep”", seconds: 20)
+      // Both at once: the search answered (on the peak's icicle) while the moment was still read. The
+      // screen is read once the search's last Enter is taken (its prompt gone, its matches shown).
+      var reading = ""
+      let searched = Date().addingTimeInterval(20)
+      repeat {
+        reading = tmux.screenText()
+        if reading.contains("matching “rep”") && !reading.contains("search: rep") { break }
+        try await Task.sleep(for: .milliseconds(30))
+      } while Date() < searched
       #expect(reading.contains("reading alive at"), "the search took its keys before the moment was read:\n\(reading)")
       let moment = await tmux.wait(for: "showing alive at", seconds: 90)
       #expect(moment.contains("matching “rep”"), "the search stays on the moment's icicle:\n\(moment)")
