@@ -28,22 +28,21 @@ public final class CaptureTrees {
     report = CaptureReport(profile: profile, path: path, symbolizer: symbolizer)
   }
 
-  /// The explorer of `view`: its tree with the user's frames, and with every frame for `N` when
-  /// `withNativeTree` (else ``nativeTree(for:)`` makes that one later).
-  public func explorer(for view: ProfileView, withNativeTree: Bool = true) throws -> IcicleExplorer {
-    let samples = try samples(for: view)
-    let tree = try AllocationTree.build(
-      stacks: CaptureStacks(frames: report.profile.frames), samples: samples, symbolizer: report.symbolizer,
-      filter: FrameFilter(), rootLabel: report.programName)
-    return IcicleExplorer(
-      tree: tree, nativeTree: withNativeTree ? try nativeTree(for: view) : nil, title: view.title)
+  /// The explorer of `view`, with the user's frames; its tree of every frame for `N` comes from
+  /// ``nativeTree(for:)``, made after it (``IcicleExplorer/attachNativeTree(_:)``).
+  public func explorer(for view: ProfileView) throws -> IcicleExplorer {
+    IcicleExplorer(tree: try tree(for: view, filter: FrameFilter()), title: view.title)
   }
 
   /// The tree of every frame of `view` (the runtime's and the allocator's too), for `N`.
   public func nativeTree(for view: ProfileView) throws -> AllocationTree {
+    try tree(for: view, filter: nil)
+  }
+
+  private func tree(for view: ProfileView, filter: FrameFilter?) throws -> AllocationTree {
     try AllocationTree.build(
       stacks: CaptureStacks(frames: report.profile.frames), samples: try samples(for: view),
-      symbolizer: report.symbolizer, filter: nil, rootLabel: report.programName)
+      symbolizer: report.symbolizer, filter: filter, rootLabel: report.programName)
   }
 
   /// The last view's samples: its native tree is made right after its explorer, and a moment's or a
@@ -83,7 +82,7 @@ public final class CaptureTrees {
     var state = ProfileExplorerState(
       heading: heading, chart: chart, markers: markers, width: width, height: height, capabilities: capabilities)
     // The native tree follows (``ProfileApp`` has it made off the UI thread): the screen first.
-    state.show(try explorer(for: .peak, withNativeTree: false), for: .peak)
+    state.show(try explorer(for: .peak), for: .peak)
     return state
   }
 

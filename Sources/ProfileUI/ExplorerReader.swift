@@ -95,7 +95,7 @@ final class ExplorerReader: @unchecked Sendable {
       let outcome: Outcome
       switch job {
       case .explorer(let view):
-        outcome = (view, Result { .explorer(try trees.explorer(for: view, withNativeTree: false)) })
+        outcome = (view, Result { .explorer(try trees.explorer(for: view)) })
       case .nativeTree(let view):
         outcome = (view, Result { .nativeTree(try trees.nativeTree(for: view)) })
       }

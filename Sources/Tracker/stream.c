@@ -4,11 +4,12 @@
  * Every thread writes its records into a buffer of its own (a `thread_stream`), so threads never
  * wait for each other while they record. Every record but FRAME and THREAD carries a key taken at
  * the moment the event is ordered, i.e. where the single lock of the earlier design was taken: a
- * number from one global counter (an atomic fetch-add) while one thread records, and by default
+ * number from one global counter (an atomic fetch-add) while one thread records; by default
  * (WORKSHOP_TRACKER_ORDER=switch) once threads record at the same time (order_note_gap below), or
- * with =clock from the first record, a clock key instead: the time stamp counter read with no fence, plus
- * the next number of the event's address stripe (README "A buffer per thread"); the reader
- * delivers clock keys in order and each stripe's events in their numbers' order. Keys are taken:
+ * with =clock from the first record, a clock key instead: the time stamp counter read with no
+ * fence, plus the next number of the event's address stripe (README "A buffer per thread"); the
+ * reader delivers clock keys in order and each stripe's events in their numbers' order. Keys are
+ * taken:
  *   - ALLOC after the real allocation returned, before the hook returns the block;
  *   - FREE before the real free(): a thread that gets the same address back from malloc takes
  *     its number later;
@@ -185,13 +186,11 @@ bool order_clock_possible;
    (2-8 threads 4.8-4.9x against 2.8x with the switch in one run at load 9-11, README). */
 static void order_init(bool clock_allowed) {
   const char *chosen = environment_value("WORKSHOP_TRACKER_ORDER");
-  if (!chosen || (__builtin_strcmp(chosen, "clock") != 0 && __builtin_strcmp(chosen, "counter") != 0))
-    chosen = "switch";
-  order_clock_possible = clock_allowed &&
-                 (__builtin_strcmp(chosen, "clock") == 0 || __builtin_strcmp(chosen, "switch") == 0) &&
-                 clocksource_is_tsc();
-  clock_from_start = order_clock_possible && __builtin_strcmp(chosen, "clock") == 0;
-  order_switch_on_turns = order_clock_possible && __builtin_strcmp(chosen, "switch") == 0;
+  bool counter = chosen && __builtin_strcmp(chosen, "counter") == 0;
+  bool from_start = chosen && __builtin_strcmp(chosen, "clock") == 0;
+  order_clock_possible = clock_allowed && !counter && clocksource_is_tsc();
+  clock_from_start = order_clock_possible && from_start;
+  order_switch_on_turns = order_clock_possible && !from_start;
   atomic_store(&stream_order.clock_keys, clock_from_start);
 }
 
