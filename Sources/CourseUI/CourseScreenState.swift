@@ -308,6 +308,9 @@ public struct CourseScreenState {
     weight: IcicleWeight = .bytes
   ) {
     phase = .finished(report, passed: passed)
+    // What the status line said while the check ran ("your guess: …; checking…", "a check is
+    // running") is over with it: the key hints come back.
+    message = nil
     attemptNotes = notes
     differenceExplorer = difference.map { DifferenceIcicle.explorer($0, weight: weight) }
     if differenceExplorer == nil { showingDifference = false }

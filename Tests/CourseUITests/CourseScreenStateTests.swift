@@ -154,8 +154,11 @@ struct CourseScreenStateTests {
     let report = CheckReportText.Report(
       exercise: "exercise_1", title: "Fibonacci without the arrays", verdict: .overLimit, measure: .peak,
       limit: 102_400, measured: 3_600_000, casesRun: 7)
+    _ = state.handle(.character("c"))
     state.checkFinished(report, passed: false)
     #expect(text(state)[3] == "FAILED exercise_1: Fibonacci without the arrays")
+    #expect(state.message == nil, "what the status line said while the check ran is over with it")
+    #expect(text(state).last?.hasPrefix(" c check") == true, "the key hints come back: \(text(state).last ?? "")")
     let due = state.takeQueuedCheck()
     let dueAgain = state.takeQueuedCheck()
     #expect(due, "the queued check is due once this one ended")
