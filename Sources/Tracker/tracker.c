@@ -371,6 +371,24 @@ static int adopt_handover(void) {
   return fd;
 }
 
+/* The version in the header of a capture adopted across exec(), or 0. The descriptor is the
+   capture's, opened for writing only (a read of it fails with EBADF, which kept every exec()ed
+   program on counter keys): the header is read through a descriptor of its own. */
+static uint16_t adopted_header_version(int fd) {
+  uint16_t version = 0;
+  if (pread(fd, &version, sizeof version, offsetof(workshop_capture_header, version)) == sizeof version)
+    return version;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  int reader = open(path, O_RDONLY | O_CLOEXEC);
+  if (reader < 0)
+    return 0;
+  if (pread(reader, &version, sizeof version, offsetof(workshop_capture_header, version)) != sizeof version)
+    version = 0;
+  close(reader);
+  return version;
+}
+
 static bool write_header(int fd) {
   uint64_t realtime_ns = now_ns(CLOCK_REALTIME);
   workshop_capture_header header = {
@@ -559,10 +577,7 @@ static void tracker_start(void) {
     if (adopted && fstat(fd, &status) == 0)
       offset = (uint64_t)status.st_size; /* the old program flushed everything before exec() */
     /* An adopted capture keeps its header: clock keys only if it says version 6 already. */
-    uint16_t version = WORKSHOP_CAPTURE_CLOCK_VERSION;
-    if (adopted && pread(fd, &version, sizeof version, offsetof(workshop_capture_header, version)) != sizeof version)
-      version = 0;
-    stream_init(fd, adopted ? NULL : path, offset, version == WORKSHOP_CAPTURE_CLOCK_VERSION);
+    stream_init(fd, adopted ? NULL : path, offset, !adopted || adopted_header_version(fd) == WORKSHOP_CAPTURE_CLOCK_VERSION);
     /* Active before the first record: write_record() drops records while inactive. */
     atomic_store(&tracker_active, 1);
     if (begin_capture(fd, adopted)) {
