@@ -224,19 +224,23 @@ extension RecordDecoder {
   private mutating func decodeHead(_ slot: Int, crossingChunks: Bool) throws(DecodeStop) -> Bool {
     let streams = held.slots
     while true {
-      let chunk = streams[slot].chunk
-      if chunk.position < chunk.end {
+      // The chunk's fields read one by one: a copy of the whole chunk, read wider than its
+      // position was last written, stalled on every record.
+      let position = streams[slot].chunk.position
+      let end = streams[slot].chunk.end
+      if position < end {
         var cursor = ByteCursor(
-          base: UnsafeRawPointer(chunk.bytes), end: chunk.end, position: chunk.position, recordStart: chunk.position)
+          base: UnsafeRawPointer(streams[slot].chunk.bytes), end: end, position: position, recordStart: position)
         var count = 0
         let decoded: Bool
         do throws(DecodeStop) {
           decoded = try nextRecord(
-            &cursor, &streams[slot].decoding, recent: &streams[slot].recent, fileOffset: chunk.recordBase,
+            &cursor, &streams[slot].decoding, recent: &streams[slot].recent, fileOffset: streams[slot].chunk.recordBase,
             count: &count, clockKeysAllowed: clockKeysAllowed, into: &streams[slot].head,
             stripe: &streams[slot].headStripe)
         } catch {
           // Positions in the held bytes are not positions in the reader's buffer.
+          let chunk = streams[slot].chunk
           switch error {
           case .damaged(let position, let damage):
             throw .damagedInFile(offset: chunk.fileOffset(of: position), damage)
@@ -250,6 +254,7 @@ extension RecordDecoder {
         heldRecordCount += count
         if decoded { return true }
       }
+      let chunk = streams[slot].chunk
       guard crossingChunks, streams[slot].queuedHead < streams[slot].queued.count else { return false }
       let next = streams[slot].queued[streams[slot].queuedHead]
       streams[slot].queuedHead += 1
