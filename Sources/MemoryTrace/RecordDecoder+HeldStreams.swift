@@ -49,8 +49,13 @@ extension RecordDecoder {
 
   /// Whether `record` defines nodes or is a MODULES (the clock merge delivers those in key order).
   private func isStacked(_ record: SequencedRecord) -> Bool {
-    if record.frameCount > 0 { return true }
-    if record.extra >= 0, case .modules? = extras[Int(record.extra)] { return true }
+    isStacked(frameCount: record.frameCount, extra: record.extra)
+  }
+
+  @inline(__always)
+  private func isStacked(frameCount: UInt32, extra: Int32) -> Bool {
+    if frameCount > 0 { return true }
+    if extra >= 0, case .modules? = extras[Int(extra)] { return true }
     return false
   }
 
@@ -69,13 +74,15 @@ extension RecordDecoder {
   @inline(__always)
   private mutating func prepareClockKeyedHead(_ slot: Int) {
     let streams = held.slots
-    let head = streams[slot].head
-    streams[slot].headStacked = isStacked(head)
-    if !streams[slot].orderKnown || streams[slot].orderThread != head.thread {
+    // The head's fields read one by one, not the head copied whole (see decodeHead).
+    streams[slot].headStacked = isStacked(frameCount: streams[slot].head.frameCount, extra: streams[slot].head.extra)
+    let thread = streams[slot].head.thread
+    if !streams[slot].orderKnown || streams[slot].orderThread != thread {
       // Its chunk's number, then its place in the file (offsets below 2^40).
-      let place = streams[slot].chunk.number << 40 | UInt64(truncatingIfNeeded: head.offset) & (1 << 40 - 1)
-      streams[slot].order = clockMerge.order(of: head.thread, place: place)
-      streams[slot].orderThread = head.thread
+      let offset = streams[slot].head.offset
+      let place = streams[slot].chunk.number << 40 | UInt64(truncatingIfNeeded: offset) & (1 << 40 - 1)
+      streams[slot].order = clockMerge.order(of: thread, place: place)
+      streams[slot].orderThread = thread
       streams[slot].orderKnown = true
     }
   }
