@@ -19,9 +19,12 @@ extension RecordDecoder {
     chunk.number = chunkNumber
     chunk.damageOffset = damageOffset
     var waitingStream = HeldStream(
-      stream: stream, recent: recent, chunk: chunk, decoding: decoding, head: record, headStripe: stripe,
+      head: record, headStripe: stripe, chunk: chunk, decoding: decoding, recent: recent, stream: stream,
       byteCount: chunk.heldBytes + HeldStream.overhead)
-    if let (next, nextStripe) = following { waitingStream.pending = (next, nextStripe, isStacked(next)) }
+    if let (next, nextStripe) = following {
+      waitingStream.pending = (next, nextStripe, isStacked(next))
+      waitingStream.hasPending = true
+    }
     place(held.add(waitingStream))
   }
 
@@ -133,7 +136,7 @@ extension RecordDecoder {
   @inline(__always)
   private mutating func advance(_ slot: Int) throws(DecodeStop) -> Bool {
     let streams = held.slots
-    if streams[slot].decodedHead < streams[slot].decoded.count {
+    if streams[slot].decodedHead < streams[slot].decodedCount {
       let entry = streams[slot].decoded[streams[slot].decodedHead]
       streams[slot].decodedHead += 1
       held.releaseDecoded(Self.decodedRecordBytes, of: slot)
@@ -181,8 +184,9 @@ extension RecordDecoder {
   @inline(__always)
   private mutating func produce(_ slot: Int) throws(DecodeStop) -> Bool {
     let streams = held.slots
-    if let pending = streams[slot].pending {
+    if streams[slot].hasPending, let pending = streams[slot].pending {
       streams[slot].pending = nil
+      streams[slot].hasPending = false
       streams[slot].head = pending.record
       streams[slot].headStripe = pending.stripe
     } else if try !decodeHead(slot, crossingChunks: true) {
@@ -195,6 +199,7 @@ extension RecordDecoder {
         var following = streams[slot].head
         pair(&free, with: &following)
         streams[slot].pending = (following, streams[slot].headStripe, isStacked(following))
+        streams[slot].hasPending = true
         streams[slot].head = free
         streams[slot].headStripe = freeStripe
       }
@@ -222,6 +227,7 @@ extension RecordDecoder {
     try checkHeldBytes(adding: bytes, offset: held.slots[slot].head.offset)
     held.slots[slot].decoded = decoded
     held.slots[slot].decodedHead = 0
+    held.slots[slot].decodedCount = decoded.count
     let stream = held.slots[slot].stream
     recentAllocations[stream] = held.detach(slot, decodedBytes: bytes)
   }
