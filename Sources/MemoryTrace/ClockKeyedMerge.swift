@@ -196,7 +196,8 @@ struct ClockKeyedMerge {
       let index = Int(stripe.stripe)
       // Forced past a gap (a damaged capture), the stripe goes on from this number.
       stripeNext[index] = max(stripeNext[index], stripe.number &+ 1)
-      if !parkedOnStripe[index].isEmpty {
+      // Nearly always none parked: the count spares every record two loads of the stripe's list.
+      if parkedCount > 0 && !parkedOnStripe[index].isEmpty {
         let waiting = parkedOnStripe[index]
         parkedOnStripe[index].removeAll(keepingCapacity: true)
         wake(waiting, streams: streams)
