@@ -166,8 +166,8 @@ struct RecentAllocations {
 
   /// Places from which a ring is mapped at its full size, ``CaptureFormat/freeBackLimit`` places
   /// (8 MiB), its pages filled in ``populatedPlaces`` at a time as it fills. Doubling it to that
-  /// size wrote 16 MiB of fresh pages per thread, one page fault each (a tenth of reading a
-  /// 4-thread capture): now 8 MiB, a fault per MiB.
+  /// size wrote 16 MiB of fresh pages per thread, a page fault each (with the copies, 8 % of
+  /// reading a 4-thread capture): now 8 MiB, which the kernel fills in a MiB at a time.
   static let mappedFrom = 1 << 16
   static let populatedPlaces = 1 << 17
 
