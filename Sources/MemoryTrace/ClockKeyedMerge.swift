@@ -47,10 +47,12 @@ struct StripeTable {
 struct ChunkStripes {
   private var next: StripeTable? = nil
 
+  @inline(__always)
   mutating func read(_ cursor: inout ByteCursor, address: UInt64) throws(DecodeStop) -> StripeNumber {
     try read(&cursor, stripe: CaptureFormat.stripe(of: address))
   }
 
+  @inline(__always)
   mutating func read(_ cursor: inout ByteCursor, stripe: Int) throws(DecodeStop) -> StripeNumber {
     if next == nil { next = StripeTable() }
     let table = next.unsafelyUnwrapped
@@ -137,6 +139,7 @@ struct ClockKeyedMerge {
   /// ``advanced(_:taken:streams:)``. `definedNodes`: the nodes the decoder knows (its FRAMEs
   /// delivered). With `force` (the file ends, LOST, EXEC), every record goes, the rules kept where
   /// they can be.
+  @inline(__always)
   mutating func next(
     below written: UInt64, definedNodes: UInt64, force: Bool, streams: UnsafeMutablePointer<HeldStream>
   ) -> Int? {
@@ -172,6 +175,7 @@ struct ClockKeyedMerge {
   /// (its stripe number, and whether it defined nodes); the stream's next record is its head now
   /// if it is still clock-keyed (`streams[slot].headStacked` and `order` set), else the stream
   /// left (`staying` false). Keeps the stripes and wakes what waited for the record taken.
+  @inline(__always)
   mutating func advanced(
     _ slot: Int, taken: (stripe: StripeNumber, stacked: Bool), staying: Bool,
     streams: UnsafeMutablePointer<HeldStream>
@@ -192,7 +196,8 @@ struct ClockKeyedMerge {
       let index = Int(stripe.stripe)
       // Forced past a gap (a damaged capture), the stripe goes on from this number.
       stripeNext[index] = max(stripeNext[index], stripe.number &+ 1)
-      if !parkedOnStripe[index].isEmpty {
+      // Nearly always none parked: the count spares every record two loads of the stripe's list.
+      if parkedCount > 0 && !parkedOnStripe[index].isEmpty {
         let waiting = parkedOnStripe[index]
         parkedOnStripe[index].removeAll(keepingCapacity: true)
         wake(waiting, streams: streams)
@@ -212,6 +217,7 @@ struct ClockKeyedMerge {
 
   // MARK: - Rules
 
+  @inline(__always)
   private func wait(of slot: Int, definedNodes: UInt64, streams: UnsafeMutablePointer<HeldStream>) -> Wait? {
     let stripe = streams[slot].headStripe
     // A number below the next one (a damaged capture) goes at once: nothing it could wait for.
@@ -274,6 +280,7 @@ struct ClockKeyedMerge {
   // MARK: - The heap of streams
 
   /// The heap's entry for the head of `slot`.
+  @inline(__always)
   private func entry(for slot: Int, streams: UnsafeMutablePointer<HeldStream>) -> HeapEntry {
     var rank: UInt8 = 1
     if case .alloc = streams[slot].head.body { rank = 0 }
@@ -298,6 +305,7 @@ struct ClockKeyedMerge {
   }
 
   /// The top entry becomes `entry`, sifted down to its place (a pop and a push in one pass).
+  @inline(__always)
   private mutating func replaceTop(with entry: HeapEntry, streams: UnsafeMutablePointer<HeldStream>) {
     heap[0] = entry
     var parent = 0
@@ -317,6 +325,7 @@ struct ClockKeyedMerge {
   /// orders the program may have had, so that a peak between two threads' phases (one still
   /// allocating, the other already freeing past a barrier) is not read lower than it was. Then
   /// the thread read first: a capture reads the same every time.
+  @inline(__always)
   private func precedes(_ a: HeapEntry, _ b: HeapEntry) -> Bool {
     if a.key != b.key { return a.key < b.key }
     if a.rank != b.rank { return a.rank < b.rank }

@@ -62,40 +62,47 @@ struct HeldStream {
   /// record each was counted at 140 MB and took 2.5 GB.
   static let overhead = 2 * MemoryLayout<HeldStream>.stride + 640
 
-  var stream: UInt64
-  /// The stream's latest allocations, for its FREE_BACK records: advanced as its records are
-  /// decoded, so a stream's chunks are decoded in file order, each after the one before.
-  var recent: RecentAllocations
-  var chunk: HeldChunk
-  var decoding: ChunkDecoding
-  /// Chunks of the stream read after `chunk`, in file order, from `queuedHead` on.
-  var queued: [HeldChunk] = []
-  var queuedHead = 0
+  // The fields every record of the stream reads first, together (a slot spans 7 cache lines, and
+  // the visitor's tables evict them between two records of a stream).
   /// The next record of the stream, decoded.
   var head: SequencedRecord
   var headStripe: StripeNumber
-  /// A record decoded after the head to pair a realloc()'s FREE with its ALLOC, not yet the head.
+  // The clock merge's state of the head.
+  /// It defines nodes or is a MODULES (delivered in key order among those).
+  var headStacked = false
+  var parked = false
+  var orderKnown = false
+  /// Whether `pending` holds a record (read instead of it on every record).
+  var hasPending = false
+  /// Among equal keys, the head's thread's place: the thread whose first clock-keyed record was
+  /// read first goes first (``ClockKeyedMerge``).
+  var order: UInt64 = 0
+  /// The thread `order` is the place of.
+  var orderThread: UInt64 = 0
+  /// Records decoded ahead, from `decodedHead` to `decodedCount` (the count of `decoded`).
+  var decodedHead = 0
+  var decodedCount = 0
+  var chunk: HeldChunk
+  var decoding: ChunkDecoding
+  /// The stream's latest allocations, for its FREE_BACK records: advanced as its records are
+  /// decoded, so a stream's chunks are decoded in file order, each after the one before.
+  var recent: RecentAllocations
+
+  var stream: UInt64
+  /// Chunks of the stream read after `chunk`, in file order, from `queuedHead` on.
+  var queued: [HeldChunk] = []
+  var queuedHead = 0
+  /// A record decoded after the head to pair a realloc()'s FREE with its ALLOC, not yet the head
+  /// (set with `hasPending`).
   var pending: (record: SequencedRecord, stripe: StripeNumber, stacked: Bool)?
   /// Bytes held for the stream (its chunks' copies), counted against the reader's bound.
   var byteCount: Int
   /// Records decoded ahead, from `decodedHead` on, before the bytes (only a stream whose chunks
   /// came out of their order: ``RecordDecoder/detachOutOfOrder(_:)``).
   var decoded: [(record: SequencedRecord, stripe: StripeNumber, stacked: Bool)] = []
-  var decodedHead = 0
   /// Whether the stream's next chunks queue here and its allocations are here: false once its
   /// records were all decoded ahead and a later chunk of it went on without them.
   var ownsStream = true
-
-  // The clock merge's state of the head.
-  /// It defines nodes or is a MODULES (delivered in key order among those).
-  var headStacked = false
-  var parked = false
-  /// Among equal keys, the head's thread's place: the thread whose first clock-keyed record was
-  /// read first goes first (``ClockKeyedMerge``).
-  var order: UInt64 = 0
-  /// The thread `order` is the place of.
-  var orderThread: UInt64 = 0
-  var orderKnown = false
   /// No record keyed below this defines nodes among the stream's records after the head (a bound
   /// found by ``holdsNodeDefiningRecord(below:)``, kept while it holds).
   var clearBelow: UInt64 = 0

@@ -2,6 +2,12 @@
 // capture's global order. The reader decodes a chunk into `SequencedRecord`s and delivers them to
 // the visitor in number order (`RecordMerger`), so the visitor sees one stream, as in version 2.
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// A FRAME record waiting for the numbered record it belongs to.
 struct PendingFrame {
   var localParent: UInt64
@@ -136,35 +142,89 @@ struct RecordMerger {
 struct RecentAllocations {
   /// Frees the ring once no value names it.
   private final class Owner {
+    /// From malloc, or mapped (`mappedBytes` of them).
     var addresses: UnsafeMutablePointer<UInt64>?
-    deinit { addresses?.deallocate() }
+    var mappedBytes = 0
+
+    deinit {
+      if mappedBytes > 0 {
+        munmap(addresses, mappedBytes)
+      } else {
+        free(addresses)
+      }
+    }
   }
 
   private var owner = Owner()
   private var addresses: UnsafeMutablePointer<UInt64>? = nil
   /// The ring's size minus one (its size is a power of two), or -1 before the first ALLOC.
   private var mask = -1
+  /// The count at which the ring grows, or has more of its pages filled in (``grow()``).
+  private var growAt = 0
   /// ALLOC records of the stream so far.
   private(set) var count = 0
 
+  /// Places from which a ring is mapped at its full size, ``CaptureFormat/freeBackLimit`` places
+  /// (8 MiB), its pages filled in ``populatedPlaces`` at a time as it fills. Doubling it to that
+  /// size wrote 16 MiB of fresh pages per thread, a page fault each (with the copies, 8 % of
+  /// reading a 4-thread capture): now 8 MiB, which the kernel fills in a MiB at a time.
+  static let mappedFrom = 1 << 16
+  static let populatedPlaces = 1 << 17
+
   @inline(__always)
   mutating func append(_ address: UInt64) {
-    if count > mask && mask + 1 < CaptureFormat.freeBackLimit { grow() }
+    if count == growAt { grow() }
     addresses.unsafelyUnwrapped[count & mask] = address
     count += 1
   }
 
-  /// Doubles the ring (64 places at first), keeping every address at index (its number) mod size.
+  /// Doubles the ring (64 places at first), or maps it at its full size, keeping every address at
+  /// index (its number) mod size; or fills in more pages of a mapped ring. The ring grows only
+  /// when full and below its limit, so it has never wrapped: every address is at its number.
   private mutating func grow() {
-    let capacity = max(64, (mask + 1) * 2)
-    let grown = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
-    if let old = addresses {
-      for number in max(0, count - (mask + 1))..<count { grown[number & (capacity - 1)] = old[number & mask] }
-      old.deallocate()
+    let limit = CaptureFormat.freeBackLimit
+    if owner.mappedBytes > 0 {
+      populate(from: count)
+      return
     }
+    let capacity = max(64, (mask + 1) * 2)
+    if capacity >= Self.mappedFrom && capacity < limit,
+      let region = mmap(
+        nil, limit * MemoryLayout<UInt64>.stride, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+        -1, 0),
+      region != MAP_FAILED
+    {
+      let ring = region.assumingMemoryBound(to: UInt64.self)
+      addresses = ring
+      owner.mappedBytes = limit * MemoryLayout<UInt64>.stride
+      mask = limit - 1
+      populate(from: 0)
+      if let old = owner.addresses { ring.update(from: old, count: count) }
+      free(owner.addresses)
+      owner.addresses = ring
+      return
+    }
+    guard let memory = malloc(capacity * MemoryLayout<UInt64>.stride) else {
+      fatalError("no memory for a ring of \(capacity) addresses")
+    }
+    let grown = memory.assumingMemoryBound(to: UInt64.self)
+    if let old = addresses { grown.update(from: old, count: count) }
+    free(owner.addresses)
     addresses = grown
     owner.addresses = grown
     mask = capacity - 1
+    growAt = capacity < limit ? capacity : -1
+  }
+
+  /// Has the kernel fill in the mapped ring's pages from place `start` to the count's next
+  /// multiple of ``populatedPlaces`` (at once, not a fault per page; a kernel before Linux 5.14
+  /// refuses, and they fault in one by one).
+  private mutating func populate(from start: Int) {
+    let end = min((count / Self.populatedPlaces + 1) * Self.populatedPlaces, mask + 1)
+    let stride = MemoryLayout<UInt64>.stride
+    _ = madvise(UnsafeMutableRawPointer(addresses.unsafelyUnwrapped + start), (end - start) * stride, 23)
+    // Past the last page the ring wraps: nothing more to fill in.
+    growAt = end == mask + 1 ? -1 : end
   }
 
   /// The address of the ALLOC `distance` records back (1: the latest), or nil if out of reach.
