@@ -96,7 +96,8 @@ final class CaptureRepacker {
   private(set) var chunkByteCount = 0
   private(set) var packedByteCount = 0
   /// A stream's trial runs on every chunk while its verdicts change, and on every second, fourth,
-  /// up to every eighth chunk while they agree; the chunks in between follow the last verdict (a
+  /// up to every eighth chunk while they agree (every fourth, sixteenth, then 32nd while packing pays
+  /// by far: ``longestClearTrialInterval``); the chunks in between follow the last verdict (a
   /// program's records keep their character for a while, and a trial costs two compressions).
   private static let longestTrialInterval = 8
   /// While packing pays by far (packed chunks compress to under half of the plain ones: the
@@ -377,7 +378,8 @@ final class CaptureRepacker {
     guard let length = pack(records, stream: stream, history: history) else { return nil }
     let (pays, byFar) = packingPays(records)
     let longest = byFar ? Self.longestClearTrialInterval : Self.longestTrialInterval
-    trial.interval = pays == trial.packingPaid ? min(2 * trial.interval, longest) : 1
+    // Agreeing verdicts space the trials out, four times as fast while packing pays by far.
+    trial.interval = pays == trial.packingPaid ? min((byFar ? 4 : 2) * trial.interval, longest) : 1
     trial.chunksUntilTrial = trial.interval - 1
     trial.packingPaid = pays
     return pays ? length : nil
