@@ -85,6 +85,38 @@ struct ElidedAddressTests {
     #expect(count > 1400 && count < 1600, "\(count) stand-ins")
   }
 
+  @Test("the repacked bytes are the same however the plain bytes come in, down to a few bytes at a time")
+  func piecesDoNotMatter() throws {
+    var random = SplitMix(seed: 11)
+    var chunks: [[UInt8]] = []
+    var number: UInt64 = 0
+    var live: [(address: UInt64, ordinal: Int)] = []
+    var allocations = 0
+    for _ in 0..<3 {
+      var chunk = Chunk(thread: 4)
+      chunk.frame(parent: 0, ipDelta: 0x401000)
+      for _ in 0..<300 {
+        if live.count >= 8 {
+          let freed = live.remove(at: Int(random.next() % UInt64(live.count)))
+          chunk.freeBack(number, back: UInt64(allocations - freed.ordinal), address: freed.address)
+        } else {
+          let address = 0x7000_0000 + 0x40 * (random.next() % 4096)
+          chunk.alloc(number, address: address, size: 16 + random.next() % 512, stack: 1)
+          live.append((address, allocations))
+          allocations += 1
+        }
+        number += 1
+      }
+      chunks.append(chunk.bytes)
+    }
+    let plain = ChunkedCaptureTests.capture(chunks)
+    let whole = repacked(plain)
+    for pieces in [2, 3, 7, 64, plain.count / 5, plain.count] {
+      #expect(repacked(plain, pieces: pieces) == whole, "in \(pieces) pieces")
+    }
+    #expect(try events(whole).count == (try events(plain)).count)
+  }
+
   @Test("an ALLOC whose address another record sees keeps it")
   func seenAddresses() throws {
     var chunk = Chunk(thread: 3)
