@@ -146,7 +146,7 @@ public final class CourseApp {
         startCheck(waker: waker)
       case .cancelCheck:
         cancellation?.cancel()
-        state.note("stopping the check…")
+        state.note("stopping the check…", untilCheckEnds: true)
       case .revealHint:
         let reveal = try session.revealHint(of: exercise)
         state.revealed(hint: reveal.lesson.document(showing: [reveal.hint]), number: reveal.number, count: reveal.count)
@@ -165,7 +165,7 @@ public final class CourseApp {
         state.revealed(solution: lines)
         state.update(exercises: cards())
       case .reset where state.phase.isBusy:
-        state.note("wait for the check to end (Esc stops it)")
+        state.note("wait for the check to end (Esc stops it)", untilCheckEnds: true)
       case .reset:
         ignoreSavesUntil = LiveRun.now() + 1
         if let result = try session.reset(exercise) {

@@ -178,8 +178,12 @@ public struct CourseScreenState {
   public private(set) var phase: CheckPhase = .idle
   /// What lies over the panes.
   public private(set) var overlay: Overlay?
-  /// A message on the status line, until the next key.
-  public private(set) var message: String?
+  /// A message on the status line, until the next key; one about the check that runs
+  /// (``note(_:untilCheckEnds:)``) also until that check ends.
+  public private(set) var message: String? { didSet { messageEndsWithCheck = false } }
+  /// Whether ``message`` speaks of the check that runs ("checking…", "Esc stops it"), and so goes
+  /// when it ends; any other message (a guess not remembered, an error) stays until the next key.
+  private var messageEndsWithCheck = false
   /// What watch mode is doing (or why it cannot), for the status line.
   public var watchNote: String?
   /// The search being typed after `/`, nil when none is.
@@ -308,9 +312,9 @@ public struct CourseScreenState {
     weight: IcicleWeight = .bytes
   ) {
     phase = .finished(report, passed: passed)
-    // What the status line said while the check ran ("your guess: …; checking…", "a check is
-    // running") is over with it: the key hints come back.
-    message = nil
+    // What the status line said of the check ("your guess: …; checking…", "a check is running")
+    // is over with it: the key hints come back. Other messages stay until the next key.
+    if messageEndsWithCheck { message = nil }
     attemptNotes = notes
     differenceExplorer = difference.map { DifferenceIcicle.explorer($0, weight: weight) }
     if differenceExplorer == nil { showingDifference = false }
@@ -401,8 +405,12 @@ public struct CourseScreenState {
     hintsView.scroll(toEnd: true, height: layout.body.height)
   }
 
-  /// One sentence on the status line.
-  public mutating func note(_ message: String) { self.message = message }
+  /// One sentence on the status line; with `untilCheckEnds`, a sentence about the check that runs,
+  /// cleared when it ends.
+  public mutating func note(_ message: String, untilCheckEnds: Bool = false) {
+    self.message = message
+    messageEndsWithCheck = untilCheckEnds
+  }
 
   // MARK: - Keys
 
@@ -419,7 +427,7 @@ public struct CourseScreenState {
     case .character("?"): overlay = .help
     case .character("c"):
       if phase.isBusy {
-        message = "a check is running: Esc stops it"
+        note("a check is running: Esc stops it", untilCheckEnds: true)
         return []
       }
       if let card, card.predictFirst, card.attempts.isEmpty, card.guess == nil, !guessSkipped {
@@ -444,7 +452,7 @@ public struct CourseScreenState {
       return [.revealSolution]
     case .character("x"):
       if phase.isBusy {
-        message = "wait for the check to end (Esc stops it)"
+        note("wait for the check to end (Esc stops it)", untilCheckEnds: true)
         return []
       }
       overlay = .confirm(.reset)
@@ -522,7 +530,7 @@ public struct CourseScreenState {
       return []
     }
     if phase.isBusy {
-      message = "wait for the check to end (Esc stops it)"
+      note("wait for the check to end (Esc stops it)", untilCheckEnds: true)
       return []
     }
     if current + 1 < exercises.count { return [.open(current + 1)] }
@@ -542,7 +550,7 @@ public struct CourseScreenState {
         self.overlay = nil
         if selected == current { return [] }
         if phase.isBusy {
-          message = "wait for the check to end (Esc stops it)"
+          note("wait for the check to end (Esc stops it)", untilCheckEnds: true)
           return []
         }
         return [.open(selected)]
@@ -556,7 +564,7 @@ public struct CourseScreenState {
         return []
       }
       if question == .reset && phase.isBusy {
-        message = "wait for the check to end (Esc stops it)"
+        note("wait for the check to end (Esc stops it)", untilCheckEnds: true)
         return []
       }
       return [question == .solution ? .revealSolution : .reset]
@@ -584,7 +592,7 @@ public struct CourseScreenState {
         return []
       }
       guessPrompt = nil
-      message = "your guess: \(CourseScreen.value(value, card.limit.measure)); checking…"
+      note("your guess: \(CourseScreen.value(value, card.limit.measure)); checking…", untilCheckEnds: true)
       return [.guess(value), .check]
     case .escape, .control("g"), .control("c"):
       guessPrompt = nil

@@ -159,6 +159,10 @@ struct CourseScreenStateTests {
     #expect(text(state)[3] == "FAILED exercise_1: Fibonacci without the arrays")
     #expect(state.message == nil, "what the status line said while the check ran is over with it")
     #expect(text(state).last?.hasPrefix(" c check") == true, "the key hints come back: \(text(state).last ?? "")")
+    // A message that is not about the check (a guess that could not be saved, an error) stays.
+    state.note("progress.json: not writable; your guess is not remembered")
+    state.checkFinished(report, passed: false)
+    #expect(state.message == "progress.json: not writable; your guess is not remembered")
     let due = state.takeQueuedCheck()
     let dueAgain = state.takeQueuedCheck()
     #expect(due, "the queued check is due once this one ended")
