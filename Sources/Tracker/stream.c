@@ -245,7 +245,7 @@ void stream_init(int fd, const char *path, uint64_t offset, bool clock_allowed) 
   shared_stream.next = NULL;
   streams = &shared_stream;
   pthread_key_create(&stream_key, stream_exited);
-  guarded_fd_init(&capture, fd, path, O_WRONLY);
+  guarded_fd_init(&capture, fd, path, O_RDWR);
   file_offset = offset;
 }
 
@@ -619,7 +619,7 @@ void stream_fork_child(int fd, const char *path, uint64_t offset) {
   sync_floor = 0;
   stacks_last_key = 0;
   guarded_fd_close(&capture);
-  guarded_fd_init(&capture, fd, path, O_WRONLY);
+  guarded_fd_init(&capture, fd, path, O_RDWR);
   file_offset = offset;
   stream_modules_generation = 0;
   lost_unreported = 0;

@@ -254,7 +254,8 @@ static void write_command(void) {
 
 /* A new capture file, its descriptor moved out of the program's reach. */
 static int create_capture(const char *path) {
-  return descriptor_move_high(open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644));
+  /* Readable too: the program it exec()s reads the header's version back (adopted_header_version). */
+  return descriptor_move_high(open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0644));
 }
 
 /* "<stem>.<pid>.bin", or "<stem>.<pid>-N.bin" when taken (an exec keeps the pid). */
@@ -371,9 +372,9 @@ static int adopt_handover(void) {
   return fd;
 }
 
-/* The version in the header of a capture adopted across exec(), or 0. The descriptor is the
-   capture's, opened for writing only (a read of it fails with EBADF, which kept every exec()ed
-   program on counter keys): the header is read through a descriptor of its own. */
+/* The version in the header of a capture adopted across exec(), or 0 (counter keys then). A
+   capture opened for writing only (by an older tracker; a read fails with EBADF, which kept every
+   exec()ed program on counter keys) has its header read through a descriptor of its own. */
 static uint16_t adopted_header_version(int fd) {
   uint16_t version = 0;
   if (pread(fd, &version, sizeof version, offsetof(workshop_capture_header, version)) == sizeof version)

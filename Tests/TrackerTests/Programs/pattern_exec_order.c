@@ -1,7 +1,9 @@
 /*
- * pattern_exec_order.c — a program that asks for clock keys only after its capture began: the
- * capture it exec()s into keeps the counter's order, since its header (version 3) was written
- * before clock keys were asked for.
+ * pattern_exec_order.c — a program that asks for clock keys, then exec()s itself into four
+ * threads that allocate at once. Run under WORKSHOP_TRACKER_ORDER=counter, the capture it exec()s
+ * into keeps the counter's order, since its header (version 3) was written before clock keys were
+ * asked for; run with clock keys allowed from the start (version 6), the exec()ed image's tracker
+ * reads that header and its threads take clock keys.
  *
  * Build: cc -g -O1 -fno-builtin -pthread pattern_exec_order.c -o pattern_exec_order
  * Run:   pattern_exec_order      (the second stage is the program exec()ing itself)
