@@ -69,7 +69,8 @@ public final class CaptureCompressor {
   public var temporaryPath: String { path + ".compressing" }
   /// Plain bytes compressed so far.
   public private(set) var plainByteCount = 0
-  /// Compressed bytes written so far.
+  /// Compressed bytes made so far: those written and those still gathered for the next write
+  /// (under 512 KiB).
   public private(set) var compressedByteCount = 0
 
   private let input: Int32
@@ -77,8 +78,8 @@ public final class CaptureCompressor {
   private let context: OpaquePointer
   private let plain: UnsafeMutableRawBufferPointer
   /// zstd's output, written out when it nears full (``outputSlack``) and when the stream ends: a
-  /// `write` per zstd call was a system call for every few hundred bytes of a packed capture's
-  /// (2,100 of them for 8 threads' 0.8 MB).
+  /// `write` per zstd call was a system call for every few hundred bytes of a packed capture
+  /// (3,127 writes for 8 threads' 0.9 MB; 14 now).
   private let packed: UnsafeMutableRawBufferPointer
   /// Bytes at the start of `packed` not written yet.
   private var outputCount = 0

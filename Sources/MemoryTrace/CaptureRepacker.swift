@@ -102,9 +102,11 @@ final class CaptureRepacker {
   private static let longestTrialInterval = 8
   /// While packing pays by far (packed chunks compress to under half of the plain ones: the
   /// churn's 0.39-0.45, threads' and trees' 0.03-0.07), up to every 32nd: the trials between cost
-  /// the churn's compression about 2 % and 8 threads' 4 %, and gave the same verdicts (the same
-  /// captures, byte for byte, on ten workloads). Near the line (python's 0.66-0.76, sqlite's
-  /// 0.91-0.99) every eighth still: every 32nd there let python's capture grow 5 % (session 7).
+  /// the churn's compression about 2 % and 8 threads' 4 % (session 7: the same captures, byte for
+  /// byte, on ten workloads; spacing them out four times as fast, session 13, left churn's and
+  /// threads' the same bytes, tree20's 0.6 % and python's 0.08 % larger). Near the line (python's
+  /// 0.66-0.76, sqlite's 0.91-0.99) every eighth still: every 32nd there let python's capture grow
+  /// 5 % (session 7).
   private static let longestClearTrialInterval = 32
   /// Chunks smaller than this stay as they are, untried (the sampler's TICKs, a thread's last few
   /// records): they weigh little, and their verdict says nothing about the big ones.

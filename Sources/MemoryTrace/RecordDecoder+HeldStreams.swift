@@ -136,6 +136,7 @@ extension RecordDecoder {
   @inline(__always)
   private mutating func advance(_ slot: Int) throws(DecodeStop) -> Bool {
     let streams = held.slots
+    assert(streams[slot].decodedCount == streams[slot].decoded.count, "decodedCount mirrors decoded.count")
     if streams[slot].decodedHead < streams[slot].decodedCount {
       let entry = streams[slot].decoded[streams[slot].decodedHead]
       streams[slot].decodedHead += 1
@@ -184,6 +185,7 @@ extension RecordDecoder {
   @inline(__always)
   private mutating func produce(_ slot: Int) throws(DecodeStop) -> Bool {
     let streams = held.slots
+    assert(streams[slot].hasPending == (streams[slot].pending != nil), "hasPending mirrors pending")
     if streams[slot].hasPending, let pending = streams[slot].pending {
       streams[slot].pending = nil
       streams[slot].hasPending = false

@@ -114,7 +114,9 @@ struct ElidedAddressTests {
     for pieces in [2, 3, 7, 64, plain.count / 5, plain.count] {
       #expect(repacked(plain, pieces: pieces) == whole, "in \(pieces) pieces")
     }
-    #expect(try events(whole).count == (try events(plain)).count)
+    // The same records as the plain capture's (`whole` comes from the same code, so it is checked
+    // against the plain bytes, not only against the pieces).
+    #expect(Self.standInCount(try events(whole), matching: try events(plain)) != nil)
   }
 
   @Test("an ALLOC whose address another record sees keeps it")
