@@ -171,10 +171,14 @@ struct DesignedPatternTests {
     let program = try Programs.compile("pattern_crash.c", extraFlags: ["-fno-builtin"])
     let folder = try TestEnvironment.scratchFolder()
     let capture = folder.appendingPathComponent("killed.bin").path
-    // pattern_crash sleeps 200 ms after allocating: kill it 100 ms into that sleep. `pkill -P`
-    // picks the child of this very `workshop run`, never another test's copy of the program.
+    let output = folder.appendingPathComponent("killed.out").path
+    // pattern_crash says when it has allocated, then sleeps: kill it 100 ms into that sleep (a
+    // fixed 100 ms after the start killed it before it began on a loaded machine: an empty
+    // capture). `pkill -P` picks the child of this very `workshop run`, never another test's copy.
     let script = """
-      \(TestEnvironment.workshopExecutable) run -o \(capture) -- \(program.executable) segv & runner=$!; \
+      \(TestEnvironment.workshopExecutable) run -o \(capture) -- \(program.executable) wait > \(output) & runner=$!; \
+      tries=0; until grep -q 'pattern_crash: allocated' \(output) || [ $tries -ge 1500 ]; do \
+      sleep 0.02; tries=$((tries + 1)); done; \
       sleep 0.1; pkill -KILL -P $runner; wait
       """
     _ = try Command.run(["sh", "-c", script])
