@@ -96,17 +96,17 @@ final class CaptureRepacker {
   private(set) var chunkByteCount = 0
   private(set) var packedByteCount = 0
   /// A stream's trial runs on every chunk while its verdicts change, and on every second, fourth,
-  /// up to every eighth chunk while they agree (every fourth, sixteenth, then 32nd while packing pays
-  /// by far: ``longestClearTrialInterval``); the chunks in between follow the last verdict (a
+  /// up to every eighth chunk while they agree; the chunks in between follow the last verdict (a
   /// program's records keep their character for a while, and a trial costs two compressions).
   private static let longestTrialInterval = 8
   /// While packing pays by far (packed chunks compress to under half of the plain ones: the
   /// churn's 0.39-0.45, threads' and trees' 0.03-0.07), up to every 32nd: the trials between cost
-  /// the churn's compression about 2 % and 8 threads' 4 % (session 7: the same captures, byte for
-  /// byte, on ten workloads; spacing them out four times as fast, session 13, left churn's and
-  /// threads' the same bytes, tree20's 0.6 % and python's 0.08 % larger). Near the line (python's
-  /// 0.66-0.76, sqlite's 0.91-0.99) every eighth still: every 32nd there let python's capture grow
-  /// 5 % (session 7).
+  /// the churn's compression about 2 % and 8 threads' 4 %, and gave the same verdicts (the same
+  /// captures, byte for byte, on ten workloads). Near the line (python's 0.66-0.76, sqlite's
+  /// 0.91-0.99) every eighth still: every 32nd there let python's capture grow 5 % (session 7).
+  /// Spacing them out four times as fast while packing pays by far (session 13) saved 8 threads'
+  /// compression 4 %, but missed verdicts that changed: on the same plain captures tree20's grew
+  /// 56,506 -> 96,440 bytes and python's 100,325 -> 136,202; not kept.
   private static let longestClearTrialInterval = 32
   /// Chunks smaller than this stay as they are, untried (the sampler's TICKs, a thread's last few
   /// records): they weigh little, and their verdict says nothing about the big ones.
@@ -423,8 +423,7 @@ final class CaptureRepacker {
     guard let length = pack(records, stream: stream, history: history) else { return nil }
     let (pays, byFar) = packingPays(records)
     let longest = byFar ? Self.longestClearTrialInterval : Self.longestTrialInterval
-    // Agreeing verdicts space the trials out, four times as fast while packing pays by far.
-    trial.interval = pays == trial.packingPaid ? min((byFar ? 4 : 2) * trial.interval, longest) : 1
+    trial.interval = pays == trial.packingPaid ? min(2 * trial.interval, longest) : 1
     trial.chunksUntilTrial = trial.interval - 1
     trial.packingPaid = pays
     return pays ? length : nil
