@@ -46,13 +46,24 @@ package final class LiveBlockTable {
     case blocks
     /// Its size alone: the blocks it gives back have serial, stack and thread 0.
     case sizes
+    /// Its size and stack: the blocks it gives back have serial and thread 0. Packed into one word
+    /// (the size's low 40 bits, the stack's 24 above) while every block's fit, so that a slot is
+    /// 16 bytes like a table of sizes; the first block that does not fit widens the slots to 32.
+    case sizesAndStacks
   }
 
   /// What this table keeps of each block.
   package let contents: Contents
-  private let keepsBlocks: Bool
-  /// Bytes per slot: the address, then the block or its size.
-  private let stride: Int
+  /// Whether `contents` is ``Contents/blocks``.
+  private let keepsAll: Bool
+  // Unchecked exclusivity like the slots below: a table of sizes and stacks widens its slots
+  // (``widen()``) once a block does not fit the packed word.
+  /// Whether a slot holds the whole ``LiveBlock`` (32 bytes) rather than a word (16).
+  @exclusivity(unchecked) private var keepsBlocks: Bool
+  /// Whether a slot's word packs the size and the stack (``Contents/sizesAndStacks``, not widened).
+  @exclusivity(unchecked) private var packsStacks: Bool
+  /// Bytes per slot: the address, then the block or its word.
+  @exclusivity(unchecked) private var stride: Int
 
   // Unchecked exclusivity: the runtime's dynamic check on each access to these properties cost
   // about a tenth of an insert or remove. A table belongs to one profiler on one thread (a shared
@@ -78,6 +89,8 @@ package final class LiveBlockTable {
   package init(capacity: Int = 1 << 8, contents: Contents = .blocks, reservedSlots: Int = 1 << 27) {
     self.contents = contents
     keepsBlocks = contents == .blocks
+    keepsAll = keepsBlocks
+    packsStacks = contents == .sizesAndStacks
     stride = keepsBlocks ? 8 + MemoryLayout<LiveBlock>.stride : 16
     assert(stride == 16 || stride == 32, "copySlot moves 16 or 32 bytes")
     var size = 16
@@ -115,7 +128,37 @@ package final class LiveBlockTable {
   private func block(at index: Int) -> LiveBlock {
     let slot = slots + index &* stride
     if keepsBlocks { return slot.load(fromByteOffset: 8, as: LiveBlock.self) }
-    return LiveBlock(size: slot.load(fromByteOffset: 8, as: UInt64.self), serial: 0, stack: 0, thread: 0)
+    let word = slot.load(fromByteOffset: 8, as: UInt64.self)
+    if packsStacks { return Self.unpacked(word) }
+    return LiveBlock(size: word, serial: 0, stack: 0, thread: 0)
+  }
+
+  /// The bits of a packed word that hold the size; the stack is above them.
+  private static let sizeBits: UInt64 = 40
+
+  /// Whether `block`'s size and stack fit a packed word.
+  @inline(__always)
+  private static func fitsPacked(_ block: LiveBlock) -> Bool {
+    block.size >> sizeBits == 0 && UInt64(block.stack) >> (64 - sizeBits) == 0
+  }
+
+  @inline(__always)
+  private static func packed(_ block: LiveBlock) -> UInt64 { block.size | UInt64(block.stack) << sizeBits }
+
+  @inline(__always)
+  private static func unpacked(_ word: UInt64) -> LiveBlock {
+    LiveBlock(
+      size: word & (1 << sizeBits - 1), serial: 0, stack: UInt32(truncatingIfNeeded: word >> sizeBits), thread: 0)
+  }
+
+  /// What this table keeps of `block`: what it will give back for it.
+  @inline(__always)
+  private func kept(_ block: LiveBlock) -> LiveBlock {
+    switch contents {
+    case .blocks: return block
+    case .sizes: return LiveBlock(size: block.size, serial: 0, stack: 0, thread: 0)
+    case .sizesAndStacks: return LiveBlock(size: block.size, serial: 0, stack: block.stack, thread: 0)
+    }
   }
 
   @inline(__always)
@@ -123,9 +166,9 @@ package final class LiveBlockTable {
     let slot = slots + index &* stride
     slot.storeBytes(of: address, as: UInt64.self)
     if keepsBlocks {
-      slot.storeBytes(of: block, toByteOffset: 8, as: LiveBlock.self)
+      slot.storeBytes(of: keepsAll ? block : kept(block), toByteOffset: 8, as: LiveBlock.self)
     } else {
-      slot.storeBytes(of: block.size, toByteOffset: 8, as: UInt64.self)
+      slot.storeBytes(of: packsStacks ? Self.packed(block) : block.size, toByteOffset: 8, as: UInt64.self)
     }
   }
 
@@ -174,10 +217,11 @@ package final class LiveBlockTable {
   package func insert(_ address: UInt64, _ block: LiveBlock) -> LiveBlock? {
     if address == 0 {
       let old = zeroBlock
-      zeroBlock = keepsBlocks ? block : LiveBlock(size: block.size, serial: 0, stack: 0, thread: 0)
+      zeroBlock = kept(block)
       if old == nil { count += 1 }
       return old
     }
+    if packsStacks && !Self.fitsPacked(block) { widen() }
     if (count + 1) * 10 > slotCount * 7 { grow() }
     let mask = slotCount - 1
     var index = Self.home(of: address, shift: shift, mask: mask)
@@ -296,6 +340,26 @@ package final class LiveBlockTable {
       var target = Self.home(of: words.0, shift: shift, mask: mask)
       while address(at: target) != 0 { target = (target + 1) & mask }
       storeSlot(words, at: target)
+    }
+  }
+
+  /// Widens a table of packed sizes and stacks to slots of 32 bytes, each block in the slot it
+  /// had: the home of an address does not depend on the slots' width.
+  private func widen() {
+    let old = (slots, reservation)
+    defer { old.1.release() }
+    keepsBlocks = true
+    packsStacks = false
+    stride = 8 + MemoryLayout<LiveBlock>.stride
+    reservation = Self.reserve(
+      slots: max(slotCount, old.1.reservedBytes / 16), minimumSlots: slotCount, stride: stride)
+    makeWritable(slots: slotCount)
+    slots = reservation.base
+    outgrowsCache = slotCount * stride > 512 << 10
+    for index in 0..<slotCount {
+      let key = old.0.load(fromByteOffset: index &* 16, as: UInt64.self)
+      guard key != 0 else { continue }
+      store(key, Self.unpacked(old.0.load(fromByteOffset: index &* 16 + 8, as: UInt64.self)), at: index)
     }
   }
 
