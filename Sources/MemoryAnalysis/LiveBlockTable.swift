@@ -21,14 +21,15 @@ package struct LiveBlock: Sendable, Equatable {
 }
 
 /// The live blocks of a capture: an open-addressing hash map from address to ``LiveBlock``, or to
-/// its size alone.
+/// its size (and stack) alone.
 ///
 /// Linear probing over one flat buffer of slots, each an address and what is kept of its block side
 /// by side: 32 bytes with the whole ``LiveBlock``, 16 with its size alone (``Contents/sizes``: all a
 /// profiler that keeps nothing per stack needs, ``MemoryProfiler/Detail/headline``, in half the
-/// cache lines). The slot's width is a value of the table, not a generic parameter: the tests run a
+/// cache lines) or its size and stack packed in a word (``Contents/sizesAndStacks``: all a profiler
+/// without regions needs). The slot's width is a value of the table, not a generic parameter: the tests run a
 /// debug build, where generic code ran the analysis several times slower. A hash that keeps
-/// neighbouring addresses in neighbouring slots (`home(of:shift:mask:)`) and backward-shift
+/// neighbouring addresses in neighbouring slots (`home(of:shift:mask:granule:)`) and backward-shift
 /// deletion mean there are no tombstones and lookups stay short after millions of frees. Address 0
 /// (the empty-slot marker) is kept aside. Replaying the 10M alloc/free operations of the synthetic
 /// benchmark capture, it runs at about 28 M operations/s against about 19 M/s for
@@ -56,6 +57,9 @@ package final class LiveBlockTable {
   package let contents: Contents
   /// Whether `contents` is ``Contents/blocks``.
   private let keepsAll: Bool
+  /// The log2 of the bytes of address each slot of a span stands for (`home(of:shift:mask:granule:)`):
+  /// 64 with 32-byte slots, 32 with 16-byte ones.
+  private let granule: UInt64
   // Unchecked exclusivity like the slots below: a table of sizes and stacks widens its slots
   // (``widen()``) once a block does not fit the packed word.
   /// Whether a slot holds the whole ``LiveBlock`` (32 bytes) rather than a word (16).
@@ -90,6 +94,7 @@ package final class LiveBlockTable {
     self.contents = contents
     keepsBlocks = contents == .blocks
     keepsAll = keepsBlocks
+    granule = keepsBlocks ? 6 : 5
     packsStacks = contents == .sizesAndStacks
     stride = keepsBlocks ? 8 + MemoryLayout<LiveBlock>.stride : 16
     assert(stride == 16 || stride == 32, "copySlot moves 16 or 32 bytes")
@@ -104,7 +109,8 @@ package final class LiveBlockTable {
   deinit { reservation.release() }
 
   /// The first slot to probe for `address`: each 512-byte span of addresses gets a slot found by
-  /// Fibonacci hashing, and the 64-byte granules of the span the slots after it. Blocks allocated
+  /// Fibonacci hashing, and the 64-byte granules of the span (32-byte ones in a table of 16-byte
+  /// slots: `granule`, log2 of the granule) the slots after it. Blocks allocated
   /// one after another usually lie side by side, so their slots do too: a program that keeps
   /// hundreds of thousands of blocks (python's dict, a tree) then touches one cache line of the
   /// table for several of them instead of missing the cache on every insert and remove, while
@@ -112,11 +118,15 @@ package final class LiveBlockTable {
   /// start within 8 slots of each other: with a slot per 16-byte granule (session 5), blocks of 64
   /// bytes and more lay a cache line apart in the table, one miss each; now neighbours share lines
   /// (four 16-byte slots or two 32-byte ones to a line). `stats --json` of python's 300 k-entry
-  /// dict: 0.25 s of CPU to 0.22 (session 7).
+  /// dict: 0.25 s of CPU to 0.22 (session 7). With 16-byte slots, 32-byte granules: the 16 blocks
+  /// of 17 to 24 bytes a span holds (a tree's nodes) have a home each where 64-byte granules gave
+  /// two blocks each home, so a probe or a removal's shift went about twice as far (a simulation of
+  /// four depth-17 trees: 8.1 slots probed per insert to 4.1); four slots still share a line.
+  /// `stats` of four depth-17 trees 0.210 s to 0.198 (session 13).
   @inline(__always)
-  private static func home(of address: UInt64, shift: UInt64, mask: Int) -> Int {
-    let span = Int(truncatingIfNeeded: ((address >> 9) &* 0x9E37_79B9_7F4A_7C15) >> shift)
-    return (span &+ Int(truncatingIfNeeded: (address >> 6) & 7)) & mask
+  private static func home(of address: UInt64, shift: UInt64, mask: Int, granule: UInt64) -> Int {
+    let span = Int(truncatingIfNeeded: ((address >> 9) &* 0x9E37_79B9_7F4A_7C15) &>> shift)
+    return (span &+ Int(truncatingIfNeeded: (address &>> granule) & (511 &>> granule))) & mask
   }
 
   @inline(__always)
@@ -189,7 +199,7 @@ package final class LiveBlockTable {
   package subscript(_ address: UInt64) -> LiveBlock? {
     if address == 0 { return zeroBlock }
     let mask = slotCount - 1
-    var index = Self.home(of: address, shift: shift, mask: mask)
+    var index = Self.home(of: address, shift: shift, mask: mask, granule: granule)
     while true {
       let key = self.address(at: index)
       if key == address { return block(at: index) }
@@ -207,7 +217,7 @@ package final class LiveBlockTable {
   package func prefetch(_ address: UInt64) {
     guard address != 0 else { return }
     // Prefetches never fault: past the table's last line, the second one asks for nothing useful.
-    let home = slots + Self.home(of: address, shift: shift, mask: slotCount - 1) &* stride
+    let home = slots + Self.home(of: address, shift: shift, mask: slotCount - 1, granule: granule) &* stride
     cache_hints_prefetch_for_writing(home)
     cache_hints_prefetch_for_writing(home + 64)
   }
@@ -224,7 +234,7 @@ package final class LiveBlockTable {
     if packsStacks && !Self.fitsPacked(block) { widen() }
     if (count + 1) * 10 > slotCount * 7 { grow() }
     let mask = slotCount - 1
-    var index = Self.home(of: address, shift: shift, mask: mask)
+    var index = Self.home(of: address, shift: shift, mask: mask, granule: granule)
     while true {
       let key = self.address(at: index)
       if key == address {
@@ -252,7 +262,7 @@ package final class LiveBlockTable {
     }
     let shift = self.shift
     let mask = slotCount - 1
-    var index = Self.home(of: address, shift: shift, mask: mask)
+    var index = Self.home(of: address, shift: shift, mask: mask, granule: granule)
     while true {
       let key = self.address(at: index)
       if key == 0 { return nil }
@@ -267,7 +277,7 @@ package final class LiveBlockTable {
     while true {
       let key = self.address(at: next)
       if key == 0 { break }
-      if (next &- Self.home(of: key, shift: shift, mask: mask)) & mask >= (next &- hole) & mask {
+      if (next &- Self.home(of: key, shift: shift, mask: mask, granule: granule)) & mask >= (next &- hole) & mask {
         copySlot(to: hole, from: slots + next &* stride)
         hole = next
       }
@@ -321,7 +331,7 @@ package final class LiveBlockTable {
       let slot = slots + index &* stride
       let key = slot.load(as: UInt64.self)
       if key != 0 {
-        let home = Self.home(of: key, shift: shift, mask: mask)
+        let home = Self.home(of: key, shift: shift, mask: mask, granule: granule)
         let words = loadSlot(slot)
         slot.storeBytes(of: 0, as: UInt64.self)
         var target = home
@@ -337,7 +347,7 @@ package final class LiveBlockTable {
       index -= 1
     }
     for words in setAside {
-      var target = Self.home(of: words.0, shift: shift, mask: mask)
+      var target = Self.home(of: words.0, shift: shift, mask: mask, granule: granule)
       while address(at: target) != 0 { target = (target + 1) & mask }
       storeSlot(words, at: target)
     }
@@ -376,7 +386,7 @@ package final class LiveBlockTable {
     for oldIndex in 0..<old.1 {
       let key = old.0.load(fromByteOffset: oldIndex &* stride, as: UInt64.self)
       guard key != 0 else { continue }
-      var index = Self.home(of: key, shift: shift, mask: mask)
+      var index = Self.home(of: key, shift: shift, mask: mask, granule: granule)
       while address(at: index) != 0 { index = (index + 1) & mask }
       copySlot(to: index, from: old.0 + oldIndex &* stride)
     }
