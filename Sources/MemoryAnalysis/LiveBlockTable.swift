@@ -21,14 +21,15 @@ package struct LiveBlock: Sendable, Equatable {
 }
 
 /// The live blocks of a capture: an open-addressing hash map from address to ``LiveBlock``, or to
-/// its size alone.
+/// its size (and stack) alone.
 ///
 /// Linear probing over one flat buffer of slots, each an address and what is kept of its block side
 /// by side: 32 bytes with the whole ``LiveBlock``, 16 with its size alone (``Contents/sizes``: all a
 /// profiler that keeps nothing per stack needs, ``MemoryProfiler/Detail/headline``, in half the
-/// cache lines). The slot's width is a value of the table, not a generic parameter: the tests run a
+/// cache lines) or its size and stack packed in a word (``Contents/sizesAndStacks``: all a profiler
+/// without regions needs). The slot's width is a value of the table, not a generic parameter: the tests run a
 /// debug build, where generic code ran the analysis several times slower. A hash that keeps
-/// neighbouring addresses in neighbouring slots (`home(of:shift:mask:)`) and backward-shift
+/// neighbouring addresses in neighbouring slots (`home(of:shift:mask:granule:)`) and backward-shift
 /// deletion mean there are no tombstones and lookups stay short after millions of frees. Address 0
 /// (the empty-slot marker) is kept aside. Replaying the 10M alloc/free operations of the synthetic
 /// benchmark capture, it runs at about 28 M operations/s against about 19 M/s for
@@ -46,13 +47,27 @@ package final class LiveBlockTable {
     case blocks
     /// Its size alone: the blocks it gives back have serial, stack and thread 0.
     case sizes
+    /// Its size and stack: the blocks it gives back have serial and thread 0. Packed into one word
+    /// (the size's low 40 bits, the stack's 24 above) while every block's fit, so that a slot is
+    /// 16 bytes like a table of sizes; the first block that does not fit widens the slots to 32.
+    case sizesAndStacks
   }
 
   /// What this table keeps of each block.
   package let contents: Contents
-  private let keepsBlocks: Bool
-  /// Bytes per slot: the address, then the block or its size.
-  private let stride: Int
+  /// Whether `contents` is ``Contents/blocks``.
+  private let keepsAll: Bool
+  /// The log2 of the bytes of address each slot of a span stands for (`home(of:shift:mask:granule:)`):
+  /// 64 with 32-byte slots, 32 with 16-byte ones.
+  private let granule: UInt64
+  // Unchecked exclusivity like the slots below: a table of sizes and stacks widens its slots
+  // (``widen()``) once a block does not fit the packed word.
+  /// Whether a slot holds the whole ``LiveBlock`` (32 bytes) rather than a word (16).
+  @exclusivity(unchecked) private var keepsBlocks: Bool
+  /// Whether a slot's word packs the size and the stack (``Contents/sizesAndStacks``, not widened).
+  @exclusivity(unchecked) private var packsStacks: Bool
+  /// Bytes per slot: the address, then the block or its word.
+  @exclusivity(unchecked) private var stride: Int
 
   // Unchecked exclusivity: the runtime's dynamic check on each access to these properties cost
   // about a tenth of an insert or remove. A table belongs to one profiler on one thread (a shared
@@ -78,6 +93,9 @@ package final class LiveBlockTable {
   package init(capacity: Int = 1 << 8, contents: Contents = .blocks, reservedSlots: Int = 1 << 27) {
     self.contents = contents
     keepsBlocks = contents == .blocks
+    keepsAll = keepsBlocks
+    granule = keepsBlocks ? 6 : 5
+    packsStacks = contents == .sizesAndStacks
     stride = keepsBlocks ? 8 + MemoryLayout<LiveBlock>.stride : 16
     assert(stride == 16 || stride == 32, "copySlot moves 16 or 32 bytes")
     var size = 16
@@ -91,7 +109,8 @@ package final class LiveBlockTable {
   deinit { reservation.release() }
 
   /// The first slot to probe for `address`: each 512-byte span of addresses gets a slot found by
-  /// Fibonacci hashing, and the 64-byte granules of the span the slots after it. Blocks allocated
+  /// Fibonacci hashing, and the 64-byte granules of the span (32-byte ones in a table of 16-byte
+  /// slots: `granule`, log2 of the granule) the slots after it. Blocks allocated
   /// one after another usually lie side by side, so their slots do too: a program that keeps
   /// hundreds of thousands of blocks (python's dict, a tree) then touches one cache line of the
   /// table for several of them instead of missing the cache on every insert and remove, while
@@ -99,11 +118,15 @@ package final class LiveBlockTable {
   /// start within 8 slots of each other: with a slot per 16-byte granule (session 5), blocks of 64
   /// bytes and more lay a cache line apart in the table, one miss each; now neighbours share lines
   /// (four 16-byte slots or two 32-byte ones to a line). `stats --json` of python's 300 k-entry
-  /// dict: 0.25 s of CPU to 0.22 (session 7).
+  /// dict: 0.25 s of CPU to 0.22 (session 7). With 16-byte slots, 32-byte granules: the 16 blocks
+  /// of 17 to 24 bytes a span holds (a tree's nodes) have a home each where 64-byte granules gave
+  /// two blocks each home, so a probe or a removal's shift went about twice as far (a simulation of
+  /// four depth-17 trees: 8.1 slots probed per insert to 4.1); four slots still share a line.
+  /// `stats` of four depth-17 trees 0.210 s to 0.198 (session 13).
   @inline(__always)
-  private static func home(of address: UInt64, shift: UInt64, mask: Int) -> Int {
-    let span = Int(truncatingIfNeeded: ((address >> 9) &* 0x9E37_79B9_7F4A_7C15) >> shift)
-    return (span &+ Int(truncatingIfNeeded: (address >> 6) & 7)) & mask
+  private static func home(of address: UInt64, shift: UInt64, mask: Int, granule: UInt64) -> Int {
+    let span = Int(truncatingIfNeeded: ((address >> 9) &* 0x9E37_79B9_7F4A_7C15) &>> shift)
+    return (span &+ Int(truncatingIfNeeded: (address &>> granule) & (511 &>> granule))) & mask
   }
 
   @inline(__always)
@@ -115,7 +138,37 @@ package final class LiveBlockTable {
   private func block(at index: Int) -> LiveBlock {
     let slot = slots + index &* stride
     if keepsBlocks { return slot.load(fromByteOffset: 8, as: LiveBlock.self) }
-    return LiveBlock(size: slot.load(fromByteOffset: 8, as: UInt64.self), serial: 0, stack: 0, thread: 0)
+    let word = slot.load(fromByteOffset: 8, as: UInt64.self)
+    if packsStacks { return Self.unpacked(word) }
+    return LiveBlock(size: word, serial: 0, stack: 0, thread: 0)
+  }
+
+  /// The bits of a packed word that hold the size; the stack is above them.
+  private static let sizeBits: UInt64 = 40
+
+  /// Whether `block`'s size and stack fit a packed word.
+  @inline(__always)
+  private static func fitsPacked(_ block: LiveBlock) -> Bool {
+    block.size >> sizeBits == 0 && UInt64(block.stack) >> (64 - sizeBits) == 0
+  }
+
+  @inline(__always)
+  private static func packed(_ block: LiveBlock) -> UInt64 { block.size | UInt64(block.stack) << sizeBits }
+
+  @inline(__always)
+  private static func unpacked(_ word: UInt64) -> LiveBlock {
+    LiveBlock(
+      size: word & (1 << sizeBits - 1), serial: 0, stack: UInt32(truncatingIfNeeded: word >> sizeBits), thread: 0)
+  }
+
+  /// What this table keeps of `block`: what it will give back for it.
+  @inline(__always)
+  private func kept(_ block: LiveBlock) -> LiveBlock {
+    switch contents {
+    case .blocks: return block
+    case .sizes: return LiveBlock(size: block.size, serial: 0, stack: 0, thread: 0)
+    case .sizesAndStacks: return LiveBlock(size: block.size, serial: 0, stack: block.stack, thread: 0)
+    }
   }
 
   @inline(__always)
@@ -123,9 +176,9 @@ package final class LiveBlockTable {
     let slot = slots + index &* stride
     slot.storeBytes(of: address, as: UInt64.self)
     if keepsBlocks {
-      slot.storeBytes(of: block, toByteOffset: 8, as: LiveBlock.self)
+      slot.storeBytes(of: keepsAll ? block : kept(block), toByteOffset: 8, as: LiveBlock.self)
     } else {
-      slot.storeBytes(of: block.size, toByteOffset: 8, as: UInt64.self)
+      slot.storeBytes(of: packsStacks ? Self.packed(block) : block.size, toByteOffset: 8, as: UInt64.self)
     }
   }
 
@@ -146,7 +199,7 @@ package final class LiveBlockTable {
   package subscript(_ address: UInt64) -> LiveBlock? {
     if address == 0 { return zeroBlock }
     let mask = slotCount - 1
-    var index = Self.home(of: address, shift: shift, mask: mask)
+    var index = Self.home(of: address, shift: shift, mask: mask, granule: granule)
     while true {
       let key = self.address(at: index)
       if key == address { return block(at: index) }
@@ -155,18 +208,21 @@ package final class LiveBlockTable {
     }
   }
 
-  /// Starts loading the slot where a lookup of `address` begins into the cache, and the line after
-  /// it, for an insert or remove of it a few events later. The line after: a remove shifts the
-  /// rest of its probe run back (and an insert probes on), which reads the next slots, a line
+  /// Starts loading the slot where a lookup of `address` begins into the cache, and the two lines
+  /// after it, for an insert or remove of it a few events later. The lines after: a remove shifts
+  /// the rest of its probe run back (and an insert probes on), which reads the next slots, a line
   /// further on for every other slot of 32 bytes; with the home line alone, that next load was a
-  /// third of a `tree_build.c` report's removes.
+  /// third of a `tree_build.c` report's removes. The third line (session 13): a span's 16 small
+  /// blocks fill four lines of 16-byte slots, and a remove's shift reads to the end of the run
+  /// (with a queue of 16 events, `stats` of `tree_build.c` 0.246 s to 0.222).
   @inline(__always)
   package func prefetch(_ address: UInt64) {
     guard address != 0 else { return }
-    // Prefetches never fault: past the table's last line, the second one asks for nothing useful.
-    let home = slots + Self.home(of: address, shift: shift, mask: slotCount - 1) &* stride
+    // Prefetches never fault: past the table's last line, the others ask for nothing useful.
+    let home = slots + Self.home(of: address, shift: shift, mask: slotCount - 1, granule: granule) &* stride
     cache_hints_prefetch_for_writing(home)
     cache_hints_prefetch_for_writing(home + 64)
+    cache_hints_prefetch_for_writing(home + 128)
   }
 
   /// Makes `block` live at `address`; returns the block it replaced, if one was live there.
@@ -174,13 +230,14 @@ package final class LiveBlockTable {
   package func insert(_ address: UInt64, _ block: LiveBlock) -> LiveBlock? {
     if address == 0 {
       let old = zeroBlock
-      zeroBlock = keepsBlocks ? block : LiveBlock(size: block.size, serial: 0, stack: 0, thread: 0)
+      zeroBlock = kept(block)
       if old == nil { count += 1 }
       return old
     }
+    if packsStacks && !Self.fitsPacked(block) { widen() }
     if (count + 1) * 10 > slotCount * 7 { grow() }
     let mask = slotCount - 1
-    var index = Self.home(of: address, shift: shift, mask: mask)
+    var index = Self.home(of: address, shift: shift, mask: mask, granule: granule)
     while true {
       let key = self.address(at: index)
       if key == address {
@@ -208,7 +265,7 @@ package final class LiveBlockTable {
     }
     let shift = self.shift
     let mask = slotCount - 1
-    var index = Self.home(of: address, shift: shift, mask: mask)
+    var index = Self.home(of: address, shift: shift, mask: mask, granule: granule)
     while true {
       let key = self.address(at: index)
       if key == 0 { return nil }
@@ -223,7 +280,7 @@ package final class LiveBlockTable {
     while true {
       let key = self.address(at: next)
       if key == 0 { break }
-      if (next &- Self.home(of: key, shift: shift, mask: mask)) & mask >= (next &- hole) & mask {
+      if (next &- Self.home(of: key, shift: shift, mask: mask, granule: granule)) & mask >= (next &- hole) & mask {
         copySlot(to: hole, from: slots + next &* stride)
         hole = next
       }
@@ -277,7 +334,7 @@ package final class LiveBlockTable {
       let slot = slots + index &* stride
       let key = slot.load(as: UInt64.self)
       if key != 0 {
-        let home = Self.home(of: key, shift: shift, mask: mask)
+        let home = Self.home(of: key, shift: shift, mask: mask, granule: granule)
         let words = loadSlot(slot)
         slot.storeBytes(of: 0, as: UInt64.self)
         var target = home
@@ -293,9 +350,29 @@ package final class LiveBlockTable {
       index -= 1
     }
     for words in setAside {
-      var target = Self.home(of: words.0, shift: shift, mask: mask)
+      var target = Self.home(of: words.0, shift: shift, mask: mask, granule: granule)
       while address(at: target) != 0 { target = (target + 1) & mask }
       storeSlot(words, at: target)
+    }
+  }
+
+  /// Widens a table of packed sizes and stacks to slots of 32 bytes, each block in the slot it
+  /// had: the home of an address does not depend on the slots' width.
+  private func widen() {
+    let old = (slots, reservation)
+    defer { old.1.release() }
+    keepsBlocks = true
+    packsStacks = false
+    stride = 8 + MemoryLayout<LiveBlock>.stride
+    reservation = Self.reserve(
+      slots: max(slotCount, old.1.reservedBytes / 16), minimumSlots: slotCount, stride: stride)
+    makeWritable(slots: slotCount)
+    slots = reservation.base
+    outgrowsCache = slotCount * stride > 512 << 10
+    for index in 0..<slotCount {
+      let key = old.0.load(fromByteOffset: index &* 16, as: UInt64.self)
+      guard key != 0 else { continue }
+      store(key, Self.unpacked(old.0.load(fromByteOffset: index &* 16 + 8, as: UInt64.self)), at: index)
     }
   }
 
@@ -312,7 +389,7 @@ package final class LiveBlockTable {
     for oldIndex in 0..<old.1 {
       let key = old.0.load(fromByteOffset: oldIndex &* stride, as: UInt64.self)
       guard key != 0 else { continue }
-      var index = Self.home(of: key, shift: shift, mask: mask)
+      var index = Self.home(of: key, shift: shift, mask: mask, granule: granule)
       while address(at: index) != 0 { index = (index + 1) & mask }
       copySlot(to: index, from: old.0 + oldIndex &* stride)
     }

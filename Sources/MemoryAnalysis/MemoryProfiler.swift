@@ -160,7 +160,10 @@ public struct MemoryProfiler: CaptureVisitor {
     }
     countsAllocatedByStack = lists.allocated
     countsSizesAndTemporaries = lists.sizesAndTemporaries
-    blocks = LiveBlockTable(contents: keepsPerStack ? .blocks : .sizes)
+    // Only a region asks for a block's serial (which region made it): without one, a block's size
+    // and stack fit 16-byte slots, half the cache lines and fresh pages of whole blocks (`stats`
+    // of four depth-17 trees, a million blocks alive at once: see Benchmarks/RESULTS.md, session 13).
+    blocks = LiveBlockTable(contents: !keepsPerStack ? .sizes : regions.isEmpty ? .sizesAndStacks : .blocks)
   }
 
   /// The largest heap reached so far, in bytes.
@@ -483,6 +486,6 @@ public struct MemoryProfiler: CaptureVisitor {
   }
 
   /// Every live block now (address and block), for callers that need them one by one (with
-  /// ``Detail/headline``, their sizes alone).
+  /// ``Detail/headline``, their sizes alone; without regions, their sizes and stacks alone).
   package func forEachLiveBlock(_ body: (UInt64, LiveBlock) -> Void) { blocks.forEach(body) }
 }

@@ -17,21 +17,66 @@ struct LiveBlockTableTests {
     Self.matchDictionary(seed: seed, contents: .sizes)
   }
 
+  @Test("keeping sizes and stacks, behaves like a Dictionary of sizes and stacks", arguments: 0..<4)
+  func sizesAndStacksMatchDictionary(seed: Int) {
+    Self.matchDictionary(seed: seed, contents: .sizesAndStacks)
+  }
+
+  @Test(
+    "keeping sizes and stacks, widens its slots for a size or stack too large to pack and keeps every block",
+    arguments: [
+      LiveBlock(size: 1 << 40, serial: 9, stack: 5, thread: 2),
+      LiveBlock(size: 7, serial: 9, stack: 1 << 24, thread: 2),
+      LiveBlock(size: .max, serial: 9, stack: .max, thread: 2),
+    ])
+  func widens(large: LiveBlock) {
+    let table = LiveBlockTable(contents: .sizesAndStacks)
+    var reference: [UInt64: LiveBlock] = [:]
+    for step in 0..<5_000 as Range<UInt64> {
+      table.insert(step * 48 + 16, Self.block(step))
+      reference[step * 48 + 16] = Self.kept(Self.block(step), .sizesAndStacks)
+    }
+    // The largest size and stack that still pack.
+    let largestPacked = LiveBlock(size: 1 << 40 - 1, serial: 1, stack: 1 << 24 - 1, thread: 1)
+    #expect(table.insert(8, largestPacked) == nil)
+    reference[8] = Self.kept(largestPacked, .sizesAndStacks)
+    #expect(table.insert(1 << 30, large) == nil)
+    reference[1 << 30] = Self.kept(large, .sizesAndStacks)
+    for step in 0..<5_000 as Range<UInt64> where step % 3 == 0 {
+      #expect(table.remove(step * 48 + 16) == reference.removeValue(forKey: step * 48 + 16))
+    }
+    for step in 5_000..<20_000 as Range<UInt64> {
+      table.insert(step * 48 + 16, Self.block(step))
+      reference[step * 48 + 16] = Self.kept(Self.block(step), .sizesAndStacks)
+    }
+    #expect(table.count == reference.count)
+    var seen: [UInt64: LiveBlock] = [:]
+    table.forEach { seen[$0] = $1 }
+    #expect(seen == reference)
+    #expect(table[1 << 30] == LiveBlock(size: large.size, serial: 0, stack: large.stack, thread: 0))
+    let copy = table.copy()
+    #expect(copy.count == reference.count && copy[1 << 30] == table[1 << 30])
+  }
+
   /// What a table of `contents` gives back for `block`.
   static func kept(_ block: LiveBlock, _ contents: LiveBlockTable.Contents) -> LiveBlock {
-    contents == .blocks ? block : LiveBlock(size: block.size, serial: 0, stack: 0, thread: 0)
+    switch contents {
+    case .blocks: return block
+    case .sizes: return LiveBlock(size: block.size, serial: 0, stack: 0, thread: 0)
+    case .sizesAndStacks: return LiveBlock(size: block.size, serial: 0, stack: block.stack, thread: 0)
+    }
   }
 
   @Test(
     "grows in place through many doublings: neighbouring, scattered and wrapping addresses all stay found",
-    arguments: [LiveBlockTable.Contents.blocks, .sizes])
+    arguments: [LiveBlockTable.Contents.blocks, .sizes, .sizesAndStacks])
   func growsInPlace(contents: LiveBlockTable.Contents) {
     Self.growAndShrink(LiveBlockTable(contents: contents), contents: contents)
   }
 
   @Test(
     "a table that outgrows its reserved address space moves to a larger one and keeps every block",
-    arguments: [LiveBlockTable.Contents.blocks, .sizes])
+    arguments: [LiveBlockTable.Contents.blocks, .sizes, .sizesAndStacks])
   func outgrowsItsReservation(contents: LiveBlockTable.Contents) {
     Self.growAndShrink(LiveBlockTable(contents: contents, reservedSlots: 64), contents: contents)
   }
