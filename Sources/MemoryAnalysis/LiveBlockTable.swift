@@ -58,7 +58,9 @@ package final class LiveBlockTable {
   /// Whether `contents` is ``Contents/blocks``.
   private let keepsAll: Bool
   /// The log2 of the bytes of address each slot of a span stands for (`home(of:shift:mask:granule:)`):
-  /// 64 with 32-byte slots, 32 with 16-byte ones.
+  /// 6 (64-byte granules) for ``Contents/blocks``, 5 (32-byte ones) otherwise, chosen by `contents`
+  /// and fixed for the table's life: a widened table keeps its 32-byte granules in 32-byte slots
+  /// (a span's homes then cover more lines; rare, and no rehash is needed).
   private let granule: UInt64
   // Unchecked exclusivity like the slots below: a table of sizes and stacks widens its slots
   // (``widen()``) once a block does not fit the packed word.
@@ -115,7 +117,7 @@ package final class LiveBlockTable {
   /// hundreds of thousands of blocks (python's dict, a tree) then touches one cache line of the
   /// table for several of them instead of missing the cache on every insert and remove, while
   /// spans far apart (page-aligned blocks too) still scatter over the whole table. A span's blocks
-  /// start within 8 slots of each other: with a slot per 16-byte granule (session 5), blocks of 64
+  /// start within 8 slots of each other (16 with 32-byte granules): with a slot per 16-byte granule (session 5), blocks of 64
   /// bytes and more lay a cache line apart in the table, one miss each; now neighbours share lines
   /// (four 16-byte slots or two 32-byte ones to a line). `stats --json` of python's 300 k-entry
   /// dict: 0.25 s of CPU to 0.22 (session 7). With 16-byte slots, 32-byte granules: the 16 blocks
@@ -358,7 +360,9 @@ package final class LiveBlockTable {
 
   /// Widens a table of packed sizes and stacks to slots of 32 bytes, each block in the slot it
   /// had: the home of an address does not depend on the slots' width.
+  /// Both tables are held while it copies (three times the packed one's bytes, once per run).
   private func widen() {
+    assert(packsStacks && stride == 16, "widen() reads the packed table's 16-byte slots")
     let old = (slots, reservation)
     defer { old.1.release() }
     keepsBlocks = true
