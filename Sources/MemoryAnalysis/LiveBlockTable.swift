@@ -70,6 +70,9 @@ package final class LiveBlockTable {
   @exclusivity(unchecked) private var packsStacks: Bool
   /// Bytes per slot: the address, then the block or its word.
   @exclusivity(unchecked) private var stride: Int
+  /// Bytes per slot (16 or 32): a table of sizes and stacks widens to 32 for a block that does not
+  /// pack.
+  package var slotBytes: Int { stride }
 
   // Unchecked exclusivity: the runtime's dynamic check on each access to these properties cost
   // about a tenth of an insert or remove. A table belongs to one profiler on one thread (a shared

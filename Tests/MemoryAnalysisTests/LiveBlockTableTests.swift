@@ -36,11 +36,17 @@ struct LiveBlockTableTests {
       table.insert(step * 48 + 16, Self.block(step))
       reference[step * 48 + 16] = Self.kept(Self.block(step), .sizesAndStacks)
     }
-    // The largest size and stack that still pack.
-    let largestPacked = LiveBlock(size: 1 << 40 - 1, serial: 1, stack: 1 << 24 - 1, thread: 1)
+    // The largest size and stack that still pack: read back and removed while packed.
+    let largestPacked = LiveBlock(size: (1 << 40) - 1, serial: 1, stack: (1 << 24) - 1, thread: 1)
+    #expect(table.slotBytes == 16)
+    #expect(table.insert(8, largestPacked) == nil)
+    #expect(table.slotBytes == 16, "the largest packable block keeps the slots packed")
+    #expect(table[8] == Self.kept(largestPacked, .sizesAndStacks))
+    #expect(table.remove(8) == Self.kept(largestPacked, .sizesAndStacks))
     #expect(table.insert(8, largestPacked) == nil)
     reference[8] = Self.kept(largestPacked, .sizesAndStacks)
     #expect(table.insert(1 << 30, large) == nil)
+    #expect(table.slotBytes == 32, "a block that does not pack widens the slots")
     reference[1 << 30] = Self.kept(large, .sizesAndStacks)
     for step in 0..<5_000 as Range<UInt64> where step % 3 == 0 {
       #expect(table.remove(step * 48 + 16) == reference.removeValue(forKey: step * 48 + 16))
