@@ -48,6 +48,8 @@ final class CompressedCaptureSource: CaptureSource {
   private var compressedOffset = 0
   /// The uncompressed offset that the next decompressed byte has.
   private var position = 0
+  /// Whether zstd's last call ended a frame: the stream is whole up to here.
+  private var frameEnded = false
 
   init(descriptor: Int32, path: String) {
     self.descriptor = descriptor
@@ -87,8 +89,10 @@ final class CompressedCaptureSource: CaptureSource {
           throw .unreadable(file: path, reason: String(cString: strerror(errno)))
         }
         if count == 0 {
-          // A frame cut short before it yielded a single byte: nothing to show, say why.
-          if position == 0 && output.pos == 0 && compressedOffset > 0 {
+          // A frame cut short before it yielded a single byte: nothing to show, say why. A whole
+          // frame of nothing (an empty capture compressed: the program stopped before the
+          // tracker began) reads as the empty file it was.
+          if position == 0 && output.pos == 0 && compressedOffset > 0 && !frameEnded {
             throw .unreadable(
               file: path,
               reason: "it is a compressed capture cut short after \(compressedOffset) bytes, "
@@ -103,6 +107,7 @@ final class CompressedCaptureSource: CaptureSource {
       var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: inputFilled, pos: inputConsumed)
       let result = ZSTD_decompressStream(stream, &output, &inBuffer)
       inputConsumed = inBuffer.pos
+      frameEnded = result == 0
       if ZSTD_isError(result) != 0 {
         throw .unreadable(
           file: path,
@@ -121,5 +126,6 @@ final class CompressedCaptureSource: CaptureSource {
     inputConsumed = 0
     compressedOffset = 0
     position = 0
+    frameEnded = false
   }
 }

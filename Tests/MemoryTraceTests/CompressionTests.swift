@@ -109,6 +109,15 @@ struct CompressionTests {
     #expect(try CaptureReader(path: path).readEvents().events == expected)
   }
 
+  @Test("an empty capture compressed (its program stopped before the tracker began) reads as empty, not as cut short")
+  func emptyCaptureCompressed() throws {
+    let scratch = ScratchDirectory()
+    let path = scratch.write([], to: "empty.bin")
+    try CaptureCompressor(path: path).finish()
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path)).count > 0, "a zstd frame of nothing")
+    #expect(throws: CaptureError.empty(file: path)) { try CaptureReader(path: path).readEvents() }
+  }
+
   @Test("a completed stream stays aside until it is installed")
   func completeThenInstall() throws {
     let scratch = ScratchDirectory()
