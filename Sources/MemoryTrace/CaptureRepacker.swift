@@ -181,26 +181,22 @@ final class CaptureRepacker {
   /// takes them all.
   private func pendingRecordShortfall(with bytes: UnsafeRawBufferPointer) -> Int? {
     guard case .records = stage, pending[0] == CaptureFormat.chunkTag else { return nil }
-    // The tag and three varints: at most 31 bytes.
-    var head = pending.prefix(32)
+    // The tag and three varints (thread, stream, length): at most 31 bytes.
+    var head = Array(pending.prefix(32))
     head.append(contentsOf: bytes.prefix(32 - head.count))
-    var cursor = 1
-    var length: UInt64 = 0
-    for _ in 0..<3 {
-      var value: UInt64 = 0
-      var shift: UInt64 = 0
-      while true {
-        guard cursor < head.count, shift < 63 else { return nil }
-        let byte = head[cursor]
-        cursor += 1
-        value |= UInt64(byte & 0x7f) << shift
-        if byte < 0x80 { break }
-        shift += 7
+    let fields: (end: Int, length: UInt64)? = head.withUnsafeBytes { head in
+      var cursor = ByteCursor(base: head.baseAddress!, end: head.count, position: 1, recordStart: 0)
+      do throws(DecodeStop) {
+        _ = try cursor.unsigned()
+        _ = try cursor.unsigned()
+        let length = try cursor.unsigned()
+        return (cursor.position, length)
+      } catch {
+        return nil
       }
-      length = value
     }
-    guard length <= UInt64(CaptureFormat.maximumRecordBytes) else { return nil }
-    return max(0, cursor + Int(length) - pending.count)
+    guard let fields, fields.length <= UInt64(CaptureFormat.maximumRecordBytes) else { return nil }
+    return max(0, fields.end + Int(fields.length) - pending.count)
   }
 
   /// The end of the file: whatever is left (a record cut short) goes out as it is.

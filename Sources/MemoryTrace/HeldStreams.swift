@@ -107,6 +107,12 @@ struct HeldStream {
   /// found by ``holdsNodeDefiningRecord(below:)``, kept while it holds).
   var clearBelow: UInt64 = 0
 
+  /// Frees the bytes of its chunk and of those queued behind it.
+  func deallocateChunks() {
+    chunk.deallocate()
+    for index in queuedHead..<queued.count { queued[index].deallocate() }
+  }
+
   /// Whether a record after the head, keyed below `key`, defines nodes or is a MODULES: its bytes
   /// are read ahead without decoding them (rare: only when a node-defining head meets a parked
   /// stream keyed below it). A queued COLUMNS body cannot be read ahead and counts as holding one.
@@ -214,7 +220,7 @@ struct HeldStreams {
 
     deinit {
       for slot in inUse.indices where inUse[slot] {
-        HeldStreams.freeBytes(of: slots + slot)
+        slots[slot].deallocateChunks()
         (slots + slot).deinitialize(count: 1)
       }
       slots.deallocate()
@@ -297,8 +303,7 @@ struct HeldStreams {
   mutating func remove(_ slot: Int) -> (stream: UInt64, recent: RecentAllocations)? {
     let held = (slots + slot).move()
     byteCount -= held.byteCount
-    held.chunk.deallocate()
-    for index in held.queuedHead..<held.queued.count { held.queued[index].deallocate() }
+    held.deallocateChunks()
     memory.inUse[slot] = false
     freeSlots.append(slot)
     guard held.ownsStream else { return nil }
@@ -322,8 +327,4 @@ struct HeldStreams {
     self.byteCount -= byteCount
   }
 
-  fileprivate static func freeBytes(of held: UnsafeMutablePointer<HeldStream>) {
-    held.pointee.chunk.deallocate()
-    for index in held.pointee.queuedHead..<held.pointee.queued.count { held.pointee.queued[index].deallocate() }
-  }
 }

@@ -372,20 +372,25 @@ static int adopt_handover(void) {
   return fd;
 }
 
+/* The capture header's version read through `fd`, or 0 when it cannot be read. */
+static uint16_t header_version(int fd) {
+  uint16_t version;
+  return pread(fd, &version, sizeof version, offsetof(workshop_capture_header, version)) == sizeof version ? version : 0;
+}
+
 /* The version in the header of a capture adopted across exec(), or 0 (counter keys then). A
    capture opened for writing only (by an older tracker; a read fails with EBADF, which kept every
    exec()ed program on counter keys) has its header read through a descriptor of its own. */
 static uint16_t adopted_header_version(int fd) {
-  uint16_t version = 0;
-  if (pread(fd, &version, sizeof version, offsetof(workshop_capture_header, version)) == sizeof version)
+  uint16_t version = header_version(fd);
+  if (version != 0)
     return version;
   char path[64];
   snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
   int reader = open(path, O_RDONLY | O_CLOEXEC);
   if (reader < 0)
     return 0;
-  if (pread(reader, &version, sizeof version, offsetof(workshop_capture_header, version)) != sizeof version)
-    version = 0;
+  version = header_version(reader);
   close(reader);
   return version;
 }
