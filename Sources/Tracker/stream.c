@@ -18,11 +18,11 @@
  *   - a record that defines new FRAMEs takes its number while holding stacks_lock, so node
  *     numbers and sequence numbers rise together (FRAMEs carry no number: they belong to the
  *     record that follows them in the same chunk).
- * A thread takes a number only while it holds its own buffer's lock and writes the record before
- * releasing it. A flush of every buffer first reads the current key (W), then takes each buffer's
- * lock in turn (and raises a clock-keyed buffer's floor to W): every key below W was taken by a
- * thread that held its lock then, so its record is in the buffer taken. After writing them all, the flush writes SYNC W: every record
- * numbered below W is in the file. The reader merges the chunks by number (docs/capture-format.md).
+ * A thread takes a number only while it holds its own buffer (stream_hold) and writes the record
+ * before letting it go. A flush of every buffer first reads the current key (W), then takes each
+ * buffer in turn (stream_take; it raises a clock-keyed buffer's floor to W): every key below W was
+ * taken by a thread that held its buffer then, so its record is in the buffer taken. After writing
+ * them all, the flush writes SYNC W: every record numbered below W is in the file. The reader merges the chunks by number (docs/capture-format.md).
  *
  * A buffer goes to the file as a CHUNK record (thread id, length, the records). Each chunk is
  * encoded afresh (running address 0, running number 0), so chunks are independent: a dropped
@@ -38,6 +38,8 @@
 #include "tracker_internal.h"
 
 #include <errno.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -49,12 +51,14 @@
 /* The global order, alone on its cache line, and whether it is on the clock, on another. */
 sequence_counter stream_sequence;
 order_mode stream_order;
-sequence_counter order_stripes[WORKSHOP_STRIPE_COUNT];
+stripe_counter order_stripes[WORKSHOP_STRIPE_COUNT];
 
-/* Every stripe numbers its events from 0 again (every buffer lock held, or one thread left). */
+/* Every stripe numbers its events from 0 again and has no owner (every buffer taken, or one thread left). */
 static void restart_stripes(void) {
-  for (unsigned stripe = 0; stripe < WORKSHOP_STRIPE_COUNT; stripe++)
+  for (unsigned stripe = 0; stripe < WORKSHOP_STRIPE_COUNT; stripe++) {
     atomic_store_explicit(&order_stripes[stripe].next, 0, memory_order_relaxed);
+    atomic_store_explicit(&order_stripes[stripe].owner, NULL, memory_order_relaxed);
+  }
 }
 /* Set at start from WORKSHOP_TRACKER_ORDER (order_init): switch to clock keys when threads record
    at the same time, or use them from the first record. */
@@ -121,6 +125,128 @@ void spinlock_wait(spinlock *lock) {
   }
 }
 
+/* ---- Holding a buffer: the owner's flag and a flush's ------------------------------------- */
+
+bool stream_fence_asymmetric;
+
+/* Asks the kernel for membarrier(2)'s private expedited fence (Linux 4.14); without it every
+   owner's hold is a full fence of its own (stream_hold) and every stripe is numbered by lock xadd.
+   WORKSHOP_TRACKER_MEMBARRIER=0 does without it (the tests' way to the fallback, which a kernel or
+   a seccomp filter that refuses membarrier takes). Called before any thread records. */
+static void stream_fence_init(void) {
+  const char *wanted = environment_value("WORKSHOP_TRACKER_MEMBARRIER");
+  stream_fence_asymmetric =
+      !(wanted && strcmp(wanted, "0") == 0) &&
+      syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+}
+
+/* A full fence on every running thread of the process (their stores before it are visible to the
+   caller's loads after it), or this thread's own fence where owners fence themselves. */
+static void stream_heavy_fence(void) {
+  if (!stream_fence_asymmetric) {
+    atomic_thread_fence(memory_order_seq_cst);
+    return;
+  }
+  if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+    /* Registered at start, so this is not expected; the global command needs no registration
+       (it waits for every CPU to schedule, milliseconds) and is as strong. */
+    syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+}
+
+/* Waits until `flag` is clear (acquire): spinning, then yielding; the sampler sleeps instead. */
+static void wait_until_clear(atomic_bool *flag) {
+  struct timespec pause = {0, 50000};
+  for (int spins = 0; atomic_load_explicit(flag, memory_order_acquire); spins++) {
+    if (spinlock_sleeps)
+      nanosleep(&pause, NULL);
+    else if (spins < 100)
+      __builtin_ia32_pause();
+    else
+      sched_yield();
+  }
+}
+
+void stream_hold_contended(thread_stream *stream) {
+  do {
+    atomic_store_explicit(&stream->writing, false, memory_order_release);
+    wait_until_clear(&stream->taken);
+    stream_announce_writing(stream);
+  } while (atomic_load_explicit(&stream->taken, memory_order_acquire));
+}
+
+/* A flush (or the owner between its records) takes a buffer: its lock against other flushes, then
+   `taken` against the owner. Without `wait`, a buffer whose owner is writing a record is left
+   (false). The calling thread must not be writing a record in it. */
+static bool stream_take(thread_stream *stream, bool wait) {
+  if (wait)
+    spinlock_lock(&stream->lock);
+  else if (!spinlock_trylock(&stream->lock))
+    return false;
+  if (stream->thread == 0 || stream == own_stream)
+    return true; /* the shared stream's writers take its lock; the owner is not writing */
+  atomic_store_explicit(&stream->taken, true, memory_order_relaxed);
+  stream_heavy_fence();
+  if (atomic_load_explicit(&stream->writing, memory_order_acquire)) {
+    if (!wait) {
+      atomic_store_explicit(&stream->taken, false, memory_order_release);
+      spinlock_unlock(&stream->lock);
+      return false;
+    }
+    wait_until_clear(&stream->writing);
+  }
+  return true;
+}
+
+/*
+ * A stripe changes hands only here. Claiming one nobody numbered is a compare-and-swap. Making one
+ * shared is the same handover as a flush's (stream_take), narrowed to the owner's few instructions
+ * between its `taking_stripe` flag and its store of the next number: the sharer marks the stripe
+ * STRIPE_SHARING, fences every thread, waits until the owner is not taking a number, and opens the
+ * stripe to lock xadd. The owner never waits while its flag is set, so nobody waits in a circle;
+ * buffers that meet STRIPE_SHARING wait the few instructions until STRIPE_SHARED.
+ */
+uint64_t stream_take_stripe_contended(stripe_counter *stripe, thread_stream *stream) {
+  for (int spins = 0;; spins++) {
+    thread_stream *owner = atomic_load_explicit(&stripe->owner, memory_order_acquire);
+    if (owner == STRIPE_SHARED)
+      return atomic_fetch_add(&stripe->next, 1);
+    if (owner == STRIPE_SHARING) {
+      if (spins < 100)
+        __builtin_ia32_pause();
+      else
+        sched_yield();
+      continue;
+    }
+    if (owner == stream) { /* claimed just now: the owner's way, fenced in full (once) */
+      atomic_store_explicit(&stream->taking_stripe, true, memory_order_seq_cst);
+      if (atomic_load_explicit(&stripe->owner, memory_order_acquire) == stream) {
+        uint64_t number = atomic_load_explicit(&stripe->next, memory_order_relaxed);
+        atomic_store_explicit(&stripe->next, number + 1, memory_order_relaxed);
+        atomic_store_explicit(&stream->taking_stripe, false, memory_order_release);
+        return number;
+      }
+      atomic_store_explicit(&stream->taking_stripe, false, memory_order_relaxed);
+      continue;
+    }
+    if (owner == NULL) {
+      atomic_compare_exchange_strong(&stripe->owner, &owner, stream);
+      continue;
+    }
+    if (!atomic_compare_exchange_strong(&stripe->owner, &owner, STRIPE_SHARING))
+      continue;
+    stream_heavy_fence();
+    wait_until_clear(&owner->taking_stripe);
+    atomic_store_explicit(&stripe->owner, STRIPE_SHARED, memory_order_release);
+    return atomic_fetch_add(&stripe->next, 1);
+  }
+}
+
+/* Gives back what stream_take took: the owner may write again. */
+static void stream_give_back(thread_stream *stream) {
+  atomic_store_explicit(&stream->taken, false, memory_order_release);
+  spinlock_unlock(&stream->lock);
+}
+
 /* Forgets the stream's recent allocations (the reader forgets them at LOST too). */
 static void forget_allocations(thread_stream *stream) {
   stream->allocations = 0;
@@ -145,9 +271,9 @@ static void stream_exited(void *pointer) {
   int was_busy = tracker_busy;
   tracker_busy = 1;
   thread_stream *stream = pointer;
-  spinlock_lock(&stream->lock);
+  stream_hold(stream); /* the owner thread, ending */
   stream->exited = true;
-  spinlock_unlock(&stream->lock);
+  stream_let_go(stream);
   if (own_stream == stream)
     own_stream = NULL;
   tracker_busy = was_busy;
@@ -227,10 +353,19 @@ void stream_order_report(void) {
   const char *wanted = environment_value("WORKSHOP_TRACKER_ORDER_STATS");
   if (!wanted || __builtin_strcmp(wanted, "1") != 0)
     return;
-  char line[160];
-  snprintf(line, sizeof line, "workshop tracker: order on the %s (clock %s), clock keys from counter number %llu\n",
+  unsigned owned = 0, shared = 0;
+  for (unsigned stripe = 0; stripe < WORKSHOP_STRIPE_COUNT; stripe++) {
+    thread_stream *owner = atomic_load_explicit(&order_stripes[stripe].owner, memory_order_relaxed);
+    shared += owner == STRIPE_SHARED;
+    owned += owner != NULL && owner != STRIPE_SHARED && owner != STRIPE_SHARING;
+  }
+  char line[256];
+  snprintf(line, sizeof line,
+           "workshop tracker: order on the %s (clock %s), clock keys from counter number %llu; "
+           "buffers held %s; stripes %u owned, %u shared\n",
            atomic_load(&stream_order.clock_keys) ? "clock" : "counter", order_clock_possible ? "usable" : "not used",
-           (unsigned long long)atomic_load(&clock_since));
+           (unsigned long long)atomic_load(&clock_since),
+           stream_fence_asymmetric ? "with membarrier" : "with fences of their own", owned, shared);
   if (write(2, line, strlen(line)) < 0) {
     /* nothing to be done about a closed stderr */
   }
@@ -238,6 +373,7 @@ void stream_order_report(void) {
 
 void stream_init(int fd, const char *path, uint64_t offset, bool clock_allowed) {
   order_init(clock_allowed);
+  stream_fence_init();
   spare_buffer = arena_alloc(STREAM_BUFFER_SIZE, 4096);
   shared_stream.data = arena_alloc(STREAM_BUFFER_SIZE, 4096);
   shared_stream.recent = arena_alloc(RECENT_SLOTS * sizeof(recent_allocation), 64);
@@ -376,10 +512,10 @@ static void rewind_all_locked(uint64_t dropped_events) {
   lost_unreported += dropped_events;
   spinlock_lock(&registry_lock);
   for (thread_stream *stream = streams; stream; stream = stream->next)
-    spinlock_lock(&stream->lock);
+    stream_take(stream, true);
   drop_everything_locked();
   for (thread_stream *stream = streams; stream; stream = stream->next)
-    spinlock_unlock(&stream->lock);
+    stream_give_back(stream);
   spinlock_unlock(&registry_lock);
 }
 
@@ -408,14 +544,12 @@ typedef enum chunk_outcome {
    them as one CHUNK. Without `wait`, a buffer whose owner holds it is left as it is. A clock key
    `floor` (the SYNC that follows) becomes the least key of the stream's next record. */
 static chunk_outcome write_stream_locked(thread_stream *stream, bool wait, uint64_t floor) {
-  if (wait)
-    spinlock_lock(&stream->lock);
-  else if (!spinlock_trylock(&stream->lock))
+  if (!stream_take(stream, wait))
     return CHUNK_SKIPPED;
   if (floor >= WORKSHOP_CLOCK_KEY_BASE && stream->key_floor < floor)
     stream->key_floor = floor;
   if (stream->used == CHUNK_HEADER_ROOM) {
-    spinlock_unlock(&stream->lock);
+    stream_give_back(stream);
     return CHUNK_WRITTEN;
   }
   uint8_t *full = stream->data;
@@ -428,7 +562,7 @@ static chunk_outcome write_stream_locked(thread_stream *stream, bool wait, uint6
   uint64_t last_number = stream->last_sequence;
   stream->data = spare_buffer;
   reset_encoder(stream);
-  spinlock_unlock(&stream->lock);
+  stream_give_back(stream);
   spare_buffer = full;
 
   uint8_t header[CHUNK_HEADER_ROOM];
@@ -575,20 +709,21 @@ void stream_fork_prepare(void) {
   pthread_mutex_lock(&file_lock);
   spinlock_lock(&registry_lock);
   for (thread_stream *stream = streams; stream; stream = stream->next)
-    spinlock_lock(&stream->lock);
+    stream_take(stream, true);
   spinlock_lock(&stacks_lock);
 }
 
 void stream_fork_parent(void) {
   spinlock_unlock(&stacks_lock);
   for (thread_stream *stream = streams; stream; stream = stream->next)
-    spinlock_unlock(&stream->lock);
+    stream_give_back(stream);
   spinlock_unlock(&registry_lock);
   pthread_mutex_unlock(&file_lock);
 }
 
 void stream_fork_child(int fd, const char *path, uint64_t offset) {
   pthread_mutex_init(&file_lock, NULL);
+  stream_fence_init(); /* the child is a process of its own: registered afresh */
   /* Every stream belonged to the parent's threads: all are free now, their records dropped. */
   for (thread_stream *stream = free_streams; stream; stream = stream->next)
     forget_allocations(stream);
@@ -597,7 +732,9 @@ void stream_fork_child(int fd, const char *path, uint64_t offset) {
     thread_stream *next = stream->next;
     reset_encoder(stream);
     forget_allocations(stream);
-    spinlock_unlock(&stream->lock);
+    /* Its owner, if another thread of the parent's, was not writing (stream_fork_prepare). */
+    atomic_store_explicit(&stream->writing, false, memory_order_relaxed);
+    stream_give_back(stream);
     if (stream != &shared_stream) {
       stream->next = free_streams;
       free_streams = stream;

@@ -28,6 +28,8 @@
 
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* For the hot path's small steps, which the compiler would otherwise call out of line. */
+#define HOT_INLINE static inline __attribute__((always_inline))
 
 /* The deepest stack recorded; deeper stacks keep their innermost frames. */
 #define TRACKER_MAX_DEPTH 256
@@ -341,7 +343,15 @@ pid_t tracker_thread_id(void);
 #define CHUNK_HEADER_ROOM 24
 
 typedef struct thread_stream {
+  /* Taken by flushes (and by every writer of the shared stream); an owner thread writing its own
+     buffer never takes it: it announces itself in `writing` instead (stream_hold). */
   spinlock lock;
+  /* The owner is between stream_reserve and stream_commit. Written only by the owner. */
+  atomic_bool writing;
+  /* A flush holds the buffer (stream.c, stream_take): the owner waits before it writes. */
+  atomic_bool taken;
+  /* The writer is taking a number of a stripe it owns (stream_take_stripe). */
+  atomic_bool taking_stripe;
   pid_t thread;     /* the owner; 0 for the shared stream, whose records name their threads */
   bool exited;      /* the owner thread has ended: recycled once its records are written */
   uint8_t *data;    /* STREAM_BUFFER_SIZE bytes; records from CHUNK_HEADER_ROOM on */
@@ -400,10 +410,19 @@ typedef struct sequence_counter {
 } sequence_counter;
 extern sequence_counter stream_sequence;
 /* Clock keys: one counter per stripe of addresses (workshop_capture.h, WORKSHOP_STRIPE_OF), each
-   on its own line. A thread allocating from its own arena writes only its arena's line, so the
-   counters cost what an uncontended lock xadd costs; threads that pass blocks to each other share
-   a line only for those. They make the order of the events at each address exact. */
-extern sequence_counter order_stripes[WORKSHOP_STRIPE_COUNT];
+   on its own line. They make the order of the events at each address exact. A stripe is first
+   owned by the buffer that numbers it first: a thread allocating from its own arena (glibc gives
+   each thread's arena a 64 MiB heap of its own, one stripe) numbers it with a plain load and store,
+   no locked instruction. The first event of another buffer in it makes it shared for good, and
+   from then on every number is a lock xadd (stream_take_stripe). */
+typedef struct stripe_counter {
+  _Alignas(64) atomic_uint_fast64_t next;
+  /* NULL (nobody numbered it yet), the owning buffer, STRIPE_SHARING or STRIPE_SHARED. */
+  _Atomic(struct thread_stream *) owner;
+} stripe_counter;
+#define STRIPE_SHARING ((struct thread_stream *)1) /* a buffer is making it shared: wait */
+#define STRIPE_SHARED ((struct thread_stream *)2)  /* every buffer takes numbers by lock xadd */
+extern stripe_counter order_stripes[WORKSHOP_STRIPE_COUNT];
 /* Read by every key and written once: a line of its own, or each contended counter key would
    fetch the counter's line twice (shared for the flag, then exclusive for the xadd). Cleared only
    in a fork child, which has one thread. Read relaxed: a thread whose record comes after another
@@ -445,29 +464,72 @@ extern __thread thread_stream *writing_stream;
 /* The calling thread's first record: a buffer of its own (or the shared one). */
 thread_stream *stream_acquire(void);
 
-/* Takes the calling thread's own buffer (its lock) with at least `need` bytes free; returns the
-   write cursor. Only this thread and flushes ever take that lock. */
+/*
+ * An owner holds its own buffer without a locked instruction: it sets `writing` and then reads
+ * `taken`; a flush sets `taken` and then reads `writing` (stream_take). One of the two sees the
+ * other's flag only if a full fence sits between each side's store and load. The flush, which runs
+ * about a hundred times a second, pays for both with membarrier(2) (a fence on every thread of the
+ * process, stream_heavy_fence); the owner, on every event, needs only the compiler not to reorder
+ * (README, "Holding a buffer"). Where membarrier is refused, the owner's store is a full fence
+ * itself (an xchg, what the spin lock cost) and the flush's an mfence.
+ */
+extern bool stream_fence_asymmetric;
+/* The owner met a flush holding its buffer: waits until it is given back, then holds it. */
+void stream_hold_contended(thread_stream *stream);
 
-static inline uint8_t *stream_reserve(size_t need) {
+/* The owner's store of `writing`, ordered before its loads that follow: by a flush's membarrier,
+   or by an xchg of its own. */
+HOT_INLINE void stream_announce_writing(thread_stream *stream) {
+  if (LIKELY(stream_fence_asymmetric)) {
+    atomic_store_explicit(&stream->writing, true, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+  } else {
+    atomic_store_explicit(&stream->writing, true, memory_order_seq_cst);
+  }
+}
+
+/* The calling thread holds `stream`, its own buffer (or the shared one's lock). */
+HOT_INLINE void stream_hold(thread_stream *stream) {
+  if (UNLIKELY(stream->thread == 0)) {
+    spinlock_lock(&stream->lock); /* the shared stream: several threads write it */
+    return;
+  }
+  stream_announce_writing(stream);
+  if (UNLIKELY(atomic_load_explicit(&stream->taken, memory_order_acquire)))
+    stream_hold_contended(stream);
+}
+
+/* Lets go of what stream_hold took; the records written are visible to the next flush. */
+HOT_INLINE void stream_let_go(thread_stream *stream) {
+  if (UNLIKELY(stream->thread == 0)) {
+    spinlock_unlock(&stream->lock);
+    return;
+  }
+  atomic_store_explicit(&stream->writing, false, memory_order_release);
+}
+
+/* Holds the calling thread's own buffer with at least `need` bytes free; returns the write
+   cursor. Only this thread writes it; a flush takes it between two records (stream_hold). */
+HOT_INLINE uint8_t *stream_reserve(size_t need) {
   thread_stream *stream = own_stream;
   if (UNLIKELY(stream == NULL))
     stream = stream_acquire();
-  spinlock_lock(&stream->lock);
+  stream_hold(stream);
   while (UNLIKELY(stream->used + need > STREAM_BUFFER_SIZE)) {
-    spinlock_unlock(&stream->lock);
+    stream_let_go(stream);
     stream_flush_own();
-    spinlock_lock(&stream->lock);
+    stream_hold(stream);
   }
   writing_stream = stream;
   return stream->data + stream->used;
 }
 
-/* Commits the bytes up to `cursor`, counts `events` (for LOST) and releases the buffer. */
-static inline void stream_commit(uint8_t *cursor, uint32_t events) {
+/* Commits the bytes up to `cursor`, counts `events` (for LOST) and lets the buffer go. */
+HOT_INLINE void stream_commit(uint8_t *cursor, uint32_t events) {
   thread_stream *stream = writing_stream;
   stream->used = (size_t)(cursor - stream->data);
   stream->events += events;
-  spinlock_unlock(&stream->lock);
+  stream_let_go(stream);
 }
 
 /* Between reserve and commit: a THREAD record if the buffer is shared by several threads and
@@ -554,12 +616,30 @@ static inline uint8_t *stream_put_key(uint8_t *cursor, uint8_t tag, uint64_t num
   return stream_put_delta(cursor, tag, number, stream->last_sequence >= WORKSHOP_CLOCK_KEY_BASE ? 0 : 1);
 }
 
+/* A stripe the writing buffer does not own: claims it if nobody numbered it yet, or makes it
+   shared, and takes its next number (stream.c). */
+uint64_t stream_take_stripe_contended(stripe_counter *stripe, thread_stream *stream);
+
 /* The stripe number of an event at `address`, for a clock-keyed record (the caller checks
    stream_clock_keyed), taken where its key was: the buffer held since, and stacks_lock too for a
    record that defines nodes, so that an event's place in its stripe and its place among the records
    ordered by stacks_lock are one moment (the reader's rules then never wait for each other). */
 static inline uint64_t stream_take_stripe(uintptr_t address) {
-  return atomic_fetch_add(&order_stripes[WORKSHOP_STRIPE_OF(address)].next, 1);
+  stripe_counter *stripe = &order_stripes[WORKSHOP_STRIPE_OF(address)];
+  thread_stream *stream = writing_stream;
+  if (UNLIKELY(!stream_fence_asymmetric))
+    return atomic_fetch_add(&stripe->next, 1);
+  /* The owner's side of the handover (stream_take_stripe_contended): announce, then look. */
+  atomic_store_explicit(&stream->taking_stripe, true, memory_order_relaxed);
+  atomic_signal_fence(memory_order_seq_cst);
+  if (LIKELY(atomic_load_explicit(&stripe->owner, memory_order_acquire) == stream)) {
+    uint64_t number = atomic_load_explicit(&stripe->next, memory_order_relaxed);
+    atomic_store_explicit(&stripe->next, number + 1, memory_order_relaxed);
+    atomic_store_explicit(&stream->taking_stripe, false, memory_order_release);
+    return number;
+  }
+  atomic_store_explicit(&stream->taking_stripe, false, memory_order_relaxed);
+  return stream_take_stripe_contended(stripe, stream);
 }
 
 /* Whether the record just keyed in `stream` took a clock key (and so takes a stripe number). */

@@ -48,10 +48,14 @@ enum TrackerOrder: String, CaseIterable, CustomTestStringConvertible {
   }
 }
 
-/// Compiles a threaded test program and runs it under the tracker; it must end normally.
-func runThreaded(_ source: String, order: TrackerOrder = .counter) throws -> (TestProgram, TrackedRun) {
+/// Compiles a threaded test program and runs it under the tracker (with `environment` added); it
+/// must end normally.
+func runThreaded(
+  _ source: String, order: TrackerOrder = .counter, environment: [String: String] = [:]
+) throws -> (TestProgram, TrackedRun) {
   let program = try Programs.compile(source, extraFlags: ["-fno-builtin", "-pthread"])
-  let run = try TrackedRun.run(program.executable, environment: ["WORKSHOP_TRACKER_ORDER": order.rawValue])
+  let run = try TrackedRun.run(
+    program.executable, environment: environment.merging(["WORKSHOP_TRACKER_ORDER": order.rawValue]) { $1 })
   #expect(run.profile.header?.version == order.expectedVersion, "capture format of the \(order.rawValue) order")
   #expect(run.result.status == 0)
   #expect(run.profile.sawEnd)
@@ -85,7 +89,30 @@ struct AddressReuseTests {
     "8 threads reusing each other's freed addresses at once: counts, bytes and peak as the program counts them",
     arguments: TrackerOrder.allCases)
   func hotAddressReuse(order: TrackerOrder) throws {
-    let (program, run) = try runThreaded("pattern_address_reuse.c", order: order)
+    let run = try expectCountedExactly(order: order, environment: ["WORKSHOP_TRACKER_ORDER_STATS": "1"])
+    if order != .counter && order.expectedVersion == 7 {
+      let stats = run.result.standardError
+      #expect(stats.contains("buffers held with membarrier"), "\(stats)")
+      if stats.contains("order on the clock") {  // the switch may stay on the counter
+        #expect(!stats.contains(" 0 shared"), "threads freeing each other's blocks share their stripes: \(stats)")
+      }
+    }
+  }
+
+  /// Where membarrier(2) is refused, every owner fences its own buffer and every stripe is numbered
+  /// by lock xadd (the tracker's fallback, asked for by WORKSHOP_TRACKER_MEMBARRIER=0).
+  @Test(
+    "the same without membarrier: buffers held by a fence of their own, stripes numbered by lock xadd",
+    arguments: [TrackerOrder.clock, .switch])
+  func hotAddressReuseWithoutMembarrier(order: TrackerOrder) throws {
+    let run = try expectCountedExactly(
+      order: order, environment: ["WORKSHOP_TRACKER_MEMBARRIER": "0", "WORKSHOP_TRACKER_ORDER_STATS": "1"])
+    #expect(run.result.standardError.contains("buffers held with fences of their own"), "\(run.result.standardError)")
+  }
+
+  @discardableResult
+  private func expectCountedExactly(order: TrackerOrder, environment: [String: String]) throws -> TrackedRun {
+    let (program, run) = try runThreaded("pattern_address_reuse.c", order: order, environment: environment)
     let counted = try #require(ProgramCount(run.result.standardOutput), "the program's own count")
     let profile = run.profile
     let own = run.totals(profile.allocatedByStack, allocatedDirectlyFrom: program.executable)
@@ -96,6 +123,7 @@ struct AddressReuseTests {
     #expect(leaked.count == 0 && leaked.bytes == 0, "every block is freed")
     #expect(run.totals(profile.peak.aliveByStack, allocatedDirectlyFrom: program.executable).bytes == counted.peak)
     try expectExactOrder(of: run, reallocs: Int(counted.reallocs))
+    return run
   }
 }
 
