@@ -39,6 +39,7 @@
 
 #include <errno.h>
 #include <linux/membarrier.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -127,30 +128,47 @@ void spinlock_wait(spinlock *lock) {
 
 /* ---- Holding a buffer: the owner's flag and a flush's ------------------------------------- */
 
-bool stream_fence_asymmetric;
+atomic_bool stream_fence_asymmetric;
+published_floor stream_published_floor;
+
+/* One page whose write permission is taken away when membarrier is refused after start: the TLB
+   shootdown interrupts every CPU running one of the process's threads, a full fence on each (what
+   folly's asymmetric fence falls back to). Guarded by shootdown_lock. */
+static uint8_t *shootdown_page;
+static spinlock shootdown_lock;
 
 /* Asks the kernel for membarrier(2)'s private expedited fence (Linux 4.14); without it every
-   owner's hold is a full fence of its own (stream_hold) and every stripe is numbered by lock xadd.
-   WORKSHOP_TRACKER_MEMBARRIER=0 does without it (the tests' way to the fallback, which a kernel or
-   a seccomp filter that refuses membarrier takes). Called before any thread records. */
+   owner's hold is a full fence of its own (stream_announce). WORKSHOP_TRACKER_MEMBARRIER=0 does
+   without it (the tests' way to the fallback, which a kernel or a seccomp filter that refuses
+   membarrier takes). Called before any thread records, and in a fork child. */
 static void stream_fence_init(void) {
   const char *wanted = environment_value("WORKSHOP_TRACKER_MEMBARRIER");
-  stream_fence_asymmetric =
-      !(wanted && strcmp(wanted, "0") == 0) &&
-      syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+  bool asymmetric = !(wanted && strcmp(wanted, "0") == 0) &&
+                    syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+  if (asymmetric && shootdown_page == NULL) {
+    void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    shootdown_page = page == MAP_FAILED ? NULL : page;
+  }
+  atomic_store(&stream_fence_asymmetric, asymmetric && shootdown_page != NULL);
 }
 
-/* A full fence on every running thread of the process (their stores before it are visible to the
-   caller's loads after it), or this thread's own fence where owners fence themselves. */
+/* A full fence on every running thread of the process, or this thread's own fence where owners
+   fence themselves. Should membarrier be refused after start (a seccomp filter the program put in
+   place), owners fence themselves from their next hold on, and this once a TLB shootdown stands in
+   for the fence of those that did not. */
 static void stream_heavy_fence(void) {
-  if (!stream_fence_asymmetric) {
+  if (!atomic_load_explicit(&stream_fence_asymmetric, memory_order_relaxed)) {
     atomic_thread_fence(memory_order_seq_cst);
     return;
   }
-  if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
-    /* Registered at start, so this is not expected; the global command needs no registration
-       (it waits for every CPU to schedule, milliseconds) and is as strong. */
-    syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+  if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
+    return;
+  atomic_store(&stream_fence_asymmetric, false);
+  spinlock_lock(&shootdown_lock);
+  mprotect(shootdown_page, 4096, PROT_READ | PROT_WRITE);
+  *(volatile uint8_t *)shootdown_page = 1; /* mapped, so that taking write away flushes it */
+  mprotect(shootdown_page, 4096, PROT_READ);
+  spinlock_unlock(&shootdown_lock);
 }
 
 /* Waits until `flag` is clear (acquire): spinning, then yielding; the sampler sleeps instead. */
@@ -170,20 +188,25 @@ void stream_hold_contended(thread_stream *stream) {
   do {
     atomic_store_explicit(&stream->writing, false, memory_order_release);
     wait_until_clear(&stream->taken);
-    stream_announce_writing(stream);
+    stream_announce(&stream->writing);
   } while (atomic_load_explicit(&stream->taken, memory_order_acquire));
 }
 
-/* A flush (or the owner between its records) takes a buffer: its lock against other flushes, then
-   `taken` against the owner. Without `wait`, a buffer whose owner is writing a record is left
-   (false). The calling thread must not be writing a record in it. */
+/* Whether a flush must meet the buffer's owner through `taken`: not for the shared stream (its
+   writers take its lock) nor for the calling thread's own (it is not writing a record). */
+static bool stream_has_other_owner(const thread_stream *stream) {
+  return stream->thread != 0 && stream != own_stream;
+}
+
+/* A flush takes a buffer: its lock against other flushes, then `taken` against the owner. Without
+   `wait`, a buffer whose owner is writing a record is left (false). */
 static bool stream_take(thread_stream *stream, bool wait) {
   if (wait)
     spinlock_lock(&stream->lock);
   else if (!spinlock_trylock(&stream->lock))
     return false;
-  if (stream->thread == 0 || stream == own_stream)
-    return true; /* the shared stream's writers take its lock; the owner is not writing */
+  if (!stream_has_other_owner(stream))
+    return true;
   atomic_store_explicit(&stream->taken, true, memory_order_relaxed);
   stream_heavy_fence();
   if (atomic_load_explicit(&stream->writing, memory_order_acquire)) {
@@ -195,6 +218,39 @@ static bool stream_take(thread_stream *stream, bool wait) {
     wait_until_clear(&stream->writing);
   }
   return true;
+}
+
+/* Gives back what stream_take took: the owner may write again. */
+static void stream_give_back(thread_stream *stream) {
+  atomic_store_explicit(&stream->taken, false, memory_order_release);
+  spinlock_unlock(&stream->lock);
+}
+
+/* Every buffer on the list (registry_lock held) taken at once, with one fence for them all (a
+   fork with a thousand threads fences once, not a thousand times). */
+static void stream_take_all_locked(void) {
+  for (thread_stream *stream = streams; stream; stream = stream->next) {
+    spinlock_lock(&stream->lock);
+    if (stream_has_other_owner(stream))
+      atomic_store_explicit(&stream->taken, true, memory_order_relaxed);
+  }
+  stream_heavy_fence();
+  for (thread_stream *stream = streams; stream; stream = stream->next)
+    if (stream_has_other_owner(stream))
+      wait_until_clear(&stream->writing);
+}
+
+static void stream_give_back_all_locked(void) {
+  for (thread_stream *stream = streams; stream; stream = stream->next)
+    stream_give_back(stream);
+}
+
+/* After a flush's fence (flush_all_locked): the buffer holds no record and its owner is not writing
+   one, so the flush has nothing to take from it. An owner that starts a record after the fence
+   reads the floor published before it. */
+static bool stream_is_quiet(thread_stream *stream) {
+  return stream_has_other_owner(stream) && !atomic_load_explicit(&stream->writing, memory_order_acquire) &&
+         __atomic_load_n(&stream->used, __ATOMIC_RELAXED) == CHUNK_HEADER_ROOM;
 }
 
 /*
@@ -217,8 +273,8 @@ uint64_t stream_take_stripe_contended(stripe_counter *stripe, thread_stream *str
         sched_yield();
       continue;
     }
-    if (owner == stream) { /* claimed just now: the owner's way, fenced in full (once) */
-      atomic_store_explicit(&stream->taking_stripe, true, memory_order_seq_cst);
+    if (owner == stream) { /* claimed just now: the owner's way */
+      stream_announce(&stream->taking_stripe);
       if (atomic_load_explicit(&stripe->owner, memory_order_acquire) == stream) {
         uint64_t number = atomic_load_explicit(&stripe->next, memory_order_relaxed);
         atomic_store_explicit(&stripe->next, number + 1, memory_order_relaxed);
@@ -239,12 +295,6 @@ uint64_t stream_take_stripe_contended(stripe_counter *stripe, thread_stream *str
     atomic_store_explicit(&stripe->owner, STRIPE_SHARED, memory_order_release);
     return atomic_fetch_add(&stripe->next, 1);
   }
-}
-
-/* Gives back what stream_take took: the owner may write again. */
-static void stream_give_back(thread_stream *stream) {
-  atomic_store_explicit(&stream->taken, false, memory_order_release);
-  spinlock_unlock(&stream->lock);
 }
 
 /* Forgets the stream's recent allocations (the reader forgets them at LOST too). */
@@ -365,7 +415,7 @@ void stream_order_report(void) {
            "buffers held %s; stripes %u owned, %u shared\n",
            atomic_load(&stream_order.clock_keys) ? "clock" : "counter", order_clock_possible ? "usable" : "not used",
            (unsigned long long)atomic_load(&clock_since),
-           stream_fence_asymmetric ? "with membarrier" : "with fences of their own", owned, shared);
+           atomic_load(&stream_fence_asymmetric) ? "with membarrier" : "with fences of their own", owned, shared);
   if (write(2, line, strlen(line)) < 0) {
     /* nothing to be done about a closed stderr */
   }
@@ -511,11 +561,9 @@ static void drop_everything_locked(void) {
 static void rewind_all_locked(uint64_t dropped_events) {
   lost_unreported += dropped_events;
   spinlock_lock(&registry_lock);
-  for (thread_stream *stream = streams; stream; stream = stream->next)
-    stream_take(stream, true);
+  stream_take_all_locked();
   drop_everything_locked();
-  for (thread_stream *stream = streams; stream; stream = stream->next)
-    stream_give_back(stream);
+  stream_give_back_all_locked();
   spinlock_unlock(&registry_lock);
 }
 
@@ -609,6 +657,12 @@ static uint64_t flush_all_locked(bool wait) {
     written_below = WORKSHOP_END_CLOCK_KEY + 1;
   uint64_t floor = written_below;
   bool lowered = false;
+  /* One fence for the pass: a buffer found quiet after it is left untouched (most of a program's
+     threads, most of the time); only buffers with records are taken, each with a fence of its own
+     (stream_take), so an owner waits only while its own buffer is swapped. */
+  if (floor >= WORKSHOP_CLOCK_KEY_BASE)
+    atomic_store_explicit(&stream_published_floor.key, floor, memory_order_relaxed);
+  stream_heavy_fence();
   spinlock_lock(&registry_lock);
   sync_floor = floor;
   thread_stream **link = &streams;
@@ -616,7 +670,7 @@ static uint64_t flush_all_locked(bool wait) {
   while (*link && outcome != CHUNK_FAILED) {
     thread_stream *stream = *link;
     spinlock_unlock(&registry_lock); /* a writer may need it to register while we write */
-    outcome = write_stream_locked(stream, wait, floor);
+    outcome = stream_is_quiet(stream) ? CHUNK_WRITTEN : write_stream_locked(stream, wait, floor);
     if (outcome == CHUNK_SKIPPED && stream->unwritten_from < written_below) {
       written_below = stream->unwritten_from;
       lowered = true;
@@ -708,15 +762,13 @@ void stream_write_unsequenced(const uint8_t *record, size_t length) {
 void stream_fork_prepare(void) {
   pthread_mutex_lock(&file_lock);
   spinlock_lock(&registry_lock);
-  for (thread_stream *stream = streams; stream; stream = stream->next)
-    stream_take(stream, true);
+  stream_take_all_locked();
   spinlock_lock(&stacks_lock);
 }
 
 void stream_fork_parent(void) {
   spinlock_unlock(&stacks_lock);
-  for (thread_stream *stream = streams; stream; stream = stream->next)
-    stream_give_back(stream);
+  stream_give_back_all_locked();
   spinlock_unlock(&registry_lock);
   pthread_mutex_unlock(&file_lock);
 }
@@ -754,6 +806,7 @@ void stream_fork_child(int fd, const char *path, uint64_t offset) {
   atomic_store(&stream_order.clock_keys, clock_from_start);
   shared_stream.key_floor = 0; /* the others are taken afresh (stream_take_locked) */
   sync_floor = 0;
+  atomic_store_explicit(&stream_published_floor.key, 0, memory_order_relaxed);
   stacks_last_key = 0;
   guarded_fd_close(&capture);
   guarded_fd_init(&capture, fd, path, O_RDWR);

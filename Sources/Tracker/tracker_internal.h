@@ -9,9 +9,10 @@
  *   1. modules_lock (tracker.c): held while a MODULES record is built and written (2, 3, 5 inside);
  *   2. file_lock (stream.c, a mutex): a flush, with 3 taken inside it;
  *   3. registry_lock (stream.c): the list of thread buffers;
- *   3a. each thread buffer's lock (stream.c): its owner, for every record; a flush, to swap it
- *       (the sampler's flush only tries it, and skips a buffer whose owner holds it);
- *   3b. stacks_lock (stream.c): the stack tree, inside a buffer's lock;
+ *   3a. each thread buffer (stream.c): its owner holds it for every record by a flag, not a lock
+ *       (stream_hold); a flush takes it with its spin lock and `taken` (stream_take), and the
+ *       sampler's flush leaves a buffer whose owner is writing;
+ *   3b. stacks_lock (stream.c): the stack tree, taken by an owner holding its buffer;
  *   4. sites_lock (stackcache.c): a leaf, never held with another lock outside fork_prepare.
  * The arena (arena.c) takes no lock: its blocks are claimed with compare-and-swap.
  */
@@ -473,18 +474,18 @@ thread_stream *stream_acquire(void);
  * (README, "Holding a buffer"). Where membarrier is refused, the owner's store is a full fence
  * itself (an xchg, what the spin lock cost) and the flush's an mfence.
  */
-extern bool stream_fence_asymmetric;
+extern atomic_bool stream_fence_asymmetric;
 /* The owner met a flush holding its buffer: waits until it is given back, then holds it. */
 void stream_hold_contended(thread_stream *stream);
 
-/* The owner's store of `writing`, ordered before its loads that follow: by a flush's membarrier,
-   or by an xchg of its own. */
-HOT_INLINE void stream_announce_writing(thread_stream *stream) {
-  if (LIKELY(stream_fence_asymmetric)) {
-    atomic_store_explicit(&stream->writing, true, memory_order_relaxed);
+/* The owner sets one of its flags (`writing`, `taking_stripe`), ordered before its loads that
+   follow: by the other side's membarrier, or by an xchg of its own. */
+HOT_INLINE void stream_announce(atomic_bool *flag) {
+  if (LIKELY(atomic_load_explicit(&stream_fence_asymmetric, memory_order_relaxed))) {
+    atomic_store_explicit(flag, true, memory_order_relaxed);
     atomic_signal_fence(memory_order_seq_cst);
   } else {
-    atomic_store_explicit(&stream->writing, true, memory_order_seq_cst);
+    atomic_store_explicit(flag, true, memory_order_seq_cst);
   }
 }
 
@@ -494,7 +495,7 @@ HOT_INLINE void stream_hold(thread_stream *stream) {
     spinlock_lock(&stream->lock); /* the shared stream: several threads write it */
     return;
   }
-  stream_announce_writing(stream);
+  stream_announce(&stream->writing);
   if (UNLIKELY(atomic_load_explicit(&stream->taken, memory_order_acquire)))
     stream_hold_contended(stream);
 }
@@ -546,11 +547,23 @@ static inline uint8_t *stream_put_thread(uint8_t *cursor) {
   return put_uv(cursor, (uint64_t)thread);
 }
 
-/* A clock key for `stream`: never below its floor (its last key, a flush's SYNC). */
+/* The clock key of the last SYNC whose flush found buffers empty and left them untouched
+   (stream.c, flush_all_locked): every buffer's next clock key is at least this. On a line of its
+   own: written once a flush, read by every clock key. */
+typedef struct published_floor {
+  _Alignas(64) atomic_uint_fast64_t key;
+} published_floor;
+extern published_floor stream_published_floor;
+
+/* A clock key for `stream`: never below its floor (its last key, a flush's SYNC) nor the floor a
+   flush published for every buffer. */
 static inline uint64_t stream_clock_key(thread_stream *stream) {
   uint64_t key = order_clock_key();
-  if (UNLIKELY(key < stream->key_floor))
-    key = stream->key_floor;
+  uint64_t floor = atomic_load_explicit(&stream_published_floor.key, memory_order_relaxed);
+  if (floor < stream->key_floor)
+    floor = stream->key_floor;
+  if (UNLIKELY(key < floor))
+    key = floor;
   stream->key_floor = key;
   return key;
 }
@@ -627,11 +640,8 @@ uint64_t stream_take_stripe_contended(stripe_counter *stripe, thread_stream *str
 static inline uint64_t stream_take_stripe(uintptr_t address) {
   stripe_counter *stripe = &order_stripes[WORKSHOP_STRIPE_OF(address)];
   thread_stream *stream = writing_stream;
-  if (UNLIKELY(!stream_fence_asymmetric))
-    return atomic_fetch_add(&stripe->next, 1);
   /* The owner's side of the handover (stream_take_stripe_contended): announce, then look. */
-  atomic_store_explicit(&stream->taking_stripe, true, memory_order_relaxed);
-  atomic_signal_fence(memory_order_seq_cst);
+  stream_announce(&stream->taking_stripe);
   if (LIKELY(atomic_load_explicit(&stripe->owner, memory_order_acquire) == stream)) {
     uint64_t number = atomic_load_explicit(&stripe->next, memory_order_relaxed);
     atomic_store_explicit(&stripe->next, number + 1, memory_order_relaxed);

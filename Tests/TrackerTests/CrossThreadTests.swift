@@ -51,11 +51,12 @@ enum TrackerOrder: String, CaseIterable, CustomTestStringConvertible {
 /// Compiles a threaded test program and runs it under the tracker (with `environment` added); it
 /// must end normally.
 func runThreaded(
-  _ source: String, order: TrackerOrder = .counter, environment: [String: String] = [:]
+  _ source: String, arguments: [String] = [], order: TrackerOrder = .counter, environment: [String: String] = [:]
 ) throws -> (TestProgram, TrackedRun) {
   let program = try Programs.compile(source, extraFlags: ["-fno-builtin", "-pthread"])
   let run = try TrackedRun.run(
-    program.executable, environment: environment.merging(["WORKSHOP_TRACKER_ORDER": order.rawValue]) { $1 })
+    program.executable, arguments: arguments,
+    environment: environment.merging(["WORKSHOP_TRACKER_ORDER": order.rawValue]) { $1 })
   #expect(run.profile.header?.version == order.expectedVersion, "capture format of the \(order.rawValue) order")
   #expect(run.result.status == 0)
   #expect(run.profile.sawEnd)
@@ -110,9 +111,24 @@ struct AddressReuseTests {
     #expect(run.result.standardError.contains("buffers held with fences of their own"), "\(run.result.standardError)")
   }
 
+  /// A program that refuses membarrier(2) to all its threads halfway (a seccomp filter, as sandboxes
+  /// install): the tracker's next flush finds it refused, puts the fences back on the owners, and
+  /// stands in for the fence it could not make with a TLB shootdown.
+  @Test("the same when the program refuses membarrier halfway through, by a seccomp filter")
+  func hotAddressReuseMembarrierRefusedHalfway() throws {
+    let run = try expectCountedExactly(
+      order: .clock, arguments: ["seccomp"], environment: ["WORKSHOP_TRACKER_ORDER_STATS": "1"])
+    let stderr = run.result.standardError
+    #expect(stderr.contains("membarrier refused"), "\(stderr)")
+    #expect(stderr.contains("buffers held with fences of their own"), "\(stderr)")
+  }
+
   @discardableResult
-  private func expectCountedExactly(order: TrackerOrder, environment: [String: String]) throws -> TrackedRun {
-    let (program, run) = try runThreaded("pattern_address_reuse.c", order: order, environment: environment)
+  private func expectCountedExactly(
+    order: TrackerOrder, arguments: [String] = [], environment: [String: String]
+  ) throws -> TrackedRun {
+    let (program, run) = try runThreaded(
+      "pattern_address_reuse.c", arguments: arguments, order: order, environment: environment)
     let counted = try #require(ProgramCount(run.result.standardOutput), "the program's own count")
     let profile = run.profile
     let own = run.totals(profile.allocatedByStack, allocatedDirectlyFrom: program.executable)

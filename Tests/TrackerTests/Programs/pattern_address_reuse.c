@@ -22,11 +22,24 @@
  *    arena, so the moved block's old address comes back to its producer too.
  * Every block is freed. The program counts what it allocates (each realloc is an allocation of
  * its new size) and prints: allocations N bytes B reallocs R peak P.
+ *
+ * With the argument `seccomp`, thread 0 puts every thread under a seccomp filter that refuses
+ * membarrier(2) with EPERM between the two parts, as a sandboxing program may do after the tracker
+ * started (the tracker's flushes then fall back to fences of the owners' own), and says so on
+ * stderr ("membarrier refused").
  */
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define THREADS 8
 #define SLOTS 64
@@ -105,15 +118,39 @@ __attribute__((noinline)) static void hot(size_t t) {
   }
 }
 
+static int refuse_membarrier_in_every_thread;
+
+/* Every thread of the process (SECCOMP_FILTER_FLAG_TSYNC), the tracker's too: membarrier fails
+   with EPERM from now on, every other call is allowed. */
+static void refuse_membarrier(void) {
+  struct sock_filter filter[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_membarrier, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog program = {sizeof filter / sizeof filter[0], filter};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+      syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &program) != 0) {
+    perror("seccomp");
+    exit(2);
+  }
+  if (syscall(SYS_membarrier, 0 /* MEMBARRIER_CMD_QUERY */, 0, 0) == -1 && errno == EPERM)
+    fputs("membarrier refused\n", stderr);
+}
+
 __attribute__((noinline)) static void *worker(void *argument) {
   size_t t = (size_t)argument;
   rounds(t);
+  if (t == 0 && refuse_membarrier_in_every_thread)
+    refuse_membarrier();
   pthread_barrier_wait(&phase);
   hot(t);
   return NULL;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  refuse_membarrier_in_every_thread = argc > 1 && strcmp(argv[1], "seccomp") == 0;
   pthread_t threads[THREADS];
   pthread_barrier_init(&phase, NULL, THREADS);
   for (size_t t = 0; t < THREADS; t++)
