@@ -87,10 +87,25 @@ struct LiveBlockTableTests {
     Self.growAndShrink(LiveBlockTable(contents: contents, reservedSlots: 64), contents: contents)
   }
 
+  @Test(
+    "keeping sizes and stacks, widens halfway through its growth, or after removals shifted its runs back, and keeps every block",
+    arguments: [false, true])
+  func widensWhileGrowingOrShifted(afterRemovals: Bool) {
+    let table = LiveBlockTable(contents: .sizesAndStacks, reservedSlots: 1 << 12)
+    Self.growAndShrink(
+      table, contents: .sizesAndStacks, widenAtStep: afterRemovals ? nil : 75_001, widenAfterRemovals: afterRemovals)
+    #expect(table.slotBytes == 32)
+  }
+
   /// Fills `table` with 150,000 blocks (runs of neighbours as an allocator hands them out, addresses
   /// anywhere in the 64 bits, and the top of the address space, whose homes wrap around the end),
-  /// removes every third, and checks each against a dictionary after each phase.
-  static func growAndShrink(_ table: LiveBlockTable, contents: LiveBlockTable.Contents) {
+  /// removes every third, and checks each against a dictionary after each phase. A block too large
+  /// to pack is inserted at `widenAtStep` of the filling, or once the removals are done.
+  static func growAndShrink(
+    _ table: LiveBlockTable, contents: LiveBlockTable.Contents, widenAtStep: Int? = nil,
+    widenAfterRemovals: Bool = false
+  ) {
+    let unpackable = LiveBlock(size: 1 << 41, serial: 3, stack: (1 << 24) + 5, thread: 4)
     var random = SplitMix(seed: 7)
     var reference: [UInt64: LiveBlock] = [:]
     var next: UInt64 = 0x5555_0000_0000
@@ -104,7 +119,7 @@ struct LiveBlockTableTests {
       case 2: address = random.next() | 1
       default: address = UInt64.max &- (random.next() % (1 << 24)) &* 16
       }
-      let value = Self.block(UInt64(step))
+      let value = step == widenAtStep ? unpackable : Self.block(UInt64(step))
       if table.insert(address, value) != reference.updateValue(kept(value, contents), forKey: address) {
         wrongAnswers += 1
       }
@@ -117,6 +132,11 @@ struct LiveBlockTableTests {
       if table.remove(address) != reference.removeValue(forKey: address) { wrongAnswers += 1 }
     }
     #expect(wrongAnswers == 0)
+    if widenAfterRemovals {
+      // Into the runs the removals shifted back: a neighbour of a removed block's address.
+      let address = reference.keys.sorted()[reference.count / 2] &+ 16
+      #expect(table.insert(address, unpackable) == reference.updateValue(kept(unpackable, contents), forKey: address))
+    }
     #expect(table.count == reference.count)
     missing = reference.filter { table[$0.key] != $0.value }.count
     #expect(missing == 0)
