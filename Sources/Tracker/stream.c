@@ -39,7 +39,6 @@
 
 #include <errno.h>
 #include <linux/membarrier.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -130,12 +129,9 @@ void spinlock_wait(spinlock *lock) {
 
 atomic_bool stream_fence_asymmetric;
 published_floor stream_published_floor;
-
-/* One page whose write permission is taken away when membarrier is refused after start: the TLB
-   shootdown interrupts every CPU running one of the process's threads, a full fence on each (what
-   folly's asymmetric fence falls back to). Guarded by shootdown_lock. */
-static uint8_t *shootdown_page;
-static spinlock shootdown_lock;
+/* membarrier was refused after start (a seccomp filter the program put in place): every heavy
+   fence from then on is a grace period instead (stream_heavy_fence). Sticky. */
+static atomic_bool membarrier_refused;
 
 /* Asks the kernel for membarrier(2)'s private expedited fence (Linux 4.14); without it every
    owner's hold is a full fence of its own (stream_announce). WORKSHOP_TRACKER_MEMBARRIER=0 does
@@ -145,30 +141,44 @@ static void stream_fence_init(void) {
   const char *wanted = environment_value("WORKSHOP_TRACKER_MEMBARRIER");
   bool asymmetric = !(wanted && strcmp(wanted, "0") == 0) &&
                     syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
-  if (asymmetric && shootdown_page == NULL) {
-    void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    shootdown_page = page == MAP_FAILED ? NULL : page;
-  }
-  atomic_store(&stream_fence_asymmetric, asymmetric && shootdown_page != NULL);
+  atomic_store(&stream_fence_asymmetric, asymmetric);
+  atomic_store(&membarrier_refused, false);
 }
 
-/* A full fence on every running thread of the process, or this thread's own fence where owners
-   fence themselves. Should membarrier be refused after start (a seccomp filter the program put in
-   place), owners fence themselves from their next hold on, and this once a TLB shootdown stands in
-   for the fence of those that did not. */
+/* How long a grace period waits: far longer than any store takes to leave a core's store buffer
+   (nanoseconds; a vCPU taken off its core drains it on the way out). */
+#define GRACE_PERIOD_NS 1000000
+
+/*
+ * A full fence on every running thread of the process: their stores before it are visible to the
+ * caller's loads after it, and the caller's stores before it to their loads after it. Where owners
+ * fence themselves, this thread's own fence. Should membarrier be refused after start, owners go on
+ * without fences (they cannot all be told at once: one that had just read the old mode would not
+ * fence), so this thread fences its own stores and then waits out a grace period, after which every
+ * store an owner made before the caller's is out of its store buffer: slow (a millisecond a flush
+ * and a stripe made shared) but right, for a program that refused it.
+ */
 static void stream_heavy_fence(void) {
   if (!atomic_load_explicit(&stream_fence_asymmetric, memory_order_relaxed)) {
     atomic_thread_fence(memory_order_seq_cst);
     return;
   }
-  if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
+  if (!atomic_load_explicit(&membarrier_refused, memory_order_relaxed) &&
+      syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
     return;
-  atomic_store(&stream_fence_asymmetric, false);
-  spinlock_lock(&shootdown_lock);
-  mprotect(shootdown_page, 4096, PROT_READ | PROT_WRITE);
-  *(volatile uint8_t *)shootdown_page = 1; /* mapped, so that taking write away flushes it */
-  mprotect(shootdown_page, 4096, PROT_READ);
-  spinlock_unlock(&shootdown_lock);
+  atomic_store(&membarrier_refused, true);
+  atomic_thread_fence(memory_order_seq_cst);
+  struct timespec grace = {0, GRACE_PERIOD_NS};
+  while (nanosleep(&grace, &grace) != 0 && errno == EINTR) {
+  }
+  atomic_thread_fence(memory_order_seq_cst);
+}
+
+/* Raises the floor every clock key reads (stream_clock_key) to `floor`, if it is a clock key. */
+static void stream_publish_floor(uint64_t floor) {
+  if (floor >= WORKSHOP_CLOCK_KEY_BASE &&
+      floor > atomic_load_explicit(&stream_published_floor.key, memory_order_relaxed))
+    atomic_store_explicit(&stream_published_floor.key, floor, memory_order_release);
 }
 
 /* Waits until `flag` is clear (acquire): spinning, then yielding; the sampler sleeps instead. */
@@ -321,11 +331,10 @@ static void stream_exited(void *pointer) {
   int was_busy = tracker_busy;
   tracker_busy = 1;
   thread_stream *stream = pointer;
-  stream_hold(stream); /* the owner thread, ending */
-  stream->exited = true;
-  stream_let_go(stream);
   if (own_stream == stream)
     own_stream = NULL;
+  /* The owner's last touch of the stream: a flush that reads it set recycles the stream. */
+  atomic_store_explicit(&stream->exited, true, memory_order_release);
   tracker_busy = was_busy;
 }
 
@@ -415,7 +424,10 @@ void stream_order_report(void) {
            "buffers held %s; stripes %u owned, %u shared\n",
            atomic_load(&stream_order.clock_keys) ? "clock" : "counter", order_clock_possible ? "usable" : "not used",
            (unsigned long long)atomic_load(&clock_since),
-           atomic_load(&stream_fence_asymmetric) ? "with membarrier" : "with fences of their own", owned, shared);
+           !atomic_load(&stream_fence_asymmetric) ? "with fences of their own"
+           : atomic_load(&membarrier_refused)     ? "with membarrier until it was refused, then grace periods"
+                                                  : "with membarrier",
+           owned, shared);
   if (write(2, line, strlen(line)) < 0) {
     /* nothing to be done about a closed stderr */
   }
@@ -454,7 +466,7 @@ static thread_stream *stream_create(void) {
 /* Makes `stream` the calling thread's and puts it in the list (registry_lock held). */
 static void stream_take_locked(thread_stream *stream) {
   stream->thread = tracker_thread_id();
-  stream->exited = false;
+  atomic_store_explicit(&stream->exited, false, memory_order_relaxed);
   reset_encoder(stream);
   /* Any key this thread takes from now on is at least the current key, and at least the key of a
      SYNC whose flush may already have passed this stream's place in the list. */
@@ -551,6 +563,7 @@ static void drop_everything_locked(void) {
   spinlock_unlock(&stacks_lock);
   __atomic_store_n(&stream_modules_generation, 0, __ATOMIC_RELAXED);
   lost_restart = order_floor();
+  stream_publish_floor(lost_restart); /* a clock key taken after the restart is not below it */
   /* Numbers taken by dropped records never reach the file: the reader restarts every stripe at
      LOST too. No thread holds its buffer, so none is between a key and its stripe number. */
   restart_stripes();
@@ -660,8 +673,7 @@ static uint64_t flush_all_locked(bool wait) {
   /* One fence for the pass: a buffer found quiet after it is left untouched (most of a program's
      threads, most of the time); only buffers with records are taken, each with a fence of its own
      (stream_take), so an owner waits only while its own buffer is swapped. */
-  if (floor >= WORKSHOP_CLOCK_KEY_BASE)
-    atomic_store_explicit(&stream_published_floor.key, floor, memory_order_relaxed);
+  stream_publish_floor(floor);
   stream_heavy_fence();
   spinlock_lock(&registry_lock);
   sync_floor = floor;
@@ -670,6 +682,8 @@ static uint64_t flush_all_locked(bool wait) {
   while (*link && outcome != CHUNK_FAILED) {
     thread_stream *stream = *link;
     spinlock_unlock(&registry_lock); /* a writer may need it to register while we write */
+    /* Read before the buffer is looked at: an owner that ended after that may still be writing. */
+    bool exited = atomic_load_explicit(&stream->exited, memory_order_acquire);
     outcome = stream_is_quiet(stream) ? CHUNK_WRITTEN : write_stream_locked(stream, wait, floor);
     if (outcome == CHUNK_SKIPPED && stream->unwritten_from < written_below) {
       written_below = stream->unwritten_from;
@@ -677,7 +691,7 @@ static uint64_t flush_all_locked(bool wait) {
     }
     spinlock_lock(&registry_lock);
     /* An exited thread's stream, now empty, is reused by the next new thread. */
-    if (outcome == CHUNK_WRITTEN && stream->exited && stream->used == CHUNK_HEADER_ROOM &&
+    if (outcome == CHUNK_WRITTEN && exited && stream->used == CHUNK_HEADER_ROOM &&
         stream != &shared_stream) {
       /* While the lock was let go, a new thread may have put its buffer at the head of the list:
          `link` may then point at that buffer's field, so the link to this one is found again. */

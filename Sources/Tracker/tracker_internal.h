@@ -354,7 +354,7 @@ typedef struct thread_stream {
   /* The writer is taking a number of a stripe it owns (stream_take_stripe). */
   atomic_bool taking_stripe;
   pid_t thread;     /* the owner; 0 for the shared stream, whose records name their threads */
-  bool exited;      /* the owner thread has ended: recycled once its records are written */
+  atomic_bool exited; /* the owner thread has ended: recycled once its records are written */
   uint8_t *data;    /* STREAM_BUFFER_SIZE bytes; records from CHUNK_HEADER_ROOM on */
   size_t used;      /* CHUNK_HEADER_ROOM when empty */
   uint64_t events;  /* ALLOC/FREE/MARKER records in the buffer, for LOST */
@@ -528,7 +528,8 @@ HOT_INLINE uint8_t *stream_reserve(size_t need) {
 /* Commits the bytes up to `cursor`, counts `events` (for LOST) and lets the buffer go. */
 HOT_INLINE void stream_commit(uint8_t *cursor, uint32_t events) {
   thread_stream *stream = writing_stream;
-  stream->used = (size_t)(cursor - stream->data);
+  /* Atomic: a flush's quiet check reads it while the owner may be starting its next record. */
+  __atomic_store_n(&stream->used, (size_t)(cursor - stream->data), __ATOMIC_RELAXED);
   stream->events += events;
   stream_let_go(stream);
 }
@@ -559,7 +560,7 @@ extern published_floor stream_published_floor;
    flush published for every buffer. */
 static inline uint64_t stream_clock_key(thread_stream *stream) {
   uint64_t key = order_clock_key();
-  uint64_t floor = atomic_load_explicit(&stream_published_floor.key, memory_order_relaxed);
+  uint64_t floor = atomic_load_explicit(&stream_published_floor.key, memory_order_acquire);
   if (floor < stream->key_floor)
     floor = stream->key_floor;
   if (UNLIKELY(key < floor))

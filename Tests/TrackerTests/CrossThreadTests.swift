@@ -100,10 +100,10 @@ struct AddressReuseTests {
     }
   }
 
-  /// Where membarrier(2) is refused, every owner fences its own buffer and every stripe is numbered
-  /// by lock xadd (the tracker's fallback, asked for by WORKSHOP_TRACKER_MEMBARRIER=0).
+  /// Where membarrier(2) is refused from the start, every owner fences its own flags (an xchg, for its
+  /// buffer and its stripes; the tracker's fallback, asked for by WORKSHOP_TRACKER_MEMBARRIER=0).
   @Test(
-    "the same without membarrier: buffers held by a fence of their own, stripes numbered by lock xadd",
+    "the same without membarrier: every buffer and stripe owner fences its own flags",
     arguments: [TrackerOrder.clock, .switch])
   func hotAddressReuseWithoutMembarrier(order: TrackerOrder) throws {
     let run = try expectCountedExactly(
@@ -112,15 +112,14 @@ struct AddressReuseTests {
   }
 
   /// A program that refuses membarrier(2) to all its threads halfway (a seccomp filter, as sandboxes
-  /// install): the tracker's next flush finds it refused, puts the fences back on the owners, and
-  /// stands in for the fence it could not make with a TLB shootdown.
+  /// install): the tracker's flushes and stripe handovers wait out a grace period from then on.
   @Test("the same when the program refuses membarrier halfway through, by a seccomp filter")
   func hotAddressReuseMembarrierRefusedHalfway() throws {
     let run = try expectCountedExactly(
       order: .clock, arguments: ["seccomp"], environment: ["WORKSHOP_TRACKER_ORDER_STATS": "1"])
     let stderr = run.result.standardError
     #expect(stderr.contains("membarrier refused"), "\(stderr)")
-    #expect(stderr.contains("buffers held with fences of their own"), "\(stderr)")
+    #expect(stderr.contains("buffers held with membarrier until it was refused, then grace periods"), "\(stderr)")
   }
 
   @discardableResult
