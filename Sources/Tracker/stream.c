@@ -84,6 +84,8 @@ static uint32_t stream_count = 1;
 static pthread_key_t stream_key;
 
 __thread thread_stream *own_stream;
+/* The thread's stream has been given up (stream_exited): the thread is ending. */
+static __thread bool thread_ending;
 __thread thread_stream *writing_stream;
 
 spinlock stacks_lock;
@@ -149,6 +151,28 @@ static void stream_fence_init(void) {
    (nanoseconds; a vCPU taken off its core drains it on the way out). */
 #define GRACE_PERIOD_NS 1000000
 
+/* Sleeps GRACE_PERIOD_NS; where a filter refuses the sleep too, spins on the clock (the vDSO's, no
+   system call) for as long, and where even that fails, for a count of pauses that takes longer. */
+static void wait_grace_period(void) {
+  struct timespec grace = {0, GRACE_PERIOD_NS};
+  int result;
+  while ((result = nanosleep(&grace, &grace)) != 0 && errno == EINTR) {
+  }
+  if (result == 0)
+    return;
+  struct timespec start, now;
+  if (clock_gettime(CLOCK_MONOTONIC, &start) == 0) {
+    do {
+      __builtin_ia32_pause();
+      if (clock_gettime(CLOCK_MONOTONIC, &now) != 0)
+        break;
+    } while ((now.tv_sec - start.tv_sec) * 1000000000L + (now.tv_nsec - start.tv_nsec) < GRACE_PERIOD_NS);
+    return;
+  }
+  for (long spins = 0; spins < 10L * GRACE_PERIOD_NS / 8; spins++) /* a pause is at most ~40 ns */
+    __builtin_ia32_pause();
+}
+
 /*
  * A full fence on every running thread of the process: their stores before it are visible to the
  * caller's loads after it, and the caller's stores before it to their loads after it. Where owners
@@ -163,15 +187,17 @@ static void stream_heavy_fence(void) {
     atomic_thread_fence(memory_order_seq_cst);
     return;
   }
+  int saved_errno = errno; /* this may run inside the program's malloc or free */
   if (!atomic_load_explicit(&membarrier_refused, memory_order_relaxed) &&
-      syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
+      syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0) {
+    errno = saved_errno;
     return;
+  }
   atomic_store(&membarrier_refused, true);
   atomic_thread_fence(memory_order_seq_cst);
-  struct timespec grace = {0, GRACE_PERIOD_NS};
-  while (nanosleep(&grace, &grace) != 0 && errno == EINTR) {
-  }
+  wait_grace_period();
   atomic_thread_fence(memory_order_seq_cst);
+  errno = saved_errno;
 }
 
 /* Raises the floor every clock key reads (stream_clock_key) to `floor`, if it is a clock key. */
@@ -209,13 +235,14 @@ static bool stream_has_other_owner(const thread_stream *stream) {
 }
 
 /* A flush takes a buffer: its lock against other flushes, then `taken` against the owner. Without
-   `wait`, a buffer whose owner is writing a record is left (false). */
-static bool stream_take(thread_stream *stream, bool wait) {
+   `wait`, a buffer whose owner is writing a record is left (false). `owner_gone`: the caller saw
+   the owner's exit (an acquire of `exited`): it writes no more, so no fence is needed. */
+static bool stream_take(thread_stream *stream, bool wait, bool owner_gone) {
   if (wait)
     spinlock_lock(&stream->lock);
   else if (!spinlock_trylock(&stream->lock))
     return false;
-  if (!stream_has_other_owner(stream))
+  if (!stream_has_other_owner(stream) || owner_gone)
     return true;
   atomic_store_explicit(&stream->taken, true, memory_order_relaxed);
   stream_heavy_fence();
@@ -333,6 +360,7 @@ static void stream_exited(void *pointer) {
   thread_stream *stream = pointer;
   if (own_stream == stream)
     own_stream = NULL;
+  thread_ending = true;
   /* The owner's last touch of the stream: a flush that reads it set recycles the stream. */
   atomic_store_explicit(&stream->exited, true, memory_order_release);
   tracker_busy = was_busy;
@@ -421,13 +449,13 @@ void stream_order_report(void) {
   char line[256];
   snprintf(line, sizeof line,
            "workshop tracker: order on the %s (clock %s), clock keys from counter number %llu; "
-           "buffers held %s; stripes %u owned, %u shared\n",
+           "buffers held %s; stripes %u owned, %u shared; %u buffers made\n",
            atomic_load(&stream_order.clock_keys) ? "clock" : "counter", order_clock_possible ? "usable" : "not used",
            (unsigned long long)atomic_load(&clock_since),
            !atomic_load(&stream_fence_asymmetric) ? "with fences of their own"
            : atomic_load(&membarrier_refused)     ? "with membarrier until it was refused, then grace periods"
                                                   : "with membarrier",
-           owned, shared);
+           owned, shared, stream_count - 1);
   if (write(2, line, strlen(line)) < 0) {
     /* nothing to be done about a closed stderr */
   }
@@ -487,6 +515,10 @@ static void stream_take_locked(thread_stream *stream) {
    A recycled one is popped and linked in one hold of registry_lock (a disk-full recovery, which
    holds it, must find every stream on one list or the other); a fresh one is made before. */
 thread_stream *stream_acquire(void) {
+  /* A thread past its stream's destructor (glibc frees its own buffers after every key's
+     destructor has run) would keep a new stream on the list for good: it writes the shared one. */
+  if (thread_ending)
+    return &shared_stream;
   spinlock_lock(&registry_lock);
   thread_stream *stream = free_streams;
   if (stream) {
@@ -604,8 +636,9 @@ typedef enum chunk_outcome {
 /* With the file lock held: takes the stream's records (swapping in the spare buffer) and writes
    them as one CHUNK. Without `wait`, a buffer whose owner holds it is left as it is. A clock key
    `floor` (the SYNC that follows) becomes the least key of the stream's next record. */
-static chunk_outcome write_stream_locked(thread_stream *stream, bool wait, uint64_t floor) {
-  if (!stream_take(stream, wait))
+static chunk_outcome write_stream_locked(thread_stream *stream, bool wait, bool owner_gone,
+                                         uint64_t floor) {
+  if (!stream_take(stream, wait, owner_gone))
     return CHUNK_SKIPPED;
   if (floor >= WORKSHOP_CLOCK_KEY_BASE && stream->key_floor < floor)
     stream->key_floor = floor;
@@ -684,7 +717,7 @@ static uint64_t flush_all_locked(bool wait) {
     spinlock_unlock(&registry_lock); /* a writer may need it to register while we write */
     /* Read before the buffer is looked at: an owner that ended after that may still be writing. */
     bool exited = atomic_load_explicit(&stream->exited, memory_order_acquire);
-    outcome = stream_is_quiet(stream) ? CHUNK_WRITTEN : write_stream_locked(stream, wait, floor);
+    outcome = stream_is_quiet(stream) ? CHUNK_WRITTEN : write_stream_locked(stream, wait, exited, floor);
     if (outcome == CHUNK_SKIPPED && stream->unwritten_from < written_below) {
       written_below = stream->unwritten_from;
       lowered = true;
@@ -723,7 +756,7 @@ void stream_flush_own(void) {
   thread_stream *stream = own_stream ? own_stream : &shared_stream;
   pthread_mutex_lock(&file_lock);
   if (capture_open() && report_lost_locked())
-    write_stream_locked(stream, true, 0);
+    write_stream_locked(stream, true, false, 0);
   else if (capture_open())
     rewind_all_locked(0);
   pthread_mutex_unlock(&file_lock);

@@ -161,10 +161,17 @@ private struct ProgramCount {
 /// Short-lived threads and failed reallocs: the two ways a buffer's bookkeeping can slip.
 @Suite("Thread buffers come and go", .timeLimit(.minutes(5)))
 struct ThreadChurnTests {
-  @Test("300 threads started one after another and 1,000 failed reallocs read exactly")
+  @Test("300 threads started one after another and 1,000 failed reallocs read exactly, a buffer a thread at most")
   func threadsComeAndGo() throws {
     let program = try Programs.compile("pattern_thread_churn.c", extraFlags: ["-fno-builtin", "-pthread"])
-    let run = try TrackedRun.run(program.executable)
+    let run = try TrackedRun.run(program.executable, environment: ["WORKSHOP_TRACKER_ORDER_STATS": "1"])
+    // At most a buffer a thread (300 workers, the main thread, the freer), fewer as ended threads'
+    // buffers go to new ones. What glibc frees after the tracker's own destructor goes to the shared
+    // buffer: a buffer made for it was never given back (326 of them, 257 MB resident, before).
+    let made = run.result.standardError.split(separator: ";").last.flatMap {
+      Int($0.split(separator: " ").first ?? "")
+    }
+    #expect(made != nil && made! <= 302, "\(run.result.standardError)")
     #expect(run.result.status == 0)
     let profile = run.profile
     #expect(profile.sawEnd)
