@@ -846,7 +846,10 @@ void stream_fork_child(int fd, const char *path, uint64_t offset) {
   own_stream = NULL;
   /* The forking thread's buffer is free now: its end must not mark whoever takes it next. */
   pthread_setspecific(stream_key, NULL);
-  writing_stream = NULL;
+  /* Left as it is for a record the fork interrupted (a signal handler's fork): it resumes in its
+     buffer, now on the free list and never written (tracker.c's fork_child stops recording). */
+  if (fd >= 0)
+    writing_stream = NULL;
   atomic_store(&stream_sequence.next, 0);
   restart_stripes();
   /* The child has one thread: counter keys again, until its threads record at the same time. */

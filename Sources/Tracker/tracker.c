@@ -684,7 +684,9 @@ static void fork_child(void) {
   int was_busy = busy_across_fork; /* tracker_busy is still 1, from fork_prepare */
   int fd = -1;
   char path[PATH_MAX];
-  if (follow_children && atomic_load(&tracker_active)) {
+  /* A fork from a signal handler that interrupted this thread's record: the record resumes in the
+     child with the parent's buffers gone, so the child is not followed (it writes nothing). */
+  if (follow_children && atomic_load(&tracker_active) && !was_busy) {
     header_flags |= WORKSHOP_FLAG_FOLLOWED_CHILD;
     fd = create_numbered_capture(getpid(), path);
   }
