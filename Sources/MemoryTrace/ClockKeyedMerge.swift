@@ -210,6 +210,38 @@ struct ClockKeyedMerge {
     }
   }
 
+  // MARK: - Runs of one stream
+
+  /// The key below which the head of the stream at the top of the heap goes next whatever it is,
+  /// as long as it waits for nothing: the smaller of `written` and the keys of the top's children
+  /// (every other head in the heap is keyed at or above one of them), or 0 (no run) while a stream
+  /// is parked, whose waking could put a smaller head in the heap. Keys tie there (the heap's
+  /// order among equal keys is not followed in a run), so a run stops below them.
+  @inline(__always)
+  func runLimit(below written: UInt64) -> UInt64 {
+    guard parkedCount == 0 else { return 0 }
+    var limit = written
+    if heap.count > 1 { limit = min(limit, heap[1].key) }
+    if heap.count > 2 { limit = min(limit, heap[2].key) }
+    return limit
+  }
+
+  /// Whether `stripe` (a head's stripe number) would make its head wait: an earlier number of its
+  /// stripe is not delivered yet. (``next(below:definedNodes:force:streams:)``'s first rule.)
+  @inline(__always)
+  func waitsForStripe(_ stripe: StripeNumber) -> Bool {
+    stripe.stripe >= 0 && stripeNext[Int(stripe.stripe)] < stripe.number
+  }
+
+  /// A record with `stripe` was taken within a run (nothing is parked): its stripe goes on from
+  /// the next number, as ``advanced(_:taken:staying:streams:)`` keeps it.
+  @inline(__always)
+  func tookInRun(_ stripe: StripeNumber) {
+    guard stripe.stripe >= 0 else { return }
+    let index = Int(stripe.stripe)
+    stripeNext[index] = max(stripeNext[index], stripe.number &+ 1)
+  }
+
   /// Stripes number from 0 again (LOST, EXEC, after every record was delivered).
   mutating func restartStripes() {
     stripeNext.reset()

@@ -131,6 +131,54 @@ extension RecordDecoder {
     return record
   }
 
+  /// Takes the head of `slot`, chosen by the clock merge among the heads keyed below `written`,
+  /// and delivers it; then, while nothing is parked, delivers the stream's next records as long as
+  /// each would be chosen next anyway: keyed below every other head in the heap and below
+  /// `written`, defining no nodes, waiting for no stripe number and no node. The heap's entry for
+  /// the stream is brought up to date once, when the run ends (the run's records skip the merge's
+  /// steps: its choice, the heap's sift and the stripe's wake-ups, which would find nothing).
+  @inline(__always)
+  mutating func deliverClockKeyedRun<Visitor: CaptureVisitor>(
+    _ slot: Int, below written: UInt64, into visitor: inout Visitor
+  ) throws(DecodeStop) {
+    let limit = clockMerge.runLimit(below: written)
+    // No record of the run defines nodes: the count stays.
+    let definedNodes = UInt64(frames.count) &- nodeBase
+    while true {
+      let record = held.slots[slot].head
+      let taken = (stripe: held.slots[slot].headStripe, stacked: held.slots[slot].headStacked)
+      var staying = false
+      if try advance(slot) {
+        let sequence = held.slots[slot].head.sequence
+        if sequence >= CaptureFormat.clockKeyBase {
+          prepareClockKeyedHead(slot)
+          staying = true
+          if sequence < limit && !taken.stacked && !held.slots[slot].headStacked {
+            clockMerge.tookInRun(taken.stripe)
+            if !clockMerge.waitsForStripe(held.slots[slot].headStripe)
+              && !waitsForNode(slot, definedNodes: definedNodes)
+            {
+              try deliver(record, into: &visitor)
+              continue
+            }
+          }
+        } else {
+          merger.push(slot, sequence: sequence)  // a damaged capture: keys fell
+        }
+      }
+      clockMerge.advanced(slot, taken: taken, staying: staying, streams: held.slots)
+      try deliver(record, into: &visitor)
+      return
+    }
+  }
+
+  /// Whether the head of `slot` is an ALLOC whose stack names a node not yet defined.
+  @inline(__always)
+  private func waitsForNode(_ slot: Int, definedNodes: UInt64) -> Bool {
+    if case .alloc(_, _, _, let localStack, _) = held.slots[slot].head.body { return localStack >= definedNodes }
+    return false
+  }
+
   /// Decodes the next record of the stream in `slot` into its head; false when the stream holds no
   /// more (its slot is then free, its allocations the decoder's again).
   @inline(__always)
