@@ -212,18 +212,19 @@ struct ClockKeyedMerge {
 
   // MARK: - Runs of one stream
 
-  /// The key below which the head of the stream at the top of the heap goes next whatever it is,
-  /// as long as it waits for nothing: the smaller of `written` and the keys of the top's children
-  /// (every other head in the heap is keyed at or above one of them), or 0 (no run) while a stream
-  /// is parked, whose waking could put a smaller head in the heap. Keys tie there (the heap's
-  /// order among equal keys is not followed in a run), so a run stops below them.
+  /// Whether the head of `slot`, the stream at the top of the heap (its entry not brought up to
+  /// date), goes next whatever it is, as long as it waits for nothing: it is keyed below `written`
+  /// and precedes the top's children (so every other head in the heap), and no stream is parked
+  /// (waking one could put a head before it). What ``advanced(_:taken:staying:streams:)`` and
+  /// ``next(below:definedNodes:force:streams:)`` would find, without changing the heap.
   @inline(__always)
-  func runLimit(below written: UInt64) -> UInt64 {
-    guard parkedCount == 0 else { return 0 }
-    var limit = written
-    if heap.count > 1 { limit = min(limit, heap[1].key) }
-    if heap.count > 2 { limit = min(limit, heap[2].key) }
-    return limit
+  func leads(_ slot: Int, below written: UInt64, streams: UnsafeMutablePointer<HeldStream>) -> Bool {
+    guard parkedCount == 0 else { return false }
+    let head = entry(for: slot, streams: streams)
+    guard head.key < written else { return false }
+    if heap.count > 1 && !precedes(head, heap[1]) { return false }
+    if heap.count > 2 && !precedes(head, heap[2]) { return false }
+    return true
   }
 
   /// Whether `stripe` (a head's stripe number) would make its head wait: an earlier number of its

@@ -133,15 +133,15 @@ extension RecordDecoder {
 
   /// Takes the head of `slot`, chosen by the clock merge among the heads keyed below `written`,
   /// and delivers it; then, while nothing is parked, delivers the stream's next records as long as
-  /// each would be chosen next anyway: keyed below every other head in the heap and below
-  /// `written`, defining no nodes, waiting for no stripe number and no node. The heap's entry for
+  /// each would be chosen next anyway: before every other head in the heap (their order among
+  /// equal keys kept: ``ClockKeyedMerge/leads(_:below:streams:)``) and keyed below `written`,
+  /// defining no nodes, waiting for no stripe number and no node. The heap's entry for
   /// the stream is brought up to date once, when the run ends (the run's records skip the merge's
   /// steps: its choice, the heap's sift and the stripe's wake-ups, which would find nothing).
   @inline(__always)
   mutating func deliverClockKeyedRun<Visitor: CaptureVisitor>(
     _ slot: Int, below written: UInt64, into visitor: inout Visitor
   ) throws(DecodeStop) {
-    let limit = clockMerge.runLimit(below: written)
     // No record of the run defines nodes: the count stays.
     let definedNodes = UInt64(frames.count) &- nodeBase
     while true {
@@ -153,7 +153,9 @@ extension RecordDecoder {
         if sequence >= CaptureFormat.clockKeyBase {
           prepareClockKeyedHead(slot)
           staying = true
-          if sequence < limit && !taken.stacked && !held.slots[slot].headStacked {
+          if !taken.stacked && !held.slots[slot].headStacked
+            && clockMerge.leads(slot, below: written, streams: held.slots)
+          {
             clockMerge.tookInRun(taken.stripe)
             if !clockMerge.waitsForStripe(held.slots[slot].headStripe)
               && !waitsForNode(slot, definedNodes: definedNodes)
