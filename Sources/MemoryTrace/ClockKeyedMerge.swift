@@ -212,16 +212,16 @@ struct ClockKeyedMerge {
 
   // MARK: - Runs of one stream
 
-  /// Whether the head of `slot`, the stream at the top of the heap (its entry not brought up to
-  /// date), goes next whatever it is, as long as it waits for nothing: it is keyed below `written`
-  /// and precedes the top's children (so every other head in the heap), and no stream is parked
-  /// (waking one could put a head before it). What ``advanced(_:taken:staying:streams:)`` and
+  /// Whether a head of the stream in `slot`, the top of the heap (its entry not brought up to date),
+  /// keyed `key`, of `rank` (0 for an ALLOC) and `order` (``HeldStream/order``), goes next whatever
+  /// it is, as long as it waits for nothing: it is keyed below `written` and precedes the top's
+  /// children (so every other head in the heap), and no stream is parked (waking one could put a
+  /// head before it). What ``advanced(_:taken:staying:streams:)`` and
   /// ``next(below:definedNodes:force:streams:)`` would find, without changing the heap.
   @inline(__always)
-  func leads(_ slot: Int, below written: UInt64, streams: UnsafeMutablePointer<HeldStream>) -> Bool {
-    guard parkedCount == 0 else { return false }
-    let head = entry(for: slot, streams: streams)
-    guard head.key < written else { return false }
+  func leads(key: UInt64, rank: UInt8, order: UInt64, slot: Int, below written: UInt64) -> Bool {
+    guard parkedCount == 0, key < written else { return false }
+    let head = HeapEntry(key: key, rank: rank, order: order, slot: slot)
     if heap.count > 1 && !precedes(head, heap[1]) { return false }
     if heap.count > 2 && !precedes(head, heap[2]) { return false }
     return true
