@@ -469,6 +469,8 @@ extension RecordDecoder {
     }
   }
 
+  /// Delivers `record` to the visitor (its FRAMEs first, a realloc's FREE deferred to its ALLOC),
+  /// checking its size, the running total and its stack node.
   mutating func deliver<Visitor: CaptureVisitor>(_ record: SequencedRecord, into visitor: inout Visitor)
     throws(DecodeStop)
   {
