@@ -230,7 +230,7 @@ public struct MemoryProfiler: CaptureVisitor {
   /// Registers the thread.
   public mutating func visitThread(_ thread: UInt64) {
     if let cachedThread, cachedThread.tid == thread { return }
-    if let known = threadSlots[thread] {
+    if let known = knownSlot(of: thread) {
       cachedThread = (thread, known)
       return
     }
@@ -416,11 +416,24 @@ public struct MemoryProfiler: CaptureVisitor {
     }
   }
 
+  /// The slot of a thread seen before, or nil. The first threads are looked for in `threadIDs`
+  /// (a thread's slot is its place there): the threads of a clock-keyed capture take turns every
+  /// few dozen records, and hashing their numbers was 3 % of reading 8 threads' capture.
+  @inline(__always)
+  private func knownSlot(of tid: UInt64) -> UInt32? {
+    let scanned = min(threadIDs.count, Self.threadsScanned)
+    for index in 0..<scanned where threadIDs[index] == tid { return UInt32(index) }
+    return threadIDs.count > scanned ? threadSlots[tid] : nil
+  }
+
+  /// Threads looked for in `threadIDs` before `threadSlots`.
+  private static let threadsScanned = 16
+
   @inline(__always)
   private mutating func slot(of tid: UInt64) -> UInt32 {
     if let cachedThread, cachedThread.tid == tid { return cachedThread.slot }
     let slot: UInt32
-    if let known = threadSlots[tid] {
+    if let known = knownSlot(of: tid) {
       slot = known
     } else if threadIDs.count == Self.maximumThreads {
       slot = UInt32(Self.maximumThreads - 1)

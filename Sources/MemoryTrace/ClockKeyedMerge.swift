@@ -210,6 +210,39 @@ struct ClockKeyedMerge {
     }
   }
 
+  // MARK: - Runs of one stream
+
+  /// Whether a head of the stream in `slot`, the top of the heap (its entry not brought up to date),
+  /// keyed `key`, of `rank` (0 for an ALLOC) and `order` (``HeldStream/order``), goes next whatever
+  /// it is, as long as it waits for nothing: it is keyed below `written` and precedes the top's
+  /// children (so every other head in the heap), and no stream is parked (waking one could put a
+  /// head before it). What ``advanced(_:taken:staying:streams:)`` and
+  /// ``next(below:definedNodes:force:streams:)`` would find, without changing the heap.
+  @inline(__always)
+  func leads(key: UInt64, rank: UInt8, order: UInt64, slot: Int, below written: UInt64) -> Bool {
+    guard parkedCount == 0, key < written else { return false }
+    let head = HeapEntry(key: key, rank: rank, order: order, slot: slot)
+    if heap.count > 1 && !precedes(head, heap[1]) { return false }
+    if heap.count > 2 && !precedes(head, heap[2]) { return false }
+    return true
+  }
+
+  /// Whether `stripe` (a head's stripe number) would make its head wait: an earlier number of its
+  /// stripe is not delivered yet. (``next(below:definedNodes:force:streams:)``'s first rule.)
+  @inline(__always)
+  func waitsForStripe(_ stripe: StripeNumber) -> Bool {
+    stripe.stripe >= 0 && stripeNext[Int(stripe.stripe)] < stripe.number
+  }
+
+  /// A record with `stripe` was taken within a run (nothing is parked): its stripe goes on from
+  /// the next number, as ``advanced(_:taken:staying:streams:)`` keeps it.
+  @inline(__always)
+  func tookInRun(_ stripe: StripeNumber) {
+    guard stripe.stripe >= 0 else { return }
+    let index = Int(stripe.stripe)
+    stripeNext[index] = max(stripeNext[index], stripe.number &+ 1)
+  }
+
   /// Stripes number from 0 again (LOST, EXEC, after every record was delivered).
   mutating func restartStripes() {
     stripeNext.reset()

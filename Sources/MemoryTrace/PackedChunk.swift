@@ -173,8 +173,9 @@ struct FieldReader {
   }
 
   /// A varint's value, only if written in as few bytes as it needs (so that packing can rewrite it).
-  /// One byte (most FREE_BACK distances, nodes, number deltas) inline; longer ones in a call (the
-  /// whole reading, inlined everywhere, was emitted as a call anyway, on every field).
+  /// One byte (most FREE_BACK distances, nodes, number deltas) and two (most address deltas of
+  /// threads and trees) inline; longer ones in a call (the whole reading, inlined everywhere, was
+  /// emitted as a call anyway, on every field).
   @inline(__always)
   mutating func canonicalUnsigned() -> UInt64? {
     if position < end {
@@ -182,6 +183,11 @@ struct FieldReader {
       if first < 0x80 {
         position += 1
         return UInt64(first)
+      }
+      // A second byte of 0 is not canonical: the call refuses it.
+      if position + 1 < end, case let second = base[position + 1], second < 0x80, second != 0 {
+        position += 2
+        return UInt64(first & 0x7f) | UInt64(second) << 7
       }
     }
     return canonicalLongUnsigned()

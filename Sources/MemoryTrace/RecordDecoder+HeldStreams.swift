@@ -131,6 +131,101 @@ extension RecordDecoder {
     return record
   }
 
+  /// Takes the head of `slot`, chosen by the clock merge among the heads keyed below `written`,
+  /// and delivers it; then, while nothing is parked, delivers the stream's next records as long as
+  /// each would be chosen next anyway: before every other head in the heap (their order among
+  /// equal keys kept: ``ClockKeyedMerge/leads(key:rank:order:slot:below:)``) and keyed below
+  /// `written`, defining no nodes, waiting for no stripe number and no node. Such a run decodes
+  /// its records from the stream's chunk into locals, not into the stream's head (reading back
+  /// what was just written there stalled on every record), and skips the merge's steps (its
+  /// choice, the heap's sift, the stripe's wake-ups, which would find nothing); the stream's head
+  /// and the heap's entry are brought up to date once, when the run ends.
+  @inline(__always)
+  mutating func deliverClockKeyedRun<Visitor: CaptureVisitor>(
+    _ slot: Int, below written: UInt64, into visitor: inout Visitor
+  ) throws(DecodeStop) {
+    let streams = held.slots
+    // Records decoded ahead or a realloc's ALLOC waiting: one record the general way.
+    guard streams[slot].decodedHead == streams[slot].decodedCount && !streams[slot].hasPending else {
+      return try deliver(try takeClockKeyed(slot), into: &visitor)
+    }
+    // No record of the run defines nodes: the count stays.
+    let definedNodes = UInt64(frames.count) &- nodeBase
+    var record = streams[slot].head
+    var stripe = streams[slot].headStripe
+    var stacked = streams[slot].headStacked
+    var next = SequencedRecord(sequence: 0, thread: 0, offset: 0, body: .rare, extra: -1)
+    var nextStripe = StripeNumber.none
+    while true {
+      let position = streams[slot].chunk.position
+      let end = streams[slot].chunk.end
+      var decoded = false
+      if position < end {
+        var cursor = ByteCursor(
+          base: UnsafeRawPointer(streams[slot].chunk.bytes), end: end, position: position, recordStart: position)
+        var count = 0
+        do throws(DecodeStop) {
+          decoded = try nextRecord(
+            &cursor, &streams[slot].decoding, recent: &streams[slot].recent, fileOffset: streams[slot].chunk.recordBase,
+            count: &count, clockKeysAllowed: clockKeysAllowed, into: &next, stripe: &nextStripe)
+        } catch {
+          throw heldDamage(error, in: streams[slot].chunk, cursor: cursor)
+        }
+        streams[slot].chunk.position = cursor.position
+        heldRecordCount += count
+      }
+      if !decoded {
+        // The chunk's end: the stream's next chunks, or its end, the general way.
+        streams[slot].head = record
+        streams[slot].headStripe = stripe
+        streams[slot].headStacked = stacked
+        return try deliver(try takeClockKeyed(slot), into: &visitor)
+      }
+      let sequence = next.sequence
+      let nextStacked = isStacked(frameCount: next.frameCount, extra: next.extra)
+      var rank: UInt8 = 1
+      var goesOn = false
+      switch next.body {
+      case .alloc(_, _, _, let localStack, _):
+        rank = 0
+        goesOn = localStack < definedNodes
+      case .free(let kind, _, _):
+        goesOn = kind != .realloc  // paired with the ALLOC after it, the general way
+      case .rare:
+        goesOn = true
+      }
+      goesOn =
+        goesOn && !stacked && !nextStacked && sequence >= CaptureFormat.clockKeyBase && streams[slot].orderKnown
+        && streams[slot].orderThread == next.thread
+        && clockMerge.leads(key: sequence, rank: rank, order: streams[slot].order, slot: slot, below: written)
+      if goesOn {
+        clockMerge.tookInRun(stripe)
+        goesOn = !clockMerge.waitsForStripe(nextStripe)
+      }
+      if goesOn {
+        try deliver(record, into: &visitor)
+        record = next
+        stripe = nextStripe
+        stacked = false
+        continue
+      }
+      // The run ends: the record decoded is the stream's head, as takeClockKeyed(_:) leaves it.
+      streams[slot].head = next
+      streams[slot].headStripe = nextStripe
+      try pairIfRealloc(slot)
+      let taken = (stripe: stripe, stacked: stacked)
+      var staying = false
+      if streams[slot].head.sequence >= CaptureFormat.clockKeyBase {
+        prepareClockKeyedHead(slot)
+        staying = true
+      } else {
+        merger.push(slot, sequence: streams[slot].head.sequence)  // a damaged capture: keys fell
+      }
+      clockMerge.advanced(slot, taken: taken, staying: staying, streams: streams)
+      return try deliver(record, into: &visitor)
+    }
+  }
+
   /// Decodes the next record of the stream in `slot` into its head; false when the stream holds no
   /// more (its slot is then free, its allocations the decoder's again).
   @inline(__always)
@@ -194,6 +289,15 @@ extension RecordDecoder {
     } else if try !decodeHead(slot, crossingChunks: true) {
       return false
     }
+    try pairIfRealloc(slot)
+    return true
+  }
+
+  /// A realloc's FREE just decoded into the head of `slot` is paired with the ALLOC after it in
+  /// its chunk (FRAMEs aside), which then waits in `pending`.
+  @inline(__always)
+  private mutating func pairIfRealloc(_ slot: Int) throws(DecodeStop) {
+    let streams = held.slots
     if case .free(.realloc, _, _) = streams[slot].head.body {
       var free = streams[slot].head
       let freeStripe = streams[slot].headStripe
@@ -206,7 +310,6 @@ extension RecordDecoder {
         streams[slot].headStripe = freeStripe
       }
     }
-    return true
   }
 
   /// A chunk of a held stream keyed below the stream's next record: its chunks were written out of
@@ -254,16 +357,7 @@ extension RecordDecoder {
             count: &count, clockKeysAllowed: clockKeysAllowed, into: &streams[slot].head,
             stripe: &streams[slot].headStripe)
         } catch {
-          // Positions in the held bytes are not positions in the reader's buffer.
-          let chunk = streams[slot].chunk
-          switch error {
-          case .damaged(let position, let damage):
-            throw .damagedInFile(offset: chunk.fileOffset(of: position), damage)
-          case .needMore:
-            throw .damagedInFile(offset: chunk.fileOffset(of: cursor.recordStart), .chunkEndsMidRecord)
-          default:
-            throw error
-          }
+          throw heldDamage(error, in: streams[slot].chunk, cursor: cursor)
         }
         streams[slot].chunk.position = cursor.position
         heldRecordCount += count
@@ -288,6 +382,19 @@ extension RecordDecoder {
           throw .damagedInFile(offset: next.damageOffset, .damagedPackedChunk)
         }
       }
+    }
+  }
+
+  /// What decoding a held chunk stopped on, its positions made file offsets: positions in the held
+  /// bytes are not positions in the reader's buffer.
+  private func heldDamage(_ error: DecodeStop, in chunk: HeldChunk, cursor: ByteCursor) -> DecodeStop {
+    switch error {
+    case .damaged(let position, let damage):
+      return .damagedInFile(offset: chunk.fileOffset(of: position), damage)
+    case .needMore:
+      return .damagedInFile(offset: chunk.fileOffset(of: cursor.recordStart), .chunkEndsMidRecord)
+    default:
+      return error
     }
   }
 }

@@ -370,7 +370,11 @@ extension RecordDecoder {
     while let slot = clockMerge.next(
       below: written, definedNodes: UInt64(frames.count) &- nodeBase, force: force, streams: held.slots)
     {
-      try deliver(try takeClockKeyed(slot), into: &visitor)
+      if force {
+        try deliver(try takeClockKeyed(slot), into: &visitor)
+      } else {
+        try deliverClockKeyedRun(slot, below: written, into: &visitor)
+      }
     }
   }
 
@@ -465,7 +469,9 @@ extension RecordDecoder {
     }
   }
 
-  private mutating func deliver<Visitor: CaptureVisitor>(_ record: SequencedRecord, into visitor: inout Visitor)
+  /// Delivers `record` to the visitor (its FRAMEs first, a realloc's FREE deferred to its ALLOC),
+  /// checking its size, the running total and its stack node.
+  mutating func deliver<Visitor: CaptureVisitor>(_ record: SequencedRecord, into visitor: inout Visitor)
     throws(DecodeStop)
   {
     if record.frameCount > 0 { try deliverFrames(of: record, into: &visitor) }
