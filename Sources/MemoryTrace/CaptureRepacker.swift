@@ -471,11 +471,11 @@ final class CaptureRepacker {
   /// (sqlite's repetitive records compress best as they are; random sizes and addresses, and
   /// new stacks' FRAMEs, best packed), and whether to under half of it.
   ///
-  /// The packed chunk is compressed first: when its size says the plain one only has to exceed
-  /// twice it (the verdict is then "by far"), the plain chunk is compressed into that much room
-  /// only (``plainExceeds(_:room:)``), and zstd stops at the first 128 KiB block that does not fit:
-  /// on threads and trees, whose packed chunks compress to 0.03-0.07 of the plain ones, after the
-  /// first of a chunk's four blocks.
+  /// The packed chunk is compressed first, and the plain one into twice its size only
+  /// (``plainCompressedSize(_:room:)``): past that the verdict is "by far" whatever the exact
+  /// size, and zstd stops at the first 128 KiB block that does not fit: on threads and trees,
+  /// whose packed chunks compress to 0.03-0.07 of the plain ones, after the first of a chunk's
+  /// four blocks.
   private func packingPays(_ records: UnsafeRawBufferPointer) -> (pays: Bool, byFar: Bool) {
     let bound = ZSTD_compressBound(records.count + 64) + packer.packed.count
     if trialOutput.count < bound {
@@ -488,9 +488,7 @@ final class CaptureRepacker {
     if ZSTD_isError(packed) != 0 { return (false, false) }
     trialPackedBytes += packer.packed.count
     trialPackedCompressed += packed
-    if plainExceeds(records, room: 2 * packed) { return (true, true) }
-    let plain = ZSTD_compressCCtx(
-      trial, trialOutput.baseAddress, trialOutput.count, records.baseAddress, records.count, 1)
+    guard let plain = plainCompressedSize(records, room: 2 * packed) else { return (true, true) }
     if ZSTD_isError(plain) != 0 { return (false, false) }
     // A tenth smaller at least: sqlite's chunks came out 1-9 % smaller packed in a trial, yet as
     // they are zstd matched them against the chunks before them (its capture: 0.109 MB with
@@ -499,19 +497,21 @@ final class CaptureRepacker {
     return (packed * 10 < plain * 9, packed * 2 < plain)
   }
 
-  /// Whether zstd's fastest level compresses `records` to more than `room` bytes, found out by
-  /// compressing them into `room` bytes: false when that does not tell (the caller then compresses
-  /// them whole). zstd's output does not depend on the room it is given until a block does not
-  /// fit; a block that does not fit compressed is written as it is if it fits so (a different
-  /// size), which cannot happen while every block is longer than the room: a chunk's blocks are
-  /// 128 KiB (``ZSTD_BLOCKSIZE_MAX``, level 1's window being at least that for chunks longer than
-  /// it), the last one the rest. A chunk that fits in the room is compressed twice (the second
-  /// time whole): there the verdict needs the exact size.
-  private func plainExceeds(_ records: UnsafeRawBufferPointer, room: Int) -> Bool {
+  /// The size zstd's fastest level compresses `records` to (or its error), or nil when that is
+  /// more than `room` bytes. When every block of the chunk is longer than the room, they are
+  /// compressed into the room only: zstd's output does not depend on the room it is given until a
+  /// block does not fit, and a block that does not fit compressed is written as it is only if it
+  /// fits so, which it cannot then. A chunk's blocks are 128 KiB (``ZSTD_BLOCKSIZE_MAX``: level 1's
+  /// window is at least that for chunks longer than it), the last one the rest. Otherwise they are
+  /// compressed whole.
+  private func plainCompressedSize(_ records: UnsafeRawBufferPointer, room: Int) -> Int? {
     let blockSize = Int(ZSTD_BLOCKSIZE_MAX)
     let lastBlock = records.count <= blockSize ? records.count : (records.count - 1) % blockSize + 1
-    guard room < lastBlock, room < trialOutput.count else { return false }
-    let plain = ZSTD_compressCCtx(trial, trialOutput.baseAddress, room, records.baseAddress, records.count, 1)
-    return ZSTD_isError(plain) != 0 && ZSTD_getErrorCode(plain) == ZSTD_error_dstSize_tooSmall
+    let capacity = room < lastBlock ? room : trialOutput.count
+    let plain = ZSTD_compressCCtx(trial, trialOutput.baseAddress, capacity, records.baseAddress, records.count, 1)
+    if ZSTD_isError(plain) != 0 && ZSTD_getErrorCode(plain) == ZSTD_error_dstSize_tooSmall && capacity == room {
+      return nil
+    }
+    return ZSTD_isError(plain) == 0 && plain > room ? nil : plain
   }
 }
