@@ -429,6 +429,7 @@ final class CaptureRepacker {
   /// the layout on the first chunk; the byte count of the records a reader unpacks from it, or nil
   /// when it cannot be packed. `history` is the stream's, nil once the first layout is chosen.
   private func pack(_ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory?) -> Int? {
+    packedTrialSize = nil
     if layout == .undecided {
       // Until the layout is decided, chunks go out in the first layout (its records' ALLOCs then
       // go into the history as a plain chunk's do), so that either may follow.
@@ -445,6 +446,7 @@ final class CaptureRepacker {
         }
       }
       // Random columns (under fourfold at once): this chunk already goes out in the second layout.
+      packedTrialSize = nil
       layout = .elidesAddresses
     }
     if layout == .keepsAddresses { return packer.pack(records, clockKeys: clockKeys) ? records.count : nil }
@@ -453,6 +455,10 @@ final class CaptureRepacker {
       records, stream: stream, history: history, scratch: &scratch, clockKeys: clockKeys,
       clockKeyMet: &clockKeyedChunk)
   }
+
+  /// What zstd's fastest level made of the packer's bytes while the layout was undecided, for the
+  /// trial on the same bytes (nil once the packer holds others, or when zstd failed).
+  private var packedTrialSize: Int?
 
   /// The size zstd's fastest level shrinks `packed` to (its size when zstd fails).
   private func compressedSize(_ packed: [UInt8]) -> Int {
@@ -464,7 +470,10 @@ final class CaptureRepacker {
     let compressed = packed.withUnsafeBytes {
       ZSTD_compressCCtx(trial, trialOutput.baseAddress, trialOutput.count, $0.baseAddress, $0.count, 1)
     }
-    return ZSTD_isError(compressed) == 0 ? compressed : packed.count
+    if ZSTD_isError(compressed) != 0 { return packed.count }
+    // The trial that follows compresses the same packed bytes, at the same level.
+    packedTrialSize = compressed
+    return compressed
   }
 
   /// Whether the packed chunk compresses a tenth smaller than the plain one, by zstd's fastest level
@@ -482,9 +491,12 @@ final class CaptureRepacker {
       trialOutput.deallocate()
       trialOutput = .allocate(byteCount: bound, alignment: 16)
     }
-    let packed = packer.packed.withUnsafeBytes {
-      ZSTD_compressCCtx(trial, trialOutput.baseAddress, trialOutput.count, $0.baseAddress, $0.count, 1)
-    }
+    let packed =
+      packedTrialSize
+      ?? packer.packed.withUnsafeBytes {
+        ZSTD_compressCCtx(trial, trialOutput.baseAddress, trialOutput.count, $0.baseAddress, $0.count, 1)
+      }
+    packedTrialSize = nil
     if ZSTD_isError(packed) != 0 { return (false, false) }
     trialPackedBytes += packer.packed.count
     trialPackedCompressed += packed
