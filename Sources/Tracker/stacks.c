@@ -111,7 +111,7 @@ static void recycle_cache(void *cache_pointer) {
   tracker_busy = was_busy;
 }
 
-/* With the stream lock held. */
+/* With the thread's buffer held (stream_hold). */
 static thread_cache *cache_for_this_thread(void) {
   if (LIKELY(current_cache != NULL))
     return current_cache;

@@ -578,7 +578,7 @@ static bool write_bytes(const uint8_t *bytes, size_t length) {
 static bool capture_open(void) { return capture.fd >= 0 || capture.path != NULL; }
 
 /*
- * With the file lock and every stream lock held (see rewind_all_locked): drops every buffered
+ * With the file lock held and every buffer taken (see rewind_all_locked): drops every buffered
  * record and forgets the stack nodes, so the stream restarts cleanly from number `lost_restart`.
  */
 static void drop_everything_locked(void) {

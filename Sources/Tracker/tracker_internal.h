@@ -160,8 +160,9 @@ uint64_t stacks_hash(const uintptr_t *ips, int depth);
 /* The leaf node of this exact stack from the calling thread's cache, or 0. No lock taken. */
 uint32_t stacks_lookup_cached(const uintptr_t *ips, int depth, uint64_t hash);
 /*
- * With the stream lock held: the leaf node of the stack, writing a FRAME record at *cursor for
- * every node that is new. The caller reserved FRAME_RECORD_MAX * depth bytes.
+ * With the thread's buffer held (stream_hold) and stacks_lock: the leaf node of the stack, writing
+ * a FRAME record at *cursor for every node that is new. The caller reserved FRAME_RECORD_MAX * depth
+ * bytes.
  */
 uint32_t stacks_intern_locked(uint8_t **cursor, const uintptr_t *ips, int depth, uint64_t hash);
 /* The number of nodes defined so far, i.e. FRAME records written to the stream. */
