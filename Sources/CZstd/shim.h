@@ -3,4 +3,5 @@
 #ifndef WORKSHOP_CZSTD_SHIM_H
 #define WORKSHOP_CZSTD_SHIM_H
 #include <zstd.h>
+#include <zstd_errors.h>
 #endif

@@ -429,6 +429,7 @@ final class CaptureRepacker {
   /// the layout on the first chunk; the byte count of the records a reader unpacks from it, or nil
   /// when it cannot be packed. `history` is the stream's, nil once the first layout is chosen.
   private func pack(_ records: UnsafeRawBufferPointer, stream: UInt64, history: PackedStreamHistory?) -> Int? {
+    packedTrialSize = nil
     if layout == .undecided {
       // Until the layout is decided, chunks go out in the first layout (its records' ALLOCs then
       // go into the history as a plain chunk's do), so that either may follow.
@@ -445,6 +446,7 @@ final class CaptureRepacker {
         }
       }
       // Random columns (under fourfold at once): this chunk already goes out in the second layout.
+      packedTrialSize = nil
       layout = .elidesAddresses
     }
     if layout == .keepsAddresses { return packer.pack(records, clockKeys: clockKeys) ? records.count : nil }
@@ -453,6 +455,10 @@ final class CaptureRepacker {
       records, stream: stream, history: history, scratch: &scratch, clockKeys: clockKeys,
       clockKeyMet: &clockKeyedChunk)
   }
+
+  /// What zstd's fastest level made of the packer's bytes while the layout was undecided, for the
+  /// trial on the same bytes (nil once the packer holds others, or when zstd failed).
+  private var packedTrialSize: Int?
 
   /// The size zstd's fastest level shrinks `packed` to (its size when zstd fails).
   private func compressedSize(_ packed: [UInt8]) -> Int {
@@ -464,30 +470,60 @@ final class CaptureRepacker {
     let compressed = packed.withUnsafeBytes {
       ZSTD_compressCCtx(trial, trialOutput.baseAddress, trialOutput.count, $0.baseAddress, $0.count, 1)
     }
-    return ZSTD_isError(compressed) == 0 ? compressed : packed.count
+    if ZSTD_isError(compressed) != 0 { return packed.count }
+    // The trial that follows compresses the same packed bytes, at the same level.
+    packedTrialSize = compressed
+    return compressed
   }
 
   /// Whether the packed chunk compresses a tenth smaller than the plain one, by zstd's fastest level
   /// (sqlite's repetitive records compress best as they are; random sizes and addresses, and
   /// new stacks' FRAMEs, best packed), and whether to under half of it.
+  ///
+  /// The packed chunk is compressed first, and the plain one into twice its size only
+  /// (``plainCompressedSize(_:room:)``): past that the verdict is "by far" whatever the exact
+  /// size, and zstd stops at the first 128 KiB block that does not fit: on threads and trees,
+  /// whose packed chunks compress to 0.03-0.07 of the plain ones, after the first of a chunk's
+  /// four blocks.
   private func packingPays(_ records: UnsafeRawBufferPointer) -> (pays: Bool, byFar: Bool) {
     let bound = ZSTD_compressBound(records.count + 64) + packer.packed.count
     if trialOutput.count < bound {
       trialOutput.deallocate()
       trialOutput = .allocate(byteCount: bound, alignment: 16)
     }
-    let plain = ZSTD_compressCCtx(
-      trial, trialOutput.baseAddress, trialOutput.count, records.baseAddress, records.count, 1)
-    let packed = packer.packed.withUnsafeBytes {
-      ZSTD_compressCCtx(trial, trialOutput.baseAddress, trialOutput.count, $0.baseAddress, $0.count, 1)
-    }
-    if ZSTD_isError(plain) != 0 || ZSTD_isError(packed) != 0 { return (false, false) }
+    let packed =
+      packedTrialSize
+      ?? packer.packed.withUnsafeBytes {
+        ZSTD_compressCCtx(trial, trialOutput.baseAddress, trialOutput.count, $0.baseAddress, $0.count, 1)
+      }
+    packedTrialSize = nil
+    if ZSTD_isError(packed) != 0 { return (false, false) }
     trialPackedBytes += packer.packed.count
     trialPackedCompressed += packed
+    guard let plain = plainCompressedSize(records, room: 2 * packed) else { return (true, true) }
+    if ZSTD_isError(plain) != 0 { return (false, false) }
     // A tenth smaller at least: sqlite's chunks came out 1-9 % smaller packed in a trial, yet as
     // they are zstd matched them against the chunks before them (its capture: 0.109 MB with
     // them packed, 0.100 without). Those that pay pay far more (packed to 0.39-0.45 of the plain
     // size on the churn, 0.05-0.07 on threads, 0.66-0.76 on python, 0.03-0.07 on a tree).
     return (packed * 10 < plain * 9, packed * 2 < plain)
+  }
+
+  /// The size zstd's fastest level compresses `records` to (or its error), or nil when that is
+  /// more than `room` bytes. When every block of the chunk is longer than the room, they are
+  /// compressed into the room only: zstd's output does not depend on the room it is given until a
+  /// block does not fit, and a block that does not fit compressed is written as it is only if it
+  /// fits so, which it cannot then. A chunk's blocks are 128 KiB (``ZSTD_BLOCKSIZE_MAX``: level 1's
+  /// window is at least that for chunks longer than it), the last one the rest. Otherwise they are
+  /// compressed whole.
+  private func plainCompressedSize(_ records: UnsafeRawBufferPointer, room: Int) -> Int? {
+    let blockSize = Int(ZSTD_BLOCKSIZE_MAX)
+    let lastBlock = records.count <= blockSize ? records.count : (records.count - 1) % blockSize + 1
+    let capacity = room < lastBlock ? room : trialOutput.count
+    let plain = ZSTD_compressCCtx(trial, trialOutput.baseAddress, capacity, records.baseAddress, records.count, 1)
+    if ZSTD_isError(plain) != 0 && ZSTD_getErrorCode(plain) == ZSTD_error_dstSize_tooSmall && capacity == room {
+      return nil
+    }
+    return ZSTD_isError(plain) == 0 && plain > room ? nil : plain
   }
 }
