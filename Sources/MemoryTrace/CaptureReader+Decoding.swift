@@ -202,6 +202,10 @@ struct RecordDecoder {
   var deliveredThread: UInt64 = 0
   /// Each stream's latest allocations, for FREE_BACK records (version 3), by stream id.
   var recentAllocations: [UInt64: RecentAllocations] = [:]
+  /// Whether a stream at the top of the clock merge delivers its next records in a run
+  /// (``deliverClockKeyedRun(_:below:into:)``); false: every clock-keyed record goes the
+  /// one-record way. ``CaptureReader/clockKeyedRuns`` when the reader was made.
+  var clockKeyedRuns = CaptureReader.clockKeyedRuns
 
   /// Decodes every complete record in `buffer`, consumes them, and returns how many there were.
   ///

@@ -58,6 +58,13 @@ public final class CaptureReader {
   /// The file's size when the current read began (nil for a compressed file, which is finished).
   private var readLimit: Int?
 
+  /// Whether the readers made while it is set deliver clock-keyed records in runs (a stream at
+  /// the top of the merge delivers its next records without going back through the heap while
+  /// each would come next anyway). The tests' way to the one-record path, to read a capture both
+  /// ways and compare: nothing else turns runs off. Task-local, so that a test which turns them
+  /// off changes no other test's readers: `CaptureReader.$clockKeyedRuns.withValue(false) { ... }`.
+  @TaskLocal package static var clockKeyedRuns = true
+
   /// Opens `path` for reading. Nothing is read until ``read(into:fileMayGrow:)``.
   ///
   /// - Throws: ``CaptureError/unreadable(file:reason:)`` if the file cannot be opened.

@@ -370,7 +370,7 @@ extension RecordDecoder {
     while let slot = clockMerge.next(
       below: written, definedNodes: UInt64(frames.count) &- nodeBase, force: force, streams: held.slots)
     {
-      if force {
+      if force || !clockKeyedRuns {
         try deliver(try takeClockKeyed(slot), into: &visitor)
       } else {
         try deliverClockKeyedRun(slot, below: written, into: &visitor)

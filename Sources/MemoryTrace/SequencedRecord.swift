@@ -173,6 +173,10 @@ struct RecentAllocations {
   static let mappedFrom = 1 << 16
   /// How many places of a mapped ring are filled in at a time (1 MiB).
   static let populatedPlaces = 1 << 17
+  /// Whether a ring past ``mappedFrom`` places may be mapped; false: it doubles with malloc, as
+  /// when mmap fails. The tests' way to that fallback: nothing else turns mapping off. Task-local
+  /// (read as a ring grows), so that a test which turns it off changes no other test's rings.
+  @TaskLocal static var mappingAllowed = true
   #if os(Linux)
     /// `MADV_POPULATE_WRITE` (Linux 5.14; Glibc's module does not name it): the kernel fills the
     /// pages in at once, writable, instead of a fault per page.
@@ -196,7 +200,7 @@ struct RecentAllocations {
       return
     }
     let capacity = max(64, (mask + 1) * 2)
-    if capacity >= Self.mappedFrom && capacity < limit,
+    if capacity >= Self.mappedFrom && capacity < limit && Self.mappingAllowed,
       let region = mmap(
         nil, limit * MemoryLayout<UInt64>.stride, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
         -1, 0),
