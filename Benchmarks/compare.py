@@ -10,7 +10,7 @@ Usage (from the repository's root; compare.sh builds the release first):
       [--massif-runs 1] [--no-massif] [--print-only]
 
 Each round runs every tool once on a workload before the next round starts, so a change in the
-machine's load lands on all of them alike; ratios are taken to the untracked run of the same round,
+machine's load lands on all of them alike (a build and its baseline take turns at going first); ratios are taken to the untracked run of the same round,
 and the tables give medians over the rounds. Wall time is what a user waits; CPU time (user +
 system, the program's and every process it waited for, through wait4) is steadier on a loaded
 machine and is what the `workshop run` / `LD_PRELOAD` goal is judged on.
@@ -166,17 +166,17 @@ def compare(workload, args, scratch, tools):
     prefix = os.path.join(scratch, workload.key)
     for round_index in range(args.runs):
         round_times = {"untracked": measured(workload.command, env)}
-        remove(f"{prefix}.raw*")
-        round_times["preload"] = measured(
-            workload.command, dict(env, LD_PRELOAD=args.tracker, WORKSHOP_CAPTURE=f"{prefix}.raw"))
+        # A build and its baseline take turns at going first (odd rounds: the baseline), so that
+        # neither always runs right after the other's capture was written.
+        preloads = [("preload", args.tracker, f"{prefix}.raw")]
         if args.baseline_tracker:
-            remove(f"{prefix}.baseline.raw*")
-            round_times["baseline preload"] = measured(
-                workload.command,
-                dict(env, LD_PRELOAD=args.baseline_tracker, WORKSHOP_CAPTURE=f"{prefix}.baseline.raw"))
-        for name, workshop in tools.items():
-            if name == "preload":
-                continue
+            preloads.append(("baseline preload", args.baseline_tracker, f"{prefix}.baseline.raw"))
+        for name, tracker, capture in preloads[:: -1 if round_index % 2 else 1]:
+            remove(f"{capture}*")
+            round_times[name] = measured(workload.command, dict(env, LD_PRELOAD=tracker, WORKSHOP_CAPTURE=capture))
+        runs = [(name, workshop) for name, workshop in tools.items() if name not in ("preload", "heaptrack")]
+        runs = runs[:: -1 if round_index % 2 else 1] + [(name, tools[name]) for name in tools if name == "heaptrack"]
+        for name, workshop in runs:
             if name == "heaptrack":
                 remove(f"{prefix}.heaptrack*")
                 round_times[name] = measured(["heaptrack", "-o", f"{prefix}.heaptrack", *workload.command], env)
