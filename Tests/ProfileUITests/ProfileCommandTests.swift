@@ -72,7 +72,9 @@ struct ProfileCommandTests {
 
       // The chart's rows (under the two heading lines), captured for a second and a half, and on
       // until 10 captures (at most 3 s): each capture takes a tmux process, which on a loaded machine
-      // took 200 ms (7 captures in 1.5 s, every one a new chart).
+      // took 200 ms (7 captures in 1.5 s, every one a new chart). Captures are 110 ms apart at least:
+      // on a quiet machine a tmux process takes a few milliseconds, and captures closer together than
+      // the redraws (10 a second) saw the same chart twice (11 charts in 15 captures, in CI).
       func chart(_ screen: String) -> String {
         screen.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2).prefix(10).joined(separator: "\n")
       }
@@ -80,7 +82,11 @@ struct ProfileCommandTests {
       var charts = Set<String>()
       var lastRunning = ""
       let start = Date()
+      var lastCapture = Date.distantPast
       while Date() < start.addingTimeInterval(1.5) || (captures < 10 && Date() < start.addingTimeInterval(3)) {
+        let sinceLast = Date().timeIntervalSince(lastCapture)
+        if sinceLast < 0.11 { try await Task.sleep(for: .milliseconds(Int((0.11 - sinceLast) * 1000) + 1)) }
+        lastCapture = Date()
         let screen = tmux.screenText()
         guard screen.contains("running") else { break }
         captures += 1
