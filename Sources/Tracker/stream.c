@@ -22,7 +22,8 @@
  * before letting it go. A flush of every buffer first reads the current key (W), then takes each
  * buffer in turn (stream_take; it raises a clock-keyed buffer's floor to W): every key below W was
  * taken by a thread that held its buffer then, so its record is in the buffer taken. After writing
- * them all, the flush writes SYNC W: every record numbered below W is in the file. The reader merges the chunks by number (docs/capture-format.md).
+ * them all, the flush writes SYNC W: every record numbered below W is in the file. The reader merges
+ * the chunks by number (docs/capture-format.md).
  *
  * A buffer goes to the file as a CHUNK record (thread id, length, the records). Each chunk is
  * encoded afresh (running address 0, running number 0), so chunks are independent: a dropped
@@ -38,12 +39,12 @@
 #include "tracker_internal.h"
 
 #include <errno.h>
-#include <linux/membarrier.h>
-#include <sys/syscall.h>
 #include <fcntl.h>
+#include <linux/membarrier.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,7 +54,8 @@ sequence_counter stream_sequence;
 order_mode stream_order;
 stripe_counter order_stripes[WORKSHOP_STRIPE_COUNT];
 
-/* Every stripe numbers its events from 0 again and has no owner (every buffer taken, or one thread left). */
+/* Every stripe numbers its events from 0 again and has no owner (every buffer taken, or one
+   thread left). */
 static void restart_stripes(void) {
   for (unsigned stripe = 0; stripe < WORKSHOP_STRIPE_COUNT; stripe++) {
     atomic_store_explicit(&order_stripes[stripe].next, 0, memory_order_relaxed);
@@ -180,7 +182,8 @@ static void wait_grace_period(void) {
  * without fences (they cannot all be told at once: one that had just read the old mode would not
  * fence), so this thread fences its own stores and then waits out a grace period, after which every
  * store an owner made before the caller's is out of its store buffer: slow (a millisecond a flush
- * and a stripe made shared) but right, for a program that refused it.
+ * pass, and one for each busy buffer it takes and each stripe made shared) but right, for a
+ * program that refused it.
  */
 static void stream_heavy_fence(void) {
   if (!atomic_load_explicit(&stream_fence_asymmetric, memory_order_relaxed)) {
@@ -311,14 +314,9 @@ uint64_t stream_take_stripe_contended(stripe_counter *stripe, thread_stream *str
       continue;
     }
     if (owner == stream) { /* claimed just now: the owner's way */
-      stream_announce(&stream->taking_stripe);
-      if (atomic_load_explicit(&stripe->owner, memory_order_acquire) == stream) {
-        uint64_t number = atomic_load_explicit(&stripe->next, memory_order_relaxed);
-        atomic_store_explicit(&stripe->next, number + 1, memory_order_relaxed);
-        atomic_store_explicit(&stream->taking_stripe, false, memory_order_release);
+      uint64_t number;
+      if (stream_take_owned_stripe(stripe, stream, &number))
         return number;
-      }
-      atomic_store_explicit(&stream->taking_stripe, false, memory_order_relaxed);
       continue;
     }
     if (owner == NULL) {

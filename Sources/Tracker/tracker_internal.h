@@ -473,7 +473,8 @@ thread_stream *stream_acquire(void);
  * about a hundred times a second, pays for both with membarrier(2) (a fence on every thread of the
  * process, stream_heavy_fence); the owner, on every event, needs only the compiler not to reorder
  * (README, "Holding a buffer"). Where membarrier is refused, the owner's store is a full fence
- * itself (an xchg, what the spin lock cost) and the flush's an mfence.
+ * itself (an xchg, what the spin lock cost) and the flush's an mfence; refused after start, the
+ * owners go on as they were and every heavy fence is a grace period (stream_heavy_fence).
  */
 extern atomic_bool stream_fence_asymmetric;
 /* The owner met a flush holding its buffer: waits until it is given back, then holds it. */
@@ -549,9 +550,9 @@ static inline uint8_t *stream_put_thread(uint8_t *cursor) {
   return put_uv(cursor, (uint64_t)thread);
 }
 
-/* The clock key of the last SYNC whose flush found buffers empty and left them untouched
-   (stream.c, flush_all_locked): every buffer's next clock key is at least this. On a line of its
-   own: written once a flush, read by every clock key. */
+/* The least clock key any buffer's next record may take: the last flush's SYNC (a flush leaves the
+   buffers it finds quiet untouched, stream.c's flush_all_locked) or a disk-full restart's. On a
+   line of its own: written once a flush, read by every clock key. */
 typedef struct published_floor {
   _Alignas(64) atomic_uint_fast64_t key;
 } published_floor;
@@ -631,6 +632,21 @@ static inline uint8_t *stream_put_key(uint8_t *cursor, uint8_t tag, uint64_t num
   return stream_put_delta(cursor, tag, number, stream->last_sequence >= WORKSHOP_CLOCK_KEY_BASE ? 0 : 1);
 }
 
+/* The owner's side of a stripe's handover (stream_take_stripe_contended): announces that it is
+   taking a number, then looks; if `stream` owns the stripe, takes the next number with a plain load
+   and store. False (nothing taken) when another buffer owns it, or nobody, or every buffer. */
+HOT_INLINE bool stream_take_owned_stripe(stripe_counter *stripe, thread_stream *stream, uint64_t *number) {
+  stream_announce(&stream->taking_stripe);
+  if (LIKELY(atomic_load_explicit(&stripe->owner, memory_order_acquire) == stream)) {
+    *number = atomic_load_explicit(&stripe->next, memory_order_relaxed);
+    atomic_store_explicit(&stripe->next, *number + 1, memory_order_relaxed);
+    atomic_store_explicit(&stream->taking_stripe, false, memory_order_release);
+    return true;
+  }
+  atomic_store_explicit(&stream->taking_stripe, false, memory_order_relaxed);
+  return false;
+}
+
 /* A stripe the writing buffer does not own: claims it if nobody numbered it yet, or makes it
    shared, and takes its next number (stream.c). */
 uint64_t stream_take_stripe_contended(stripe_counter *stripe, thread_stream *stream);
@@ -642,15 +658,9 @@ uint64_t stream_take_stripe_contended(stripe_counter *stripe, thread_stream *str
 static inline uint64_t stream_take_stripe(uintptr_t address) {
   stripe_counter *stripe = &order_stripes[WORKSHOP_STRIPE_OF(address)];
   thread_stream *stream = writing_stream;
-  /* The owner's side of the handover (stream_take_stripe_contended): announce, then look. */
-  stream_announce(&stream->taking_stripe);
-  if (LIKELY(atomic_load_explicit(&stripe->owner, memory_order_acquire) == stream)) {
-    uint64_t number = atomic_load_explicit(&stripe->next, memory_order_relaxed);
-    atomic_store_explicit(&stripe->next, number + 1, memory_order_relaxed);
-    atomic_store_explicit(&stream->taking_stripe, false, memory_order_release);
+  uint64_t number;
+  if (LIKELY(stream_take_owned_stripe(stripe, stream, &number)))
     return number;
-  }
-  atomic_store_explicit(&stream->taking_stripe, false, memory_order_relaxed);
   return stream_take_stripe_contended(stripe, stream);
 }
 
