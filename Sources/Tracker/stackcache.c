@@ -94,12 +94,25 @@ static spinlock sites_lock;
 static site_cache *free_sites, *all_sites;
 static pthread_key_t sites_key;
 
+/* sites_lock is taken by a program thread at its start and its end only: asynchronous signals are
+   held off meanwhile, as fork_prepare takes it (a handler that forks would wait for it for ever). */
+static void sites_lock_take(sigset_t *previous) {
+  tracker_hold_signals_off(previous);
+  spinlock_lock(&sites_lock);
+}
+
+static void sites_lock_let_go(const sigset_t *previous) {
+  spinlock_unlock(&sites_lock);
+  tracker_let_signals_in(previous);
+}
+
 static void recycle_sites(void *pointer) {
   site_cache *cache = pointer;
-  spinlock_lock(&sites_lock);
+  sigset_t previous;
+  sites_lock_take(&previous);
   cache->next_free = free_sites;
   free_sites = cache;
-  spinlock_unlock(&sites_lock);
+  sites_lock_let_go(&previous);
   current_sites = NULL;
 }
 
@@ -123,11 +136,12 @@ void stackcache_init(void) {
 
 /* With tracker_busy set: pthread_getattr_np reads /proc/self/maps for the main thread. */
 static site_cache *sites_for_this_thread(void) {
-  spinlock_lock(&sites_lock);
+  sigset_t previous;
+  sites_lock_take(&previous);
   site_cache *cache = free_sites;
   if (cache)
     free_sites = cache->next_free;
-  spinlock_unlock(&sites_lock);
+  sites_lock_let_go(&previous);
   if (cache) {
     /* Another thread's keys and words: its stack may be gone. */
     for (int i = 0; i < SITE_SETS * SITE_WAYS; i++) {
@@ -143,10 +157,10 @@ static site_cache *sites_for_this_thread(void) {
     cache = arena_alloc(sizeof *cache, 64);
     if (!cache)
       return NULL;
-    spinlock_lock(&sites_lock);
+    sites_lock_take(&previous);
     cache->next_all = all_sites;
     all_sites = cache;
-    spinlock_unlock(&sites_lock);
+    sites_lock_let_go(&previous);
   }
   thread_stack_bounds(&cache->stack_low, &cache->stack_high);
   pthread_setspecific(sites_key, cache);

@@ -103,9 +103,9 @@ static void write_record(const uint8_t *bytes, size_t length, uint32_t events) {
   uint8_t *start = stream_reserve(length + 10);
   uint8_t *cursor;
   if (bytes[0] == WORKSHOP_RECORD_MODULES && order_clock_possible) {
-    spinlock_lock(&stacks_lock);
+    stacks_lock_take();
     cursor = stream_put_tag_locked(start, bytes[0]);
-    spinlock_unlock(&stacks_lock);
+    stacks_lock_let_go();
   } else {
     cursor = stream_put_tag(start, bytes[0]); /* the tag, then the record's number */
   }
@@ -199,6 +199,8 @@ static void refresh_modules_inside(void) {
   dl_iterate_phdr(read_modules_generation, &generation);
   if (generation == __atomic_load_n(&stream_modules_generation, __ATOMIC_RELAXED))
     return;
+  sigset_t previous;
+  tracker_hold_signals_off(&previous); /* fork_prepare takes modules_lock first */
   spinlock_lock(&modules_lock);
   static modules_encoder encoder; /* reused: its buffer only grows */
   encoder.used = MODULES_PREFIX;
@@ -218,6 +220,7 @@ static void refresh_modules_inside(void) {
     unwind_modules_changed();
   }
   spinlock_unlock(&modules_lock);
+  tracker_let_signals_in(&previous);
 }
 
 /* ---- COMMAND ---------------------------------------------------------------------------- */
@@ -657,7 +660,7 @@ static void fork_prepare(void) {
   while (atomic_load(&tracker_loader.users) > loader_depth)
     sched_yield();
   spinlock_lock(&modules_lock);
-  stream_fork_prepare();
+  stream_fork_prepare(busy_across_fork);
   stackcache_fork_prepare();
   arena_fork_prepare();
 }

@@ -138,6 +138,48 @@ struct DesignedPatternTests {
     #expect(children.count == 200, "every child has its capture")
   }
 
+  @Test(
+    "fork from a signal handler that interrupts the tracker (a record, a flush, interning): no hang, the parent exact",
+    arguments: [[], ["stacks"]])
+  func forkFromSignalHandler(mode: [String]) throws {
+    // Before session 15 both modes hung in fork's prepare handler within a second, every run: the
+    // interrupted thread held the file lock (a flush of its full buffer) or stacks_lock (interning).
+    let program = try Programs.compile("pattern_fork_in_handler.c", extraFlags: ["-O1", "-fno-builtin"])
+    let module = resolved(program.executable)
+    for follow in [false, true] {
+      let folder = try TestEnvironment.scratchFolder("fork-in-handler-\(mode.joined())-\(follow)")
+      let capture = folder.appendingPathComponent("capture.bin").path
+      let result = try Command.run(
+        [
+          "LD_PRELOAD=\(TestEnvironment.trackerLibrary)", "WORKSHOP_FOLLOW_FORK=\(follow ? 1 : 0)",
+          "WORKSHOP_CAPTURE=\(capture)", program.executable, "300",
+        ] + mode, timeLimit: 60)
+      #expect(result.status == 0, "\(result.all)")
+      let words = result.standardOutput.split(separator: " ")
+      let pairs = try #require(words.count == 4 ? UInt64(words[1]) : nil, "\(result.all)")
+      let forks = try #require(UInt64(words[3].trimmingCharacters(in: .whitespacesAndNewlines)))
+      #expect(forks >= 300)
+      let profile = try MemoryProfile(contentsOf: capture)
+      let own = profile.allocatedByStack.filter { profile.stack($0.stack).first?.modulePath == module }
+      #expect(own.reduce(0) { $0 + $1.count } == pairs + 1, "every block the loop and main allocated")
+      #expect(!profile.leaks.contains { profile.stack($0.stack).first?.modulePath == module })
+      #expect(profile.sawEnd)
+      let children = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        .filter { $0.hasPrefix("capture.") && $0 != "capture.bin" }
+      if follow {
+        // A child forked while its thread was outside the tracker is followed (it leaves at once);
+        // one forked from inside it is not.
+        #expect(!children.isEmpty && UInt64(children.count) <= forks)
+        for child in children {
+          let childProfile = try MemoryProfile(contentsOf: folder.appendingPathComponent(child).path)
+          #expect(childProfile.header?.flags.contains(.followedChild) == true, "\(child)")
+        }
+      } else {
+        #expect(children.isEmpty)
+      }
+    }
+  }
+
   @Test("allocations from a dlopen()ed library keep its module after dlclose(), its constructor's too")
   func dlopenedLibrary() throws {
     let program = try Programs.compile("pattern_dlopen.c", extraFlags: ["-fno-builtin"])
