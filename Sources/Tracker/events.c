@@ -125,14 +125,14 @@ static inline uint8_t *put_stack_and_tag(uint8_t **cursor, captured_stack *stack
       stack->hash = stacks_hash(stack->ips, stack->depth);
       stack->hashed = true;
     }
-    stacks_lock_take();
+    spinlock_lock(&stacks_lock);
     generation = atomic_load_explicit(&stacks_generation, memory_order_relaxed);
     node = stacks_intern_locked(cursor, stack->ips, stack->depth, stack->hash);
     tagged = stream_put_tag_locked(*cursor, tag);
     /* A record ordered by stacks_lock takes its stripe number under it too. */
     if (tagged && stream_clock_keyed(writing_stream))
       stack->stripe = stream_take_stripe(address);
-    stacks_lock_let_go();
+    spinlock_unlock(&stacks_lock);
   } else {
     tagged = stream_put_tag(*cursor, tag);
   }

@@ -94,26 +94,18 @@ static spinlock sites_lock;
 static site_cache *free_sites, *all_sites;
 static pthread_key_t sites_key;
 
-/* sites_lock is taken by a program thread at its start and its end only: asynchronous signals are
-   held off meanwhile, as fork_prepare takes it (a handler that forks would wait for it for ever). */
-static void sites_lock_take(sigset_t *previous) {
-  tracker_hold_signals_off(previous);
-  spinlock_lock(&sites_lock);
-}
-
-static void sites_lock_let_go(const sigset_t *previous) {
-  spinlock_unlock(&sites_lock);
-  tracker_let_signals_in(previous);
-}
-
+/* Busy while sites_lock is held, as every tracker lock is taken: a signal handler that forks
+   meanwhile finds the thread inside the tracker, and fork_prepare then waits for no lock. */
 static void recycle_sites(void *pointer) {
   site_cache *cache = pointer;
-  sigset_t previous;
-  sites_lock_take(&previous);
+  int was_busy = tracker_busy;
+  tracker_busy = 1;
+  spinlock_lock(&sites_lock);
   cache->next_free = free_sites;
   free_sites = cache;
-  sites_lock_let_go(&previous);
+  spinlock_unlock(&sites_lock);
   current_sites = NULL;
+  tracker_busy = was_busy;
 }
 
 void stackcache_init(void) {
@@ -136,12 +128,11 @@ void stackcache_init(void) {
 
 /* With tracker_busy set: pthread_getattr_np reads /proc/self/maps for the main thread. */
 static site_cache *sites_for_this_thread(void) {
-  sigset_t previous;
-  sites_lock_take(&previous);
+  spinlock_lock(&sites_lock);
   site_cache *cache = free_sites;
   if (cache)
     free_sites = cache->next_free;
-  sites_lock_let_go(&previous);
+  spinlock_unlock(&sites_lock);
   if (cache) {
     /* Another thread's keys and words: its stack may be gone. */
     for (int i = 0; i < SITE_SETS * SITE_WAYS; i++) {
@@ -157,10 +148,10 @@ static site_cache *sites_for_this_thread(void) {
     cache = arena_alloc(sizeof *cache, 64);
     if (!cache)
       return NULL;
-    sites_lock_take(&previous);
+    spinlock_lock(&sites_lock);
     cache->next_all = all_sites;
     all_sites = cache;
-    sites_lock_let_go(&previous);
+    spinlock_unlock(&sites_lock);
   }
   thread_stack_bounds(&cache->stack_low, &cache->stack_high);
   pthread_setspecific(sites_key, cache);

@@ -102,11 +102,11 @@ static void recycle_cache(void *cache_pointer) {
      recording (and spinning on the lock this thread holds). */
   int was_busy = tracker_busy;
   tracker_busy = 1;
-  stacks_lock_take();
+  spinlock_lock(&stacks_lock);
   thread_cache *cache = cache_pointer;
   cache->next_free = free_caches;
   free_caches = cache;
-  stacks_lock_let_go();
+  spinlock_unlock(&stacks_lock);
   current_cache = NULL;
   tracker_busy = was_busy;
 }

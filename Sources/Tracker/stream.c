@@ -91,9 +91,6 @@ static __thread bool thread_ending;
 __thread thread_stream *writing_stream;
 
 spinlock stacks_lock;
-__thread bool stacks_lock_mine;
-/* What stream_fork_prepare took, for the parent's and child's handlers to let go. */
-static bool fork_took_buffers, fork_took_stacks;
 
 static pthread_mutex_t file_lock = PTHREAD_MUTEX_INITIALIZER;
 /* The buffer a flush swaps in; owned by the file lock's holder. */
@@ -520,8 +517,6 @@ thread_stream *stream_acquire(void) {
      destructor has run) would keep a new stream on the list for good: it writes the shared one. */
   if (thread_ending)
     return &shared_stream;
-  sigset_t previous;
-  tracker_hold_signals_off(&previous); /* fork_prepare takes registry_lock; once a thread */
   spinlock_lock(&registry_lock);
   thread_stream *stream = free_streams;
   if (stream) {
@@ -529,14 +524,13 @@ thread_stream *stream_acquire(void) {
     stream_take_locked(stream);
   }
   spinlock_unlock(&registry_lock);
-  if (!stream && (stream = stream_create())) {
+  if (!stream) {
+    if (!(stream = stream_create()))
+      return &shared_stream;
     spinlock_lock(&registry_lock);
     stream_take_locked(stream);
     spinlock_unlock(&registry_lock);
   }
-  tracker_let_signals_in(&previous);
-  if (!stream)
-    return &shared_stream;
   own_stream = stream;
   pthread_setspecific(stream_key, stream); /* marks it exited when the thread ends */
   return stream;
@@ -594,9 +588,9 @@ static void drop_everything_locked(void) {
     forget_allocations(stream);
   for (thread_stream *stream = free_streams; stream; stream = stream->next)
     forget_allocations(stream);
-  stacks_lock_take();
+  spinlock_lock(&stacks_lock);
   stacks_truncate_locked(0);
-  stacks_lock_let_go();
+  spinlock_unlock(&stacks_lock);
   __atomic_store_n(&stream_modules_generation, 0, __ATOMIC_RELAXED);
   lost_restart = order_floor();
   stream_publish_floor(lost_restart); /* a clock key taken after the restart is not below it */
@@ -756,21 +750,14 @@ static uint64_t flush_all_locked(bool wait) {
   return lowered ? written_below : UINT64_MAX;
 }
 
-/* A program thread's flush holds the file lock (and its buffer's) for a whole write. Asynchronous
-   signals are held off meanwhile: a handler that forks would otherwise wait in fork's prepare
-   handler for the lock its own thread holds, for ever (pattern_fork_in_handler.c). Two system calls
-   a full buffer. */
 void stream_flush_own(void) {
   thread_stream *stream = own_stream ? own_stream : &shared_stream;
-  sigset_t previous;
-  tracker_hold_signals_off(&previous);
   pthread_mutex_lock(&file_lock);
   if (capture_open() && report_lost_locked())
     write_stream_locked(stream, true, false, 0);
   else if (capture_open())
     rewind_all_locked(0);
   pthread_mutex_unlock(&file_lock);
-  tracker_let_signals_in(&previous);
 }
 
 void stream_flush(void) {
@@ -817,22 +804,16 @@ void stream_write_unsequenced(const uint8_t *record, size_t length) {
 
 /* ---- fork --------------------------------------------------------------------------------- */
 
-void stream_fork_prepare(bool interrupted) {
+void stream_fork_prepare(void) {
   pthread_mutex_lock(&file_lock);
   spinlock_lock(&registry_lock);
-  fork_took_buffers = !interrupted;
-  if (fork_took_buffers)
-    stream_take_all_locked();
-  fork_took_stacks = !stacks_lock_mine;
-  if (fork_took_stacks)
-    spinlock_lock(&stacks_lock);
+  stream_take_all_locked();
+  spinlock_lock(&stacks_lock);
 }
 
 void stream_fork_parent(void) {
-  if (fork_took_stacks)
-    spinlock_unlock(&stacks_lock);
-  if (fork_took_buffers)
-    stream_give_back_all_locked();
+  spinlock_unlock(&stacks_lock);
+  stream_give_back_all_locked();
   spinlock_unlock(&registry_lock);
   pthread_mutex_unlock(&file_lock);
 }
@@ -863,10 +844,7 @@ void stream_fork_child(int fd, const char *path, uint64_t offset) {
   own_stream = NULL;
   /* The forking thread's buffer is free now: its end must not mark whoever takes it next. */
   pthread_setspecific(stream_key, NULL);
-  /* Left as it is for a record the fork interrupted (a signal handler's fork): it resumes in its
-     buffer, now on the free list and never written (tracker.c's fork_child stops recording). */
-  if (fd >= 0)
-    writing_stream = NULL;
+  writing_stream = NULL; /* (a fork that interrupted a record does not come here: fork_child) */
   atomic_store(&stream_sequence.next, 0);
   restart_stripes();
   /* The child has one thread: counter keys again, until its threads record at the same time. */
@@ -883,8 +861,6 @@ void stream_fork_child(int fd, const char *path, uint64_t offset) {
   lost_restart = 0;
   last_lowered_sync = UINT64_MAX;
   stuck_flushes = 0;
-  /* Not taken by the fork: this thread holds it in the record the fork interrupted, which lets it go. */
-  if (fork_took_stacks)
-    spinlock_unlock(&stacks_lock);
+  spinlock_unlock(&stacks_lock);
   spinlock_unlock(&registry_lock);
 }

@@ -103,9 +103,9 @@ static void write_record(const uint8_t *bytes, size_t length, uint32_t events) {
   uint8_t *start = stream_reserve(length + 10);
   uint8_t *cursor;
   if (bytes[0] == WORKSHOP_RECORD_MODULES && order_clock_possible) {
-    stacks_lock_take();
+    spinlock_lock(&stacks_lock);
     cursor = stream_put_tag_locked(start, bytes[0]);
-    stacks_lock_let_go();
+    spinlock_unlock(&stacks_lock);
   } else {
     cursor = stream_put_tag(start, bytes[0]); /* the tag, then the record's number */
   }
@@ -199,8 +199,6 @@ static void refresh_modules_inside(void) {
   dl_iterate_phdr(read_modules_generation, &generation);
   if (generation == __atomic_load_n(&stream_modules_generation, __ATOMIC_RELAXED))
     return;
-  sigset_t previous;
-  tracker_hold_signals_off(&previous); /* fork_prepare takes modules_lock first */
   spinlock_lock(&modules_lock);
   static modules_encoder encoder; /* reused: its buffer only grows */
   encoder.used = MODULES_PREFIX;
@@ -220,7 +218,6 @@ static void refresh_modules_inside(void) {
     unwind_modules_changed();
   }
   spinlock_unlock(&modules_lock);
-  tracker_let_signals_in(&previous);
 }
 
 /* ---- COMMAND ---------------------------------------------------------------------------- */
@@ -646,7 +643,13 @@ void loader_wait_open(void) {
 
 /* Hold every tracker lock across fork() so that the child never inherits one mid-update, in the
    order listed in tracker_internal.h. The child releases stream_lock last (stream_fork_child),
-   after resetting the stream; no other thread exists in it to take one meanwhile. */
+   after resetting the stream; no other thread exists in it to take one meanwhile.
+   Not for a fork() from a signal handler that interrupted its thread inside the tracker (glibc
+   calls fork() async-signal-unsafe; crash reporters call it anyway): that thread may hold a tracker
+   lock, or glibc's loader lock in the tracker's own dl_iterate_phdr, or be in the middle of a
+   record that another thread's flush waits for while holding the file lock. Then nothing is taken
+   or waited for: the parent goes on as before, and the child stops recording and touches nothing
+   of the tracker's (fork_child). */
 static __thread int busy_across_fork;
 
 /* Busy from prepare until parent/child: a signal handler's malloc while the locks are held goes
@@ -654,18 +657,21 @@ static __thread int busy_across_fork;
 static void fork_prepare(void) {
   busy_across_fork = tracker_busy;
   tracker_busy = 1;
-  /* First, before any lock: a thread inside may need one to finish. This thread's own entries
-     (a fork from a signal handler that interrupted the tracker) are not waited for. */
+  if (busy_across_fork)
+    return;
+  /* First, before any lock: a thread inside may need one to finish. */
   atomic_store(&tracker_loader.closed, 1);
   while (atomic_load(&tracker_loader.users) > loader_depth)
     sched_yield();
   spinlock_lock(&modules_lock);
-  stream_fork_prepare(busy_across_fork);
+  stream_fork_prepare();
   stackcache_fork_prepare();
   arena_fork_prepare();
 }
 
 static void fork_parent(void) {
+  if (busy_across_fork)
+    return; /* tracker_busy stays set for the record the fork interrupted */
   arena_fork_parent();
   stackcache_fork_parent();
   stream_fork_parent();
@@ -675,6 +681,15 @@ static void fork_parent(void) {
 }
 
 static void fork_child(void) {
+  if (busy_across_fork) {
+    /* Not recording from here on; the interrupted record ends in the buffer it was writing, which
+       never reaches a file, and clears tracker_busy. The capture's descriptor stays open (a flush
+       the fork interrupted finishes writing the same bytes as the parent's) until exec or exit. */
+    atomic_store(&tracker_active, 0);
+    cached_thread_id = 0;
+    tracker_pid = getpid();
+    return;
+  }
   arena_fork_child();
   stackcache_fork_child();
   spinlock_unlock(&modules_lock);
@@ -684,12 +699,9 @@ static void fork_child(void) {
   cached_thread_id = 0;
   tracker_pid = getpid();
   exec_hands_over = false; /* a followed child's exec()ed program writes a capture of its own */
-  int was_busy = busy_across_fork; /* tracker_busy is still 1, from fork_prepare */
   int fd = -1;
   char path[PATH_MAX];
-  /* A fork from a signal handler that interrupted this thread's record: the record resumes in the
-     child with the parent's buffers gone, so the child is not followed (it writes nothing). */
-  if (follow_children && atomic_load(&tracker_active) && !was_busy) {
+  if (follow_children && atomic_load(&tracker_active)) {
     header_flags |= WORKSHOP_FLAG_FOLLOWED_CHILD;
     fd = create_numbered_capture(getpid(), path);
   }
@@ -704,7 +716,7 @@ static void fork_child(void) {
     if (!begin_capture(fd, false))
       atomic_store(&tracker_active, 0);
   }
-  tracker_busy = was_busy;
+  tracker_busy = 0; /* set by fork_prepare; the thread was not inside the tracker */
 }
 
 /* ---- Markers -------------------------------------------------------------------------------- */

@@ -15,17 +15,10 @@
  *   3b. stacks_lock (stream.c): the stack tree, taken by an owner holding its buffer;
  *   4. sites_lock (stackcache.c): a leaf, never held with another lock outside fork_prepare.
  * The arena (arena.c) takes no lock: its blocks are claimed with compare-and-swap.
- *
- * A signal handler that forks may interrupt the tracker in one of its own threads (glibc calls
- * fork() async-signal-unsafe, and programs do it anyway: crash reporters). Sections of a program
- * thread that hold 1, 2 or 3 are rare and hold asynchronous signals off (tracker_hold_signals_off);
- * the frequent one, interning under 3b, says so in stacks_lock_mine, and fork_prepare then takes
- * neither stacks_lock nor the buffers (it would wait for a thread that waits for this one).
  */
 #ifndef WORKSHOP_TRACKER_INTERNAL_H
 #define WORKSHOP_TRACKER_INTERNAL_H
 
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -86,24 +79,6 @@ static inline bool spinlock_trylock(spinlock *lock) {
 
 static inline void spinlock_unlock(spinlock *lock) {
   atomic_store_explicit(&lock->held, 0, memory_order_release);
-}
-
-/* Holds off the asynchronous signals (every one but the faults a crash raises) for a rare section of
-   a program thread that holds a lock fork()'s prepare handler takes: a handler run inside it that
-   forks would wait for that lock for ever. Two system calls; never on the per-event path. */
-static inline void tracker_hold_signals_off(sigset_t *previous) {
-  sigset_t blocked;
-  sigfillset(&blocked);
-  sigdelset(&blocked, SIGSEGV);
-  sigdelset(&blocked, SIGBUS);
-  sigdelset(&blocked, SIGILL);
-  sigdelset(&blocked, SIGFPE);
-  sigdelset(&blocked, SIGTRAP);
-  pthread_sigmask(SIG_BLOCK, &blocked, previous);
-}
-
-static inline void tracker_let_signals_in(const sigset_t *previous) {
-  pthread_sigmask(SIG_SETMASK, previous, NULL);
 }
 
 /* ---- arena.c: the tracker's private memory ------------------------------------------------ */
@@ -273,30 +248,9 @@ size_t stream_record_limit(void);
 /* The modules generation (dlpi_adds + dlpi_subs) last written, 0 after a loss. */
 extern uint64_t stream_modules_generation;
 /* Guards the stack tree (stacks.c): interning, and every record that defines new nodes takes its
-   key while holding it, so nodes are numbered in the global order (stream_put_tag_locked). Taken
-   and let go with stacks_lock_take() and stacks_lock_let_go() everywhere but in fork's handlers. */
+   key while holding it, so nodes are numbered in the global order (stream_put_tag_locked). */
 extern spinlock stacks_lock;
-/* The calling thread holds stacks_lock or is waiting for it: set before the lock is taken and
-   cleared after it is let go, so that a fork from a signal handler run in between knows. */
-extern __thread bool stacks_lock_mine;
-
-static inline void stacks_lock_take(void) {
-  stacks_lock_mine = true;
-  atomic_signal_fence(memory_order_seq_cst); /* set before the lock, as a handler sees it */
-  spinlock_lock(&stacks_lock);
-}
-
-static inline void stacks_lock_let_go(void) {
-  spinlock_unlock(&stacks_lock);
-  atomic_signal_fence(memory_order_seq_cst);
-  stacks_lock_mine = false;
-}
-
-/* `interrupted`: fork() was called from a signal handler that interrupted this thread inside the
-   tracker. Then the buffers are not taken (a thread waiting for stacks_lock, which this thread may
-   hold, would never let go of its own), nor stacks_lock if this thread holds it; the child is not
-   followed and drops every buffer, and the parent's flushes go on as before. */
-void stream_fork_prepare(bool interrupted);
+void stream_fork_prepare(void);
 void stream_fork_parent(void);
 /* In a fork child: close the parent's capture, forget its buffered bytes and stream state,
    and write to `fd` (-1: nowhere; its path: `path`) from now on. */
