@@ -93,6 +93,8 @@ __thread thread_stream *writing_stream;
 spinlock stacks_lock;
 
 static pthread_mutex_t file_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_bool disowned; /* atomic: set by a fork handler, inside a wait that must see it */
+static void file_lock_take(void);
 /* The buffer a flush swaps in; owned by the file lock's holder. */
 static uint8_t *spare_buffer;
 
@@ -109,7 +111,15 @@ static uint64_t lost_restart;
 
 __thread bool spinlock_sleeps;
 
+/* Set in the child of a fork that interrupted its thread inside the tracker (stream_disown): that
+   child has one thread, records nothing and must write nothing into its parent's capture. The code
+   the fork interrupted goes on in it, and would wait for threads that are not there (a lock, a
+   flush's `taken`, an owner's `writing`): every such wait is over at once, every write is dropped.
+   (Declared with file_lock.) */
+
 void spinlock_wait(spinlock *lock) {
+  if (disowned)
+    return; /* the only thread: nobody else takes it */
   if (spinlock_sleeps) {
     /* The sampler: it must not take the CPU from the thread holding the lock. */
     struct timespec pause = {0, 50000};
@@ -118,7 +128,7 @@ void spinlock_wait(spinlock *lock) {
       nanosleep(&pause, NULL);
     return;
   }
-  for (;;) {
+  while (!disowned) { /* also when the fork comes while this thread waits */
     for (int spins = 0; spins < 100; spins++) {
       if (!atomic_load_explicit(&lock->held, memory_order_relaxed) &&
           !atomic_exchange_explicit(&lock->held, 1, memory_order_acquire))
@@ -213,7 +223,7 @@ static void stream_publish_floor(uint64_t floor) {
 /* Waits until `flag` is clear (acquire): spinning, then yielding; the sampler sleeps instead. */
 static void wait_until_clear(atomic_bool *flag) {
   struct timespec pause = {0, 50000};
-  for (int spins = 0; atomic_load_explicit(flag, memory_order_acquire); spins++) {
+  for (int spins = 0; !disowned && atomic_load_explicit(flag, memory_order_acquire); spins++) {
     if (spinlock_sleeps)
       nanosleep(&pause, NULL);
     else if (spins < 100)
@@ -224,11 +234,13 @@ static void wait_until_clear(atomic_bool *flag) {
 }
 
 void stream_hold_contended(thread_stream *stream) {
+  if (disowned)
+    return; /* the flush that took it is in the parent */
   do {
     atomic_store_explicit(&stream->writing, false, memory_order_release);
     wait_until_clear(&stream->taken);
     stream_announce(&stream->writing);
-  } while (atomic_load_explicit(&stream->taken, memory_order_acquire));
+  } while (!disowned && atomic_load_explicit(&stream->taken, memory_order_acquire));
 }
 
 /* Whether a flush must meet the buffer's owner through `taken`: not for the shared stream (its
@@ -307,6 +319,8 @@ uint64_t stream_take_stripe_contended(stripe_counter *stripe, thread_stream *str
     if (owner == STRIPE_SHARED)
       return atomic_fetch_add(&stripe->next, 1);
     if (owner == STRIPE_SHARING) {
+      if (disowned) /* the sharer is a thread of the parent's; the number is never written */
+        return atomic_fetch_add(&stripe->next, 1);
       if (spins < 100)
         __builtin_ia32_pause();
       else
@@ -553,6 +567,8 @@ uint8_t *stream_put_end(uint8_t *cursor, uint64_t microseconds) {
 
 /* Writes `length` bytes at the end of the file; on failure cuts off any partial record. */
 static bool write_bytes(const uint8_t *bytes, size_t length) {
+  if (disowned)
+    return true; /* the parent's capture: not this process's to write */
   int capture_fd = guarded_fd_get(&capture);
   if (capture_fd < 0)
     return false;
@@ -750,9 +766,31 @@ static uint64_t flush_all_locked(bool wait) {
   return lowered ? written_below : UINT64_MAX;
 }
 
+/* Takes the file lock, waiting as long as it takes; but in a disowned child (stream_disown) a wait
+   the fork interrupted ends within a millisecond: the lock's holder is a thread of the parent's. */
+static void file_lock_take(void) {
+  while (pthread_mutex_trylock(&file_lock) != 0) {
+    if (disowned)
+      return;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 1000000;
+    if (until.tv_nsec >= 1000000000) {
+      until.tv_sec++;
+      until.tv_nsec -= 1000000000;
+    }
+    if (pthread_mutex_timedlock(&file_lock, &until) == 0)
+      return;
+  }
+}
+
 void stream_flush_own(void) {
   thread_stream *stream = own_stream ? own_stream : &shared_stream;
-  pthread_mutex_lock(&file_lock);
+  if (disowned) {
+    reset_encoder(stream); /* room for the record the fork interrupted, which no file will see */
+    return;
+  }
+  file_lock_take();
   if (capture_open() && report_lost_locked())
     write_stream_locked(stream, true, false, 0);
   else if (capture_open())
@@ -761,7 +799,9 @@ void stream_flush_own(void) {
 }
 
 void stream_flush(void) {
-  pthread_mutex_lock(&file_lock);
+  if (disowned)
+    return;
+  file_lock_take();
   flush_all_locked(true);
   pthread_mutex_unlock(&file_lock);
 }
@@ -787,16 +827,28 @@ void stream_flush_ready(void) {
 }
 
 void stream_flush_and_hold_file(void) {
-  pthread_mutex_lock(&file_lock);
+  if (disowned)
+    return;
+  file_lock_take();
   flush_all_locked(true);
 }
 
-void stream_release_file(void) { pthread_mutex_unlock(&file_lock); }
+void stream_release_file(void) {
+  if (!disowned)
+    pthread_mutex_unlock(&file_lock);
+}
 
-int stream_capture_fd_locked(void) { return guarded_fd_get(&capture); }
+int stream_capture_fd_locked(void) { return disowned ? -1 : guarded_fd_get(&capture); }
+
+void stream_disown(void) {
+  disowned = true;
+  guarded_fd_close(&capture); /* this process's copy: a write the fork interrupted fails */
+}
 
 void stream_write_unsequenced(const uint8_t *record, size_t length) {
-  pthread_mutex_lock(&file_lock);
+  if (disowned)
+    return;
+  file_lock_take();
   if (capture_open())
     write_bytes(record, length);
   pthread_mutex_unlock(&file_lock);

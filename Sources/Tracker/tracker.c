@@ -682,12 +682,12 @@ static void fork_parent(void) {
 
 static void fork_child(void) {
   if (busy_across_fork) {
-    /* Not recording from here on; the interrupted record ends in the buffer it was writing, which
-       never reaches a file, and clears tracker_busy. The capture's descriptor stays open (a flush
-       the fork interrupted finishes writing the same bytes as the parent's) until exec or exit. */
+    /* Not recording from here on; the interrupted record (or flush, or exec) goes on without
+       writing a byte or waiting for a thread of the parent's, and clears tracker_busy. */
     atomic_store(&tracker_active, 0);
     cached_thread_id = 0;
     tracker_pid = getpid();
+    stream_disown();
     return;
   }
   arena_fork_child();

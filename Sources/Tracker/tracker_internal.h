@@ -252,6 +252,10 @@ extern uint64_t stream_modules_generation;
 extern spinlock stacks_lock;
 void stream_fork_prepare(void);
 void stream_fork_parent(void);
+/* In the child of a fork that interrupted its thread inside the tracker (tracker.c's fork_child):
+   closes this process's copy of the capture's descriptor, drops every write from here on, and ends
+   every wait for a lock or a buffer at once (the child has one thread). Nothing else is touched. */
+void stream_disown(void);
 /* In a fork child: close the parent's capture, forget its buffered bytes and stream state,
    and write to `fd` (-1: nowhere; its path: `path`) from now on. */
 void stream_fork_child(int fd, const char *path, uint64_t file_offset);
