@@ -360,8 +360,9 @@ struct ColumnWriter {
   /// One key flag (``PackedColumn/keyFlags``): whether the record has the previous clock key again.
   @inline(__always)
   mutating func putKeyFlag(_ same: Bool) {
-    if same { keyFlagByte |= 1 << UInt8(keyFlagCount) }
-    keyFlagCount += 1
+    // Below 8 by construction: wrapping operations, without the checks of each.
+    keyFlagByte |= UInt8(same ? 1 : 0) &<< UInt8(truncatingIfNeeded: keyFlagCount)
+    keyFlagCount &+= 1
     if keyFlagCount == 8 { flushKeyFlags() }
   }
 
