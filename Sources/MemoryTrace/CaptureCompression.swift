@@ -16,10 +16,17 @@ public enum CaptureCompression {
   /// shrink 10-16 % more at level 5 than at 3 (sqlite 118 -> 99 KB, python 131 -> 125 KB, a Swift
   /// program 45 -> 42 KB).
   public static let repetitiveLevel: Int32 = 5
-  /// zstd's level for a capture whose chunks are mostly packed (random sizes and addresses): zstd
-  /// finds little to match there, and level 5 would cost more than twice level 3's time for 1 %
-  /// (the random churn's 42 MB: 0.12 s at level 3, 0.29 s at 5).
+  /// zstd's level for a capture whose chunks are mostly packed and repeat (threads, trees; with
+  /// long-distance matching, ``packedWindowLog``): level 5 would cost more than twice level 3's
+  /// time for 1 % (measured on the random churn's 42 MB: 0.12 s at level 3, 0.29 s at 5).
   public static let packedLevel: Int32 = 3
+  /// zstd's level for a capture whose chunks are mostly packed and do not repeat (the trials
+  /// compressed them less than tenfold: ``CaptureRepacker/packedChunksRepeat``): random columns,
+  /// which zstd codes mostly as literals. Level 3's longer searches find only short matches there,
+  /// which cost more than the literals they replace: on the random churn's 30 MB of packed chunks
+  /// level 2 made 13,017,199 bytes in 0.034 s where level 3 made 13,074,707 in 0.042 (level 1:
+  /// 13,027,932 in 0.034; medians of 5, replaying the same zstd calls).
+  public static let randomPackedLevel: Int32 = 2
   /// zstd's window for a capture whose chunks are mostly packed and repeat (the trials compressed
   /// them tenfold or more: ``CaptureRepacker/packedChunksRepeat``), searched by long-distance
   /// matching: such columns repeat from one chunk to the next (sequential addresses, a tree's
@@ -232,7 +239,14 @@ public final class CaptureCompressor {
   /// `whole`: the staged bytes are all there is (a capture under 2 MiB of chunks, at its end).
   private func chooseLevelAndFeedStaged(whole: Bool = false) throws(CaptureError) {
     let mostlyPacked = repacker.packedByteCount * 2 > repacker.chunkByteCount
-    choose(mostlyPacked ? CaptureCompression.packedLevel : CaptureCompression.repetitiveLevel)
+    if !mostlyPacked {
+      choose(CaptureCompression.repetitiveLevel)
+    } else {
+      // A capture compressed whole (under 2 MiB of chunks) keeps level 3: its few trials say little
+      // about its columns, and level 2 made a Swift program's 17,433 bytes 18,899.
+      let random = !whole && !repacker.packedChunksRepeat
+      choose(random ? CaptureCompression.randomPackedLevel : CaptureCompression.packedLevel)
+    }
     if whole {
       // zstd then sizes its tables for the input, not for the level's largest (nor a long-distance
       // window: the level's own covers the input): a short program's capture spares clearing

@@ -88,6 +88,28 @@ final class PackedStreamHistory {
     capacity = grown
   }
 
+  /// Appends the first `count` of `allocations` (a packed chunk's ALLOCs, in order), as
+  /// ``append(_:elided:)`` one by one would: the ring's size is settled once, and the count kept in
+  /// a register, where appending one at a time stored it back on every ALLOC.
+  func append(_ allocations: UnsafePointer<PendingAllocation>, count added: Int) {
+    var index = 0
+    while index < added {
+      if count == capacity && capacity < CaptureFormat.freeBackLimit { grow() }
+      // Up to the ring's end, or the next point where it may grow.
+      let room = capacity < CaptureFormat.freeBackLimit ? capacity - count : added - index
+      let run = min(added - index, room)
+      let mask = capacity - 1
+      var ordinal = count
+      for offset in index..<(index + run) {
+        let allocation = allocations[offset]
+        entries[ordinal & mask] = allocation.actual | (allocation.elided ? Self.elidedBit : 0)
+        ordinal &+= 1
+      }
+      count = ordinal
+      index += run
+    }
+  }
+
   /// The ALLOC `distance` back (1: the latest): its address and whether it went out without it;
   /// nil when out of reach.
   @inline(__always)
@@ -197,9 +219,7 @@ struct ElisionScratch {
 
   /// Appends each of the chunk's ALLOCs to `history`, as they went out in the packed chunk.
   func record(in history: PackedStreamHistory) {
-    for index in 0..<allocationCount {
-      history.append(allocations[index].actual, elided: allocations[index].elided)
-    }
+    history.append(allocations, count: allocationCount)
   }
 }
 

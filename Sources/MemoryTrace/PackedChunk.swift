@@ -173,9 +173,10 @@ struct FieldReader {
   }
 
   /// A varint's value, only if written in as few bytes as it needs (so that packing can rewrite it).
-  /// One byte (most FREE_BACK distances, nodes, number deltas) and two (most address deltas of
-  /// threads and trees) inline; longer ones in a call (the whole reading, inlined everywhere, was
-  /// emitted as a call anyway, on every field).
+  /// One byte (most FREE_BACK distances, nodes, number deltas), two (most address deltas of
+  /// threads and trees) and three (the depth-20 tree's nodes and parents) inline; longer ones in a
+  /// call (the whole reading, inlined everywhere, was emitted as a call anyway, on every field).
+  /// The three-byte case in line took 8 % off compressing that tree's capture, 3 % off 8 threads'.
   @inline(__always)
   mutating func canonicalUnsigned() -> UInt64? {
     if position < end {
@@ -189,13 +190,45 @@ struct FieldReader {
         position += 2
         return UInt64(first & 0x7f) | UInt64(second) << 7
       }
+      if position + 2 < end, case let second = base[position + 1], second >= 0x80,
+        case let third = base[position + 2], third < 0x80, third != 0
+      {
+        position += 3
+        return UInt64(first & 0x7f) | UInt64(second & 0x7f) << 7 | UInt64(third) << 14
+      }
     }
     return canonicalLongUnsigned()
   }
 
-  /// ``canonicalUnsigned()`` of a varint of more than one byte, in one pass.
+  /// ``canonicalUnsigned()`` of a varint of more than one byte. Up to 8 bytes (every address
+  /// delta, node and parent a program makes) from one load of the 8 bytes at the cursor, without
+  /// a branch on each byte; longer ones, and those near the end, byte by byte.
   @inline(never)
   mutating func canonicalLongUnsigned() -> UInt64? {
+    if end - position >= 8 {
+      let word = UInt64(littleEndian: UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
+      // The last byte's high bit is clear: the lowest such byte ends the varint.
+      let stops = ~word & 0x8080_8080_8080_8080
+      if stops != 0 {
+        let lastBit = stops.trailingZeroBitCount  // 7, 15, ... 63: the last byte's high bit
+        let length = (lastBit + 1) &>> 3
+        // A last byte of 0 after others is not canonical.
+        if length > 1 && (word &>> UInt64(lastBit - 7)) & 0xff == 0 { return nil }
+        // The bytes of the varint, less their high bits, packed 7 bits each.
+        var value = word & (UInt64.max &>> UInt64(63 - lastBit)) & 0x7f7f_7f7f_7f7f_7f7f
+        value = (value & 0x007f_007f_007f_007f) | ((value & 0x7f00_7f00_7f00_7f00) &>> 1)
+        value = (value & 0x0000_3fff_0000_3fff) | ((value & 0x3fff_0000_3fff_0000) &>> 2)
+        value = (value & 0x0000_0000_0fff_ffff) | ((value & 0x0fff_ffff_0000_0000) &>> 4)
+        position += length
+        return value
+      }
+    }
+    return canonicalLongUnsignedByByte()
+  }
+
+  /// ``canonicalLongUnsigned()`` one byte at a time: varints of 9 or 10 bytes, and those whose 8
+  /// bytes from the cursor run past the end.
+  mutating func canonicalLongUnsignedByByte() -> UInt64? {
     var value: UInt64 = 0
     var cursor = position
     var shift: UInt64 = 0
@@ -284,6 +317,12 @@ struct ColumnWriter {
   /// The varint at the reader's cursor, byte for byte, across the three planes from `column`.
   @inline(__always)
   mutating func movePlanes(_ reader: inout FieldReader, _ column: Int) -> Bool {
+    // One byte (most sizes, distances, stripes) without the loops.
+    if reader.position < reader.end, case let first = reader.base[reader.position], first < 0x80 {
+      put(first, column)
+      reader.position += 1
+      return true
+    }
     guard let length = reader.varintLength() else { return false }
     for index in 0..<length { put(reader.base[reader.position + index], column + min(index, 2)) }
     reader.position += length
@@ -294,6 +333,12 @@ struct ColumnWriter {
   /// planes; adds its value to `key` (version 6: whether a record is clock-keyed depends on it).
   @inline(__always)
   mutating func moveKeyDelta(_ reader: inout FieldReader, key: inout UInt64) -> Bool {
+    if reader.position < reader.end, case let first = reader.base[reader.position], first < 0x80 {
+      put(first, PackedColumn.number)
+      reader.position += 1
+      key &+= UInt64(first)
+      return true
+    }
     guard let length = reader.varintLength() else { return false }
     var value: UInt64 = 0
     for index in 0..<length {
@@ -315,8 +360,9 @@ struct ColumnWriter {
   /// One key flag (``PackedColumn/keyFlags``): whether the record has the previous clock key again.
   @inline(__always)
   mutating func putKeyFlag(_ same: Bool) {
-    if same { keyFlagByte |= 1 << UInt8(keyFlagCount) }
-    keyFlagCount += 1
+    // Below 8 by construction: wrapping operations, without the checks of each.
+    keyFlagByte |= UInt8(same ? 1 : 0) &<< UInt8(truncatingIfNeeded: keyFlagCount)
+    keyFlagCount &+= 1
     if keyFlagCount == 8 { flushKeyFlags() }
   }
 

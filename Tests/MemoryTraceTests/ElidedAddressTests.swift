@@ -10,6 +10,38 @@ import WorkshopTestSupport
 struct ElidedAddressTests {
   typealias Chunk = ChunkedCaptureTests.Chunk
 
+  @Test("A stream's history takes a chunk's ALLOCs at once as it takes them one by one, across its growth and wrap")
+  func historyAppendsInBulk() {
+    let limit = CaptureFormat.freeBackLimit
+    var allocations: [PendingAllocation] = []
+    for index in 0..<(limit + 70_000) {
+      var allocation = PendingAllocation(
+        actual: UInt64(index) &* 0x9E37_79B9 & 0xFFFF_FFFF_FFF0, run: 1, tagIndex: Int32(index % 1000), kind: 0)
+      if index % 3 == 0 { allocation.run = PendingAllocation.elidedRun }
+      allocations.append(allocation)
+    }
+    let single = PackedStreamHistory()
+    let bulk = PackedStreamHistory()
+    // Chunks of uneven sizes, so that appends start and end on either side of each growth.
+    var start = 0
+    var size = 1
+    while start < allocations.count {
+      let count = min(size, allocations.count - start)
+      for allocation in allocations[start..<(start + count)] {
+        single.append(allocation.actual, elided: allocation.elided)
+      }
+      allocations.withUnsafeBufferPointer { bulk.append($0.baseAddress! + start, count: count) }
+      start += count
+      size = size * 3 + 7
+      #expect(bulk.count == single.count)
+    }
+    for distance in [1, 2, 63, 64, 65, 4095, 4096, 4097, 262_144, limit - 1, limit, limit + 1] {
+      let expected = single.allocation(back: UInt64(distance))
+      let found = bulk.allocation(back: UInt64(distance))
+      #expect(found?.actual == expected?.actual && found?.elided == expected?.elided, "distance \(distance)")
+    }
+  }
+
   /// Whether `packed` reads as `plain` but for stand-in addresses, each of which stands for one
   /// real address for as long as its block lives; returns the number of stand-ins.
   static func standInCount(_ packed: [CaptureEvent], matching plain: [CaptureEvent]) -> Int? {

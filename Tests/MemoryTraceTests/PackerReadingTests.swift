@@ -33,10 +33,38 @@ struct PackerReadingTests {
       [0x05, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00],
     ] as [[UInt8]])
   func canonicalReading(bytes: [UInt8]) {
-    let quick = Self.readAll(bytes, quick: true)
-    let plain = Self.readAll(bytes, quick: false)
-    #expect(quick.map(\.0) == plain.map(\.0))
-    #expect(quick.map(\.1) == plain.map(\.1))
+    Self.expectSameReading(bytes, "as they are")
+    // Followed by more bytes, so that a varint's 8 bytes from its start are there to load at once.
+    for padding in [0x00, 0x01, 0x80, 0xff] as [UInt8] {
+      Self.expectSameReading(bytes + [UInt8](repeating: padding, count: 12) + [0x00], "padding \(padding)")
+    }
+  }
+
+  /// Expects both readers to read the same values from `bytes` and to stop at the same places.
+  static func expectSameReading(_ bytes: [UInt8], _ comment: Comment) {
+    let quick = readAll(bytes, quick: true)
+    let plain = readAll(bytes, quick: false)
+    #expect(quick.map(\.0) == plain.map(\.0), comment)
+    #expect(quick.map(\.1) == plain.map(\.1), comment)
+  }
+
+  @Test("Every varint of 2 to 10 bytes, canonical or not, reads as the reading by length")
+  func everyLength() {
+    // Each length with a last byte of 0 (not canonical), 1, 2 and 0x7f, and middle bytes of 0x80
+    // and 0xff; each read from a start 0 to 7 bytes into a longer buffer, and at its very end.
+    for length in 2...10 {
+      for last in [0x00, 0x01, 0x02, 0x7f] as [UInt8] {
+        for middle in [0x80, 0xff] as [UInt8] {
+          let varint = [UInt8](repeating: middle, count: length - 1) + [last]
+          for lead in 0..<8 {
+            let prefix = [UInt8](repeating: 0x05, count: lead)
+            for bytes in [prefix + varint + [0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09], prefix + varint] {
+              Self.expectSameReading(bytes, "length \(length), last \(last), lead \(lead)")
+            }
+          }
+        }
+      }
+    }
   }
 
   @Test("Every value up to 2^21 and around each power of two reads back from its shortest varint")
