@@ -265,7 +265,7 @@ extension RecordDecoder {
       let kind = tag & CaptureFormat.kindMask
       switch type {
       case CaptureFormat.allocTag:
-        guard let kind = AllocationKind(rawValue: kind) else {
+        guard let kind = AllocationKind.decoded(kind) else {
           throw .damaged(position: cursor.recordStart, .unknownRecord(tag: tag))
         }
         decoding.address = decoding.address &+ UInt64(bitPattern: try cursor.signed())
@@ -574,4 +574,24 @@ enum CounterKeys: ChunkKeys {
 
 enum ClockKeys: ChunkKeys {
   static var clockKeysAllowed: Bool { true }
+}
+
+extension AllocationKind {
+  /// The kind whose raw value is `raw`, or nil. (`init(rawValue:)` was a call on every ALLOC: the
+  /// chunk loop is too large for the inliner to take it in.)
+  @inline(__always)
+  fileprivate static func decoded(_ raw: UInt8) -> AllocationKind? {
+    switch raw {
+    case 0: .malloc
+    case 1: .calloc
+    case 2: .realloc
+    case 3: .reallocarray
+    case 4: .posixMemalign
+    case 5: .alignedAlloc
+    case 6: .memalign
+    case 7: .valloc
+    case 8: .pvalloc
+    default: nil
+    }
+  }
 }
