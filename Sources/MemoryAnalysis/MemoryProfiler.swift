@@ -95,8 +95,10 @@ public struct MemoryProfiler: CaptureVisitor {
   private var threadIDs: [UInt64] = []
   private var cachedThread: (tid: UInt64, slot: UInt32)?
 
-  private var allocationKinds = [UInt64](repeating: 0, count: AllocationKind.allCases.count)
-  private var deallocationKinds = [UInt64](repeating: 0, count: DeallocationKind.allCases.count)
+  // Counts by kind, indexed by raw value, inline in the profiler: an array's uniqueness check was
+  // a call into the runtime on every event.
+  private var allocationKinds = InlineArray<9, UInt64>(repeating: 0)
+  private var deallocationKinds = InlineArray<2, UInt64>(repeating: 0)
   private var allocations: UInt64 = 0
   private var frees: UInt64 = 0
   private var unknownFrees: UInt64 = 0
@@ -158,6 +160,9 @@ public struct MemoryProfiler: CaptureVisitor {
     case .headline: (keepsPerStack, lists) = (false, StackLists(sizesAndTemporaries: false))
     case .lists(let asked): (keepsPerStack, lists) = (true, asked)
     }
+    assert(
+      allocationKinds.count == AllocationKind.allCases.count
+        && deallocationKinds.count == DeallocationKind.allCases.count, "a count for every kind")
     countsAllocatedByStack = lists.allocated
     countsSizesAndTemporaries = lists.sizesAndTemporaries
     // Only a region asks for a block's serial (which region made it): without one, a block's size
