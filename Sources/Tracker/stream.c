@@ -94,7 +94,6 @@ spinlock stacks_lock;
 
 static pthread_mutex_t file_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_bool disowned; /* atomic: set by a fork handler, inside a wait that must see it */
-static void file_lock_take(void);
 /* The buffer a flush swaps in; owned by the file lock's holder. */
 static uint8_t *spare_buffer;
 
@@ -114,8 +113,8 @@ __thread bool spinlock_sleeps;
 /* Set in the child of a fork that interrupted its thread inside the tracker (stream_disown): that
    child has one thread, records nothing and must write nothing into its parent's capture. The code
    the fork interrupted goes on in it, and would wait for threads that are not there (a lock, a
-   flush's `taken`, an owner's `writing`): every such wait is over at once, every write is dropped.
-   (Declared with file_lock.) */
+   flush's `taken`, an owner's `writing`): every such wait is over at once (the file lock is made
+   free), every write is dropped. (Declared with file_lock.) */
 
 void spinlock_wait(spinlock *lock) {
   if (disowned)
@@ -766,31 +765,13 @@ static uint64_t flush_all_locked(bool wait) {
   return lowered ? written_below : UINT64_MAX;
 }
 
-/* Takes the file lock, waiting as long as it takes; but in a disowned child (stream_disown) a wait
-   the fork interrupted ends within a millisecond: the lock's holder is a thread of the parent's. */
-static void file_lock_take(void) {
-  while (pthread_mutex_trylock(&file_lock) != 0) {
-    if (disowned)
-      return;
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_nsec += 1000000;
-    if (until.tv_nsec >= 1000000000) {
-      until.tv_sec++;
-      until.tv_nsec -= 1000000000;
-    }
-    if (pthread_mutex_timedlock(&file_lock, &until) == 0)
-      return;
-  }
-}
-
 void stream_flush_own(void) {
   thread_stream *stream = own_stream ? own_stream : &shared_stream;
   if (disowned) {
     reset_encoder(stream); /* room for the record the fork interrupted, which no file will see */
     return;
   }
-  file_lock_take();
+  pthread_mutex_lock(&file_lock);
   if (capture_open() && report_lost_locked())
     write_stream_locked(stream, true, false, 0);
   else if (capture_open())
@@ -801,7 +782,7 @@ void stream_flush_own(void) {
 void stream_flush(void) {
   if (disowned)
     return;
-  file_lock_take();
+  pthread_mutex_lock(&file_lock);
   flush_all_locked(true);
   pthread_mutex_unlock(&file_lock);
 }
@@ -829,26 +810,28 @@ void stream_flush_ready(void) {
 void stream_flush_and_hold_file(void) {
   if (disowned)
     return;
-  file_lock_take();
+  pthread_mutex_lock(&file_lock);
   flush_all_locked(true);
 }
 
-void stream_release_file(void) {
-  if (!disowned)
-    pthread_mutex_unlock(&file_lock);
-}
+void stream_release_file(void) { pthread_mutex_unlock(&file_lock); }
 
 int stream_capture_fd_locked(void) { return disowned ? -1 : guarded_fd_get(&capture); }
 
 void stream_disown(void) {
   disowned = true;
   guarded_fd_close(&capture); /* this process's copy: a write the fork interrupted fails */
+  /* Free: a wait for it that the fork interrupted takes it when the handler returns (its holder
+     was this thread, or one of the parent's), and unlocking it after is harmless. */
+  pthread_mutex_init(&file_lock, NULL);
 }
+
+bool stream_disowned(void) { return disowned; }
 
 void stream_write_unsequenced(const uint8_t *record, size_t length) {
   if (disowned)
     return;
-  file_lock_take();
+  pthread_mutex_lock(&file_lock);
   if (capture_open())
     write_bytes(record, length);
   pthread_mutex_unlock(&file_lock);

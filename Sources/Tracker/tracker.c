@@ -657,7 +657,8 @@ static __thread int busy_across_fork;
 static void fork_prepare(void) {
   busy_across_fork = tracker_busy;
   tracker_busy = 1;
-  if (busy_across_fork)
+  /* A disowned child's tracker may have inherited any lock held, by threads it does not have. */
+  if (busy_across_fork || stream_disowned())
     return;
   /* First, before any lock: a thread inside may need one to finish. */
   atomic_store(&tracker_loader.closed, 1);
@@ -670,8 +671,10 @@ static void fork_prepare(void) {
 }
 
 static void fork_parent(void) {
-  if (busy_across_fork)
-    return; /* tracker_busy stays set for the record the fork interrupted */
+  if (busy_across_fork || stream_disowned()) {
+    tracker_busy = busy_across_fork; /* still set for a record the fork interrupted */
+    return;
+  }
   arena_fork_parent();
   stackcache_fork_parent();
   stream_fork_parent();
@@ -681,6 +684,10 @@ static void fork_parent(void) {
 }
 
 static void fork_child(void) {
+  if (stream_disowned()) { /* a child of a disowned child: disowned and not recording too */
+    tracker_busy = busy_across_fork;
+    return;
+  }
   if (busy_across_fork) {
     /* Not recording from here on; the interrupted record (or flush, or exec) goes on without
        writing a byte or waiting for a thread of the parent's, and clears tracker_busy. */

@@ -256,6 +256,8 @@ void stream_fork_parent(void);
    closes this process's copy of the capture's descriptor, drops every write from here on, and ends
    every wait for a lock or a buffer at once (the child has one thread). Nothing else is touched. */
 void stream_disown(void);
+/* Whether this process is such a child (or a child of one): forks from it take and follow nothing. */
+bool stream_disowned(void);
 /* In a fork child: close the parent's capture, forget its buffered bytes and stream state,
    and write to `fd` (-1: nowhere; its path: `path`) from now on. */
 void stream_fork_child(int fd, const char *path, uint64_t file_offset);

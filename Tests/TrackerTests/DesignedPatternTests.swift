@@ -159,9 +159,10 @@ struct DesignedPatternTests {
         ] + mode, timeLimit: 60)
       #expect(result.status == 0, "\(result.all)")
       let words = result.standardOutput.split(separator: " ")
-      let pairs = try #require(words.count == 4 ? UInt64(words[1]) : nil, "\(result.all)")
-      let forks = try #require(UInt64(words[3].trimmingCharacters(in: .whitespacesAndNewlines)))
+      let pairs = try #require(words.count == 6 ? UInt64(words[1]) : nil, "\(result.all)")
+      let forks = try #require(UInt64(words[3]))
       #expect(forks >= 300)
+      #expect(words[5].hasPrefix("0"), "every child gone within 10 s: \(result.all)")
       let profile = try MemoryProfile(contentsOf: capture)
       #expect(profile.readProblem == nil, "\(String(describing: profile.readProblem))")
       let own = profile.allocatedByStack.filter { profile.stack($0.stack).first?.modulePath == module }
