@@ -23,9 +23,13 @@ let package = Package(
     // Release builds serialize every function of the reader into its module, so that the reader's
     // generic decoding (`CaptureReader.read(into:)` and all below it) is specialized for the visitor
     // in the module that calls it (the profiler's, `MemoryAnalysis`): without it none was, and each
-    // event reached the visitor through a witness thunk; plain `-cross-module-optimization` stops at
-    // the first function it cannot serialize (it specialized `read` and `decode`, the rest stayed
-    // generic). `stats --json` CPU: churn -13 %, python -8 %, tree20 -7 %, threads2/8 -5 % (session 15).
+    // event reached the visitor through a witness thunk. Plain `-cross-module-optimization`
+    // serializes a function only if all it calls can be (it specialized `read` and `decode`, the
+    // rest stayed generic). `stats --json` CPU: churn -13 %, python -7 %, tree20 -7 %, threads2/8
+    // -5 % (session 15). `-sil-cross-module-serialize-all` is a hidden option of this toolchain's
+    // (Swift 6.3), meant for investigating performance, with no promise to stay: should a toolchain
+    // refuse it ("Unknown command line argument '-sil-cross-module-serialize-all'"), delete the two
+    // `-Xllvm` words; only the speed above is lost.
     .target(
       name: "MemoryTrace", dependencies: ["TrackerFormat", "CZstd"],
       swiftSettings: [

@@ -305,6 +305,42 @@ struct ChunkedCaptureTests {
     }
   }
 
+  /// The sentence a capture's read ends with, or nil when it reads.
+  func failure(_ bytes: [UInt8]) -> String? {
+    do {
+      _ = try read(bytes)
+      return nil
+    } catch {
+      return "\(error)"
+    }
+  }
+
+  @Test("in a chunk, an ALLOC too large for a process or past a run's total, or of an unknown kind, is damage")
+  func impossibleAllocations() throws {
+    // The chunk loop's own checks (RecordDecoder's common ALLOC path), not the unchunked reader's.
+    var tooLarge = Chunk(thread: 3)
+    tooLarge.alloc(0, address: 0x10, size: CaptureFormat.maximumBlockSize + 1)
+    let large = try #require(failure(Self.capture([tooLarge.bytes])))
+    #expect(
+      large.contains("an alloc record of \(CaptureFormat.maximumBlockSize + 1) bytes, more than a process can address"))
+    var tooMuch = Chunk(thread: 3)
+    let count = CaptureFormat.maximumTotalBytes / CaptureFormat.maximumBlockSize + 1
+    for number in 0..<count {
+      tooMuch.alloc(number, address: 0x1000 * (number + 1), size: CaptureFormat.maximumBlockSize)
+    }
+    let much = try #require(failure(Self.capture([tooMuch.bytes])))
+    #expect(
+      much.contains("brings the bytes allocated to \(CaptureFormat.maximumTotalBytes + CaptureFormat.maximumBlockSize)")
+    )
+    var unknownKind = Chunk(thread: 3)
+    unknownKind.numbered(0x19, 0)  // ALLOC of kind 9: there is none
+    unknownKind.records.sv(0x10)
+    unknownKind.records.uv(8)
+    unknownKind.records.uv(0)
+    let unknown = try #require(failure(Self.capture([unknownKind.bytes])))
+    #expect(unknown.contains("unknown record 0x19"), "\(unknown)")
+  }
+
   @Test("a chunk that ends inside a record is damage")
   func chunkCutShort() throws {
     var chunk = Chunk(thread: 3)
