@@ -93,7 +93,12 @@ __thread thread_stream *writing_stream;
 spinlock stacks_lock;
 
 static pthread_mutex_t file_lock = PTHREAD_MUTEX_INITIALIZER;
-static atomic_bool disowned; /* atomic: set by a fork handler, inside a wait that must see it */
+/* Set in the child of a fork that interrupted its thread inside the tracker (stream_disown): that
+   child has one thread, records nothing and must write nothing into its parent's capture. The code
+   the fork interrupted goes on in it, and would wait for threads that are not there (a lock, a
+   flush's `taken`, an owner's `writing`): every such wait is over at once (the file lock is made
+   free), every write is dropped. Atomic: set by a fork handler, inside a wait that must see it. */
+static atomic_bool disowned;
 /* The buffer a flush swaps in; owned by the file lock's holder. */
 static uint8_t *spare_buffer;
 
@@ -109,12 +114,6 @@ static uint64_t lost_unreported;
 static uint64_t lost_restart;
 
 __thread bool spinlock_sleeps;
-
-/* Set in the child of a fork that interrupted its thread inside the tracker (stream_disown): that
-   child has one thread, records nothing and must write nothing into its parent's capture. The code
-   the fork interrupted goes on in it, and would wait for threads that are not there (a lock, a
-   flush's `taken`, an owner's `writing`): every such wait is over at once (the file lock is made
-   free), every write is dropped. (Declared with file_lock.) */
 
 void spinlock_wait(spinlock *lock) {
   if (disowned)

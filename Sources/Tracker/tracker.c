@@ -651,14 +651,17 @@ void loader_wait_open(void) {
    or waited for: the parent goes on as before, and the child stops recording and touches nothing
    of the tracker's (fork_child). */
 static __thread int busy_across_fork;
+/* The fork takes and follows nothing: it interrupted the tracker, or this process is a disowned
+   child (its locks may be held by threads it does not have). Decided once, in fork_prepare. */
+static __thread bool fork_takes_nothing;
 
 /* Busy from prepare until parent/child: a signal handler's malloc while the locks are held goes
    to the arena instead of spinning on them. */
 static void fork_prepare(void) {
   busy_across_fork = tracker_busy;
   tracker_busy = 1;
-  /* A disowned child's tracker may have inherited any lock held, by threads it does not have. */
-  if (busy_across_fork || stream_disowned())
+  fork_takes_nothing = busy_across_fork || stream_disowned();
+  if (fork_takes_nothing)
     return;
   /* First, before any lock: a thread inside may need one to finish. */
   atomic_store(&tracker_loader.closed, 1);
@@ -671,7 +674,7 @@ static void fork_prepare(void) {
 }
 
 static void fork_parent(void) {
-  if (busy_across_fork || stream_disowned()) {
+  if (fork_takes_nothing) {
     tracker_busy = busy_across_fork; /* still set for a record the fork interrupted */
     return;
   }
@@ -684,17 +687,17 @@ static void fork_parent(void) {
 }
 
 static void fork_child(void) {
-  if (stream_disowned()) { /* a child of a disowned child: disowned and not recording too */
-    tracker_busy = busy_across_fork;
-    return;
-  }
-  if (busy_across_fork) {
-    /* Not recording from here on; the interrupted record (or flush, or exec) goes on without
-       writing a byte or waiting for a thread of the parent's, and clears tracker_busy. */
-    atomic_store(&tracker_active, 0);
+  if (fork_takes_nothing) {
+    /* Not recording from here on (a disowned child's child is disowned already); the interrupted
+       record (or flush, or exec) goes on without writing a byte or waiting for a thread of the
+       parent's, and clears tracker_busy. */
+    if (!stream_disowned()) {
+      atomic_store(&tracker_active, 0);
+      stream_disown();
+    }
     cached_thread_id = 0;
     tracker_pid = getpid();
-    stream_disown();
+    tracker_busy = busy_across_fork;
     return;
   }
   arena_fork_child();
