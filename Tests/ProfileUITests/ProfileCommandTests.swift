@@ -64,7 +64,9 @@ struct ProfileCommandTests {
     "run --live: the chart redraws as the program grows, the top location is the growing function, q keeps the capture")
   func live() async throws {
     try await withOwnThread {
-      let (tmux, capture) = try TmuxSession.live(growing, capture: "grow.bin")
+      // 600 steps, about six seconds: in CI, with every suite running at once, the three-second run
+      // ended 9 captures into the chart's (so did the live table after it).
+      let (tmux, capture) = try TmuxSession.live(growing, capture: "grow.bin", arguments: ["600"])
       await tmux.wait(for: "workshop run --live:", seconds: 20)
       let first = await tmux.wait(for: "running", seconds: 20)
       #expect(
@@ -114,7 +116,7 @@ struct ProfileCommandTests {
       } while Date() < tableDeadline
       #expect(topRow.contains("grow_steadily"), "the top row by own bytes: \(topRow)\n\(table)")
 
-      // Space holds the view while the program goes on (unless the three seconds ran out first, as
+      // Space holds the view while the program goes on (unless the six seconds ran out first, as
       // on a slow machine: then the explorer of its peak is up instead).
       try tmux.keys("Space")
       var held = ""

@@ -1,14 +1,15 @@
 // Grows its heap for about three seconds in grow_steadily (a 16 KiB block every 10 ms), with a
 // short-lived scratch buffer from make_scratch each step, writes a line of output per 100 ms and
 // the markers "warm-up", "growing" and "done"; then frees everything but one leaked block.
+// Usage: grow_for_three_seconds [STEPS]: STEPS blocks (300 unless given, at most 1000), 10 ms each.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <workshop_tracker.h>
 
-enum { blocks = 300, block_size = 16 * 1024 };
-static void *kept[blocks];
+enum { most_blocks = 1000, block_size = 16 * 1024 };
+static void *kept[most_blocks];
 void *volatile leaked;
 
 __attribute__((noinline)) static void *grow_steadily(int i) {
@@ -25,7 +26,10 @@ __attribute__((noinline)) static void make_scratch(int i) {
 
 __attribute__((noinline)) static void *leak_once(void) { return malloc(4096); }
 
-int main(void) {
+int main(int argc, char **argv) {
+  int blocks = argc > 1 ? atoi(argv[1]) : 300;
+  if (blocks < 1 || blocks > most_blocks)
+    blocks = 300;
   struct timespec pause = {0, 10 * 1000 * 1000};
   WORKSHOP_MARKER("warm-up");
   nanosleep(&pause, NULL);
